@@ -1,0 +1,19 @@
+//! Browsing the audit log: the auditor and admins, within their scope.
+
+use crate::{Actor, App, AppResult};
+use jingzhi_domain::auth::Permission;
+use jingzhi_store::audit::{self as sa, Filter, Record};
+
+impl App {
+    pub async fn list_audit(&self, actor: &Actor, f: &Filter, before_id: Option<i64>, limit: i64) -> AppResult<Vec<Record>> {
+        actor.require(Permission::ReadAudit)?;
+        let mut conn = self.store.acquire().await?;
+        Ok(sa::list(&mut conn, &actor.scope(), f, before_id, limit).await?)
+    }
+
+    pub async fn get_audit(&self, actor: &Actor, id: i64) -> AppResult<Record> {
+        actor.require(Permission::ReadAudit)?;
+        let mut conn = self.store.acquire().await?;
+        Ok(sa::get(&mut conn, &actor.scope(), id).await?)
+    }
+}

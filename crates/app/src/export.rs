@@ -1,0 +1,1 @@
+//! export (see the module docs once written).

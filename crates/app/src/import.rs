@@ -1,0 +1,1 @@
+//! import (see the module docs once written).

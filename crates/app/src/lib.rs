@@ -1,0 +1,82 @@
+//! Use-cases of jingzhi. Each one checks the caller's permission, runs in one transaction with
+//! the caller's scope applied in every query, and writes its audit record in that transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod registry;
+
+pub use error::{AppError, AppResult};
+pub use jingzhi_store as store;
+pub use jingzhi_store::auth::User;
+pub use jingzhi_store::Store;
+
+use jingzhi_domain::auth::Permission;
+use jingzhi_domain::scope::Scope;
+
+/// The application: the store and settings the use-cases need. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub store: Store,
+    pub settings: Settings,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Session lifetime (ms).
+    pub session_ttl_ms: i64,
+    /// API token lifetime (ms).
+    pub token_ttl_ms: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_ttl_ms: 12 * 3600 * 1000,
+            token_ttl_ms: 30 * 24 * 3600 * 1000,
+        }
+    }
+}
+
+impl App {
+    pub fn new(store: Store) -> Self {
+        Self { store, settings: Settings::default() }
+    }
+}
+
+/// Who is calling: a signed-in user. Every use-case takes one.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user: User,
+}
+
+impl Actor {
+    pub fn new(user: User) -> Self {
+        Self { user }
+    }
+
+    pub fn scope(&self) -> Scope {
+        self.user.scope()
+    }
+
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.user.username
+    }
+
+    /// Refuse unless the role has the permission. A user without read access to the register
+    /// gets "not found" rather than "forbidden" for register things, so nothing leaks.
+    pub fn require(&self, p: Permission) -> AppResult<()> {
+        if self.user.role.can(p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! Register use-cases: the tree of places, households (create, move) and residents (create,
+//! update, audited unmask). Every read and write is confined to the caller's scope in the store
+//! query; every write records its audit entry in the same transaction.
+
+use crate::{Actor, App, AppError, AppResult};
+use jingzhi_domain::audit::Action;
+use jingzhi_domain::auth::Permission;
+use jingzhi_domain::registry::{parse_room, NodeCode, NodeKind, ResidentInput};
+use jingzhi_domain::scope::Scope;
+use jingzhi_store::registry::{
+    self as sr, Barrier, Household, HouseholdFilter, HouseholdMove, NewNode, Node, Page, PartyOrg, Resident,
+    ResidentFilter, Stats,
+};
+use jingzhi_store::{audit, Conn};
+use serde::{Deserialize, Serialize};
+
+/// A place with what is below it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeView {
+    pub node: Node,
+    /// From the top of the caller's scope down to the parent.
+    pub ancestors: Vec<Node>,
+    pub stats: Stats,
+    pub children: Vec<(Node, Stats)>,
+    pub party_orgs: Vec<PartyOrg>,
+}
+
+/// What a map of a place draws.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapView {
+    pub node: Node,
+    /// Areas below the node with a boundary (children and grandchildren).
+    pub areas: Vec<Node>,
+    /// Buildings, when the place is small enough to draw them (a community or below).
+    pub buildings: Vec<Node>,
+    pub barriers: Vec<Barrier>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdView {
+    pub household: Household,
+    pub ancestors: Vec<Node>,
+    pub members: Vec<Resident>,
+    pub moves: Vec<HouseholdMove>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResidentView {
+    pub resident: Resident,
+    pub household: Household,
+    pub ancestors: Vec<Node>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NodeInput {
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    pub boundary: Option<String>,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub units: Option<i32>,
+    pub floors: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct HouseholdInput {
+    /// The building, by id or by code.
+    pub building_id: Option<i64>,
+    pub building_code: Option<String>,
+    pub unit: Option<i32>,
+    pub room: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MoveInput {
+    pub building_id: Option<i64>,
+    pub building_code: Option<String>,
+    pub unit: Option<i32>,
+    pub room: String,
+    pub note: Option<String>,
+}
+
+/// The plain ID and phone numbers, after an audited unmask.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unmasked {
+    pub id_number: String,
+    pub phone: Option<String>,
+}
+
+/// What the audit log keeps of a resident: never the plain ID or phone.
+fn resident_audit(r: &Resident) -> serde_json::Value {
+    serde_json::json!({
+        "name": r.name, "gender": r.gender, "birth_date": r.birth_date, "id_number": r.id_mask,
+        "phone": r.phone_mask, "relationship": r.relationship, "residence": r.residence, "tags": r.tags,
+        "household_id": r.household_id,
+    })
+}
+
+fn household_audit(h: &Household) -> serde_json::Value {
+    serde_json::json!({"building_id": h.building_id, "unit": h.unit, "room": h.room, "address": h.address})
+}
+
+async fn building_for(conn: &mut Conn, scope: &Scope, id: Option<i64>, code: Option<&str>) -> AppResult<Node> {
+    let node = match (id, code.map(str::trim).filter(|c| !c.is_empty())) {
+        (Some(id), _) => sr::get_node(conn, scope, id).await,
+        (None, Some(code)) => sr::get_node_by_code(conn, scope, code).await,
+        (None, None) => return Err(AppError::invalid("building", "请选择楼宇")),
+    }
+    .map_err(|e| match e {
+        jingzhi_store::Error::NotFound => AppError::invalid("building", "楼宇不存在或不在您的管辖范围内"),
+        e => e.into(),
+    })?;
+    if node.kind != NodeKind::Building {
+        return Err(AppError::invalid("building", "所选区域不是楼宇"));
+    }
+    Ok(node)
+}
+
+impl App {
+    /// The caller's own scope node, with counts and children: the home page.
+    pub async fn home(&self, actor: &Actor) -> AppResult<NodeView> {
+        self.node_view(actor, actor.scope().node_id).await
+    }
+
+    pub async fn node_view(&self, actor: &Actor, id: i64) -> AppResult<NodeView> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        let node = sr::get_node(&mut conn, &scope, id).await?;
+        let mut ancestors = sr::ancestors(&mut conn, &scope, &node.path).await?;
+        ancestors.retain(|a| a.id != node.id);
+        let stats = sr::stats(&mut conn, &scope, id).await?;
+        let children = sr::children_stats(&mut conn, &scope, id).await?;
+        let party_orgs = sr::party_orgs_of(&mut conn, &scope, id).await?;
+        Ok(NodeView { node, ancestors, stats, children, party_orgs })
+    }
+
+    pub async fn node_by_code(&self, actor: &Actor, code: &str) -> AppResult<Node> {
+        actor.require(Permission::ReadRegister)?;
+        let mut conn = self.store.acquire().await?;
+        Ok(sr::get_node_by_code(&mut conn, &actor.scope(), code).await?)
+    }
+
+    pub async fn map(&self, actor: &Actor, id: i64) -> AppResult<MapView> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        let node = sr::get_node(&mut conn, &scope, id).await?;
+        let kinds: Vec<NodeKind> = [node.kind.child(), node.kind.child().and_then(|k| k.child())]
+            .into_iter()
+            .flatten()
+            .filter(|k| *k != NodeKind::Building)
+            .collect();
+        let areas = if kinds.is_empty() { vec![] } else { sr::nodes_under(&mut conn, &scope, &node.path, &kinds, 5000).await? };
+        let buildings = if node.kind >= NodeKind::Community {
+            sr::nodes_under(&mut conn, &scope, &node.path, &[NodeKind::Building], 5000).await?
+        } else {
+            vec![]
+        };
+        let barriers = sr::barriers(&mut conn, &Scope::new(node.id, node.path.clone())).await?;
+        Ok(MapView { node, areas, buildings, barriers })
+    }
+
+    pub async fn search_nodes(&self, actor: &Actor, q: &str, kind: Option<NodeKind>, limit: i64) -> AppResult<Vec<Node>> {
+        actor.require(Permission::ReadRegister)?;
+        let mut conn = self.store.acquire().await?;
+        Ok(sr::search_nodes(&mut conn, &actor.scope(), q.trim(), kind, limit.clamp(1, 200)).await?)
+    }
+
+    /// Add a place below `parent_id` (in scope). Codes follow the tree (see [`NodeCode`]).
+    pub async fn create_node(&self, actor: &Actor, parent_id: i64, input: &NodeInput) -> AppResult<Node> {
+        actor.require(Permission::WriteTree)?;
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let parent = sr::get_node(&mut tx, &scope, parent_id).await?;
+        let kind = parent
+            .kind
+            .child()
+            .ok_or_else(|| AppError::invalid("kind", "楼宇之下不能再建区域"))?;
+        if !input.kind.is_empty() && NodeKind::parse(&input.kind) != Some(kind) {
+            return Err(AppError::invalid("kind", format!("{}之下只能建{}", parent.kind.label_zh(), kind.label_zh())));
+        }
+        let mut errs = vec![];
+        let code = NodeCode::parse(kind, &input.code).map_err(|e| errs.push(e)).ok();
+        if let Some(c) = &code {
+            if kind > NodeKind::Community && !c.as_str().starts_with(&parent.code) {
+                errs.push(jingzhi_domain::FieldError::new("code", "编码应以上级编码开头"));
+            }
+        }
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            errs.push(jingzhi_domain::FieldError::new("name", "名称应为1–100个字"));
+        }
+        if let Some(b) = &input.boundary {
+            if serde_json::from_str::<serde_json::Value>(b).is_err() {
+                errs.push(jingzhi_domain::FieldError::new("boundary", "边界应为GeoJSON"));
+            }
+        }
+        if !errs.is_empty() {
+            return Err(AppError::Invalid(errs));
+        }
+        let node = sr::insert_node(
+            &mut tx,
+            Some(&parent),
+            &NewNode {
+                kind: Some(kind),
+                code: code.expect("checked").as_str().to_string(),
+                name: name.to_string(),
+                boundary: input.boundary.clone(),
+                x: input.x,
+                y: input.y,
+                units: input.units,
+                floors: input.floors,
+            },
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor_id: Some(actor.id()),
+                actor_name: actor.name(),
+                action: Action::Create,
+                entity: "node",
+                entity_id: Some(node.id),
+                path: &node.path,
+                summary: format!("新增{} {}", kind.label_zh(), node.name),
+                before: None,
+                after: Some(serde_json::json!({"kind": kind, "code": node.code, "name": node.name})),
+                reason: None,
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(node)
+    }
+
+    // --- households
+
+    pub async fn list_households(&self, actor: &Actor, mut f: HouseholdFilter, under: Option<i64>, page: i64, per_page: i64) -> AppResult<Page<Household>> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        if let Some(id) = under {
+            f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
+        }
+        Ok(sr::list_households(&mut conn, &scope, &f, page, per_page).await?)
+    }
+
+    pub async fn household_view(&self, actor: &Actor, id: i64) -> AppResult<HouseholdView> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        let household = sr::get_household(&mut conn, &scope, id).await?;
+        let ancestors = sr::ancestors(&mut conn, &scope, &household.path).await?;
+        let members = sr::household_members(&mut conn, &scope, id).await?;
+        let moves = sr::household_moves(&mut conn, id).await?;
+        Ok(HouseholdView { household, ancestors, members, moves })
+    }
+
+    pub async fn create_household(&self, actor: &Actor, input: &HouseholdInput) -> AppResult<Household> {
+        actor.require(Permission::WriteRegister)?;
+        let room = parse_room(&input.room)?;
+        if let Some(u) = input.unit {
+            if !(1..=99).contains(&u) {
+                return Err(AppError::invalid("unit", "单元应为1–99"));
+            }
+        }
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let building = building_for(&mut tx, &scope, input.building_id, input.building_code.as_deref()).await?;
+        let hh = sr::insert_household(&mut tx, &building, input.unit, &room).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor_id: Some(actor.id()),
+                actor_name: actor.name(),
+                action: Action::Create,
+                entity: "household",
+                entity_id: Some(hh.id),
+                path: &hh.path,
+                summary: format!("新增住户 {}", hh.address),
+                before: None,
+                after: Some(household_audit(&hh)),
+                reason: None,
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(hh)
+    }
+
+    pub async fn move_household(&self, actor: &Actor, id: i64, input: &MoveInput) -> AppResult<Household> {
+        actor.require(Permission::WriteRegister)?;
+        let room = parse_room(&input.room)?;
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let hh = sr::get_household(&mut tx, &scope, id).await?;
+        let to = building_for(&mut tx, &scope, input.building_id, input.building_code.as_deref()).await?;
+        let after = sr::move_household(&mut tx, &scope, &hh, &to, input.unit, &room, Some(actor.id()), input.note.as_deref()).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor_id: Some(actor.id()),
+                actor_name: actor.name(),
+                action: Action::Move,
+                entity: "household",
+                entity_id: Some(id),
+                path: &after.path,
+                summary: format!("住户迁移 {} → {}", hh.address, after.address),
+                before: Some(household_audit(&hh)),
+                after: Some(household_audit(&after)),
+                reason: input.note.as_deref(),
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(after)
+    }
+
+    // --- residents
+
+    pub async fn list_residents(&self, actor: &Actor, mut f: ResidentFilter, under: Option<i64>, page: i64, per_page: i64) -> AppResult<Page<Resident>> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        if let Some(id) = under {
+            f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
+        }
+        Ok(sr::list_residents(&mut conn, &self.store.cipher, &scope, &f, page, per_page).await?)
+    }
+
+    pub async fn resident_view(&self, actor: &Actor, id: i64) -> AppResult<ResidentView> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        let resident = sr::get_resident(&mut conn, &scope, id).await?;
+        let household = sr::get_household(&mut conn, &scope, resident.household_id).await?;
+        let ancestors = sr::ancestors(&mut conn, &scope, &resident.path).await?;
+        Ok(ResidentView { resident, household, ancestors })
+    }
+
+    pub async fn create_resident(&self, actor: &Actor, household_id: i64, input: &ResidentInput) -> AppResult<Resident> {
+        actor.require(Permission::WriteRegister)?;
+        let new = input.parse().map_err(AppError::Invalid)?;
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let hh = sr::get_household(&mut tx, &scope, household_id).await?;
+        let r = sr::insert_resident(&mut tx, &self.store.cipher, &hh, &new).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor_id: Some(actor.id()),
+                actor_name: actor.name(),
+                action: Action::Create,
+                entity: "resident",
+                entity_id: Some(r.id),
+                path: &r.path,
+                summary: format!("新增居民 {}", r.name),
+                before: None,
+                after: Some(resident_audit(&r)),
+                reason: None,
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(r)
+    }
+
+    pub async fn update_resident(&self, actor: &Actor, id: i64, input: &ResidentInput) -> AppResult<Resident> {
+        actor.require(Permission::WriteRegister)?;
+        let new = input.parse().map_err(AppError::Invalid)?;
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let before = sr::get_resident(&mut tx, &scope, id).await?;
+        let after = sr::update_resident(&mut tx, &self.store.cipher, &scope, &before, &new).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor_id: Some(actor.id()),
+                actor_name: actor.name(),
+                action: Action::Update,
+                entity: "resident",
+                entity_id: Some(id),
+                path: &after.path,
+                summary: format!("修改居民 {}", after.name),
+                before: Some(resident_audit(&before)),
+                after: Some(resident_audit(&after)),
+                reason: None,
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Show a resident's ID and phone in full: a permission, with a stated reason, audited.
+    pub async fn unmask_resident(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Unmasked> {
+        actor.require(Permission::Unmask)?;
+        let reason = reason.trim();
+        if reason.chars().count() < 2 || reason.chars().count() > 200 {
+            return Err(AppError::invalid("reason", "请填写查看原因（2–200字）"));
+        }
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let r = sr::get_resident(&mut tx, &scope, id).await?;
+        let (id_number, phone) = sr::unmask_resident(&mut tx, &self.store.cipher, &scope, id).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor_id: Some(actor.id()),
+                actor_name: actor.name(),
+                action: Action::Unmask,
+                entity: "resident",
+                entity_id: Some(id),
+                path: &r.path,
+                summary: format!("查看居民 {} 的身份证号和电话", r.name),
+                before: None,
+                after: None,
+                reason: Some(reason),
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(Unmasked { id_number, phone })
+    }
+}
