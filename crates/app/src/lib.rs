@@ -45,6 +45,15 @@ impl App {
     pub fn new(store: Store) -> Self {
         Self { store, settings: Settings::default() }
     }
+
+    /// The command-line actor, once the register has a city.
+    pub async fn system_actor(&self) -> AppResult<Actor> {
+        let mut conn = self.store.acquire().await?;
+        let root = jingzhi_store::registry::root(&mut conn)
+            .await?
+            .ok_or_else(|| AppError::invalid("city", "数据库中还没有城市，请先运行 jingzhi demo 或导入区划"))?;
+        Ok(Actor::system(&root))
+    }
 }
 
 /// Who is calling: a signed-in user. Every use-case takes one.
@@ -58,12 +67,40 @@ impl Actor {
         Self { user }
     }
 
+    /// The operator of the machine, acting from the command line with the whole city in scope
+    /// (`jingzhi import`, `jingzhi export` without `--user`). Audited as "命令行".
+    pub fn system(root: &jingzhi_store::registry::Node) -> Self {
+        Self {
+            user: User {
+                id: 0,
+                username: "命令行".into(),
+                display_name: "命令行".into(),
+                password_hash: String::new(),
+                role: jingzhi_domain::auth::Role::CityAdmin,
+                scope_node_id: root.id,
+                scope_path: root.path.clone(),
+                scope_code: root.code.clone(),
+                scope_name: root.name.clone(),
+                resident_id: None,
+                department: None,
+                disabled: false,
+                failed_logins: 0,
+                locked_until: 0,
+            },
+        }
+    }
+
     pub fn scope(&self) -> Scope {
         self.user.scope()
     }
 
     pub fn id(&self) -> i64 {
         self.user.id
+    }
+
+    /// The actor's id for the audit log (`None` for the command line).
+    pub fn audit_id(&self) -> Option<i64> {
+        (self.user.id != 0).then_some(self.user.id)
     }
 
     pub fn name(&self) -> &str {

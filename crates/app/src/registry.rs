@@ -221,7 +221,7 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: Some(actor.id()),
+                actor_id: actor.audit_id(),
                 actor_name: actor.name(),
                 action: Action::Create,
                 entity: "node",
@@ -276,7 +276,7 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: Some(actor.id()),
+                actor_id: actor.audit_id(),
                 actor_name: actor.name(),
                 action: Action::Create,
                 entity: "household",
@@ -304,7 +304,7 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: Some(actor.id()),
+                actor_id: actor.audit_id(),
                 actor_name: actor.name(),
                 action: Action::Move,
                 entity: "household",
@@ -353,7 +353,7 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: Some(actor.id()),
+                actor_id: actor.audit_id(),
                 actor_name: actor.name(),
                 action: Action::Create,
                 entity: "resident",
@@ -380,7 +380,7 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: Some(actor.id()),
+                actor_id: actor.audit_id(),
                 actor_name: actor.name(),
                 action: Action::Update,
                 entity: "resident",
@@ -411,7 +411,7 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: Some(actor.id()),
+                actor_id: actor.audit_id(),
                 actor_name: actor.name(),
                 action: Action::Unmask,
                 entity: "resident",
