@@ -1,1 +1,349 @@
-fn main(){}
+//! `jingzhi`: serve the platform, generate the demo city, migrate, import, export, manage users.
+//!
+//! Configuration, lowest precedence first: built-in defaults → `jingzhi.toml` (or `--config`) →
+//! `JINGZHI_*` environment variables (`JINGZHI_KEY_FILE` etc.; any `JINGZHI_X_FILE` may name a
+//! file holding the secret) → command-line flags.
+
+mod config;
+
+use clap::{Args, Parser, Subcommand};
+use config::Config;
+use jingzhi_app::{App, AppError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "jingzhi", version, about = "精致幸福社区 — community governance platform", long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+struct Global {
+    /// Data directory (SQLite database `jingzhi.db` and key file `jingzhi.key`). Default `./data`.
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Database URL (`postgres://…` or `sqlite://…`); overrides the SQLite file in --data.
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Configuration file. Default `jingzhi.toml` when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web UI and the API.
+    Serve {
+        /// Address to listen on. Default 127.0.0.1:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Generate the demo city (a synthetic Weihai), print its accounts, and serve it.
+    Demo {
+        /// 1 = the whole city (389 communities, ≈ 906,000 households); 0.02 = a quick look.
+        #[arg(long, default_value_t = 0.02)]
+        scale: f64,
+        /// Seed of the generator: the same seed gives the same city.
+        #[arg(long, default_value_t = 2022)]
+        seed: u64,
+        /// Address to serve on. Default 127.0.0.1:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Generate and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+        /// One password for every demo account (for scripts).
+        #[arg(long, value_name = "P")]
+        demo_password: Option<String>,
+    },
+    /// Bring the database schema up to date (also done at every start).
+    Migrate,
+    /// Import a roster.
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Export a list to .xlsx.
+    Export {
+        /// residents | households | audit
+        what: ExportWhat,
+        /// Output file (.xlsx).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Act as this user (their scope and permissions). Default: the operator, city-wide.
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
+    },
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCmd {
+    /// Import residents (and their households) from .xlsx or .csv (template: docs/import.md).
+    /// Exits non-zero when the file is rejected.
+    Residents {
+        file: PathBuf,
+        /// Import the good rows and write the rejected ones to --rejects.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Where to write rejected rows (with --skip-invalid). Default: FILE.rejects.<ext>.
+        #[arg(long, value_name = "OUT")]
+        rejects: Option<PathBuf>,
+        /// Act as this user (their scope). Default: the operator, city-wide.
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Debug)]
+enum ExportWhat {
+    Residents,
+    Households,
+    Audit,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCmd {
+    /// Add a user.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        /// city-admin district-officer street-officer community-worker grid-worker steward
+        /// department-staff resident auditor
+        #[arg(long)]
+        role: String,
+        /// Code of the node that is the user's scope (e.g. 371002000000 for 环翠区).
+        #[arg(long, value_name = "CODE")]
+        scope: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// For department staff: the department (e.g. 住建局).
+        #[arg(long)]
+        department: Option<String>,
+        /// For residents: the id of their resident record.
+        #[arg(long)]
+        resident_id: Option<i64>,
+    },
+    /// Set a user's password.
+    Passwd {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JINGZHI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("错误 error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn app_err(e: AppError) -> String {
+    match e {
+        AppError::Invalid(fields) => fields.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect::<Vec<_>>().join("; "),
+        AppError::Conflict { field, reason } => format!("{field}: {reason}"),
+        other => other.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    let cfg = Config::load(&cli.global).map_err(|e| e.to_string())?;
+    let store = cfg.open_store().await?;
+    let app = App::new(store);
+    match cli.command {
+        Command::Migrate => {
+            println!("数据库已是最新 schema is up to date ({})", cfg.describe_db());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { listen } => {
+            serve(app, &cfg, listen.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { scale, seed, listen, no_serve, demo_password } => {
+            if !(scale > 0.0 && scale <= 4.0) {
+                return Err("--scale 应在 0 与 4 之间 (must be in (0, 4])".into());
+            }
+            let accounts_file = cfg.data_dir.join("demo-accounts.json");
+            let has_city = app.system_actor().await.is_ok();
+            if has_city {
+                println!("数据库里已有城市数据，直接使用 (the register already holds a city; using it).");
+                match std::fs::read_to_string(&accounts_file) {
+                    Ok(s) => {
+                        let accounts: Vec<serde_json::Value> = serde_json::from_str(&s).unwrap_or_default();
+                        print_accounts(&accounts);
+                    }
+                    Err(_) => println!("(演示账号文件 {} 不存在)", accounts_file.display()),
+                }
+            } else {
+                let opts = jingzhi_app::demo::DemoOptions { scale, seed, demo_password };
+                println!("正在生成演示城市 generating the demo city (scale {scale}, seed {seed}) …");
+                let report = app.generate_demo(&opts).await.map_err(app_err)?;
+                println!(
+                    "完成 done in {:.1} s: {} 区市, {} 街道, {} 社区, {} 网格, {} 小区, {} 楼宇, {} 户, {} 居民",
+                    report.seconds,
+                    report.districts,
+                    report.streets,
+                    report.communities,
+                    report.grids,
+                    report.compounds,
+                    report.buildings,
+                    report.households,
+                    report.residents
+                );
+                let accounts: Vec<serde_json::Value> =
+                    report.accounts.iter().filter_map(|a| serde_json::to_value(a).ok()).collect();
+                write_private(&accounts_file, &serde_json::to_string_pretty(&accounts).unwrap_or_default());
+                print_accounts(&accounts);
+            }
+            if !no_serve {
+                serve(app, &cfg, listen.as_deref()).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(ImportCmd::Residents { file, skip_invalid, rejects, user }) => {
+            let actor = actor_for(&app, user.as_deref()).await?;
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let report = app
+                .import_residents(&actor, &name, &bytes, &jingzhi_app::import::ImportOptions { skip_invalid })
+                .await
+                .map_err(app_err)?;
+            for e in &report.errors {
+                eprintln!("第{}行 row {} [{}]: {}", e.row, e.row, e.column, e.reason);
+            }
+            if let Some(rj) = &report.rejects {
+                let out = rejects.unwrap_or_else(|| {
+                    let ext = std::path::Path::new(&rj.file_name).extension().and_then(|e| e.to_str()).unwrap_or("csv").to_string();
+                    file.with_extension(format!("rejects.{ext}"))
+                });
+                std::fs::write(&out, &rj.bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+                eprintln!("未导入的行已写入 rejected rows written to {}", out.display());
+            }
+            if report.committed {
+                println!(
+                    "已导入 imported: {} 行 rows, 新增 {} 户 households, {} 名居民 residents; {} 行被拒 rejected",
+                    report.rows, report.households_created, report.residents_created, report.errors.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("文件被拒绝，登记信息未改变 the file was rejected; the register is unchanged ({} errors)", report.errors.len());
+                Ok(ExitCode::from(1))
+            }
+        }
+        Command::Export { what, out, user } => {
+            let actor = actor_for(&app, user.as_deref()).await?;
+            let n = match what {
+                ExportWhat::Residents => app.export_residents(&actor, Default::default(), None, &out).await,
+                ExportWhat::Households => app.export_households(&actor, Default::default(), None, &out).await,
+                ExportWhat::Audit => app.export_audit(&actor, &Default::default(), &out).await,
+            }
+            .map_err(app_err)?;
+            println!("已导出 exported {n} 行 rows to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::Add { username, password, role, scope, display_name, department, resident_id }) => {
+            let u = app
+                .add_user(
+                    None,
+                    &jingzhi_app::auth::NewUserInput { username, password, role, scope_code: scope, display_name, department, resident_id },
+                )
+                .await
+                .map_err(app_err)?;
+            println!("已添加用户 user added: {} ({}, {} {})", u.username, u.role.as_str(), u.scope_code, u.scope_name);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::Passwd { username, password }) => {
+            app.set_password(None, &username, &password).await.map_err(|e| match e {
+                AppError::NotFound => format!("没有用户 no such user: {username}"),
+                e => app_err(e),
+            })?;
+            println!("已修改密码 password changed: {username}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn actor_for(app: &App, user: Option<&str>) -> Result<jingzhi_app::Actor, String> {
+    match user {
+        None => app.system_actor().await.map_err(app_err),
+        Some(u) => {
+            let mut conn = app.store.acquire().await.map_err(|e| e.to_string())?;
+            let user = jingzhi_store::auth::user_by_username(&mut conn, u)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("没有用户 no such user: {u}"))?;
+            Ok(jingzhi_app::Actor::new(user))
+        }
+    }
+}
+
+fn print_accounts(accounts: &[serde_json::Value]) {
+    if accounts.is_empty() {
+        return;
+    }
+    println!("\n演示账号 demo accounts:");
+    println!("{:<24} {:<20} {:<18} 范围 scope", "用户名 username", "密码 password", "角色 role");
+    let f = |a: &serde_json::Value, k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    for a in accounts {
+        println!(
+            "{:<24} {:<20} {:<18} {} {}",
+            f(a, "username"),
+            f(a, "password"),
+            f(a, "role"),
+            f(a, "scope_code"),
+            f(a, "scope_name")
+        );
+    }
+    println!();
+}
+
+fn write_private(path: &std::path::Path, content: &str) {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path);
+        if let Ok(mut f) = f {
+            let _ = f.write_all(content.as_bytes());
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = std::fs::write(path, content);
+    }
+}
+
+async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), String> {
+    let addr = listen.map(str::to_string).unwrap_or_else(|| cfg.listen.clone());
+    let router = jingzhi_web::router(app.clone(), jingzhi_web::WebConfig { secure_cookies: cfg.secure_cookies });
+    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("{addr}: {e}"))?;
+    println!("jingzhi 正在服务 serving on http://{addr}  (Ctrl-C 停止 to stop)");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    app.store.close().await;
+    Ok(())
+}

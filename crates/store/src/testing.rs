@@ -102,6 +102,7 @@ mod tests {
 /// no plain PII is stored.
 pub async fn dump_text(conn: &mut crate::Conn) -> String {
     use sqlx::{Column, Row};
+    let _ = |r: &sqlx::any::AnyRow| r.columns().len();
     let mut out = String::new();
     for t in ["residents", "households", "audit_log", "nodes", "users"] {
         let rows = sqlx::query(&format!("SELECT * FROM {t}")).fetch_all(&mut *conn).await.unwrap();

@@ -1,0 +1,1 @@
+// jingzhi page scripts

@@ -1,0 +1,99 @@
+//! Errors at the HTTP surface: JSON `{"code","message","details"}` with the right status for the
+//! API. Internals are logged where they happen and shown only as "internal".
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jingzhi_app::AppError;
+use serde::Serialize;
+
+/// One field's problem.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub field: String,
+    pub reason: String,
+}
+
+/// The API's error body.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code: `not_found`, `forbidden`, `unauthorized`, `locked`,
+    /// `invalid`, `conflict`, `bad_request`, `internal`.
+    pub code: String,
+    /// A message for people (Chinese).
+    pub message: String,
+    pub details: Vec<ErrorDetail>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self { status, body: ErrorBody { code: code.into(), message: message.into(), details: vec![] } }
+    }
+
+    pub fn bad_request(field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "bad_request", format!("请求有误: {reason}"));
+        e.body.details.push(ErrorDetail { field: field.into(), reason });
+        e
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "未找到")
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => Self::not_found(),
+            AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            AppError::Unauthorized => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "用户名或密码错误，或需要登录"),
+            AppError::Locked { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, "locked", e.to_string()),
+            AppError::Invalid(fields) => {
+                let mut err = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "输入有误");
+                err.body.details =
+                    fields.into_iter().map(|f| ErrorDetail { field: f.field.to_string(), reason: f.reason }).collect();
+                err
+            }
+            AppError::Conflict { field, reason } => {
+                let mut err = Self::new(StatusCode::CONFLICT, "conflict", reason.clone());
+                err.body.details.push(ErrorDetail { field, reason });
+                err
+            }
+            AppError::Internal(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误，请稍后再试"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// Rejections of axum's extractors (bad JSON, bad query) in the same shape.
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        Self::bad_request("body", r.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        Self::bad_request("query", r.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(_: axum::extract::rejection::PathRejection) -> Self {
+        Self::not_found()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
