@@ -1,0 +1,232 @@
+//! In-process test app: a fresh database (SQLite, or PostgreSQL with JINGZHI_TEST_DATABASE_URL),
+//! a small tree with two communities, users for every role, and a client that sends requests
+//! through the real router.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use jingzhi_app::auth::NewUserInput;
+use jingzhi_app::registry::HouseholdInput;
+use jingzhi_app::{Actor, App};
+use jingzhi_domain::registry::{NodeKind, ResidentInput};
+use jingzhi_store::registry::{self as sr, Household, NewNode, Node, Resident};
+use jingzhi_store::testing::TestDb;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "test-password-1";
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub app: App,
+    pub router: axum::Router,
+    pub city: Node,
+    pub district: Node,
+    pub street: Node,
+    pub comm_a: Node,
+    pub comm_b: Node,
+    pub grid_a: Node,
+    pub grid_b: Node,
+    pub building_a: Node,
+    pub building_b: Node,
+    /// A household and resident in community A, and in community B.
+    pub hh_a: Household,
+    pub res_a: Resident,
+    pub hh_b: Household,
+    pub res_b: Resident,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.text()))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+}
+
+async fn node(c: &mut jingzhi_store::Conn, parent: Option<&Node>, kind: NodeKind, code: &str, name: &str) -> Node {
+    sr::insert_node(c, parent, &NewNode { kind: Some(kind), code: code.into(), name: name.into(), ..Default::default() })
+        .await
+        .unwrap()
+}
+
+/// Usernames of the users `TestApp::new` creates, with role and scope.
+pub const USERS: &[(&str, &str, &str)] = &[
+    ("admin", "city-admin", "city"),
+    ("district", "district-officer", "district"),
+    ("street", "street-officer", "street"),
+    ("worker.a", "community-worker", "comm_a"),
+    ("worker.b", "community-worker", "comm_b"),
+    ("grid.a", "grid-worker", "grid_a"),
+    ("steward.a", "steward", "comm_a"),
+    ("dept.a", "department-staff", "comm_a"),
+    ("resident.a", "resident", "comm_a"),
+    ("auditor", "auditor", "city"),
+];
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let db = TestDb::new().await;
+        let app = App::new(db.store.clone());
+        let mut c = db.store.acquire().await.unwrap();
+        let city = node(&mut c, None, NodeKind::City, "371000000000", "威海市").await;
+        let district = node(&mut c, Some(&city), NodeKind::District, "371002000000", "环翠区").await;
+        let street = node(&mut c, Some(&district), NodeKind::Street, "371002001000", "环翠楼街道").await;
+        let comm_a = node(&mut c, Some(&street), NodeKind::Community, "371002001001", "前进社区").await;
+        let comm_b = node(&mut c, Some(&street), NodeKind::Community, "371002001002", "东北村社区").await;
+        let grid_a = node(&mut c, Some(&comm_a), NodeKind::Grid, "371002001001001", "前进一网格").await;
+        let cp_a = node(&mut c, Some(&grid_a), NodeKind::Compound, "371002001001001001", "前进小区").await;
+        let building_a = node(&mut c, Some(&cp_a), NodeKind::Building, "371002001001001001001", "前进小区1号楼").await;
+        let grid_b = node(&mut c, Some(&comm_b), NodeKind::Grid, "371002001002001", "东北村一网格").await;
+        let cp_b = node(&mut c, Some(&grid_b), NodeKind::Compound, "371002001002001001", "向阳小区").await;
+        let building_b = node(&mut c, Some(&cp_b), NodeKind::Building, "371002001002001001001", "向阳小区1号楼").await;
+        drop(c);
+        let sys = Actor::system(&city);
+        let hh_a = app
+            .create_household(&sys, &HouseholdInput { building_id: Some(building_a.id), unit: Some(1), room: "301".into(), ..Default::default() })
+            .await
+            .unwrap();
+        let res_a = app
+            .create_resident(
+                &sys,
+                hh_a.id,
+                &ResidentInput {
+                    name: "王建国".into(),
+                    id_number: "11010519491231002X".into(),
+                    phone: Some("13812345678".into()),
+                    relationship: Some("户主".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let hh_b = app
+            .create_household(&sys, &HouseholdInput { building_id: Some(building_b.id), unit: Some(2), room: "502".into(), ..Default::default() })
+            .await
+            .unwrap();
+        let res_b = app
+            .create_resident(
+                &sys,
+                hh_b.id,
+                &ResidentInput {
+                    name: "李秀英".into(),
+                    id_number: jingzhi_domain::registry::IdNumber::build(
+                        371002,
+                        time::Date::from_calendar_date(1960, time::Month::May, 4).unwrap(),
+                        122,
+                    )
+                    .as_str()
+                    .into(),
+                    phone: Some("13987654321".into()),
+                    relationship: Some("户主".into()),
+                    elderly_alone: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let router = jingzhi_web::router(app.clone(), jingzhi_web::WebConfig::default());
+        let t = TestApp {
+            db, app, router, city, district, street, comm_a, comm_b, grid_a, grid_b, building_a, building_b, hh_a, res_a, hh_b, res_b,
+        };
+        for (u, role, scope) in USERS {
+            let n = t.node_named(scope);
+            t.app
+                .add_user(
+                    None,
+                    &NewUserInput {
+                        username: (*u).into(),
+                        password: PASSWORD.into(),
+                        role: (*role).into(),
+                        scope_code: n.code.clone(),
+                        display_name: None,
+                        department: (*role == "department-staff").then(|| "住建局".to_string()),
+                        resident_id: (*role == "resident").then_some(t.res_a.id),
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        t
+    }
+
+    pub fn node_named(&self, name: &str) -> &Node {
+        match name {
+            "city" => &self.city,
+            "district" => &self.district,
+            "street" => &self.street,
+            "comm_a" => &self.comm_a,
+            "comm_b" => &self.comm_b,
+            "grid_a" => &self.grid_a,
+            "grid_b" => &self.grid_b,
+            other => panic!("no node {other}"),
+        }
+    }
+
+    /// Send a request through the router.
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp { status, headers, body }
+    }
+
+    /// A bearer token for a user (via the login API).
+    pub async fn token(&self, username: &str) -> String {
+        let r = self
+            .request(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": PASSWORD})))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text());
+        r.json()["token"].as_str().unwrap().to_string()
+    }
+
+    /// A JSON API request, with an optional bearer token and JSON body.
+    pub async fn request(&self, method: Method, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(j) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(j.to_string())).unwrap(),
+            None => b.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    pub async fn get(&self, uri: &str, token: &str) -> Resp {
+        self.request(Method::GET, uri, Some(token), None).await
+    }
+
+    /// A browser session: (session cookie header value, csrf token).
+    pub async fn browser_session(&self, username: &str) -> (String, String) {
+        let user = self.app.login(username, PASSWORD).await.unwrap();
+        let (secret, csrf) = self.app.create_session(&user).await.unwrap();
+        (format!("{}={secret}", jingzhi_web::session::SESSION_COOKIE), csrf)
+    }
+
+    /// A page request with a session cookie.
+    pub async fn page(&self, uri: &str, cookie: &str) -> Resp {
+        let req = Request::builder().uri(uri).header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+        self.send(req).await
+    }
+
+    /// A form POST with a session cookie (`body` already urlencoded, include `csrf=`).
+    pub async fn post_form(&self, uri: &str, cookie: &str, body: &str) -> Resp {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+}
