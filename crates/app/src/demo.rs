@@ -1,8 +1,22 @@
 //! The demo city: a deterministic synthetic Weihai (see `jingzhi_domain::demo`) loaded in bulk,
 //! with demo accounts for every role at several levels of the tree.
+//!
+//! Generation and sealing (two AES-GCM seals and two HMACs per resident) run on a blocking
+//! thread, one community at a time, feeding the inserts through a bounded channel, so both cores
+//! work and memory stays bounded. Rows carry their ids, so no insert waits for a round trip.
 
-use crate::{App, AppResult};
+use crate::auth::NewUserInput;
+use crate::{App, AppError, AppResult};
+use jingzhi_domain::audit::Action;
+use jingzhi_domain::auth::Role;
+use jingzhi_domain::demo::{CityPlan, CITY_CODE};
+use jingzhi_domain::time_fmt::now_ms;
+use jingzhi_store::demo as sd;
+use jingzhi_store::{audit, registry as sr};
+use rand::Rng;
 use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -36,10 +50,254 @@ pub struct DemoReport {
     pub seconds: f64,
 }
 
+/// Commit after about this many rows (few, large transactions).
+const ROWS_PER_TX: usize = 250_000;
+
+/// What the generating thread reports when it is done.
+#[derive(Default)]
+struct Generated {
+    compounds: usize,
+    buildings: usize,
+    households: usize,
+    residents: usize,
+    stats: Vec<(i64, sr::Stats)>,
+    /// The first grid and the first household head of 东北村社区 (for demo accounts).
+    dongbeicun_grid: Option<String>,
+    dongbeicun_head: Option<i64>,
+}
+
+/// A random readable password: three groups of four letters and digits.
+fn readable_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rngs::OsRng;
+    let group = |rng: &mut rand::rngs::OsRng| -> String {
+        (0..4).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    };
+    format!("{}-{}-{}", group(&mut rng), group(&mut rng), group(&mut rng))
+}
+
 impl App {
     /// Generate the demo city into an empty register. Refuses when the register already holds a
     /// city.
-    pub async fn generate_demo(&self, _opts: &DemoOptions) -> AppResult<DemoReport> {
-        Err(crate::AppError::Internal("demo generation is not written yet".into()))
+    pub async fn generate_demo(&self, opts: &DemoOptions) -> AppResult<DemoReport> {
+        let started = Instant::now();
+        jingzhi_domain::demo::check_scale(opts.scale)?;
+        if let Some(p) = &opts.demo_password {
+            jingzhi_domain::auth::check_password(p)?;
+        }
+        {
+            let mut conn = self.store.acquire().await?;
+            if let Some(root) = sr::root(&mut conn).await? {
+                return Err(AppError::Conflict {
+                    field: "city".into(),
+                    reason: format!(
+                        "数据库中已有城市（{}），不能再生成演示城市；请使用新的数据目录或空数据库",
+                        root.name
+                    ),
+                });
+            }
+            if sd::has_nodes(&mut conn).await? {
+                return Err(AppError::Conflict {
+                    field: "city".into(),
+                    reason: "数据库中已有区划数据，不能再生成演示城市；请使用新的数据目录或空数据库".into(),
+                });
+            }
+        }
+        let (scale, seed) = (opts.scale, opts.seed);
+        let plan = tokio::task::spawn_blocking(move || CityPlan::new(scale, seed))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let plan = Arc::new(plan);
+
+        let loaded = self.load_demo(plan.clone()).await;
+        let generated = match loaded {
+            Ok(g) => g,
+            Err(e) => {
+                // Leave the register as empty as it was.
+                if let Ok(mut conn) = self.store.acquire().await {
+                    if let Err(w) = sd::wipe_register(&mut conn).await {
+                        tracing::error!(error = %w, "could not clean up after a failed demo load");
+                    }
+                }
+                return Err(e);
+            }
+        };
+        self.store.reset_sequences().await?;
+
+        let accounts = self.demo_accounts(&plan, &generated, opts).await?;
+
+        let city_path = plan.nodes[0].path.clone();
+        let mut tx = self.store.begin().await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor_id: None,
+                actor_name: "命令行",
+                action: Action::Generate,
+                entity: "demo",
+                entity_id: Some(plan.nodes[0].id),
+                path: &city_path,
+                summary: format!(
+                    "生成演示城市：{}个社区、{}户、{}人",
+                    plan.communities.len(),
+                    generated.households,
+                    generated.residents
+                ),
+                before: None,
+                after: Some(serde_json::json!({
+                    "scale": opts.scale,
+                    "seed": opts.seed,
+                    "communities": plan.communities.len(),
+                    "households": generated.households,
+                    "residents": generated.residents,
+                    "accounts": accounts.iter().map(|a| &a.username).collect::<Vec<_>>(),
+                })),
+                reason: None,
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        self.store.analyze().await?;
+
+        Ok(DemoReport {
+            districts: plan.count(jingzhi_domain::registry::NodeKind::District),
+            streets: plan.count(jingzhi_domain::registry::NodeKind::Street),
+            communities: plan.communities.len(),
+            grids: plan.grids(),
+            compounds: generated.compounds,
+            buildings: generated.buildings,
+            households: generated.households,
+            residents: generated.residents,
+            accounts,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Insert the plan, then the communities as the generating thread hands them over.
+    async fn load_demo(&self, plan: Arc<CityPlan>) -> AppResult<Generated> {
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        sd::insert_prepared(&mut tx, &sd::prepare_plan(&plan, now)).await?;
+        jingzhi_store::commit(tx).await?;
+
+        let (send, mut recv) = tokio::sync::mpsc::channel::<sd::Prepared>(3);
+        let cipher = self.store.cipher.clone();
+        let gen_plan = plan.clone();
+        let generator = tokio::task::spawn_blocking(move || {
+            let plan = gen_plan;
+            let mut acc = sd::StatsAcc::new(&plan);
+            let mut g = Generated::default();
+            for b in plan.batches() {
+                acc.add_batch(&b);
+                for n in &b.nodes {
+                    match n.kind {
+                        jingzhi_domain::registry::NodeKind::Compound => g.compounds += 1,
+                        jingzhi_domain::registry::NodeKind::Building => g.buildings += 1,
+                        _ => {}
+                    }
+                }
+                g.households += b.households.len();
+                g.residents += b.residents.len();
+                if plan.nodes.get((b.community_id - 1) as usize).is_some_and(|c| c.name == "东北村社区") {
+                    g.dongbeicun_grid = b.nodes.first().map(|n| n.code.as_str().to_string());
+                    g.dongbeicun_head = b.residents.first().map(|r| r.id);
+                }
+                let prepared = sd::prepare_batch(&cipher, &b, now);
+                drop(b);
+                if send.blocking_send(prepared).is_err() {
+                    // The loader stopped (an error): stop generating.
+                    return g;
+                }
+            }
+            g.stats = acc.finish();
+            g
+        });
+
+        let mut result: AppResult<()> = Ok(());
+        let mut tx = Some(self.store.begin().await?);
+        let mut rows = 0usize;
+        while let Some(p) = recv.recv().await {
+            let Some(t) = tx.as_mut() else { break };
+            if let Err(e) = sd::insert_prepared(t, &p).await {
+                result = Err(e.into());
+                break;
+            }
+            rows += p.rows();
+            if rows >= ROWS_PER_TX {
+                rows = 0;
+                if let Some(t) = tx.take() {
+                    if let Err(e) = jingzhi_store::commit(t).await {
+                        result = Err(e.into());
+                        break;
+                    }
+                }
+                match self.store.begin().await {
+                    Ok(t) => tx = Some(t),
+                    Err(e) => {
+                        result = Err(e.into());
+                        break;
+                    }
+                }
+            }
+        }
+        drop(recv);
+        let g = generator.await.map_err(|e| AppError::Internal(format!("demo generator: {e}")))?;
+        result?;
+        let mut t = tx.ok_or_else(|| AppError::Internal("demo load: no transaction".into()))?;
+        sd::write_counts(&mut t, &g.stats).await?;
+        jingzhi_store::commit(t).await?;
+        Ok(g)
+    }
+
+    async fn demo_accounts(&self, plan: &CityPlan, g: &Generated, opts: &DemoOptions) -> AppResult<Vec<DemoAccount>> {
+        let code_of = |name: &str| plan.nodes.iter().find(|n| n.name == name).map(|n| n.code.as_str().to_string());
+        let city = CITY_CODE.to_string();
+        let huancui = code_of("环翠区");
+        let hcl = code_of("环翠楼街道");
+        let dbc = code_of("东北村社区");
+        let qj = code_of("前进社区");
+        // (username, display name, role, scope, department, resident)
+        let wanted: Vec<(&str, &str, Role, Option<String>, Option<&str>, Option<i64>)> = vec![
+            ("admin", "市级管理员", Role::CityAdmin, Some(city.clone()), None, None),
+            ("huancui", "环翠区民政局", Role::DistrictOfficer, huancui.clone(), None, None),
+            ("huancuilou", "环翠楼街道办事处", Role::StreetOfficer, hcl, None, None),
+            ("dongbeicun", "东北村社区工作者", Role::CommunityWorker, dbc.clone(), None, None),
+            ("qianjin", "前进社区工作者", Role::CommunityWorker, qj, None, None),
+            ("dongbeicun.grid1", "东北村网格员", Role::GridWorker, g.dongbeicun_grid.clone(), None, None),
+            ("dongbeicun.steward", "东北村小巷管家", Role::Steward, dbc.clone(), None, None),
+            ("zhujian", "环翠区住建局", Role::DepartmentStaff, huancui, Some("住建局"), None),
+            ("dongbeicun.resident", "东北村居民", Role::Resident, dbc, None, g.dongbeicun_head),
+            ("auditor", "审计员", Role::Auditor, Some(city), None, None),
+        ];
+        let mut accounts = vec![];
+        for (username, display, role, scope, department, resident) in wanted {
+            let Some(scope_code) = scope else { continue };
+            if role == Role::Resident && resident.is_none() {
+                continue;
+            }
+            let password = opts.demo_password.clone().unwrap_or_else(readable_password);
+            let user = self
+                .add_user(
+                    None,
+                    &NewUserInput {
+                        username: username.into(),
+                        password: password.clone(),
+                        role: role.as_str().into(),
+                        scope_code,
+                        display_name: Some(display.into()),
+                        department: department.map(str::to_string),
+                        resident_id: resident,
+                    },
+                )
+                .await?;
+            accounts.push(DemoAccount {
+                username: user.username,
+                password,
+                role: role.as_str().into(),
+                scope_code: user.scope_code,
+                scope_name: user.scope_name,
+            });
+        }
+        Ok(accounts)
     }
 }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod crypto;
 pub mod db;
+pub mod demo;
 pub mod import;
 pub mod migrate;
 pub mod registry;
