@@ -345,7 +345,22 @@ fn read_csv(bytes: &[u8]) -> AppResult<Sheet> {
     let mut out = vec![];
     for rec in rdr.records() {
         let rec = rec.map_err(|e| AppError::invalid("file", format!("CSV格式有误: {e}")))?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        // The spreadsheet row: lines before the record's first byte, plus one.
+        let line = rec
+            .position()
+            .map(|p| {
+                // A record's position may point at the end of the previous line terminator.
+                let mut at = (p.byte() as usize).min(text.len());
+                while at < text.len() && matches!(text.as_bytes()[at], b'\r' | b'\n') {
+                    at += 1;
+                }
+                text.as_bytes()[..at]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            })
+            .unwrap_or(0);
         let cells: Vec<String> = rec.iter().map(str::to_string).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -852,7 +867,12 @@ impl App {
             committed: false,
             rejects: None,
         };
-        if header_bad || (!ck.errors.is_empty() && !opts.skip_invalid) || good.is_empty() {
+        if header_bad || (!ck.errors.is_empty() && !opts.skip_invalid) {
+            return Ok(report);
+        }
+        if good.is_empty() {
+            // Skipping bad rows, but none is good: nothing to write, everything comes back.
+            report.rejects = Some(rejects_file(format, &file_name, &sheet, &report.errors)?);
             return Ok(report);
         }
 
