@@ -428,3 +428,48 @@ impl App {
         Ok(Unmasked { id_number, phone })
     }
 }
+
+impl App {
+    /// How many places of each kind lie below a node in scope (communities, grids, compounds,
+    /// buildings …), for its page.
+    pub async fn count_nodes(&self, actor: &Actor, id: i64) -> AppResult<Vec<(NodeKind, i64)>> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        let node = sr::get_node(&mut conn, &scope, id).await?;
+        Ok(sr::count_nodes_by_kind(&mut conn, &scope, &node.path).await?)
+    }
+}
+
+impl App {
+    /// Update a resident from the edit form, which never shows the ID and phone numbers in full:
+    /// a blank ID number keeps the stored one, and so does a blank phone unless `clear_phone`.
+    /// The stored numbers are opened only to be sealed again; nothing is shown, so this is not
+    /// an unmask.
+    pub async fn update_resident_from_form(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ResidentInput,
+        clear_phone: bool,
+    ) -> AppResult<Resident> {
+        actor.require(Permission::WriteRegister)?;
+        let keep_id = input.id_number.trim().is_empty();
+        let keep_phone = !clear_phone && input.phone.as_deref().map(str::trim).unwrap_or("").is_empty();
+        let mut input = input.clone();
+        if keep_id || keep_phone {
+            let mut conn = self.store.acquire().await?;
+            let (id_number, phone) = sr::unmask_resident(&mut conn, &self.store.cipher, &actor.scope(), id).await?;
+            if keep_id {
+                input.id_number = id_number;
+            }
+            if keep_phone {
+                input.phone = phone;
+            }
+        }
+        if clear_phone {
+            input.phone = None;
+        }
+        self.update_resident(actor, id, &input).await
+    }
+}

@@ -1175,3 +1175,25 @@ pub async fn id_hashes_existing(conn: &mut Conn, hashes: &[String]) -> Result<st
     }
     Ok(found)
 }
+
+/// How many nodes of each kind lie strictly below `under_path` (a path inside the scope), for
+/// the counts on a place's page.
+pub async fn count_nodes_by_kind(conn: &mut Conn, scope: &Scope, under_path: &str) -> Result<Vec<(NodeKind, i64)>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT kind, COUNT(*) AS n FROM nodes WHERE {} AND {} AND path <> {} GROUP BY kind",
+        p.range("path", &scope.path),
+        p.range("path", under_path),
+        p.push(V::T(under_path.to_string()))
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let mut out = vec![];
+    for r in rows {
+        let kind: String = r.try_get("kind")?;
+        if let Some(k) = NodeKind::parse(&kind) {
+            out.push((k, r.try_get::<i64, _>("n")?));
+        }
+    }
+    out.sort_by_key(|(k, _)| *k);
+    Ok(out)
+}
