@@ -1,8 +1,397 @@
-//! Server-rendered pages (askama + htmx).
+//! Server-rendered pages (askama + htmx). Handlers stay short: parse the request, call a
+//! use-case, fill a template. Everything shared by the pages lives here: the layout's "chrome"
+//! (nav by permission, language switch, user, CSRF token), the friendly error page, form data
+//! and field errors.
 
+pub mod audit;
+pub mod auth;
+pub mod export;
+pub mod home;
+pub mod import;
+pub mod map;
+pub mod registry;
+
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::session::Caller;
 use crate::AppState;
+use askama::Template;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Router;
+use jingzhi_app::AppError;
+use jingzhi_domain::auth::Permission;
+use jingzhi_domain::registry::NodeKind;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/lang/{lang}", get(auth::set_lang))
+        .route("/", get(home::home))
+        .route("/nodes/{id}", get(home::node))
+        .route("/households", get(registry::households))
+        .route("/households/export.xlsx", get(export::households))
+        .route(
+            "/households/new",
+            get(registry::household_new_form).post(registry::household_new),
+        )
+        .route("/households/{id}", get(registry::household))
+        .route("/households/{id}/move", post(registry::household_move))
+        .route(
+            "/households/{id}/residents/new",
+            get(registry::resident_new_form).post(registry::resident_new),
+        )
+        .route("/residents", get(registry::residents))
+        .route("/residents/export.xlsx", get(export::residents))
+        .route("/residents/{id}", get(registry::resident))
+        .route(
+            "/residents/{id}/edit",
+            get(registry::resident_edit_form).post(registry::resident_edit),
+        )
+        .route("/residents/{id}/unmask", post(registry::resident_unmask))
+        .route(
+            "/import",
+            get(import::import_form)
+                .post(import::import)
+                .layer(DefaultBodyLimit::max(
+                    jingzhi_app::import::MAX_BYTES + 1024 * 1024,
+                )),
+        )
+        .route("/import/template.xlsx", get(import::template))
+        .route(
+            "/import/rejects",
+            post(import::rejects).layer(DefaultBodyLimit::max(4 * jingzhi_app::import::MAX_BYTES)),
+        )
+        .route("/audit", get(audit::audit))
+        .route("/audit/export.xlsx", get(export::audit))
+}
+
+/// What the layout needs on every signed-in page.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: String,
+    pub role: String,
+    pub scope: String,
+    pub csrf: String,
+    /// Which nav entry is current: `home`, `households`, `residents`, `import`, `audit`.
+    pub active: &'static str,
+    pub can_read: bool,
+    pub can_write: bool,
+    pub can_unmask: bool,
+    pub can_import: bool,
+    pub can_export: bool,
+    pub can_audit: bool,
+}
+
+impl Chrome {
+    pub fn new(c: &Caller, lang: Lang, active: &'static str) -> Self {
+        let u = &c.actor.user;
+        let can = |p| u.role.can(p);
+        Chrome {
+            lang,
+            user: u.display_name.clone(),
+            role: match lang {
+                Lang::Zh => u.role.label_zh(),
+                Lang::En => u.role.label_en(),
+            }
+            .to_string(),
+            scope: u.scope_name.clone(),
+            csrf: c.csrf.clone().unwrap_or_default(),
+            active,
+            can_read: can(Permission::ReadRegister),
+            can_write: can(Permission::WriteRegister),
+            can_unmask: can(Permission::Unmask),
+            can_import: can(Permission::ImportExport) && can(Permission::WriteRegister),
+            can_export: can(Permission::ImportExport) && can(Permission::ReadRegister),
+            can_audit: can(Permission::ReadAudit),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn html_lang(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    pub fn kind(&self, k: &NodeKind) -> &'static str {
+        kind_label(self.lang, *k)
+    }
+}
+
+pub fn kind_label(lang: Lang, k: NodeKind) -> &'static str {
+    match lang {
+        Lang::Zh => k.label_zh(),
+        Lang::En => k.label_en(),
+    }
+}
+
+/// Render a template as a page (a failure to render is logged and shown as the error page).
+pub fn render<T: Template>(t: &T) -> Response {
+    render_status(StatusCode::OK, t)
+}
+
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            PageError::internal().into_response()
+        }
+    }
+}
+
+/// The friendly error page: a status, a title and a message for people. Never internals.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+    pub details: Vec<String>,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        PageError {
+            status,
+            message: message.into(),
+            details: vec![],
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "您要找的页面不存在，或不在您的管辖范围内。",
+        )
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "您的角色无权进行此操作。")
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "内部错误，请稍后再试。")
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => Self::not_found(),
+            AppError::Forbidden => Self::forbidden(),
+            AppError::Unauthorized => Self::new(StatusCode::UNAUTHORIZED, "请先登录。"),
+            AppError::Locked { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
+            AppError::Invalid(fields) => PageError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: "输入有误".into(),
+                details: fields.into_iter().map(|f| f.reason).collect(),
+            },
+            AppError::Conflict { reason, .. } => Self::new(StatusCode::CONFLICT, reason),
+            AppError::Internal(_) => Self::internal(),
+        }
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError {
+            status: e.status,
+            message: e.body.message,
+            details: e.body.details.into_iter().map(|d| d.reason).collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title_zh: &'a str,
+    title_en: &'a str,
+    message: &'a str,
+    details: &'a [String],
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (title_zh, title_en) = match self.status {
+            StatusCode::NOT_FOUND => ("未找到", "Not found"),
+            StatusCode::FORBIDDEN => ("无权访问", "Forbidden"),
+            StatusCode::UNAUTHORIZED => ("需要登录", "Sign-in required"),
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
+                ("输入有误", "Invalid input")
+            }
+            StatusCode::CONFLICT => ("与已有记录冲突", "Conflict"),
+            StatusCode::TOO_MANY_REQUESTS => ("请稍后再试", "Too many requests"),
+            _ => ("出错了", "Something went wrong"),
+        };
+        let page = ErrorPage {
+            status: self.status.as_u16(),
+            title_zh,
+            title_en,
+            message: &self.message,
+            details: &self.details,
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => (self.status, "出错了").into_response(),
+        }
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// A urlencoded form as pairs (so that no field can make the extractor fail).
+#[derive(Debug, Default, Clone)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, k: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// The trimmed value, or `None` when blank.
+    pub fn opt(&self, k: &str) -> Option<String> {
+        Some(self.get(k).trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    pub fn checked(&self, k: &str) -> bool {
+        matches!(self.get(k), "on" | "true" | "1")
+    }
+}
+
+/// Field errors of a form, to show next to each field.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, r)| r.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Errors of fields the form does not show itself (shown at the top).
+    pub fn other(&self, shown: &[&str]) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(f, _)| !shown.contains(&f.as_str()))
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    /// The status and field errors of a use-case error a form can show; other errors go to the
+    /// error page.
+    pub fn from_app(e: AppError) -> Result<(StatusCode, FieldErrors), PageError> {
+        match e {
+            AppError::Invalid(fs) => Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FieldErrors(
+                    fs.into_iter()
+                        .map(|f| (f.field.to_string(), f.reason))
+                        .collect(),
+                ),
+            )),
+            AppError::Conflict { field, reason } => {
+                Ok((StatusCode::CONFLICT, FieldErrors(vec![(field, reason)])))
+            }
+            e => Err(e.into()),
+        }
+    }
+}
+
+/// Build a query string from the non-empty pairs (`a=1&b=x`), percent-encoded.
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", urlencode_all(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Percent-encode everything but unreserved characters.
+pub fn urlencode_all(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Escape text for HTML/SVG built by hand (templates escape by themselves).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A link in a breadcrumb.
+#[derive(Debug, Clone)]
+pub struct Crumb {
+    pub href: String,
+    pub name: String,
+}
+
+pub fn crumbs(nodes: &[jingzhi_app::store::registry::Node]) -> Vec<Crumb> {
+    nodes
+        .iter()
+        .map(|n| Crumb {
+            href: format!("/nodes/{}", n.id),
+            name: n.name.clone(),
+        })
+        .collect()
+}
+
+/// Whether a request came from htmx (then answer with a fragment).
+pub fn is_htmx(h: &axum::http::HeaderMap) -> bool {
+    h.get("hx-request").is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_encodes() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        assert_eq!(
+            query_string(&[("q", "王 建".into()), ("page", String::new())]),
+            "q=%E7%8E%8B%20%E5%BB%BA"
+        );
+    }
 }

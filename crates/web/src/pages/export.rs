@@ -1,0 +1,109 @@
+//! Downloads of the lists as .xlsx, with the same filters as the pages. The use-case writes the
+//! workbook to a temporary file; the file is opened, unlinked at once (the open handle keeps it
+//! readable, and nothing is left behind whatever happens to the download) and streamed back.
+
+use super::audit::AuditQuery;
+use super::registry::{HouseholdQuery, ResidentQuery};
+use super::{PageError, PageResult};
+use crate::session::PageCaller;
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use jingzhi_app::import::XLSX_CONTENT_TYPE;
+use jingzhi_app::AppResult;
+use jingzhi_domain::time_fmt::today;
+use std::future::Future;
+use std::path::PathBuf;
+
+fn temp_path() -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "jingzhi-export-{}.xlsx",
+        jingzhi_app::auth::random_secret()
+    ))
+}
+
+/// `attachment; filename="…"` with the UTF-8 name for browsers and an ASCII fallback.
+pub fn attachment(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        super::urlencode_all(name)
+    )
+}
+
+async fn stream<F>(name: String, write: impl FnOnce(PathBuf) -> F) -> PageResult
+where
+    F: Future<Output = AppResult<u64>>,
+{
+    let path = temp_path();
+    let result = write(path.clone()).await;
+    let file = match result {
+        Ok(_) => tokio::fs::File::open(&path).await,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(e.into());
+        }
+    };
+    let _ = tokio::fs::remove_file(&path).await;
+    let file = file.map_err(|e| {
+        tracing::error!(error = %e, "export file vanished");
+        PageError::internal()
+    })?;
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    Ok((
+        [
+            (header::CONTENT_TYPE, XLSX_CONTENT_TYPE.to_string()),
+            (header::CONTENT_DISPOSITION, attachment(&name)),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub async fn residents(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<ResidentQuery>,
+) -> PageResult {
+    let (f, under) = q.filter();
+    stream(format!("居民_{}.xlsx", today()), |p| async move {
+        s.app.export_residents(&c.actor, f, under, &p).await
+    })
+    .await
+}
+
+pub async fn households(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<HouseholdQuery>,
+) -> PageResult {
+    let (f, under) = q.filter();
+    stream(format!("住户_{}.xlsx", today()), |p| async move {
+        s.app.export_households(&c.actor, f, under, &p).await
+    })
+    .await
+}
+
+pub async fn audit(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    let f = q.filter();
+    stream(format!("审计日志_{}.xlsx", today()), |p| async move {
+        s.app.export_audit(&c.actor, &f, &p).await
+    })
+    .await
+}
