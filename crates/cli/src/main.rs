@@ -335,15 +335,14 @@ fn write_private(path: &std::path::Path, content: &str) {
 
 async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), String> {
     let addr = listen.map(str::to_string).unwrap_or_else(|| cfg.listen.clone());
-    let router = jingzhi_web::router(app.clone(), jingzhi_web::WebConfig { secure_cookies: cfg.secure_cookies });
     let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("{addr}: {e}"))?;
     println!("jingzhi 正在服务 serving on http://{addr}  (Ctrl-C 停止 to stop)");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+    let config = jingzhi_web::WebConfig { secure_cookies: cfg.secure_cookies };
+    jingzhi_web::serve(listener, app.clone(), config, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     app.store.close().await;
     Ok(())
 }

@@ -39,6 +39,16 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .with_state(state)
 }
 
+/// Serve the application on a bound listener until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    config: WebConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app, config)).with_graceful_shutdown(shutdown).await
+}
+
 async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
     match s.app.store.acquire().await {
