@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod districting;
 pub mod registry;
 pub mod scope;
 pub mod time_fmt;
@@ -21,6 +22,9 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self { field, reason: reason.into() }
+        Self {
+            field,
+            reason: reason.into(),
+        }
     }
 }

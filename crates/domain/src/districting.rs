@@ -1,0 +1,1125 @@
+//! Communities of the right size (社区规模优化): partition buildings into communities of at most
+//! `cap` (default 3,000) and at least `min` (default 1,000) households, each contiguous in the
+//! building adjacency graph, never splitting a compound (小区).
+//!
+//! Method (see docs/districting.md):
+//! 1. Compounds are contracted to single nodes (their buildings' households summed, their edges
+//!    merged), so no plan can split one.
+//! 2. Each connected component is checked for feasibility (a compound above the cap, a piece below
+//!    the minimum, a total that no number of parts can hold) and every reason is reported.
+//! 3. An initial plan by recursive (l,u)-bipartition of random spanning trees: draw a random
+//!    spanning tree, and cut the tree edge whose subtree holds a valid part while the remainder
+//!    can still be split into valid parts; both sides of a tree edge are connected, so every part
+//!    is contiguous by construction.
+//! 4. Improvement by merge-and-resplit (ReCom): merge two adjacent parts, draw a spanning tree of
+//!    the union, cut it into two valid parts, and keep the result when the objective does not get
+//!    worse. Objectives in order: households moved away from their community, cut edges, balance,
+//!    grids split.
+//! 5. Two chains with different seeds run on two threads; the better plan wins. Deterministic for
+//!    a given seed.
+//!
+//! Every plan returned passes [`check`]; an instance without a valid plan is reported, never
+//! answered with a bad plan.
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A building: the unit of the partition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: String,
+    pub households: u32,
+    pub compound: String,
+    /// The community the building belongs to now.
+    pub community: String,
+    pub grid: String,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// The problem: buildings, their adjacency (indices into `units`), and the size bounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    pub cap: u32,
+    pub min: u32,
+    pub units: Vec<Unit>,
+    pub edges: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Split oversized communities; every other community stays as it is.
+    Split,
+    /// Re-draw all communities of the instance together (buildings may move between neighbours).
+    Street,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Options {
+    pub seed: u64,
+    /// Merge-and-resplit steps per chain.
+    pub iterations: usize,
+    pub mode: Mode,
+    /// Random spanning trees tried per bipartition before giving up on it.
+    pub tree_tries: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            iterations: 300,
+            mode: Mode::Split,
+            tree_tries: 400,
+        }
+    }
+}
+
+/// One proposed community.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    /// The current community whose code this part keeps (the one it overlaps most), or `None`
+    /// for a new community.
+    pub community: Option<String>,
+    /// Indices into the instance's units.
+    pub units: Vec<usize>,
+    pub households: u32,
+    /// A current community passed through unchanged (split mode leaves communities within the
+    /// cap alone; its size is not the plan's doing, so the bounds are not checked on it).
+    #[serde(default)]
+    pub kept: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub parts: usize,
+    pub cut_edges: usize,
+    pub households_moved: u64,
+    pub min_households: u32,
+    pub max_households: u32,
+    /// Largest |households − mean| / mean over the parts.
+    pub max_deviation: f64,
+    pub grids_split: usize,
+    /// Mean Polsby–Popper compactness (4πA/P²) of the parts' convex hulls (1 = a circle).
+    pub mean_polsby_popper: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub parts: Vec<Part>,
+    pub metrics: Metrics,
+}
+
+/// Why no valid plan exists (or none was found), with the units concerned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Infeasible {
+    /// A single compound holds more households than the cap, and compounds are never split.
+    CompoundOverCap {
+        compound: String,
+        households: u32,
+        cap: u32,
+        units: Vec<String>,
+    },
+    /// A connected piece of the graph holds fewer households than the minimum.
+    PieceTooSmall {
+        households: u32,
+        min: u32,
+        units: Vec<String>,
+    },
+    /// No number of parts fits a piece's households between min and cap.
+    NoPartCount {
+        households: u32,
+        min: u32,
+        cap: u32,
+        units: Vec<String>,
+    },
+    /// The bounds are themselves contradictory.
+    BadBounds { min: u32, cap: u32 },
+    /// The search found no valid partition of this piece (the constraints may be too tight for
+    /// its shape).
+    NotFound {
+        households: u32,
+        parts: u32,
+        units: Vec<String>,
+    },
+}
+
+/// A broken hard constraint in a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Violation {
+    OverCap { part: usize, households: u32 },
+    UnderMin { part: usize, households: u32 },
+    NotContiguous { part: usize },
+    CompoundSplit { compound: String },
+    UnitMissingOrRepeated { unit: usize },
+}
+
+/// Check a plan against every hard constraint.
+pub fn check(inst: &Instance, parts: &[Part]) -> Vec<Violation> {
+    let mut v = vec![];
+    let n = inst.units.len();
+    let mut owner = vec![usize::MAX; n];
+    for (pi, p) in parts.iter().enumerate() {
+        for &u in &p.units {
+            if u >= n || owner[u] != usize::MAX {
+                v.push(Violation::UnitMissingOrRepeated { unit: u });
+            } else {
+                owner[u] = pi;
+            }
+        }
+    }
+    for (u, o) in owner.iter().enumerate() {
+        if *o == usize::MAX {
+            v.push(Violation::UnitMissingOrRepeated { unit: u });
+        }
+    }
+    // Contiguity is judged with each compound as one place: its buildings count as joined.
+    let mut edges = inst.edges.clone();
+    let mut first_of: HashMap<&str, usize> = HashMap::new();
+    for (u, unit) in inst.units.iter().enumerate() {
+        match first_of.get(unit.compound.as_str()) {
+            Some(&f) => edges.push((f, u)),
+            None => {
+                first_of.insert(&unit.compound, u);
+            }
+        }
+    }
+    let adj = adjacency(n, &edges);
+    for (pi, p) in parts.iter().enumerate() {
+        let h: u32 = p
+            .units
+            .iter()
+            .filter(|&&u| u < n)
+            .map(|&u| inst.units[u].households)
+            .sum();
+        if h > inst.cap && !p.kept {
+            v.push(Violation::OverCap {
+                part: pi,
+                households: h,
+            });
+        }
+        if h < inst.min && !p.kept {
+            v.push(Violation::UnderMin {
+                part: pi,
+                households: h,
+            });
+        }
+        if !p.kept
+            && !p.units.is_empty()
+            && !connected(&adj, &p.units, |u| owner.get(u) == Some(&pi))
+        {
+            v.push(Violation::NotContiguous { part: pi });
+        }
+    }
+    let mut compound_owner: HashMap<&str, usize> = HashMap::new();
+    let mut split = HashSet::new();
+    for (u, unit) in inst.units.iter().enumerate() {
+        if let Some(&o) = compound_owner.get(unit.compound.as_str()) {
+            if o != owner[u] {
+                split.insert(unit.compound.clone());
+            }
+        } else {
+            compound_owner.insert(&unit.compound, owner[u]);
+        }
+    }
+    let mut split: Vec<_> = split.into_iter().collect();
+    split.sort();
+    v.extend(
+        split
+            .into_iter()
+            .map(|compound| Violation::CompoundSplit { compound }),
+    );
+    v
+}
+
+fn adjacency(n: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    let mut adj = vec![vec![]; n];
+    for &(a, b) in edges {
+        if a < n && b < n && a != b {
+            adj[a].push(b);
+            adj[b].push(a);
+        }
+    }
+    for a in &mut adj {
+        a.sort_unstable();
+        a.dedup();
+    }
+    adj
+}
+
+/// Whether `members` (all satisfying `inside`) form one connected piece.
+fn connected(adj: &[Vec<usize>], members: &[usize], inside: impl Fn(usize) -> bool) -> bool {
+    let Some(&start) = members.first() else {
+        return true;
+    };
+    let mut seen = HashSet::from([start]);
+    let mut stack = vec![start];
+    while let Some(u) = stack.pop() {
+        for &w in &adj[u] {
+            if inside(w) && seen.insert(w) {
+                stack.push(w);
+            }
+        }
+    }
+    seen.len() == members.len()
+}
+
+/// The contracted graph: one node per compound.
+struct Contracted {
+    weight: Vec<u32>,
+    /// Units of each compound node.
+    members: Vec<Vec<usize>>,
+    adj: Vec<Vec<usize>>,
+}
+
+fn contract(inst: &Instance) -> Contracted {
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut members: Vec<Vec<usize>> = vec![];
+    let mut of_unit = vec![0usize; inst.units.len()];
+    for (u, unit) in inst.units.iter().enumerate() {
+        let next = index.len();
+        let c = *index.entry(unit.compound.as_str()).or_insert(next);
+        if c == members.len() {
+            members.push(vec![]);
+        }
+        members[c].push(u);
+        of_unit[u] = c;
+    }
+    let weight = members
+        .iter()
+        .map(|m| m.iter().map(|&u| inst.units[u].households).sum())
+        .collect();
+    let cedges: Vec<(usize, usize)> = inst
+        .edges
+        .iter()
+        .filter(|(a, b)| *a < inst.units.len() && *b < inst.units.len())
+        .map(|&(a, b)| (of_unit[a], of_unit[b]))
+        .filter(|(a, b)| a != b)
+        .collect();
+    let adj = adjacency(members.len(), &cedges);
+    Contracted {
+        weight,
+        members,
+        adj,
+    }
+}
+
+/// Connected components of a node subset of the contracted graph.
+fn components(adj: &[Vec<usize>], nodes: &[usize]) -> Vec<Vec<usize>> {
+    let inside: HashSet<usize> = nodes.iter().copied().collect();
+    let mut seen = HashSet::new();
+    let mut out = vec![];
+    for &s in nodes {
+        if !seen.insert(s) {
+            continue;
+        }
+        let mut comp = vec![s];
+        let mut stack = vec![s];
+        while let Some(u) = stack.pop() {
+            for &w in &adj[u] {
+                if inside.contains(&w) && seen.insert(w) {
+                    comp.push(w);
+                    stack.push(w);
+                }
+            }
+        }
+        comp.sort_unstable();
+        out.push(comp);
+    }
+    out
+}
+
+/// Part counts that can hold `total` households within [min, cap].
+fn part_counts(total: u64, min: u32, cap: u32) -> std::ops::RangeInclusive<u64> {
+    let lo = total.div_ceil(cap as u64).max(1);
+    let hi = if min == 0 { lo } else { total / min as u64 };
+    lo..=hi
+}
+
+/// Split `nodes` (connected) into `k` connected parts with weights in [min, cap], by recursive
+/// spanning-tree bipartition. `None` when the tries run out.
+fn tree_partition(
+    g: &Contracted,
+    nodes: &[usize],
+    k: u64,
+    min: u32,
+    cap: u32,
+    tries: usize,
+    rng: &mut ChaCha8Rng,
+) -> Option<Vec<Vec<usize>>> {
+    let mut rest: Vec<usize> = nodes.to_vec();
+    let mut parts = vec![];
+    let mut k = k;
+    while k > 1 {
+        let (part, remainder) = bipartition(g, &rest, k, min, cap, tries, rng)?;
+        parts.push(part);
+        rest = remainder;
+        k -= 1;
+    }
+    let w: u64 = rest.iter().map(|&u| g.weight[u] as u64).sum();
+    if w < min as u64 || w > cap as u64 {
+        return None;
+    }
+    parts.push(rest);
+    Some(parts)
+}
+
+/// Cut one valid part off `nodes` so that the rest can still make `k - 1` parts.
+fn bipartition(
+    g: &Contracted,
+    nodes: &[usize],
+    k: u64,
+    min: u32,
+    cap: u32,
+    tries: usize,
+    rng: &mut ChaCha8Rng,
+) -> Option<(Vec<usize>, Vec<usize>)> {
+    let total: u64 = nodes.iter().map(|&u| g.weight[u] as u64).sum();
+    let rest_ok = |r: u64| r >= (k - 1) * min as u64 && r <= (k - 1) * cap as u64;
+    let part_ok = |w: u64| w >= min as u64 && w <= cap as u64;
+    let ideal = total as f64 / k as f64;
+    let inside: HashSet<usize> = nodes.iter().copied().collect();
+    for _ in 0..tries {
+        let (parent, order) = random_spanning_tree(g, nodes, &inside, rng)?;
+        // Subtree weights, leaves first.
+        let mut sub: HashMap<usize, u64> = nodes.iter().map(|&u| (u, g.weight[u] as u64)).collect();
+        for &u in order.iter().rev() {
+            if let Some(&p) = parent.get(&u) {
+                let w = sub[&u];
+                *sub.get_mut(&p).expect("parent in tree") += w;
+            }
+        }
+        // Candidate cuts: the subtree below u as the part, or the rest above it as the part.
+        let mut best: Option<(f64, usize, bool)> = None;
+        for &u in &order {
+            if !parent.contains_key(&u) {
+                continue;
+            }
+            let w = sub[&u];
+            for (side_is_subtree, part_w) in [(true, w), (false, total - w)] {
+                if part_ok(part_w) && rest_ok(total - part_w) {
+                    let d = (part_w as f64 - ideal).abs() + rng.gen::<f64>() * 1e-6;
+                    if best.is_none_or(|(bd, _, _)| d < bd) {
+                        best = Some((d, u, side_is_subtree));
+                    }
+                }
+            }
+        }
+        if let Some((_, u, side_is_subtree)) = best {
+            let below = subtree_nodes(&parent, &order, u);
+            let (mut part, mut rest): (Vec<usize>, Vec<usize>) = nodes
+                .iter()
+                .partition(|n| below.contains(n) == side_is_subtree);
+            part.sort_unstable();
+            rest.sort_unstable();
+            return Some((part, rest));
+        }
+    }
+    None
+}
+
+/// A random spanning tree of the connected node set (Kruskal on random weights): the parent of
+/// every node but the root, and the nodes in BFS order from the root.
+fn random_spanning_tree(
+    g: &Contracted,
+    nodes: &[usize],
+    inside: &HashSet<usize>,
+    rng: &mut ChaCha8Rng,
+) -> Option<(HashMap<usize, usize>, Vec<usize>)> {
+    let mut edges: Vec<(usize, usize)> = vec![];
+    for &u in nodes {
+        for &w in &g.adj[u] {
+            if u < w && inside.contains(&w) {
+                edges.push((u, w));
+            }
+        }
+    }
+    edges.shuffle(rng);
+    let mut uf: HashMap<usize, usize> = nodes.iter().map(|&u| (u, u)).collect();
+    fn find(uf: &mut HashMap<usize, usize>, x: usize) -> usize {
+        let mut r = x;
+        while uf[&r] != r {
+            r = uf[&r];
+        }
+        let mut c = x;
+        while uf[&c] != r {
+            let n = uf[&c];
+            uf.insert(c, r);
+            c = n;
+        }
+        r
+    }
+    let mut tree: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut count = 0;
+    for (a, b) in edges {
+        let (ra, rb) = (find(&mut uf, a), find(&mut uf, b));
+        if ra != rb {
+            uf.insert(ra, rb);
+            tree.entry(a).or_default().push(b);
+            tree.entry(b).or_default().push(a);
+            count += 1;
+        }
+    }
+    if count + 1 != nodes.len() {
+        return None; // not connected
+    }
+    let root = nodes[rng.gen_range(0..nodes.len())];
+    let mut parent = HashMap::new();
+    let mut order = vec![root];
+    let mut i = 0;
+    while i < order.len() {
+        let u = order[i];
+        i += 1;
+        if let Some(ns) = tree.get(&u) {
+            for &w in ns {
+                if w != root && !parent.contains_key(&w) {
+                    parent.insert(w, u);
+                    order.push(w);
+                }
+            }
+        }
+    }
+    Some((parent, order))
+}
+
+fn subtree_nodes(parent: &HashMap<usize, usize>, order: &[usize], top: usize) -> HashSet<usize> {
+    let mut inside = HashSet::from([top]);
+    for &u in order {
+        if let Some(p) = parent.get(&u) {
+            if inside.contains(p) {
+                inside.insert(u);
+            }
+        }
+    }
+    inside
+}
+
+/// A plan over contracted nodes, with its score (lower is better, compared in order).
+#[derive(Clone)]
+struct State {
+    parts: Vec<Vec<usize>>,
+    /// The first `kept` parts are current communities passed through unchanged.
+    kept: usize,
+}
+
+fn unit_parts(g: &Contracted, state: &State) -> Vec<Vec<usize>> {
+    state
+        .parts
+        .iter()
+        .map(|p| {
+            let mut us: Vec<usize> = p
+                .iter()
+                .flat_map(|&c| g.members[c].iter().copied())
+                .collect();
+            us.sort_unstable();
+            us
+        })
+        .collect()
+}
+
+/// Give each part the code of the current community it overlaps most (each code at most once,
+/// largest overlaps first); the rest are new.
+fn label_parts(inst: &Instance, parts: &[Vec<usize>]) -> Vec<Option<String>> {
+    let mut overlaps: Vec<(u64, usize, String)> = vec![];
+    for (pi, p) in parts.iter().enumerate() {
+        let mut by: BTreeMap<&str, u64> = BTreeMap::new();
+        for &u in p {
+            *by.entry(inst.units[u].community.as_str()).or_default() +=
+                inst.units[u].households as u64;
+        }
+        for (c, h) in by {
+            overlaps.push((h, pi, c.to_string()));
+        }
+    }
+    overlaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut labels = vec![None; parts.len()];
+    let mut used = HashSet::new();
+    for (_, pi, c) in overlaps {
+        if labels[pi].is_none() && !used.contains(&c) {
+            used.insert(c.clone());
+            labels[pi] = Some(c);
+        }
+    }
+    labels
+}
+
+fn metrics(inst: &Instance, parts: &[Vec<usize>], labels: &[Option<String>]) -> Metrics {
+    let n = inst.units.len();
+    let mut owner = vec![usize::MAX; n];
+    for (pi, p) in parts.iter().enumerate() {
+        for &u in p {
+            owner[u] = pi;
+        }
+    }
+    let cut_edges = inst
+        .edges
+        .iter()
+        .filter(|&&(a, b)| a < n && b < n && owner[a] != owner[b])
+        .count();
+    let mut moved = 0u64;
+    for (pi, p) in parts.iter().enumerate() {
+        for &u in p {
+            if labels[pi].as_deref() != Some(inst.units[u].community.as_str()) {
+                moved += inst.units[u].households as u64;
+            }
+        }
+    }
+    let hs: Vec<u32> = parts
+        .iter()
+        .map(|p| p.iter().map(|&u| inst.units[u].households).sum())
+        .collect();
+    let mean = hs.iter().map(|&h| h as f64).sum::<f64>() / hs.len().max(1) as f64;
+    let max_deviation = if mean > 0.0 {
+        hs.iter()
+            .map(|&h| (h as f64 - mean).abs() / mean)
+            .fold(0.0, f64::max)
+    } else {
+        0.0
+    };
+    let mut grid_parts: HashMap<&str, HashSet<usize>> = HashMap::new();
+    for (u, unit) in inst.units.iter().enumerate() {
+        grid_parts
+            .entry(unit.grid.as_str())
+            .or_default()
+            .insert(owner[u]);
+    }
+    let grids_split = grid_parts.values().filter(|s| s.len() > 1).count();
+    let pps: Vec<f64> = parts
+        .iter()
+        .map(|p| {
+            polsby_popper(
+                &p.iter()
+                    .map(|&u| (inst.units[u].x, inst.units[u].y))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    Metrics {
+        parts: parts.len(),
+        cut_edges,
+        households_moved: moved,
+        min_households: hs.iter().copied().min().unwrap_or(0),
+        max_households: hs.iter().copied().max().unwrap_or(0),
+        max_deviation,
+        grids_split,
+        mean_polsby_popper: pps.iter().sum::<f64>() / pps.len().max(1) as f64,
+    }
+}
+
+/// Polsby–Popper compactness of the convex hull of points (1 for fewer than 3 distinct points).
+pub fn polsby_popper(points: &[(f64, f64)]) -> f64 {
+    let hull = convex_hull(points);
+    if hull.len() < 3 {
+        return 1.0;
+    }
+    let mut area = 0.0;
+    let mut perim = 0.0;
+    for i in 0..hull.len() {
+        let (a, b) = (hull[i], hull[(i + 1) % hull.len()]);
+        area += a.0 * b.1 - b.0 * a.1;
+        perim += ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+    }
+    let area = area.abs() / 2.0;
+    if perim == 0.0 {
+        1.0
+    } else {
+        (4.0 * std::f64::consts::PI * area / (perim * perim)).min(1.0)
+    }
+}
+
+fn convex_hull(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut p: Vec<(f64, f64)> = points.to_vec();
+    p.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    p.dedup();
+    if p.len() < 3 {
+        return p;
+    }
+    let cross = |o: (f64, f64), a: (f64, f64), b: (f64, f64)| {
+        (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+    };
+    let mut lower: Vec<(f64, f64)> = vec![];
+    for &q in &p {
+        while lower.len() >= 2 && cross(lower[lower.len() - 2], lower[lower.len() - 1], q) <= 0.0 {
+            lower.pop();
+        }
+        lower.push(q);
+    }
+    let mut upper: Vec<(f64, f64)> = vec![];
+    for &q in p.iter().rev() {
+        while upper.len() >= 2 && cross(upper[upper.len() - 2], upper[upper.len() - 1], q) <= 0.0 {
+            upper.pop();
+        }
+        upper.push(q);
+    }
+    lower.pop();
+    upper.pop();
+    lower.extend(upper);
+    lower
+}
+
+/// The lexicographic objective (lower is better).
+fn score(m: &Metrics) -> (u64, usize, u64, usize) {
+    (
+        m.households_moved,
+        m.cut_edges,
+        (m.max_deviation * 10_000.0) as u64,
+        m.grids_split,
+    )
+}
+
+/// Find a plan, or say why there is none.
+pub fn plan(inst: &Instance, opts: &Options) -> Result<Plan, Vec<Infeasible>> {
+    if inst.min > inst.cap || inst.cap == 0 {
+        return Err(vec![Infeasible::BadBounds {
+            min: inst.min,
+            cap: inst.cap,
+        }]);
+    }
+    let g = contract(inst);
+    let ids = |nodes: &[usize]| -> Vec<String> {
+        let mut v: Vec<String> = nodes
+            .iter()
+            .flat_map(|&c| g.members[c].iter().map(|&u| inst.units[u].id.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let mut problems = vec![];
+    for (c, &w) in g.weight.iter().enumerate() {
+        if w > inst.cap {
+            problems.push(Infeasible::CompoundOverCap {
+                compound: inst.units[g.members[c][0]].compound.clone(),
+                households: w,
+                cap: inst.cap,
+                units: ids(&[c]),
+            });
+        }
+    }
+    // What to partition. Split mode: each oversized community on its own; the others stay as
+    // they are. Street mode: first try to repair only the communities that are out of bounds
+    // (or in pieces), keeping the valid ones as a starting point; if that leaves no valid plan,
+    // re-draw everything together.
+    let all: Vec<usize> = (0..g.weight.len()).collect();
+    let mut by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for &c in &all {
+        by.entry(inst.units[g.members[c][0]].community.clone())
+            .or_default()
+            .push(c);
+    }
+    let weight = |nodes: &[usize]| -> u64 { nodes.iter().map(|&c| g.weight[c] as u64).sum() };
+    let mut kept: Vec<Vec<usize>> = vec![];
+    let mut loose: Vec<usize> = vec![];
+    for nodes in by.into_values() {
+        let w = weight(&nodes);
+        let fine = match opts.mode {
+            Mode::Split => w <= inst.cap as u64,
+            Mode::Street => {
+                w <= inst.cap as u64
+                    && w >= inst.min as u64
+                    && components(&g.adj, &nodes).len() == 1
+            }
+        };
+        if fine {
+            kept.push(nodes);
+        } else if opts.mode == Mode::Split {
+            // Each oversized community is split on its own: separate the groups.
+            loose.extend(nodes);
+            loose.push(usize::MAX);
+        } else {
+            loose.extend(nodes);
+        }
+    }
+    let groups: Vec<Vec<usize>> = match opts.mode {
+        Mode::Split => loose
+            .split(|&c| c == usize::MAX)
+            .filter(|g| !g.is_empty())
+            .map(|g| g.to_vec())
+            .collect(),
+        Mode::Street => vec![loose],
+    };
+    let pieces_of =
+        |groups: &[Vec<usize>], problems: &mut Vec<Infeasible>| -> Vec<(Vec<usize>, u64)> {
+            let mut pieces = vec![];
+            for group in groups {
+                for comp in components(&g.adj, group) {
+                    let w = weight(&comp);
+                    if comp.iter().any(|&c| g.weight[c] > inst.cap) {
+                        continue; // reported above
+                    }
+                    if w < inst.min as u64 {
+                        problems.push(Infeasible::PieceTooSmall {
+                            households: w as u32,
+                            min: inst.min,
+                            units: ids(&comp),
+                        });
+                        continue;
+                    }
+                    if part_counts(w, inst.min, inst.cap).is_empty() {
+                        problems.push(Infeasible::NoPartCount {
+                            households: w as u32,
+                            min: inst.min,
+                            cap: inst.cap,
+                            units: ids(&comp),
+                        });
+                        continue;
+                    }
+                    pieces.push((comp, w));
+                }
+            }
+            pieces
+        };
+    let mut repair_problems = vec![];
+    let mut pieces = pieces_of(&groups, &mut repair_problems);
+    if opts.mode == Mode::Street && !repair_problems.is_empty() && problems.is_empty() {
+        // Repair alone cannot work: re-draw everything.
+        repair_problems.clear();
+        kept.clear();
+        pieces = pieces_of(&[all.clone()], &mut repair_problems);
+    }
+    problems.extend(repair_problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let chains: Vec<Result<(State, Metrics), Vec<Infeasible>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2u64)
+            .map(|chain| {
+                let (g, pieces, kept) = (&g, &pieces, &kept);
+                s.spawn(move || {
+                    run_chain(
+                        inst,
+                        g,
+                        pieces,
+                        kept,
+                        opts,
+                        opts.seed.wrapping_mul(2).wrapping_add(chain),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("chain thread"))
+            .collect()
+    });
+    let mut best: Option<(State, Metrics)> = None;
+    let mut errors = None;
+    for r in chains {
+        match r {
+            Ok((s, m)) => {
+                if best.as_ref().is_none_or(|(_, bm)| score(&m) < score(bm)) {
+                    best = Some((s, m));
+                }
+            }
+            Err(e) => errors = Some(e),
+        }
+    }
+    let Some((state, _)) = best else {
+        return Err(errors.unwrap_or_default());
+    };
+    let parts = unit_parts(&g, &state);
+    let labels = label_parts(inst, &parts);
+    let m = metrics(inst, &parts, &labels);
+    let kept_n = state.kept;
+    let out: Vec<Part> = parts
+        .into_iter()
+        .zip(labels)
+        .enumerate()
+        .map(|(i, (units, community))| {
+            let households = units.iter().map(|&u| inst.units[u].households).sum();
+            Part {
+                community,
+                units,
+                households,
+                kept: i < kept_n && opts.mode == Mode::Split,
+            }
+        })
+        .collect();
+    debug_assert!(check(inst, &out).is_empty(), "{:?}", check(inst, &out));
+    Ok(Plan {
+        parts: out,
+        metrics: m,
+    })
+}
+
+fn run_chain(
+    inst: &Instance,
+    g: &Contracted,
+    pieces: &[(Vec<usize>, u64)],
+    kept: &[Vec<usize>],
+    opts: &Options,
+    seed: u64,
+) -> Result<(State, Metrics), Vec<Infeasible>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut parts: Vec<Vec<usize>> = kept.to_vec();
+    // In split mode the communities within the cap stay as they are.
+    let movable_from = if opts.mode == Mode::Street {
+        0
+    } else {
+        parts.len()
+    };
+    for (comp, w) in pieces {
+        let mut found = None;
+        for k in part_counts(*w, inst.min, inst.cap) {
+            if let Some(p) =
+                tree_partition(g, comp, k, inst.min, inst.cap, opts.tree_tries, &mut rng)
+            {
+                found = Some(p);
+                break;
+            }
+        }
+        match found {
+            Some(p) => parts.extend(p),
+            None => {
+                let k = part_counts(*w, inst.min, inst.cap).start().to_owned();
+                let units: Vec<String> = comp
+                    .iter()
+                    .flat_map(|&c| g.members[c].iter().map(|&u| inst.units[u].id.clone()))
+                    .collect();
+                return Err(vec![Infeasible::NotFound {
+                    households: *w as u32,
+                    parts: k as u32,
+                    units,
+                }]);
+            }
+        }
+    }
+    let mut state = State {
+        parts,
+        kept: if opts.mode == Mode::Street {
+            0
+        } else {
+            kept.len()
+        },
+    };
+    let eval = |s: &State| {
+        let up = unit_parts(g, s);
+        let labels = label_parts(inst, &up);
+        metrics(inst, &up, &labels)
+    };
+    let mut cur = eval(&state);
+    // Merge-and-resplit over adjacent pairs of movable parts.
+    let mut owner: HashMap<usize, usize> = HashMap::new();
+    for _ in 0..opts.iterations {
+        owner.clear();
+        for (pi, p) in state.parts.iter().enumerate() {
+            for &c in p {
+                owner.insert(c, pi);
+            }
+        }
+        let mut pairs: Vec<(usize, usize)> = vec![];
+        for (pi, p) in state.parts.iter().enumerate().skip(movable_from) {
+            for &c in p {
+                for &w in &g.adj[c] {
+                    if let Some(&pj) = owner.get(&w) {
+                        if pj > pi && pj >= movable_from {
+                            pairs.push((pi, pj));
+                        }
+                    }
+                }
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let Some(&(a, b)) = pairs.choose(&mut rng) else {
+            break;
+        };
+        let mut merged: Vec<usize> = state.parts[a]
+            .iter()
+            .chain(state.parts[b].iter())
+            .copied()
+            .collect();
+        merged.sort_unstable();
+        let Some((pa, pb)) = bipartition(g, &merged, 2, inst.min, inst.cap, 8, &mut rng) else {
+            continue;
+        };
+        let mut next = state.clone();
+        next.parts[a] = pa;
+        next.parts[b] = pb;
+        let m = eval(&next);
+        if score(&m) <= score(&cur) {
+            state = next;
+            cur = m;
+        }
+    }
+    Ok((state, cur))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A w×h grid of buildings, `per` households each, compounds of `cw`×1 buildings, all in one
+    /// community, optionally with a barrier removing the edges between two columns.
+    fn grid(w: usize, h: usize, per: u32, cw: usize) -> Instance {
+        let mut units = vec![];
+        for y in 0..h {
+            for x in 0..w {
+                units.push(Unit {
+                    id: format!("b{x}_{y}"),
+                    households: per,
+                    compound: format!("c{}_{y}", x / cw),
+                    community: "C1".into(),
+                    grid: format!("g{}_{}", x / 4, y / 4),
+                    x: x as f64,
+                    y: y as f64,
+                });
+            }
+        }
+        let mut edges = vec![];
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                if x + 1 < w {
+                    edges.push((i, i + 1));
+                }
+                if y + 1 < h {
+                    edges.push((i, i + w));
+                }
+            }
+        }
+        Instance {
+            cap: 3000,
+            min: 1000,
+            units,
+            edges,
+        }
+    }
+
+    #[test]
+    fn splits_an_oversized_community_into_valid_parts() {
+        let inst = grid(10, 10, 70, 2); // 7,000 households
+        let p = plan(&inst, &Options::default()).unwrap();
+        assert!(check(&inst, &p.parts).is_empty());
+        assert_eq!(p.parts.len(), 3);
+        assert_eq!(
+            p.parts
+                .iter()
+                .filter(|x| x.community.as_deref() == Some("C1"))
+                .count(),
+            1
+        );
+        assert!(p.metrics.max_households <= 3000 && p.metrics.min_households >= 1000);
+    }
+
+    #[test]
+    fn same_seed_same_plan() {
+        let inst = grid(8, 8, 90, 2);
+        let a = plan(
+            &inst,
+            &Options {
+                seed: 9,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let b = plan(
+            &inst,
+            &Options {
+                seed: 9,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn reports_a_compound_over_the_cap() {
+        let mut inst = grid(4, 4, 300, 4); // compounds of 4 buildings = 1,200
+        for u in inst.units.iter_mut().take(4) {
+            u.households = 900; // first compound: 3,600 > cap
+        }
+        let e = plan(&inst, &Options::default()).unwrap_err();
+        assert!(
+            matches!(
+                &e[0],
+                Infeasible::CompoundOverCap {
+                    households: 3600,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn reports_a_disconnected_piece_too_small() {
+        let mut inst = grid(6, 6, 100, 1); // 3,600
+                                           // Cut off the last column (600 households) completely.
+        inst.edges
+            .retain(|&(a, b)| !((a % 6 == 4 && b % 6 == 5) || (a % 6 == 5 && b % 6 == 4)));
+        let e = plan(&inst, &Options::default()).unwrap_err();
+        assert!(
+            e.iter().any(|x| matches!(
+                x,
+                Infeasible::PieceTooSmall {
+                    households: 600,
+                    ..
+                }
+            )),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn bad_bounds() {
+        let mut inst = grid(2, 2, 10, 1);
+        inst.min = 5000;
+        assert!(matches!(
+            plan(&inst, &Options::default()).unwrap_err()[0],
+            Infeasible::BadBounds { .. }
+        ));
+    }
+
+    #[test]
+    fn street_mode_keeps_valid_communities_where_it_can() {
+        let mut inst = grid(12, 6, 60, 1); // 4,320 households
+        for u in &mut inst.units {
+            u.community = if u.x < 4.0 { "A".into() } else { "B".into() }; // A 1,440, B 2,880
+        }
+        let p = plan(
+            &inst,
+            &Options {
+                mode: Mode::Street,
+                iterations: 200,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(check(&inst, &p.parts).is_empty());
+        // Both communities are valid as they are: nothing need move.
+        assert_eq!(p.metrics.households_moved, 0, "{:?}", p.metrics);
+    }
+
+    #[test]
+    fn polsby_popper_of_a_square_and_a_line() {
+        let sq = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)];
+        assert!((polsby_popper(&sq) - std::f64::consts::PI / 4.0).abs() < 1e-9);
+        assert_eq!(polsby_popper(&[(0.0, 0.0), (1.0, 0.0)]), 1.0);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+        /// Whatever the instance, a returned plan satisfies every hard constraint, and a refusal
+        /// gives at least one reason.
+        #[test]
+        fn any_plan_is_valid(w in 2usize..9, h in 2usize..9, cw in 1usize..3, seed in 0u64..1000,
+                             hh in proptest::collection::vec(10u32..400, 81), drop in proptest::collection::vec(0usize..200, 0..12)) {
+            let mut inst = grid(w, h, 1, cw);
+            for (i, u) in inst.units.iter_mut().enumerate() { u.households = hh[i % hh.len()]; }
+            let n = inst.edges.len();
+            let gone: HashSet<usize> = drop.into_iter().map(|d| d % n).collect();
+            inst.edges = inst.edges.iter().enumerate().filter(|(i, _)| !gone.contains(i)).map(|(_, e)| *e).collect();
+            match plan(&inst, &Options { seed, iterations: 30, tree_tries: 60, ..Default::default() }) {
+                Ok(p) => prop_assert!(check(&inst, &p.parts).is_empty(), "{:?}", check(&inst, &p.parts)),
+                Err(reasons) => prop_assert!(!reasons.is_empty()),
+            }
+        }
+    }
+}
