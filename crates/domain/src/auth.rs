@@ -109,7 +109,10 @@ impl Role {
                 self,
                 CityAdmin | DistrictOfficer | StreetOfficer | CommunityWorker | GridWorker
             ),
-            Unmask => matches!(self, CityAdmin | DistrictOfficer | StreetOfficer | CommunityWorker),
+            Unmask => matches!(
+                self,
+                CityAdmin | DistrictOfficer | StreetOfficer | CommunityWorker
+            ),
             ReadAudit => matches!(self, CityAdmin | Auditor),
             ManageUsers => matches!(self, CityAdmin),
         }
@@ -130,11 +133,15 @@ pub fn check_password(p: &str) -> Result<(), crate::FieldError> {
 /// A username: 3–40 of `a-z 0-9 . _ -`.
 pub fn check_username(u: &str) -> Result<(), crate::FieldError> {
     let ok = (3..=40).contains(&u.len())
-        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok {
         Ok(())
     } else {
-        Err(crate::FieldError::new("username", "用户名应为3–40位小写字母、数字或 . _ -"))
+        Err(crate::FieldError::new(
+            "username",
+            "用户名应为3–40位小写字母、数字或 . _ -",
+        ))
     }
 }
 

@@ -182,7 +182,10 @@ impl IdNumber {
         }
         if !b[..17].iter().all(|c| c.is_ascii_digit()) || !(b[17].is_ascii_digit() || b[17] == b'X')
         {
-            return Err(FieldError::new("id_number", "身份证号只能含数字，末位可为X"));
+            return Err(FieldError::new(
+                "id_number",
+                "身份证号只能含数字，末位可为X",
+            ));
         }
         if Self::check_char(&b[..17]) != b[17] as char {
             return Err(FieldError::new("id_number", "身份证号校验位不正确"));
@@ -251,12 +254,17 @@ impl std::fmt::Debug for Phone {
 
 impl Phone {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        let t: String = s.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let t: String = s
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .collect();
         let t = t.strip_prefix("+86").unwrap_or(&t).to_string();
         if !t.bytes().all(|b| b.is_ascii_digit()) {
             return Err(FieldError::new("phone", "电话号码只能含数字"));
         }
-        let mobile = t.len() == 11 && t.starts_with('1') && (b'3'..=b'9').contains(&t.as_bytes()[1]);
+        let mobile =
+            t.len() == 11 && t.starts_with('1') && (b'3'..=b'9').contains(&t.as_bytes()[1]);
         let landline = t.starts_with('0') && (10..=12).contains(&t.len());
         if !(mobile || landline) {
             return Err(FieldError::new("phone", "应为11位手机号或带区号的固定电话"));
@@ -490,7 +498,9 @@ impl PersonName {
         if n > 50 {
             return Err(FieldError::new("name", "姓名不能超过50个字"));
         }
-        if s.chars().any(|c| c.is_control() || matches!(c, '<' | '>' | '"' | '&')) {
+        if s.chars()
+            .any(|c| c.is_control() || matches!(c, '<' | '>' | '"' | '&'))
+        {
             return Err(FieldError::new("name", "姓名含有不允许的字符"));
         }
         Ok(Self(s.to_string()))
@@ -536,16 +546,31 @@ mod tests {
             id.birth_date(),
             Some(Date::from_calendar_date(1949, time::Month::December, 31).unwrap())
         );
-        assert!(IdNumber::parse("110105194912310021").is_err(), "bad checksum");
-        assert!(IdNumber::parse("11010519491331002X").is_err(), "month 13 fails the checksum or the date");
+        assert!(
+            IdNumber::parse("110105194912310021").is_err(),
+            "bad checksum"
+        );
+        assert!(
+            IdNumber::parse("11010519491331002X").is_err(),
+            "month 13 fails the checksum or the date"
+        );
         assert!(IdNumber::parse("1101051949123100").is_err());
-        assert_eq!(IdNumber::parse(" 11010519491231002x ").unwrap().as_str(), "11010519491231002X");
+        assert_eq!(
+            IdNumber::parse(" 11010519491231002x ").unwrap().as_str(),
+            "11010519491231002X"
+        );
     }
 
     #[test]
     fn phones() {
-        assert_eq!(Phone::parse("138 1234 5678").unwrap().masked(), "138****5678");
-        assert_eq!(Phone::parse("+8613812345678").unwrap().as_str(), "13812345678");
+        assert_eq!(
+            Phone::parse("138 1234 5678").unwrap().masked(),
+            "138****5678"
+        );
+        assert_eq!(
+            Phone::parse("+8613812345678").unwrap().as_str(),
+            "13812345678"
+        );
         assert!(Phone::parse("0631-5201234").is_ok());
         assert!(Phone::parse("12812345678").is_err());
         assert!(Phone::parse("1381234567").is_err());
@@ -673,7 +698,9 @@ impl ResidentInput {
     pub fn parse(&self) -> Result<NewResident, Vec<FieldError>> {
         let mut errs = vec![];
         let name = PersonName::parse(&self.name).map_err(|e| errs.push(e)).ok();
-        let id = IdNumber::parse(&self.id_number).map_err(|e| errs.push(e)).ok();
+        let id = IdNumber::parse(&self.id_number)
+            .map_err(|e| errs.push(e))
+            .ok();
         let gender = match blank(&self.gender) {
             None => id.as_ref().map(|i| i.gender()),
             Some(g) => Gender::parse(g).or_else(|| {
@@ -697,7 +724,14 @@ impl ResidentInput {
             Some(r) => Relationship::parse(r).or_else(|| {
                 errs.push(FieldError::new(
                     "relationship",
-                    format!("与户主关系应为: {}", Relationship::ALL.iter().map(|r| r.label_zh()).collect::<Vec<_>>().join("、")),
+                    format!(
+                        "与户主关系应为: {}",
+                        Relationship::ALL
+                            .iter()
+                            .map(|r| r.label_zh())
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    ),
                 ));
                 None
             }),
@@ -709,14 +743,18 @@ impl ResidentInput {
                 None
             }),
         };
-        let disability_grade = parse_disability_grade(self.disability_grade.as_deref().unwrap_or(""))
-            .map_err(|e| errs.push(e))
-            .ok()
-            .flatten();
+        let disability_grade =
+            parse_disability_grade(self.disability_grade.as_deref().unwrap_or(""))
+                .map_err(|e| errs.push(e))
+                .ok()
+                .flatten();
         let low_income = match blank(&self.low_income) {
             None | Some("无") => None,
             Some(l) => LowIncome::parse(l).or_else(|| {
-                errs.push(FieldError::new("low_income", "低收入类别应为低保、特困、低保边缘或刚性支出困难"));
+                errs.push(FieldError::new(
+                    "low_income",
+                    "低收入类别应为低保、特困、低保边缘或刚性支出困难",
+                ));
                 None
             }),
         };
@@ -752,9 +790,13 @@ mod input_tests {
 
     #[test]
     fn a_minimal_input_takes_gender_and_birth_from_the_id() {
-        let r = ResidentInput { name: "王芳".into(), id_number: "11010519491231002X".into(), ..Default::default() }
-            .parse()
-            .unwrap();
+        let r = ResidentInput {
+            name: "王芳".into(),
+            id_number: "11010519491231002X".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
         assert_eq!(r.gender, Gender::Female);
         assert_eq!(r.relationship, Relationship::Other);
         assert_eq!(r.residence, Residence::Permanent);
@@ -773,7 +815,16 @@ mod input_tests {
         .parse()
         .unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec!["name", "id_number", "phone", "relationship", "disability_grade"]);
+        assert_eq!(
+            fields,
+            vec![
+                "name",
+                "id_number",
+                "phone",
+                "relationship",
+                "disability_grade"
+            ]
+        );
     }
 
     #[test]

@@ -45,7 +45,10 @@ pub fn child_path(parent_path: &str, id: i64) -> String {
 
 /// The node ids along a path, root first.
 pub fn path_ids(path: &str) -> Vec<i64> {
-    path.split('/').filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect()
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect()
 }
 
 #[cfg(test)]

@@ -43,9 +43,17 @@ pub fn parse_date(s: &str) -> Option<Date> {
         if parts.len() != 3 {
             return None;
         }
-        (parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?)
+        (
+            parts[0].parse().ok()?,
+            parts[1].parse().ok()?,
+            parts[2].parse().ok()?,
+        )
     } else if digits.len() == 8 && digits.len() == s.len() {
-        (digits[0..4].parse().ok()?, digits[4..6].parse().ok()?, digits[6..8].parse().ok()?)
+        (
+            digits[0..4].parse().ok()?,
+            digits[4..6].parse().ok()?,
+            digits[6..8].parse().ok()?,
+        )
     } else {
         return None;
     };
