@@ -21,6 +21,8 @@
 //! Every plan returned passes [`check`]; an instance without a valid plan is reported, never
 //! answered with a bad plan.
 
+pub mod graph;
+
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
