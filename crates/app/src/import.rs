@@ -343,24 +343,26 @@ fn read_csv(bytes: &[u8]) -> AppResult<Sheet> {
         .from_reader(text.as_bytes());
     let mut header: Option<(usize, Vec<String>)> = None;
     let mut out = vec![];
+    let (mut counted_to, mut lines_before) = (0usize, 0usize);
     for rec in rdr.records() {
         let rec = rec.map_err(|e| AppError::invalid("file", format!("CSV格式有误: {e}")))?;
-        // The spreadsheet row: lines before the record's first byte, plus one.
-        let line = rec
-            .position()
-            .map(|p| {
-                // A record's position may point at the end of the previous line terminator.
-                let mut at = (p.byte() as usize).min(text.len());
-                while at < text.len() && matches!(text.as_bytes()[at], b'\r' | b'\n') {
-                    at += 1;
-                }
-                text.as_bytes()[..at]
+        // The spreadsheet row: lines before the record's first byte, plus one (counted on from
+        // the previous record, so the whole file is scanned once).
+        if let Some(p) = rec.position() {
+            let mut at = (p.byte() as usize).min(text.len());
+            // A record's position may point at the end of the previous line terminator.
+            while at < text.len() && matches!(text.as_bytes()[at], b'\r' | b'\n') {
+                at += 1;
+            }
+            if at > counted_to {
+                lines_before += text.as_bytes()[counted_to..at]
                     .iter()
                     .filter(|b| **b == b'\n')
-                    .count()
-                    + 1
-            })
-            .unwrap_or(0);
+                    .count();
+                counted_to = at;
+            }
+        }
+        let line = lines_before + 1;
         let cells: Vec<String> = rec.iter().map(str::to_string).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;

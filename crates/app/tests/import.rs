@@ -834,3 +834,58 @@ fn rand_tag() -> u64 {
         .unwrap()
         .as_nanos() as u64
 }
+
+/// The largest file allowed, in one transaction (run with `--ignored`; prints the time taken).
+#[tokio::test]
+#[ignore]
+async fn fifty_thousand_rows_in_one_go() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let mut text = String::from(HEAD);
+    text.push('\n');
+    for i in 0..50_000u32 {
+        let birth_days = (i % 20_000) as i64;
+        let birth = Date::from_calendar_date(1940, Month::January, 1).unwrap()
+            + time::Duration::days(birth_days);
+        let p = IdNumber::build(370000 + i / 1000, birth, i % 1000)
+            .as_str()
+            .to_string();
+        let b = if i % 2 == 0 { A1 } else { A2 };
+        let rel = if i % 36 < 6 { "户主" } else { "子女" };
+        text.push_str(&format!(
+            "{b},{},{},居民{i},{p},,,,{rel},,,,,,,,\n",
+            1 + i % 6,
+            101 + i / 36
+        ));
+    }
+    let t = std::time::Instant::now();
+    let r = w
+        .app
+        .import_residents(
+            &worker,
+            "big.csv",
+            text.as_bytes(),
+            &ImportOptions::default(),
+        )
+        .await
+        .unwrap();
+    eprintln!("50,000 rows: {:?}", t.elapsed());
+    assert!(r.committed, "{:?}", &r.errors[..r.errors.len().min(5)]);
+    assert_eq!(r.residents_created, 50_000);
+    let stats = w.app.home(&worker).await.unwrap().stats;
+    assert_eq!(
+        (stats.residents, stats.households),
+        (50_000, r.households_created as i64)
+    );
+    let path = std::env::temp_dir().join(format!("jz_big_{}.xlsx", rand_tag()));
+    let t = std::time::Instant::now();
+    assert_eq!(
+        w.app
+            .export_residents(&worker, ResidentFilter::default(), None, &path)
+            .await
+            .unwrap(),
+        50_000
+    );
+    eprintln!("export 50,000 rows: {:?}", t.elapsed());
+    std::fs::remove_file(&path).unwrap();
+}
