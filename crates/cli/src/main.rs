@@ -5,6 +5,7 @@
 //! file holding the secret) → command-line flags.
 
 mod config;
+mod redistrict;
 
 use clap::{Args, Parser, Subcommand};
 use config::Config;
@@ -79,6 +80,9 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCmd),
+    /// Communities of the right size: scan, export the building graph, plan.
+    #[command(subcommand)]
+    Redistrict(redistrict::RedistrictCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -272,6 +276,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("已添加用户 user added: {} ({}, {} {})", u.username, u.role.as_str(), u.scope_code, u.scope_name);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Redistrict(cmd) => redistrict::run(&app, cmd).await,
         Command::User(UserCmd::Passwd { username, password }) => {
             app.set_password(None, &username, &password).await.map_err(|e| match e {
                 AppError::NotFound => format!("没有用户 no such user: {username}"),

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod districting;
 pub mod import;
 pub mod migrate;
 pub mod registry;

@@ -20,6 +20,12 @@ const MIGRATIONS: &[Migration] = &[Migration {
     common: include_str!("../migrations/0001_register.sql"),
     sqlite: include_str!("../migrations/0001_register.sqlite.sql"),
     postgres: include_str!("../migrations/0001_register.postgres.sql"),
+}, Migration {
+    version: 2,
+    name: "districting",
+    common: include_str!("../migrations/0002_districting.sql"),
+    sqlite: "",
+    postgres: "",
 }];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -33,6 +39,13 @@ pub const ID_TABLES: &[&str] = &[
     "users",
     "api_tokens",
     "audit_log",
+    "districting_edge_overrides",
+    "districting_plans",
+    "districting_steps",
+    "districting_comments",
+    "districting_votes",
+    "districting_node_moves",
+    "districting_household_history",
 ];
 
 /// The common SQL with the backend's type names filled in.

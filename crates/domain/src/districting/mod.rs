@@ -21,7 +21,9 @@
 //! Every plan returned passes [`check`]; an instance without a valid plan is reported, never
 //! answered with a bad plan.
 
+pub mod approval;
 pub mod graph;
+pub mod layout;
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -634,7 +636,7 @@ pub fn polsby_popper(points: &[(f64, f64)]) -> f64 {
     }
 }
 
-fn convex_hull(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+pub fn convex_hull(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut p: Vec<(f64, f64)> = points.to_vec();
     p.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     p.dedup();
