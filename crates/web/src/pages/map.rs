@@ -271,8 +271,8 @@ pub fn svg(m: &MapView, lang: Lang) -> Option<String> {
             escape(&b.name)
         );
     }
-    // Labels of the top areas, drawn last so that nothing covers them.
-    let fs = (proj.w / 55.0).clamp(11.0, 22.0);
+    // Labels of the top areas, drawn last so that nothing covers them; their size is set in
+    // the stylesheet (phone and desktop differ).
     for (a, rings) in areas.iter().filter(|(a, _)| a.depth == top_depth) {
         let lp = match (a.x, a.y) {
             (Some(x), Some(y)) => Some((x, y)),
@@ -282,7 +282,7 @@ pub fn svg(m: &MapView, lang: Lang) -> Option<String> {
             let (x, y) = proj.xy(p);
             let _ = write!(
                 s,
-                r#"<text class="map-label" x="{x:.1}" y="{y:.1}" font-size="{fs:.0}">{}</text>"#,
+                r#"<text class="map-label" x="{x:.1}" y="{y:.1}">{}</text>"#,
                 escape(&a.name)
             );
         }
