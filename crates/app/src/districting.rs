@@ -1050,13 +1050,15 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
                 kind: Some(NodeKind::Community),
                 code: final_code.clone(),
                 name,
-                boundary: hull_polygon(&pts, 0.0005),
-                x: (!pts.is_empty()).then(|| pts.iter().map(|p| p.0).sum::<f64>() / n),
-                y: (!pts.is_empty()).then(|| pts.iter().map(|p| p.1).sum::<f64>() / n),
                 ..Default::default()
             },
         )
         .await?;
+        let boundary = hull_polygon(&pts, 0.0005);
+        let (x, y) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
+        let located = !pts.is_empty();
+        sd::set_geometry(tx, node.id, boundary.as_deref(), located.then_some(x), located.then_some(y)).await?;
+        let node = Node { boundary, x: located.then_some(x), y: located.then_some(y), ..node };
         node_created(tx, actor, &node, plan.id).await?;
         output.parts[pi].community = final_code.clone();
         report.communities_created.push(final_code.clone());

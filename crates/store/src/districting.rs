@@ -544,6 +544,27 @@ pub async fn move_subtree(conn: &mut Conn, node_id: i64, old_path: &str, new_par
     Ok(new_path)
 }
 
+/// Set a node's boundary and label point. Only the values given are bound (a NULL bound first
+/// would fix the parameter's type in sqlx's statement cache for PostgreSQL and break a later
+/// call with a value), so the node is inserted without them and completed here.
+pub async fn set_geometry(conn: &mut Conn, id: i64, boundary: Option<&str>, x: Option<f64>, y: Option<f64>) -> Result<()> {
+    let mut p = Params::default();
+    let mut sets = vec![];
+    if let Some(b) = boundary {
+        sets.push(format!("boundary = {}", p.push(V::T(b.to_string()))));
+    }
+    if let (Some(x), Some(y)) = (x, y) {
+        sets.push(format!("x = {}", p.push(V::F(x))));
+        sets.push(format!("y = {}", p.push(V::F(y))));
+    }
+    if sets.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("UPDATE nodes SET {} WHERE id = {}", sets.join(", "), p.push(V::I(id)));
+    bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// The counts of one node (no scope: the caller holds the node).
 pub async fn node_stats(conn: &mut Conn, node_id: i64) -> Result<Stats> {
     let root = Scope::new(0, "/");
