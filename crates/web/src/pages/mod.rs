@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod districting;
 pub mod export;
 pub mod home;
 pub mod import;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/audit", get(audit::audit))
         .route("/audit/export.xlsx", get(export::audit))
+        .merge(districting::router())
 }
 
 /// What the layout needs on every signed-in page.

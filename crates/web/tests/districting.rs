@@ -1,0 +1,120 @@
+//! The 社区规模优化 pages: oversized communities, a plan drawn before beside after, saving a
+//! draft, the approval steps in order with comments and votes, exports, apply, and scope.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use jingzhi_app::store::districting::set_geometry;
+use jingzhi_app::store::registry::{self as sr, NewNode, Node};
+use jingzhi_domain::districting::approval::{Step, DEPARTMENTS};
+use jingzhi_domain::registry::NodeKind;
+use jingzhi_domain::scope::Scope;
+
+fn lonlat(xm: f64) -> (f64, f64) {
+    (122.1 + xm / 88_316.0, 37.5)
+}
+
+/// Community A grows to 3,601 households: five more compounds of two buildings × 360
+/// households in a row 100 m apart.
+async fn grow(t: &TestApp) {
+    let mut tx = t.db.store.begin().await.unwrap();
+    let root = Scope::new(t.city.id, t.city.path.clone());
+    let (x, y) = lonlat(0.0);
+    set_geometry(&mut tx, t.building_a.id, None, Some(x), Some(y)).await.unwrap();
+    let (x, y) = lonlat(9000.0);
+    set_geometry(&mut tx, t.building_b.id, None, Some(x), Some(y)).await.unwrap();
+    let ins = async |tx: &mut jingzhi_store::Conn, parent: &Node, kind: NodeKind, code: String, name: String| {
+        sr::insert_node(tx, Some(parent), &NewNode { kind: Some(kind), code, name, ..Default::default() }).await.unwrap()
+    };
+    for i in 1..6 {
+        let cp = ins(&mut tx, &t.grid_a, NodeKind::Compound, format!("{}{:03}", t.grid_a.code, i + 1), format!("小区{i}")).await;
+        for k in 0..2 {
+            let b = ins(&mut tx, &cp, NodeKind::Building, format!("{}{:03}", cp.code, k + 1), format!("小区{i}-{}号楼", k + 1)).await;
+            let (x, y) = lonlat(i as f64 * 100.0 + k as f64 * 30.0);
+            set_geometry(&mut tx, b.id, None, Some(x), Some(y)).await.unwrap();
+            let b = sr::get_node(&mut tx, &root, b.id).await.unwrap();
+            for r in 0..360 {
+                sr::insert_household(&mut tx, &b, Some(1), &format!("{}", 101 + r)).await.unwrap();
+            }
+        }
+    }
+    jingzhi_store::commit(tx).await.unwrap();
+}
+
+fn location(r: &common::Resp) -> String {
+    r.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+}
+
+#[tokio::test]
+async fn oversized_plan_approve_apply_through_the_pages() {
+    let t = TestApp::new().await;
+    grow(&t).await;
+    let (admin, csrf) = t.browser_session("admin").await;
+
+    let r = t.page("/districting", &admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("社区规模优化") && html.contains("前进社区") && html.contains("3601"), "{html}");
+
+    let code = &t.comm_a.code;
+    let r = t.page(&format!("/districting/preview?scope={code}&mode=split&seed=2"), &admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert_eq!(html.matches("<svg").count(), 2, "before and after");
+    assert!(html.contains("调整前") && html.contains("新设") && html.contains("<circle"), "{html}");
+
+    // Save a draft.
+    let r = t.post_form("/districting/plans", &admin, &format!("csrf={csrf}&scope={code}&mode=split&seed=2")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let plan_url = location(&r);
+    assert!(plan_url.starts_with("/districting/plans/"));
+    let r = t.page(&plan_url, &admin).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("公众参与"));
+    // A bad CSRF token changes nothing.
+    let r = t.post_form(&format!("{plan_url}/steps"), &admin, "csrf=bad&step=public_participation&record=x").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Out of order: refused with the reason.
+    let r = t.post_form(&format!("{plan_url}/steps"), &admin, &format!("csrf={csrf}&step=expert_review&record=x")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("公众参与"));
+    // A street officer plans but does not approve.
+    let (street, street_csrf) = t.browser_session("street").await;
+    let r = t.post_form(&format!("{plan_url}/steps"), &street, &format!("csrf={street_csrf}&step=public_participation&record=x")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A worker of community A comments; community B's worker does not see the plan.
+    let (worker, worker_csrf) = t.browser_session("worker.a").await;
+    let r = t.post_form(&format!("{plan_url}/comments"), &worker, &format!("csrf={worker_csrf}&body=%E5%90%8C%E6%84%8F")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let (worker_b, _) = t.browser_session("worker.b").await;
+    assert_eq!(t.page(&plan_url, &worker_b).await.status, StatusCode::NOT_FOUND);
+
+    // Exports.
+    let r = t.page(&format!("{plan_url}/export.xlsx"), &admin).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.starts_with(b"PK"));
+    let r = t.page(&format!("{plan_url}/plan.geojson"), &admin).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["type"], "FeatureCollection");
+
+    // The six steps, the votes, apply.
+    for s in &Step::ALL[..5] {
+        let r = t.post_form(&format!("{plan_url}/steps"), &admin, &format!("csrf={csrf}&step={}&record=ok&documents=a.pdf", s.as_str())).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{s:?}: {}", r.text());
+    }
+    for d in DEPARTMENTS {
+        let body = format!("csrf={csrf}&department={}&vote=agree", jingzhi_web::pages::urlencode_all(d));
+        let r = t.post_form(&format!("{plan_url}/votes"), &admin, &body).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{d}: {}", r.text());
+    }
+    let r = t.post_form(&format!("{plan_url}/steps"), &admin, &format!("csrf={csrf}&step=meeting_decision&record=ok")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(t.page(&plan_url, &admin).await.text().contains("实施方案"));
+    let r = t.post_form(&format!("{plan_url}/apply"), &admin, &format!("csrf={csrf}")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = t.page(&location(&r), &admin).await.text();
+    assert!(html.contains("方案已实施") && html.contains("实施记录"), "{html}");
+    let html = t.page("/districting", &admin).await.text();
+    assert!(html.contains("没有超过3000户的社区"));
+}
