@@ -118,3 +118,36 @@ async fn oversized_plan_approve_apply_through_the_pages() {
     let html = t.page("/districting", &admin).await.text();
     assert!(html.contains("没有超过3000户的社区"));
 }
+
+#[tokio::test]
+async fn the_json_api_and_its_document() {
+    use axum::http::Method;
+    use utoipa::OpenApi;
+    let t = TestApp::new().await;
+    grow(&t).await;
+    let admin = t.token("admin").await;
+    let r = t.get("/api/v1/districting/oversized", &admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()[0]["code"], t.comm_a.code.as_str());
+    let r = t.get(&format!("/api/v1/districting/graph?scope={}", t.comm_a.code), &admin).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["cap"], 3000);
+    let r = t.get(&format!("/api/v1/districting/plan?scope={}&mode=split&seed=3", t.comm_a.code), &admin).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.json()["parts"].as_array().unwrap().len() >= 2);
+    let r = t.request(Method::POST, "/api/v1/districting/plans", Some(&admin), Some(serde_json::json!({"scope": t.comm_a.code, "seed": 3}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    let r = t
+        .request(Method::POST, &format!("/api/v1/districting/plans/{id}/steps"), Some(&admin), Some(serde_json::json!({"step": "hearing", "record": "x"})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t.request(Method::POST, &format!("/api/v1/districting/plans/{id}/apply"), Some(&admin), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Out of scope: 404; no role: 403.
+    let worker_b = t.token("worker.b").await;
+    assert_eq!(t.get(&format!("/api/v1/districting/plans/{id}"), &worker_b).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get("/api/v1/districting/oversized", &worker_b).await.status, StatusCode::FORBIDDEN);
+    let doc = jingzhi_web::api::districting::DistrictingApi::openapi();
+    assert!(doc.paths.paths.contains_key("/api/v1/districting/plans/{id}/apply"));
+}
