@@ -1,9 +1,11 @@
-//! `POST /api/v1/auth/login` and `GET /api/v1/me`.
+//! `POST /api/v1/auth/login`, `POST /api/v1/auth/logout` and `GET /api/v1/me`.
 
-use crate::error::{ApiError, ApiResult};
-use crate::session::ApiCaller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::session::{cookie, session_cookie, ApiCaller, SESSION_COOKIE};
 use crate::AppState;
 use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +42,10 @@ pub struct MeScope {
     pub name: String,
 }
 
+/// Sign in with a username and password; the answer's token is used as
+/// `Authorization: Bearer <token>`. Repeated failures lock the account for a while (429).
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, security(()),
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(s): State<AppState>,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
@@ -50,6 +56,37 @@ pub async fn login(
     Ok(Json(LoginResponse { token }))
 }
 
+/// Revoke the bearer token of this request (or end the browser session of the cookie).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out"), (status = 401, body = ErrorBody)))]
+pub async fn logout(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let Some(token) = bearer {
+        s.app.revoke_token(&c.actor, token.trim()).await?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        s.app.logout(secret).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            session_cookie("", s.config.secure_cookies),
+        )],
+    )
+        .into_response())
+}
+
+/// Who the caller is, with role and scope.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(ApiCaller(c): ApiCaller) -> Result<Json<Me>, ApiError> {
     let u = &c.actor.user;
     Ok(Json(Me {
@@ -57,7 +94,11 @@ pub async fn me(ApiCaller(c): ApiCaller) -> Result<Json<Me>, ApiError> {
         username: u.username.clone(),
         display_name: u.display_name.clone(),
         role: u.role.as_str().to_string(),
-        scope: MeScope { node_id: u.scope_node_id, code: u.scope_code.clone(), name: u.scope_name.clone() },
+        scope: MeScope {
+            node_id: u.scope_node_id,
+            code: u.scope_code.clone(),
+            name: u.scope_name.clone(),
+        },
         department: u.department.clone(),
         resident_id: u.resident_id,
     }))

@@ -12,7 +12,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jingzhi_app::districting::{self as jd, ApplyReport, Graph, PlanOutput, PlanView, StepInput, VoteInput};
+use jingzhi_app::districting::{
+    self as jd, ApplyReport, Graph, PlanOutput, PlanView, StepInput, VoteInput,
+};
 use jingzhi_app::store::districting::{Oversized, PlanRow};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -57,7 +59,11 @@ pub struct CapQuery {
 /// Communities in the caller's scope above the cap, largest first.
 #[utoipa::path(get, path = "/api/v1/districting/oversized", tag = "districting", params(CapQuery),
     responses((status = 200, description = "[{id, code, name, street_code, street_name, households, residents}]"), (status = 403, body = ErrorBody)))]
-pub async fn oversized(State(s): State<AppState>, ApiCaller(c): ApiCaller, p: Result<Query<CapQuery>, QueryRejection>) -> ApiResult<Json<Vec<Oversized>>> {
+pub async fn oversized(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    p: Result<Query<CapQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<Oversized>>> {
     let p = q(p)?;
     Ok(Json(s.app.districting_scan(&c.actor, p.cap).await?))
 }
@@ -76,24 +82,41 @@ pub struct ScopeQuery {
 /// The building graph of a place: `{"cap","min","nodes":[…],"edges":[[id,id],…]}`.
 #[utoipa::path(get, path = "/api/v1/districting/graph", tag = "districting", params(ScopeQuery),
     responses((status = 200, description = "The graph (as `jingzhi redistrict export-graph` writes it)"), (status = 404, body = ErrorBody)))]
-pub async fn graph(State(s): State<AppState>, ApiCaller(c): ApiCaller, p: Result<Query<ScopeQuery>, QueryRejection>) -> ApiResult<Json<Graph>> {
+pub async fn graph(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    p: Result<Query<ScopeQuery>, QueryRejection>,
+) -> ApiResult<Json<Graph>> {
     let p = q(p)?;
-    Ok(Json(s.app.districting_export_graph(&c.actor, &p.scope).await?))
+    Ok(Json(
+        s.app.districting_export_graph(&c.actor, &p.scope).await?,
+    ))
 }
 
 /// Compute a plan for a place (nothing is saved): `{"parts","metrics","infeasible","before"}`.
 #[utoipa::path(get, path = "/api/v1/districting/plan", tag = "districting", params(ScopeQuery),
     responses((status = 200, description = "The plan (as `jingzhi redistrict plan` writes it)"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn compute(State(s): State<AppState>, ApiCaller(c): ApiCaller, p: Result<Query<ScopeQuery>, QueryRejection>) -> ApiResult<Json<PlanOutput>> {
+pub async fn compute(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    p: Result<Query<ScopeQuery>, QueryRejection>,
+) -> ApiResult<Json<PlanOutput>> {
     let p = q(p)?;
     let mode = jd::parse_mode(p.mode.as_deref().unwrap_or(""))?;
-    Ok(Json(s.app.districting_plan(&c.actor, &p.scope, mode, p.seed.unwrap_or(1)).await?))
+    Ok(Json(
+        s.app
+            .districting_plan(&c.actor, &p.scope, mode, p.seed.unwrap_or(1))
+            .await?,
+    ))
 }
 
 /// Saved plans in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/districting/plans", tag = "districting",
     responses((status = 200, description = "Plans"), (status = 403, body = ErrorBody)))]
-pub async fn list(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<PlanRow>>> {
+pub async fn list(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> ApiResult<Json<Vec<PlanRow>>> {
     Ok(Json(s.app.districting_plans(&c.actor).await?))
 }
 
@@ -110,17 +133,28 @@ pub struct PlanCreate {
 /// Compute a plan and save it as a draft (公众参与 opens).
 #[utoipa::path(post, path = "/api/v1/districting/plans", tag = "districting", request_body = PlanCreate,
     responses((status = 201, description = "The saved plan"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(s): State<AppState>, ApiCaller(c): ApiCaller, b: Result<Json<PlanCreate>, JsonRejection>) -> ApiResult<(StatusCode, Json<PlanRow>)> {
+pub async fn create(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    b: Result<Json<PlanCreate>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<PlanRow>)> {
     let b = json(b)?;
     let mode = jd::parse_mode(&b.mode)?;
-    let p = s.app.districting_create_plan(&c.actor, &b.scope, mode, b.seed.unwrap_or(1)).await?;
+    let p = s
+        .app
+        .districting_create_plan(&c.actor, &b.scope, mode, b.seed.unwrap_or(1))
+        .await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
 /// A saved plan with its approval steps, comments, votes and (once applied) the moves.
 #[utoipa::path(get, path = "/api/v1/districting/plans/{id}", tag = "districting", params(("id" = i64, Path)),
     responses((status = 200, description = "The plan"), (status = 404, body = ErrorBody)))]
-pub async fn plan(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<i64>) -> ApiResult<Json<PlanView>> {
+pub async fn plan(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PlanView>> {
     Ok(Json(s.app.districting_plan_view(&c.actor, id).await?))
 }
 
@@ -136,10 +170,21 @@ pub struct StepBody {
 /// Record the next approval step (in order; the meeting needs every department's vote).
 #[utoipa::path(post, path = "/api/v1/districting/plans/{id}/steps", tag = "districting", params(("id" = i64, Path)), request_body = StepBody,
     responses((status = 200, description = "The plan"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn step(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<i64>, b: Result<Json<StepBody>, JsonRejection>) -> ApiResult<Json<PlanView>> {
+pub async fn step(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    b: Result<Json<StepBody>, JsonRejection>,
+) -> ApiResult<Json<PlanView>> {
     let b = json(b)?;
-    let input = StepInput { step: b.step, record: b.record, documents: b.documents };
-    Ok(Json(s.app.districting_record_step(&c.actor, id, &input).await?))
+    let input = StepInput {
+        step: b.step,
+        record: b.record,
+        documents: b.documents,
+    };
+    Ok(Json(
+        s.app.districting_record_step(&c.actor, id, &input).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -150,7 +195,12 @@ pub struct CommentBody {
 /// A comment during 公众参与.
 #[utoipa::path(post, path = "/api/v1/districting/plans/{id}/comments", tag = "districting", params(("id" = i64, Path)), request_body = CommentBody,
     responses((status = 204, description = "Recorded"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn comment(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<i64>, b: Result<Json<CommentBody>, JsonRejection>) -> ApiResult<StatusCode> {
+pub async fn comment(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    b: Result<Json<CommentBody>, JsonRejection>,
+) -> ApiResult<StatusCode> {
     let b = json(b)?;
     s.app.districting_comment(&c.actor, id, &b.body).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -168,16 +218,35 @@ pub struct VoteBody {
 /// A department's vote at 会议研究.
 #[utoipa::path(post, path = "/api/v1/districting/plans/{id}/votes", tag = "districting", params(("id" = i64, Path)), request_body = VoteBody,
     responses((status = 204, description = "Recorded"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn vote(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<i64>, b: Result<Json<VoteBody>, JsonRejection>) -> ApiResult<StatusCode> {
+pub async fn vote(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    b: Result<Json<VoteBody>, JsonRejection>,
+) -> ApiResult<StatusCode> {
     let b = json(b)?;
-    s.app.districting_vote(&c.actor, id, &VoteInput { department: b.department, vote: b.vote, note: b.note }).await?;
+    s.app
+        .districting_vote(
+            &c.actor,
+            id,
+            &VoteInput {
+                department: b.department,
+                vote: b.vote,
+                note: b.note,
+            },
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Apply an approved plan to the register.
 #[utoipa::path(post, path = "/api/v1/districting/plans/{id}/apply", tag = "districting", params(("id" = i64, Path)),
     responses((status = 200, description = "What was created and moved"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn apply(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<i64>) -> ApiResult<Json<ApplyReport>> {
+pub async fn apply(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ApplyReport>> {
     Ok(Json(s.app.districting_apply(&c.actor, id).await?))
 }
 
@@ -195,9 +264,15 @@ pub struct EdgeBody {
 /// Add or remove an edge of the building graph by hand.
 #[utoipa::path(post, path = "/api/v1/districting/edges", tag = "districting", request_body = EdgeBody,
     responses((status = 201, description = "Recorded"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn edge(State(s): State<AppState>, ApiCaller(c): ApiCaller, b: Result<Json<EdgeBody>, JsonRejection>) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+pub async fn edge(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    b: Result<Json<EdgeBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let b = json(b)?;
-    let id = s.app.districting_edge_override(&c.actor, &b.a, &b.b, &b.op, b.note.as_deref()).await?;
+    let id = s
+        .app
+        .districting_edge_override(&c.actor, &b.a, &b.b, &b.op, b.note.as_deref())
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({"id": id}))))
 }
-

@@ -1,0 +1,173 @@
+//! Residents: list and search, detail, create, update, audited unmask.
+
+use super::dto::{
+    ResidentCreate, ResidentDetail, ResidentDto, ResidentFields, ResidentPage, UnmaskRequest,
+    UnmaskResponse,
+};
+use super::{body, query, Id};
+use crate::error::{ApiResult, ErrorBody};
+use crate::session::ApiCaller;
+use crate::AppState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use jingzhi_app::store::registry::ResidentFilter;
+use jingzhi_app::AppError;
+use jingzhi_domain::registry::{Gender, Residence, Tag};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResidentQuery {
+    /// Name prefix, address prefix, a whole ID-card or phone number, or a masked ID as shown.
+    pub q: Option<String>,
+    /// `party_member volunteer elderly_alone disabled low_income child_in_difficulty family_doctor_key`
+    pub tag: Option<String>,
+    /// `male female` (or 男/女)
+    pub gender: Option<String>,
+    /// `permanent floating` (or 常住/流动)
+    pub residence: Option<String>,
+    /// Narrow to the subtree of this node (in scope).
+    pub under: Option<i64>,
+    /// 1-based, default 1.
+    pub page: Option<i64>,
+    /// 1–200, default 20.
+    pub per_page: Option<i64>,
+}
+
+fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl ResidentQuery {
+    /// The store's filter, with every enumeration checked (422 naming the parameter).
+    pub fn filter(&self) -> Result<ResidentFilter, AppError> {
+        let mut errs = vec![];
+        let tag = blank(&self.tag).and_then(|t| {
+            Tag::parse(t).or_else(|| {
+                errs.push(jingzhi_domain::FieldError::new("tag", "未知的标签"));
+                None
+            })
+        });
+        let gender = blank(&self.gender).and_then(|g| {
+            Gender::parse(g).or_else(|| {
+                errs.push(jingzhi_domain::FieldError::new(
+                    "gender",
+                    "性别应为 male 或 female",
+                ));
+                None
+            })
+        });
+        let residence = blank(&self.residence).and_then(|r| {
+            Residence::parse(r).or_else(|| {
+                errs.push(jingzhi_domain::FieldError::new(
+                    "residence",
+                    "居住状态应为 permanent 或 floating",
+                ));
+                None
+            })
+        });
+        if !errs.is_empty() {
+            return Err(AppError::Invalid(errs));
+        }
+        Ok(ResidentFilter {
+            q: self.q.clone(),
+            tag,
+            gender,
+            residence,
+            under: None,
+        })
+    }
+}
+
+/// Residents in the caller's scope, filtered or searched, one page at a time (masked).
+#[utoipa::path(get, path = "/api/v1/residents", tag = "residents", params(ResidentQuery),
+    responses((status = 200, body = ResidentPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    q: Result<Query<ResidentQuery>, QueryRejection>,
+) -> ApiResult<Json<ResidentPage>> {
+    let q = query(q)?;
+    let page = s
+        .app
+        .list_residents(
+            &c.actor,
+            q.filter()?,
+            q.under,
+            q.page.unwrap_or(1),
+            q.per_page.unwrap_or(20),
+        )
+        .await?;
+    Ok(Json(page.into()))
+}
+
+/// A resident (masked), with the household and the places above.
+#[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "residents", params(("id" = i64, Path)),
+    responses((status = 200, body = ResidentDetail), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<ResidentDetail>> {
+    Ok(Json(s.app.resident_view(&c.actor, id).await?.into()))
+}
+
+/// A new resident in a household in scope.
+#[utoipa::path(post, path = "/api/v1/residents", tag = "residents", request_body = ResidentCreate,
+    responses((status = 201, body = ResidentDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    b: Result<Json<ResidentCreate>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<ResidentDto>)> {
+    let b = body(b)?;
+    let r = s
+        .app
+        .create_resident(&c.actor, b.household_id, &b.fields.into())
+        .await?;
+    Ok((StatusCode::CREATED, Json(r.into())))
+}
+
+/// Replace a resident's fields.
+#[utoipa::path(put, path = "/api/v1/residents/{id}", tag = "residents", params(("id" = i64, Path)),
+    request_body = ResidentFields,
+    responses((status = 200, body = ResidentDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<ResidentFields>, JsonRejection>,
+) -> ApiResult<Json<ResidentDto>> {
+    Ok(Json(
+        s.app
+            .update_resident(&c.actor, id, &body(b)?.into())
+            .await?
+            .into(),
+    ))
+}
+
+/// The plain ID-card and phone numbers, for a stated reason. Every call is audited.
+#[utoipa::path(post, path = "/api/v1/residents/{id}/unmask", tag = "residents", params(("id" = i64, Path)),
+    request_body = UnmaskRequest,
+    responses((status = 200, body = UnmaskResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn unmask(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<UnmaskRequest>, JsonRejection>,
+) -> ApiResult<Json<UnmaskResponse>> {
+    let u = s
+        .app
+        .unmask_resident(&c.actor, id, &body(b)?.reason)
+        .await?;
+    Ok(Json(UnmaskResponse {
+        id_number: u.id_number,
+        phone: u.phone,
+    }))
+}
