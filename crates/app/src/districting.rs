@@ -109,7 +109,10 @@ pub fn parse_mode(s: &str) -> AppResult<Mode> {
     match s.trim() {
         "" | "split" => Ok(Mode::Split),
         "street" => Ok(Mode::Street),
-        _ => Err(AppError::invalid("mode", "模式应为 split（拆分超大社区）或 street（整街道重划）")),
+        _ => Err(AppError::invalid(
+            "mode",
+            "模式应为 split（拆分超大社区）或 street（整街道重划）",
+        )),
     }
 }
 
@@ -125,14 +128,22 @@ pub fn instance_of(g: &Graph) -> AppResult<Instance> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, n) in g.nodes.iter().enumerate() {
         if index.insert(n.id.as_str(), i).is_some() {
-            return Err(AppError::invalid("nodes", format!("楼宇编号重复: {}", n.id)));
+            return Err(AppError::invalid(
+                "nodes",
+                format!("楼宇编号重复: {}", n.id),
+            ));
         }
     }
     let mut edges = Vec::with_capacity(g.edges.len());
     for (a, b) in &g.edges {
         match (index.get(a.as_str()), index.get(b.as_str())) {
             (Some(&x), Some(&y)) => edges.push((x.min(y), x.max(y))),
-            _ => return Err(AppError::invalid("edges", format!("边引用了不存在的楼宇: {a}–{b}"))),
+            _ => {
+                return Err(AppError::invalid(
+                    "edges",
+                    format!("边引用了不存在的楼宇: {a}–{b}"),
+                ))
+            }
         }
     }
     Ok(Instance {
@@ -158,10 +169,23 @@ pub fn instance_of(g: &Graph) -> AppResult<Instance> {
 /// Plan a graph (no database): parts keep the code of the current community they overlap most;
 /// the others get the next free community code of their street (`taken` holds the codes in use
 /// besides the graph's own).
-pub fn plan_graph(g: &Graph, mode: Mode, seed: u64, taken: &HashSet<String>) -> AppResult<PlanOutput> {
+pub fn plan_graph(
+    g: &Graph,
+    mode: Mode,
+    seed: u64,
+    taken: &HashSet<String>,
+) -> AppResult<PlanOutput> {
     let inst = instance_of(g)?;
-    let opts = Options { seed, mode, ..Default::default() };
-    let before: BTreeMap<String, String> = g.nodes.iter().map(|n| (n.id.clone(), n.community.clone())).collect();
+    let opts = Options {
+        seed,
+        mode,
+        ..Default::default()
+    };
+    let before: BTreeMap<String, String> = g
+        .nodes
+        .iter()
+        .map(|n| (n.id.clone(), n.community.clone()))
+        .collect();
     match dd::plan(&inst, &opts) {
         Err(reasons) => Ok(PlanOutput {
             parts: vec![],
@@ -178,24 +202,41 @@ pub fn plan_graph(g: &Graph, mode: Mode, seed: u64, taken: &HashSet<String>) -> 
             let mut parts = vec![];
             let mut fresh = 0;
             for p in &plan.parts {
-                let buildings: Vec<String> = p.units.iter().map(|&u| inst.units[u].id.clone()).collect();
+                let buildings: Vec<String> =
+                    p.units.iter().map(|&u| inst.units[u].id.clone()).collect();
                 let (community, new) = match &p.community {
                     Some(c) => (c.clone(), false),
                     None => {
                         // The street of the community most of its households come from.
                         let mut by: BTreeMap<&str, u64> = BTreeMap::new();
                         for &u in &p.units {
-                            *by.entry(inst.units[u].community.as_str()).or_default() += inst.units[u].households as u64;
+                            *by.entry(inst.units[u].community.as_str()).or_default() +=
+                                inst.units[u].households as u64;
                         }
-                        let major = by.iter().max_by_key(|(c, h)| (**h, std::cmp::Reverse(**c))).map(|(c, _)| *c).unwrap_or("");
-                        let street = if major.len() == 12 { format!("{}000", &major[..9]) } else { String::new() };
+                        let major = by
+                            .iter()
+                            .max_by_key(|(c, h)| (**h, std::cmp::Reverse(**c)))
+                            .map(|(c, _)| *c)
+                            .unwrap_or("");
+                        let street = if major.len() == 12 {
+                            format!("{}000", &major[..9])
+                        } else {
+                            String::new()
+                        };
                         fresh += 1;
-                        let code = next_community_code(&street, &used).unwrap_or_else(|| format!("{major}-new{fresh}"));
+                        let code = next_community_code(&street, &used)
+                            .unwrap_or_else(|| format!("{major}-new{fresh}"));
                         used.insert(code.clone());
                         (code, true)
                     }
                 };
-                parts.push(PlanPart { community, buildings, households: p.households, new, kept: p.kept });
+                parts.push(PlanPart {
+                    community,
+                    buildings,
+                    households: p.households,
+                    new,
+                    kept: p.kept,
+                });
             }
             Ok(PlanOutput {
                 parts,
@@ -336,7 +377,11 @@ fn lines_of(geojson: &str) -> Vec<Vec<(f64, f64)>> {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(geojson) else {
         return vec![];
     };
-    let v = if v["type"] == "Feature" { v["geometry"].clone() } else { v };
+    let v = if v["type"] == "Feature" {
+        v["geometry"].clone()
+    } else {
+        v
+    };
     let line = |l: &serde_json::Value| -> Vec<(f64, f64)> {
         l.as_array()
             .into_iter()
@@ -346,7 +391,12 @@ fn lines_of(geojson: &str) -> Vec<Vec<(f64, f64)>> {
     };
     match v["type"].as_str() {
         Some("LineString") => vec![line(&v["coordinates"])],
-        Some("MultiLineString") => v["coordinates"].as_array().into_iter().flatten().map(line).collect(),
+        Some("MultiLineString") => v["coordinates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(line)
+            .collect(),
         _ => vec![],
     }
 }
@@ -361,26 +411,42 @@ async fn load(conn: &mut Conn, scope: &Scope, code: &str, cap: u32, min: u32) ->
         conn,
         scope,
         &node.path,
-        &[NodeKind::Community, NodeKind::Grid, NodeKind::Compound, NodeKind::Building],
+        &[
+            NodeKind::Community,
+            NodeKind::Grid,
+            NodeKind::Compound,
+            NodeKind::Building,
+        ],
         10_000_000,
     )
     .await?;
-    let (buildings, areas): (Vec<Node>, Vec<Node>) = all.into_iter().partition(|n| n.kind == NodeKind::Building);
+    let (buildings, areas): (Vec<Node>, Vec<Node>) =
+        all.into_iter().partition(|n| n.kind == NodeKind::Building);
     let areas: HashMap<i64, Node> = areas.into_iter().map(|n| (n.id, n)).collect();
     let hh = sd::building_households(conn, scope, &node.path).await?;
     let barriers = sr::barriers(conn, &Scope::new(node.id, node.path.clone())).await?;
     let overrides = sd::overrides_for(conn, scope, &node.path).await?;
 
     let up = |b: &Node, kind: NodeKind| -> Option<&Node> {
-        path_ids(&b.path).into_iter().filter_map(|id| areas.get(&id)).find(|n| n.kind == kind)
+        path_ids(&b.path)
+            .into_iter()
+            .filter_map(|id| areas.get(&id))
+            .find(|n| n.kind == kind)
     };
     let mut nodes = Vec::with_capacity(buildings.len());
     let mut kept_buildings = Vec::with_capacity(buildings.len());
     for b in buildings {
-        let (Some(cm), Some(gr), Some(cp)) = (up(&b, NodeKind::Community), up(&b, NodeKind::Grid), up(&b, NodeKind::Compound)) else {
+        let (Some(cm), Some(gr), Some(cp)) = (
+            up(&b, NodeKind::Community),
+            up(&b, NodeKind::Grid),
+            up(&b, NodeKind::Compound),
+        ) else {
             continue;
         };
-        let xy = b.x.zip(b.y).or(cp.x.zip(cp.y)).unwrap_or((f64::NAN, f64::NAN));
+        let xy =
+            b.x.zip(b.y)
+                .or(cp.x.zip(cp.y))
+                .unwrap_or((f64::NAN, f64::NAN));
         nodes.push(GraphNode {
             id: b.code.clone(),
             households: hh.get(&b.id).copied().unwrap_or(0),
@@ -393,9 +459,14 @@ async fn load(conn: &mut Conn, scope: &Scope, code: &str, cap: u32, min: u32) ->
         kept_buildings.push(b);
     }
     // Buildings without coordinates stay without edges (reported as a piece too small).
-    let located: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].x.is_finite() && nodes[i].y.is_finite()).collect();
+    let located: Vec<usize> = (0..nodes.len())
+        .filter(|&i| nodes[i].x.is_finite() && nodes[i].y.is_finite())
+        .collect();
     let pts: Vec<(f64, f64)> = located.iter().map(|&i| (nodes[i].x, nodes[i].y)).collect();
-    let lines: Vec<Vec<(f64, f64)>> = barriers.iter().flat_map(|b| lines_of(&b.geometry)).collect();
+    let lines: Vec<Vec<(f64, f64)>> = barriers
+        .iter()
+        .flat_map(|b| lines_of(&b.geometry))
+        .collect();
     let mut edges: BTreeSet<(String, String)> = building_graph(&pts, &lines, MAX_EDGE_M)
         .into_iter()
         .map(|(a, b)| {
@@ -408,7 +479,10 @@ async fn load(conn: &mut Conn, scope: &Scope, code: &str, cap: u32, min: u32) ->
         if !(ids.contains(o.a_code.as_str()) && ids.contains(o.b_code.as_str())) {
             continue;
         }
-        let e = (o.a_code.clone().min(o.b_code.clone()), o.a_code.clone().max(o.b_code.clone()));
+        let e = (
+            o.a_code.clone().min(o.b_code.clone()),
+            o.a_code.clone().max(o.b_code.clone()),
+        );
         if o.op == "add" {
             edges.insert(e);
         } else {
@@ -427,7 +501,12 @@ async fn load(conn: &mut Conn, scope: &Scope, code: &str, cap: u32, min: u32) ->
         areas,
         buildings: kept_buildings,
         barriers,
-        graph: Graph { cap, min, nodes, edges: edges.into_iter().collect() },
+        graph: Graph {
+            cap,
+            min,
+            nodes,
+            edges: edges.into_iter().collect(),
+        },
     })
 }
 
@@ -450,7 +529,11 @@ fn plan_audit(p: &PlanRow) -> serde_json::Value {
 
 impl App {
     /// Communities in the caller's scope above the cap (default 3,000 households), largest first.
-    pub async fn districting_scan(&self, actor: &Actor, cap: Option<u32>) -> AppResult<Vec<sd::Oversized>> {
+    pub async fn districting_scan(
+        &self,
+        actor: &Actor,
+        cap: Option<u32>,
+    ) -> AppResult<Vec<sd::Oversized>> {
         can(actor, ap::can_view)?;
         let mut conn = self.store.acquire().await?;
         Ok(sd::oversized(&mut conn, &actor.scope(), cap.unwrap_or(DEFAULT_CAP) as i64).await?)
@@ -460,19 +543,43 @@ impl App {
     pub async fn districting_load(&self, actor: &Actor, scope_code: &str) -> AppResult<Loaded> {
         can(actor, ap::can_view)?;
         let mut conn = self.store.acquire().await?;
-        load(&mut conn, &actor.scope(), scope_code, DEFAULT_CAP, DEFAULT_MIN).await
+        load(
+            &mut conn,
+            &actor.scope(),
+            scope_code,
+            DEFAULT_CAP,
+            DEFAULT_MIN,
+        )
+        .await
     }
 
     /// `jingzhi redistrict export-graph`: the graph as written to the file.
-    pub async fn districting_export_graph(&self, actor: &Actor, scope_code: &str) -> AppResult<Graph> {
+    pub async fn districting_export_graph(
+        &self,
+        actor: &Actor,
+        scope_code: &str,
+    ) -> AppResult<Graph> {
         Ok(self.districting_load(actor, scope_code).await?.graph)
     }
 
     /// Plan a scope node from the database (nothing is saved).
-    pub async fn districting_plan(&self, actor: &Actor, scope_code: &str, mode: Mode, seed: u64) -> AppResult<PlanOutput> {
+    pub async fn districting_plan(
+        &self,
+        actor: &Actor,
+        scope_code: &str,
+        mode: Mode,
+        seed: u64,
+    ) -> AppResult<PlanOutput> {
         can(actor, ap::can_view)?;
         let mut conn = self.store.acquire().await?;
-        let loaded = load(&mut conn, &actor.scope(), scope_code, DEFAULT_CAP, DEFAULT_MIN).await?;
+        let loaded = load(
+            &mut conn,
+            &actor.scope(),
+            scope_code,
+            DEFAULT_CAP,
+            DEFAULT_MIN,
+        )
+        .await?;
         let taken = taken_codes(&mut conn, &loaded.graph).await?;
         drop(conn);
         let g = loaded.graph;
@@ -482,14 +589,28 @@ impl App {
     }
 
     /// A plan (computed now, or saved) with the figures and the map the page shows.
-    pub async fn districting_detail(&self, actor: &Actor, scope_code: &str, output: &PlanOutput) -> AppResult<PlanDetail> {
+    pub async fn districting_detail(
+        &self,
+        actor: &Actor,
+        scope_code: &str,
+        output: &PlanOutput,
+    ) -> AppResult<PlanDetail> {
         can(actor, ap::can_view)?;
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
         let loaded = load(&mut conn, &scope, scope_code, DEFAULT_CAP, DEFAULT_MIN).await?;
         let residents = sd::building_residents(&mut conn, &scope, &loaded.scope.path).await?;
-        let by_code: HashMap<&str, &Node> = loaded.buildings.iter().map(|b| (b.code.as_str(), b)).collect();
-        let gnode: HashMap<&str, &GraphNode> = loaded.graph.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+        let by_code: HashMap<&str, &Node> = loaded
+            .buildings
+            .iter()
+            .map(|b| (b.code.as_str(), b))
+            .collect();
+        let gnode: HashMap<&str, &GraphNode> = loaded
+            .graph
+            .nodes
+            .iter()
+            .map(|n| (n.id.as_str(), n))
+            .collect();
         let area_name = |code: &str| loaded.area_by_code(code).map(|n| n.name.clone());
         let mut parts = vec![];
         let mut fresh = 0;
@@ -532,19 +653,26 @@ impl App {
                 compactness: dd::polsby_popper(&m),
             });
         }
-        let part_name: HashMap<&str, String> = parts.iter().map(|p| (p.community.as_str(), p.name.clone())).collect();
+        let part_name: HashMap<&str, String> = parts
+            .iter()
+            .map(|p| (p.community.as_str(), p.name.clone()))
+            .collect();
         let mut moved: BTreeMap<String, MovedCompound> = BTreeMap::new();
         for (b, from, to) in output.moved() {
-            let Some(n) = gnode.get(b.as_str()) else { continue };
-            let e = moved.entry(n.compound.clone()).or_insert_with(|| MovedCompound {
-                compound: n.compound.clone(),
-                compound_name: area_name(&n.compound).unwrap_or_default(),
-                from: from.clone(),
-                from_name: area_name(&from).unwrap_or_default(),
-                to: to.clone(),
-                to_name: part_name.get(to.as_str()).cloned().unwrap_or_default(),
-                households: 0,
-            });
+            let Some(n) = gnode.get(b.as_str()) else {
+                continue;
+            };
+            let e = moved
+                .entry(n.compound.clone())
+                .or_insert_with(|| MovedCompound {
+                    compound: n.compound.clone(),
+                    compound_name: area_name(&n.compound).unwrap_or_default(),
+                    from: from.clone(),
+                    from_name: area_name(&from).unwrap_or_default(),
+                    to: to.clone(),
+                    to_name: part_name.get(to.as_str()).cloned().unwrap_or_default(),
+                    households: 0,
+                });
             e.households += n.households;
         }
         let points = loaded
@@ -554,12 +682,22 @@ impl App {
             .filter(|n| n.x != 0.0 || n.y != 0.0)
             .map(|n| MapPoint {
                 code: n.id.clone(),
-                name: by_code.get(n.id.as_str()).map(|b| b.name.clone()).unwrap_or_default(),
+                name: by_code
+                    .get(n.id.as_str())
+                    .map(|b| b.name.clone())
+                    .unwrap_or_default(),
                 x: n.x,
                 y: n.y,
                 compound: n.compound.clone(),
-                before: output.before.get(&n.id).cloned().unwrap_or_else(|| n.community.clone()),
-                after: after.get(n.id.as_str()).map(|s| s.to_string()).unwrap_or_else(|| n.community.clone()),
+                before: output
+                    .before
+                    .get(&n.id)
+                    .cloned()
+                    .unwrap_or_else(|| n.community.clone()),
+                after: after
+                    .get(n.id.as_str())
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| n.community.clone()),
             })
             .collect();
         let compound_names = loaded
@@ -568,16 +706,32 @@ impl App {
             .filter(|a| a.kind == NodeKind::Compound)
             .map(|a| (a.code.clone(), a.name.clone()))
             .collect();
-        Ok(PlanDetail { output: output.clone(), parts, moved: moved.into_values().collect(), points, barriers: loaded.barriers, compound_names })
+        Ok(PlanDetail {
+            output: output.clone(),
+            parts,
+            moved: moved.into_values().collect(),
+            points,
+            barriers: loaded.barriers,
+            compound_names,
+        })
     }
 
     /// Compute a plan for a scope node and save it as a draft (公众参与 opens).
-    pub async fn districting_create_plan(&self, actor: &Actor, scope_code: &str, mode: Mode, seed: u64) -> AppResult<PlanRow> {
+    pub async fn districting_create_plan(
+        &self,
+        actor: &Actor,
+        scope_code: &str,
+        mode: Mode,
+        seed: u64,
+    ) -> AppResult<PlanRow> {
         can(actor, ap::can_plan)?;
         let output = self.districting_plan(actor, scope_code, mode, seed).await?;
         if !output.infeasible.is_empty() {
             let reasons: Vec<String> = output.infeasible.iter().map(infeasible_zh).collect();
-            return Err(AppError::invalid("plan", format!("无法生成有效方案: {}", reasons.join("；"))));
+            return Err(AppError::invalid(
+                "plan",
+                format!("无法生成有效方案: {}", reasons.join("；")),
+            ));
         }
         if output.moved().is_empty() {
             return Err(AppError::invalid("plan", "范围内没有需要调整的社区"));
@@ -588,10 +742,15 @@ impl App {
         let title = format!(
             "{}社区规模优化方案（{}，种子{}）",
             node.name,
-            if mode == Mode::Split { "拆分" } else { "整街道重划" },
+            if mode == Mode::Split {
+                "拆分"
+            } else {
+                "整街道重划"
+            },
             seed
         );
-        let plan_json = serde_json::to_string(&output).map_err(|e| AppError::Internal(e.to_string()))?;
+        let plan_json =
+            serde_json::to_string(&output).map_err(|e| AppError::Internal(e.to_string()))?;
         let departments: Vec<String> = ap::DEPARTMENTS.iter().map(|s| s.to_string()).collect();
         let id = sd::insert_plan(
             &mut tx,
@@ -652,31 +811,63 @@ impl App {
 
     /// Record the next approval step (in order, each with its record). The meeting step needs
     /// every department's vote and decides: approved with no objection, else rejected.
-    pub async fn districting_record_step(&self, actor: &Actor, plan_id: i64, input: &StepInput) -> AppResult<PlanView> {
+    pub async fn districting_record_step(
+        &self,
+        actor: &Actor,
+        plan_id: i64,
+        input: &StepInput,
+    ) -> AppResult<PlanView> {
         can(actor, ap::can_approve)?;
-        let step = Step::parse(&input.step).ok_or_else(|| AppError::invalid("step", "未知的审批步骤"))?;
+        let step =
+            Step::parse(&input.step).ok_or_else(|| AppError::invalid("step", "未知的审批步骤"))?;
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
         let plan = sd::get_plan(&mut tx, &scope, plan_id).await?;
         let status = Status::parse(&plan.status).unwrap_or(Status::Draft);
         let done = done_steps(&sd::steps_of(&mut tx, plan.id).await?);
-        ap::check_step(status, &done, step, &input.record).map_err(|e| AppError::invalid("step", e.to_string()))?;
+        ap::check_step(status, &done, step, &input.record)
+            .map_err(|e| AppError::invalid("step", e.to_string()))?;
         let (new_status, decision) = if step == Step::MeetingDecision {
-            let departments: Vec<String> = serde_json::from_str(&plan.departments_json).unwrap_or_default();
+            let departments: Vec<String> =
+                serde_json::from_str(&plan.departments_json).unwrap_or_default();
             let votes: Vec<(String, Vote)> = sd::votes_of(&mut tx, plan.id)
                 .await?
                 .into_iter()
                 .filter_map(|v| Some((v.department, Vote::parse(&v.vote)?)))
                 .collect();
-            let s = ap::decide(&departments, &votes).map_err(|e| AppError::invalid("votes", e.to_string()))?;
+            let s = ap::decide(&departments, &votes)
+                .map_err(|e| AppError::invalid("votes", e.to_string()))?;
             (s, Some(s.as_str()))
         } else {
             (Status::InReview, None)
         };
-        let documents: Vec<String> = input.documents.iter().map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).collect();
-        sd::insert_step(&mut tx, &plan, step.as_str(), step.index() as i64 + 1, input.record.trim(), &documents, decision, actor.audit_id(), actor.name())
-            .await?;
-        sd::set_status(&mut tx, &scope, plan.id, new_status.as_str(), decision.is_some(), false).await?;
+        let documents: Vec<String> = input
+            .documents
+            .iter()
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty())
+            .collect();
+        sd::insert_step(
+            &mut tx,
+            &plan,
+            step.as_str(),
+            step.index() as i64 + 1,
+            input.record.trim(),
+            &documents,
+            decision,
+            actor.audit_id(),
+            actor.name(),
+        )
+        .await?;
+        sd::set_status(
+            &mut tx,
+            &scope,
+            plan.id,
+            new_status.as_str(),
+            decision.is_some(),
+            false,
+        )
+        .await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -700,7 +891,12 @@ impl App {
     }
 
     /// A comment on a plan during 公众参与, by anyone whose place the plan covers.
-    pub async fn districting_comment(&self, actor: &Actor, plan_id: i64, body: &str) -> AppResult<()> {
+    pub async fn districting_comment(
+        &self,
+        actor: &Actor,
+        plan_id: i64,
+        body: &str,
+    ) -> AppResult<()> {
         let body = body.trim();
         if body.is_empty() || body.chars().count() > 2000 {
             return Err(AppError::invalid("body", "意见应为1–2000字"));
@@ -710,9 +906,19 @@ impl App {
         let plan = sd::get_plan_overlapping(&mut tx, &scope, plan_id).await?;
         let done = done_steps(&sd::steps_of(&mut tx, plan.id).await?);
         if !done.is_empty() || plan.status != Status::Draft.as_str() {
-            return Err(AppError::invalid("body", "公众参与阶段已结束，不再收集意见"));
+            return Err(AppError::invalid(
+                "body",
+                "公众参与阶段已结束，不再收集意见",
+            ));
         }
-        let id = sd::insert_comment(&mut tx, &plan, body, actor.audit_id(), &actor.user.display_name).await?;
+        let id = sd::insert_comment(
+            &mut tx,
+            &plan,
+            body,
+            actor.audit_id(),
+            &actor.user.display_name,
+        )
+        .await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -735,26 +941,59 @@ impl App {
 
     /// A department's vote at 会议研究 (recorded once the five earlier steps are done): by an
     /// approver for any participating department, or by department staff for their own.
-    pub async fn districting_vote(&self, actor: &Actor, plan_id: i64, input: &VoteInput) -> AppResult<()> {
-        let vote = Vote::parse(&input.vote).ok_or_else(|| AppError::invalid("vote", "表决应为同意或反对"))?;
+    pub async fn districting_vote(
+        &self,
+        actor: &Actor,
+        plan_id: i64,
+        input: &VoteInput,
+    ) -> AppResult<()> {
+        let vote = Vote::parse(&input.vote)
+            .ok_or_else(|| AppError::invalid("vote", "表决应为同意或反对"))?;
         let dept = input.department.trim();
-        let own = actor.user.role == jingzhi_domain::auth::Role::DepartmentStaff && actor.user.department.as_deref() == Some(dept);
+        let own = actor.user.role == jingzhi_domain::auth::Role::DepartmentStaff
+            && actor.user.department.as_deref() == Some(dept);
         if !ap::can_approve(actor.user.role) && !own {
             return Err(AppError::Forbidden);
         }
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
-        let plan = if own { sd::get_plan_overlapping(&mut tx, &scope, plan_id).await? } else { sd::get_plan(&mut tx, &scope, plan_id).await? };
-        let departments: Vec<String> = serde_json::from_str(&plan.departments_json).unwrap_or_default();
+        let plan = if own {
+            sd::get_plan_overlapping(&mut tx, &scope, plan_id).await?
+        } else {
+            sd::get_plan(&mut tx, &scope, plan_id).await?
+        };
+        let departments: Vec<String> =
+            serde_json::from_str(&plan.departments_json).unwrap_or_default();
         if !departments.iter().any(|d| d == dept) {
-            return Err(AppError::invalid("department", "该部门不在联席会议成员之列"));
+            return Err(AppError::invalid(
+                "department",
+                "该部门不在联席会议成员之列",
+            ));
         }
         let done = done_steps(&sd::steps_of(&mut tx, plan.id).await?);
-        if ap::next_step(&done) != Some(Step::MeetingDecision) || plan.status != Status::InReview.as_str() {
-            return Err(AppError::invalid("vote", "只有在合法性审查之后、会议研究决定之前才能表决"));
+        if ap::next_step(&done) != Some(Step::MeetingDecision)
+            || plan.status != Status::InReview.as_str()
+        {
+            return Err(AppError::invalid(
+                "vote",
+                "只有在合法性审查之后、会议研究决定之前才能表决",
+            ));
         }
-        let note = input.note.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        sd::upsert_vote(&mut tx, &plan, dept, vote.as_str(), note, actor.audit_id(), actor.name()).await?;
+        let note = input
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        sd::upsert_vote(
+            &mut tx,
+            &plan,
+            dept,
+            vote.as_str(),
+            note,
+            actor.audit_id(),
+            actor.name(),
+        )
+        .await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -766,7 +1005,9 @@ impl App {
                 path: &plan.path,
                 summary: format!("方案 #{} {}表决: {}", plan.id, dept, vote.label_zh()),
                 before: None,
-                after: Some(serde_json::json!({"department": dept, "vote": vote.as_str(), "note": note})),
+                after: Some(
+                    serde_json::json!({"department": dept, "vote": vote.as_str(), "note": note}),
+                ),
                 reason: None,
             },
         )
@@ -776,7 +1017,14 @@ impl App {
     }
 
     /// Add or remove an edge of the building graph by hand (`op` = add | remove).
-    pub async fn districting_edge_override(&self, actor: &Actor, a_code: &str, b_code: &str, op: &str, note: Option<&str>) -> AppResult<i64> {
+    pub async fn districting_edge_override(
+        &self,
+        actor: &Actor,
+        a_code: &str,
+        b_code: &str,
+        op: &str,
+        note: Option<&str>,
+    ) -> AppResult<i64> {
         can(actor, ap::can_plan)?;
         if !matches!(op, "add" | "remove") {
             return Err(AppError::invalid("op", "操作应为 add 或 remove"));
@@ -790,7 +1038,17 @@ impl App {
         }
         let path = common_path(&a.path, &b.path);
         let note = note.map(str::trim).filter(|s| !s.is_empty());
-        let id = sd::insert_override(&mut tx, &a.code, &b.code, op, note, &path, actor.audit_id(), actor.name()).await?;
+        let id = sd::insert_override(
+            &mut tx,
+            &a.code,
+            &b.code,
+            op,
+            note,
+            &path,
+            actor.audit_id(),
+            actor.name(),
+        )
+        .await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -800,7 +1058,12 @@ impl App {
                 entity: "districting_edge",
                 entity_id: Some(id),
                 path: &path,
-                summary: format!("{}楼宇邻接 {} – {}", if op == "add" { "添加" } else { "删除" }, a.name, b.name),
+                summary: format!(
+                    "{}楼宇邻接 {} – {}",
+                    if op == "add" { "添加" } else { "删除" },
+                    a.name,
+                    b.name
+                ),
                 before: None,
                 after: Some(serde_json::json!({"a": a.code, "b": b.code, "op": op, "note": note})),
                 reason: None,
@@ -820,12 +1083,30 @@ impl App {
         let mut tx = self.store.begin().await?;
         let plan = sd::get_plan(&mut tx, &scope, plan_id).await?;
         if plan.status != Status::Approved.as_str() {
-            return Err(AppError::invalid("status", "只有经会议研究批准的方案才能实施"));
+            return Err(AppError::invalid(
+                "status",
+                "只有经会议研究批准的方案才能实施",
+            ));
         }
-        let mut output: PlanOutput = serde_json::from_str(&plan.plan_json).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut output: PlanOutput =
+            serde_json::from_str(&plan.plan_json).map_err(|e| AppError::Internal(e.to_string()))?;
         let report = apply_plan(&mut tx, actor, &scope, &plan, &mut output).await?;
-        sd::set_plan_json(&mut tx, &scope, plan.id, &serde_json::to_string(&output).unwrap_or_default()).await?;
-        sd::set_status(&mut tx, &scope, plan.id, Status::Applied.as_str(), false, true).await?;
+        sd::set_plan_json(
+            &mut tx,
+            &scope,
+            plan.id,
+            &serde_json::to_string(&output).unwrap_or_default(),
+        )
+        .await?;
+        sd::set_status(
+            &mut tx,
+            &scope,
+            plan.id,
+            Status::Applied.as_str(),
+            false,
+            true,
+        )
+        .await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -853,7 +1134,11 @@ impl App {
     }
 
     /// The communities a household belonged to before plans moved it.
-    pub async fn districting_household_history(&self, actor: &Actor, household_id: i64) -> AppResult<Vec<sd::CommunityChange>> {
+    pub async fn districting_household_history(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+    ) -> AppResult<Vec<sd::CommunityChange>> {
         actor.require(jingzhi_domain::auth::Permission::ReadRegister)?;
         let mut conn = self.store.acquire().await?;
         Ok(sd::household_history(&mut conn, &actor.scope(), household_id).await?)
@@ -861,7 +1146,12 @@ impl App {
 
     /// A plan as an .xlsx workbook: the proposed communities, and every building with its
     /// community before and after.
-    pub async fn districting_xlsx(&self, actor: &Actor, scope_code: &str, output: &PlanOutput) -> AppResult<Vec<u8>> {
+    pub async fn districting_xlsx(
+        &self,
+        actor: &Actor,
+        scope_code: &str,
+        output: &PlanOutput,
+    ) -> AppResult<Vec<u8>> {
         let d = self.districting_detail(actor, scope_code, output).await?;
         let mut conn = self.store.acquire().await?;
         audit::record(
@@ -881,21 +1171,35 @@ impl App {
         )
         .await?;
         drop(conn);
-        tokio::task::spawn_blocking(move || xlsx_of(&d)).await.map_err(|e| AppError::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || xlsx_of(&d))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
     }
 
     /// A plan as GeoJSON: each proposed community as the convex hull of its buildings, and every
     /// building as a point with its community before and after.
-    pub async fn districting_geojson(&self, actor: &Actor, scope_code: &str, output: &PlanOutput) -> AppResult<serde_json::Value> {
+    pub async fn districting_geojson(
+        &self,
+        actor: &Actor,
+        scope_code: &str,
+        output: &PlanOutput,
+    ) -> AppResult<serde_json::Value> {
         let d = self.districting_detail(actor, scope_code, output).await?;
         Ok(geojson_of(&d))
     }
 }
 
-async fn building_in(conn: &mut Conn, scope: &Scope, code: &str, field: &'static str) -> AppResult<Node> {
+async fn building_in(
+    conn: &mut Conn,
+    scope: &Scope,
+    code: &str,
+    field: &'static str,
+) -> AppResult<Node> {
     match sr::get_node_by_code(conn, scope, code.trim()).await {
         Ok(n) if n.kind == NodeKind::Building => Ok(n),
-        Ok(_) | Err(jingzhi_store::Error::NotFound) => Err(AppError::invalid(field, "楼宇不存在或不在您的管辖范围内")),
+        Ok(_) | Err(jingzhi_store::Error::NotFound) => {
+            Err(AppError::invalid(field, "楼宇不存在或不在您的管辖范围内"))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -911,9 +1215,14 @@ async fn view_of(conn: &mut Conn, plan: PlanRow) -> AppResult<PlanView> {
     let done = done_steps(&steps);
     let status = Status::parse(&plan.status).unwrap_or(Status::Draft);
     Ok(PlanView {
-        output: serde_json::from_str(&plan.plan_json).map_err(|e| AppError::Internal(e.to_string()))?,
+        output: serde_json::from_str(&plan.plan_json)
+            .map_err(|e| AppError::Internal(e.to_string()))?,
         departments: serde_json::from_str(&plan.departments_json).unwrap_or_default(),
-        next_step: if matches!(status, Status::Draft | Status::InReview) { ap::next_step(&done) } else { None },
+        next_step: if matches!(status, Status::Draft | Status::InReview) {
+            ap::next_step(&done)
+        } else {
+            None
+        },
         comments: sd::comments_of(conn, plan.id).await?,
         votes: sd::votes_of(conn, plan.id).await?,
         moves: sd::moves_of(conn, plan.id).await?,
@@ -925,10 +1234,20 @@ async fn view_of(conn: &mut Conn, plan: PlanRow) -> AppResult<PlanView> {
 
 /// Codes already used in the streets of the graph's communities.
 async fn taken_codes(conn: &mut Conn, g: &Graph) -> AppResult<HashSet<String>> {
-    let prefixes: BTreeSet<&str> = g.nodes.iter().filter(|n| n.community.len() == 12).map(|n| &n.community[..9]).collect();
+    let prefixes: BTreeSet<&str> = g
+        .nodes
+        .iter()
+        .filter(|n| n.community.len() == 12)
+        .map(|n| &n.community[..9])
+        .collect();
     let mut taken = HashSet::new();
     for p in prefixes {
-        taken.extend(sd::codes_with_prefix(conn, p).await?.into_iter().filter(|c| c.len() == 12));
+        taken.extend(
+            sd::codes_with_prefix(conn, p)
+                .await?
+                .into_iter()
+                .filter(|c| c.len() == 12),
+        );
     }
     Ok(taken)
 }
@@ -940,32 +1259,73 @@ fn new_community_name(loaded: &Loaded, output: &PlanOutput, p: &PlanPart, k: usi
             *by.entry(c.as_str()).or_default() += 1;
         }
     }
-    let major = by.iter().max_by_key(|(_, n)| **n).map(|(c, _)| *c).unwrap_or("");
-    let base = loaded.area_by_code(major).map(|n| n.name.trim_end_matches("社区").to_string()).unwrap_or_default();
-    format!("{base}新设{}社区", ["一", "二", "三", "四", "五", "六", "七", "八", "九"].get(k - 1).copied().unwrap_or("十"))
+    let major = by
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(c, _)| *c)
+        .unwrap_or("");
+    let base = loaded
+        .area_by_code(major)
+        .map(|n| n.name.trim_end_matches("社区").to_string())
+        .unwrap_or_default();
+    format!(
+        "{base}新设{}社区",
+        ["一", "二", "三", "四", "五", "六", "七", "八", "九"]
+            .get(k - 1)
+            .copied()
+            .unwrap_or("十")
+    )
 }
 
 /// The reason in Chinese, for messages.
 pub fn infeasible_zh(i: &Infeasible) -> String {
     match i {
-        Infeasible::CompoundOverCap { compound, households, cap, .. } => {
+        Infeasible::CompoundOverCap {
+            compound,
+            households,
+            cap,
+            ..
+        } => {
             format!("小区 {compound} 有 {households} 户，超过上限 {cap} 户，而小区不可拆分")
         }
-        Infeasible::PieceTooSmall { households, min, units } => {
-            format!("有一片互不相邻的楼宇（{} 栋，{households} 户）少于下限 {min} 户", units.len())
+        Infeasible::PieceTooSmall {
+            households,
+            min,
+            units,
+        } => {
+            format!(
+                "有一片互不相邻的楼宇（{} 栋，{households} 户）少于下限 {min} 户",
+                units.len()
+            )
         }
-        Infeasible::NoPartCount { households, min, cap, .. } => {
+        Infeasible::NoPartCount {
+            households,
+            min,
+            cap,
+            ..
+        } => {
             format!("{households} 户无法分成每个 {min}–{cap} 户的社区")
         }
         Infeasible::BadBounds { min, cap } => format!("下限 {min} 大于上限 {cap}"),
-        Infeasible::NotFound { households, parts, .. } => {
+        Infeasible::NotFound {
+            households, parts, ..
+        } => {
             format!("未能把 {households} 户分成 {parts} 个相邻且规模合规的社区")
         }
     }
 }
 
-async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow, output: &mut PlanOutput) -> AppResult<ApplyReport> {
-    let changed = || AppError::Conflict { field: "plan".into(), reason: "方案生成后区划或楼宇已变化，请重新生成方案".into() };
+async fn apply_plan(
+    tx: &mut Conn,
+    actor: &Actor,
+    scope: &Scope,
+    plan: &PlanRow,
+    output: &mut PlanOutput,
+) -> AppResult<ApplyReport> {
+    let changed = || AppError::Conflict {
+        field: "plan".into(),
+        reason: "方案生成后区划或楼宇已变化，请重新生成方案".into(),
+    };
     let scope_node = sr::get_node(tx, scope, plan.scope_node_id).await?;
     // The affected area: the plan's scope, widened to the street when the scope is a community
     // (new communities go in the street).
@@ -974,7 +1334,19 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
     } else {
         scope_node.clone()
     };
-    let all = sr::nodes_under(tx, scope, &scope_node.path, &[NodeKind::Community, NodeKind::Grid, NodeKind::Compound, NodeKind::Building], 10_000_000).await?;
+    let all = sr::nodes_under(
+        tx,
+        scope,
+        &scope_node.path,
+        &[
+            NodeKind::Community,
+            NodeKind::Grid,
+            NodeKind::Compound,
+            NodeKind::Building,
+        ],
+        10_000_000,
+    )
+    .await?;
     let by_id: HashMap<i64, Node> = all.iter().map(|n| (n.id, n.clone())).collect();
     let by_code: HashMap<&str, &Node> = all.iter().map(|n| (n.code.as_str(), n)).collect();
     let parent_of = |n: &Node| n.parent_id.and_then(|p| by_id.get(&p));
@@ -984,7 +1356,10 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
     let mut compound_target: BTreeMap<i64, String> = BTreeMap::new();
     for p in &output.parts {
         for b in &p.buildings {
-            let bn = by_code.get(b.as_str()).filter(|n| n.kind == NodeKind::Building).ok_or_else(changed)?;
+            let bn = by_code
+                .get(b.as_str())
+                .filter(|n| n.kind == NodeKind::Building)
+                .ok_or_else(changed)?;
             let cp = parent_of(bn).ok_or_else(changed)?;
             if let Some(prev) = compound_target.insert(cp.id, p.community.clone()) {
                 if prev != p.community {
@@ -993,21 +1368,35 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
             }
         }
     }
-    let planned: HashSet<&str> = output.parts.iter().flat_map(|p| p.buildings.iter().map(String::as_str)).collect();
+    let planned: HashSet<&str> = output
+        .parts
+        .iter()
+        .flat_map(|p| p.buildings.iter().map(String::as_str))
+        .collect();
     for n in all.iter().filter(|n| n.kind == NodeKind::Building) {
-        if parent_of(n).is_some_and(|c| compound_target.contains_key(&c.id)) && !planned.contains(n.code.as_str()) {
+        if parent_of(n).is_some_and(|c| compound_target.contains_key(&c.id))
+            && !planned.contains(n.code.as_str())
+        {
             return Err(changed());
         }
     }
 
     // The target communities: existing ones, or created now under the street they come from.
-    let mut report = ApplyReport { communities_created: vec![], grids_created: vec![], nodes_moved: 0, households_moved: 0 };
+    let mut report = ApplyReport {
+        communities_created: vec![],
+        grids_created: vec![],
+        nodes_moved: 0,
+        households_moved: 0,
+    };
     let mut targets: HashMap<String, Node> = HashMap::new();
     let mut renames: Vec<(String, String)> = vec![];
     let mut fresh = 0;
     for pi in 0..output.parts.len() {
         let code = output.parts[pi].community.clone();
-        if let Some(n) = by_code.get(code.as_str()).filter(|n| n.kind == NodeKind::Community) {
+        if let Some(n) = by_code
+            .get(code.as_str())
+            .filter(|n| n.kind == NodeKind::Community)
+        {
             targets.insert(code, (*n).clone());
             continue;
         }
@@ -1022,7 +1411,11 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
                 *by.entry(c.as_str()).or_default() += 1;
             }
         }
-        let major = by.iter().max_by_key(|(_, n)| **n).map(|(c, _)| *c).unwrap_or("");
+        let major = by
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(c, _)| *c)
+            .unwrap_or("");
         let major_node = by_code.get(major).copied();
         let parent = match major_node.and_then(|m| m.parent_id) {
             Some(pid) if pid == street.id => street.clone(),
@@ -1032,7 +1425,8 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
         let mut final_code = code.clone();
         let taken = sd::codes_with_prefix(tx, &code[..code.len().min(9)]).await?;
         if code.len() != 12 || taken.contains(&code) {
-            final_code = next_community_code(&parent.code, &taken).ok_or_else(|| AppError::invalid("code", "街道内没有可用的社区编码"))?;
+            final_code = next_community_code(&parent.code, &taken)
+                .ok_or_else(|| AppError::invalid("code", "街道内没有可用的社区编码"))?;
             renames.push((code.clone(), final_code.clone()));
         }
         let pts: Vec<(f64, f64)> = output.parts[pi]
@@ -1040,8 +1434,16 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
             .iter()
             .filter_map(|b| by_code.get(b.as_str()).and_then(|n| n.x.zip(n.y)))
             .collect();
-        let base = major_node.map(|m| m.name.trim_end_matches("社区").to_string()).unwrap_or_else(|| parent.name.clone());
-        let name = format!("{base}新设{}社区", ["一", "二", "三", "四", "五", "六", "七", "八", "九"].get(fresh - 1).copied().unwrap_or("十"));
+        let base = major_node
+            .map(|m| m.name.trim_end_matches("社区").to_string())
+            .unwrap_or_else(|| parent.name.clone());
+        let name = format!(
+            "{base}新设{}社区",
+            ["一", "二", "三", "四", "五", "六", "七", "八", "九"]
+                .get(fresh - 1)
+                .copied()
+                .unwrap_or("十")
+        );
         let n = pts.len().max(1) as f64;
         let node = sr::insert_node(
             tx,
@@ -1055,10 +1457,25 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
         )
         .await?;
         let boundary = hull_polygon(&pts, 0.0005);
-        let (x, y) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
+        let (x, y) = (
+            pts.iter().map(|p| p.0).sum::<f64>() / n,
+            pts.iter().map(|p| p.1).sum::<f64>() / n,
+        );
         let located = !pts.is_empty();
-        sd::set_geometry(tx, node.id, boundary.as_deref(), located.then_some(x), located.then_some(y)).await?;
-        let node = Node { boundary, x: located.then_some(x), y: located.then_some(y), ..node };
+        sd::set_geometry(
+            tx,
+            node.id,
+            boundary.as_deref(),
+            located.then_some(x),
+            located.then_some(y),
+        )
+        .await?;
+        let node = Node {
+            boundary,
+            x: located.then_some(x),
+            y: located.then_some(y),
+            ..node
+        };
         node_created(tx, actor, &node, plan.id).await?;
         output.parts[pi].community = final_code.clone();
         report.communities_created.push(final_code.clone());
@@ -1074,7 +1491,12 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
 
     // Grids: a grid whose compounds all go to one other community moves whole; otherwise its
     // leaving compounds go to a new grid in their new community (one per old grid and target).
-    let community_of = |n: &Node| -> Option<&Node> { path_ids(&n.path).into_iter().filter_map(|id| by_id.get(&id)).find(|a| a.kind == NodeKind::Community) };
+    let community_of = |n: &Node| -> Option<&Node> {
+        path_ids(&n.path)
+            .into_iter()
+            .filter_map(|id| by_id.get(&id))
+            .find(|a| a.kind == NodeKind::Community)
+    };
     let mut grid_compounds: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for n in all.iter().filter(|n| n.kind == NodeKind::Compound) {
         if let Some(g) = n.parent_id {
@@ -1085,7 +1507,9 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
     let mut new_grids: HashMap<(i64, String), Node> = HashMap::new();
     for (gid, cps) in &grid_compounds {
         let grid = by_id.get(gid).ok_or_else(changed)?;
-        let Some(cur) = community_of(grid) else { continue };
+        let Some(cur) = community_of(grid) else {
+            continue;
+        };
         let tgts: Vec<Option<&String>> = cps.iter().map(|c| compound_target.get(c)).collect();
         if tgts.iter().all(|t| t.is_none_or(|t| *t == cur.code)) {
             continue;
@@ -1097,36 +1521,63 @@ async fn apply_plan(tx: &mut Conn, actor: &Actor, scope: &Scope, plan: &PlanRow,
             continue;
         }
         for (c, t) in cps.iter().zip(tgts) {
-            let Some(t) = t.filter(|t| **t != cur.code) else { continue };
+            let Some(t) = t.filter(|t| **t != cur.code) else {
+                continue;
+            };
             let tnode = targets.get(t).ok_or_else(changed)?.clone();
             let key = (*gid, t.clone());
             if !new_grids.contains_key(&key) {
                 let taken = sd::codes_with_prefix(tx, &tnode.code).await?;
-                let code = next_child_code(&tnode.code, &taken).ok_or_else(|| AppError::invalid("code", "社区内没有可用的网格编码"))?;
+                let code = next_child_code(&tnode.code, &taken)
+                    .ok_or_else(|| AppError::invalid("code", "社区内没有可用的网格编码"))?;
                 let g = sr::insert_node(
                     tx,
                     Some(&tnode),
-                    &NewNode { kind: Some(NodeKind::Grid), code: code.clone(), name: format!("{}（自{}划入）", grid.name, cur.name), ..Default::default() },
+                    &NewNode {
+                        kind: Some(NodeKind::Grid),
+                        code: code.clone(),
+                        name: format!("{}（自{}划入）", grid.name, cur.name),
+                        ..Default::default()
+                    },
                 )
                 .await?;
                 node_created(tx, actor, &g, plan.id).await?;
                 report.grids_created.push(code);
                 new_grids.insert(key.clone(), g);
             }
-            moves.push((by_id.get(c).ok_or_else(changed)?.clone(), new_grids[&key].clone()));
+            moves.push((
+                by_id.get(c).ok_or_else(changed)?.clone(),
+                new_grids[&key].clone(),
+            ));
         }
     }
 
     // Move the subtrees: history first (while the old paths hold), then paths, then counts.
     for (node, to) in &moves {
         let from_comm = community_of(node).ok_or_else(changed)?.id;
-        let to_comm = if to.kind == NodeKind::Community { to.id } else { to.parent_id.ok_or_else(changed)? };
+        let to_comm = if to.kind == NodeKind::Community {
+            to.id
+        } else {
+            to.parent_id.ok_or_else(changed)?
+        };
         let old_parent = parent_of(node).ok_or_else(changed)?;
         let stats = sd::node_stats(tx, node.id).await?;
-        report.households_moved += sd::record_household_history(tx, plan.id, &node.path, from_comm, to_comm, at).await?;
+        report.households_moved +=
+            sd::record_household_history(tx, plan.id, &node.path, from_comm, to_comm, at).await?;
         let new_path = sd::move_subtree(tx, node.id, &node.path, to).await?;
         sd::move_stats(tx, &stats, &old_parent.path, &to.path).await?;
-        sd::record_node_move(tx, plan.id, node.id, node.kind.as_str(), old_parent.id, to.id, &node.path, &new_path, at).await?;
+        sd::record_node_move(
+            tx,
+            plan.id,
+            node.id,
+            node.kind.as_str(),
+            old_parent.id,
+            to.id,
+            &node.path,
+            &new_path,
+            at,
+        )
+        .await?;
         audit::record(
             tx,
             audit::Entry {
@@ -1175,7 +1626,17 @@ fn xlsx_of(d: &PlanDetail) -> AppResult<Vec<u8>> {
     let bold = Format::new().set_bold();
     {
         let ws = wb.add_worksheet().set_name("方案").map_err(err)?;
-        let head = ["社区编码", "社区名称", "新设", "户数", "居民数", "网格数", "小区数", "楼宇数", "紧凑度"];
+        let head = [
+            "社区编码",
+            "社区名称",
+            "新设",
+            "户数",
+            "居民数",
+            "网格数",
+            "小区数",
+            "楼宇数",
+            "紧凑度",
+        ];
         for (c, h) in head.iter().enumerate() {
             ws.write_with_format(0, c as u16, *h, &bold).map_err(err)?;
         }
@@ -1183,13 +1644,15 @@ fn xlsx_of(d: &PlanDetail) -> AppResult<Vec<u8>> {
             let r = i as u32 + 1;
             ws.write(r, 0, p.community.as_str()).map_err(err)?;
             ws.write(r, 1, p.name.as_str()).map_err(err)?;
-            ws.write(r, 2, if p.new { "是" } else { "否" }).map_err(err)?;
+            ws.write(r, 2, if p.new { "是" } else { "否" })
+                .map_err(err)?;
             ws.write(r, 3, p.households).map_err(err)?;
             ws.write(r, 4, p.residents).map_err(err)?;
             ws.write(r, 5, p.grids as u32).map_err(err)?;
             ws.write(r, 6, p.compounds as u32).map_err(err)?;
             ws.write(r, 7, p.buildings as u32).map_err(err)?;
-            ws.write(r, 8, (p.compactness * 1000.0).round() / 1000.0).map_err(err)?;
+            ws.write(r, 8, (p.compactness * 1000.0).round() / 1000.0)
+                .map_err(err)?;
         }
     }
     {
@@ -1202,7 +1665,15 @@ fn xlsx_of(d: &PlanDetail) -> AppResult<Vec<u8>> {
             let r = i as u32 + 1;
             ws.write(r, 0, p.code.as_str()).map_err(err)?;
             ws.write(r, 1, p.name.as_str()).map_err(err)?;
-            ws.write(r, 2, d.compound_names.get(&p.compound).map(String::as_str).unwrap_or(&p.compound)).map_err(err)?;
+            ws.write(
+                r,
+                2,
+                d.compound_names
+                    .get(&p.compound)
+                    .map(String::as_str)
+                    .unwrap_or(&p.compound),
+            )
+            .map_err(err)?;
             ws.write(r, 3, p.before.as_str()).map_err(err)?;
             ws.write(r, 4, p.after.as_str()).map_err(err)?;
         }
@@ -1217,8 +1688,10 @@ fn xlsx_of(d: &PlanDetail) -> AppResult<Vec<u8>> {
             let r = i as u32 + 1;
             ws.write(r, 0, m.compound.as_str()).map_err(err)?;
             ws.write(r, 1, m.compound_name.as_str()).map_err(err)?;
-            ws.write(r, 2, format!("{} {}", m.from, m.from_name)).map_err(err)?;
-            ws.write(r, 3, format!("{} {}", m.to, m.to_name)).map_err(err)?;
+            ws.write(r, 2, format!("{} {}", m.from, m.from_name))
+                .map_err(err)?;
+            ws.write(r, 3, format!("{} {}", m.to, m.to_name))
+                .map_err(err)?;
             ws.write(r, 4, m.households).map_err(err)?;
         }
     }
@@ -1228,7 +1701,12 @@ fn xlsx_of(d: &PlanDetail) -> AppResult<Vec<u8>> {
 fn geojson_of(d: &PlanDetail) -> serde_json::Value {
     let mut features = vec![];
     for p in &d.parts {
-        let pts: Vec<(f64, f64)> = d.points.iter().filter(|m| m.after == p.community).map(|m| (m.x, m.y)).collect();
+        let pts: Vec<(f64, f64)> = d
+            .points
+            .iter()
+            .filter(|m| m.after == p.community)
+            .map(|m| (m.x, m.y))
+            .collect();
         if let Some(poly) = hull_polygon(&pts, 0.0005) {
             features.push(serde_json::json!({
                 "type": "Feature",

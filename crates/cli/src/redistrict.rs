@@ -70,27 +70,50 @@ pub async fn run(app: &App, cmd: RedistrictCmd) -> Result<ExitCode, String> {
     match cmd {
         RedistrictCmd::ExportGraph { scope, out, user } => {
             let actor = actor_for(app, user.as_deref()).await?;
-            let g = app.districting_export_graph(&actor, &scope).await.map_err(app_err)?;
+            let g = app
+                .districting_export_graph(&actor, &scope)
+                .await
+                .map_err(app_err)?;
             write_json(&out, &g)?;
-            println!("已写出 wrote {}: {} 栋楼宇 buildings, {} 条边 edges", out.display(), g.nodes.len(), g.edges.len());
+            println!(
+                "已写出 wrote {}: {} 栋楼宇 buildings, {} 条边 edges",
+                out.display(),
+                g.nodes.len(),
+                g.edges.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
-        RedistrictCmd::Plan { scope, mode, seed, out, graph, user } => {
+        RedistrictCmd::Plan {
+            scope,
+            mode,
+            seed,
+            out,
+            graph,
+            user,
+        } => {
             let mode = jd::parse_mode(&mode).map_err(app_err)?;
             let t = Instant::now();
             let plan = match graph {
                 Some(file) => {
-                    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-                    let g: Graph = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-                    tokio::task::spawn_blocking(move || jd::plan_graph(&g, mode, seed, &Default::default()))
-                        .await
-                        .map_err(|e| e.to_string())?
-                        .map_err(app_err)?
+                    let text = std::fs::read_to_string(&file)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
+                    let g: Graph = serde_json::from_str(&text)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
+                    tokio::task::spawn_blocking(move || {
+                        jd::plan_graph(&g, mode, seed, &Default::default())
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(app_err)?
                 }
                 None => {
                     let actor = actor_for(app, user.as_deref()).await?;
-                    let scope = scope.ok_or("--scope 或 --graph 必须给出一个 (--scope or --graph is required)")?;
-                    app.districting_plan(&actor, &scope, mode, seed).await.map_err(app_err)?
+                    let scope = scope.ok_or(
+                        "--scope 或 --graph 必须给出一个 (--scope or --graph is required)",
+                    )?;
+                    app.districting_plan(&actor, &scope, mode, seed)
+                        .await
+                        .map_err(app_err)?
                 }
             };
             write_json(&out, &plan)?;
@@ -116,11 +139,20 @@ pub async fn run(app: &App, cmd: RedistrictCmd) -> Result<ExitCode, String> {
         }
         RedistrictCmd::Scan { user, cap, json } => {
             let actor = actor_for(app, user.as_deref()).await?;
-            let list = app.districting_scan(&actor, Some(cap)).await.map_err(app_err)?;
+            let list = app
+                .districting_scan(&actor, Some(cap))
+                .await
+                .map_err(app_err)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?
+                );
             } else {
-                println!("{:<14} {:<20} {:<20} {:>8} {:>8}", "编码 code", "社区 community", "街道 street", "户 hh", "居民 res");
+                println!(
+                    "{:<14} {:<20} {:<20} {:>8} {:>8}",
+                    "编码 code", "社区 community", "街道 street", "户 hh", "居民 res"
+                );
                 for c in &list {
                     println!(
                         "{:<14} {:<20} {:<20} {:>8} {:>8}",
@@ -131,7 +163,10 @@ pub async fn run(app: &App, cmd: RedistrictCmd) -> Result<ExitCode, String> {
                         c.residents
                     );
                 }
-                println!("共 {} 个社区超过 {cap} 户 communities above the cap", list.len());
+                println!(
+                    "共 {} 个社区超过 {cap} 户 communities above the cap",
+                    list.len()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -16,21 +16,36 @@ use std::collections::{HashMap, HashSet};
 // What a plan is computed from
 
 /// Households per building below `under` (a path inside the scope).
-pub async fn building_households(conn: &mut Conn, scope: &Scope, under: &str) -> Result<HashMap<i64, u32>> {
+pub async fn building_households(
+    conn: &mut Conn,
+    scope: &Scope,
+    under: &str,
+) -> Result<HashMap<i64, u32>> {
     let mut p = Params::default();
     let sql = format!(
         "SELECT building_id, COUNT(*) AS n FROM households WHERE {} AND {} GROUP BY building_id",
         p.range("path", &scope.path),
         p.range("path", under)
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get::<i64, _>("building_id")?, r.try_get::<i64, _>("n")? as u32)))
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("building_id")?,
+                r.try_get::<i64, _>("n")? as u32,
+            ))
+        })
         .collect()
 }
 
 /// Residents per building below `under` (a path inside the scope).
-pub async fn building_residents(conn: &mut Conn, scope: &Scope, under: &str) -> Result<HashMap<i64, u32>> {
+pub async fn building_residents(
+    conn: &mut Conn,
+    scope: &Scope,
+    under: &str,
+) -> Result<HashMap<i64, u32>> {
     let mut p = Params::default();
     let sql = format!(
         "SELECT h.building_id AS building_id, COUNT(*) AS n FROM residents r JOIN households h ON h.id = r.household_id \
@@ -38,9 +53,16 @@ pub async fn building_residents(conn: &mut Conn, scope: &Scope, under: &str) -> 
         p.range("r.path", &scope.path),
         p.range("r.path", under)
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get::<i64, _>("building_id")?, r.try_get::<i64, _>("n")? as u32)))
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("building_id")?,
+                r.try_get::<i64, _>("n")? as u32,
+            ))
+        })
         .collect()
 }
 
@@ -68,7 +90,9 @@ pub async fn oversized(conn: &mut Conn, scope: &Scope, cap: i64) -> Result<Vec<O
         p.range("n.path", &scope.path),
         p.push(V::I(cap))
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(Oversized {
@@ -93,8 +117,12 @@ pub async fn codes_with_prefix(conn: &mut Conn, prefix: &str) -> Result<HashSet<
     let a = p.push(V::T(prefix.to_string()));
     let b = p.push(V::T(format!("{prefix}\u{7f}")));
     let sql = format!("SELECT code FROM nodes WHERE code >= {a} AND code < {b}");
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
-    rows.iter().map(|r| Ok(r.try_get::<String, _>("code")?)).collect()
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<String, _>("code")?))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +185,11 @@ pub async fn insert_override(
 /// recorded at one of its ancestors (between buildings of neighbouring communities), in order.
 /// `under` must lie in the caller's scope; overrides inside the scope only are returned when the
 /// scope is narrower.
-pub async fn overrides_for(conn: &mut Conn, scope: &Scope, under: &str) -> Result<Vec<EdgeOverride>> {
+pub async fn overrides_for(
+    conn: &mut Conn,
+    scope: &Scope,
+    under: &str,
+) -> Result<Vec<EdgeOverride>> {
     let mut p = Params::default();
     let u = p.push(V::T(under.to_string()));
     let sql = format!(
@@ -165,7 +197,9 @@ pub async fn overrides_for(conn: &mut Conn, scope: &Scope, under: &str) -> Resul
          WHERE (({}) OR substr({u}, 1, length(path)) = path) ORDER BY id",
         p.range("path", under)
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     let _ = scope;
     rows.iter().map(override_from).collect()
 }
@@ -200,7 +234,8 @@ const PLAN_COLS: &str = "id, scope_node_id, scope_code, path, mode, seed, cap, m
     metrics_json, departments_json, created_by, created_by_name, created_at, updated_at, decided_at, applied_at";
 
 fn i64_of(r: &AnyRow, c: &str) -> Result<i64> {
-    Ok(r.try_get::<i64, _>(c).or_else(|_| r.try_get::<i32, _>(c).map(i64::from))?)
+    Ok(r.try_get::<i64, _>(c)
+        .or_else(|_| r.try_get::<i32, _>(c).map(i64::from))?)
 }
 
 fn plan_from(r: &AnyRow) -> Result<PlanRow> {
@@ -276,8 +311,13 @@ pub async fn get_plan(conn: &mut Conn, scope: &Scope, id: i64) -> Result<PlanRow
         p.push(V::I(id)),
         p.range("path", &scope.path)
     );
-    let row = bind(sqlx::query(&sql), &p.vals).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(plan_from).transpose()?.ok_or(Error::NotFound)
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(plan_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 /// A plan that concerns the caller: in their scope, or covering it (a resident or community
@@ -290,8 +330,13 @@ pub async fn get_plan_overlapping(conn: &mut Conn, scope: &Scope, id: i64) -> Re
         "SELECT {PLAN_COLS} FROM districting_plans WHERE id = {id_ph} AND (({}) OR substr({s}, 1, length(path)) = path)",
         p.range("path", &scope.path)
     );
-    let row = bind(sqlx::query(&sql), &p.vals).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(plan_from).transpose()?.ok_or(Error::NotFound)
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(plan_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 /// Plans in scope, newest first.
@@ -302,12 +347,21 @@ pub async fn list_plans(conn: &mut Conn, scope: &Scope, limit: i64) -> Result<Ve
         p.range("path", &scope.path),
         p.push(V::I(limit.clamp(1, 500)))
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(plan_from).collect()
 }
 
 /// Set a plan's status (in scope); `decided` / `applied` stamp the time.
-pub async fn set_status(conn: &mut Conn, scope: &Scope, id: i64, status: &str, decided: bool, applied: bool) -> Result<()> {
+pub async fn set_status(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: i64,
+    status: &str,
+    decided: bool,
+    applied: bool,
+) -> Result<()> {
     let now = now_ms();
     let mut p = Params::default();
     let mut sets = vec![
@@ -326,7 +380,10 @@ pub async fn set_status(conn: &mut Conn, scope: &Scope, id: i64, status: &str, d
         p.push(V::I(id)),
         p.range("path", &scope.path)
     );
-    let n = bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?.rows_affected();
+    let n = bind(sqlx::query(&sql), &p.vals)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if n == 0 {
         return Err(Error::NotFound);
     }
@@ -425,7 +482,13 @@ pub struct CommentRow {
     pub at: i64,
 }
 
-pub async fn insert_comment(conn: &mut Conn, plan: &PlanRow, body: &str, author_id: Option<i64>, author_name: &str) -> Result<i64> {
+pub async fn insert_comment(
+    conn: &mut Conn,
+    plan: &PlanRow,
+    body: &str,
+    author_id: Option<i64>,
+    author_name: &str,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO districting_comments (plan_id, body, path, author_id, author_name, at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
     )
@@ -440,10 +503,12 @@ pub async fn insert_comment(conn: &mut Conn, plan: &PlanRow, body: &str, author_
 }
 
 pub async fn comments_of(conn: &mut Conn, plan_id: i64) -> Result<Vec<CommentRow>> {
-    let rows = sqlx::query("SELECT id, body, author_name, at FROM districting_comments WHERE plan_id = $1 ORDER BY id")
-        .bind(plan_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, body, author_name, at FROM districting_comments WHERE plan_id = $1 ORDER BY id",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(CommentRow {
@@ -522,7 +587,12 @@ pub async fn votes_of(conn: &mut Conn, plan_id: i64) -> Result<Vec<VoteRow>> {
 /// Move the node at `old_path` (with everything below it: nodes, households, residents, party
 /// organisations, barrier lines) under `new_parent`, rewriting every path in one statement per
 /// table. The counts are not touched here (see [`move_stats`]). Returns the node's new path.
-pub async fn move_subtree(conn: &mut Conn, node_id: i64, old_path: &str, new_parent: &Node) -> Result<String> {
+pub async fn move_subtree(
+    conn: &mut Conn,
+    node_id: i64,
+    old_path: &str,
+    new_parent: &Node,
+) -> Result<String> {
     let new_path = jingzhi_domain::scope::child_path(&new_parent.path, node_id);
     for table in ["nodes", "households", "residents", "party_orgs", "barriers"] {
         let mut p = Params::default();
@@ -547,7 +617,13 @@ pub async fn move_subtree(conn: &mut Conn, node_id: i64, old_path: &str, new_par
 /// Set a node's boundary and label point. Only the values given are bound (a NULL bound first
 /// would fix the parameter's type in sqlx's statement cache for PostgreSQL and break a later
 /// call with a value), so the node is inserted without them and completed here.
-pub async fn set_geometry(conn: &mut Conn, id: i64, boundary: Option<&str>, x: Option<f64>, y: Option<f64>) -> Result<()> {
+pub async fn set_geometry(
+    conn: &mut Conn,
+    id: i64,
+    boundary: Option<&str>,
+    x: Option<f64>,
+    y: Option<f64>,
+) -> Result<()> {
     let mut p = Params::default();
     let mut sets = vec![];
     if let Some(b) = boundary {
@@ -560,7 +636,11 @@ pub async fn set_geometry(conn: &mut Conn, id: i64, boundary: Option<&str>, x: O
     if sets.is_empty() {
         return Ok(());
     }
-    let sql = format!("UPDATE nodes SET {} WHERE id = {}", sets.join(", "), p.push(V::I(id)));
+    let sql = format!(
+        "UPDATE nodes SET {} WHERE id = {}",
+        sets.join(", "),
+        p.push(V::I(id))
+    );
     bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
     Ok(())
 }
@@ -573,7 +653,12 @@ pub async fn node_stats(conn: &mut Conn, node_id: i64) -> Result<Stats> {
 
 /// Move a subtree's counts from the ancestors at `from_parent_path` to those at
 /// `to_parent_path`.
-pub async fn move_stats(conn: &mut Conn, s: &Stats, from_parent_path: &str, to_parent_path: &str) -> Result<()> {
+pub async fn move_stats(
+    conn: &mut Conn,
+    s: &Stats,
+    from_parent_path: &str,
+    to_parent_path: &str,
+) -> Result<()> {
     crate::registry::apply_stats_delta(conn, from_parent_path, &s.negated()).await?;
     crate::registry::apply_stats_delta(conn, to_parent_path, s).await
 }
@@ -598,7 +683,10 @@ pub async fn record_household_history(
         p.push(V::I(at)),
         p.range("path", under)
     );
-    Ok(bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?.rows_affected())
+    Ok(bind(sqlx::query(&sql), &p.vals)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
 }
 
 /// One node moved by an applied plan.
@@ -691,7 +779,11 @@ pub struct CommunityChange {
     pub at: i64,
 }
 
-pub async fn household_history(conn: &mut Conn, scope: &Scope, household_id: i64) -> Result<Vec<CommunityChange>> {
+pub async fn household_history(
+    conn: &mut Conn,
+    scope: &Scope,
+    household_id: i64,
+) -> Result<Vec<CommunityChange>> {
     let mut p = Params::default();
     let sql = format!(
         "SELECT x.plan_id, x.from_community_id, f.name AS from_name, x.to_community_id, t.name AS to_name, x.at \
@@ -701,7 +793,9 @@ pub async fn household_history(conn: &mut Conn, scope: &Scope, household_id: i64
         p.push(V::I(household_id)),
         p.range("h.path", &scope.path)
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(CommunityChange {

@@ -21,21 +21,58 @@ async fn grow(t: &TestApp) {
     let mut tx = t.db.store.begin().await.unwrap();
     let root = Scope::new(t.city.id, t.city.path.clone());
     let (x, y) = lonlat(0.0);
-    set_geometry(&mut tx, t.building_a.id, None, Some(x), Some(y)).await.unwrap();
+    set_geometry(&mut tx, t.building_a.id, None, Some(x), Some(y))
+        .await
+        .unwrap();
     let (x, y) = lonlat(9000.0);
-    set_geometry(&mut tx, t.building_b.id, None, Some(x), Some(y)).await.unwrap();
-    let ins = async |tx: &mut jingzhi_store::Conn, parent: &Node, kind: NodeKind, code: String, name: String| {
-        sr::insert_node(tx, Some(parent), &NewNode { kind: Some(kind), code, name, ..Default::default() }).await.unwrap()
+    set_geometry(&mut tx, t.building_b.id, None, Some(x), Some(y))
+        .await
+        .unwrap();
+    let ins = async |tx: &mut jingzhi_store::Conn,
+                     parent: &Node,
+                     kind: NodeKind,
+                     code: String,
+                     name: String| {
+        sr::insert_node(
+            tx,
+            Some(parent),
+            &NewNode {
+                kind: Some(kind),
+                code,
+                name,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
     };
     for i in 1..6 {
-        let cp = ins(&mut tx, &t.grid_a, NodeKind::Compound, format!("{}{:03}", t.grid_a.code, i + 1), format!("小区{i}")).await;
+        let cp = ins(
+            &mut tx,
+            &t.grid_a,
+            NodeKind::Compound,
+            format!("{}{:03}", t.grid_a.code, i + 1),
+            format!("小区{i}"),
+        )
+        .await;
         for k in 0..2 {
-            let b = ins(&mut tx, &cp, NodeKind::Building, format!("{}{:03}", cp.code, k + 1), format!("小区{i}-{}号楼", k + 1)).await;
+            let b = ins(
+                &mut tx,
+                &cp,
+                NodeKind::Building,
+                format!("{}{:03}", cp.code, k + 1),
+                format!("小区{i}-{}号楼", k + 1),
+            )
+            .await;
             let (x, y) = lonlat(i as f64 * 100.0 + k as f64 * 30.0);
-            set_geometry(&mut tx, b.id, None, Some(x), Some(y)).await.unwrap();
+            set_geometry(&mut tx, b.id, None, Some(x), Some(y))
+                .await
+                .unwrap();
             let b = sr::get_node(&mut tx, &root, b.id).await.unwrap();
             for r in 0..360 {
-                sr::insert_household(&mut tx, &b, Some(1), &format!("{}", 101 + r)).await.unwrap();
+                sr::insert_household(&mut tx, &b, Some(1), &format!("{}", 101 + r))
+                    .await
+                    .unwrap();
             }
         }
     }
@@ -43,7 +80,11 @@ async fn grow(t: &TestApp) {
 }
 
 fn location(r: &common::Resp) -> String {
-    r.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    r.headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
 }
 
 #[tokio::test]
@@ -55,17 +96,34 @@ async fn oversized_plan_approve_apply_through_the_pages() {
     let r = t.page("/districting", &admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = r.text();
-    assert!(html.contains("社区规模优化") && html.contains("前进社区") && html.contains("3601"), "{html}");
+    assert!(
+        html.contains("社区规模优化") && html.contains("前进社区") && html.contains("3601"),
+        "{html}"
+    );
 
     let code = &t.comm_a.code;
-    let r = t.page(&format!("/districting/preview?scope={code}&mode=split&seed=2"), &admin).await;
+    let r = t
+        .page(
+            &format!("/districting/preview?scope={code}&mode=split&seed=2"),
+            &admin,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = r.text();
     assert_eq!(html.matches("<svg").count(), 2, "before and after");
-    assert!(html.contains("调整前") && html.contains("新设") && html.contains("<circle"), "{html}");
+    assert!(
+        html.contains("调整前") && html.contains("新设") && html.contains("<circle"),
+        "{html}"
+    );
 
     // Save a draft.
-    let r = t.post_form("/districting/plans", &admin, &format!("csrf={csrf}&scope={code}&mode=split&seed=2")).await;
+    let r = t
+        .post_form(
+            "/districting/plans",
+            &admin,
+            &format!("csrf={csrf}&scope={code}&mode=split&seed=2"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let plan_url = location(&r);
     assert!(plan_url.starts_with("/districting/plans/"));
@@ -73,22 +131,49 @@ async fn oversized_plan_approve_apply_through_the_pages() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("公众参与"));
     // A bad CSRF token changes nothing.
-    let r = t.post_form(&format!("{plan_url}/steps"), &admin, "csrf=bad&step=public_participation&record=x").await;
+    let r = t
+        .post_form(
+            &format!("{plan_url}/steps"),
+            &admin,
+            "csrf=bad&step=public_participation&record=x",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Out of order: refused with the reason.
-    let r = t.post_form(&format!("{plan_url}/steps"), &admin, &format!("csrf={csrf}&step=expert_review&record=x")).await;
+    let r = t
+        .post_form(
+            &format!("{plan_url}/steps"),
+            &admin,
+            &format!("csrf={csrf}&step=expert_review&record=x"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("公众参与"));
     // A street officer plans but does not approve.
     let (street, street_csrf) = t.browser_session("street").await;
-    let r = t.post_form(&format!("{plan_url}/steps"), &street, &format!("csrf={street_csrf}&step=public_participation&record=x")).await;
+    let r = t
+        .post_form(
+            &format!("{plan_url}/steps"),
+            &street,
+            &format!("csrf={street_csrf}&step=public_participation&record=x"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A worker of community A comments; community B's worker does not see the plan.
     let (worker, worker_csrf) = t.browser_session("worker.a").await;
-    let r = t.post_form(&format!("{plan_url}/comments"), &worker, &format!("csrf={worker_csrf}&body=%E5%90%8C%E6%84%8F")).await;
+    let r = t
+        .post_form(
+            &format!("{plan_url}/comments"),
+            &worker,
+            &format!("csrf={worker_csrf}&body=%E5%90%8C%E6%84%8F"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let (worker_b, _) = t.browser_session("worker.b").await;
-    assert_eq!(t.page(&plan_url, &worker_b).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.page(&plan_url, &worker_b).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Exports.
     let r = t.page(&format!("{plan_url}/export.xlsx"), &admin).await;
@@ -100,21 +185,47 @@ async fn oversized_plan_approve_apply_through_the_pages() {
 
     // The six steps, the votes, apply.
     for s in &Step::ALL[..5] {
-        let r = t.post_form(&format!("{plan_url}/steps"), &admin, &format!("csrf={csrf}&step={}&record=ok&documents=a.pdf", s.as_str())).await;
+        let r = t
+            .post_form(
+                &format!("{plan_url}/steps"),
+                &admin,
+                &format!("csrf={csrf}&step={}&record=ok&documents=a.pdf", s.as_str()),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{s:?}: {}", r.text());
     }
     for d in DEPARTMENTS {
-        let body = format!("csrf={csrf}&department={}&vote=agree", jingzhi_web::pages::urlencode_all(d));
-        let r = t.post_form(&format!("{plan_url}/votes"), &admin, &body).await;
+        let body = format!(
+            "csrf={csrf}&department={}&vote=agree",
+            jingzhi_web::pages::urlencode_all(d)
+        );
+        let r = t
+            .post_form(&format!("{plan_url}/votes"), &admin, &body)
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{d}: {}", r.text());
     }
-    let r = t.post_form(&format!("{plan_url}/steps"), &admin, &format!("csrf={csrf}&step=meeting_decision&record=ok")).await;
+    let r = t
+        .post_form(
+            &format!("{plan_url}/steps"),
+            &admin,
+            &format!("csrf={csrf}&step=meeting_decision&record=ok"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(t.page(&plan_url, &admin).await.text().contains("实施方案"));
-    let r = t.post_form(&format!("{plan_url}/apply"), &admin, &format!("csrf={csrf}")).await;
+    let r = t
+        .post_form(
+            &format!("{plan_url}/apply"),
+            &admin,
+            &format!("csrf={csrf}"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let html = t.page(&location(&r), &admin).await.text();
-    assert!(html.contains("方案已实施") && html.contains("实施记录"), "{html}");
+    assert!(
+        html.contains("方案已实施") && html.contains("实施记录"),
+        "{html}"
+    );
     let html = t.page("/districting", &admin).await.text();
     assert!(html.contains("没有超过3000户的社区"));
 }
@@ -129,25 +240,70 @@ async fn the_json_api_and_its_document() {
     let r = t.get("/api/v1/districting/oversized", &admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()[0]["code"], t.comm_a.code.as_str());
-    let r = t.get(&format!("/api/v1/districting/graph?scope={}", t.comm_a.code), &admin).await;
+    let r = t
+        .get(
+            &format!("/api/v1/districting/graph?scope={}", t.comm_a.code),
+            &admin,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["cap"], 3000);
-    let r = t.get(&format!("/api/v1/districting/plan?scope={}&mode=split&seed=3", t.comm_a.code), &admin).await;
+    let r = t
+        .get(
+            &format!(
+                "/api/v1/districting/plan?scope={}&mode=split&seed=3",
+                t.comm_a.code
+            ),
+            &admin,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["parts"].as_array().unwrap().len() >= 2);
-    let r = t.request(Method::POST, "/api/v1/districting/plans", Some(&admin), Some(serde_json::json!({"scope": t.comm_a.code, "seed": 3}))).await;
+    let r = t
+        .request(
+            Method::POST,
+            "/api/v1/districting/plans",
+            Some(&admin),
+            Some(serde_json::json!({"scope": t.comm_a.code, "seed": 3})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let id = r.json()["id"].as_i64().unwrap();
     let r = t
-        .request(Method::POST, &format!("/api/v1/districting/plans/{id}/steps"), Some(&admin), Some(serde_json::json!({"step": "hearing", "record": "x"})))
+        .request(
+            Method::POST,
+            &format!("/api/v1/districting/plans/{id}/steps"),
+            Some(&admin),
+            Some(serde_json::json!({"step": "hearing", "record": "x"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = t.request(Method::POST, &format!("/api/v1/districting/plans/{id}/apply"), Some(&admin), None).await;
+    let r = t
+        .request(
+            Method::POST,
+            &format!("/api/v1/districting/plans/{id}/apply"),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Out of scope: 404; no role: 403.
     let worker_b = t.token("worker.b").await;
-    assert_eq!(t.get(&format!("/api/v1/districting/plans/{id}"), &worker_b).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(t.get("/api/v1/districting/oversized", &worker_b).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get(&format!("/api/v1/districting/plans/{id}"), &worker_b)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.get("/api/v1/districting/oversized", &worker_b)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let doc = jingzhi_web::api::districting::DistrictingApi::openapi();
-    assert!(doc.paths.paths.contains_key("/api/v1/districting/plans/{id}/apply"));
+    assert!(doc
+        .paths
+        .paths
+        .contains_key("/api/v1/districting/plans/{id}/apply"));
 }

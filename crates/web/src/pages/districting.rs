@@ -56,7 +56,9 @@ fn item(p: &PlanRow) -> PlanItem {
     PlanItem {
         id: p.id,
         title: p.title.clone(),
-        status: Status::parse(&p.status).map(|s| s.label_zh()).unwrap_or("?"),
+        status: Status::parse(&p.status)
+            .map(|s| s.label_zh())
+            .unwrap_or("?"),
         created: format_ms(p.created_at),
         by: p.created_by_name.clone(),
     }
@@ -64,9 +66,20 @@ fn item(p: &PlanRow) -> PlanItem {
 
 pub async fn index(State(s): State<AppState>, PageCaller(c): PageCaller, lang: Lang) -> PageResult {
     let oversized = s.app.districting_scan(&c.actor, None).await?;
-    let plans = s.app.districting_plans(&c.actor).await?.iter().map(item).collect();
+    let plans = s
+        .app
+        .districting_plans(&c.actor)
+        .await?
+        .iter()
+        .map(item)
+        .collect();
     let can_plan = ap::can_plan(c.actor.user.role);
-    Ok(render(&IndexPage { c: Chrome::new(&c, lang, "districting"), oversized, plans, can_plan }))
+    Ok(render(&IndexPage {
+        c: Chrome::new(&c, lang, "districting"),
+        oversized,
+        plans,
+        can_plan,
+    }))
 }
 
 #[derive(Deserialize, Default)]
@@ -92,13 +105,24 @@ fn drawn(d: PlanDetail) -> Drawn {
     for p in &d.points {
         for c in [&p.before, &p.after] {
             let n = colours.len();
-            colours.entry(c.clone()).or_insert(PALETTE[n % PALETTE.len()]);
+            colours
+                .entry(c.clone())
+                .or_insert(PALETTE[n % PALETTE.len()]);
         }
     }
-    let names: BTreeMap<String, String> = d.parts.iter().map(|p| (p.community.clone(), p.name.clone())).collect();
+    let names: BTreeMap<String, String> = d
+        .parts
+        .iter()
+        .map(|p| (p.community.clone(), p.name.clone()))
+        .collect();
     let legend = colours
         .iter()
-        .map(|(code, col)| (col.to_string(), format!("{} {}", names.get(code).cloned().unwrap_or_default(), code)))
+        .map(|(code, col)| {
+            (
+                col.to_string(),
+                format!("{} {}", names.get(code).cloned().unwrap_or_default(), code),
+            )
+        })
         .collect();
     let before_svg = svg(&d, &colours, true);
     let after_svg = svg(&d, &colours, false);
@@ -107,7 +131,10 @@ fn drawn(d: PlanDetail) -> Drawn {
             ("社区数", m.parts.to_string()),
             ("调整户数", m.households_moved.to_string()),
             ("切断的邻接边", m.cut_edges.to_string()),
-            ("最小/最大户数", format!("{} / {}", m.min_households, m.max_households)),
+            (
+                "最小/最大户数",
+                format!("{} / {}", m.min_households, m.max_households),
+            ),
             ("最大偏差", format!("{:.1}%", m.max_deviation * 100.0)),
             ("被拆分的网格", m.grids_split.to_string()),
             ("平均紧凑度", format!("{:.3}", m.mean_polsby_popper)),
@@ -115,11 +142,20 @@ fn drawn(d: PlanDetail) -> Drawn {
         None => vec![],
     };
     let reasons = d.output.infeasible.iter().map(jd::infeasible_zh).collect();
-    Drawn { before_svg, after_svg, detail: d, legend, metrics, reasons }
+    Drawn {
+        before_svg,
+        after_svg,
+        detail: d,
+        legend,
+        metrics,
+        reasons,
+    }
 }
 
-const PALETTE: [&str; 10] =
-    ["#2563eb", "#16a34a", "#d97706", "#db2777", "#7c3aed", "#0891b2", "#dc2626", "#65a30d", "#9333ea", "#0d9488"];
+const PALETTE: [&str; 10] = [
+    "#2563eb", "#16a34a", "#d97706", "#db2777", "#7c3aed", "#0891b2", "#dc2626", "#65a30d",
+    "#9333ea", "#0d9488",
+];
 
 /// Buildings as dots coloured by their community (before or after), each compound's buildings
 /// outlined by their convex hull, barrier lines on top.
@@ -150,13 +186,25 @@ fn svg(d: &PlanDetail, colours: &BTreeMap<String, &'static str>, before: bool) -
     s.push_str(r##"<rect x="0" y="0" width="100%" height="100%" fill="#f8fafc"/>"##);
     let mut by_compound: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     for p in &d.points {
-        by_compound.entry(p.compound.as_str()).or_default().push((p.x, p.y));
+        by_compound
+            .entry(p.compound.as_str())
+            .or_default()
+            .push((p.x, p.y));
     }
     for (code, ps) in &by_compound {
         let hull = jingzhi_domain::districting::convex_hull(ps);
-        let name = escape(d.compound_names.get(*code).map(String::as_str).unwrap_or(code));
+        let name = escape(
+            d.compound_names
+                .get(*code)
+                .map(String::as_str)
+                .unwrap_or(code),
+        );
         if hull.len() >= 3 {
-            let pts: Vec<String> = hull.iter().map(|&p| xy(p)).map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+            let pts: Vec<String> = hull
+                .iter()
+                .map(|&p| xy(p))
+                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .collect();
             let _ = write!(
                 s,
                 r##"<polygon points="{}" fill="none" stroke="#64748b" stroke-width="1" stroke-dasharray="3 2"><title>{name}</title></polygon>"##,
@@ -171,10 +219,15 @@ fn svg(d: &PlanDetail, colours: &BTreeMap<String, &'static str>, before: bool) -
         }
     }
     for b in &d.barriers {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&b.geometry) else { continue };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&b.geometry) else {
+            continue;
+        };
         let lines: Vec<&serde_json::Value> = match v["type"].as_str() {
             Some("LineString") => vec![&v["coordinates"]],
-            Some("MultiLineString") => v["coordinates"].as_array().map(|a| a.iter().collect()).unwrap_or_default(),
+            Some("MultiLineString") => v["coordinates"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default(),
             _ => vec![],
         };
         let colour = match b.kind.as_str() {
@@ -245,10 +298,18 @@ pub struct Saved {
     pub comments: Vec<(String, String, String)>,
 }
 
-pub async fn preview(State(s): State<AppState>, PageCaller(c): PageCaller, lang: Lang, Query(q): Query<PreviewQuery>) -> PageResult {
+pub async fn preview(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Query(q): Query<PreviewQuery>,
+) -> PageResult {
     let mode = jd::parse_mode(&q.mode)?;
     let seed = q.seed.unwrap_or(1);
-    let out = s.app.districting_plan(&c.actor, &q.scope, mode, seed).await?;
+    let out = s
+        .app
+        .districting_plan(&c.actor, &q.scope, mode, seed)
+        .await?;
     let detail = s.app.districting_detail(&c.actor, &q.scope, &out).await?;
     let node = s.app.node_by_code(&c.actor, &q.scope).await?;
     Ok(render(&PlanPage {
@@ -265,12 +326,19 @@ pub async fn preview(State(s): State<AppState>, PageCaller(c): PageCaller, lang:
     }))
 }
 
-pub async fn create(State(s): State<AppState>, PageCaller(c): PageCaller, Form(f): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn create(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
     let mode = jd::parse_mode(f.get("mode"))?;
     let seed = f.get("seed").trim().parse().unwrap_or(1);
-    let p = s.app.districting_create_plan(&c.actor, f.get("scope"), mode, seed).await?;
+    let p = s
+        .app
+        .districting_create_plan(&c.actor, f.get("scope"), mode, seed)
+        .await?;
     Ok(Redirect::to(&format!("/districting/plans/{}", p.id)).into_response())
 }
 
@@ -280,11 +348,21 @@ pub struct PlanQuery {
     pub done: Option<String>,
 }
 
-pub async fn plan(State(s): State<AppState>, PageCaller(c): PageCaller, lang: Lang, Path(id): Path<i64>, Query(q): Query<PlanQuery>) -> PageResult {
+pub async fn plan(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Query(q): Query<PlanQuery>,
+) -> PageResult {
     let view = s.app.districting_plan_view(&c.actor, id).await?;
     let role = c.actor.user.role;
     let drawn = if ap::can_view(role) {
-        Some(drawn(s.app.districting_detail(&c.actor, &view.plan.scope_code, &view.output).await?))
+        Some(drawn(
+            s.app
+                .districting_detail(&c.actor, &view.plan.scope_code, &view.output)
+                .await?,
+        ))
     } else {
         None
     };
@@ -294,9 +372,23 @@ pub async fn plan(State(s): State<AppState>, PageCaller(c): PageCaller, lang: La
         .steps
         .iter()
         .map(|st| {
-            let label = Step::parse(&st.step).map(|x| x.label_zh()).unwrap_or("?").to_string();
-            let decision = st.decision.as_deref().and_then(Status::parse).map(|d| d.label_zh().to_string()).unwrap_or_default();
-            (label, st.record.clone(), st.documents.clone(), format!("{} · {}", st.actor_name, format_ms(st.at)), decision)
+            let label = Step::parse(&st.step)
+                .map(|x| x.label_zh())
+                .unwrap_or("?")
+                .to_string();
+            let decision = st
+                .decision
+                .as_deref()
+                .and_then(Status::parse)
+                .map(|d| d.label_zh().to_string())
+                .unwrap_or_default();
+            (
+                label,
+                st.record.clone(),
+                st.documents.clone(),
+                format!("{} · {}", st.actor_name, format_ms(st.at)),
+                decision,
+            )
         })
         .collect();
     let votes = view
@@ -306,12 +398,18 @@ pub async fn plan(State(s): State<AppState>, PageCaller(c): PageCaller, lang: La
             let v = view.votes.iter().find(|v| &v.department == d);
             (
                 d.clone(),
-                v.and_then(|v| ap::Vote::parse(&v.vote)).map(|v| v.label_zh().to_string()).unwrap_or_else(|| "未表决".into()),
+                v.and_then(|v| ap::Vote::parse(&v.vote))
+                    .map(|v| v.label_zh().to_string())
+                    .unwrap_or_else(|| "未表决".into()),
                 v.and_then(|v| v.note.clone()).unwrap_or_default(),
             )
         })
         .collect();
-    let comments = view.comments.iter().map(|x| (x.author_name.clone(), format_ms(x.at), x.body.clone())).collect();
+    let comments = view
+        .comments
+        .iter()
+        .map(|x| (x.author_name.clone(), format_ms(x.at), x.body.clone()))
+        .collect();
     let saved = Saved {
         status: status.label_zh(),
         steps,
@@ -342,50 +440,99 @@ pub async fn plan(State(s): State<AppState>, PageCaller(c): PageCaller, lang: La
 }
 
 fn back(id: i64, done: &str) -> PageResult {
-    Ok(Redirect::to(&format!("/districting/plans/{id}?{}", query_string(&[("done", done.to_string())]))).into_response())
+    Ok(Redirect::to(&format!(
+        "/districting/plans/{id}?{}",
+        query_string(&[("done", done.to_string())])
+    ))
+    .into_response())
 }
 
-pub async fn step(State(s): State<AppState>, PageCaller(c): PageCaller, Path(id): Path<i64>, Form(f): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn step(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
     let input = StepInput {
         step: f.get("step").into(),
         record: f.get("record").into(),
-        documents: f.get("documents").lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+        documents: f
+            .get("documents")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect(),
     };
     s.app.districting_record_step(&c.actor, id, &input).await?;
     back(id, "step")
 }
 
-pub async fn comment(State(s): State<AppState>, PageCaller(c): PageCaller, Path(id): Path<i64>, Form(f): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn comment(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    s.app.districting_comment(&c.actor, id, f.get("body")).await?;
+    s.app
+        .districting_comment(&c.actor, id, f.get("body"))
+        .await?;
     back(id, "comment")
 }
 
-pub async fn vote(State(s): State<AppState>, PageCaller(c): PageCaller, Path(id): Path<i64>, Form(f): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn vote(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    let input = VoteInput { department: f.get("department").into(), vote: f.get("vote").into(), note: f.opt("note") };
+    let input = VoteInput {
+        department: f.get("department").into(),
+        vote: f.get("vote").into(),
+        note: f.opt("note"),
+    };
     s.app.districting_vote(&c.actor, id, &input).await?;
     back(id, "vote")
 }
 
-pub async fn apply(State(s): State<AppState>, PageCaller(c): PageCaller, Path(id): Path<i64>, Form(f): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn apply(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
     s.app.districting_apply(&c.actor, id).await?;
     back(id, "applied")
 }
 
-pub async fn export_xlsx(State(s): State<AppState>, PageCaller(c): PageCaller, Path(id): Path<i64>) -> PageResult {
+pub async fn export_xlsx(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
     let view = s.app.districting_plan_view(&c.actor, id).await?;
-    let bytes = s.app.districting_xlsx(&c.actor, &view.plan.scope_code, &view.output).await?;
+    let bytes = s
+        .app
+        .districting_xlsx(&c.actor, &view.plan.scope_code, &view.output)
+        .await?;
     Ok((
         [
-            (header::CONTENT_TYPE, jingzhi_app::import::XLSX_CONTENT_TYPE.to_string()),
-            (header::CONTENT_DISPOSITION, super::export::attachment(&format!("社区规模优化方案_{id}.xlsx"))),
+            (
+                header::CONTENT_TYPE,
+                jingzhi_app::import::XLSX_CONTENT_TYPE.to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                super::export::attachment(&format!("社区规模优化方案_{id}.xlsx")),
+            ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
         bytes,
@@ -393,13 +540,23 @@ pub async fn export_xlsx(State(s): State<AppState>, PageCaller(c): PageCaller, P
         .into_response())
 }
 
-pub async fn export_geojson(State(s): State<AppState>, PageCaller(c): PageCaller, Path(id): Path<i64>) -> PageResult {
+pub async fn export_geojson(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
     let view = s.app.districting_plan_view(&c.actor, id).await?;
-    let g = s.app.districting_geojson(&c.actor, &view.plan.scope_code, &view.output).await?;
+    let g = s
+        .app
+        .districting_geojson(&c.actor, &view.plan.scope_code, &view.output)
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/geo+json".to_string()),
-            (header::CONTENT_DISPOSITION, super::export::attachment(&format!("社区规模优化方案_{id}.geojson"))),
+            (
+                header::CONTENT_DISPOSITION,
+                super::export::attachment(&format!("社区规模优化方案_{id}.geojson")),
+            ),
         ],
         g.to_string(),
     )
