@@ -109,14 +109,29 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))??;
         let plan = Arc::new(plan);
 
-        let loaded = self.load_demo(plan.clone()).await;
+        // Secondary indexes of households and residents are rebuilt once after the load.
+        let saved = {
+            let mut conn = self.store.acquire().await?;
+            sd::drop_bulk_indexes(&mut conn).await?
+        };
+        let mut loaded = self.load_demo(plan.clone()).await;
+        if loaded.is_ok() {
+            let mut conn = self.store.acquire().await?;
+            if let Err(e) = sd::restore_indexes(&mut conn, &saved).await {
+                loaded = Err(e.into());
+            }
+        }
         let generated = match loaded {
             Ok(g) => g,
             Err(e) => {
-                // Leave the register as empty as it was.
+                // Leave the register as empty as it was, with its indexes.
                 if let Ok(mut conn) = self.store.acquire().await {
                     if let Err(w) = sd::wipe_register(&mut conn).await {
                         tracing::error!(error = %w, "could not clean up after a failed demo load");
+                    }
+                    for i in &saved {
+                        // An index already restored fails with "exists": that is fine.
+                        let _ = sd::restore_indexes(&mut conn, std::slice::from_ref(i)).await;
                     }
                 }
                 return Err(e);

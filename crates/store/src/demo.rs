@@ -152,13 +152,16 @@ pub fn prepare_batch(cipher: &Cipher, b: &CommunityBatch, now: i64) -> Prepared 
 }
 
 /// Insert flattened rows with as many rows per statement as the parameter limit allows,
-/// binding by reference (no copies of the values).
+/// binding by reference (no copies of the values). SQLite gets anonymous `?` placeholders:
+/// it resolves numbered or named ones (`$n`, `?n`) by a linear search per parameter, which makes
+/// preparing a 30,000-parameter statement quadratic.
 pub async fn insert_flat(conn: &mut Conn, table: &str, columns: &[&str], flat: &[V]) -> Result<u64> {
     let ncol = columns.len();
     if flat.is_empty() {
         return Ok(0);
     }
     debug_assert_eq!(flat.len() % ncol, 0);
+    let sqlite = conn.backend_name() == "SQLite";
     let per = (MAX_PARAMS / ncol).max(1);
     let sql_for = |rows: usize| {
         let mut sql = String::with_capacity(64 + rows * ncol * 7);
@@ -178,8 +181,12 @@ pub async fn insert_flat(conn: &mut Conn, table: &str, columns: &[&str], flat: &
                     sql.push(',');
                 }
                 n += 1;
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
             }
             sql.push(')');
         }
@@ -189,14 +196,15 @@ pub async fn insert_flat(conn: &mut Conn, table: &str, columns: &[&str], flat: &
     let mut done = 0;
     for chunk in flat.chunks(per * ncol) {
         let rows = chunk.len() / ncol;
-        let partial;
-        let sql = if rows == per {
-            &full
+        let q = if rows == per {
+            bind(sqlx::query(&full), chunk)
         } else {
-            partial = sql_for(rows);
-            &partial
+            // A one-off size: do not keep it in the statement cache.
+            let partial = sql_for(rows);
+            done += bind(sqlx::query(&partial).persistent(false), chunk).execute(&mut *conn).await?.rows_affected();
+            continue;
         };
-        done += bind(sqlx::query(sql), chunk).execute(&mut *conn).await?.rows_affected();
+        done += q.execute(&mut *conn).await?.rows_affected();
     }
     Ok(done)
 }
@@ -273,6 +281,53 @@ impl StatsAcc {
 /// Write the counts gathered by [`StatsAcc`].
 pub async fn write_counts(conn: &mut Conn, rows: &[(i64, Stats)]) -> Result<()> {
     write_stats(conn, rows).await
+}
+
+/// A secondary index set aside during a bulk load: its name and the statement that recreates it.
+#[derive(Debug, Clone)]
+pub struct SavedIndex {
+    pub name: String,
+    pub sql: String,
+}
+
+/// Tables whose secondary indexes are dropped during the load and rebuilt afterwards (building an
+/// index once, sorted, is much faster than updating random-keyed indexes row by row).
+const BULK_TABLES: [&str; 2] = ["households", "residents"];
+
+/// Drop the secondary indexes of the bulk tables, returning their definitions as the database
+/// itself holds them (so this stays right when a migration changes them).
+pub async fn drop_bulk_indexes(conn: &mut Conn) -> Result<Vec<SavedIndex>> {
+    use sqlx::Row;
+    let sqlite = conn.backend_name() == "SQLite";
+    let sql = if sqlite {
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('households', 'residents') ORDER BY name"
+    } else {
+        "SELECT i.indexname AS name, i.indexdef AS sql FROM pg_indexes i \
+         WHERE i.schemaname = current_schema() AND i.tablename IN ('households', 'residents') \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname"
+    };
+    debug_assert!(BULK_TABLES.iter().all(|t| sql.contains(t)));
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+    let mut saved = vec![];
+    for r in rows {
+        saved.push(SavedIndex { name: r.try_get("name")?, sql: r.try_get("sql")? });
+    }
+    for i in &saved {
+        if !i.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(crate::Error::Conflict(format!("unexpected index name {}", i.name)));
+        }
+        sqlx::query(&format!("DROP INDEX {}", i.name)).execute(&mut *conn).await?;
+    }
+    Ok(saved)
+}
+
+/// Recreate the indexes [`drop_bulk_indexes`] set aside.
+pub async fn restore_indexes(conn: &mut Conn, saved: &[SavedIndex]) -> Result<()> {
+    for i in saved {
+        sqlx::query(&i.sql).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Whether the register already holds a city (or any place).
