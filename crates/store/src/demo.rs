@@ -303,7 +303,7 @@ pub async fn drop_bulk_indexes(conn: &mut Conn) -> Result<Vec<SavedIndex>> {
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
          AND tbl_name IN ('households', 'residents') ORDER BY name"
     } else {
-        "SELECT i.indexname AS name, i.indexdef AS sql FROM pg_indexes i \
+        "SELECT i.indexname::text AS name, i.indexdef::text AS sql FROM pg_indexes i \
          WHERE i.schemaname = current_schema() AND i.tablename IN ('households', 'residents') \
          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname"
     };
