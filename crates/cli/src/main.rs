@@ -94,7 +94,8 @@ enum ImportCmd {
         /// Import the good rows and write the rejected ones to --rejects.
         #[arg(long)]
         skip_invalid: bool,
-        /// Where to write rejected rows (with --skip-invalid). Default: FILE.rejects.<ext>.
+        /// Where to write rejected rows (with --skip-invalid). Default: `<name>_未导入.<ext>` next
+        /// to FILE.
         #[arg(long, value_name = "OUT")]
         rejects: Option<PathBuf>,
         /// Act as this user (their scope). Default: the operator, city-wide.
@@ -236,10 +237,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 eprintln!("第{}行 row {} [{}]: {}", e.row, e.row, e.column, e.reason);
             }
             if let Some(rj) = &report.rejects {
-                let out = rejects.unwrap_or_else(|| {
-                    let ext = std::path::Path::new(&rj.file_name).extension().and_then(|e| e.to_str()).unwrap_or("csv").to_string();
-                    file.with_extension(format!("rejects.{ext}"))
-                });
+                // Default: the rejects file's own name (`<name>_未导入.<ext>`) next to the input.
+                let out = rejects.unwrap_or_else(|| file.with_file_name(&rj.file_name));
                 std::fs::write(&out, &rj.bytes).map_err(|e| format!("{}: {e}", out.display()))?;
                 eprintln!("未导入的行已写入 rejected rows written to {}", out.display());
             }
