@@ -58,7 +58,8 @@ CREATE TABLE households (
 );
 CREATE UNIQUE INDEX households_room ON households(building_id, unit, room);
 CREATE INDEX households_path ON households(path, id);
-CREATE INDEX households_address ON households(address);
+-- Address and name searches filter by scope inside the index (no row visit per candidate).
+CREATE INDEX households_address ON households(address, id, path);
 
 CREATE TABLE household_moves (
     id {PK},
@@ -101,7 +102,7 @@ CREATE TABLE residents (
 CREATE UNIQUE INDEX residents_id_hash ON residents(id_hash);
 CREATE INDEX residents_path ON residents(path, id);
 CREATE INDEX residents_household ON residents(household_id);
-CREATE INDEX residents_name ON residents(name, id);
+CREATE INDEX residents_name ON residents(name, id, path);
 CREATE INDEX residents_id_mask ON residents(id_mask);
 CREATE INDEX residents_phone_hash ON residents(phone_hash);
 

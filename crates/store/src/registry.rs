@@ -718,8 +718,9 @@ pub async fn list_households(
     page: i64,
     per_page: i64,
 ) -> Result<Page<Household>> {
+    // Deferred join, as for residents: one page of ids first, then their columns.
     let mut p = Params::default();
-    let mut sql = format!("SELECT {HH_COLS} FROM households h WHERE {}", p.range("h.path", &scope.path));
+    let mut sql = format!("WHERE {}", p.range("h.path", &scope.path));
     if let Some(under) = &f.under {
         sql.push_str(&format!(" AND {}", p.range("h.path", under)));
     }
@@ -730,11 +731,11 @@ pub async fn list_households(
         "h.path, h.id"
     };
     let (page, per_page) = (page.max(1), per_page.clamp(1, 200));
-    sql.push_str(&format!(
-        " ORDER BY {order} LIMIT {} OFFSET {}",
+    let sql = format!(
+        "SELECT {HH_COLS} FROM households h WHERE h.id IN (SELECT h.id FROM households h {sql} ORDER BY {order} LIMIT {} OFFSET {}) ORDER BY {order}",
         p.push(V::I(per_page + 1)),
         p.push(V::I((page - 1) * per_page))
-    ));
+    );
     let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
     let mut items: Vec<Household> = rows.iter().map(household_from).collect::<Result<_>>()?;
     let has_more = items.len() as i64 > per_page;
@@ -1100,11 +1101,11 @@ pub async fn list_residents(
     page: i64,
     per_page: i64,
 ) -> Result<Page<Resident>> {
+    // Deferred join: the inner query finds one page of ids (from an index where it can: deep
+    // pages skip index entries, not rows), the outer one reads the columns of those ids only.
     let mut p = Params::default();
-    let mut sql = format!(
-        "SELECT {RES_COLS} FROM residents r JOIN households h ON h.id = r.household_id WHERE {}",
-        p.range("r.path", &scope.path)
-    );
+    let mut from = "residents r";
+    let mut sql = format!("WHERE {}", p.range("r.path", &scope.path));
     if let Some(under) = &f.under {
         sql.push_str(&format!(" AND {}", p.range("r.path", under)));
     }
@@ -1122,6 +1123,7 @@ pub async fn list_residents(
             }
             SearchKind::Address(a) => {
                 sql.push_str(&format!(" AND {}", prefix_cond(&mut p, "h.address", &a)));
+                from = "residents r JOIN households h ON h.id = r.household_id";
                 order = "h.address, r.id";
             }
             SearchKind::Name(n) => {
@@ -1148,11 +1150,12 @@ pub async fn list_residents(
         sql.push_str(&format!(" AND r.residence = {}", p.push(V::T(rs.as_str().into()))));
     }
     let (page, per_page) = (page.max(1), per_page.clamp(1, 200));
-    sql.push_str(&format!(
-        " ORDER BY {order} LIMIT {} OFFSET {}",
+    let sql = format!(
+        "SELECT {RES_COLS} FROM residents r JOIN households h ON h.id = r.household_id \
+         WHERE r.id IN (SELECT r.id FROM {from} {sql} ORDER BY {order} LIMIT {} OFFSET {}) ORDER BY {order}",
         p.push(V::I(per_page + 1)),
         p.push(V::I((page - 1) * per_page))
-    ));
+    );
     let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
     let mut items: Vec<Resident> = rows.iter().map(resident_from).collect::<Result<_>>()?;
     let has_more = items.len() as i64 > per_page;
