@@ -1514,11 +1514,12 @@ async fn apply_plan(
         if tgts.iter().all(|t| t.is_none_or(|t| *t == cur.code)) {
             continue;
         }
-        let first = tgts[0];
-        if first.is_some() && tgts.iter().all(|t| *t == first) {
-            let t = targets.get(first.unwrap()).ok_or_else(changed)?;
-            moves.push((grid.clone(), t.clone()));
-            continue;
+        if let Some(first) = tgts[0] {
+            if tgts.iter().all(|t| *t == Some(first)) {
+                let t = targets.get(first).ok_or_else(changed)?;
+                moves.push((grid.clone(), t.clone()));
+                continue;
+            }
         }
         for (c, t) in cps.iter().zip(tgts) {
             let Some(t) = t.filter(|t| **t != cur.code) else {

@@ -783,7 +783,7 @@ pub fn plan(inst: &Instance, opts: &Options) -> Result<Plan, Vec<Infeasible>> {
         // Repair alone cannot work: re-draw everything.
         repair_problems.clear();
         kept.clear();
-        pieces = pieces_of(&[all.clone()], &mut repair_problems);
+        pieces = pieces_of(std::slice::from_ref(&all), &mut repair_problems);
     }
     problems.extend(repair_problems);
     if !problems.is_empty() {
