@@ -3,10 +3,10 @@
 //! pages over `(path, id)`, which the `residents_path` and `households_path` indexes serve).
 //! Every read takes the caller's scope and applies it in the query.
 
-use crate::registry::{classify_query, HouseholdFilter, Node, ResidentFilter, SearchKind};
+use crate::registry::{prefix_cond, resident_where, HouseholdFilter, Node, ResidentFilter};
 use crate::sql::{bind, get_bool, insert_many, Params, MAX_PARAMS, V};
 use crate::{Conn, Error, Result, Scope};
-use jingzhi_domain::registry::{Gender, LowIncome, Relationship, Residence, ResidentTags, Tag};
+use jingzhi_domain::registry::{Gender, LowIncome, Relationship, Residence, ResidentTags};
 use jingzhi_domain::time_fmt::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -204,12 +204,6 @@ fn keyset(p: &mut Params, path_col: &str, id_col: &str, after: Option<&Cursor>) 
     }
 }
 
-fn prefix_cond(p: &mut Params, col: &str, q: &str) -> String {
-    let a = p.push(V::T(q.to_string()));
-    let b = p.push(V::T(format!("{q}\u{10FFFF}")));
-    format!("{col} >= {a} AND {col} < {b}")
-}
-
 /// The next page of residents in scope (and `f.under`, and the filter), ordered by `(path, id)`.
 pub async fn residents_page(
     conn: &mut Conn,
@@ -219,61 +213,17 @@ pub async fn residents_page(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<ResidentRow>> {
+    // The same conditions as the resident list (scope first); households and buildings are
+    // joined for the address columns, so the address search's own join is not needed here.
     let mut p = Params::default();
+    let w = resident_where(&mut p, cipher, scope, f);
     let mut sql = format!(
         "SELECT r.id, r.path, r.name, r.gender, r.birth_date, r.id_mask, r.phone_mask, r.relationship, r.residence, \
          r.party_member, r.volunteer, r.elderly_alone, r.disability_grade, r.low_income, r.child_in_difficulty, \
          r.family_doctor_key, h.unit, h.room, h.address, b.code AS building_code \
-         FROM residents r JOIN households h ON h.id = r.household_id JOIN nodes b ON b.id = h.building_id WHERE {}",
-        p.range("r.path", &scope.path)
+         FROM residents r JOIN households h ON h.id = r.household_id JOIN nodes b ON b.id = h.building_id {}",
+        w.sql
     );
-    if let Some(under) = &f.under {
-        sql.push_str(&format!(" AND {}", p.range("r.path", under)));
-    }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        match classify_query(q) {
-            SearchKind::IdNumber(id) => sql.push_str(&format!(
-                " AND r.id_hash = {}",
-                p.push(V::T(cipher.lookup_hash(&id)))
-            )),
-            SearchKind::Phone(ph) => sql.push_str(&format!(
-                " AND r.phone_hash = {}",
-                p.push(V::T(cipher.lookup_hash(&ph)))
-            )),
-            SearchKind::MaskedId(m) => {
-                sql.push_str(&format!(" AND r.id_mask = {}", p.push(V::T(m))))
-            }
-            SearchKind::Address(a) => {
-                sql.push_str(&format!(" AND {}", prefix_cond(&mut p, "h.address", &a)))
-            }
-            SearchKind::Name(n) => {
-                sql.push_str(&format!(" AND {}", prefix_cond(&mut p, "r.name", &n)))
-            }
-        }
-    }
-    if let Some(t) = f.tag {
-        sql.push_str(match t {
-            Tag::PartyMember => " AND r.party_member = TRUE",
-            Tag::Volunteer => " AND r.volunteer = TRUE",
-            Tag::ElderlyAlone => " AND r.elderly_alone = TRUE",
-            Tag::Disabled => " AND r.disability_grade IS NOT NULL",
-            Tag::LowIncome => " AND r.low_income IS NOT NULL",
-            Tag::ChildInDifficulty => " AND r.child_in_difficulty = TRUE",
-            Tag::FamilyDoctorKey => " AND r.family_doctor_key = TRUE",
-        });
-    }
-    if let Some(g) = f.gender {
-        sql.push_str(&format!(
-            " AND r.gender = {}",
-            p.push(V::T(g.as_str().into()))
-        ));
-    }
-    if let Some(rs) = f.residence {
-        sql.push_str(&format!(
-            " AND r.residence = {}",
-            p.push(V::T(rs.as_str().into()))
-        ));
-    }
     sql.push_str(&keyset(&mut p, "r.path", "r.id", after));
     sql.push_str(&format!(
         " ORDER BY r.path, r.id LIMIT {}",

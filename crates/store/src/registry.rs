@@ -744,7 +744,7 @@ pub async fn list_households(
 }
 
 /// `col >= q AND col < q+U+10FFFF`: a prefix match an index serves.
-fn prefix_cond(p: &mut Params, col: &str, q: &str) -> String {
+pub(crate) fn prefix_cond(p: &mut Params, col: &str, q: &str) -> String {
     let a = p.push(V::T(q.to_string()));
     let b = p.push(V::T(format!("{q}\u{10FFFF}")));
     format!("{col} >= {a} AND {col} < {b}")
@@ -1093,17 +1093,16 @@ pub fn classify_query(q: &str) -> SearchKind {
     SearchKind::Name(q.to_string())
 }
 
-pub async fn list_residents(
-    conn: &mut Conn,
-    cipher: &crate::Cipher,
-    scope: &Scope,
-    f: &ResidentFilter,
-    page: i64,
-    per_page: i64,
-) -> Result<Page<Resident>> {
-    // Deferred join: the inner query finds one page of ids (from an index where it can: deep
-    // pages skip index entries, not rows), the outer one reads the columns of those ids only.
-    let mut p = Params::default();
+/// The conditions of a resident filter, scope first: the `FROM` it needs (households are joined
+/// only for an address search), the `WHERE` clause, and the order a search implies. Lists and
+/// exports share it, so they select the same residents.
+pub(crate) struct ResidentWhere {
+    pub from: &'static str,
+    pub sql: String,
+    pub order: &'static str,
+}
+
+pub(crate) fn resident_where(p: &mut Params, cipher: &crate::Cipher, scope: &Scope, f: &ResidentFilter) -> ResidentWhere {
     let mut from = "residents r";
     let mut sql = format!("WHERE {}", p.range("r.path", &scope.path));
     if let Some(under) = &f.under {
@@ -1122,12 +1121,12 @@ pub async fn list_residents(
                 sql.push_str(&format!(" AND r.id_mask = {}", p.push(V::T(m))));
             }
             SearchKind::Address(a) => {
-                sql.push_str(&format!(" AND {}", prefix_cond(&mut p, "h.address", &a)));
+                sql.push_str(&format!(" AND {}", prefix_cond(p, "h.address", &a)));
                 from = "residents r JOIN households h ON h.id = r.household_id";
                 order = "h.address, r.id";
             }
             SearchKind::Name(n) => {
-                sql.push_str(&format!(" AND {}", prefix_cond(&mut p, "r.name", &n)));
+                sql.push_str(&format!(" AND {}", prefix_cond(p, "r.name", &n)));
                 order = "r.name, r.id";
             }
         }
@@ -1149,6 +1148,22 @@ pub async fn list_residents(
     if let Some(rs) = f.residence {
         sql.push_str(&format!(" AND r.residence = {}", p.push(V::T(rs.as_str().into()))));
     }
+    ResidentWhere { from, sql, order }
+}
+
+pub async fn list_residents(
+    conn: &mut Conn,
+    cipher: &crate::Cipher,
+    scope: &Scope,
+    f: &ResidentFilter,
+    page: i64,
+    per_page: i64,
+) -> Result<Page<Resident>> {
+    // Deferred join: the inner query finds one page of ids (from an index where it can: deep
+    // pages skip index entries, not rows), the outer one reads the columns of those ids only.
+    let mut p = Params::default();
+    let w = resident_where(&mut p, cipher, scope, f);
+    let (from, sql, order) = (w.from, w.sql, w.order);
     let (page, per_page) = (page.max(1), per_page.clamp(1, 200));
     let sql = format!(
         "SELECT {RES_COLS} FROM residents r JOIN households h ON h.id = r.household_id \
