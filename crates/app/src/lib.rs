@@ -44,7 +44,10 @@ impl Default for Settings {
 
 impl App {
     pub fn new(store: Store) -> Self {
-        Self { store, settings: Settings::default() }
+        Self {
+            store,
+            settings: Settings::default(),
+        }
     }
 
     /// The command-line actor, once the register has a city.
@@ -52,7 +55,12 @@ impl App {
         let mut conn = self.store.acquire().await?;
         let root = jingzhi_store::registry::root(&mut conn)
             .await?
-            .ok_or_else(|| AppError::invalid("city", "数据库中还没有城市，请先运行 jingzhi demo 或导入区划"))?;
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "city",
+                    "数据库中还没有城市，请先运行 jingzhi demo 或导入区划",
+                )
+            })?;
         Ok(Actor::system(&root))
     }
 }
@@ -97,6 +105,30 @@ impl Actor {
 
     pub fn id(&self) -> i64 {
         self.user.id
+    }
+
+    /// An audit entry by this actor with no before/after/reason; add those with struct update
+    /// syntax: `audit::Entry { after: Some(v), ..actor.audit(…) }`.
+    pub fn audit<'a>(
+        &'a self,
+        action: jingzhi_domain::audit::Action,
+        entity: &'a str,
+        entity_id: Option<i64>,
+        path: &'a str,
+        summary: String,
+    ) -> jingzhi_store::audit::Entry<'a> {
+        jingzhi_store::audit::Entry {
+            actor_id: self.audit_id(),
+            actor_name: self.name(),
+            action,
+            entity,
+            entity_id,
+            path,
+            summary,
+            before: None,
+            after: None,
+            reason: None,
+        }
     }
 
     /// The actor's id for the audit log (`None` for the command line).

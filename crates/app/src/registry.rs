@@ -8,8 +8,8 @@ use jingzhi_domain::auth::Permission;
 use jingzhi_domain::registry::{parse_room, NodeCode, NodeKind, ResidentInput};
 use jingzhi_domain::scope::Scope;
 use jingzhi_store::registry::{
-    self as sr, Barrier, Household, HouseholdFilter, HouseholdMove, NewNode, Node, Page, PartyOrg, Resident,
-    ResidentFilter, Stats,
+    self as sr, Barrier, Household, HouseholdFilter, HouseholdMove, NewNode, Node, Page, PartyOrg,
+    Resident, ResidentFilter, Stats,
 };
 use jingzhi_store::{audit, Conn};
 use serde::{Deserialize, Serialize};
@@ -104,14 +104,21 @@ fn household_audit(h: &Household) -> serde_json::Value {
     serde_json::json!({"building_id": h.building_id, "unit": h.unit, "room": h.room, "address": h.address})
 }
 
-async fn building_for(conn: &mut Conn, scope: &Scope, id: Option<i64>, code: Option<&str>) -> AppResult<Node> {
+async fn building_for(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: Option<i64>,
+    code: Option<&str>,
+) -> AppResult<Node> {
     let node = match (id, code.map(str::trim).filter(|c| !c.is_empty())) {
         (Some(id), _) => sr::get_node(conn, scope, id).await,
         (None, Some(code)) => sr::get_node_by_code(conn, scope, code).await,
         (None, None) => return Err(AppError::invalid("building", "请选择楼宇")),
     }
     .map_err(|e| match e {
-        jingzhi_store::Error::NotFound => AppError::invalid("building", "楼宇不存在或不在您的管辖范围内"),
+        jingzhi_store::Error::NotFound => {
+            AppError::invalid("building", "楼宇不存在或不在您的管辖范围内")
+        }
         e => e.into(),
     })?;
     if node.kind != NodeKind::Building {
@@ -136,7 +143,13 @@ impl App {
         let stats = sr::stats(&mut conn, &scope, id).await?;
         let children = sr::children_stats(&mut conn, &scope, id).await?;
         let party_orgs = sr::party_orgs_of(&mut conn, &scope, id).await?;
-        Ok(NodeView { node, ancestors, stats, children, party_orgs })
+        Ok(NodeView {
+            node,
+            ancestors,
+            stats,
+            children,
+            party_orgs,
+        })
     }
 
     pub async fn node_by_code(&self, actor: &Actor, code: &str) -> AppResult<Node> {
@@ -155,24 +168,51 @@ impl App {
             .flatten()
             .filter(|k| *k != NodeKind::Building)
             .collect();
-        let areas = if kinds.is_empty() { vec![] } else { sr::nodes_under(&mut conn, &scope, &node.path, &kinds, 5000).await? };
+        let areas = if kinds.is_empty() {
+            vec![]
+        } else {
+            sr::nodes_under(&mut conn, &scope, &node.path, &kinds, 5000).await?
+        };
         let buildings = if node.kind >= NodeKind::Community {
             sr::nodes_under(&mut conn, &scope, &node.path, &[NodeKind::Building], 5000).await?
         } else {
             vec![]
         };
         let barriers = sr::barriers(&mut conn, &Scope::new(node.id, node.path.clone())).await?;
-        Ok(MapView { node, areas, buildings, barriers })
+        Ok(MapView {
+            node,
+            areas,
+            buildings,
+            barriers,
+        })
     }
 
-    pub async fn search_nodes(&self, actor: &Actor, q: &str, kind: Option<NodeKind>, limit: i64) -> AppResult<Vec<Node>> {
+    pub async fn search_nodes(
+        &self,
+        actor: &Actor,
+        q: &str,
+        kind: Option<NodeKind>,
+        limit: i64,
+    ) -> AppResult<Vec<Node>> {
         actor.require(Permission::ReadRegister)?;
         let mut conn = self.store.acquire().await?;
-        Ok(sr::search_nodes(&mut conn, &actor.scope(), q.trim(), kind, limit.clamp(1, 200)).await?)
+        Ok(sr::search_nodes(
+            &mut conn,
+            &actor.scope(),
+            q.trim(),
+            kind,
+            limit.clamp(1, 200),
+        )
+        .await?)
     }
 
     /// Add a place below `parent_id` (in scope). Codes follow the tree (see [`NodeCode`]).
-    pub async fn create_node(&self, actor: &Actor, parent_id: i64, input: &NodeInput) -> AppResult<Node> {
+    pub async fn create_node(
+        &self,
+        actor: &Actor,
+        parent_id: i64,
+        input: &NodeInput,
+    ) -> AppResult<Node> {
         actor.require(Permission::WriteTree)?;
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
@@ -182,13 +222,21 @@ impl App {
             .child()
             .ok_or_else(|| AppError::invalid("kind", "楼宇之下不能再建区域"))?;
         if !input.kind.is_empty() && NodeKind::parse(&input.kind) != Some(kind) {
-            return Err(AppError::invalid("kind", format!("{}之下只能建{}", parent.kind.label_zh(), kind.label_zh())));
+            return Err(AppError::invalid(
+                "kind",
+                format!("{}之下只能建{}", parent.kind.label_zh(), kind.label_zh()),
+            ));
         }
         let mut errs = vec![];
-        let code = NodeCode::parse(kind, &input.code).map_err(|e| errs.push(e)).ok();
+        let code = NodeCode::parse(kind, &input.code)
+            .map_err(|e| errs.push(e))
+            .ok();
         if let Some(c) = &code {
             if kind > NodeKind::Community && !c.as_str().starts_with(&parent.code) {
-                errs.push(jingzhi_domain::FieldError::new("code", "编码应以上级编码开头"));
+                errs.push(jingzhi_domain::FieldError::new(
+                    "code",
+                    "编码应以上级编码开头",
+                ));
             }
         }
         let name = input.name.trim();
@@ -197,7 +245,10 @@ impl App {
         }
         if let Some(b) = &input.boundary {
             if serde_json::from_str::<serde_json::Value>(b).is_err() {
-                errs.push(jingzhi_domain::FieldError::new("boundary", "边界应为GeoJSON"));
+                errs.push(jingzhi_domain::FieldError::new(
+                    "boundary",
+                    "边界应为GeoJSON",
+                ));
             }
         }
         if !errs.is_empty() {
@@ -221,16 +272,16 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: actor.audit_id(),
-                actor_name: actor.name(),
-                action: Action::Create,
-                entity: "node",
-                entity_id: Some(node.id),
-                path: &node.path,
-                summary: format!("新增{} {}", kind.label_zh(), node.name),
-                before: None,
-                after: Some(serde_json::json!({"kind": kind, "code": node.code, "name": node.name})),
-                reason: None,
+                after: Some(
+                    serde_json::json!({"kind": kind, "code": node.code, "name": node.name}),
+                ),
+                ..actor.audit(
+                    Action::Create,
+                    "node",
+                    Some(node.id),
+                    &node.path,
+                    format!("新增{} {}", kind.label_zh(), node.name),
+                )
             },
         )
         .await?;
@@ -240,7 +291,14 @@ impl App {
 
     // --- households
 
-    pub async fn list_households(&self, actor: &Actor, mut f: HouseholdFilter, under: Option<i64>, page: i64, per_page: i64) -> AppResult<Page<Household>> {
+    pub async fn list_households(
+        &self,
+        actor: &Actor,
+        mut f: HouseholdFilter,
+        under: Option<i64>,
+        page: i64,
+        per_page: i64,
+    ) -> AppResult<Page<Household>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
@@ -258,10 +316,19 @@ impl App {
         let ancestors = sr::ancestors(&mut conn, &scope, &household.path).await?;
         let members = sr::household_members(&mut conn, &scope, id).await?;
         let moves = sr::household_moves(&mut conn, id).await?;
-        Ok(HouseholdView { household, ancestors, members, moves })
+        Ok(HouseholdView {
+            household,
+            ancestors,
+            members,
+            moves,
+        })
     }
 
-    pub async fn create_household(&self, actor: &Actor, input: &HouseholdInput) -> AppResult<Household> {
+    pub async fn create_household(
+        &self,
+        actor: &Actor,
+        input: &HouseholdInput,
+    ) -> AppResult<Household> {
         actor.require(Permission::WriteRegister)?;
         let room = parse_room(&input.room)?;
         if let Some(u) = input.unit {
@@ -271,21 +338,25 @@ impl App {
         }
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
-        let building = building_for(&mut tx, &scope, input.building_id, input.building_code.as_deref()).await?;
+        let building = building_for(
+            &mut tx,
+            &scope,
+            input.building_id,
+            input.building_code.as_deref(),
+        )
+        .await?;
         let hh = sr::insert_household(&mut tx, &building, input.unit, &room).await?;
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: actor.audit_id(),
-                actor_name: actor.name(),
-                action: Action::Create,
-                entity: "household",
-                entity_id: Some(hh.id),
-                path: &hh.path,
-                summary: format!("新增住户 {}", hh.address),
-                before: None,
                 after: Some(household_audit(&hh)),
-                reason: None,
+                ..actor.audit(
+                    Action::Create,
+                    "household",
+                    Some(hh.id),
+                    &hh.path,
+                    format!("新增住户 {}", hh.address),
+                )
             },
         )
         .await?;
@@ -293,27 +364,48 @@ impl App {
         Ok(hh)
     }
 
-    pub async fn move_household(&self, actor: &Actor, id: i64, input: &MoveInput) -> AppResult<Household> {
+    pub async fn move_household(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &MoveInput,
+    ) -> AppResult<Household> {
         actor.require(Permission::WriteRegister)?;
         let room = parse_room(&input.room)?;
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
         let hh = sr::get_household(&mut tx, &scope, id).await?;
-        let to = building_for(&mut tx, &scope, input.building_id, input.building_code.as_deref()).await?;
-        let after = sr::move_household(&mut tx, &scope, &hh, &to, input.unit, &room, Some(actor.id()), input.note.as_deref()).await?;
+        let to = building_for(
+            &mut tx,
+            &scope,
+            input.building_id,
+            input.building_code.as_deref(),
+        )
+        .await?;
+        let after = sr::move_household(
+            &mut tx,
+            &scope,
+            &hh,
+            &to,
+            input.unit,
+            &room,
+            Some(actor.id()),
+            input.note.as_deref(),
+        )
+        .await?;
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: actor.audit_id(),
-                actor_name: actor.name(),
-                action: Action::Move,
-                entity: "household",
-                entity_id: Some(id),
-                path: &after.path,
-                summary: format!("住户迁移 {} → {}", hh.address, after.address),
                 before: Some(household_audit(&hh)),
                 after: Some(household_audit(&after)),
                 reason: input.note.as_deref(),
+                ..actor.audit(
+                    Action::Move,
+                    "household",
+                    Some(id),
+                    &after.path,
+                    format!("住户迁移 {} → {}", hh.address, after.address),
+                )
             },
         )
         .await?;
@@ -323,7 +415,14 @@ impl App {
 
     // --- residents
 
-    pub async fn list_residents(&self, actor: &Actor, mut f: ResidentFilter, under: Option<i64>, page: i64, per_page: i64) -> AppResult<Page<Resident>> {
+    pub async fn list_residents(
+        &self,
+        actor: &Actor,
+        mut f: ResidentFilter,
+        under: Option<i64>,
+        page: i64,
+        per_page: i64,
+    ) -> AppResult<Page<Resident>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
@@ -340,10 +439,19 @@ impl App {
         let resident = sr::get_resident(&mut conn, &scope, id).await?;
         let household = sr::get_household(&mut conn, &scope, resident.household_id).await?;
         let ancestors = sr::ancestors(&mut conn, &scope, &resident.path).await?;
-        Ok(ResidentView { resident, household, ancestors })
+        Ok(ResidentView {
+            resident,
+            household,
+            ancestors,
+        })
     }
 
-    pub async fn create_resident(&self, actor: &Actor, household_id: i64, input: &ResidentInput) -> AppResult<Resident> {
+    pub async fn create_resident(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        input: &ResidentInput,
+    ) -> AppResult<Resident> {
         actor.require(Permission::WriteRegister)?;
         let new = input.parse().map_err(AppError::Invalid)?;
         let scope = actor.scope();
@@ -353,16 +461,14 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: actor.audit_id(),
-                actor_name: actor.name(),
-                action: Action::Create,
-                entity: "resident",
-                entity_id: Some(r.id),
-                path: &r.path,
-                summary: format!("新增居民 {}", r.name),
-                before: None,
                 after: Some(resident_audit(&r)),
-                reason: None,
+                ..actor.audit(
+                    Action::Create,
+                    "resident",
+                    Some(r.id),
+                    &r.path,
+                    format!("新增居民 {}", r.name),
+                )
             },
         )
         .await?;
@@ -370,7 +476,12 @@ impl App {
         Ok(r)
     }
 
-    pub async fn update_resident(&self, actor: &Actor, id: i64, input: &ResidentInput) -> AppResult<Resident> {
+    pub async fn update_resident(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ResidentInput,
+    ) -> AppResult<Resident> {
         actor.require(Permission::WriteRegister)?;
         let new = input.parse().map_err(AppError::Invalid)?;
         let scope = actor.scope();
@@ -380,16 +491,15 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: actor.audit_id(),
-                actor_name: actor.name(),
-                action: Action::Update,
-                entity: "resident",
-                entity_id: Some(id),
-                path: &after.path,
-                summary: format!("修改居民 {}", after.name),
                 before: Some(resident_audit(&before)),
                 after: Some(resident_audit(&after)),
-                reason: None,
+                ..actor.audit(
+                    Action::Update,
+                    "resident",
+                    Some(id),
+                    &after.path,
+                    format!("修改居民 {}", after.name),
+                )
             },
         )
         .await?;
@@ -398,7 +508,12 @@ impl App {
     }
 
     /// Show a resident's ID and phone in full: a permission, with a stated reason, audited.
-    pub async fn unmask_resident(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Unmasked> {
+    pub async fn unmask_resident(
+        &self,
+        actor: &Actor,
+        id: i64,
+        reason: &str,
+    ) -> AppResult<Unmasked> {
         actor.require(Permission::Unmask)?;
         let reason = reason.trim();
         if reason.chars().count() < 2 || reason.chars().count() > 200 {
@@ -407,20 +522,19 @@ impl App {
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
         let r = sr::get_resident(&mut tx, &scope, id).await?;
-        let (id_number, phone) = sr::unmask_resident(&mut tx, &self.store.cipher, &scope, id).await?;
+        let (id_number, phone) =
+            sr::unmask_resident(&mut tx, &self.store.cipher, &scope, id).await?;
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: actor.audit_id(),
-                actor_name: actor.name(),
-                action: Action::Unmask,
-                entity: "resident",
-                entity_id: Some(id),
-                path: &r.path,
-                summary: format!("查看居民 {} 的身份证号和电话", r.name),
-                before: None,
-                after: None,
                 reason: Some(reason),
+                ..actor.audit(
+                    Action::Unmask,
+                    "resident",
+                    Some(id),
+                    &r.path,
+                    format!("查看居民 {} 的身份证号和电话", r.name),
+                )
             },
         )
         .await?;
@@ -455,11 +569,18 @@ impl App {
     ) -> AppResult<Resident> {
         actor.require(Permission::WriteRegister)?;
         let keep_id = input.id_number.trim().is_empty();
-        let keep_phone = !clear_phone && input.phone.as_deref().map(str::trim).unwrap_or("").is_empty();
+        let keep_phone = !clear_phone
+            && input
+                .phone
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or("")
+                .is_empty();
         let mut input = input.clone();
         if keep_id || keep_phone {
             let mut conn = self.store.acquire().await?;
-            let (id_number, phone) = sr::unmask_resident(&mut conn, &self.store.cipher, &actor.scope(), id).await?;
+            let (id_number, phone) =
+                sr::unmask_resident(&mut conn, &self.store.cipher, &actor.scope(), id).await?;
             if keep_id {
                 input.id_number = id_number;
             }
