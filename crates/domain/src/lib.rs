@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod districting;
+pub mod events;
 pub mod registry;
 pub mod scope;
 pub mod time_fmt;
