@@ -71,9 +71,16 @@ fn readable_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
     let group = |rng: &mut rand::rngs::OsRng| -> String {
-        (0..4).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+        (0..4)
+            .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+            .collect()
     };
-    format!("{}-{}-{}", group(&mut rng), group(&mut rng), group(&mut rng))
+    format!(
+        "{}-{}-{}",
+        group(&mut rng),
+        group(&mut rng),
+        group(&mut rng)
+    )
 }
 
 impl App {
@@ -99,7 +106,9 @@ impl App {
             if sd::has_nodes(&mut conn).await? {
                 return Err(AppError::Conflict {
                     field: "city".into(),
-                    reason: "数据库中已有区划数据，不能再生成演示城市；请使用新的数据目录或空数据库".into(),
+                    reason:
+                        "数据库中已有区划数据，不能再生成演示城市；请使用新的数据目录或空数据库"
+                            .into(),
                 });
             }
         }
@@ -213,7 +222,11 @@ impl App {
                 }
                 g.households += b.households.len();
                 g.residents += b.residents.len();
-                if plan.nodes.get((b.community_id - 1) as usize).is_some_and(|c| c.name == "东北村社区") {
+                if plan
+                    .nodes
+                    .get((b.community_id - 1) as usize)
+                    .is_some_and(|c| c.name == "东北村社区")
+                {
                     g.dongbeicun_grid = b.nodes.first().map(|n| n.code.as_str().to_string());
                     g.dongbeicun_head = b.residents.first().map(|r| r.id);
                 }
@@ -256,7 +269,9 @@ impl App {
             }
         }
         drop(recv);
-        let g = generator.await.map_err(|e| AppError::Internal(format!("demo generator: {e}")))?;
+        let g = generator
+            .await
+            .map_err(|e| AppError::Internal(format!("demo generator: {e}")))?;
         result?;
         let mut t = tx.ok_or_else(|| AppError::Internal("demo load: no transaction".into()))?;
         sd::write_counts(&mut t, &g.stats).await?;
@@ -264,8 +279,18 @@ impl App {
         Ok(g)
     }
 
-    async fn demo_accounts(&self, plan: &CityPlan, g: &Generated, opts: &DemoOptions) -> AppResult<Vec<DemoAccount>> {
-        let code_of = |name: &str| plan.nodes.iter().find(|n| n.name == name).map(|n| n.code.as_str().to_string());
+    async fn demo_accounts(
+        &self,
+        plan: &CityPlan,
+        g: &Generated,
+        opts: &DemoOptions,
+    ) -> AppResult<Vec<DemoAccount>> {
+        let code_of = |name: &str| {
+            plan.nodes
+                .iter()
+                .find(|n| n.name == name)
+                .map(|n| n.code.as_str().to_string())
+        };
         let city = CITY_CODE.to_string();
         let huancui = code_of("环翠区");
         let hcl = code_of("环翠楼街道");
@@ -273,15 +298,78 @@ impl App {
         let qj = code_of("前进社区");
         // (username, display name, role, scope, department, resident)
         let wanted: Vec<(&str, &str, Role, Option<String>, Option<&str>, Option<i64>)> = vec![
-            ("admin", "市级管理员", Role::CityAdmin, Some(city.clone()), None, None),
-            ("huancui", "环翠区民政局", Role::DistrictOfficer, huancui.clone(), None, None),
-            ("huancuilou", "环翠楼街道办事处", Role::StreetOfficer, hcl, None, None),
-            ("dongbeicun", "东北村社区工作者", Role::CommunityWorker, dbc.clone(), None, None),
-            ("qianjin", "前进社区工作者", Role::CommunityWorker, qj, None, None),
-            ("dongbeicun.grid1", "东北村网格员", Role::GridWorker, g.dongbeicun_grid.clone(), None, None),
-            ("dongbeicun.steward", "东北村小巷管家", Role::Steward, dbc.clone(), None, None),
-            ("zhujian", "环翠区住建局", Role::DepartmentStaff, huancui, Some("住建局"), None),
-            ("dongbeicun.resident", "东北村居民", Role::Resident, dbc, None, g.dongbeicun_head),
+            (
+                "admin",
+                "市级管理员",
+                Role::CityAdmin,
+                Some(city.clone()),
+                None,
+                None,
+            ),
+            (
+                "huancui",
+                "环翠区民政局",
+                Role::DistrictOfficer,
+                huancui.clone(),
+                None,
+                None,
+            ),
+            (
+                "huancuilou",
+                "环翠楼街道办事处",
+                Role::StreetOfficer,
+                hcl,
+                None,
+                None,
+            ),
+            (
+                "dongbeicun",
+                "东北村社区工作者",
+                Role::CommunityWorker,
+                dbc.clone(),
+                None,
+                None,
+            ),
+            (
+                "qianjin",
+                "前进社区工作者",
+                Role::CommunityWorker,
+                qj,
+                None,
+                None,
+            ),
+            (
+                "dongbeicun.grid1",
+                "东北村网格员",
+                Role::GridWorker,
+                g.dongbeicun_grid.clone(),
+                None,
+                None,
+            ),
+            (
+                "dongbeicun.steward",
+                "东北村小巷管家",
+                Role::Steward,
+                dbc.clone(),
+                None,
+                None,
+            ),
+            (
+                "zhujian",
+                "环翠区住建局",
+                Role::DepartmentStaff,
+                huancui,
+                Some("住建局"),
+                None,
+            ),
+            (
+                "dongbeicun.resident",
+                "东北村居民",
+                Role::Resident,
+                dbc,
+                None,
+                g.dongbeicun_head,
+            ),
             ("auditor", "审计员", Role::Auditor, Some(city), None, None),
         ];
         let mut accounts = vec![];

@@ -28,26 +28,60 @@ async fn all_stats(db: &TestDb) -> Vec<(i64, sr::Stats)> {
 async fn a_small_demo_city_loads_and_its_accounts_work() {
     let db = TestDb::new().await;
     let app = App::new(db.store.clone());
-    let opts = DemoOptions { scale: 0.003, seed: 7, demo_password: Some("demo-pass-1".into()) };
+    let opts = DemoOptions {
+        scale: 0.003,
+        seed: 7,
+        demo_password: Some("demo-pass-1".into()),
+    };
     let report = app.generate_demo(&opts).await.unwrap();
 
     assert_eq!(report.districts, 7);
     assert_eq!(report.communities, 10);
-    assert!(report.households >= 3000, "{} households", report.households);
+    assert!(
+        report.households >= 3000,
+        "{} households",
+        report.households
+    );
     let ratio = report.residents as f64 / report.households as f64;
     assert!((2.1..2.5).contains(&ratio), "household size {ratio}");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM households").await, report.households as i64);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM residents").await, report.residents as i64);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM nodes WHERE kind = 'building'").await, report.buildings as i64);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM nodes WHERE kind = 'grid'").await, report.grids as i64);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM households").await,
+        report.households as i64
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM residents").await,
+        report.residents as i64
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM nodes WHERE kind = 'building'").await,
+        report.buildings as i64
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM nodes WHERE kind = 'grid'").await,
+        report.grids as i64
+    );
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM households h WHERE h.head_id IS NULL OR NOT EXISTS (SELECT 1 FROM residents r WHERE r.id = h.head_id AND r.household_id = h.id AND r.relationship = 'head')").await,
         0,
         "every household's head is its own member"
     );
-    assert!(count(&db, "SELECT COUNT(*) FROM party_orgs WHERE kind = '网格党支部'").await >= report.grids as i64);
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM party_orgs WHERE kind = '网格党支部'"
+        )
+        .await
+            >= report.grids as i64
+    );
     assert!(count(&db, "SELECT COUNT(*) FROM barriers WHERE kind = 'river'").await >= 1);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'generate'").await, 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'generate'"
+        )
+        .await,
+        1
+    );
 
     // The counts written from memory equal a recount from the rows.
     let written = all_stats(&db).await;
@@ -60,20 +94,34 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
 
     // Every role has an account, each can sign in, with its scope where it should be.
     for role in Role::ALL {
-        assert!(report.accounts.iter().any(|a| a.role == role.as_str()), "{role:?} has a demo account");
+        assert!(
+            report.accounts.iter().any(|a| a.role == role.as_str()),
+            "{role:?} has a demo account"
+        );
     }
     for a in &report.accounts {
         let user = app.login(&a.username, &a.password).await.unwrap();
         assert_eq!(user.scope_code, a.scope_code);
     }
-    let scope_of = |u: &str| report.accounts.iter().find(|a| a.username == u).unwrap().scope_name.clone();
+    let scope_of = |u: &str| {
+        report
+            .accounts
+            .iter()
+            .find(|a| a.username == u)
+            .unwrap()
+            .scope_name
+            .clone()
+    };
     assert_eq!(scope_of("admin"), "威海市");
     assert_eq!(scope_of("huancui"), "环翠区");
     assert_eq!(scope_of("huancuilou"), "环翠楼街道");
     assert_eq!(scope_of("dongbeicun"), "东北村社区");
     assert_eq!(scope_of("qianjin"), "前进社区");
     assert!(scope_of("dongbeicun.grid1").starts_with("东北村"));
-    let resident = app.login("dongbeicun.resident", "demo-pass-1").await.unwrap();
+    let resident = app
+        .login("dongbeicun.resident", "demo-pass-1")
+        .await
+        .unwrap();
     assert!(resident.resident_id.is_some());
     let staff = app.login("zhujian", "demo-pass-1").await.unwrap();
     assert_eq!(staff.department.as_deref(), Some("住建局"));
@@ -81,9 +129,17 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
     // A community worker sees their community and nothing beyond it.
     let worker = Actor::new(app.login("qianjin", "demo-pass-1").await.unwrap());
     let mut c = db.store.acquire().await.unwrap();
-    let dbc = sr::get_node_by_code_unscoped(&mut c, &report.accounts.iter().find(|a| a.username == "dongbeicun").unwrap().scope_code)
-        .await
-        .unwrap();
+    let dbc = sr::get_node_by_code_unscoped(
+        &mut c,
+        &report
+            .accounts
+            .iter()
+            .find(|a| a.username == "dongbeicun")
+            .unwrap()
+            .scope_code,
+    )
+    .await
+    .unwrap();
     assert!(sr::get_node(&mut c, &worker.scope(), dbc.id).await.is_err());
 
     // New places get fresh ids after the explicit-id load (PostgreSQL sequences were moved on).
@@ -112,16 +168,31 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM residents").await, report.residents as i64);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM residents").await,
+        report.residents as i64
+    );
 }
 
 #[tokio::test]
 async fn bad_options_are_refused() {
     let db = TestDb::new().await;
     let app = App::new(db.store.clone());
-    let r = app.generate_demo(&DemoOptions { scale: 0.0, seed: 1, demo_password: None }).await;
+    let r = app
+        .generate_demo(&DemoOptions {
+            scale: 0.0,
+            seed: 1,
+            demo_password: None,
+        })
+        .await;
     assert!(matches!(r, Err(AppError::Invalid(_))));
-    let r = app.generate_demo(&DemoOptions { scale: 0.003, seed: 1, demo_password: Some("1234".into()) }).await;
+    let r = app
+        .generate_demo(&DemoOptions {
+            scale: 0.003,
+            seed: 1,
+            demo_password: Some("1234".into()),
+        })
+        .await;
     assert!(matches!(r, Err(AppError::Invalid(_))));
     assert_eq!(count(&db, "SELECT COUNT(*) FROM nodes").await, 0);
 }
@@ -130,10 +201,22 @@ async fn bad_options_are_refused() {
 async fn random_passwords_are_readable_and_distinct() {
     let db = TestDb::new().await;
     let app = App::new(db.store.clone());
-    let report = app.generate_demo(&DemoOptions { scale: 0.003, seed: 2, demo_password: None }).await.unwrap();
-    let pws: std::collections::HashSet<_> = report.accounts.iter().map(|a| a.password.clone()).collect();
+    let report = app
+        .generate_demo(&DemoOptions {
+            scale: 0.003,
+            seed: 2,
+            demo_password: None,
+        })
+        .await
+        .unwrap();
+    let pws: std::collections::HashSet<_> =
+        report.accounts.iter().map(|a| a.password.clone()).collect();
     assert_eq!(pws.len(), report.accounts.len());
-    let admin = report.accounts.iter().find(|a| a.username == "admin").unwrap();
+    let admin = report
+        .accounts
+        .iter()
+        .find(|a| a.username == "admin")
+        .unwrap();
     assert_eq!(admin.password.len(), 14);
     app.login("admin", &admin.password).await.unwrap();
     // After the explicit-id load, ordinary inserts still get fresh ids (PostgreSQL sequences).

@@ -24,10 +24,28 @@ pub const NODE_COLS: [&str; 14] = [
     "created_at",
     "updated_at",
 ];
-pub const PARTY_COLS: [&str; 8] = ["id", "node_id", "parent_id", "kind", "name", "secretary", "path", "created_at"];
+pub const PARTY_COLS: [&str; 8] = [
+    "id",
+    "node_id",
+    "parent_id",
+    "kind",
+    "name",
+    "secretary",
+    "path",
+    "created_at",
+];
 pub const BARRIER_COLS: [&str; 6] = ["id", "node_id", "kind", "name", "geometry", "path"];
-pub const HOUSEHOLD_COLS: [&str; 9] =
-    ["id", "building_id", "unit", "room", "address", "head_id", "path", "created_at", "updated_at"];
+pub const HOUSEHOLD_COLS: [&str; 9] = [
+    "id",
+    "building_id",
+    "unit",
+    "room",
+    "address",
+    "head_id",
+    "path",
+    "created_at",
+    "updated_at",
+];
 
 /// The `residents` columns with the explicit id first.
 pub fn resident_cols() -> Vec<&'static str> {
@@ -124,7 +142,8 @@ pub fn prepare_batch(cipher: &Cipher, b: &CommunityBatch, now: i64) -> Prepared 
     push_nodes(&mut p.nodes, &b.nodes, now);
     push_party(&mut p.party_orgs, &b.party_orgs, now);
     push_barriers(&mut p.barriers, &b.barriers);
-    p.households.reserve(b.households.len() * HOUSEHOLD_COLS.len());
+    p.households
+        .reserve(b.households.len() * HOUSEHOLD_COLS.len());
     for h in &b.households {
         p.households.extend([
             V::I(h.id),
@@ -138,7 +157,8 @@ pub fn prepare_batch(cipher: &Cipher, b: &CommunityBatch, now: i64) -> Prepared 
             V::I(now),
         ]);
     }
-    p.residents.reserve(b.residents.len() * (RESIDENT_INSERT_COLS.len() + 1));
+    p.residents
+        .reserve(b.residents.len() * (RESIDENT_INSERT_COLS.len() + 1));
     let mut hh = b.households.iter().peekable();
     for r in &b.residents {
         while hh.peek().is_some_and(|h| h.id != r.household_id) {
@@ -146,7 +166,13 @@ pub fn prepare_batch(cipher: &Cipher, b: &CommunityBatch, now: i64) -> Prepared 
         }
         let path = hh.peek().map(|h| h.path.as_str()).unwrap_or("/");
         p.residents.push(V::I(r.id));
-        p.residents.extend(resident_values(cipher, r.household_id, path, &r.resident, now));
+        p.residents.extend(resident_values(
+            cipher,
+            r.household_id,
+            path,
+            &r.resident,
+            now,
+        ));
     }
     p
 }
@@ -155,7 +181,12 @@ pub fn prepare_batch(cipher: &Cipher, b: &CommunityBatch, now: i64) -> Prepared 
 /// binding by reference (no copies of the values). SQLite gets anonymous `?` placeholders:
 /// it resolves numbered or named ones (`$n`, `?n`) by a linear search per parameter, which makes
 /// preparing a 30,000-parameter statement quadratic.
-pub async fn insert_flat(conn: &mut Conn, table: &str, columns: &[&str], flat: &[V]) -> Result<u64> {
+pub async fn insert_flat(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    flat: &[V],
+) -> Result<u64> {
     let ncol = columns.len();
     if flat.is_empty() {
         return Ok(0);
@@ -201,7 +232,10 @@ pub async fn insert_flat(conn: &mut Conn, table: &str, columns: &[&str], flat: &
         } else {
             // A one-off size: do not keep it in the statement cache.
             let partial = sql_for(rows);
-            done += bind(sqlx::query(&partial).persistent(false), chunk).execute(&mut *conn).await?.rows_affected();
+            done += bind(sqlx::query(&partial).persistent(false), chunk)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
             continue;
         };
         done += q.execute(&mut *conn).await?.rows_affected();
@@ -274,7 +308,12 @@ impl StatsAcc {
                 self.own[p].add(&s);
             }
         }
-        self.own.into_iter().enumerate().skip(1).map(|(i, s)| (i as i64, s)).collect()
+        self.own
+            .into_iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, s)| (i as i64, s))
+            .collect()
     }
 }
 
@@ -311,13 +350,25 @@ pub async fn drop_bulk_indexes(conn: &mut Conn) -> Result<Vec<SavedIndex>> {
     let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     let mut saved = vec![];
     for r in rows {
-        saved.push(SavedIndex { name: r.try_get("name")?, sql: r.try_get("sql")? });
+        saved.push(SavedIndex {
+            name: r.try_get("name")?,
+            sql: r.try_get("sql")?,
+        });
     }
     for i in &saved {
-        if !i.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(crate::Error::Conflict(format!("unexpected index name {}", i.name)));
+        if !i
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(crate::Error::Conflict(format!(
+                "unexpected index name {}",
+                i.name
+            )));
         }
-        sqlx::query(&format!("DROP INDEX {}", i.name)).execute(&mut *conn).await?;
+        sqlx::query(&format!("DROP INDEX {}", i.name))
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(saved)
 }
@@ -332,19 +383,32 @@ pub async fn restore_indexes(conn: &mut Conn, saved: &[SavedIndex]) -> Result<()
 
 /// Whether the register already holds a city (or any place).
 pub async fn has_nodes(conn: &mut Conn) -> Result<bool> {
-    let n: Option<i64> = sqlx::query_scalar("SELECT id FROM nodes LIMIT 1").fetch_optional(&mut *conn).await?;
+    let n: Option<i64> = sqlx::query_scalar("SELECT id FROM nodes LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(n.is_some())
 }
 
 /// Remove what a failed load left behind. Only for a register that was empty before the load
 /// (no users or audit records can point at its rows then).
 pub async fn wipe_register(conn: &mut Conn) -> Result<()> {
-    for t in ["node_stats", "residents", "households", "barriers", "party_orgs"] {
-        sqlx::query(&format!("DELETE FROM {t}")).execute(&mut *conn).await?;
+    for t in [
+        "node_stats",
+        "residents",
+        "households",
+        "barriers",
+        "party_orgs",
+    ] {
+        sqlx::query(&format!("DELETE FROM {t}"))
+            .execute(&mut *conn)
+            .await?;
     }
     // Children before parents.
     for kind in NodeKind::ALL.iter().rev() {
-        sqlx::query("DELETE FROM nodes WHERE kind = $1").bind(kind.as_str()).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM nodes WHERE kind = $1")
+            .bind(kind.as_str())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -358,7 +422,9 @@ pub async fn query_i64(conn: &mut Conn, sql: &str) -> Result<i64> {
 
 /// Every node id, in order.
 pub async fn node_ids(conn: &mut Conn) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM nodes ORDER BY id").fetch_all(&mut *conn).await?)
+    Ok(sqlx::query_scalar("SELECT id FROM nodes ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?)
 }
 
 #[cfg(test)]
