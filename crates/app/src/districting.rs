@@ -10,7 +10,7 @@
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::districting::approval::{self as ap, Status, Step, Vote};
-use jingzhi_domain::districting::graph::{building_graph, Projection};
+use jingzhi_domain::districting::graph::{building_graph, restore_for_small_pieces, Projection};
 use jingzhi_domain::districting::layout::{hull_polygon, next_child_code, next_community_code};
 use jingzhi_domain::districting::{self as dd, Infeasible, Instance, Metrics, Mode, Options, Unit};
 use jingzhi_domain::registry::NodeKind;
@@ -467,7 +467,37 @@ async fn load(conn: &mut Conn, scope: &Scope, code: &str, cap: u32, min: u32) ->
         .iter()
         .flat_map(|b| lines_of(&b.geometry))
         .collect();
-    let mut edges: BTreeSet<(String, String)> = building_graph(&pts, &lines, MAX_EDGE_M)
+    // Barriers cut edges, except where a piece left alone would be too small (see
+    // `restore_for_small_pieces`).
+    let open = building_graph(&pts, &[], MAX_EDGE_M);
+    let cut = building_graph(&pts, &lines, MAX_EDGE_M);
+    let cut_set: HashSet<(usize, usize)> = cut.iter().copied().collect();
+    let crossing: Vec<(usize, usize)> = open.into_iter().filter(|e| !cut_set.contains(e)).collect();
+    let code_index = |codes: Vec<&str>| -> Vec<usize> {
+        let mut m: HashMap<&str, usize> = HashMap::new();
+        codes
+            .into_iter()
+            .map(|c| {
+                let k = m.len();
+                *m.entry(c).or_insert(k)
+            })
+            .collect()
+    };
+    let weights: Vec<u32> = located.iter().map(|&i| nodes[i].households).collect();
+    let groups = code_index(
+        located
+            .iter()
+            .map(|&i| nodes[i].community.as_str())
+            .collect(),
+    );
+    let joined = code_index(
+        located
+            .iter()
+            .map(|&i| nodes[i].compound.as_str())
+            .collect(),
+    );
+    let kept = restore_for_small_pieces(&weights, &groups, &joined, &cut, &crossing, min);
+    let mut edges: BTreeSet<(String, String)> = kept
         .into_iter()
         .map(|(a, b)| {
             let (a, b) = (&nodes[located[a]].id, &nodes[located[b]].id);

@@ -144,9 +144,92 @@ pub fn building_graph(
     edges
 }
 
+/// Barriers are respected wherever that leaves every piece able to stand alone: `kept` are the
+/// edges that cross no barrier, `crossing` the ones a barrier removed. A piece (the buildings of
+/// one `group` — a community — connected by kept edges, each compound in `joined` counted as
+/// joined) with fewer than `min` households cannot become a community by itself, so the crossing
+/// edges at its border are put back, and again until no small piece gains an edge. A road
+/// through a community is thus a boundary when the sides are big enough, and crossed only where
+/// they are not. Returns the edges, sorted.
+pub fn restore_for_small_pieces(
+    weights: &[u32],
+    groups: &[usize],
+    joined: &[usize],
+    kept: &[(usize, usize)],
+    crossing: &[(usize, usize)],
+    min: u32,
+) -> Vec<(usize, usize)> {
+    let n = weights.len();
+    let mut kept: Vec<(usize, usize)> = kept.to_vec();
+    let mut rest: Vec<(usize, usize)> = crossing.to_vec();
+    fn find(p: &mut [usize], x: usize) -> usize {
+        let mut r = x;
+        while p[r] != r {
+            r = p[r];
+        }
+        let mut c = x;
+        while p[c] != r {
+            let next = p[c];
+            p[c] = r;
+            c = next;
+        }
+        r
+    }
+    loop {
+        let mut p: Vec<usize> = (0..n).collect();
+        let mut first_of: HashMap<usize, usize> = HashMap::new();
+        for u in 0..n {
+            let f = *first_of.entry(joined[u]).or_insert(u);
+            let (a, b) = (find(&mut p, f), find(&mut p, u));
+            p[a] = b;
+        }
+        for &(a, b) in &kept {
+            if a < n && b < n && groups[a] == groups[b] {
+                let (x, y) = (find(&mut p, a), find(&mut p, b));
+                p[x] = y;
+            }
+        }
+        let mut w: HashMap<usize, u64> = HashMap::new();
+        for u in 0..n {
+            *w.entry(find(&mut p, u)).or_default() += weights[u] as u64;
+        }
+        let mut small = vec![false; n];
+        for u in 0..n {
+            small[u] = w[&find(&mut p, u)] < min as u64;
+        }
+        let (add, keep): (Vec<_>, Vec<_>) = rest
+            .iter()
+            .partition(|&&(a, b)| a < n && b < n && (small[a] || small[b]));
+        if add.is_empty() {
+            break;
+        }
+        kept.extend(add);
+        rest = keep;
+    }
+    kept.sort_unstable();
+    kept.dedup();
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crossing_edges_come_back_only_for_small_pieces() {
+        // 0-1 | 2-3 | 4-5 in a row, one community; barriers cut 1-2 and 3-4. Pieces of 600,
+        // 300 and 900 households with min 500: the middle piece is too small, so both its
+        // crossing edges return; with min 200 none do.
+        let weights = [300, 300, 150, 150, 450, 450];
+        let groups = [0; 6];
+        let joined = [0, 1, 2, 3, 4, 5];
+        let kept = [(0, 1), (2, 3), (4, 5)];
+        let crossing = [(1, 2), (3, 4)];
+        let e = restore_for_small_pieces(&weights, &groups, &joined, &kept, &crossing, 500);
+        assert_eq!(e, vec![(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]);
+        let e = restore_for_small_pieces(&weights, &groups, &joined, &kept, &crossing, 200);
+        assert_eq!(e, vec![(0, 1), (2, 3), (4, 5)]);
+    }
 
     fn lonlat(xm: f64, ym: f64) -> (f64, f64) {
         // Near Weihai (37.5N): convert metres back to degrees.
