@@ -6,6 +6,7 @@ pub mod auth;
 pub mod demo;
 pub mod districting;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod import;
 pub mod registry;

@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod districting;
+pub mod events;
 pub mod import;
 pub mod migrate;
 pub mod registry;

@@ -26,6 +26,12 @@ const MIGRATIONS: &[Migration] = &[Migration {
     common: include_str!("../migrations/0002_districting.sql"),
     sqlite: "",
     postgres: "",
+}, Migration {
+    version: 3,
+    name: "events",
+    common: include_str!("../migrations/0003_events.sql"),
+    sqlite: "",
+    postgres: "",
 }];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -46,6 +52,12 @@ pub const ID_TABLES: &[&str] = &[
     "districting_votes",
     "districting_node_moves",
     "districting_household_history",
+    "events",
+    "event_transitions",
+    "event_assignments",
+    "event_ratings",
+    "whistles",
+    "whistle_departments",
 ];
 
 /// The common SQL with the backend's type names filled in.

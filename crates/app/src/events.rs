@@ -1,0 +1,916 @@
+//! Event use-cases: report, the lifecycle commands, whistle-and-report, lists, the timeline and
+//! metrics. Each write checks the caller's role, runs in one transaction with the caller's scope
+//! in every query, moves the event only through the domain state machine
+//! ([`jingzhi_domain::events::transition`]), appends to the event's timeline and writes its audit
+//! record in that transaction. Text from users is stored as given; pages escape it.
+//!
+//! Every write has an `_at` form taking the time explicitly (the demo history generator and
+//! tests use it); the plain form uses the clock.
+
+use crate::{Actor, App, AppError, AppResult};
+use jingzhi_domain::audit::Action;
+use jingzhi_domain::auth::Role;
+use jingzhi_domain::events::lifecycle::{
+    self as lc, Command, Dispatch, Effect, Handler, Rating, Status,
+};
+use jingzhi_domain::events::metrics::{self, Counts, Rates};
+use jingzhi_domain::events::whistle::Whistle;
+use jingzhi_domain::events::{DeadlinePolicy, HandlerKind, Urgency};
+use jingzhi_domain::registry::NodeKind;
+use jingzhi_domain::time_fmt::now_ms;
+use jingzhi_store::events::{
+    self as se, Assignment, CategoryRow, Event, EventFilter, Inspection, Transition, WhistleRow,
+};
+use jingzhi_store::registry as sr;
+use jingzhi_store::{audit, Conn};
+use serde::{Deserialize, Serialize};
+
+/// Longest description, result or note (characters).
+pub const MAX_TEXT: usize = 2000;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReportInput {
+    pub category: String,
+    /// `emergency`, `urgent`, `ordinary` (default) or `complex`.
+    pub urgency: Option<String>,
+    pub description: String,
+    /// The building (or grid) it is at. Residents report at their household's building.
+    pub node_id: Option<i64>,
+    /// Answers to the category's extra questions, by question code.
+    pub answers: Option<serde_json::Map<String, serde_json::Value>>,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HandlerInput {
+    /// `grid_worker`, `community`, `property_company` or `department`.
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DispatchInput {
+    pub lead: HandlerInput,
+    #[serde(default)]
+    pub co_handlers: Vec<HandlerInput>,
+    #[serde(default)]
+    pub notified: Vec<HandlerInput>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InspectionInput {
+    pub at: Option<i64>,
+    /// Who came, from each department.
+    pub participants: String,
+    pub findings: String,
+    pub solution: String,
+    /// One task per summoned department: (department, task).
+    pub tasks: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub event: Event,
+    pub overdue: bool,
+    pub timeline: Vec<Transition>,
+    pub handlers: Vec<Assignment>,
+    pub whistles: Vec<WhistleRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricsView {
+    pub node_id: i64,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub counts: Counts,
+    pub rates: Rates,
+    /// (category code, name, events)
+    pub by_category: Vec<(String, String, i64)>,
+}
+
+fn text(field: &'static str, what: &str, s: &str, required: bool) -> AppResult<()> {
+    let n = s.trim().chars().count();
+    if required && n == 0 {
+        return Err(AppError::invalid(field, format!("请填写{what}")));
+    }
+    if s.chars().count() > MAX_TEXT {
+        return Err(AppError::invalid(
+            field,
+            format!("{what}不能超过{MAX_TEXT}字"),
+        ));
+    }
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(AppError::invalid(
+            field,
+            format!("{what}含有不可见控制字符"),
+        ));
+    }
+    Ok(())
+}
+
+fn handler(h: &HandlerInput) -> AppResult<Handler> {
+    let kind = HandlerKind::parse(h.kind.trim())
+        .ok_or_else(|| AppError::invalid("handler", format!("未知的承办单位类型“{}”", h.kind)))?;
+    text("handler", "承办单位名称", &h.name, true)?;
+    Ok(Handler {
+        kind,
+        name: h.name.trim().to_string(),
+    })
+}
+
+impl DispatchInput {
+    pub fn to_domain(&self) -> AppResult<Dispatch> {
+        Ok(Dispatch {
+            lead: handler(&self.lead)?,
+            co_handlers: self
+                .co_handlers
+                .iter()
+                .map(handler)
+                .collect::<AppResult<_>>()?,
+            notified: self
+                .notified
+                .iter()
+                .map(handler)
+                .collect::<AppResult<_>>()?,
+        })
+    }
+}
+
+fn transition_error(e: lc::TransitionError) -> AppError {
+    match e {
+        lc::TransitionError::Forbidden { .. } => AppError::Forbidden,
+        lc::TransitionError::Invalid(f) => AppError::Invalid(vec![f]),
+        illegal => AppError::invalid("status", illegal.to_string()),
+    }
+}
+
+fn is_manager(role: Role) -> bool {
+    matches!(
+        role,
+        Role::CityAdmin | Role::DistrictOfficer | Role::StreetOfficer | Role::CommunityWorker
+    )
+}
+
+/// Check the answers to a category's questions: required ones given, choices respected, no
+/// unknown codes.
+fn check_answers(
+    cat: &CategoryRow,
+    answers: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> AppResult<()> {
+    let empty = serde_json::Map::new();
+    let answers = answers.unwrap_or(&empty);
+    for (code, v) in answers {
+        let q = cat
+            .category
+            .questions
+            .iter()
+            .find(|q| &q.code == code)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "answers",
+                    format!("“{}”没有问题“{code}”", cat.category.name),
+                )
+            })?;
+        let s = v
+            .as_str()
+            .ok_or_else(|| AppError::invalid("answers", format!("“{}”的回答应为文字", q.text)))?;
+        text("answers", &q.text, s, false)?;
+        if !q.choices.is_empty() && !s.is_empty() && !q.choices.iter().any(|c| c == s) {
+            return Err(AppError::invalid(
+                "answers",
+                format!("“{}”应选择：{}", q.text, q.choices.join("、")),
+            ));
+        }
+    }
+    for q in &cat.category.questions {
+        let given = answers
+            .get(&q.code)
+            .and_then(|v| v.as_str())
+            .is_some_and(|s| !s.trim().is_empty());
+        if q.required && !given {
+            return Err(AppError::invalid("answers", format!("请回答“{}”", q.text)));
+        }
+    }
+    Ok(())
+}
+
+fn event_audit(e: &Event) -> serde_json::Value {
+    serde_json::json!({
+        "status": e.status.as_str(), "category": e.category_code, "urgency": e.urgency.as_str(),
+        "reopened": e.reopened, "escalations": e.escalations, "deadline_at": e.deadline_at,
+        "rating": e.rating.map(|r| r.as_str()), "whistled": e.whistled,
+    })
+}
+
+/// Load an event for a command: in scope, and for a resident only their own.
+async fn load_for(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Event> {
+    let e = se::get_event(conn, &actor.scope(), id).await?;
+    if actor.user.role == Role::Resident && e.reporter_user_id != Some(actor.id()) {
+        return Err(AppError::NotFound);
+    }
+    Ok(e)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn timeline_and_audit(
+    conn: &mut Conn,
+    actor: &Actor,
+    before: Option<&Event>,
+    after: &Event,
+    command: &str,
+    command_zh: &str,
+    note: Option<&str>,
+    now: i64,
+) -> AppResult<()> {
+    se::insert_transition(
+        conn,
+        &se::NewTransition {
+            event_id: after.id,
+            path: &after.path,
+            at: now,
+            actor_id: actor.audit_id(),
+            actor_name: actor.name(),
+            command,
+            from_status: before.map(|b| b.status),
+            to_status: after.status,
+            note,
+        },
+    )
+    .await?;
+    let summary = match before {
+        Some(b) if b.status != after.status => format!(
+            "事件#{} {}：{} → {}",
+            after.id,
+            command_zh,
+            b.status.label_zh(),
+            after.status.label_zh()
+        ),
+        _ => format!("事件#{} {}", after.id, command_zh),
+    };
+    audit::record(
+        conn,
+        audit::Entry {
+            actor_id: actor.audit_id(),
+            actor_name: actor.name(),
+            action: if before.is_none() {
+                Action::Create
+            } else {
+                Action::Update
+            },
+            entity: "event",
+            entity_id: Some(after.id),
+            path: &after.path,
+            summary,
+            before: before.map(event_audit),
+            after: Some(event_audit(after)),
+            reason: note,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+impl App {
+    /// The deadlines in force (the 12345 defaults until a deployment configures its own).
+    pub fn deadline_policy(&self) -> DeadlinePolicy {
+        DeadlinePolicy::default()
+    }
+
+    pub async fn event_categories(&self, _actor: &Actor) -> AppResult<Vec<CategoryRow>> {
+        let mut conn = self.store.acquire().await?;
+        Ok(se::categories(&mut conn).await?)
+    }
+
+    pub async fn report_event(&self, actor: &Actor, input: &ReportInput) -> AppResult<Event> {
+        self.report_event_at(actor, input, now_ms()).await
+    }
+
+    /// Report a problem: a resident at their household's building, staff at a building or grid
+    /// in their scope.
+    pub async fn report_event_at(
+        &self,
+        actor: &Actor,
+        input: &ReportInput,
+        now: i64,
+    ) -> AppResult<Event> {
+        if actor.user.role == Role::Auditor {
+            return Err(AppError::Forbidden);
+        }
+        text("description", "问题描述", &input.description, true)?;
+        let urgency = match input
+            .urgency
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Urgency::Ordinary,
+            Some(u) => Urgency::parse(u)
+                .ok_or_else(|| AppError::invalid("urgency", format!("未知的紧急程度“{u}”")))?,
+        };
+        for (v, field) in [(input.x, "x"), (input.y, "y")] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                return Err(AppError::invalid(field, "坐标无效"));
+            }
+        }
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let cat = match se::get_category(&mut tx, input.category.trim()).await {
+            Ok(c) if c.active => c,
+            Ok(_) | Err(jingzhi_store::Error::NotFound) => {
+                return Err(AppError::invalid(
+                    "category",
+                    format!("未知的问题类别“{}”", input.category),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        check_answers(&cat, input.answers.as_ref())?;
+        let (node, source, reporter_name) = if actor.user.role == Role::Resident {
+            let rid = actor
+                .user
+                .resident_id
+                .ok_or_else(|| AppError::invalid("resident", "居民账号未关联居民档案"))?;
+            let r = sr::get_resident(&mut tx, &scope, rid).await?;
+            let hh = sr::get_household(&mut tx, &scope, r.household_id).await?;
+            if input.node_id.is_some_and(|n| n != hh.building_id) {
+                return Err(AppError::invalid(
+                    "node_id",
+                    "居民只能上报自家所在楼宇的问题",
+                ));
+            }
+            let node = sr::get_node(&mut tx, &scope, hh.building_id).await?;
+            (node, "resident", r.name)
+        } else {
+            let id = input
+                .node_id
+                .ok_or_else(|| AppError::invalid("node_id", "请选择楼宇或网格"))?;
+            let node = sr::get_node(&mut tx, &scope, id)
+                .await
+                .map_err(|e| match e {
+                    jingzhi_store::Error::NotFound => {
+                        AppError::invalid("node_id", "楼宇不存在或不在您的管辖范围内")
+                    }
+                    e => e.into(),
+                })?;
+            if !matches!(node.kind, NodeKind::Building | NodeKind::Grid) {
+                return Err(AppError::invalid("node_id", "请选择楼宇或网格"));
+            }
+            (node, "staff", actor.user.display_name.clone())
+        };
+        let id = se::insert_event(
+            &mut tx,
+            &se::NewEvent {
+                path: &node.path,
+                node_id: node.id,
+                category_code: &cat.category.code,
+                urgency,
+                source,
+                reporter_user_id: actor.audit_id(),
+                reporter_name: &reporter_name,
+                description: &input.description,
+                answers: input.answers.clone().map(serde_json::Value::Object),
+                x: input.x.or(node.x),
+                y: input.y.or(node.y),
+                reported_at: now,
+                deadline_at: self.deadline_policy().deadline(urgency, now),
+            },
+        )
+        .await?;
+        let e = se::get_event(&mut tx, &scope, id).await?;
+        timeline_and_audit(&mut tx, actor, None, &e, "report", "上报", None, now).await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(e)
+    }
+
+    /// Move an event through its lifecycle (see [`jingzhi_domain::events::lifecycle`]).
+    pub async fn event_command(
+        &self,
+        actor: &Actor,
+        id: i64,
+        cmd: &Command,
+        note: Option<&str>,
+    ) -> AppResult<Event> {
+        self.event_command_at(actor, id, cmd, note, now_ms()).await
+    }
+
+    pub async fn event_command_at(
+        &self,
+        actor: &Actor,
+        id: i64,
+        cmd: &Command,
+        note: Option<&str>,
+        now: i64,
+    ) -> AppResult<Event> {
+        if let Some(n) = note {
+            text("note", "备注", n, false)?;
+        }
+        match cmd {
+            Command::Invalidate { reason }
+            | Command::SendBack { reason }
+            | Command::Escalate { reason } => text("reason", "原因", reason, false)?,
+            Command::Resolve { result } => text("result", "办理结果", result, false)?,
+            _ => {}
+        }
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let before = load_for(&mut tx, actor, id).await?;
+        if let Command::Merge { into } = cmd {
+            if *into == id {
+                return Err(AppError::invalid("into", "不能合并到自身"));
+            }
+            let target = se::get_event(&mut tx, &scope, *into).await.map_err(|_| {
+                AppError::invalid("into", "要合并到的事件不存在或不在您的管辖范围内")
+            })?;
+            if matches!(target.status, Status::Invalid | Status::Merged) {
+                return Err(AppError::invalid("into", "不能合并到已作废或已合并的事件"));
+            }
+        }
+        let (state, effects) =
+            lc::transition(before.state(), cmd, actor.user.role, now).map_err(transition_error)?;
+        let mut e = before.clone();
+        e.status = state.status;
+        e.reopened = state.reopened;
+        e.escalations = state.escalations;
+        e.updated_at = now;
+        match cmd {
+            Command::Invalidate { reason } => e.invalid_reason = Some(reason.clone()),
+            Command::Resolve { result } => e.result = Some(result.clone()),
+            _ => {}
+        }
+        match e.status {
+            Status::Accepted | Status::Invalid | Status::Merged => {
+                e.responded_at.get_or_insert(now);
+            }
+            Status::Resolved => {
+                e.resolved_at = Some(now);
+                e.first_resolved_at.get_or_insert(now);
+            }
+            Status::Closed => e.closed_at = Some(now),
+            Status::Rated => e.rated_at = Some(now),
+            Status::InProgress | Status::Escalated if before.status == Status::Closed => {
+                // Reopened or escalated by a 不满意: it is no longer resolved.
+                e.rated_at = Some(now);
+                e.resolved_at = None;
+                e.closed_at = None;
+            }
+            _ => {}
+        }
+        for fx in &effects {
+            match fx {
+                Effect::Assign(d) => {
+                    se::replace_assignments(&mut tx, e.id, &e.path, d, now).await?
+                }
+                Effect::RecordRating(r) => {
+                    e.rating = Some(*r);
+                    se::insert_rating(&mut tx, e.id, &e.path, now, *r, actor.audit_id(), note)
+                        .await?;
+                }
+                Effect::RestartDeadline => {
+                    e.deadline_at = self.deadline_policy().deadline(e.urgency, now)
+                }
+                Effect::MergeInto(into) => e.merged_into = Some(*into),
+                // The level handling it is `escalations` above the event's place; reporters
+                // learn of changes from the timeline (the outbox is still to come).
+                Effect::EscalateOneLevel | Effect::NotifyReporter => {}
+            }
+        }
+        se::save_event(&mut tx, &scope, &e, before.status).await?;
+        let detail = match cmd {
+            Command::Invalidate { reason }
+            | Command::SendBack { reason }
+            | Command::Escalate { reason } => Some(reason.as_str()),
+            Command::Resolve { result } => Some(result.as_str()),
+            _ => note,
+        };
+        let note_text = match (cmd, detail, note) {
+            (Command::Rate(r), _, n) => Some(match n {
+                Some(n) if !n.trim().is_empty() => format!("{}：{n}", r.label_zh()),
+                _ => r.label_zh().to_string(),
+            }),
+            (Command::Merge { into }, _, _) => Some(format!("合并到事件#{into}")),
+            (Command::Dispatch(d), _, _) => Some(format!(
+                "主办：{}{}",
+                d.lead.name,
+                if d.co_handlers.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "；协办：{}",
+                        d.co_handlers
+                            .iter()
+                            .map(|h| h.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    )
+                }
+            )),
+            (_, d, _) => d.map(str::to_string),
+        };
+        let kind = cmd.kind();
+        timeline_and_audit(
+            &mut tx,
+            actor,
+            Some(&before),
+            &e,
+            kind.as_str(),
+            kind.label_zh(),
+            note_text.as_deref(),
+            now,
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(e)
+    }
+
+    pub async fn accept_event(&self, actor: &Actor, id: i64) -> AppResult<Event> {
+        self.event_command(actor, id, &Command::Accept, None).await
+    }
+
+    pub async fn invalidate_event(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Event> {
+        self.event_command(
+            actor,
+            id,
+            &Command::Invalidate {
+                reason: reason.into(),
+            },
+            None,
+        )
+        .await
+    }
+
+    pub async fn merge_event(&self, actor: &Actor, id: i64, into: i64) -> AppResult<Event> {
+        self.event_command(actor, id, &Command::Merge { into }, None)
+            .await
+    }
+
+    pub async fn dispatch_event(
+        &self,
+        actor: &Actor,
+        id: i64,
+        d: &DispatchInput,
+    ) -> AppResult<Event> {
+        self.event_command(actor, id, &Command::Dispatch(d.to_domain()?), None)
+            .await
+    }
+
+    pub async fn start_event(&self, actor: &Actor, id: i64) -> AppResult<Event> {
+        self.event_command(actor, id, &Command::Start, None).await
+    }
+
+    pub async fn resolve_event(&self, actor: &Actor, id: i64, result: &str) -> AppResult<Event> {
+        self.event_command(
+            actor,
+            id,
+            &Command::Resolve {
+                result: result.into(),
+            },
+            None,
+        )
+        .await
+    }
+
+    pub async fn verify_event(&self, actor: &Actor, id: i64) -> AppResult<Event> {
+        self.event_command(actor, id, &Command::Verify, None).await
+    }
+
+    pub async fn send_back_event(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Event> {
+        self.event_command(
+            actor,
+            id,
+            &Command::SendBack {
+                reason: reason.into(),
+            },
+            None,
+        )
+        .await
+    }
+
+    pub async fn close_event(&self, actor: &Actor, id: i64) -> AppResult<Event> {
+        self.event_command(actor, id, &Command::Close, None).await
+    }
+
+    pub async fn rate_event(
+        &self,
+        actor: &Actor,
+        id: i64,
+        rating: Rating,
+        comment: Option<&str>,
+    ) -> AppResult<Event> {
+        self.event_command(actor, id, &Command::Rate(rating), comment)
+            .await
+    }
+
+    pub async fn escalate_event(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Event> {
+        self.event_command(
+            actor,
+            id,
+            &Command::Escalate {
+                reason: reason.into(),
+            },
+            None,
+        )
+        .await
+    }
+
+    /// Events in scope (a resident sees only their own), newest first.
+    pub async fn list_events(
+        &self,
+        actor: &Actor,
+        mut f: EventFilter,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> AppResult<Vec<Event>> {
+        if actor.user.role == Role::Resident {
+            f.reporter_user_id = Some(actor.id());
+        }
+        if let Some(u) = &f.under_path {
+            if !actor.scope().contains(u) {
+                return Err(AppError::NotFound);
+            }
+        }
+        let mut conn = self.store.acquire().await?;
+        Ok(se::list_events(&mut conn, &actor.scope(), &f, before_id, limit).await?)
+    }
+
+    /// An event with its timeline, handlers and whistles.
+    pub async fn event_view(&self, actor: &Actor, id: i64) -> AppResult<EventView> {
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        let event = load_for(&mut conn, actor, id).await?;
+        let timeline = se::timeline(&mut conn, &scope, id).await?;
+        let handlers = se::assignments(&mut conn, &scope, id).await?;
+        let whistles = se::whistles_of_event(&mut conn, &scope, id).await?;
+        let overdue = lc::is_overdue(event.status, event.deadline_at, now_ms());
+        Ok(EventView {
+            event,
+            overdue,
+            timeline,
+            handlers,
+            whistles,
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Whistle and report
+
+    pub async fn blow_whistle(
+        &self,
+        actor: &Actor,
+        event_id: i64,
+        departments: &[String],
+        reason: &str,
+    ) -> AppResult<WhistleRow> {
+        self.blow_whistle_at(actor, event_id, departments, reason, now_ms())
+            .await
+    }
+
+    /// The community summons departments for an open event.
+    pub async fn blow_whistle_at(
+        &self,
+        actor: &Actor,
+        event_id: i64,
+        departments: &[String],
+        reason: &str,
+        now: i64,
+    ) -> AppResult<WhistleRow> {
+        if !is_manager(actor.user.role) {
+            return Err(AppError::Forbidden);
+        }
+        text("reason", "吹哨原因", reason, true)?;
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let before = se::get_event(&mut tx, &scope, event_id).await?;
+        if !matches!(
+            before.status,
+            Status::Accepted | Status::Dispatched | Status::InProgress | Status::Escalated
+        ) {
+            return Err(AppError::invalid(
+                "status",
+                format!("事件当前状态为“{}”，不能吹哨", before.status.label_zh()),
+            ));
+        }
+        let w = Whistle::blow(departments, before.urgency, now, &self.deadline_policy())?;
+        let wid =
+            se::insert_whistle(&mut tx, event_id, &before.path, reason, actor.name(), &w).await?;
+        let mut e = before.clone();
+        e.whistled = true;
+        e.updated_at = now;
+        se::save_event(&mut tx, &scope, &e, before.status).await?;
+        let note = format!("召集：{}；原因：{reason}", departments.join("、"));
+        timeline_and_audit(
+            &mut tx,
+            actor,
+            Some(&before),
+            &e,
+            "whistle",
+            "吹哨",
+            Some(&note),
+            now,
+        )
+        .await?;
+        let row = se::get_whistle(&mut tx, &scope, wid).await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(row)
+    }
+
+    /// Change a whistle through the domain, save it, and note it on the event's timeline.
+    async fn whistle_step(
+        &self,
+        actor: &Actor,
+        whistle_id: i64,
+        now: i64,
+        what: &str,
+        step: impl FnOnce(&mut WhistleRow) -> AppResult<String>,
+    ) -> AppResult<WhistleRow> {
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let mut w = se::get_whistle(&mut tx, &scope, whistle_id).await?;
+        let event = se::get_event(&mut tx, &scope, w.event_id).await?;
+        let note = step(&mut w)?;
+        if w.done_at.is_none()
+            && matches!(
+                w.whistle.status,
+                jingzhi_domain::events::whistle::WhistleStatus::Done
+            )
+        {
+            w.done_at = Some(now);
+        }
+        se::save_whistle(&mut tx, &scope, &w, now).await?;
+        timeline_and_audit(
+            &mut tx,
+            actor,
+            Some(&event),
+            &event,
+            "whistle",
+            what,
+            Some(&note),
+            now,
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(w)
+    }
+
+    /// Department staff may act for their own department; managers for any.
+    fn may_act_for(actor: &Actor, department: &str) -> AppResult<()> {
+        let own = actor.user.role == Role::DepartmentStaff
+            && actor.user.department.as_deref() == Some(department);
+        if own || is_manager(actor.user.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub async fn report_in(
+        &self,
+        actor: &Actor,
+        whistle_id: i64,
+        department: &str,
+    ) -> AppResult<WhistleRow> {
+        self.report_in_at(actor, whistle_id, department, now_ms())
+            .await
+    }
+
+    /// A summoned department reports in (报到).
+    pub async fn report_in_at(
+        &self,
+        actor: &Actor,
+        whistle_id: i64,
+        department: &str,
+        now: i64,
+    ) -> AppResult<WhistleRow> {
+        Self::may_act_for(actor, department)?;
+        self.whistle_step(actor, whistle_id, now, "报到", |w| {
+            let on_time = w.whistle.report_in(department, now)?;
+            Ok(format!(
+                "{department}报到{}",
+                if on_time { "" } else { "（超时）" }
+            ))
+        })
+        .await
+    }
+
+    pub async fn record_inspection(
+        &self,
+        actor: &Actor,
+        whistle_id: i64,
+        input: &InspectionInput,
+    ) -> AppResult<WhistleRow> {
+        self.record_inspection_at(actor, whistle_id, input, now_ms())
+            .await
+    }
+
+    /// The joint on-site inspection (联合踏勘): who came, what was found, the agreed solution, and
+    /// one task per department.
+    pub async fn record_inspection_at(
+        &self,
+        actor: &Actor,
+        whistle_id: i64,
+        input: &InspectionInput,
+        now: i64,
+    ) -> AppResult<WhistleRow> {
+        if !is_manager(actor.user.role) {
+            return Err(AppError::Forbidden);
+        }
+        text("participants", "参加人员", &input.participants, true)?;
+        text("findings", "踏勘发现", &input.findings, true)?;
+        text("solution", "商定方案", &input.solution, true)?;
+        for (_, t) in &input.tasks {
+            text("tasks", "任务", t, true)?;
+        }
+        self.whistle_step(actor, whistle_id, now, "联合踏勘", |w| {
+            w.whistle.record_inspection(&input.tasks)?;
+            w.inspection = Some(Inspection {
+                at: input.at.unwrap_or(now),
+                participants: input.participants.clone(),
+                findings: input.findings.clone(),
+                solution: input.solution.clone(),
+            });
+            Ok(format!("商定方案：{}", input.solution))
+        })
+        .await
+    }
+
+    pub async fn complete_whistle_task(
+        &self,
+        actor: &Actor,
+        whistle_id: i64,
+        department: &str,
+    ) -> AppResult<WhistleRow> {
+        self.complete_whistle_task_at(actor, whistle_id, department, now_ms())
+            .await
+    }
+
+    pub async fn complete_whistle_task_at(
+        &self,
+        actor: &Actor,
+        whistle_id: i64,
+        department: &str,
+        now: i64,
+    ) -> AppResult<WhistleRow> {
+        Self::may_act_for(actor, department)?;
+        self.whistle_step(actor, whistle_id, now, "部门任务完成", |w| {
+            w.whistle.complete_task(department, now)?;
+            Ok(format!("{department}完成任务"))
+        })
+        .await
+    }
+
+    /// The community rates a department's response, once every task is done.
+    pub async fn rate_department(
+        &self,
+        actor: &Actor,
+        whistle_id: i64,
+        department: &str,
+        rating: Rating,
+    ) -> AppResult<WhistleRow> {
+        if !is_manager(actor.user.role) {
+            return Err(AppError::Forbidden);
+        }
+        self.whistle_step(actor, whistle_id, now_ms(), "评价部门", |w| {
+            w.whistle.rate(department, rating)?;
+            Ok(format!("{department}：{}", rating.label_zh()))
+        })
+        .await
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Metrics
+
+    /// The rates of `docs/metrics.md` for events reported in `[from, to)` below `node_id` (the
+    /// caller's scope node by default).
+    pub async fn event_metrics(
+        &self,
+        actor: &Actor,
+        node_id: Option<i64>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> AppResult<MetricsView> {
+        if matches!(actor.user.role, Role::Resident) {
+            return Err(AppError::Forbidden);
+        }
+        if to_ms <= from_ms {
+            return Err(AppError::invalid("to", "结束时间应晚于开始时间"));
+        }
+        let mut conn = self.store.acquire().await?;
+        let scope = actor.scope();
+        let node = sr::get_node(&mut conn, &scope, node_id.unwrap_or(scope.node_id)).await?;
+        let sub = jingzhi_domain::scope::Scope::new(node.id, node.path.clone());
+        let counts =
+            se::metric_counts(&mut conn, &sub, from_ms, to_ms, metrics::RESPONSE_LIMIT_MS).await?;
+        let by_category = se::volume_by_category(&mut conn, &sub, from_ms, to_ms).await?;
+        Ok(MetricsView {
+            node_id: node.id,
+            from_ms,
+            to_ms,
+            rates: metrics::rates(&counts),
+            counts,
+            by_category,
+        })
+    }
+}

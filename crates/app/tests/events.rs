@@ -1,0 +1,693 @@
+//! Event use-cases on a real database (SQLite, or PostgreSQL with JINGZHI_TEST_DATABASE_URL).
+
+mod common;
+
+use common::World;
+use jingzhi_app::auth::NewUserInput;
+use jingzhi_app::events::{DispatchInput, HandlerInput, InspectionInput, ReportInput};
+use jingzhi_app::registry::HouseholdInput;
+use jingzhi_app::{Actor, AppError};
+use jingzhi_domain::events::default_categories;
+use jingzhi_domain::events::lifecycle::{Rating, Status};
+use jingzhi_domain::events::whistle::{DeptStatus, WhistleStatus};
+use jingzhi_domain::registry::ResidentInput;
+use jingzhi_store::audit::Filter;
+use jingzhi_store::events::EventFilter;
+
+fn report(category: &str, node_id: i64, description: &str) -> ReportInput {
+    ReportInput {
+        category: category.into(),
+        node_id: Some(node_id),
+        description: description.into(),
+        ..Default::default()
+    }
+}
+
+fn answers(pairs: &[(&str, &str)]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+            .collect(),
+    )
+}
+
+fn dispatch(lead: &str) -> DispatchInput {
+    DispatchInput {
+        lead: HandlerInput {
+            kind: "department".into(),
+            name: lead.into(),
+        },
+        co_handlers: vec![HandlerInput {
+            kind: "property_company".into(),
+            name: "红色物业".into(),
+        }],
+        notified: vec![HandlerInput {
+            kind: "grid_worker".into(),
+            name: "前进一网格".into(),
+        }],
+    }
+}
+
+/// A resident account living in building A.
+async fn resident(w: &World, worker: &Actor) -> Actor {
+    let hh = w
+        .app
+        .create_household(
+            worker,
+            &HouseholdInput {
+                building_id: Some(w.building_a.id),
+                unit: Some(1),
+                room: "301".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let r = w
+        .app
+        .create_resident(
+            worker,
+            hh.id,
+            &ResidentInput {
+                name: "王建国".into(),
+                id_number: "11010519491231002X".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let u = w
+        .app
+        .add_user(
+            None,
+            &NewUserInput {
+                username: "wang.jg".into(),
+                password: "test-password-1".into(),
+                role: "resident".into(),
+                scope_code: w.building_a.code.clone(),
+                display_name: None,
+                department: None,
+                resident_id: Some(r.id),
+            },
+        )
+        .await
+        .unwrap();
+    Actor::new(u)
+}
+
+/// Report, accept, dispatch, start, resolve, verify and close: returns the event id.
+async fn to_closed(w: &World, reporter: &Actor, worker: &Actor) -> i64 {
+    let e = w
+        .app
+        .report_event(
+            reporter,
+            &ReportInput {
+                answers: answers(&[("floor", "3")]),
+                ..report("stairwell_clutter", w.building_a.id, "三楼楼道堆满纸箱")
+            },
+        )
+        .await
+        .unwrap();
+    w.app.accept_event(worker, e.id).await.unwrap();
+    w.app
+        .dispatch_event(worker, e.id, &dispatch("城管局"))
+        .await
+        .unwrap();
+    w.app.start_event(worker, e.id).await.unwrap();
+    w.app
+        .resolve_event(worker, e.id, "已清理纸箱")
+        .await
+        .unwrap();
+    w.app.verify_event(worker, e.id).await.unwrap();
+    let e = w.app.close_event(worker, e.id).await.unwrap();
+    assert_eq!(e.status, Status::Closed);
+    e.id
+}
+
+#[tokio::test]
+async fn categories_in_the_database_are_the_domain_defaults() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let rows = w.app.event_categories(&worker).await.unwrap();
+    let cats: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            assert!(r.active);
+            r.category
+        })
+        .collect();
+    assert_eq!(cats, default_categories());
+}
+
+#[tokio::test]
+async fn happy_path_from_report_to_rating_with_timeline_and_audit() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let res = resident(&w, &worker).await;
+    let html = "<script>alert(1)</script> 三楼楼道堆满纸箱";
+    let e = w
+        .app
+        .report_event(
+            &res,
+            &ReportInput {
+                category: "stairwell_clutter".into(),
+                description: html.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(e.status, Status::Reported);
+    assert_eq!(e.node_id, w.building_a.id);
+    assert_eq!(e.path, w.building_a.path);
+    assert_eq!(e.description, html, "stored as given");
+    assert_eq!(e.reporter_name, "王建国");
+    assert_eq!(e.deadline_at - e.reported_at, 7 * 24 * 3_600_000);
+
+    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app
+        .dispatch_event(&worker, e.id, &dispatch("城管局"))
+        .await
+        .unwrap();
+    w.app.start_event(&worker, e.id).await.unwrap();
+    w.app
+        .resolve_event(&worker, e.id, "已清理纸箱")
+        .await
+        .unwrap();
+    w.app.verify_event(&worker, e.id).await.unwrap();
+    w.app.close_event(&worker, e.id).await.unwrap();
+    let rated = w
+        .app
+        .rate_event(&res, e.id, Rating::Satisfied, Some("很快"))
+        .await
+        .unwrap();
+    assert_eq!(rated.status, Status::Rated);
+    assert_eq!(rated.rating, Some(Rating::Satisfied));
+    assert!(
+        rated.responded_at.is_some()
+            && rated.first_resolved_at.is_some()
+            && rated.closed_at.is_some()
+    );
+
+    let view = w.app.event_view(&worker, e.id).await.unwrap();
+    let steps: Vec<_> = view.timeline.iter().map(|t| t.to_status.as_str()).collect();
+    assert_eq!(
+        steps,
+        [
+            "reported",
+            "accepted",
+            "dispatched",
+            "in_progress",
+            "resolved",
+            "verified",
+            "closed",
+            "rated"
+        ]
+    );
+    assert_eq!(view.timeline[7].note.as_deref(), Some("满意：很快"));
+    let roles: Vec<_> = view
+        .handlers
+        .iter()
+        .map(|h| (h.role.as_str(), h.handler_name.as_str()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("lead", "城管局"),
+            ("co_handler", "红色物业"),
+            ("notified", "前进一网格")
+        ]
+    );
+    assert!(!view.overdue);
+
+    // The resident sees their own event; every step is in the audit log.
+    assert_eq!(
+        w.app
+            .list_events(&res, EventFilter::default(), None, 50)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(w.app.event_view(&res, e.id).await.unwrap().event.id, e.id);
+    let admin = w.user("admin", "city-admin", &w.city).await;
+    let log = w
+        .app
+        .list_audit(
+            &admin,
+            &Filter {
+                entity: Some("event".into()),
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 8);
+}
+
+#[tokio::test]
+async fn dissatisfied_reopens_once_then_escalates() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let res = resident(&w, &worker).await;
+    let id = to_closed(&w, &res, &worker).await;
+    let e = w
+        .app
+        .rate_event(&res, id, Rating::Dissatisfied, Some("纸箱又堆回来了"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (e.status, e.reopened, e.escalations),
+        (Status::InProgress, 1, 0)
+    );
+    assert!(e.closed_at.is_none() && e.resolved_at.is_none() && e.first_resolved_at.is_some());
+    w.app
+        .resolve_event(&worker, id, "再次清理并张贴告示")
+        .await
+        .unwrap();
+    w.app.verify_event(&worker, id).await.unwrap();
+    w.app.close_event(&worker, id).await.unwrap();
+    let e = w
+        .app
+        .rate_event(&res, id, Rating::Dissatisfied, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (e.status, e.reopened, e.escalations),
+        (Status::Escalated, 1, 1)
+    );
+    // The level above dispatches it again.
+    let street = w.user("street.a", "street-officer", &w.street).await;
+    let e = w
+        .app
+        .dispatch_event(&street, id, &dispatch("综合行政执法局"))
+        .await
+        .unwrap();
+    assert_eq!(e.status, Status::Dispatched);
+    let view = w.app.event_view(&street, id).await.unwrap();
+    assert_eq!(view.handlers[0].handler_name, "综合行政执法局");
+    assert_eq!(view.handlers.len(), 3, "old handlers deactivated");
+}
+
+#[tokio::test]
+async fn illegal_transitions_are_refused_and_change_nothing() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let grid = w.user("grid.a", "grid-worker", &w.grid_a).await;
+    let e = w
+        .app
+        .report_event(&grid, &report("noise", w.building_a.id, "夜间施工"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, AppError::Invalid(ref f) if f[0].field == "answers"),
+        "{e:?}"
+    );
+    let e = w
+        .app
+        .report_event(
+            &grid,
+            &ReportInput {
+                answers: answers(&[("time", "夜间")]),
+                ..report("noise", w.building_a.id, "夜间施工")
+            },
+        )
+        .await
+        .unwrap();
+
+    let before = w.app.event_view(&worker, e.id).await.unwrap();
+    let err = w.app.close_event(&worker, e.id).await.unwrap_err();
+    match err {
+        AppError::Invalid(f) => {
+            assert_eq!(f[0].field, "status");
+            assert_eq!(f[0].reason, "事件当前状态为“已上报”，不能结案");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        w.app.resolve_event(&worker, e.id, "x").await,
+        Err(AppError::Invalid(_))
+    ));
+    // A grid worker may not accept; an empty reason is refused.
+    assert!(matches!(
+        w.app.accept_event(&grid, e.id).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app.invalidate_event(&worker, e.id, "  ").await,
+        Err(AppError::Invalid(_))
+    ));
+    assert!(matches!(
+        w.app.merge_event(&worker, e.id, e.id).await,
+        Err(AppError::Invalid(_))
+    ));
+    let after = w.app.event_view(&worker, e.id).await.unwrap();
+    assert_eq!(after.event.status, Status::Reported);
+    assert_eq!(after.event.updated_at, before.event.updated_at);
+    assert_eq!(after.timeline.len(), 1);
+
+    // Bad input on report.
+    for bad in [
+        report("no_such", w.building_a.id, "x"),
+        report("other", w.building_a.id, "   "),
+        report("other", w.grid_a.id, &"长".repeat(2001)),
+        ReportInput {
+            urgency: Some("now".into()),
+            ..report("other", w.building_a.id, "x")
+        },
+        report("other", w.comm_a.id, "社区不是楼宇"),
+    ] {
+        assert!(
+            matches!(
+                w.app.report_event(&grid, &bad).await,
+                Err(AppError::Invalid(_))
+            ),
+            "{bad:?}"
+        );
+    }
+
+    // Invalid and merged are final.
+    let dup = w
+        .app
+        .report_event(&worker, &report("other", w.building_a2.id, "同一问题"))
+        .await
+        .unwrap();
+    let m = w.app.merge_event(&worker, dup.id, e.id).await.unwrap();
+    assert_eq!((m.status, m.merged_into), (Status::Merged, Some(e.id)));
+    assert!(matches!(
+        w.app.accept_event(&worker, dup.id).await,
+        Err(AppError::Invalid(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_whistle_is_done_only_when_every_task_is_done() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let e = w
+        .app
+        .report_event(
+            &worker,
+            &ReportInput {
+                urgency: Some("emergency".into()),
+                answers: answers(&[("blocking", "是")]),
+                ..report("parking", w.building_a.id, "经营车辆占用居民车位")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(e.deadline_at - e.reported_at, 2 * 3_600_000);
+    // Not before it is accepted.
+    assert!(w
+        .app
+        .blow_whistle(&worker, e.id, &["城管局".into()], "需联合执法")
+        .await
+        .is_err());
+    w.app.accept_event(&worker, e.id).await.unwrap();
+    let depts = vec!["城管局".to_string(), "交警大队".to_string()];
+    let wh = w
+        .app
+        .blow_whistle(&worker, e.id, &depts, "需联合执法")
+        .await
+        .unwrap();
+    assert_eq!(
+        wh.whistle.report_in_deadline - wh.whistle.blown_at,
+        30 * 60_000
+    );
+
+    let chengguan = w.user("cg.staff", "department-staff", &w.street).await;
+    let mut chengguan_user = chengguan.user.clone();
+    chengguan_user.department = Some("城管局".into());
+    let chengguan = Actor::new(chengguan_user);
+    // Staff of one department cannot report in for another.
+    assert!(matches!(
+        w.app.report_in(&chengguan, wh.id, "交警大队").await,
+        Err(AppError::Forbidden)
+    ));
+    w.app.report_in(&chengguan, wh.id, "城管局").await.unwrap();
+    let inspection = InspectionInput {
+        at: None,
+        participants: "城管局：张三；交警大队：李四；社区：王五".into(),
+        findings: "经营车辆长期占用居民车位".into(),
+        solution: "安装护栏，施划双向车道线".into(),
+        tasks: vec![
+            ("城管局".into(), "安装护栏".into()),
+            ("交警大队".into(), "施划双向车道线".into()),
+        ],
+    };
+    assert!(
+        matches!(
+            w.app.record_inspection(&worker, wh.id, &inspection).await,
+            Err(AppError::Invalid(_))
+        ),
+        "交警大队 not yet reported in"
+    );
+    w.app.report_in(&worker, wh.id, "交警大队").await.unwrap();
+    let wh2 = w
+        .app
+        .record_inspection(&worker, wh.id, &inspection)
+        .await
+        .unwrap();
+    assert_eq!(wh2.whistle.status, WhistleStatus::Inspected);
+    let wh3 = w
+        .app
+        .complete_whistle_task(&chengguan, wh.id, "城管局")
+        .await
+        .unwrap();
+    assert_eq!(
+        wh3.whistle.status,
+        WhistleStatus::Inspected,
+        "one task still open"
+    );
+    assert!(wh3.done_at.is_none());
+    assert!(matches!(
+        w.app
+            .rate_department(&worker, wh.id, "城管局", Rating::Satisfied)
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    let wh4 = w
+        .app
+        .complete_whistle_task(&worker, wh.id, "交警大队")
+        .await
+        .unwrap();
+    assert_eq!(wh4.whistle.status, WhistleStatus::Done);
+    assert!(wh4.done_at.is_some());
+    w.app
+        .rate_department(&worker, wh.id, "城管局", Rating::Satisfied)
+        .await
+        .unwrap();
+    let wh5 = w
+        .app
+        .rate_department(&worker, wh.id, "交警大队", Rating::FairlySatisfied)
+        .await
+        .unwrap();
+    assert_eq!(wh5.whistle.status, WhistleStatus::Rated);
+    assert!(wh5
+        .whistle
+        .departments
+        .iter()
+        .all(|d| d.status == DeptStatus::Rated));
+
+    let view = w.app.event_view(&worker, e.id).await.unwrap();
+    assert!(view.event.whistled);
+    assert_eq!(view.whistles.len(), 1);
+    assert_eq!(
+        view.whistles[0].inspection.as_ref().unwrap().solution,
+        "安装护栏，施划双向车道线"
+    );
+    assert_eq!(
+        view.timeline
+            .iter()
+            .filter(|t| t.command == "whistle")
+            .count(),
+        8
+    );
+}
+
+#[tokio::test]
+async fn another_community_sees_nothing() {
+    let w = World::new().await;
+    let worker_a = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
+    let e = w
+        .app
+        .report_event(&worker_a, &report("other", w.building_a.id, "井盖松动"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.app.event_view(&worker_b, e.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        w.app.accept_event(&worker_b, e.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        w.app
+            .blow_whistle(&worker_b, e.id, &["城管局".into()], "x")
+            .await,
+        Err(AppError::NotFound)
+    ));
+    assert!(w
+        .app
+        .list_events(&worker_b, EventFilter::default(), None, 50)
+        .await
+        .unwrap()
+        .is_empty());
+    // Nor can they report at a building outside their scope.
+    assert!(matches!(
+        w.app
+            .report_event(&worker_b, &report("other", w.building_a.id, "x"))
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    let m = w
+        .app
+        .event_metrics(&worker_b, None, 0, i64::MAX)
+        .await
+        .unwrap();
+    assert_eq!(m.counts.reported, 0);
+    assert_eq!(m.rates.response_rate, None);
+    // The street above both sees it.
+    let street = w.user("street.a", "street-officer", &w.street).await;
+    assert_eq!(
+        w.app
+            .list_events(&street, EventFilter::default(), None, 50)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        w.app.event_view(&worker_a, e.id).await.unwrap().event.id,
+        e.id
+    );
+}
+
+#[tokio::test]
+async fn metrics_on_a_small_set() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let res = resident(&w, &worker).await;
+    let h = 3_600_000i64;
+    let t0 = 1_700_000_000_000i64;
+    let app = &w.app;
+    use jingzhi_domain::events::lifecycle::Command as C;
+    let d = dispatch("城管局").to_domain().unwrap();
+    let ev = |cat: &'static str, urgency: &'static str| ReportInput {
+        urgency: Some(urgency.into()),
+        answers: match cat {
+            "noise" => answers(&[("time", "白天")]),
+            _ => None,
+        },
+        ..report(cat, w.building_a.id, "问题")
+    };
+    // 1: satisfied, resolved in 1 h (on time); accepted in 1 h.
+    // 2: fairly satisfied, urgent (24 h) but resolved after 30 h (late); accepted after 3 h (late response).
+    // 3: invalid after 1 h.  4: still in progress, whistled.
+    let mut ids = vec![];
+    for (i, (cat, urg)) in [
+        ("other", "ordinary"),
+        ("noise", "urgent"),
+        ("other", "ordinary"),
+        ("sanitation", "ordinary"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = app
+            .report_event_at(&res, &ev(cat, urg), t0 + i as i64)
+            .await
+            .unwrap();
+        ids.push(e.id);
+    }
+    let run = |id: i64, steps: Vec<(C, i64)>, who: Actor| async move {
+        for (c, at) in steps {
+            app.event_command_at(&who, id, &c, None, at).await.unwrap();
+        }
+    };
+    let full = |resp: i64, resolved: i64, rating: Rating| {
+        vec![
+            (C::Accept, t0 + resp),
+            (C::Dispatch(d.clone()), t0 + resp + 1),
+            (C::Start, t0 + resp + 2),
+            (
+                C::Resolve {
+                    result: "好了".into(),
+                },
+                t0 + resolved,
+            ),
+            (C::Verify, t0 + resolved + 1),
+            (C::Close, t0 + resolved + 2),
+            (C::Rate(rating), t0 + resolved + 3),
+        ]
+    };
+    let mut steps1 = full(h, 2 * h, Rating::Satisfied);
+    let rate1 = steps1.pop().unwrap();
+    run(ids[0], steps1, worker.clone()).await;
+    run(ids[0], vec![rate1], res.clone()).await;
+    run(
+        ids[1],
+        full(3 * h, 30 * h, Rating::FairlySatisfied),
+        worker.clone(),
+    )
+    .await;
+    run(
+        ids[2],
+        vec![(
+            C::Invalidate {
+                reason: "重复".into(),
+            },
+            t0 + h,
+        )],
+        worker.clone(),
+    )
+    .await;
+    run(ids[3], vec![(C::Accept, t0 + 10)], worker.clone()).await;
+    app.blow_whistle_at(&worker, ids[3], &["城管局".into()], "联合处置", t0 + 20)
+        .await
+        .unwrap();
+
+    let m = app
+        .event_metrics(&worker, None, t0, t0 + 100 * h)
+        .await
+        .unwrap();
+    let c = &m.counts;
+    assert_eq!((c.reported, c.valid, c.responded_in_time), (4, 3, 3));
+    assert_eq!((c.resolved, c.resolved_on_time), (2, 1));
+    assert_eq!(
+        (c.satisfied, c.fairly_satisfied, c.dissatisfied, c.whistled),
+        (1, 1, 0, 1)
+    );
+    let r = &m.rates;
+    assert_eq!(r.response_rate, Some(0.75));
+    assert!((r.resolution_rate.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    assert!((r.satisfaction_rate.unwrap() - 0.95).abs() < 1e-9);
+    assert_eq!(r.on_time_rate, Some(0.5));
+    assert!((r.whistle_rate.unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(
+        m.by_category[0],
+        ("other".to_string(), "其他".to_string(), 2)
+    );
+    assert_eq!(m.by_category.len(), 3);
+
+    // Overdue: event 4 (ordinary, 7 days) is overdue after 8 days.
+    let f = EventFilter {
+        overdue_at: Some(t0 + 8 * 24 * h),
+        ..Default::default()
+    };
+    let overdue = app.list_events(&worker, f, None, 50).await.unwrap();
+    assert_eq!(
+        overdue.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![ids[3]]
+    );
+    // Residents have no metrics.
+    assert!(matches!(
+        app.event_metrics(&res, None, t0, t0 + h).await,
+        Err(AppError::Forbidden)
+    ));
+}

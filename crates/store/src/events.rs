@@ -1,0 +1,808 @@
+//! Events, their timeline, handlers and ratings, and whistles. Every function that reads or
+//! writes an event takes the caller's [`Scope`] and puts it in the query (`path` range).
+
+use crate::sql::{bind, get_bool, Params, V};
+use crate::{Conn, Error, Result, Scope};
+use jingzhi_domain::events::category::{Category, HandlerKind, Question};
+use jingzhi_domain::events::lifecycle::{Dispatch, EventState, Rating, Status};
+use jingzhi_domain::events::metrics::Counts;
+use jingzhi_domain::events::whistle::{DeptStatus, Summons, Whistle, WhistleStatus};
+use jingzhi_domain::events::Urgency;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// An INTEGER column: `i32` on PostgreSQL, `i64` on SQLite.
+fn int(r: &AnyRow, col: &str) -> Result<i64> {
+    Ok(r.try_get::<i32, _>(col)
+        .map(i64::from)
+        .or_else(|_| r.try_get::<i64, _>(col))?)
+}
+
+fn bad(what: &str, v: &str) -> Error {
+    Error::Db(sqlx::Error::Decode(format!("bad {what}: {v}").into()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Categories
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryRow {
+    pub category: Category,
+    pub sort_order: i32,
+    pub active: bool,
+}
+
+fn category_from(r: &AnyRow) -> Result<CategoryRow> {
+    let kind: String = r.try_get("handler_kind")?;
+    let qs: String = r.try_get("questions_json")?;
+    let questions: Vec<Question> =
+        serde_json::from_str(&qs).map_err(|_| bad("questions_json", &qs))?;
+    Ok(CategoryRow {
+        category: Category {
+            code: r.try_get("code")?,
+            name: r.try_get("name")?,
+            parent_code: r.try_get("parent_code")?,
+            handler: HandlerKind::parse(&kind).ok_or_else(|| bad("handler_kind", &kind))?,
+            department: r.try_get("department")?,
+            questions,
+        },
+        sort_order: int(r, "sort_order")? as i32,
+        active: get_bool(r, "active"),
+    })
+}
+
+const CAT_COLS: &str =
+    "code, name, parent_code, handler_kind, department, questions_json, sort_order, active";
+
+/// Every category (active or not), in display order.
+pub async fn categories(conn: &mut Conn) -> Result<Vec<CategoryRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CAT_COLS} FROM event_categories ORDER BY sort_order, code"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(category_from).collect()
+}
+
+pub async fn get_category(conn: &mut Conn, code: &str) -> Result<CategoryRow> {
+    let row = sqlx::query(&format!(
+        "SELECT {CAT_COLS} FROM event_categories WHERE code = $1"
+    ))
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(Error::NotFound)?;
+    category_from(&row)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub id: i64,
+    /// Path of the place (building or grid) the event is located in.
+    pub path: String,
+    pub node_id: i64,
+    pub category_code: String,
+    pub category_name: String,
+    pub urgency: Urgency,
+    pub status: Status,
+    pub reopened: u32,
+    pub escalations: u32,
+    pub source: String,
+    pub reporter_user_id: Option<i64>,
+    pub reporter_name: String,
+    /// As the reporter wrote it: never trusted as HTML.
+    pub description: String,
+    pub answers: Option<serde_json::Value>,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub merged_into: Option<i64>,
+    pub invalid_reason: Option<String>,
+    pub result: Option<String>,
+    pub rating: Option<Rating>,
+    pub reported_at: i64,
+    pub deadline_at: i64,
+    pub responded_at: Option<i64>,
+    pub first_resolved_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub rated_at: Option<i64>,
+    pub whistled: bool,
+    pub updated_at: i64,
+}
+
+impl Event {
+    pub fn state(&self) -> EventState {
+        EventState {
+            status: self.status,
+            reopened: self.reopened,
+            escalations: self.escalations,
+        }
+    }
+}
+
+const EV_COLS: &str = "e.id, e.path, e.node_id, e.category_code, c.name AS category_name, e.urgency, e.status, e.reopened, \
+    e.escalations, e.source, e.reporter_user_id, e.reporter_name, e.description, e.answers_json, e.x, e.y, e.merged_into, \
+    e.invalid_reason, e.result, e.rating, e.reported_at, e.deadline_at, e.responded_at, e.first_resolved_at, e.resolved_at, \
+    e.closed_at, e.rated_at, e.whistled, e.updated_at";
+
+fn event_from(r: &AnyRow) -> Result<Event> {
+    let urgency: String = r.try_get("urgency")?;
+    let status: String = r.try_get("status")?;
+    let rating: Option<String> = r.try_get("rating")?;
+    let answers: Option<String> = r.try_get("answers_json")?;
+    Ok(Event {
+        id: r.try_get("id")?,
+        path: r.try_get("path")?,
+        node_id: r.try_get("node_id")?,
+        category_code: r.try_get("category_code")?,
+        category_name: r.try_get("category_name")?,
+        urgency: Urgency::parse(&urgency).ok_or_else(|| bad("urgency", &urgency))?,
+        status: Status::parse(&status).ok_or_else(|| bad("status", &status))?,
+        reopened: int(r, "reopened")? as u32,
+        escalations: int(r, "escalations")? as u32,
+        source: r.try_get("source")?,
+        reporter_user_id: r.try_get("reporter_user_id")?,
+        reporter_name: r.try_get("reporter_name")?,
+        description: r.try_get("description")?,
+        answers: answers.and_then(|s| serde_json::from_str(&s).ok()),
+        x: r.try_get("x")?,
+        y: r.try_get("y")?,
+        merged_into: r.try_get("merged_into")?,
+        invalid_reason: r.try_get("invalid_reason")?,
+        result: r.try_get("result")?,
+        rating: rating.as_deref().and_then(Rating::parse),
+        reported_at: r.try_get("reported_at")?,
+        deadline_at: r.try_get("deadline_at")?,
+        responded_at: r.try_get("responded_at")?,
+        first_resolved_at: r.try_get("first_resolved_at")?,
+        resolved_at: r.try_get("resolved_at")?,
+        closed_at: r.try_get("closed_at")?,
+        rated_at: r.try_get("rated_at")?,
+        whistled: get_bool(r, "whistled"),
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub path: &'a str,
+    pub node_id: i64,
+    pub category_code: &'a str,
+    pub urgency: Urgency,
+    pub source: &'a str,
+    pub reporter_user_id: Option<i64>,
+    pub reporter_name: &'a str,
+    pub description: &'a str,
+    pub answers: Option<serde_json::Value>,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub reported_at: i64,
+    pub deadline_at: i64,
+}
+
+pub async fn insert_event(conn: &mut Conn, n: &NewEvent<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO events (path, node_id, category_code, urgency, status, source, reporter_user_id, reporter_name, \
+         description, answers_json, x, y, reported_at, deadline_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$13) RETURNING id",
+    )
+    .bind(n.path)
+    .bind(n.node_id)
+    .bind(n.category_code)
+    .bind(n.urgency.as_str())
+    .bind(Status::Reported.as_str())
+    .bind(n.source)
+    .bind(n.reporter_user_id)
+    .bind(n.reporter_name)
+    .bind(n.description)
+    .bind(n.answers.as_ref().map(|v| v.to_string()))
+    .bind(n.x)
+    .bind(n.y)
+    .bind(n.reported_at)
+    .bind(n.deadline_at)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn get_event(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Event> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT {EV_COLS} FROM events e JOIN event_categories c ON c.code = e.category_code WHERE e.id = {} AND {}",
+        p.push(V::I(id)),
+        p.range("e.path", &scope.path)
+    );
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    event_from(&row)
+}
+
+/// Write an event's changeable columns, only if it is still in scope and in `expected` status
+/// (otherwise someone else moved it first: [`Error::Conflict`] on `status`).
+pub async fn save_event(conn: &mut Conn, scope: &Scope, e: &Event, expected: Status) -> Result<()> {
+    let mut p = Params::default();
+    let sql = format!(
+        "UPDATE events SET status = {}, reopened = {}, escalations = {}, merged_into = {}, invalid_reason = {}, result = {}, \
+         rating = {}, deadline_at = {}, responded_at = {}, first_resolved_at = {}, resolved_at = {}, closed_at = {}, \
+         rated_at = {}, whistled = {}, updated_at = {} WHERE id = {} AND status = {} AND {}",
+        p.push(V::T(e.status.as_str().into())),
+        p.push(V::I(e.reopened as i64)),
+        p.push(V::I(e.escalations as i64)),
+        p.push(V::OI(e.merged_into)),
+        p.push(V::OT(e.invalid_reason.clone())),
+        p.push(V::OT(e.result.clone())),
+        p.push(V::OT(e.rating.map(|r| r.as_str().to_string()))),
+        p.push(V::I(e.deadline_at)),
+        p.push(V::OI(e.responded_at)),
+        p.push(V::OI(e.first_resolved_at)),
+        p.push(V::OI(e.resolved_at)),
+        p.push(V::OI(e.closed_at)),
+        p.push(V::OI(e.rated_at)),
+        p.push(V::Bool(e.whistled)),
+        p.push(V::I(e.updated_at)),
+        p.push(V::I(e.id)),
+        p.push(V::T(expected.as_str().into())),
+        p.range("path", &scope.path)
+    );
+    let n = bind(sqlx::query(&sql), &p.vals)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(Error::Conflict("status".into()))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub status: Option<Status>,
+    pub category: Option<String>,
+    pub urgency: Option<Urgency>,
+    pub reporter_user_id: Option<i64>,
+    /// Only events still open past their deadline at this time (ms).
+    pub overdue_at: Option<i64>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Below this place (a path inside the scope).
+    pub under_path: Option<String>,
+}
+
+/// Events in scope matching `f`, newest first; `before_id` pages backwards, `limit` ≤ 500.
+pub async fn list_events(
+    conn: &mut Conn,
+    scope: &Scope,
+    f: &EventFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Event>> {
+    let mut p = Params::default();
+    let mut sql = format!(
+        "SELECT {EV_COLS} FROM events e JOIN event_categories c ON c.code = e.category_code WHERE {}",
+        p.range("e.path", &scope.path)
+    );
+    if let Some(u) = &f.under_path {
+        sql.push_str(&format!(" AND {}", p.range("e.path", u)));
+    }
+    if let Some(s) = f.status {
+        sql.push_str(&format!(
+            " AND e.status = {}",
+            p.push(V::T(s.as_str().into()))
+        ));
+    }
+    if let Some(c) = &f.category {
+        sql.push_str(&format!(
+            " AND e.category_code = {}",
+            p.push(V::T(c.clone()))
+        ));
+    }
+    if let Some(u) = f.urgency {
+        sql.push_str(&format!(
+            " AND e.urgency = {}",
+            p.push(V::T(u.as_str().into()))
+        ));
+    }
+    if let Some(r) = f.reporter_user_id {
+        sql.push_str(&format!(" AND e.reporter_user_id = {}", p.push(V::I(r))));
+    }
+    if let Some(t) = f.overdue_at {
+        let open: Vec<String> = Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| p.push(V::T(s.as_str().into())))
+            .collect();
+        sql.push_str(&format!(
+            " AND e.status IN ({}) AND e.deadline_at < {}",
+            open.join(","),
+            p.push(V::I(t))
+        ));
+    }
+    if let Some(t) = f.from_ms {
+        sql.push_str(&format!(" AND e.reported_at >= {}", p.push(V::I(t))));
+    }
+    if let Some(t) = f.to_ms {
+        sql.push_str(&format!(" AND e.reported_at < {}", p.push(V::I(t))));
+    }
+    if let Some(b) = before_id {
+        sql.push_str(&format!(" AND e.id < {}", p.push(V::I(b))));
+    }
+    sql.push_str(&format!(
+        " ORDER BY e.id DESC LIMIT {}",
+        p.push(V::I(limit.clamp(1, 500)))
+    ));
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(event_from).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeline, handlers, ratings
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Transition {
+    pub id: i64,
+    pub event_id: i64,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub command: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTransition<'a> {
+    pub event_id: i64,
+    pub path: &'a str,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: &'a str,
+    pub command: &'a str,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub note: Option<&'a str>,
+}
+
+pub async fn insert_transition(conn: &mut Conn, t: &NewTransition<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO event_transitions (event_id, path, at, actor_id, actor_name, command, from_status, to_status, note) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+    )
+    .bind(t.event_id)
+    .bind(t.path)
+    .bind(t.at)
+    .bind(t.actor_id)
+    .bind(t.actor_name)
+    .bind(t.command)
+    .bind(t.from_status.map(|s| s.as_str()))
+    .bind(t.to_status.as_str())
+    .bind(t.note)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// An event's timeline, oldest first.
+pub async fn timeline(conn: &mut Conn, scope: &Scope, event_id: i64) -> Result<Vec<Transition>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT id, event_id, at, actor_id, actor_name, command, from_status, to_status, note FROM event_transitions \
+         WHERE event_id = {} AND {} ORDER BY id",
+        p.push(V::I(event_id)),
+        p.range("path", &scope.path)
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Transition {
+                id: r.try_get("id")?,
+                event_id: r.try_get("event_id")?,
+                at: r.try_get("at")?,
+                actor_id: r.try_get("actor_id")?,
+                actor_name: r.try_get("actor_name")?,
+                command: r.try_get("command")?,
+                from_status: r.try_get("from_status")?,
+                to_status: r.try_get("to_status")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assignment {
+    pub role: String,
+    pub handler_kind: String,
+    pub handler_name: String,
+    pub assigned_at: i64,
+}
+
+/// Replace the event's active handlers with those of `d`.
+pub async fn replace_assignments(
+    conn: &mut Conn,
+    event_id: i64,
+    path: &str,
+    d: &Dispatch,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE event_assignments SET active = $1 WHERE event_id = $2")
+        .bind(false)
+        .bind(event_id)
+        .execute(&mut *conn)
+        .await?;
+    let rows: Vec<Vec<V>> = std::iter::once(("lead", &d.lead))
+        .chain(d.co_handlers.iter().map(|h| ("co_handler", h)))
+        .chain(d.notified.iter().map(|h| ("notified", h)))
+        .map(|(role, h)| {
+            vec![
+                V::I(event_id),
+                V::T(path.into()),
+                V::T(role.into()),
+                V::T(h.kind.as_str().into()),
+                V::T(h.name.clone()),
+                V::I(now),
+                V::Bool(true),
+            ]
+        })
+        .collect();
+    crate::sql::insert_many(
+        conn,
+        "event_assignments",
+        &[
+            "event_id",
+            "path",
+            "role",
+            "handler_kind",
+            "handler_name",
+            "assigned_at",
+            "active",
+        ],
+        &rows,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The event's current handlers: lead first, then co-handlers, then notified.
+pub async fn assignments(conn: &mut Conn, scope: &Scope, event_id: i64) -> Result<Vec<Assignment>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT role, handler_kind, handler_name, assigned_at FROM event_assignments WHERE event_id = {} AND active = {} AND {} \
+         ORDER BY CASE role WHEN 'lead' THEN 0 WHEN 'co_handler' THEN 1 ELSE 2 END, id",
+        p.push(V::I(event_id)),
+        p.push(V::Bool(true)),
+        p.range("path", &scope.path)
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Assignment {
+                role: r.try_get("role")?,
+                handler_kind: r.try_get("handler_kind")?,
+                handler_name: r.try_get("handler_name")?,
+                assigned_at: r.try_get("assigned_at")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn insert_rating(
+    conn: &mut Conn,
+    event_id: i64,
+    path: &str,
+    at: i64,
+    rating: Rating,
+    rater_id: Option<i64>,
+    comment: Option<&str>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO event_ratings (event_id, path, at, rating, rater_id, comment) VALUES ($1,$2,$3,$4,$5,$6)")
+        .bind(event_id)
+        .bind(path)
+        .bind(at)
+        .bind(rating.as_str())
+        .bind(rater_id)
+        .bind(comment)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whistles
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    pub at: i64,
+    pub participants: String,
+    pub findings: String,
+    pub solution: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WhistleRow {
+    pub id: i64,
+    pub event_id: i64,
+    pub path: String,
+    pub reason: String,
+    pub blown_by: String,
+    pub inspection: Option<Inspection>,
+    pub done_at: Option<i64>,
+    pub whistle: Whistle,
+}
+
+pub async fn insert_whistle(
+    conn: &mut Conn,
+    event_id: i64,
+    path: &str,
+    reason: &str,
+    blown_by: &str,
+    w: &Whistle,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO whistles (event_id, path, urgency, status, reason, blown_at, blown_by, report_in_deadline_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$6) RETURNING id",
+    )
+    .bind(event_id)
+    .bind(path)
+    .bind(w.urgency.as_str())
+    .bind(w.status.as_str())
+    .bind(reason)
+    .bind(w.blown_at)
+    .bind(blown_by)
+    .bind(w.report_in_deadline)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<Vec<V>> = w
+        .departments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            vec![
+                V::I(id),
+                V::T(path.into()),
+                V::T(d.department.clone()),
+                V::T(d.status.as_str().into()),
+                V::I(i as i64),
+            ]
+        })
+        .collect();
+    crate::sql::insert_many(
+        conn,
+        "whistle_departments",
+        &["whistle_id", "path", "department", "status", "sort_order"],
+        &rows,
+    )
+    .await?;
+    Ok(id)
+}
+
+fn whistle_from(r: &AnyRow, depts: Vec<Summons>) -> Result<WhistleRow> {
+    let status: String = r.try_get("status")?;
+    let urgency: String = r.try_get("urgency")?;
+    let inspection_at: Option<i64> = r.try_get("inspection_at")?;
+    Ok(WhistleRow {
+        id: r.try_get("id")?,
+        event_id: r.try_get("event_id")?,
+        path: r.try_get("path")?,
+        reason: r.try_get("reason")?,
+        blown_by: r.try_get("blown_by")?,
+        inspection: match inspection_at {
+            Some(at) => Some(Inspection {
+                at,
+                participants: r
+                    .try_get::<Option<String>, _>("inspection_participants")?
+                    .unwrap_or_default(),
+                findings: r
+                    .try_get::<Option<String>, _>("inspection_findings")?
+                    .unwrap_or_default(),
+                solution: r
+                    .try_get::<Option<String>, _>("inspection_solution")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        },
+        done_at: r.try_get("done_at")?,
+        whistle: Whistle {
+            status: WhistleStatus::parse(&status).ok_or_else(|| bad("whistle status", &status))?,
+            urgency: Urgency::parse(&urgency).ok_or_else(|| bad("urgency", &urgency))?,
+            blown_at: r.try_get("blown_at")?,
+            report_in_deadline: r.try_get("report_in_deadline_at")?,
+            departments: depts,
+        },
+    })
+}
+
+async fn summons_of(conn: &mut Conn, whistle_id: i64) -> Result<Vec<Summons>> {
+    let rows = sqlx::query(
+        "SELECT department, status, reported_in_at, task, task_done_at, rating FROM whistle_departments \
+         WHERE whistle_id = $1 ORDER BY sort_order",
+    )
+    .bind(whistle_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            let rating: Option<String> = r.try_get("rating")?;
+            Ok(Summons {
+                department: r.try_get("department")?,
+                status: DeptStatus::parse(&status)
+                    .ok_or_else(|| bad("department status", &status))?,
+                reported_in_at: r.try_get("reported_in_at")?,
+                task: r.try_get("task")?,
+                task_done_at: r.try_get("task_done_at")?,
+                rating: rating.as_deref().and_then(Rating::parse),
+            })
+        })
+        .collect()
+}
+
+const WH_COLS: &str = "id, event_id, path, urgency, status, reason, blown_at, blown_by, report_in_deadline_at, inspection_at, \
+    inspection_participants, inspection_findings, inspection_solution, done_at";
+
+pub async fn get_whistle(conn: &mut Conn, scope: &Scope, id: i64) -> Result<WhistleRow> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT {WH_COLS} FROM whistles WHERE id = {} AND {}",
+        p.push(V::I(id)),
+        p.range("path", &scope.path)
+    );
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let depts = summons_of(conn, id).await?;
+    whistle_from(&row, depts)
+}
+
+pub async fn whistles_of_event(
+    conn: &mut Conn,
+    scope: &Scope,
+    event_id: i64,
+) -> Result<Vec<WhistleRow>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT {WH_COLS} FROM whistles WHERE event_id = {} AND {} ORDER BY id",
+        p.push(V::I(event_id)),
+        p.range("path", &scope.path)
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = vec![];
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let depts = summons_of(conn, id).await?;
+        out.push(whistle_from(r, depts)?);
+    }
+    Ok(out)
+}
+
+/// Write a whistle's state (and its departments') back, if it is in scope.
+pub async fn save_whistle(conn: &mut Conn, scope: &Scope, w: &WhistleRow, now: i64) -> Result<()> {
+    let mut p = Params::default();
+    let ins = w.inspection.as_ref();
+    let sql = format!(
+        "UPDATE whistles SET status = {}, inspection_at = {}, inspection_participants = {}, inspection_findings = {}, \
+         inspection_solution = {}, done_at = {}, updated_at = {} WHERE id = {} AND {}",
+        p.push(V::T(w.whistle.status.as_str().into())),
+        p.push(V::OI(ins.map(|i| i.at))),
+        p.push(V::OT(ins.map(|i| i.participants.clone()))),
+        p.push(V::OT(ins.map(|i| i.findings.clone()))),
+        p.push(V::OT(ins.map(|i| i.solution.clone()))),
+        p.push(V::OI(w.done_at)),
+        p.push(V::I(now)),
+        p.push(V::I(w.id)),
+        p.range("path", &scope.path)
+    );
+    if bind(sqlx::query(&sql), &p.vals)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        != 1
+    {
+        return Err(Error::NotFound);
+    }
+    for d in &w.whistle.departments {
+        sqlx::query(
+            "UPDATE whistle_departments SET status = $1, reported_in_at = $2, task = $3, task_done_at = $4, rating = $5 \
+             WHERE whistle_id = $6 AND department = $7",
+        )
+        .bind(d.status.as_str())
+        .bind(d.reported_in_at)
+        .bind(d.task.as_deref())
+        .bind(d.task_done_at)
+        .bind(d.rating.map(|r| r.as_str()))
+        .bind(w.id)
+        .bind(d.department.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+/// Counts for the rates of `docs/metrics.md`, over events reported in `[from, to)` in scope.
+pub async fn metric_counts(
+    conn: &mut Conn,
+    scope: &Scope,
+    from: i64,
+    to: i64,
+    response_limit_ms: i64,
+) -> Result<Counts> {
+    let mut p = Params::default();
+    let inv = p.push(V::T(Status::Invalid.as_str().into()));
+    let mer = p.push(V::T(Status::Merged.as_str().into()));
+    let lim = p.push(V::I(response_limit_ms));
+    let s = p.push(V::T(Rating::Satisfied.as_str().into()));
+    let fs = p.push(V::T(Rating::FairlySatisfied.as_str().into()));
+    let ds = p.push(V::T(Rating::Dissatisfied.as_str().into()));
+    let tr = p.push(V::Bool(true));
+    let valid = format!("status NOT IN ({inv}, {mer})");
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS reported, \
+         CAST(COALESCE(SUM(CASE WHEN responded_at IS NOT NULL AND responded_at - reported_at <= {lim} THEN 1 ELSE 0 END), 0) AS BIGINT) AS responded_in_time, \
+         CAST(COALESCE(SUM(CASE WHEN {valid} THEN 1 ELSE 0 END), 0) AS BIGINT) AS valid, \
+         CAST(COALESCE(SUM(CASE WHEN {valid} AND first_resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS resolved, \
+         CAST(COALESCE(SUM(CASE WHEN {valid} AND first_resolved_at IS NOT NULL AND first_resolved_at <= deadline_at THEN 1 ELSE 0 END), 0) AS BIGINT) AS resolved_on_time, \
+         CAST(COALESCE(SUM(CASE WHEN rating = {s} THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied, \
+         CAST(COALESCE(SUM(CASE WHEN rating = {fs} THEN 1 ELSE 0 END), 0) AS BIGINT) AS fairly_satisfied, \
+         CAST(COALESCE(SUM(CASE WHEN rating = {ds} THEN 1 ELSE 0 END), 0) AS BIGINT) AS dissatisfied, \
+         CAST(COALESCE(SUM(CASE WHEN {valid} AND whistled = {tr} THEN 1 ELSE 0 END), 0) AS BIGINT) AS whistled \
+         FROM events WHERE {} AND reported_at >= {} AND reported_at < {}",
+        p.range("path", &scope.path),
+        p.push(V::I(from)),
+        p.push(V::I(to)),
+    );
+    let r = bind(sqlx::query(&sql), &p.vals)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Counts {
+        reported: r.try_get("reported")?,
+        responded_in_time: r.try_get("responded_in_time")?,
+        valid: r.try_get("valid")?,
+        resolved: r.try_get("resolved")?,
+        resolved_on_time: r.try_get("resolved_on_time")?,
+        satisfied: r.try_get("satisfied")?,
+        fairly_satisfied: r.try_get("fairly_satisfied")?,
+        dissatisfied: r.try_get("dissatisfied")?,
+        whistled: r.try_get("whistled")?,
+    })
+}
+
+/// Events reported in `[from, to)` in scope, per category (code, name, count), largest first.
+pub async fn volume_by_category(
+    conn: &mut Conn,
+    scope: &Scope,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, String, i64)>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT e.category_code AS code, c.name AS name, CAST(COUNT(*) AS BIGINT) AS n FROM events e \
+         JOIN event_categories c ON c.code = e.category_code WHERE {} AND e.reported_at >= {} AND e.reported_at < {} \
+         GROUP BY e.category_code, c.name ORDER BY n DESC, e.category_code",
+        p.range("e.path", &scope.path),
+        p.push(V::I(from)),
+        p.push(V::I(to)),
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("code")?, r.try_get("name")?, r.try_get("n")?)))
+        .collect()
+}
