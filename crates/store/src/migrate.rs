@@ -30,8 +30,8 @@ const MIGRATIONS: &[Migration] = &[Migration {
     version: 3,
     name: "events",
     common: include_str!("../migrations/0003_events.sql"),
-    sqlite: "",
-    postgres: "",
+    sqlite: include_str!("../migrations/0003_events.sqlite.sql"),
+    postgres: include_str!("../migrations/0003_events.postgres.sql"),
 }];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
