@@ -467,9 +467,9 @@ async fn load(conn: &mut Conn, scope: &Scope, code: &str, cap: u32, min: u32) ->
         .iter()
         .flat_map(|b| lines_of(&b.geometry))
         .collect();
-    // Barriers cut edges, except where a piece left alone would be too small (see
-    // `restore_for_small_pieces`).
-    let open = building_graph(&pts, &[], MAX_EDGE_M);
+    // Barriers and distance cut edges, except where a piece left alone would be too small (see
+    // `restore_for_small_pieces`): then its Delaunay edges to its neighbours come back.
+    let open = building_graph(&pts, &[], f64::INFINITY);
     let cut = building_graph(&pts, &lines, MAX_EDGE_M);
     let cut_set: HashSet<(usize, usize)> = cut.iter().copied().collect();
     let crossing: Vec<(usize, usize)> = open.into_iter().filter(|e| !cut_set.contains(e)).collect();
