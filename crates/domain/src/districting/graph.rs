@@ -178,8 +178,8 @@ pub fn restore_for_small_pieces(
     loop {
         let mut p: Vec<usize> = (0..n).collect();
         let mut first_of: HashMap<usize, usize> = HashMap::new();
-        for u in 0..n {
-            let f = *first_of.entry(joined[u]).or_insert(u);
+        for (u, &j) in joined.iter().enumerate().take(n) {
+            let f = *first_of.entry(j).or_insert(u);
             let (a, b) = (find(&mut p, f), find(&mut p, u));
             p[a] = b;
         }
@@ -190,13 +190,10 @@ pub fn restore_for_small_pieces(
             }
         }
         let mut w: HashMap<usize, u64> = HashMap::new();
-        for u in 0..n {
-            *w.entry(find(&mut p, u)).or_default() += weights[u] as u64;
+        for (u, &wu) in weights.iter().enumerate() {
+            *w.entry(find(&mut p, u)).or_default() += wu as u64;
         }
-        let mut small = vec![false; n];
-        for u in 0..n {
-            small[u] = w[&find(&mut p, u)] < min as u64;
-        }
+        let small: Vec<bool> = (0..n).map(|u| w[&find(&mut p, u)] < min as u64).collect();
         let (add, keep): (Vec<_>, Vec<_>) = rest
             .iter()
             .partition(|&&(a, b)| a < n && b < n && (small[a] || small[b]));
