@@ -178,7 +178,7 @@ impl App {
         } else {
             vec![]
         };
-        let barriers = sr::barriers(&mut conn, &Scope::new(node.id, node.path.clone())).await?;
+        let barriers = sr::map_barriers(&mut conn, &node).await?;
         Ok(MapView {
             node,
             areas,

@@ -216,7 +216,7 @@ pub async fn residents_page(
     // The same conditions as the resident list (scope first); households and buildings are
     // joined for the address columns, so the address search's own join is not needed here.
     let mut p = Params::default();
-    let w = resident_where(&mut p, cipher, scope, f);
+    let w = resident_where(&mut p, false, cipher, scope, f);
     let mut sql = format!(
         "SELECT r.id, r.path, r.name, r.gender, r.birth_date, r.id_mask, r.phone_mask, r.relationship, r.residence, \
          r.party_member, r.volunteer, r.elderly_alone, r.disability_grade, r.low_income, r.child_in_difficulty, \
