@@ -5,7 +5,13 @@ use jingzhi_domain::auth::Permission;
 use jingzhi_store::audit::{self as sa, Filter, Record};
 
 impl App {
-    pub async fn list_audit(&self, actor: &Actor, f: &Filter, before_id: Option<i64>, limit: i64) -> AppResult<Vec<Record>> {
+    pub async fn list_audit(
+        &self,
+        actor: &Actor,
+        f: &Filter,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> AppResult<Vec<Record>> {
         actor.require(Permission::ReadAudit)?;
         let mut conn = self.store.acquire().await?;
         Ok(sa::list(&mut conn, &actor.scope(), f, before_id, limit).await?)

@@ -2,7 +2,9 @@
 //! server-side sessions (so several servers share them), API tokens, and user administration.
 
 use crate::{Actor, App, AppError, AppResult, User};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::{check_password, check_username, lockout_ms, Permission, Role};
@@ -29,7 +31,11 @@ async fn verify_password(password: &str, hash: &str) -> bool {
     let (p, h) = (password.to_string(), hash.to_string());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&h)
-            .map(|parsed| Argon2::default().verify_password(p.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(p.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -52,7 +58,11 @@ pub fn secret_hash(s: &str) -> String {
 async fn dummy_hash() -> String {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DUMMY
-        .get_or_init(|| async { hash_password("jingzhi-dummy-password").await.unwrap_or_default() })
+        .get_or_init(|| async {
+            hash_password("jingzhi-dummy-password")
+                .await
+                .unwrap_or_default()
+        })
         .await
         .clone()
 }
@@ -69,7 +79,9 @@ impl App {
         };
         let now = now_ms();
         if user.locked_until > now {
-            return Err(AppError::Locked { until_ms: user.locked_until });
+            return Err(AppError::Locked {
+                until_ms: user.locked_until,
+            });
         }
         let ok = !user.disabled && verify_password(password, &user.password_hash).await;
         let mut tx = self.store.begin().await?;
@@ -85,11 +97,19 @@ impl App {
             audit::Entry {
                 actor_id: Some(user.id),
                 actor_name: &user.username,
-                action: if ok { Action::Login } else { Action::LoginFailed },
+                action: if ok {
+                    Action::Login
+                } else {
+                    Action::LoginFailed
+                },
                 entity: "user",
                 entity_id: Some(user.id),
                 path: &user.scope_path,
-                summary: if ok { "登录".into() } else { "密码错误".into() },
+                summary: if ok {
+                    "登录".into()
+                } else {
+                    "密码错误".into()
+                },
                 before: None,
                 after: None,
                 reason: None,
@@ -109,14 +129,23 @@ impl App {
         let secret = random_secret();
         let csrf = random_secret();
         let mut conn = self.store.acquire().await?;
-        sa::insert_session(&mut conn, &secret_hash(&secret), user.id, &csrf, now_ms() + self.settings.session_ttl_ms).await?;
+        sa::insert_session(
+            &mut conn,
+            &secret_hash(&secret),
+            user.id,
+            &csrf,
+            now_ms() + self.settings.session_ttl_ms,
+        )
+        .await?;
         Ok((secret, csrf))
     }
 
     /// The user behind a session secret, and the session's CSRF token.
     pub async fn session(&self, secret: &str) -> AppResult<Option<(Actor, String)>> {
         let mut conn = self.store.acquire().await?;
-        Ok(sa::session_user(&mut conn, &secret_hash(secret)).await?.map(|(u, c)| (Actor::new(u), c)))
+        Ok(sa::session_user(&mut conn, &secret_hash(secret))
+            .await?
+            .map(|(u, c)| (Actor::new(u), c)))
     }
 
     pub async fn logout(&self, secret: &str) -> AppResult<()> {
@@ -129,7 +158,14 @@ impl App {
     pub async fn create_token(&self, user: &User, name: &str) -> AppResult<String> {
         let token = format!("jz_{}", random_secret());
         let mut tx = self.store.begin().await?;
-        let id = sa::insert_token(&mut tx, user.id, &secret_hash(&token), name, now_ms() + self.settings.token_ttl_ms).await?;
+        let id = sa::insert_token(
+            &mut tx,
+            user.id,
+            &secret_hash(&token),
+            name,
+            now_ms() + self.settings.token_ttl_ms,
+        )
+        .await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -152,7 +188,9 @@ impl App {
 
     pub async fn token(&self, token: &str) -> AppResult<Option<Actor>> {
         let mut conn = self.store.acquire().await?;
-        Ok(sa::token_user(&mut conn, &secret_hash(token)).await?.map(Actor::new))
+        Ok(sa::token_user(&mut conn, &secret_hash(token))
+            .await?
+            .map(Actor::new))
     }
 
     pub async fn revoke_token(&self, actor: &Actor, token: &str) -> AppResult<()> {
@@ -193,7 +231,9 @@ impl App {
             None => sr::get_node_by_code_unscoped(&mut tx, &new.scope_code).await,
         }
         .map_err(|e| match e {
-            jingzhi_store::Error::NotFound => AppError::invalid("scope", format!("找不到编码为 {} 的区域", new.scope_code)),
+            jingzhi_store::Error::NotFound => {
+                AppError::invalid("scope", format!("找不到编码为 {} 的区域", new.scope_code))
+            }
             e => e.into(),
         })?;
         if role == Role::Resident && new.resident_id.is_none() {
@@ -204,7 +244,10 @@ impl App {
                 .await
                 .map_err(|_| AppError::invalid("resident_id", "居民档案不在该区域内"))?;
         }
-        let display = new.display_name.clone().unwrap_or_else(|| new.username.clone());
+        let display = new
+            .display_name
+            .clone()
+            .unwrap_or_else(|| new.username.clone());
         let id = sa::insert_user(
             &mut tx,
             &sa::NewUser {
@@ -234,17 +277,26 @@ impl App {
             },
         )
         .await?;
-        let user = sa::user_by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+        let user = sa::user_by_id(&mut tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         jingzhi_store::commit(tx).await?;
         Ok(user)
     }
 
     /// Set a user's password (command line, or an admin within scope).
-    pub async fn set_password(&self, by: Option<&Actor>, username: &str, password: &str) -> AppResult<()> {
+    pub async fn set_password(
+        &self,
+        by: Option<&Actor>,
+        username: &str,
+        password: &str,
+    ) -> AppResult<()> {
         check_password(password)?;
         let hash = hash_password(password).await?;
         let mut tx = self.store.begin().await?;
-        let user = sa::user_by_username(&mut tx, username).await?.ok_or(AppError::NotFound)?;
+        let user = sa::user_by_username(&mut tx, username)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if let Some(a) = by {
             if a.id() != user.id {
                 a.require(Permission::ManageUsers)?;
@@ -275,11 +327,22 @@ impl App {
     }
 
     /// Users inside the caller's scope.
-    pub async fn list_users(&self, actor: &Actor, page: i64, per_page: i64) -> AppResult<Vec<User>> {
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        page: i64,
+        per_page: i64,
+    ) -> AppResult<Vec<User>> {
         actor.require(Permission::ManageUsers)?;
         let mut conn = self.store.acquire().await?;
         let per_page = per_page.clamp(1, 200);
-        Ok(sa::list_users(&mut conn, &actor.scope(), per_page, (page.max(1) - 1) * per_page).await?)
+        Ok(sa::list_users(
+            &mut conn,
+            &actor.scope(),
+            per_page,
+            (page.max(1) - 1) * per_page,
+        )
+        .await?)
     }
 
     pub async fn get_user(&self, actor: &Actor, id: i64) -> AppResult<User> {

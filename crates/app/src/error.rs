@@ -56,4 +56,3 @@ impl From<jingzhi_store::Error> for AppError {
         }
     }
 }
-

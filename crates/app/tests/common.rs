@@ -22,10 +22,25 @@ pub struct World {
     pub building_b: Node,
 }
 
-async fn node(conn: &mut jingzhi_store::Conn, parent: Option<&Node>, kind: NodeKind, code: &str, name: &str) -> Node {
-    sr::insert_node(conn, parent, &NewNode { kind: Some(kind), code: code.into(), name: name.into(), ..Default::default() })
-        .await
-        .unwrap()
+async fn node(
+    conn: &mut jingzhi_store::Conn,
+    parent: Option<&Node>,
+    kind: NodeKind,
+    code: &str,
+    name: &str,
+) -> Node {
+    sr::insert_node(
+        conn,
+        parent,
+        &NewNode {
+            kind: Some(kind),
+            code: code.into(),
+            name: name.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
 }
 
 impl World {
@@ -34,19 +49,108 @@ impl World {
         let app = App::new(db.store.clone());
         let mut c = db.store.acquire().await.unwrap();
         let city = node(&mut c, None, NodeKind::City, "371000000000", "威海市").await;
-        let district = node(&mut c, Some(&city), NodeKind::District, "371002000000", "环翠区").await;
-        let street = node(&mut c, Some(&district), NodeKind::Street, "371002001000", "环翠楼街道").await;
-        let comm_a = node(&mut c, Some(&street), NodeKind::Community, "371002001001", "前进社区").await;
-        let comm_b = node(&mut c, Some(&street), NodeKind::Community, "371002001002", "东北村社区").await;
-        let grid_a = node(&mut c, Some(&comm_a), NodeKind::Grid, "371002001001001", "前进一网格").await;
-        let cp_a = node(&mut c, Some(&grid_a), NodeKind::Compound, "371002001001001001", "前进小区").await;
-        let building_a = node(&mut c, Some(&cp_a), NodeKind::Building, "371002001001001001001", "前进小区1号楼").await;
-        let building_a2 = node(&mut c, Some(&cp_a), NodeKind::Building, "371002001001001001002", "前进小区2号楼").await;
-        let grid_b = node(&mut c, Some(&comm_b), NodeKind::Grid, "371002001002001", "东北村一网格").await;
-        let cp_b = node(&mut c, Some(&grid_b), NodeKind::Compound, "371002001002001001", "向阳小区").await;
-        let building_b = node(&mut c, Some(&cp_b), NodeKind::Building, "371002001002001001001", "向阳小区1号楼").await;
+        let district = node(
+            &mut c,
+            Some(&city),
+            NodeKind::District,
+            "371002000000",
+            "环翠区",
+        )
+        .await;
+        let street = node(
+            &mut c,
+            Some(&district),
+            NodeKind::Street,
+            "371002001000",
+            "环翠楼街道",
+        )
+        .await;
+        let comm_a = node(
+            &mut c,
+            Some(&street),
+            NodeKind::Community,
+            "371002001001",
+            "前进社区",
+        )
+        .await;
+        let comm_b = node(
+            &mut c,
+            Some(&street),
+            NodeKind::Community,
+            "371002001002",
+            "东北村社区",
+        )
+        .await;
+        let grid_a = node(
+            &mut c,
+            Some(&comm_a),
+            NodeKind::Grid,
+            "371002001001001",
+            "前进一网格",
+        )
+        .await;
+        let cp_a = node(
+            &mut c,
+            Some(&grid_a),
+            NodeKind::Compound,
+            "371002001001001001",
+            "前进小区",
+        )
+        .await;
+        let building_a = node(
+            &mut c,
+            Some(&cp_a),
+            NodeKind::Building,
+            "371002001001001001001",
+            "前进小区1号楼",
+        )
+        .await;
+        let building_a2 = node(
+            &mut c,
+            Some(&cp_a),
+            NodeKind::Building,
+            "371002001001001001002",
+            "前进小区2号楼",
+        )
+        .await;
+        let grid_b = node(
+            &mut c,
+            Some(&comm_b),
+            NodeKind::Grid,
+            "371002001002001",
+            "东北村一网格",
+        )
+        .await;
+        let cp_b = node(
+            &mut c,
+            Some(&grid_b),
+            NodeKind::Compound,
+            "371002001002001001",
+            "向阳小区",
+        )
+        .await;
+        let building_b = node(
+            &mut c,
+            Some(&cp_b),
+            NodeKind::Building,
+            "371002001002001001001",
+            "向阳小区1号楼",
+        )
+        .await;
         drop(c);
-        World { db, app, city, district, street, comm_a, comm_b, grid_a, building_a, building_a2, building_b }
+        World {
+            db,
+            app,
+            city,
+            district,
+            street,
+            comm_a,
+            comm_b,
+            grid_a,
+            building_a,
+            building_a2,
+            building_b,
+        }
     }
 
     pub async fn user(&self, username: &str, role: &str, scope: &Node) -> Actor {

@@ -249,8 +249,14 @@ async fn happy_path_from_report_to_rating_with_timeline_and_audit() {
 
     // The timeline is append-only in the database itself.
     let mut conn = w.db.store.acquire().await.unwrap();
-    assert!(sqlx::query("UPDATE event_transitions SET note = 'x'").execute(&mut *conn).await.is_err());
-    assert!(sqlx::query("DELETE FROM event_transitions").execute(&mut *conn).await.is_err());
+    assert!(sqlx::query("UPDATE event_transitions SET note = 'x'")
+        .execute(&mut *conn)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM event_transitions")
+        .execute(&mut *conn)
+        .await
+        .is_err());
 }
 
 #[tokio::test]

@@ -28,11 +28,23 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let hh = w
         .app
-        .create_household(&worker, &HouseholdInput { building_id: Some(w.building_a.id), unit: Some(1), room: "301".into(), ..Default::default() })
+        .create_household(
+            &worker,
+            &HouseholdInput {
+                building_id: Some(w.building_a.id),
+                unit: Some(1),
+                room: "301".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(hh.address, "前进小区1号楼1单元301室");
-    let r = w.app.create_resident(&worker, hh.id, &wang()).await.unwrap();
+    let r = w
+        .app
+        .create_resident(&worker, hh.id, &wang())
+        .await
+        .unwrap();
     assert_eq!(r.id_mask, "110***********002X");
     assert_eq!(r.phone_mask.as_deref(), Some("138****5678"));
     assert!(r.tags.party_member);
@@ -45,35 +57,83 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     assert_eq!(home.stats.tag(Tag::LowIncome), 1);
 
     // Search by name prefix, whole ID, masked ID, phone and address.
-    for q in ["王建", "11010519491231002X", "110***********002X", "13812345678", "前进小区1号楼"] {
+    for q in [
+        "王建",
+        "11010519491231002X",
+        "110***********002X",
+        "13812345678",
+        "前进小区1号楼",
+    ] {
         let page = w
             .app
-            .list_residents(&worker, ResidentFilter { q: Some(q.into()), ..Default::default() }, None, 1, 20)
+            .list_residents(
+                &worker,
+                ResidentFilter {
+                    q: Some(q.into()),
+                    ..Default::default()
+                },
+                None,
+                1,
+                20,
+            )
             .await
             .unwrap();
         assert_eq!(page.items.len(), 1, "query {q}");
     }
     let tagged = w
         .app
-        .list_residents(&worker, ResidentFilter { tag: Some(Tag::Volunteer), ..Default::default() }, None, 1, 20)
+        .list_residents(
+            &worker,
+            ResidentFilter {
+                tag: Some(Tag::Volunteer),
+                ..Default::default()
+            },
+            None,
+            1,
+            20,
+        )
         .await
         .unwrap();
     assert!(tagged.items.is_empty());
 
     // Duplicate ID numbers are refused.
-    let dup = w.app.create_resident(&worker, hh.id, &wang()).await.unwrap_err();
-    assert!(matches!(dup, AppError::Conflict { ref field, .. } if field == "id_number"), "{dup:?}");
+    let dup = w
+        .app
+        .create_resident(&worker, hh.id, &wang())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(dup, AppError::Conflict { ref field, .. } if field == "id_number"),
+        "{dup:?}"
+    );
 
     // Unmask needs a reason and is audited with it.
-    assert!(matches!(w.app.unmask_resident(&worker, r.id, "").await, Err(AppError::Invalid(_))));
-    let plain = w.app.unmask_resident(&worker, r.id, "核对低保资格").await.unwrap();
+    assert!(matches!(
+        w.app.unmask_resident(&worker, r.id, "").await,
+        Err(AppError::Invalid(_))
+    ));
+    let plain = w
+        .app
+        .unmask_resident(&worker, r.id, "核对低保资格")
+        .await
+        .unwrap();
     assert_eq!(plain.id_number, "11010519491231002X");
     assert_eq!(plain.phone.as_deref(), Some("13812345678"));
 
     // Move to another building; history kept, counts follow.
     let moved = w
         .app
-        .move_household(&worker, hh.id, &MoveInput { building_id: Some(w.building_a2.id), unit: Some(2), room: "502".into(), note: Some("换房".into()), ..Default::default() })
+        .move_household(
+            &worker,
+            hh.id,
+            &MoveInput {
+                building_id: Some(w.building_a2.id),
+                unit: Some(2),
+                room: "502".into(),
+                note: Some("换房".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(moved.address, "前进小区2号楼2单元502室");
@@ -87,9 +147,18 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
 
     // The audit log has every write, with masked values only.
     let admin = w.user("admin", "city-admin", &w.city).await;
-    let log = w.app.list_audit(&admin, &Filter::default(), None, 100).await.unwrap();
+    let log = w
+        .app
+        .list_audit(&admin, &Filter::default(), None, 100)
+        .await
+        .unwrap();
     let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
-    for a in [Action::Create, Action::Move, Action::Unmask, Action::UserCreate] {
+    for a in [
+        Action::Create,
+        Action::Move,
+        Action::Unmask,
+        Action::UserCreate,
+    ] {
         assert!(actions.contains(&a.as_str()), "{a:?} in {actions:?}");
     }
     let unmask = log.iter().find(|r| r.action == "unmask").unwrap();
@@ -100,7 +169,9 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     // Recomputing the counts from scratch gives the same numbers.
     let before = w.app.home(&admin).await.unwrap().stats;
     let mut c = w.db.store.acquire().await.unwrap();
-    jingzhi_store::registry::recompute_stats(&mut c).await.unwrap();
+    jingzhi_store::registry::recompute_stats(&mut c)
+        .await
+        .unwrap();
     drop(c);
     assert_eq!(w.app.home(&admin).await.unwrap().stats, before);
 }
@@ -112,35 +183,103 @@ async fn nothing_outside_the_scope_is_seen_or_changed() {
     let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
     let hh = w
         .app
-        .create_household(&worker_a, &HouseholdInput { building_id: Some(w.building_a.id), unit: None, room: "101".into(), ..Default::default() })
+        .create_household(
+            &worker_a,
+            &HouseholdInput {
+                building_id: Some(w.building_a.id),
+                unit: None,
+                room: "101".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    let r = w.app.create_resident(&worker_a, hh.id, &wang()).await.unwrap();
+    let r = w
+        .app
+        .create_resident(&worker_a, hh.id, &wang())
+        .await
+        .unwrap();
 
-    assert!(matches!(w.app.resident_view(&worker_b, r.id).await, Err(AppError::NotFound)));
-    assert!(matches!(w.app.household_view(&worker_b, hh.id).await, Err(AppError::NotFound)));
-    assert!(matches!(w.app.node_view(&worker_b, w.comm_a.id).await, Err(AppError::NotFound)));
-    assert!(matches!(w.app.unmask_resident(&worker_b, r.id, "查看").await, Err(AppError::NotFound)));
-    assert!(matches!(w.app.update_resident(&worker_b, r.id, &wang()).await, Err(AppError::NotFound)));
+    assert!(matches!(
+        w.app.resident_view(&worker_b, r.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        w.app.household_view(&worker_b, hh.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        w.app.node_view(&worker_b, w.comm_a.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        w.app.unmask_resident(&worker_b, r.id, "查看").await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        w.app.update_resident(&worker_b, r.id, &wang()).await,
+        Err(AppError::NotFound)
+    ));
     let into_b = w
         .app
-        .create_household(&worker_a, &HouseholdInput { building_id: Some(w.building_b.id), unit: None, room: "101".into(), ..Default::default() })
+        .create_household(
+            &worker_a,
+            &HouseholdInput {
+                building_id: Some(w.building_b.id),
+                unit: None,
+                room: "101".into(),
+                ..Default::default()
+            },
+        )
         .await;
     assert!(matches!(into_b, Err(AppError::Invalid(_))), "{into_b:?}");
-    let list = w.app.list_residents(&worker_b, ResidentFilter::default(), None, 1, 50).await.unwrap();
+    let list = w
+        .app
+        .list_residents(&worker_b, ResidentFilter::default(), None, 1, 50)
+        .await
+        .unwrap();
     assert!(list.items.is_empty());
-    let list = w.app.list_households(&worker_b, HouseholdFilter::default(), None, 1, 50).await.unwrap();
+    let list = w
+        .app
+        .list_households(&worker_b, HouseholdFilter::default(), None, 1, 50)
+        .await
+        .unwrap();
     assert!(list.items.is_empty());
     // Narrowing to a node outside the scope is a 404, not an empty list.
-    assert!(matches!(w.app.list_residents(&worker_b, ResidentFilter::default(), Some(w.comm_a.id), 1, 50).await, Err(AppError::NotFound)));
+    assert!(matches!(
+        w.app
+            .list_residents(
+                &worker_b,
+                ResidentFilter::default(),
+                Some(w.comm_a.id),
+                1,
+                50
+            )
+            .await,
+        Err(AppError::NotFound)
+    ));
     // The street officer above both sees it.
     let street = w.user("street", "street-officer", &w.street).await;
-    assert_eq!(w.app.resident_view(&street, r.id).await.unwrap().resident.name, "王建国");
+    assert_eq!(
+        w.app
+            .resident_view(&street, r.id)
+            .await
+            .unwrap()
+            .resident
+            .name,
+        "王建国"
+    );
     // A steward may read but not write or unmask.
     let steward = w.user("steward", "steward", &w.comm_a).await;
     assert!(w.app.resident_view(&steward, r.id).await.is_ok());
-    assert!(matches!(w.app.unmask_resident(&steward, r.id, "查看").await, Err(AppError::Forbidden)));
-    assert!(matches!(w.app.create_resident(&steward, hh.id, &wang()).await, Err(AppError::Forbidden)));
+    assert!(matches!(
+        w.app.unmask_resident(&steward, r.id, "查看").await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app.create_resident(&steward, hh.id, &wang()).await,
+        Err(AppError::Forbidden)
+    ));
 }
 
 #[tokio::test]
@@ -149,10 +288,21 @@ async fn the_database_holds_no_plain_id_or_phone() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let hh = w
         .app
-        .create_household(&worker, &HouseholdInput { building_id: Some(w.building_a.id), unit: None, room: "101".into(), ..Default::default() })
+        .create_household(
+            &worker,
+            &HouseholdInput {
+                building_id: Some(w.building_a.id),
+                unit: None,
+                room: "101".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    w.app.create_resident(&worker, hh.id, &wang()).await.unwrap();
+    w.app
+        .create_resident(&worker, hh.id, &wang())
+        .await
+        .unwrap();
     let mut c = w.db.store.acquire().await.unwrap();
     let dump = jingzhi_store::testing::dump_text(&mut c).await;
     assert!(dump.contains("王建国"), "the dump reads the tables");
@@ -176,12 +326,24 @@ async fn logins_are_throttled_and_tokens_work() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     assert!(w.app.login("worker.a", "test-password-1").await.is_ok());
     for _ in 0..5 {
-        assert!(matches!(w.app.login("worker.a", "wrong").await, Err(AppError::Unauthorized)));
+        assert!(matches!(
+            w.app.login("worker.a", "wrong").await,
+            Err(AppError::Unauthorized)
+        ));
     }
-    assert!(matches!(w.app.login("worker.a", "test-password-1").await, Err(AppError::Locked { .. })));
-    assert!(matches!(w.app.login("nobody", "x").await, Err(AppError::Unauthorized)));
+    assert!(matches!(
+        w.app.login("worker.a", "test-password-1").await,
+        Err(AppError::Locked { .. })
+    ));
+    assert!(matches!(
+        w.app.login("nobody", "x").await,
+        Err(AppError::Unauthorized)
+    ));
     let token = w.app.create_token(&worker.user, "test").await.unwrap();
-    assert_eq!(w.app.token(&token).await.unwrap().unwrap().user.username, "worker.a");
+    assert_eq!(
+        w.app.token(&token).await.unwrap().unwrap().user.username,
+        "worker.a"
+    );
     assert!(w.app.token("jz_nope").await.unwrap().is_none());
     let (secret, csrf) = w.app.create_session(&worker.user).await.unwrap();
     let (actor, c2) = w.app.session(&secret).await.unwrap().unwrap();

@@ -63,18 +63,32 @@ impl Config {
             .or(env("DATA")?.map(PathBuf::from))
             .or(file.data)
             .unwrap_or_else(|| PathBuf::from("data"));
-        let database_url = g.database_url.clone().or(env("DATABASE_URL")?).or(file.database_url);
-        let listen = env("LISTEN")?.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let database_url = g
+            .database_url
+            .clone()
+            .or(env("DATABASE_URL")?)
+            .or(file.database_url);
+        let listen = env("LISTEN")?
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
         let key = env("KEY")?.or(file.key);
         let key_file = env("KEY_FILE")?
             .map(PathBuf::from)
             .or(file.key_file)
             .unwrap_or_else(|| data_dir.join("jingzhi.key"));
         let secure_cookies = match env("SECURE_COOKIES")? {
-            Some(v) => jingzhi_domain::registry::parse_bool(&v).ok_or("JINGZHI_SECURE_COOKIES: true or false")?,
+            Some(v) => jingzhi_domain::registry::parse_bool(&v)
+                .ok_or("JINGZHI_SECURE_COOKIES: true or false")?,
             None => file.secure_cookies.unwrap_or(false),
         };
-        Ok(Config { data_dir, database_url, listen, key, key_file, secure_cookies })
+        Ok(Config {
+            data_dir,
+            database_url,
+            listen,
+            key,
+            key_file,
+            secure_cookies,
+        })
     }
 
     pub fn url(&self) -> String {

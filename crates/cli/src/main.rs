@@ -148,12 +148,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("JINGZHI_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sqlx::query=error")),
+            tracing_subscriber::EnvFilter::try_from_env("JINGZHI_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,sqlx::query=error")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(msg) => {
@@ -165,7 +169,11 @@ fn main() -> ExitCode {
 
 fn app_err(e: AppError) -> String {
     match e {
-        AppError::Invalid(fields) => fields.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect::<Vec<_>>().join("; "),
+        AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.reason))
+            .collect::<Vec<_>>()
+            .join("; "),
         AppError::Conflict { field, reason } => format!("{field}: {reason}"),
         other => other.to_string(),
     }
@@ -177,31 +185,49 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     let app = App::new(store);
     match cli.command {
         Command::Migrate => {
-            println!("数据库已是最新 schema is up to date ({})", cfg.describe_db());
+            println!(
+                "数据库已是最新 schema is up to date ({})",
+                cfg.describe_db()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { listen } => {
             serve(app, &cfg, listen.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { scale, seed, listen, no_serve, demo_password } => {
+        Command::Demo {
+            scale,
+            seed,
+            listen,
+            no_serve,
+            demo_password,
+        } => {
             if !(scale > 0.0 && scale <= 4.0) {
                 return Err("--scale 应在 0 与 4 之间 (must be in (0, 4])".into());
             }
             let accounts_file = cfg.data_dir.join("demo-accounts.json");
             let has_city = app.system_actor().await.is_ok();
             if has_city {
-                println!("数据库里已有城市数据，直接使用 (the register already holds a city; using it).");
+                println!(
+                    "数据库里已有城市数据，直接使用 (the register already holds a city; using it)."
+                );
                 match std::fs::read_to_string(&accounts_file) {
                     Ok(s) => {
-                        let accounts: Vec<serde_json::Value> = serde_json::from_str(&s).unwrap_or_default();
+                        let accounts: Vec<serde_json::Value> =
+                            serde_json::from_str(&s).unwrap_or_default();
                         print_accounts(&accounts);
                     }
                     Err(_) => println!("(演示账号文件 {} 不存在)", accounts_file.display()),
                 }
             } else {
-                let opts = jingzhi_app::demo::DemoOptions { scale, seed, demo_password };
-                println!("正在生成演示城市 generating the demo city (scale {scale}, seed {seed}) …");
+                let opts = jingzhi_app::demo::DemoOptions {
+                    scale,
+                    seed,
+                    demo_password,
+                };
+                println!(
+                    "正在生成演示城市 generating the demo city (scale {scale}, seed {seed}) …"
+                );
                 let report = app.generate_demo(&opts).await.map_err(app_err)?;
                 println!(
                     "完成 done in {:.1} s: {} 区市, {} 街道, {} 社区, {} 网格, {} 小区, {} 楼宇, {} 户, {} 居民",
@@ -215,9 +241,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     report.households,
                     report.residents
                 );
-                let accounts: Vec<serde_json::Value> =
-                    report.accounts.iter().filter_map(|a| serde_json::to_value(a).ok()).collect();
-                write_private(&accounts_file, &serde_json::to_string_pretty(&accounts).unwrap_or_default());
+                let accounts: Vec<serde_json::Value> = report
+                    .accounts
+                    .iter()
+                    .filter_map(|a| serde_json::to_value(a).ok())
+                    .collect();
+                write_private(
+                    &accounts_file,
+                    &serde_json::to_string_pretty(&accounts).unwrap_or_default(),
+                );
                 print_accounts(&accounts);
             }
             if !no_serve {
@@ -225,12 +257,25 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import(ImportCmd::Residents { file, skip_invalid, rejects, user }) => {
+        Command::Import(ImportCmd::Residents {
+            file,
+            skip_invalid,
+            rejects,
+            user,
+        }) => {
             let actor = actor_for(&app, user.as_deref()).await?;
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             let report = app
-                .import_residents(&actor, &name, &bytes, &jingzhi_app::import::ImportOptions { skip_invalid })
+                .import_residents(
+                    &actor,
+                    &name,
+                    &bytes,
+                    &jingzhi_app::import::ImportOptions { skip_invalid },
+                )
                 .await
                 .map_err(app_err)?;
             for e in &report.errors {
@@ -240,7 +285,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 // Default: the rejects file's own name (`<name>_未导入.<ext>`) next to the input.
                 let out = rejects.unwrap_or_else(|| file.with_file_name(&rj.file_name));
                 std::fs::write(&out, &rj.bytes).map_err(|e| format!("{}: {e}", out.display()))?;
-                eprintln!("未导入的行已写入 rejected rows written to {}", out.display());
+                eprintln!(
+                    "未导入的行已写入 rejected rows written to {}",
+                    out.display()
+                );
             }
             if report.committed {
                 println!(
@@ -256,31 +304,61 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Export { what, out, user } => {
             let actor = actor_for(&app, user.as_deref()).await?;
             let n = match what {
-                ExportWhat::Residents => app.export_residents(&actor, Default::default(), None, &out).await,
-                ExportWhat::Households => app.export_households(&actor, Default::default(), None, &out).await,
+                ExportWhat::Residents => {
+                    app.export_residents(&actor, Default::default(), None, &out)
+                        .await
+                }
+                ExportWhat::Households => {
+                    app.export_households(&actor, Default::default(), None, &out)
+                        .await
+                }
                 ExportWhat::Audit => app.export_audit(&actor, &Default::default(), &out).await,
             }
             .map_err(app_err)?;
             println!("已导出 exported {n} 行 rows to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::User(UserCmd::Add { username, password, role, scope, display_name, department, resident_id }) => {
+        Command::User(UserCmd::Add {
+            username,
+            password,
+            role,
+            scope,
+            display_name,
+            department,
+            resident_id,
+        }) => {
             let u = app
                 .add_user(
                     None,
-                    &jingzhi_app::auth::NewUserInput { username, password, role, scope_code: scope, display_name, department, resident_id },
+                    &jingzhi_app::auth::NewUserInput {
+                        username,
+                        password,
+                        role,
+                        scope_code: scope,
+                        display_name,
+                        department,
+                        resident_id,
+                    },
                 )
                 .await
                 .map_err(app_err)?;
-            println!("已添加用户 user added: {} ({}, {} {})", u.username, u.role.as_str(), u.scope_code, u.scope_name);
+            println!(
+                "已添加用户 user added: {} ({}, {} {})",
+                u.username,
+                u.role.as_str(),
+                u.scope_code,
+                u.scope_name
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Redistrict(cmd) => redistrict::run(&app, cmd).await,
         Command::User(UserCmd::Passwd { username, password }) => {
-            app.set_password(None, &username, &password).await.map_err(|e| match e {
-                AppError::NotFound => format!("没有用户 no such user: {username}"),
-                e => app_err(e),
-            })?;
+            app.set_password(None, &username, &password)
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound => format!("没有用户 no such user: {username}"),
+                    e => app_err(e),
+                })?;
             println!("已修改密码 password changed: {username}");
             Ok(ExitCode::SUCCESS)
         }
@@ -306,8 +384,13 @@ fn print_accounts(accounts: &[serde_json::Value]) {
         return;
     }
     println!("\n演示账号 demo accounts:");
-    println!("{:<24} {:<20} {:<18} 范围 scope", "用户名 username", "密码 password", "角色 role");
-    let f = |a: &serde_json::Value, k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    println!(
+        "{:<24} {:<20} {:<18} 范围 scope",
+        "用户名 username", "密码 password", "角色 role"
+    );
+    let f = |a: &serde_json::Value, k: &str| {
+        a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string()
+    };
     for a in accounts {
         println!(
             "{:<24} {:<20} {:<18} {} {}",
@@ -326,7 +409,12 @@ fn write_private(path: &std::path::Path, content: &str) {
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path);
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path);
         if let Ok(mut f) = f {
             let _ = f.write_all(content.as_bytes());
         }
@@ -338,10 +426,16 @@ fn write_private(path: &std::path::Path, content: &str) {
 }
 
 async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), String> {
-    let addr = listen.map(str::to_string).unwrap_or_else(|| cfg.listen.clone());
-    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("{addr}: {e}"))?;
+    let addr = listen
+        .map(str::to_string)
+        .unwrap_or_else(|| cfg.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| format!("{addr}: {e}"))?;
     println!("jingzhi 正在服务 serving on http://{addr}  (Ctrl-C 停止 to stop)");
-    let config = jingzhi_web::WebConfig { secure_cookies: cfg.secure_cookies };
+    let config = jingzhi_web::WebConfig {
+        secure_cookies: cfg.secure_cookies,
+    };
     jingzhi_web::serve(listener, app.clone(), config, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -85,14 +85,23 @@ fn record_from(r: &sqlx::any::AnyRow) -> Result<Record> {
 }
 
 /// Records in scope, newest first; `before_id` pages backwards (keyset), `limit` at most 500.
-pub async fn list(conn: &mut Conn, scope: &Scope, f: &Filter, before_id: Option<i64>, limit: i64) -> Result<Vec<Record>> {
+pub async fn list(
+    conn: &mut Conn,
+    scope: &Scope,
+    f: &Filter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Record>> {
     let mut p = Params::default();
     let mut sql = format!(
         "SELECT id, at, actor_id, actor_name, action, entity, entity_id, summary, before_json, after_json, reason FROM audit_log WHERE {}",
         p.range("path", &scope.path)
     );
     if let Some(a) = f.action {
-        sql.push_str(&format!(" AND action = {}", p.push(V::T(a.as_str().into()))));
+        sql.push_str(&format!(
+            " AND action = {}",
+            p.push(V::T(a.as_str().into()))
+        ));
     }
     if let Some(e) = &f.entity {
         sql.push_str(&format!(" AND entity = {}", p.push(V::T(e.clone()))));
@@ -109,8 +118,13 @@ pub async fn list(conn: &mut Conn, scope: &Scope, f: &Filter, before_id: Option<
     if let Some(b) = before_id {
         sql.push_str(&format!(" AND id < {}", p.push(V::I(b))));
     }
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", p.push(V::I(limit.clamp(1, 500)))));
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    sql.push_str(&format!(
+        " ORDER BY id DESC LIMIT {}",
+        p.push(V::I(limit.clamp(1, 500)))
+    ));
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(record_from).collect()
 }
 

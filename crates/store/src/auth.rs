@@ -106,7 +106,12 @@ pub async fn user_by_id(conn: &mut Conn, id: i64) -> Result<Option<User>> {
 }
 
 /// Users whose scope node lies inside `scope` (an admin sees the users below them).
-pub async fn list_users(conn: &mut Conn, scope: &Scope, limit: i64, offset: i64) -> Result<Vec<User>> {
+pub async fn list_users(
+    conn: &mut Conn,
+    scope: &Scope,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<User>> {
     let mut p = Params::default();
     let sql = format!(
         "{USER_SQL} WHERE {} ORDER BY u.id LIMIT {} OFFSET {}",
@@ -114,15 +119,26 @@ pub async fn list_users(conn: &mut Conn, scope: &Scope, limit: i64, offset: i64)
         p.push(V::I(limit)),
         p.push(V::I(offset))
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(user_from).collect()
 }
 
 pub async fn get_user_in_scope(conn: &mut Conn, scope: &Scope, id: i64) -> Result<User> {
     let mut p = Params::default();
-    let sql = format!("{USER_SQL} WHERE u.id = {} AND {}", p.push(V::I(id)), p.range("n.path", &scope.path));
-    let row = bind(sqlx::query(&sql), &p.vals).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(user_from).transpose()?.ok_or(Error::NotFound)
+    let sql = format!(
+        "{USER_SQL} WHERE u.id = {} AND {}",
+        p.push(V::I(id)),
+        p.range("n.path", &scope.path)
+    );
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(user_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 pub async fn set_password(conn: &mut Conn, user_id: i64, hash: &str) -> Result<()> {
@@ -136,7 +152,13 @@ pub async fn set_password(conn: &mut Conn, user_id: i64, hash: &str) -> Result<(
 }
 
 /// Record the outcome of a login attempt: reset on success, count (and maybe lock) on failure.
-pub async fn record_login(conn: &mut Conn, user_id: i64, ok: bool, failures: i32, locked_until: i64) -> Result<()> {
+pub async fn record_login(
+    conn: &mut Conn,
+    user_id: i64,
+    ok: bool,
+    failures: i32,
+    locked_until: i64,
+) -> Result<()> {
     let (f, l) = if ok { (0, 0) } else { (failures, locked_until) };
     sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
         .bind(f)
@@ -149,7 +171,13 @@ pub async fn record_login(conn: &mut Conn, user_id: i64, ok: bool, failures: i32
 
 // --- sessions
 
-pub async fn insert_session(conn: &mut Conn, id_hash: &str, user_id: i64, csrf: &str, expires_at: i64) -> Result<()> {
+pub async fn insert_session(
+    conn: &mut Conn,
+    id_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    expires_at: i64,
+) -> Result<()> {
     sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)")
         .bind(id_hash)
         .bind(user_id)
@@ -174,10 +202,11 @@ pub async fn session_user(conn: &mut Conn, id_hash: &str) -> Result<Option<(User
         None => Ok(None),
         Some(r) => {
             let user = user_from(&r)?;
-            let csrf: String = sqlx::query_scalar("SELECT csrf_token FROM sessions WHERE id_hash = $1")
-                .bind(id_hash)
-                .fetch_one(&mut *conn)
-                .await?;
+            let csrf: String =
+                sqlx::query_scalar("SELECT csrf_token FROM sessions WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .fetch_one(&mut *conn)
+                    .await?;
             Ok(Some((user, csrf)))
         }
     }
@@ -194,7 +223,13 @@ pub async fn delete_session(conn: &mut Conn, id_hash: &str) -> Result<()> {
 
 // --- API tokens
 
-pub async fn insert_token(conn: &mut Conn, user_id: i64, token_hash: &str, name: &str, expires_at: i64) -> Result<i64> {
+pub async fn insert_token(
+    conn: &mut Conn,
+    user_id: i64,
+    token_hash: &str,
+    name: &str,
+    expires_at: i64,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO api_tokens (user_id, token_hash, name, created_at, expires_at) VALUES ($1,$2,$3,$4,$5) RETURNING id",
     )

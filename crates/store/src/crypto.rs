@@ -126,7 +126,10 @@ mod tests {
         let b = c.seal("11010519491231002X");
         assert_ne!(a, b, "random nonce");
         assert_eq!(c.open(&a).unwrap(), "11010519491231002X");
-        assert!(!a.windows(6).any(|w| w == b"110105"), "no plain text inside");
+        assert!(
+            !a.windows(6).any(|w| w == b"110105"),
+            "no plain text inside"
+        );
         let other = Cipher::from_master(&[8u8; 32]);
         assert!(other.open(&a).is_err());
         assert_eq!(c.lookup_hash("x"), c.lookup_hash("x"));

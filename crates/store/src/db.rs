@@ -65,9 +65,8 @@ impl Store {
             {
                 if let Some(dir) = std::path::Path::new(path).parent() {
                     if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir).map_err(|e| {
-                            crate::Error::Config(format!("{}: {e}", dir.display()))
-                        })?;
+                        std::fs::create_dir_all(dir)
+                            .map_err(|e| crate::Error::Config(format!("{}: {e}", dir.display())))?;
                     }
                 }
             }
@@ -95,7 +94,11 @@ impl Store {
             })
             .connect(url)
             .await?;
-        Ok(Self { pool, backend, cipher })
+        Ok(Self {
+            pool,
+            backend,
+            cipher,
+        })
     }
 
     /// Connect and bring the schema up to date.
@@ -147,6 +150,9 @@ mod tests {
             super::redact_url("postgres://u:secret@h:5432/db"),
             "postgres://u:***@h:5432/db"
         );
-        assert_eq!(super::redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            super::redact_url("sqlite://data/x.db"),
+            "sqlite://data/x.db"
+        );
     }
 }

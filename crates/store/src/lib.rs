@@ -55,7 +55,6 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-
 /// Commit a transaction.
 pub async fn commit(tx: Tx) -> Result<()> {
     tx.commit().await?;

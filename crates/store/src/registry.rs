@@ -42,7 +42,8 @@ pub struct NewNode {
     pub floors: Option<i32>,
 }
 
-const NODE_COLS: &str = "id, parent_id, kind, code, name, path, depth, boundary, x, y, units, floors";
+const NODE_COLS: &str =
+    "id, parent_id, kind, code, name, path, depth, boundary, x, y, units, floors";
 
 fn node_from(row: &AnyRow) -> Result<Node> {
     let kind: String = row.try_get("kind")?;
@@ -53,7 +54,9 @@ fn node_from(row: &AnyRow) -> Result<Node> {
         code: row.try_get("code")?,
         name: row.try_get("name")?,
         path: row.try_get("path")?,
-        depth: row.try_get::<i32, _>("depth").or_else(|_| row.try_get::<i64, _>("depth").map(|v| v as i32))?,
+        depth: row
+            .try_get::<i32, _>("depth")
+            .or_else(|_| row.try_get::<i64, _>("depth").map(|v| v as i32))?,
         boundary: row.try_get("boundary")?,
         x: row.try_get("x")?,
         y: row.try_get("y")?,
@@ -72,7 +75,9 @@ fn opt_i32(row: &AnyRow, col: &str) -> Result<Option<i32>> {
 /// Insert a node below `parent` (None only for the city). The caller checks the scope of the
 /// parent. Returns the new node.
 pub async fn insert_node(conn: &mut Conn, parent: Option<&Node>, new: &NewNode) -> Result<Node> {
-    let kind = new.kind.ok_or_else(|| Error::Conflict("kind missing".into()))?;
+    let kind = new
+        .kind
+        .ok_or_else(|| Error::Conflict("kind missing".into()))?;
     let now = now_ms();
     let depth = kind.depth();
     let id: i64 = sqlx::query_scalar(
@@ -135,7 +140,10 @@ pub async fn update_node(conn: &mut Conn, scope: &Scope, id: i64, new: &NewNode)
         p.push(V::I(id)),
         p.range("path", &scope.path)
     );
-    let n = bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?.rows_affected();
+    let n = bind(sqlx::query(&sql), &p.vals)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if n == 0 {
         return Err(Error::NotFound);
     }
@@ -150,8 +158,13 @@ pub async fn get_node(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Node> {
         p.push(V::I(id)),
         p.range("path", &scope.path)
     );
-    let row = bind(sqlx::query(&sql), &p.vals).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(node_from).transpose()?.ok_or(Error::NotFound)
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(node_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 /// The node with this code, if it lies in the scope.
@@ -162,8 +175,13 @@ pub async fn get_node_by_code(conn: &mut Conn, scope: &Scope, code: &str) -> Res
         p.push(V::T(code.to_string())),
         p.range("path", &scope.path)
     );
-    let row = bind(sqlx::query(&sql), &p.vals).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(node_from).transpose()?.ok_or(Error::NotFound)
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(node_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 /// Any node by id, without a scope: only for resolving a user's own scope node at login.
@@ -172,7 +190,10 @@ pub async fn get_node_unscoped(conn: &mut Conn, id: i64) -> Result<Node> {
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(node_from).transpose()?.ok_or(Error::NotFound)
+    row.as_ref()
+        .map(node_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 /// Any node by code, without a scope: only for the command line (`user add --scope CODE`).
@@ -181,7 +202,10 @@ pub async fn get_node_by_code_unscoped(conn: &mut Conn, code: &str) -> Result<No
         .bind(code)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(node_from).transpose()?.ok_or(Error::NotFound)
+    row.as_ref()
+        .map(node_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 /// The root of the tree (the city), if the register has one.
@@ -202,7 +226,9 @@ pub async fn children(conn: &mut Conn, scope: &Scope, parent_id: i64) -> Result<
         p.push(V::I(parent_id)),
         p.range("path", &scope.path)
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(node_from).collect()
 }
 
@@ -215,7 +241,10 @@ pub async fn nodes_under(
     limit: i64,
 ) -> Result<Vec<Node>> {
     let mut p = Params::default();
-    let kinds_sql: Vec<String> = kinds.iter().map(|k| p.push(V::T(k.as_str().into()))).collect();
+    let kinds_sql: Vec<String> = kinds
+        .iter()
+        .map(|k| p.push(V::T(k.as_str().into())))
+        .collect();
     let sql = format!(
         "SELECT {NODE_COLS} FROM nodes WHERE kind IN ({}) AND {} AND {} ORDER BY path LIMIT {}",
         kinds_sql.join(","),
@@ -223,7 +252,9 @@ pub async fn nodes_under(
         p.range("path", under),
         p.push(V::I(limit))
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(node_from).collect()
 }
 
@@ -241,7 +272,9 @@ pub async fn ancestors(conn: &mut Conn, scope: &Scope, path: &str) -> Result<Vec
         id_sql.join(","),
         p.range("path", &scope.path)
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(node_from).collect()
 }
 
@@ -263,13 +296,20 @@ pub async fn search_nodes(
     if let Some(k) = kind {
         sql.push_str(&format!(" AND kind = {}", p.push(V::T(k.as_str().into()))));
     }
-    sql.push_str(&format!(" ORDER BY depth, code LIMIT {}", p.push(V::I(limit))));
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    sql.push_str(&format!(
+        " ORDER BY depth, code LIMIT {}",
+        p.push(V::I(limit))
+    ));
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(node_from).collect()
 }
 
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Party organisation attached to a node.
@@ -290,7 +330,9 @@ pub async fn party_orgs_of(conn: &mut Conn, scope: &Scope, node_id: i64) -> Resu
         p.push(V::I(node_id)),
         p.range("path", &scope.path)
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(PartyOrg {
@@ -341,13 +383,19 @@ pub struct Barrier {
 /// those attached to the scope's ancestors (a city-wide river crosses a community too).
 pub async fn barriers(conn: &mut Conn, scope: &Scope) -> Result<Vec<Barrier>> {
     let mut p = Params::default();
-    let anc: Vec<String> = path_ids(&scope.path).iter().map(|i| p.push(V::I(*i))).collect();
-    let sql = format!(
+    let anc: Vec<String> = path_ids(&scope.path)
+        .iter()
+        .map(|i| p.push(V::I(*i)))
+        .collect();
+    let sql =
+        format!(
         "SELECT id, kind, name, geometry FROM barriers WHERE ({}) OR node_id IN ({}) ORDER BY id",
         p.range("path", &scope.path),
         if anc.is_empty() { "NULL".to_string() } else { anc.join(",") }
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(Barrier {
@@ -365,14 +413,19 @@ pub async fn barriers(conn: &mut Conn, scope: &Scope) -> Result<Vec<Barrier>> {
 /// city map shows the rail line, rivers and district roads, not every community's lanes.
 pub async fn map_barriers(conn: &mut Conn, node: &Node) -> Result<Vec<Barrier>> {
     let mut p = Params::default();
-    let ids: Vec<String> = path_ids(&node.path).iter().map(|i| p.push(V::I(*i))).collect();
+    let ids: Vec<String> = path_ids(&node.path)
+        .iter()
+        .map(|i| p.push(V::I(*i)))
+        .collect();
     let parent = p.push(V::I(node.id));
     let sql = format!(
         "SELECT id, kind, name, geometry FROM barriers WHERE node_id IN ({}) \
          OR node_id IN (SELECT id FROM nodes WHERE parent_id = {parent}) ORDER BY id",
         ids.join(",")
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(Barrier {
@@ -385,7 +438,13 @@ pub async fn map_barriers(conn: &mut Conn, node: &Node) -> Result<Vec<Barrier>> 
         .collect()
 }
 
-pub async fn insert_barrier(conn: &mut Conn, node: &Node, kind: &str, name: &str, geometry: &str) -> Result<i64> {
+pub async fn insert_barrier(
+    conn: &mut Conn,
+    node: &Node,
+    kind: &str,
+    name: &str,
+    geometry: &str,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO barriers (node_id, kind, name, geometry, path) VALUES ($1,$2,$3,$4,$5) RETURNING id",
     )
@@ -521,7 +580,9 @@ pub async fn stats(conn: &mut Conn, scope: &Scope, node_id: i64) -> Result<Stats
         p.push(V::I(node_id)),
         p.range("n.path", &scope.path)
     );
-    let row = bind(sqlx::query(&sql), &p.vals).fetch_optional(&mut *conn).await?;
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?;
     match row {
         Some(r) => stats_from(&r),
         None => Err(Error::NotFound),
@@ -529,7 +590,11 @@ pub async fn stats(conn: &mut Conn, scope: &Scope, node_id: i64) -> Result<Stats
 }
 
 /// Counts of every child of a node in scope, with the child.
-pub async fn children_stats(conn: &mut Conn, scope: &Scope, parent_id: i64) -> Result<Vec<(Node, Stats)>> {
+pub async fn children_stats(
+    conn: &mut Conn,
+    scope: &Scope,
+    parent_id: i64,
+) -> Result<Vec<(Node, Stats)>> {
     let mut p = Params::default();
     let sql = format!(
         "SELECT n.id, n.parent_id, n.kind, n.code, n.name, n.path, n.depth, n.boundary, n.x, n.y, n.units, n.floors, s.{} \
@@ -538,8 +603,12 @@ pub async fn children_stats(conn: &mut Conn, scope: &Scope, parent_id: i64) -> R
         p.push(V::I(parent_id)),
         p.range("n.path", &scope.path)
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
-    rows.iter().map(|r| Ok((node_from(r)?, stats_from(r)?))).collect()
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((node_from(r)?, stats_from(r)?)))
+        .collect()
 }
 
 /// Add a change to the counts of every node on a path (the node and its ancestors).
@@ -576,7 +645,10 @@ pub async fn recompute_stats(conn: &mut Conn) -> Result<()> {
         .map(|r| Ok((r.try_get("id")?, r.try_get("path")?)))
         .collect::<Result<_>>()?;
     let paths: HashMap<i64, String> = nodes.iter().cloned().collect();
-    let mut per: HashMap<i64, Stats> = nodes.iter().map(|(id, _)| (*id, Stats::default())).collect();
+    let mut per: HashMap<i64, Stats> = nodes
+        .iter()
+        .map(|(id, _)| (*id, Stats::default()))
+        .collect();
 
     let hh = sqlx::query("SELECT building_id, COUNT(*) AS n FROM households GROUP BY building_id")
         .fetch_all(&mut *conn)
@@ -629,7 +701,9 @@ pub async fn recompute_stats(conn: &mut Conn) -> Result<()> {
 
 /// Replace the counts table with these rows.
 pub async fn write_stats(conn: &mut Conn, rows: &[(i64, Stats)]) -> Result<()> {
-    sqlx::query("DELETE FROM node_stats").execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM node_stats")
+        .execute(&mut *conn)
+        .await?;
     let mut cols = vec!["node_id"];
     cols.extend(STAT_COLS);
     let vals: Vec<Vec<V>> = rows
@@ -679,7 +753,12 @@ fn household_from(r: &AnyRow) -> Result<Household> {
 }
 
 /// Insert a household in `building` (which the caller checked is in scope).
-pub async fn insert_household(conn: &mut Conn, building: &Node, unit: Option<i32>, room: &str) -> Result<Household> {
+pub async fn insert_household(
+    conn: &mut Conn,
+    building: &Node,
+    unit: Option<i32>,
+    room: &str,
+) -> Result<Household> {
     let address = jingzhi_domain::registry::household_address(&building.name, unit, room);
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
@@ -694,7 +773,15 @@ pub async fn insert_household(conn: &mut Conn, building: &Node, unit: Option<i32
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| Error::from_db(e, "room"))?;
-    apply_stats_delta(conn, &building.path, &Stats { households: 1, ..Default::default() }).await?;
+    apply_stats_delta(
+        conn,
+        &building.path,
+        &Stats {
+            households: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
     Ok(Household {
         id,
         building_id: building.id,
@@ -715,8 +802,13 @@ pub async fn get_household(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Ho
         p.push(V::I(id)),
         p.range("h.path", &scope.path)
     );
-    let row = bind(sqlx::query(&sql), &p.vals).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(household_from).transpose()?.ok_or(Error::NotFound)
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(household_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -750,7 +842,10 @@ pub async fn list_households(
         sql.push_str(&format!(" AND {}", p.range("h.path", under)));
     }
     let order = if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        sql.push_str(&format!(" AND {}", prefix_cond(&mut p, "h.address", q.trim())));
+        sql.push_str(&format!(
+            " AND {}",
+            prefix_cond(&mut p, "h.address", q.trim())
+        ));
         "h.address, h.id"
     } else {
         "h.path, h.id"
@@ -761,11 +856,18 @@ pub async fn list_households(
         p.push(V::I(per_page + 1)),
         p.push(V::I((page - 1) * per_page))
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut items: Vec<Household> = rows.iter().map(household_from).collect::<Result<_>>()?;
     let has_more = items.len() as i64 > per_page;
     items.truncate(per_page as usize);
-    Ok(Page { items, page, per_page, has_more })
+    Ok(Page {
+        items,
+        page,
+        per_page,
+        has_more,
+    })
 }
 
 /// `col >= q AND col < q+U+10FFFF`: a prefix match an index serves.
@@ -809,7 +911,10 @@ pub async fn move_household(
         return Err(Error::NotFound);
     }
     // Move the counts: everything in the household leaves the old branch and joins the new one.
-    let mut delta = Stats { households: 1, ..Default::default() };
+    let mut delta = Stats {
+        households: 1,
+        ..Default::default()
+    };
     for r in household_members(conn, scope, hh.id).await? {
         delta.add(&Stats::of_resident(&r.tags, 1));
     }
@@ -905,7 +1010,8 @@ fn resident_from(r: &AnyRow) -> Result<Resident> {
         birth_date: s("birth_date")?,
         id_mask: s("id_mask")?,
         phone_mask: r.try_get("phone_mask")?,
-        relationship: Relationship::parse(&s("relationship")?).ok_or_else(|| bad("relationship"))?,
+        relationship: Relationship::parse(&s("relationship")?)
+            .ok_or_else(|| bad("relationship"))?,
         residence: Residence::parse(&s("residence")?).ok_or_else(|| bad("residence"))?,
         tags: ResidentTags {
             party_member: get_bool(r, "party_member"),
@@ -952,7 +1058,13 @@ pub const RESIDENT_INSERT_COLS: [&str; 22] = [
 ];
 
 /// The values for [`RESIDENT_INSERT_COLS`]: seals the ID and phone numbers.
-pub fn resident_values(cipher: &crate::Cipher, household_id: i64, path: &str, r: &NewResident, now: i64) -> Vec<V> {
+pub fn resident_values(
+    cipher: &crate::Cipher,
+    household_id: i64,
+    path: &str,
+    r: &NewResident,
+    now: i64,
+) -> Vec<V> {
     let t = &r.tags;
     vec![
         V::I(household_id),
@@ -981,7 +1093,12 @@ pub fn resident_values(cipher: &crate::Cipher, household_id: i64, path: &str, r:
 }
 
 /// Insert a resident into a household (which the caller fetched within scope).
-pub async fn insert_resident(conn: &mut Conn, cipher: &crate::Cipher, hh: &Household, r: &NewResident) -> Result<Resident> {
+pub async fn insert_resident(
+    conn: &mut Conn,
+    cipher: &crate::Cipher,
+    hh: &Household,
+    r: &NewResident,
+) -> Result<Resident> {
     let now = now_ms();
     let vals = resident_values(cipher, hh.id, &hh.path, r, now);
     let placeholders: Vec<String> = (1..=vals.len()).map(|i| format!("${i}")).collect();
@@ -1007,7 +1124,13 @@ pub async fn insert_resident(conn: &mut Conn, cipher: &crate::Cipher, hh: &House
 }
 
 /// Update a resident's fields (not the household: moving a person is a separate step).
-pub async fn update_resident(conn: &mut Conn, cipher: &crate::Cipher, scope: &Scope, before: &Resident, r: &NewResident) -> Result<Resident> {
+pub async fn update_resident(
+    conn: &mut Conn,
+    cipher: &crate::Cipher,
+    scope: &Scope,
+    before: &Resident,
+    r: &NewResident,
+) -> Result<Resident> {
     let vals = resident_values(cipher, before.household_id, &before.path, r, now_ms());
     // Skip household_id, path and created_at: set every other column.
     let mut p = Params::default();
@@ -1046,12 +1169,22 @@ pub async fn get_resident(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Res
         p.push(V::I(id)),
         p.range("r.path", &scope.path)
     );
-    let row = bind(sqlx::query(&sql), &p.vals).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(resident_from).transpose()?.ok_or(Error::NotFound)
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(resident_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 /// The sealed ID and phone of a resident in scope, opened (for an audited unmask).
-pub async fn unmask_resident(conn: &mut Conn, cipher: &crate::Cipher, scope: &Scope, id: i64) -> Result<(String, Option<String>)> {
+pub async fn unmask_resident(
+    conn: &mut Conn,
+    cipher: &crate::Cipher,
+    scope: &Scope,
+    id: i64,
+) -> Result<(String, Option<String>)> {
     let mut p = Params::default();
     let sql = format!(
         "SELECT id_cipher, phone_cipher FROM residents WHERE id = {} AND {}",
@@ -1064,17 +1197,26 @@ pub async fn unmask_resident(conn: &mut Conn, cipher: &crate::Cipher, scope: &Sc
         .ok_or(Error::NotFound)?;
     let idc: Vec<u8> = row.try_get("id_cipher")?;
     let phc: Option<Vec<u8>> = row.try_get("phone_cipher")?;
-    Ok((cipher.open(&idc)?, phc.map(|c| cipher.open(&c)).transpose()?))
+    Ok((
+        cipher.open(&idc)?,
+        phc.map(|c| cipher.open(&c)).transpose()?,
+    ))
 }
 
-pub async fn household_members(conn: &mut Conn, scope: &Scope, household_id: i64) -> Result<Vec<Resident>> {
+pub async fn household_members(
+    conn: &mut Conn,
+    scope: &Scope,
+    household_id: i64,
+) -> Result<Vec<Resident>> {
     let mut p = Params::default();
     let sql = format!(
         "SELECT {RES_COLS} FROM residents r JOIN households h ON h.id = r.household_id WHERE r.household_id = {} AND {} ORDER BY r.id",
         p.push(V::I(household_id)),
         p.range("r.path", &scope.path)
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(resident_from).collect()
 }
 
@@ -1106,13 +1248,20 @@ pub fn classify_query(q: &str) -> SearchKind {
         return SearchKind::IdNumber(id.as_str().to_string());
     }
     let up = q.to_ascii_uppercase();
-    if up.len() == 18 && up.contains('*') && up.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'X') {
+    if up.len() == 18
+        && up.contains('*')
+        && up
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'X')
+    {
         return SearchKind::MaskedId(up);
     }
     if let Ok(p) = jingzhi_domain::registry::Phone::parse(q) {
         return SearchKind::Phone(p.as_str().to_string());
     }
-    if q.chars().any(|c| c.is_ascii_digit() || "楼单元室号栋".contains(c)) {
+    if q.chars()
+        .any(|c| c.is_ascii_digit() || "楼单元室号栋".contains(c))
+    {
         return SearchKind::Address(q.to_string());
     }
     SearchKind::Name(q.to_string())
@@ -1147,10 +1296,16 @@ pub(crate) fn resident_where(
     if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
         match classify_query(q) {
             SearchKind::IdNumber(id) => {
-                sql.push_str(&format!(" AND r.id_hash = {}", p.push(V::T(cipher.lookup_hash(&id)))));
+                sql.push_str(&format!(
+                    " AND r.id_hash = {}",
+                    p.push(V::T(cipher.lookup_hash(&id)))
+                ));
             }
             SearchKind::Phone(ph) => {
-                sql.push_str(&format!(" AND r.phone_hash = {}", p.push(V::T(cipher.lookup_hash(&ph)))));
+                sql.push_str(&format!(
+                    " AND r.phone_hash = {}",
+                    p.push(V::T(cipher.lookup_hash(&ph)))
+                ));
             }
             SearchKind::MaskedId(m) => {
                 sql.push_str(&format!(" AND r.id_mask = {}", p.push(V::T(m))));
@@ -1188,10 +1343,16 @@ pub(crate) fn resident_where(
         });
     }
     if let Some(g) = f.gender {
-        sql.push_str(&format!(" AND r.gender = {}", p.push(V::T(g.as_str().into()))));
+        sql.push_str(&format!(
+            " AND r.gender = {}",
+            p.push(V::T(g.as_str().into()))
+        ));
     }
     if let Some(rs) = f.residence {
-        sql.push_str(&format!(" AND r.residence = {}", p.push(V::T(rs.as_str().into()))));
+        sql.push_str(&format!(
+            " AND r.residence = {}",
+            p.push(V::T(rs.as_str().into()))
+        ));
     }
     ResidentWhere { from, sql, order }
 }
@@ -1216,23 +1377,39 @@ pub async fn list_residents(
         p.push(V::I(per_page + 1)),
         p.push(V::I((page - 1) * per_page))
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut items: Vec<Resident> = rows.iter().map(resident_from).collect::<Result<_>>()?;
     let has_more = items.len() as i64 > per_page;
     items.truncate(per_page as usize);
-    Ok(Page { items, page, per_page, has_more })
+    Ok(Page {
+        items,
+        page,
+        per_page,
+        has_more,
+    })
 }
 
 /// Whether a resident with this ID number exists anywhere (for duplicate checks on import: a
 /// person registered in another community is still a duplicate, though the caller may not see
 /// where).
-pub async fn id_hashes_existing(conn: &mut Conn, hashes: &[String]) -> Result<std::collections::HashSet<String>> {
+pub async fn id_hashes_existing(
+    conn: &mut Conn,
+    hashes: &[String],
+) -> Result<std::collections::HashSet<String>> {
     let mut found = std::collections::HashSet::new();
     for chunk in hashes.chunks(500) {
         let mut p = Params::default();
         let ph: Vec<String> = chunk.iter().map(|h| p.push(V::T(h.clone()))).collect();
-        let sql = format!("SELECT id_hash FROM residents WHERE id_hash IN ({})", ph.join(","));
-        for r in bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await? {
+        let sql = format!(
+            "SELECT id_hash FROM residents WHERE id_hash IN ({})",
+            ph.join(",")
+        );
+        for r in bind(sqlx::query(&sql), &p.vals)
+            .fetch_all(&mut *conn)
+            .await?
+        {
             found.insert(r.try_get::<String, _>("id_hash")?);
         }
     }
@@ -1241,7 +1418,11 @@ pub async fn id_hashes_existing(conn: &mut Conn, hashes: &[String]) -> Result<st
 
 /// How many nodes of each kind lie strictly below `under_path` (a path inside the scope), for
 /// the counts on a place's page.
-pub async fn count_nodes_by_kind(conn: &mut Conn, scope: &Scope, under_path: &str) -> Result<Vec<(NodeKind, i64)>> {
+pub async fn count_nodes_by_kind(
+    conn: &mut Conn,
+    scope: &Scope,
+    under_path: &str,
+) -> Result<Vec<(NodeKind, i64)>> {
     let mut p = Params::default();
     let sql = format!(
         "SELECT kind, COUNT(*) AS n FROM nodes WHERE {} AND {} AND path <> {} GROUP BY kind",
@@ -1249,7 +1430,9 @@ pub async fn count_nodes_by_kind(conn: &mut Conn, scope: &Scope, under_path: &st
         p.range("path", under_path),
         p.push(V::T(under_path.to_string()))
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut out = vec![];
     for r in rows {
         let kind: String = r.try_get("kind")?;

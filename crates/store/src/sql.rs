@@ -19,7 +19,10 @@ pub enum V {
     Bool(bool),
 }
 
-pub fn bind<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, vals: &'q [V]) -> Query<'q, Any, AnyArguments<'q>> {
+pub fn bind<'q>(
+    mut q: Query<'q, Any, AnyArguments<'q>>,
+    vals: &'q [V],
+) -> Query<'q, Any, AnyArguments<'q>> {
     for v in vals {
         q = match v {
             V::I(x) => q.bind(*x),

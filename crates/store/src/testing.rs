@@ -31,7 +31,10 @@ impl TestDb {
     pub async fn new() -> TestDb {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let tag = format!("{}_{}_{:08x}", std::process::id(), n, rand::random::<u32>());
-        match std::env::var("JINGZHI_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
+        match std::env::var("JINGZHI_TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        {
             Some(admin) if admin.starts_with("postgres") => {
                 sqlx::any::install_default_drivers();
                 let name = format!("jz_t_{tag}");
@@ -46,15 +49,27 @@ impl TestDb {
                     .expect("create test database");
                 admin_pool.close().await;
                 let url = replace_db_name(&admin, &name);
-                let store = Store::open(&url, test_cipher()).await.expect("open test database");
-                TestDb { store, url, dir: None }
+                let store = Store::open(&url, test_cipher())
+                    .await
+                    .expect("open test database");
+                TestDb {
+                    store,
+                    url,
+                    dir: None,
+                }
             }
             _ => {
                 let dir = std::env::temp_dir().join(format!("jz_t_{tag}"));
                 std::fs::create_dir_all(&dir).unwrap();
                 let url = crate::db::sqlite_url(&dir.join("test.db"));
-                let store = Store::open(&url, test_cipher()).await.expect("open test database");
-                TestDb { store, url, dir: Some(dir) }
+                let store = Store::open(&url, test_cipher())
+                    .await
+                    .expect("open test database");
+                TestDb {
+                    store,
+                    url,
+                    dir: Some(dir),
+                }
             }
         }
     }
@@ -94,7 +109,10 @@ mod tests {
             super::replace_db_name("postgres://127.0.0.1/test?sslmode=disable", "x"),
             "postgres://127.0.0.1/x?sslmode=disable"
         );
-        assert_eq!(super::replace_db_name("postgres://h", "x"), "postgres://h/x");
+        assert_eq!(
+            super::replace_db_name("postgres://h", "x"),
+            "postgres://h/x"
+        );
     }
 }
 
@@ -104,7 +122,10 @@ pub async fn dump_text(conn: &mut crate::Conn) -> String {
     use sqlx::Row;
     let mut out = String::new();
     for t in ["residents", "households", "audit_log", "nodes", "users"] {
-        let rows = sqlx::query(&format!("SELECT * FROM {t}")).fetch_all(&mut *conn).await.unwrap();
+        let rows = sqlx::query(&format!("SELECT * FROM {t}"))
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
         for r in rows {
             for i in 0..r.columns().len() {
                 if let Ok(Some(s)) = r.try_get::<Option<String>, _>(i) {

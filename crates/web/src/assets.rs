@@ -10,12 +10,27 @@ pub const APP_CSS: &str = include_str!("../assets/app.css");
 pub const APP_JS: &str = include_str!("../assets/app.js");
 
 fn cached(ct: &'static str, body: &'static str) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "public, max-age=3600")], body)
+    (
+        [
+            (header::CONTENT_TYPE, ct),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
 }
 
 pub fn router() -> Router<crate::AppState> {
     Router::new()
-        .route("/assets/htmx.min.js", get(|| async { cached("text/javascript; charset=utf-8", HTMX_JS) }))
-        .route("/assets/app.css", get(|| async { cached("text/css; charset=utf-8", APP_CSS) }))
-        .route("/assets/app.js", get(|| async { cached("text/javascript; charset=utf-8", APP_JS) }))
+        .route(
+            "/assets/htmx.min.js",
+            get(|| async { cached("text/javascript; charset=utf-8", HTMX_JS) }),
+        )
+        .route(
+            "/assets/app.css",
+            get(|| async { cached("text/css; charset=utf-8", APP_CSS) }),
+        )
+        .route(
+            "/assets/app.js",
+            get(|| async { cached("text/javascript; charset=utf-8", APP_JS) }),
+        )
 }

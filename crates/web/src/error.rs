@@ -33,13 +33,27 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { code: code.into(), message: message.into(), details: vec![] } }
+        Self {
+            status,
+            body: ErrorBody {
+                code: code.into(),
+                message: message.into(),
+                details: vec![],
+            },
+        }
     }
 
     pub fn bad_request(field: &str, reason: impl Into<String>) -> Self {
         let reason = reason.into();
-        let mut e = Self::new(StatusCode::BAD_REQUEST, "bad_request", format!("请求有误: {reason}"));
-        e.body.details.push(ErrorDetail { field: field.into(), reason });
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("请求有误: {reason}"),
+        );
+        e.body.details.push(ErrorDetail {
+            field: field.into(),
+            reason,
+        });
         e
     }
 
@@ -53,12 +67,23 @@ impl From<AppError> for ApiError {
         match e {
             AppError::NotFound => Self::not_found(),
             AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
-            AppError::Unauthorized => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "用户名或密码错误，或需要登录"),
-            AppError::Locked { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, "locked", e.to_string()),
+            AppError::Unauthorized => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "用户名或密码错误，或需要登录",
+            ),
+            AppError::Locked { .. } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "locked", e.to_string())
+            }
             AppError::Invalid(fields) => {
                 let mut err = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "输入有误");
-                err.body.details =
-                    fields.into_iter().map(|f| ErrorDetail { field: f.field.to_string(), reason: f.reason }).collect();
+                err.body.details = fields
+                    .into_iter()
+                    .map(|f| ErrorDetail {
+                        field: f.field.to_string(),
+                        reason: f.reason,
+                    })
+                    .collect();
                 err
             }
             AppError::Conflict { field, reason } => {
@@ -66,7 +91,11 @@ impl From<AppError> for ApiError {
                 err.body.details.push(ErrorDetail { field, reason });
                 err
             }
-            AppError::Internal(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误，请稍后再试"),
+            AppError::Internal(_) => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "内部错误，请稍后再试",
+            ),
         }
     }
 }

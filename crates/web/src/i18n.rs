@@ -27,8 +27,16 @@ impl Lang {
             Some("zh") | Some("zh-CN") => return Lang::Zh,
             _ => {}
         }
-        let accept = h.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let first = accept.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
+        let accept = h
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let first = accept
+            .split(',')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if first.starts_with("en") {
             Lang::En
         } else {
@@ -41,7 +49,12 @@ impl Lang {
         let zh = ZH.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
         match self {
             Lang::Zh => zh.unwrap_or("?"),
-            Lang::En => EN.iter().find(|(k, _)| *k == key).map(|(_, v)| *v).or(zh).unwrap_or("?"),
+            Lang::En => EN
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| *v)
+                .or(zh)
+                .unwrap_or("?"),
         }
     }
 }
@@ -429,7 +442,10 @@ mod tests {
     fn language_choice() {
         let mut h = axum::http::HeaderMap::new();
         assert_eq!(Lang::from_headers(&h), Lang::Zh);
-        h.insert(axum::http::header::ACCEPT_LANGUAGE, "en-US,en;q=0.9".parse().unwrap());
+        h.insert(
+            axum::http::header::ACCEPT_LANGUAGE,
+            "en-US,en;q=0.9".parse().unwrap(),
+        );
         assert_eq!(Lang::from_headers(&h), Lang::En);
         h.insert(axum::http::header::COOKIE, "lang=zh".parse().unwrap());
         assert_eq!(Lang::from_headers(&h), Lang::Zh);

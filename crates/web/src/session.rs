@@ -47,18 +47,33 @@ pub struct Caller {
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
-    if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let Some(token) = auth.strip_prefix("Bearer ").map(str::trim) else {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Authorization 头应为 Bearer <token>"));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authorization 头应为 Bearer <token>",
+            ));
         };
         return match state.app.token(token).await? {
             Some(actor) => Ok(Some(Caller { actor, csrf: None })),
-            None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "令牌无效或已过期")),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "令牌无效或已过期",
+            )),
         };
     }
     if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
         if let Some((actor, csrf)) = state.app.session(secret).await? {
-            return Ok(Some(Caller { actor, csrf: Some(csrf) }));
+            return Ok(Some(Caller {
+                actor,
+                csrf: Some(csrf),
+            }));
         }
     }
     Ok(None)
@@ -76,15 +91,25 @@ pub struct ApiCaller(pub Caller);
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let caller = resolve(parts, state)
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "需要登录"))?;
         if let Some(csrf) = &caller.csrf {
             if unsafe_method(&parts.method) {
-                let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+                let sent = parts
+                    .headers
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok());
                 if !sent.is_some_and(|s| constant_time_eq(s.as_bytes(), csrf.as_bytes())) {
-                    return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "缺少或错误的 CSRF 令牌"));
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "csrf",
+                        "缺少或错误的 CSRF 令牌",
+                    ));
                 }
             }
         }
@@ -108,8 +133,15 @@ impl IntoResponse for LoginRedirect {
 impl FromRequestParts<AppState> for PageCaller {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let next = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
         match resolve(parts, state).await {
             Ok(Some(c)) if c.csrf.is_some() => Ok(PageCaller(c)),
             Ok(_) => Err(LoginRedirect(next).into_response()),
@@ -124,7 +156,11 @@ impl Caller {
         match &self.csrf {
             None => Ok(()),
             Some(c) if constant_time_eq(c.as_bytes(), sent.as_bytes()) => Ok(()),
-            Some(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "页面已过期，请刷新后重试")),
+            Some(_) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "页面已过期，请刷新后重试",
+            )),
         }
     }
 }
@@ -161,7 +197,10 @@ mod tests {
     #[test]
     fn cookies_parse() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; jz_session=abc; lang=en".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "a=1; jz_session=abc; lang=en".parse().unwrap(),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "lang"), Some("en"));
         assert_eq!(cookie(&h, "x"), None);

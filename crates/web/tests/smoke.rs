@@ -13,12 +13,24 @@ async fn health_login_and_me() {
     assert_eq!(r.json()["status"], "ok");
 
     let bad = t
-        .request(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"username": "worker.a", "password": "nope"})))
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(serde_json::json!({"username": "worker.a", "password": "nope"})),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert_eq!(bad.json()["code"], "unauthorized");
 
-    let malformed = t.request(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"user": 1}))).await;
+    let malformed = t
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(serde_json::json!({"user": 1})),
+        )
+        .await;
     assert!(malformed.status.is_client_error());
     assert!(malformed.json()["message"].is_string());
 

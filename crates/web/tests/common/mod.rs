@@ -51,10 +51,25 @@ impl Resp {
     }
 }
 
-async fn node(c: &mut jingzhi_store::Conn, parent: Option<&Node>, kind: NodeKind, code: &str, name: &str) -> Node {
-    sr::insert_node(c, parent, &NewNode { kind: Some(kind), code: code.into(), name: name.into(), ..Default::default() })
-        .await
-        .unwrap()
+async fn node(
+    c: &mut jingzhi_store::Conn,
+    parent: Option<&Node>,
+    kind: NodeKind,
+    code: &str,
+    name: &str,
+) -> Node {
+    sr::insert_node(
+        c,
+        parent,
+        &NewNode {
+            kind: Some(kind),
+            code: code.into(),
+            name: name.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
 }
 
 /// Usernames of the users `TestApp::new` creates, with role and scope.
@@ -77,20 +92,98 @@ impl TestApp {
         let app = App::new(db.store.clone());
         let mut c = db.store.acquire().await.unwrap();
         let city = node(&mut c, None, NodeKind::City, "371000000000", "威海市").await;
-        let district = node(&mut c, Some(&city), NodeKind::District, "371002000000", "环翠区").await;
-        let street = node(&mut c, Some(&district), NodeKind::Street, "371002001000", "环翠楼街道").await;
-        let comm_a = node(&mut c, Some(&street), NodeKind::Community, "371002001001", "前进社区").await;
-        let comm_b = node(&mut c, Some(&street), NodeKind::Community, "371002001002", "东北村社区").await;
-        let grid_a = node(&mut c, Some(&comm_a), NodeKind::Grid, "371002001001001", "前进一网格").await;
-        let cp_a = node(&mut c, Some(&grid_a), NodeKind::Compound, "371002001001001001", "前进小区").await;
-        let building_a = node(&mut c, Some(&cp_a), NodeKind::Building, "371002001001001001001", "前进小区1号楼").await;
-        let grid_b = node(&mut c, Some(&comm_b), NodeKind::Grid, "371002001002001", "东北村一网格").await;
-        let cp_b = node(&mut c, Some(&grid_b), NodeKind::Compound, "371002001002001001", "向阳小区").await;
-        let building_b = node(&mut c, Some(&cp_b), NodeKind::Building, "371002001002001001001", "向阳小区1号楼").await;
+        let district = node(
+            &mut c,
+            Some(&city),
+            NodeKind::District,
+            "371002000000",
+            "环翠区",
+        )
+        .await;
+        let street = node(
+            &mut c,
+            Some(&district),
+            NodeKind::Street,
+            "371002001000",
+            "环翠楼街道",
+        )
+        .await;
+        let comm_a = node(
+            &mut c,
+            Some(&street),
+            NodeKind::Community,
+            "371002001001",
+            "前进社区",
+        )
+        .await;
+        let comm_b = node(
+            &mut c,
+            Some(&street),
+            NodeKind::Community,
+            "371002001002",
+            "东北村社区",
+        )
+        .await;
+        let grid_a = node(
+            &mut c,
+            Some(&comm_a),
+            NodeKind::Grid,
+            "371002001001001",
+            "前进一网格",
+        )
+        .await;
+        let cp_a = node(
+            &mut c,
+            Some(&grid_a),
+            NodeKind::Compound,
+            "371002001001001001",
+            "前进小区",
+        )
+        .await;
+        let building_a = node(
+            &mut c,
+            Some(&cp_a),
+            NodeKind::Building,
+            "371002001001001001001",
+            "前进小区1号楼",
+        )
+        .await;
+        let grid_b = node(
+            &mut c,
+            Some(&comm_b),
+            NodeKind::Grid,
+            "371002001002001",
+            "东北村一网格",
+        )
+        .await;
+        let cp_b = node(
+            &mut c,
+            Some(&grid_b),
+            NodeKind::Compound,
+            "371002001002001001",
+            "向阳小区",
+        )
+        .await;
+        let building_b = node(
+            &mut c,
+            Some(&cp_b),
+            NodeKind::Building,
+            "371002001002001001001",
+            "向阳小区1号楼",
+        )
+        .await;
         drop(c);
         let sys = Actor::system(&city);
         let hh_a = app
-            .create_household(&sys, &HouseholdInput { building_id: Some(building_a.id), unit: Some(1), room: "301".into(), ..Default::default() })
+            .create_household(
+                &sys,
+                &HouseholdInput {
+                    building_id: Some(building_a.id),
+                    unit: Some(1),
+                    room: "301".into(),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         let res_a = app
@@ -108,7 +201,15 @@ impl TestApp {
             .await
             .unwrap();
         let hh_b = app
-            .create_household(&sys, &HouseholdInput { building_id: Some(building_b.id), unit: Some(2), room: "502".into(), ..Default::default() })
+            .create_household(
+                &sys,
+                &HouseholdInput {
+                    building_id: Some(building_b.id),
+                    unit: Some(2),
+                    room: "502".into(),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         let res_b = app
@@ -134,7 +235,22 @@ impl TestApp {
             .unwrap();
         let router = jingzhi_web::router(app.clone(), jingzhi_web::WebConfig::default());
         let t = TestApp {
-            db, app, router, city, district, street, comm_a, comm_b, grid_a, grid_b, building_a, building_b, hh_a, res_a, hh_b, res_b,
+            db,
+            app,
+            router,
+            city,
+            district,
+            street,
+            comm_a,
+            comm_b,
+            grid_a,
+            grid_b,
+            building_a,
+            building_b,
+            hh_a,
+            res_a,
+            hh_b,
+            res_b,
         };
         for (u, role, scope) in USERS {
             let n = t.node_named(scope);
@@ -176,26 +292,44 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Resp { status, headers, body }
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A bearer token for a user (via the login API).
     pub async fn token(&self, username: &str) -> String {
         let r = self
-            .request(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": PASSWORD})))
+            .request(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": PASSWORD})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text());
         r.json()["token"].as_str().unwrap().to_string()
     }
 
     /// A JSON API request, with an optional bearer token and JSON body.
-    pub async fn request(&self, method: Method, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Resp {
+    pub async fn request(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Resp {
         let mut b = Request::builder().method(method).uri(uri);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(j) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(j.to_string())).unwrap(),
+            Some(j) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(j.to_string()))
+                .unwrap(),
             None => b.body(Body::empty()).unwrap(),
         };
         self.send(req).await
@@ -209,12 +343,19 @@ impl TestApp {
     pub async fn browser_session(&self, username: &str) -> (String, String) {
         let user = self.app.login(username, PASSWORD).await.unwrap();
         let (secret, csrf) = self.app.create_session(&user).await.unwrap();
-        (format!("{}={secret}", jingzhi_web::session::SESSION_COOKIE), csrf)
+        (
+            format!("{}={secret}", jingzhi_web::session::SESSION_COOKIE),
+            csrf,
+        )
     }
 
     /// A page request with a session cookie.
     pub async fn page(&self, uri: &str, cookie: &str) -> Resp {
-        let req = Request::builder().uri(uri).header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+        let req = Request::builder()
+            .uri(uri)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
         self.send(req).await
     }
 
