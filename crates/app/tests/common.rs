@@ -153,6 +153,10 @@ impl World {
         }
     }
 
+    pub fn city_scope(&self) -> jingzhi_domain::scope::Scope {
+        jingzhi_domain::scope::Scope::new(self.city.id, self.city.path.clone())
+    }
+
     pub async fn user(&self, username: &str, role: &str, scope: &Node) -> Actor {
         let u = self
             .app

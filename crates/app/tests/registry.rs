@@ -351,3 +351,45 @@ async fn logins_are_throttled_and_tokens_work() {
     w.app.logout(&secret).await.unwrap();
     assert!(w.app.session(&secret).await.unwrap().is_none());
 }
+
+/// Optional values bound as NULL and then as values on the same connection (PostgreSQL caches
+/// the prepared statement with the types of its first use).
+#[tokio::test]
+async fn optional_geometry_binds_null_then_values_on_one_connection() {
+    use jingzhi_domain::registry::NodeKind;
+    use jingzhi_store::registry::{self as sr, NewNode};
+    let w = World::new().await;
+    let mut c = w.db.store.acquire().await.unwrap();
+    let bare = NewNode {
+        kind: Some(NodeKind::Building),
+        code: "371002001001001001003".into(),
+        name: "3号楼".into(),
+        ..Default::default()
+    };
+    let cp = sr::get_node(&mut c, &w.city_scope(), w.building_a.parent_id.unwrap())
+        .await
+        .unwrap();
+    sr::insert_node(&mut c, Some(&cp), &bare).await.unwrap();
+    let placed = NewNode {
+        kind: Some(NodeKind::Building),
+        code: "371002001001001001004".into(),
+        name: "4号楼".into(),
+        boundary: Some(r#"{"type":"Point","coordinates":[122.1,37.5]}"#.into()),
+        x: Some(122.1),
+        y: Some(37.5),
+        units: Some(3),
+        floors: Some(6),
+    };
+    let n = sr::insert_node(&mut c, Some(&cp), &placed).await.unwrap();
+    sr::update_node(&mut c, &w.city_scope(), n.id, &bare)
+        .await
+        .unwrap();
+    sr::update_node(&mut c, &w.city_scope(), n.id, &placed)
+        .await
+        .unwrap();
+    let got = sr::get_node(&mut c, &w.city_scope(), n.id).await.unwrap();
+    assert_eq!(
+        (got.x, got.y, got.units, got.floors),
+        (Some(122.1), Some(37.5), Some(3), Some(6))
+    );
+}

@@ -185,27 +185,35 @@ pub struct NewEvent<'a> {
 }
 
 pub async fn insert_event(conn: &mut Conn, n: &NewEvent<'_>) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO events (path, node_id, category_code, urgency, status, source, reporter_user_id, reporter_name, \
-         description, answers_json, x, y, reported_at, deadline_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$13) RETURNING id",
+    // Through `V` so that a missing coordinate binds as a double-precision NULL (see
+    // `sql::bind_opt_f64`).
+    let vals = [
+        V::T(n.path.into()),
+        V::I(n.node_id),
+        V::T(n.category_code.into()),
+        V::T(n.urgency.as_str().into()),
+        V::T(Status::Reported.as_str().into()),
+        V::T(n.source.into()),
+        V::OI(n.reporter_user_id),
+        V::T(n.reporter_name.into()),
+        V::T(n.description.into()),
+        V::OT(n.answers.as_ref().map(|v| v.to_string())),
+        V::OF(n.x),
+        V::OF(n.y),
+        V::I(n.reported_at),
+        V::I(n.deadline_at),
+    ];
+    let row = bind(
+        sqlx::query(
+            "INSERT INTO events (path, node_id, category_code, urgency, status, source, reporter_user_id, reporter_name, \
+             description, answers_json, x, y, reported_at, deadline_at, updated_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$13) RETURNING id",
+        ),
+        &vals,
     )
-    .bind(n.path)
-    .bind(n.node_id)
-    .bind(n.category_code)
-    .bind(n.urgency.as_str())
-    .bind(Status::Reported.as_str())
-    .bind(n.source)
-    .bind(n.reporter_user_id)
-    .bind(n.reporter_name)
-    .bind(n.description)
-    .bind(n.answers.as_ref().map(|v| v.to_string()))
-    .bind(n.x)
-    .bind(n.y)
-    .bind(n.reported_at)
-    .bind(n.deadline_at)
     .fetch_one(&mut *conn)
-    .await?)
+    .await?;
+    Ok(row.try_get("id")?)
 }
 
 pub async fn get_event(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Event> {

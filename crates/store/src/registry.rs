@@ -80,25 +80,31 @@ pub async fn insert_node(conn: &mut Conn, parent: Option<&Node>, new: &NewNode) 
         .ok_or_else(|| Error::Conflict("kind missing".into()))?;
     let now = now_ms();
     let depth = kind.depth();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO nodes (parent_id, kind, code, name, path, depth, boundary, x, y, units, floors, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    let vals = [
+        V::OI(parent.map(|p| p.id)),
+        V::T(kind.as_str().into()),
+        V::T(new.code.clone()),
+        V::T(new.name.clone()),
+        V::T(format!("#{}", new.code)),
+        V::I(depth.into()),
+        V::OT(new.boundary.clone()),
+        V::OF(new.x),
+        V::OF(new.y),
+        V::OI(new.units.map(i64::from)),
+        V::OI(new.floors.map(i64::from)),
+        V::I(now),
+    ];
+    let id: i64 = bind(
+        sqlx::query(
+            "INSERT INTO nodes (parent_id, kind, code, name, path, depth, boundary, x, y, units, floors, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        ),
+        &vals,
     )
-    .bind(parent.map(|p| p.id))
-    .bind(kind.as_str())
-    .bind(&new.code)
-    .bind(&new.name)
-    .bind(format!("#{}", new.code))
-    .bind(depth)
-    .bind(new.boundary.as_deref())
-    .bind(new.x)
-    .bind(new.y)
-    .bind(new.units)
-    .bind(new.floors)
-    .bind(now)
     .fetch_one(&mut *conn)
     .await
-    .map_err(|e| Error::from_db(e, "code"))?;
+    .map_err(|e| Error::from_db(e, "code"))?
+    .try_get("id")?;
     let path = child_path(parent.map(|p| p.path.as_str()).unwrap_or("/"), id);
     sqlx::query("UPDATE nodes SET path = $1 WHERE id = $2")
         .bind(&path)

@@ -28,7 +28,7 @@ pub fn bind<'q>(
             V::I(x) => q.bind(*x),
             V::OI(x) => q.bind(*x),
             V::F(x) => q.bind(*x),
-            V::OF(x) => q.bind(*x),
+            V::OF(x) => bind_opt_f64(q, *x),
             V::T(x) => q.bind(x.as_str()),
             V::OT(x) => q.bind(x.as_deref()),
             V::B(x) => q.bind(x.as_slice()),
@@ -37,6 +37,20 @@ pub fn bind<'q>(
         };
     }
     q
+}
+
+/// Bind an optional `f64`. sqlx 0.8's `Any` driver maps a NULL `f64` to PostgreSQL's `real`
+/// (and a NULL `f32` to `double precision`); PostgreSQL then caches the statement with a `real`
+/// parameter and refuses the next non-NULL `f64` ("incorrect binary data format"). A NULL `f32`
+/// arrives as `double precision`, which is what the columns are.
+pub fn bind_opt_f64<'q>(
+    q: Query<'q, Any, AnyArguments<'q>>,
+    v: Option<f64>,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    match v {
+        Some(v) => q.bind(v),
+        None => q.bind(None::<f32>),
+    }
 }
 
 /// Numbered placeholders as they are added: `let p = ps.push(V::I(1));` gives `$1`.
