@@ -1592,7 +1592,9 @@ async fn apply_plan(
             to.parent_id.ok_or_else(changed)?
         };
         let old_parent = parent_of(node).ok_or_else(changed)?;
-        let stats = sd::node_stats(tx, node.id).await?;
+        // The subtree's counts, and the moved place itself, leave the old ancestors.
+        let mut stats = sd::node_stats(tx, node.id).await?;
+        stats.add(&jingzhi_store::registry::Stats::of_node(node.kind, 1));
         report.households_moved +=
             sd::record_household_history(tx, plan.id, &node.path, from_comm, to_comm, at).await?;
         let new_path = sd::move_subtree(tx, node.id, &node.path, to).await?;

@@ -550,8 +550,12 @@ impl App {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
-        let node = sr::get_node(&mut conn, &scope, id).await?;
-        Ok(sr::count_nodes_by_kind(&mut conn, &scope, &node.path).await?)
+        let stats = sr::stats(&mut conn, &scope, id).await?;
+        Ok(NodeKind::ALL
+            .iter()
+            .map(|k| (*k, stats.nodes(*k)))
+            .filter(|(_, n)| *n > 0)
+            .collect())
     }
 }
 

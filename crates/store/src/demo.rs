@@ -277,6 +277,12 @@ impl StatsAcc {
                 self.own.resize(i + 1, Stats::default());
             }
             self.parent[i] = n.parent_id.unwrap_or(0);
+            // The place counts in its parent (and, rolled up in `finish`, in every ancestor).
+            if let Some(p) = n.parent_id {
+                if let Some(ps) = self.own.get_mut(p as usize) {
+                    ps.add(&Stats::of_node(n.kind, 1));
+                }
+            }
         }
     }
 

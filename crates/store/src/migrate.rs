@@ -36,6 +36,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0003_events.sqlite.sql"),
         postgres: include_str!("../migrations/0003_events.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "node_counts",
+        common: include_str!("../migrations/0004_node_counts.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -137,6 +144,10 @@ pub async fn run(store: &Store) -> Result<usize> {
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "migration applied");
             ran += 1;
+            if m.version == 4 {
+                // The new counts of places start at zero: fill them from the register.
+                crate::registry::recompute_stats(&mut conn).await?;
+            }
         }
         Ok(())
     }

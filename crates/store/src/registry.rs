@@ -115,6 +115,9 @@ pub async fn insert_node(conn: &mut Conn, parent: Option<&Node>, new: &NewNode) 
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    if let Some(p) = parent {
+        apply_stats_delta(conn, &p.path, &Stats::of_node(kind, 1)).await?;
+    }
     Ok(Node {
         id,
         parent_id: parent.map(|p| p.id),
@@ -478,9 +481,44 @@ pub struct Stats {
     pub low_income: i64,
     pub child_in_difficulty: i64,
     pub family_doctor_key: i64,
+    /// Places of each kind strictly below the node.
+    pub districts: i64,
+    pub streets: i64,
+    pub communities: i64,
+    pub grids: i64,
+    pub compounds: i64,
+    pub buildings: i64,
 }
 
 impl Stats {
+    /// The change one place of this kind makes to its ancestors' counts (sign +1 or -1).
+    pub fn of_node(kind: NodeKind, sign: i64) -> Stats {
+        let mut s = Stats::default();
+        match kind {
+            NodeKind::City => {}
+            NodeKind::District => s.districts = sign,
+            NodeKind::Street => s.streets = sign,
+            NodeKind::Community => s.communities = sign,
+            NodeKind::Grid => s.grids = sign,
+            NodeKind::Compound => s.compounds = sign,
+            NodeKind::Building => s.buildings = sign,
+        }
+        s
+    }
+
+    /// Places of a kind below the node.
+    pub fn nodes(&self, kind: NodeKind) -> i64 {
+        match kind {
+            NodeKind::City => 0,
+            NodeKind::District => self.districts,
+            NodeKind::Street => self.streets,
+            NodeKind::Community => self.communities,
+            NodeKind::Grid => self.grids,
+            NodeKind::Compound => self.compounds,
+            NodeKind::Building => self.buildings,
+        }
+    }
+
     pub fn tag(&self, t: Tag) -> i64 {
         match t {
             Tag::PartyMember => self.party_member,
@@ -506,6 +544,7 @@ impl Stats {
             low_income: f(Tag::LowIncome),
             child_in_difficulty: f(Tag::ChildInDifficulty),
             family_doctor_key: f(Tag::FamilyDoctorKey),
+            ..Default::default()
         }
     }
 
@@ -519,23 +558,44 @@ impl Stats {
         self.low_income += o.low_income;
         self.child_in_difficulty += o.child_in_difficulty;
         self.family_doctor_key += o.family_doctor_key;
+        self.districts += o.districts;
+        self.streets += o.streets;
+        self.communities += o.communities;
+        self.grids += o.grids;
+        self.compounds += o.compounds;
+        self.buildings += o.buildings;
     }
 
     pub fn negated(&self) -> Stats {
-        let mut z = Stats::default();
-        z.households = -self.households;
-        z.residents = -self.residents;
-        z.party_member = -self.party_member;
-        z.volunteer = -self.volunteer;
-        z.elderly_alone = -self.elderly_alone;
-        z.disabled = -self.disabled;
-        z.low_income = -self.low_income;
-        z.child_in_difficulty = -self.child_in_difficulty;
-        z.family_doctor_key = -self.family_doctor_key;
-        z
+        let mut out = Stats::default();
+        for (c, x) in STAT_COLS.iter().zip(self.values()) {
+            out.set(c, -x);
+        }
+        out
     }
 
-    fn values(&self) -> [i64; 9] {
+    fn set(&mut self, col: &str, v: i64) {
+        match col {
+            "households" => self.households = v,
+            "residents" => self.residents = v,
+            "party_member" => self.party_member = v,
+            "volunteer" => self.volunteer = v,
+            "elderly_alone" => self.elderly_alone = v,
+            "disabled" => self.disabled = v,
+            "low_income" => self.low_income = v,
+            "child_in_difficulty" => self.child_in_difficulty = v,
+            "family_doctor_key" => self.family_doctor_key = v,
+            "districts" => self.districts = v,
+            "streets" => self.streets = v,
+            "communities" => self.communities = v,
+            "grids" => self.grids = v,
+            "compounds" => self.compounds = v,
+            "buildings" => self.buildings = v,
+            _ => unreachable!("unknown count column {col}"),
+        }
+    }
+
+    fn values(&self) -> [i64; 15] {
         [
             self.households,
             self.residents,
@@ -546,11 +606,17 @@ impl Stats {
             self.low_income,
             self.child_in_difficulty,
             self.family_doctor_key,
+            self.districts,
+            self.streets,
+            self.communities,
+            self.grids,
+            self.compounds,
+            self.buildings,
         ]
     }
 }
 
-const STAT_COLS: [&str; 9] = [
+const STAT_COLS: [&str; 15] = [
     "households",
     "residents",
     "party_member",
@@ -560,6 +626,12 @@ const STAT_COLS: [&str; 9] = [
     "low_income",
     "child_in_difficulty",
     "family_doctor_key",
+    "districts",
+    "streets",
+    "communities",
+    "grids",
+    "compounds",
+    "buildings",
 ];
 
 fn stats_from(row: &AnyRow) -> Result<Stats> {
@@ -574,6 +646,12 @@ fn stats_from(row: &AnyRow) -> Result<Stats> {
         low_income: g("low_income")?,
         child_in_difficulty: g("child_in_difficulty")?,
         family_doctor_key: g("family_doctor_key")?,
+        districts: g("districts")?,
+        streets: g("streets")?,
+        communities: g("communities")?,
+        grids: g("grids")?,
+        compounds: g("compounds")?,
+        buildings: g("buildings")?,
     })
 }
 
@@ -644,17 +722,31 @@ pub async fn apply_stats_delta(conn: &mut Conn, path: &str, d: &Stats) -> Result
 /// in SQL, then summed up the tree.
 pub async fn recompute_stats(conn: &mut Conn) -> Result<()> {
     use std::collections::HashMap;
-    let nodes: Vec<(i64, String)> = sqlx::query("SELECT id, path FROM nodes")
+    let nodes: Vec<(i64, String, String)> = sqlx::query("SELECT id, path, kind FROM nodes")
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("path")?)))
+        .map(|r| Ok((r.try_get("id")?, r.try_get("path")?, r.try_get("kind")?)))
         .collect::<Result<_>>()?;
-    let paths: HashMap<i64, String> = nodes.iter().cloned().collect();
+    let paths: HashMap<i64, String> = nodes.iter().map(|(id, p, _)| (*id, p.clone())).collect();
     let mut per: HashMap<i64, Stats> = nodes
         .iter()
-        .map(|(id, _)| (*id, Stats::default()))
+        .map(|(id, _, _)| (*id, Stats::default()))
         .collect();
+    // Places below each node: every node counts in each of its ancestors.
+    for (id, path, kind) in &nodes {
+        let Some(kind) = NodeKind::parse(kind) else {
+            continue;
+        };
+        let one = Stats::of_node(kind, 1);
+        for anc in path_ids(path) {
+            if anc != *id {
+                if let Some(t) = per.get_mut(&anc) {
+                    t.add(&one);
+                }
+            }
+        }
+    }
 
     let hh = sqlx::query("SELECT building_id, COUNT(*) AS n FROM households GROUP BY building_id")
         .fetch_all(&mut *conn)
@@ -1420,32 +1512,4 @@ pub async fn id_hashes_existing(
         }
     }
     Ok(found)
-}
-
-/// How many nodes of each kind lie strictly below `under_path` (a path inside the scope), for
-/// the counts on a place's page.
-pub async fn count_nodes_by_kind(
-    conn: &mut Conn,
-    scope: &Scope,
-    under_path: &str,
-) -> Result<Vec<(NodeKind, i64)>> {
-    let mut p = Params::default();
-    let sql = format!(
-        "SELECT kind, COUNT(*) AS n FROM nodes WHERE {} AND {} AND path <> {} GROUP BY kind",
-        p.range("path", &scope.path),
-        p.range("path", under_path),
-        p.push(V::T(under_path.to_string()))
-    );
-    let rows = bind(sqlx::query(&sql), &p.vals)
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut out = vec![];
-    for r in rows {
-        let kind: String = r.try_get("kind")?;
-        if let Some(k) = NodeKind::parse(&kind) {
-            out.push((k, r.try_get::<i64, _>("n")?));
-        }
-    }
-    out.sort_by_key(|(k, _)| *k);
-    Ok(out)
 }
