@@ -112,8 +112,14 @@ impl Store {
         Ok(self.pool.acquire().await?)
     }
 
+    /// Begin a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`,
+    /// waiting up to the busy timeout): a deferred transaction that reads first and writes later
+    /// cannot wait for another writer and fails with "database is locked" instead.
     pub async fn begin(&self) -> Result<crate::Tx> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// After rows were inserted with explicit ids (bulk loads), move PostgreSQL's identity
