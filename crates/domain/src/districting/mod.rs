@@ -70,6 +70,10 @@ pub struct Options {
     pub mode: Mode,
     /// Random spanning trees tried per bipartition before giving up on it.
     pub tree_tries: usize,
+    /// Households moved are compared in bins of this size, so that among plans moving about as
+    /// many households the one with fewer cut edges wins (in a split, the number moved is set by
+    /// the size of the new part; compared exactly, it would leave the cut to chance).
+    pub moved_tolerance: u64,
 }
 
 impl Default for Options {
@@ -79,6 +83,7 @@ impl Default for Options {
             iterations: 300,
             mode: Mode::Split,
             tree_tries: 400,
+            moved_tolerance: 500,
         }
     }
 }
@@ -552,7 +557,14 @@ fn label_parts(inst: &Instance, parts: &[Vec<usize>]) -> Vec<Option<String>> {
     labels
 }
 
-fn metrics(inst: &Instance, parts: &[Vec<usize>], labels: &[Option<String>]) -> Metrics {
+/// The plan's metrics. `shape` computes the Polsby–Popper compactness (convex hulls), which the
+/// search does not score and so skips on its many intermediate plans.
+fn metrics(
+    inst: &Instance,
+    parts: &[Vec<usize>],
+    labels: &[Option<String>],
+    shape: bool,
+) -> Metrics {
     let n = inst.units.len();
     let mut owner = vec![usize::MAX; n];
     for (pi, p) in parts.iter().enumerate() {
@@ -595,6 +607,7 @@ fn metrics(inst: &Instance, parts: &[Vec<usize>], labels: &[Option<String>]) -> 
     let grids_split = grid_parts.values().filter(|s| s.len() > 1).count();
     let pps: Vec<f64> = parts
         .iter()
+        .filter(|_| shape)
         .map(|p| {
             polsby_popper(
                 &p.iter()
@@ -667,9 +680,9 @@ pub fn convex_hull(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 }
 
 /// The lexicographic objective (lower is better).
-fn score(m: &Metrics) -> (u64, usize, u64, usize) {
+fn score(m: &Metrics, moved_tolerance: u64) -> (u64, usize, u64, usize) {
     (
-        m.households_moved,
+        m.households_moved / moved_tolerance.max(1),
         m.cut_edges,
         (m.max_deviation * 10_000.0) as u64,
         m.grids_split,
@@ -815,7 +828,9 @@ pub fn plan(inst: &Instance, opts: &Options) -> Result<Plan, Vec<Infeasible>> {
     for r in chains {
         match r {
             Ok((s, m)) => {
-                if best.as_ref().is_none_or(|(_, bm)| score(&m) < score(bm)) {
+                if best.as_ref().is_none_or(|(_, bm)| {
+                    score(&m, opts.moved_tolerance) < score(bm, opts.moved_tolerance)
+                }) {
                     best = Some((s, m));
                 }
             }
@@ -827,7 +842,7 @@ pub fn plan(inst: &Instance, opts: &Options) -> Result<Plan, Vec<Infeasible>> {
     };
     let parts = unit_parts(&g, &state);
     let labels = label_parts(inst, &parts);
-    let m = metrics(inst, &parts, &labels);
+    let m = metrics(inst, &parts, &labels, true);
     let kept_n = state.kept;
     let out: Vec<Part> = parts
         .into_iter()
@@ -903,7 +918,7 @@ fn run_chain(
     let eval = |s: &State| {
         let up = unit_parts(g, s);
         let labels = label_parts(inst, &up);
-        metrics(inst, &up, &labels)
+        metrics(inst, &up, &labels, false)
     };
     let mut cur = eval(&state);
     // Merge-and-resplit over adjacent pairs of movable parts.
@@ -945,9 +960,64 @@ fn run_chain(
         next.parts[a] = pa;
         next.parts[b] = pb;
         let m = eval(&next);
-        if score(&m) <= score(&cur) {
+        if score(&m, opts.moved_tolerance) <= score(&cur, opts.moved_tolerance) {
             state = next;
             cur = m;
+        }
+    }
+    // Boundary moves: hand one compound to a neighbouring part when both stay within the bounds,
+    // the part it leaves stays connected, and the plan gets strictly better. A few passes.
+    for _ in 0..4 {
+        let mut improved = false;
+        let mut owner: HashMap<usize, usize> = HashMap::new();
+        for (pi, p) in state.parts.iter().enumerate() {
+            for &c in p {
+                owner.insert(c, pi);
+            }
+        }
+        let weight = |nodes: &[usize]| -> u64 { nodes.iter().map(|&c| g.weight[c] as u64).sum() };
+        for a in movable_from..state.parts.len() {
+            let mut i = 0;
+            while i < state.parts[a].len() {
+                let c = state.parts[a][i];
+                i += 1;
+                let mut targets: Vec<usize> = g.adj[c]
+                    .iter()
+                    .filter_map(|w| owner.get(w).copied())
+                    .filter(|&b| b != a && b >= movable_from)
+                    .collect();
+                targets.sort_unstable();
+                targets.dedup();
+                for b in targets {
+                    let wc = g.weight[c] as u64;
+                    if weight(&state.parts[a]) < inst.min as u64 + wc
+                        || weight(&state.parts[b]) + wc > inst.cap as u64
+                    {
+                        continue;
+                    }
+                    let rest: Vec<usize> =
+                        state.parts[a].iter().copied().filter(|&x| x != c).collect();
+                    if rest.is_empty() || components(&g.adj, &rest).len() != 1 {
+                        continue;
+                    }
+                    let mut next = state.clone();
+                    next.parts[a] = rest;
+                    next.parts[b].push(c);
+                    next.parts[b].sort_unstable();
+                    let m = eval(&next);
+                    if score(&m, opts.moved_tolerance) < score(&cur, opts.moved_tolerance) {
+                        state = next;
+                        cur = m;
+                        owner.insert(c, b);
+                        improved = true;
+                        i -= 1; // the part shrank: the next node is now at i - 1
+                        break;
+                    }
+                }
+            }
+        }
+        if !improved {
+            break;
         }
     }
     Ok((state, cur))
