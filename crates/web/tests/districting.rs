@@ -116,6 +116,47 @@ async fn oversized_plan_approve_apply_through_the_pages() {
         "{html}"
     );
 
+    assert!(
+        html.contains("修正邻接关系"),
+        "the hand-correction form is offered"
+    );
+
+    // Correct the graph by hand: add an edge between two buildings, back to the preview.
+    let a = format!("{}001001", t.grid_a.code);
+    let b = format!("{}002001", t.grid_a.code);
+    let r = t
+        .post_form(
+            "/districting/edges",
+            &admin,
+            &format!(
+                "csrf={csrf}&scope={code}&mode=split&seed=2&a={a}&b={b}&op=add&note=%E6%B2%B3"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(location(&r).starts_with("/districting/preview?scope="));
+    let r = t
+        .post_form(
+            "/districting/edges",
+            &admin,
+            &format!("csrf={csrf}&scope={code}&mode=split&seed=2&a={a}&b={a}&op=add"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "one building twice: {}",
+        r.text()
+    );
+    let r = t
+        .post_form(
+            "/districting/edges",
+            &admin,
+            &format!("csrf=wrong&scope={code}&mode=split&seed=2&a={a}&b={a}&op=add"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "bad CSRF refused");
+
     // Save a draft.
     let r = t
         .post_form(

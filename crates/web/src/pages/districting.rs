@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/districting", get(index))
         .route("/districting/preview", get(preview))
         .route("/districting/plans", post(create))
+        .route("/districting/edges", post(edge))
         .route("/districting/plans/{id}", get(plan))
         .route("/districting/plans/{id}/steps", post(step))
         .route("/districting/plans/{id}/comments", post(comment))
@@ -324,6 +325,33 @@ pub async fn preview(
         notice: None,
         c: Chrome::new(&c, lang, "districting"),
     }))
+}
+
+/// A hand correction of the building graph (add or remove an edge), then back to the preview.
+pub async fn edge(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let note = f.get("note");
+    s.app
+        .districting_edge_override(
+            &c.actor,
+            f.get("a").trim(),
+            f.get("b").trim(),
+            f.get("op"),
+            Some(note),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/districting/preview?scope={}&mode={}&seed={}",
+        crate::session::urlencode(f.get("scope")),
+        crate::session::urlencode(f.get("mode")),
+        crate::session::urlencode(f.get("seed"))
+    ))
+    .into_response())
 }
 
 pub async fn create(
