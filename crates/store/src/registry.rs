@@ -405,16 +405,7 @@ pub async fn barriers(conn: &mut Conn, scope: &Scope) -> Result<Vec<Barrier>> {
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Barrier {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                name: r.try_get("name")?,
-                geometry: r.try_get("geometry")?,
-            })
-        })
-        .collect()
+    rows.iter().map(barrier_from).collect()
 }
 
 /// The barriers a map of `node` draws: those attached to the node, to its ancestors (a city-wide
@@ -435,16 +426,16 @@ pub async fn map_barriers(conn: &mut Conn, node: &Node) -> Result<Vec<Barrier>> 
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Barrier {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                name: r.try_get("name")?,
-                geometry: r.try_get("geometry")?,
-            })
-        })
-        .collect()
+    rows.iter().map(barrier_from).collect()
+}
+
+fn barrier_from(r: &AnyRow) -> Result<Barrier> {
+    Ok(Barrier {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        name: r.try_get("name")?,
+        geometry: r.try_get("geometry")?,
+    })
 }
 
 pub async fn insert_barrier(
