@@ -1169,6 +1169,7 @@ impl App {
         )
         .await?;
         jingzhi_store::commit(tx).await?;
+        self.areas.invalidate();
         Ok(report)
     }
 

@@ -35,7 +35,8 @@ pub struct ReportInput {
     /// `emergency`, `urgent`, `ordinary` (default) or `complex`.
     pub urgency: Option<String>,
     pub description: String,
-    /// The building (or grid) it is at. Residents report at their household's building.
+    /// The building (or grid) it is at. Without it, a map point (`x`, `y`) is placed into the
+    /// grid that holds it; residents otherwise report at their household's building.
     pub node_id: Option<i64>,
     /// Answers to the category's extra questions, by question code.
     pub answers: Option<serde_json::Map<String, serde_json::Value>>,
@@ -317,6 +318,11 @@ impl App {
             }
         }
         let scope = actor.scope();
+        // A map point without a building is placed into its grid (before the write transaction).
+        let located = match (input.node_id, input.x, input.y) {
+            (None, Some(x), Some(y)) => Some(self.locate_point(actor, (x, y), "x").await?),
+            _ => None,
+        };
         let mut tx = self.store.begin().await?;
         let cat = match se::get_category(&mut tx, input.category.trim()).await {
             Ok(c) if c.active => c,
@@ -342,12 +348,18 @@ impl App {
                     "居民只能上报自家所在楼宇的问题",
                 ));
             }
-            let node = sr::get_node(&mut tx, &scope, hh.building_id).await?;
+            let node = match located {
+                // A map point instead of the home building: the grid that holds it.
+                Some(n) => n,
+                None => sr::get_node(&mut tx, &scope, hh.building_id).await?,
+            };
             (node, "resident", r.name)
+        } else if let Some(node) = located {
+            (node, "staff", actor.user.display_name.clone())
         } else {
             let id = input
                 .node_id
-                .ok_or_else(|| AppError::invalid("node_id", "请选择楼宇或网格"))?;
+                .ok_or_else(|| AppError::invalid("node_id", "请选择楼宇或网格，或在地图上选点"))?;
             let node = sr::get_node(&mut tx, &scope, id)
                 .await
                 .map_err(|e| match e {

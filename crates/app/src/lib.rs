@@ -8,6 +8,7 @@ pub mod districting;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod geo;
 pub mod import;
 pub mod registry;
 
@@ -24,6 +25,8 @@ use jingzhi_domain::scope::Scope;
 pub struct App {
     pub store: Store,
     pub settings: Settings,
+    /// Grid boundaries for placing a map point (see [`geo`]).
+    pub areas: geo::AreaCache,
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +51,7 @@ impl App {
         Self {
             store,
             settings: Settings::default(),
+            areas: geo::AreaCache::default(),
         }
     }
 

@@ -702,3 +702,48 @@ async fn metrics_on_a_small_set() {
         Err(AppError::Forbidden)
     ));
 }
+
+fn square(w: f64, s: f64) -> String {
+    let (e, n) = (w + 0.01, s + 0.01);
+    format!(r#"{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}"#)
+}
+
+#[tokio::test]
+async fn a_map_point_is_placed_into_its_grid() {
+    use jingzhi_store::registry::{self as sr, NewNode};
+    let w = World::new().await;
+    let mut c = w.db.store.acquire().await.unwrap();
+    let city = jingzhi_domain::scope::Scope::new(w.city.id, w.city.path.clone());
+    for (g, west) in [(&w.grid_a, 122.10), (&w.grid_b, 122.11)] {
+        let n = NewNode {
+            name: g.name.clone(),
+            boundary: Some(square(west, 37.50)),
+            ..Default::default()
+        };
+        sr::update_node(&mut c, &city, g.id, &n).await.unwrap();
+    }
+    drop(c);
+    let worker_a = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let at = |x: f64, y: f64| ReportInput {
+        category: "road_facility".into(),
+        description: "路灯不亮".into(),
+        answers: answers(&[("facility", "路灯")]),
+        x: Some(x),
+        y: Some(y),
+        ..Default::default()
+    };
+    let e = w.app.report_event(&worker_a, &at(122.105, 37.505)).await.unwrap();
+    assert_eq!(e.node_id, w.grid_a.id);
+    assert_eq!((e.x, e.y), (Some(122.105), Some(37.505)));
+    // In grid B: another community, not this worker's.
+    let err = w.app.report_event(&worker_a, &at(122.115, 37.505)).await.unwrap_err();
+    assert!(matches!(&err, AppError::Invalid(v) if v[0].field == "x"), "{err:?}");
+    // Outside every grid, and not a coordinate at all.
+    for (x, y) in [(121.0, 37.0), (500.0, 37.0), (f64::NAN, 1.0)] {
+        let err = w.app.report_event(&worker_a, &at(x, y)).await.unwrap_err();
+        assert!(matches!(&err, AppError::Invalid(_)), "{err:?}");
+    }
+    let street = w.user("street", "street-officer", &w.street).await;
+    let e = w.app.report_event(&street, &at(122.115, 37.505)).await.unwrap();
+    assert_eq!(e.node_id, w.grid_b.id);
+}

@@ -1504,3 +1504,16 @@ pub async fn id_hashes_existing(
     }
     Ok(found)
 }
+
+/// Every grid that has a boundary: (id, path, GeoJSON). For placing map points; small (one row
+/// per grid) and read rarely (the app caches it).
+pub async fn grid_boundaries(conn: &mut Conn) -> Result<Vec<(i64, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT id, path, boundary FROM nodes WHERE kind = 'grid' AND boundary IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
