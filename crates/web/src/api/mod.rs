@@ -140,8 +140,9 @@ impl Modify for BearerAuth {
 pub fn openapi_string() -> &'static str {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DOC.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_pretty_json()
+        let mut doc = ApiDoc::openapi();
+        doc.merge(districting::DistrictingApi::openapi());
+        doc.to_pretty_json()
             .expect("the OpenAPI document serialises")
     })
 }
