@@ -199,7 +199,7 @@ pub(crate) async fn json_and_photos<T: DeserializeOwned + Default>(
         let bytes = axum::body::Bytes::from_request(req, s)
             .await
             .map_err(|e| ApiError::bad_request("body", e.body_text()))?;
-        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) || bytes.trim_ascii() == b"null" {
             return Ok((T::default(), vec![]));
         }
         return Ok((body(Json::<T>::from_bytes(&bytes))?, vec![]));

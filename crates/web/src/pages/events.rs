@@ -619,6 +619,18 @@ impl DetailPage {
     pub fn failed(&self, form: &str) -> bool {
         self.error_form == form
     }
+
+    /// Errors of a form the page no longer shows (the state moved on): shown at the top.
+    pub fn top_errors(&self) -> bool {
+        !self.errors.is_empty()
+            && if self.error_form == "whistle" {
+                !self.can_whistle
+            } else if self.error_form.starts_with('w') && self.error_form.contains('-') {
+                false
+            } else {
+                !self.actions.contains(&self.error_form.as_str())
+            }
+    }
 }
 
 fn photo_vm(event_id: i64, a: &AttachmentMeta) -> PhotoVm {
