@@ -18,8 +18,10 @@ use jingzhi_domain::events::whistle::Whistle;
 use jingzhi_domain::events::{DeadlinePolicy, HandlerKind, Urgency};
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
+use jingzhi_domain::events::attachment::{self as att, ImageInfo};
 use jingzhi_store::events::{
-    self as se, Assignment, CategoryRow, Event, EventFilter, Inspection, Transition, WhistleRow,
+    self as se, Assignment, AttachmentMeta, CategoryRow, Event, EventFilter, Inspection,
+    Transition, WhistleRow,
 };
 use jingzhi_store::registry as sr;
 use jingzhi_store::{audit, Conn};
@@ -78,6 +80,23 @@ pub struct EventView {
     pub timeline: Vec<Transition>,
     pub handlers: Vec<Assignment>,
     pub whistles: Vec<WhistleRow>,
+    /// Photos of the report and of the transitions (`transition_id` ties them to the timeline).
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+/// A file as uploaded: its name (only shown) and its bytes (which decide what it is).
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An upload that passed the checks.
+struct Checked<'a> {
+    name: String,
+    bytes: &'a [u8],
+    info: ImageInfo,
+    sha256: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -226,8 +245,8 @@ async fn timeline_and_audit(
     command_zh: &str,
     note: Option<&str>,
     now: i64,
-) -> AppResult<()> {
-    se::insert_transition(
+) -> AppResult<i64> {
+    let tid = se::insert_transition(
         conn,
         &se::NewTransition {
             event_id: after.id,
@@ -272,6 +291,64 @@ async fn timeline_and_audit(
         },
     )
     .await?;
+    Ok(tid)
+}
+
+/// Check every upload by its bytes (JPEG/PNG/WebP, size) before anything is written.
+fn check_uploads<'a>(
+    files: &'a [Upload],
+    limits: &att::AttachmentLimits,
+) -> AppResult<Vec<Checked<'a>>> {
+    if files.len() > limits.max_files {
+        return Err(AppError::invalid(
+            "photos",
+            format!("一次最多上传{}张照片", limits.max_files),
+        ));
+    }
+    files
+        .iter()
+        .map(|f| {
+            let name = att::clean_name(&f.file_name);
+            let info = att::check(&name, &f.bytes, limits)?;
+            use sha2::Digest;
+            let sha256 = hex::encode(sha2::Sha256::digest(&f.bytes));
+            Ok(Checked {
+                name,
+                bytes: &f.bytes,
+                info,
+                sha256,
+            })
+        })
+        .collect()
+}
+
+async fn store_uploads(
+    conn: &mut Conn,
+    actor: &Actor,
+    e: &Event,
+    transition_id: i64,
+    files: &[Checked<'_>],
+    now: i64,
+) -> AppResult<()> {
+    for f in files {
+        se::insert_attachment(
+            conn,
+            &se::NewAttachment {
+                event_id: e.id,
+                transition_id: Some(transition_id),
+                path: &e.path,
+                file_name: &f.name,
+                content_type: f.info.kind.content_type(),
+                width: f.info.width,
+                height: f.info.height,
+                sha256: &f.sha256,
+                data: f.bytes,
+                uploaded_by: actor.audit_id(),
+                uploaded_at: now,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -298,10 +375,32 @@ impl App {
         input: &ReportInput,
         now: i64,
     ) -> AppResult<Event> {
+        self.report_event_with_at(actor, input, &[], now).await
+    }
+
+    /// Report with photos (checked by their bytes; all or nothing).
+    pub async fn report_event_with(
+        &self,
+        actor: &Actor,
+        input: &ReportInput,
+        photos: &[Upload],
+    ) -> AppResult<Event> {
+        self.report_event_with_at(actor, input, photos, now_ms())
+            .await
+    }
+
+    pub async fn report_event_with_at(
+        &self,
+        actor: &Actor,
+        input: &ReportInput,
+        photos: &[Upload],
+        now: i64,
+    ) -> AppResult<Event> {
         if actor.user.role == Role::Auditor {
             return Err(AppError::Forbidden);
         }
         text("description", "问题描述", &input.description, true)?;
+        let photos = check_uploads(photos, &self.settings.attachments)?;
         let urgency = match input
             .urgency
             .as_deref()
@@ -393,7 +492,9 @@ impl App {
         )
         .await?;
         let e = se::get_event(&mut tx, &scope, id).await?;
-        timeline_and_audit(&mut tx, actor, None, &e, "report", "上报", None, now).await?;
+        let tid =
+            timeline_and_audit(&mut tx, actor, None, &e, "report", "上报", None, now).await?;
+        store_uploads(&mut tx, actor, &e, tid, &photos, now).await?;
         jingzhi_store::commit(tx).await?;
         Ok(e)
     }
@@ -417,6 +518,34 @@ impl App {
         note: Option<&str>,
         now: i64,
     ) -> AppResult<Event> {
+        self.event_command_with_at(actor, id, cmd, note, &[], now)
+            .await
+    }
+
+    /// A command with photos (a resolve with the result's photos, or any other transition):
+    /// they join the timeline entry of the transition.
+    pub async fn event_command_with(
+        &self,
+        actor: &Actor,
+        id: i64,
+        cmd: &Command,
+        note: Option<&str>,
+        photos: &[Upload],
+    ) -> AppResult<Event> {
+        self.event_command_with_at(actor, id, cmd, note, photos, now_ms())
+            .await
+    }
+
+    pub async fn event_command_with_at(
+        &self,
+        actor: &Actor,
+        id: i64,
+        cmd: &Command,
+        note: Option<&str>,
+        photos: &[Upload],
+        now: i64,
+    ) -> AppResult<Event> {
+        let photos = check_uploads(photos, &self.settings.attachments)?;
         if let Some(n) = note {
             text("note", "备注", n, false)?;
         }
@@ -523,7 +652,7 @@ impl App {
             (_, d, _) => d.map(str::to_string),
         };
         let kind = cmd.kind();
-        timeline_and_audit(
+        let tid = timeline_and_audit(
             &mut tx,
             actor,
             Some(&before),
@@ -534,6 +663,7 @@ impl App {
             now,
         )
         .await?;
+        store_uploads(&mut tx, actor, &e, tid, &photos, now).await?;
         jingzhi_store::commit(tx).await?;
         Ok(e)
     }
@@ -656,6 +786,7 @@ impl App {
         let timeline = se::timeline(&mut conn, &scope, id).await?;
         let handlers = se::assignments(&mut conn, &scope, id).await?;
         let whistles = se::whistles_of_event(&mut conn, &scope, id).await?;
+        let attachments = se::attachments_of_event(&mut conn, &scope, id).await?;
         let overdue = lc::is_overdue(event.status, event.deadline_at, now_ms());
         Ok(EventView {
             event,
@@ -663,7 +794,70 @@ impl App {
             timeline,
             handlers,
             whistles,
+            attachments,
         })
+    }
+
+    /// Events in scope below a place in scope (`under`, a node id), newest first.
+    pub async fn list_events_under(
+        &self,
+        actor: &Actor,
+        mut f: EventFilter,
+        under: Option<i64>,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> AppResult<Vec<Event>> {
+        if let Some(n) = under {
+            let mut conn = self.store.acquire().await?;
+            let node = sr::get_node(&mut conn, &actor.scope(), n).await?;
+            f.under_path = Some(node.path);
+        }
+        self.list_events(actor, f, before_id, limit).await
+    }
+
+    /// Add photos to an event without moving it (the reporter or staff in scope): a timeline
+    /// entry "补充照片" carries them.
+    pub async fn attach_to_event(
+        &self,
+        actor: &Actor,
+        id: i64,
+        note: Option<&str>,
+        photos: &[Upload],
+    ) -> AppResult<Vec<AttachmentMeta>> {
+        if let Some(n) = note {
+            text("note", "备注", n, false)?;
+        }
+        let checked = check_uploads(photos, &self.settings.attachments)?;
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let e = load_for(&mut tx, actor, id).await?;
+        if actor.user.role == Role::Auditor {
+            return Err(AppError::Forbidden);
+        }
+        if checked.is_empty() {
+            return Err(AppError::invalid("photos", "请选择照片"));
+        }
+        let tid = timeline_and_audit(&mut tx, actor, Some(&e), &e, "attach", "补充照片", note, now)
+            .await?;
+        store_uploads(&mut tx, actor, &e, tid, &checked, now).await?;
+        let all = se::attachments_of_event(&mut tx, &actor.scope(), id).await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(all
+            .into_iter()
+            .filter(|a| a.transition_id == Some(tid))
+            .collect())
+    }
+
+    /// One photo of an event, for a caller who may see the event (residents: their own).
+    pub async fn event_attachment(
+        &self,
+        actor: &Actor,
+        event_id: i64,
+        id: i64,
+    ) -> AppResult<(AttachmentMeta, Vec<u8>)> {
+        let mut conn = self.store.acquire().await?;
+        load_for(&mut conn, actor, event_id).await?;
+        Ok(se::get_attachment(&mut conn, &actor.scope(), event_id, id).await?)
     }
 
     // -----------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ pub struct Settings {
     pub session_ttl_ms: i64,
     /// API token lifetime (ms).
     pub token_ttl_ms: i64,
+    /// Size and number of photos per upload (events).
+    pub attachments: jingzhi_domain::events::attachment::AttachmentLimits,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
         Self {
             session_ttl_ms: 12 * 3600 * 1000,
             token_ttl_ms: 30 * 24 * 3600 * 1000,
+            attachments: Default::default(),
         }
     }
 }

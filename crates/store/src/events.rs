@@ -280,6 +280,8 @@ pub struct EventFilter {
     pub to_ms: Option<i64>,
     /// Below this place (a path inside the scope).
     pub under_path: Option<String>,
+    /// `resident`, `staff`, … (how it came in).
+    pub source: Option<String>,
 }
 
 /// Events in scope matching `f`, newest first; `before_id` pages backwards, `limit` ≤ 500.
@@ -318,6 +320,9 @@ pub async fn list_events(
     }
     if let Some(r) = f.reporter_user_id {
         sql.push_str(&format!(" AND e.reporter_user_id = {}", p.push(V::I(r))));
+    }
+    if let Some(src) = &f.source {
+        sql.push_str(&format!(" AND e.source = {}", p.push(V::T(src.clone()))));
     }
     if let Some(t) = f.overdue_at {
         let open: Vec<String> = Status::ALL
@@ -813,4 +818,116 @@ pub async fn volume_by_category(
     rows.iter()
         .map(|r| Ok((r.try_get("code")?, r.try_get("name")?, r.try_get("n")?)))
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments (photos)
+
+/// An attachment without its bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentMeta {
+    pub id: i64,
+    pub event_id: i64,
+    /// The timeline entry it came with (the report's for photos of the report).
+    pub transition_id: Option<i64>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub width: i64,
+    pub height: i64,
+    pub sha256: String,
+    pub uploaded_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAttachment<'a> {
+    pub event_id: i64,
+    pub transition_id: Option<i64>,
+    pub path: &'a str,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub sha256: &'a str,
+    pub data: &'a [u8],
+    pub uploaded_by: Option<i64>,
+    pub uploaded_at: i64,
+}
+
+pub async fn insert_attachment(conn: &mut Conn, a: &NewAttachment<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO event_attachments (event_id, transition_id, path, file_name, content_type, size_bytes, width, height, \
+         sha256, data, uploaded_by, uploaded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
+    )
+    .bind(a.event_id)
+    .bind(a.transition_id)
+    .bind(a.path)
+    .bind(a.file_name)
+    .bind(a.content_type)
+    .bind(a.data.len() as i64)
+    .bind(a.width as i32)
+    .bind(a.height as i32)
+    .bind(a.sha256)
+    .bind(a.data)
+    .bind(a.uploaded_by)
+    .bind(a.uploaded_at)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+const ATT_COLS: &str =
+    "id, event_id, transition_id, file_name, content_type, size_bytes, width, height, sha256, uploaded_at";
+
+fn attachment_from(r: &AnyRow) -> Result<AttachmentMeta> {
+    Ok(AttachmentMeta {
+        id: r.try_get("id")?,
+        event_id: r.try_get("event_id")?,
+        transition_id: r.try_get("transition_id")?,
+        file_name: r.try_get("file_name")?,
+        content_type: r.try_get("content_type")?,
+        size_bytes: r.try_get("size_bytes")?,
+        width: int(r, "width")?,
+        height: int(r, "height")?,
+        sha256: r.try_get("sha256")?,
+        uploaded_at: r.try_get("uploaded_at")?,
+    })
+}
+
+/// The attachments of an event in scope, oldest first (without bytes).
+pub async fn attachments_of_event(
+    conn: &mut Conn,
+    scope: &Scope,
+    event_id: i64,
+) -> Result<Vec<AttachmentMeta>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT {ATT_COLS} FROM event_attachments WHERE event_id = {} AND {} ORDER BY id",
+        p.push(V::I(event_id)),
+        p.range("path", &scope.path)
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(attachment_from).collect()
+}
+
+/// One attachment of an event, with its bytes, if it is in scope.
+pub async fn get_attachment(
+    conn: &mut Conn,
+    scope: &Scope,
+    event_id: i64,
+    id: i64,
+) -> Result<(AttachmentMeta, Vec<u8>)> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT {ATT_COLS}, data FROM event_attachments WHERE id = {} AND event_id = {} AND {}",
+        p.push(V::I(id)),
+        p.push(V::I(event_id)),
+        p.range("path", &scope.path)
+    );
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok((attachment_from(&row)?, row.try_get("data")?))
 }

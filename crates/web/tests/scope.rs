@@ -93,6 +93,28 @@ impl Ctx<'_> {
             .unwrap();
         self.t.send(req).await
     }
+
+    /// A multipart upload of one PNG photo.
+    async fn photo(&self, uri: &str) -> Resp {
+        let boundary = "jzboundaryPhoto7";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(PNG);
+        body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.t.send(req).await
+    }
 }
 
 /// One probe per route: (method, path, kind, the call).
@@ -448,6 +470,145 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             Kind::NoIds,
             c.call(Method::GET, "/api/v1/import/template", None).await,
         )],
+        ("GET", "/api/v1/events") => vec![
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/events?under={}", x.comm.id),
+                    None,
+                )
+                .await,
+            ),
+            (
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/events?limit=200", None).await,
+            ),
+            (
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/events?category=other&status=reported", None)
+                    .await,
+            ),
+        ],
+        ("POST", "/api/v1/events") => {
+            let body = serde_json::json!({"category": "other", "description": format!("{}上报", x.building.name), "node_id": x.building.id});
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/events", Some(body)).await,
+            )]
+        }
+        ("GET", "/api/v1/events/{id}") => {
+            let e = fresh_event(t, &x.building, "reported").await;
+            vec![(
+                Kind::Item,
+                c.call(Method::GET, &format!("/api/v1/events/{}", e.0), None)
+                    .await,
+            )]
+        }
+        ("POST", "/api/v1/events/{id}/{command}") => {
+            let e = fresh_event(t, &x.building, "reported").await;
+            let accept = c
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/events/{}/accept", e.0),
+                    Some(serde_json::json!({"note": x.building.name})),
+                )
+                .await;
+            let e = fresh_event(t, &x.building, "accepted").await;
+            let dispatch = c
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/events/{}/dispatch", e.0),
+                    Some(serde_json::json!({"lead": {"kind": "department", "name": "住建局"}})),
+                )
+                .await;
+            vec![(Kind::Item, accept), (Kind::Item, dispatch)]
+        }
+        ("POST", "/api/v1/events/{id}/attachments") => {
+            let e = fresh_event(t, &x.building, "reported").await;
+            vec![(
+                Kind::Item,
+                c.photo(&format!("/api/v1/events/{}/attachments", e.0)).await,
+            )]
+        }
+        ("GET", "/api/v1/events/{id}/attachments/{attachment_id}") => {
+            let e = fresh_event(t, &x.building, "reported").await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/events/{}/attachments/{}", e.0, e.1),
+                    None,
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/events/{id}/whistles") => {
+            let e = fresh_event(t, &x.building, "accepted").await;
+            let body = serde_json::json!({"departments": ["住建局"], "reason": x.building.name});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/events/{}/whistles", e.0),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/whistles/{id}/report-in") => {
+            let w = fresh_whistle(t, &x.building, "summoned").await;
+            let body = serde_json::json!({"department": "住建局"});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/whistles/{w}/report-in"),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/whistles/{id}/inspection") => {
+            let w = fresh_whistle(t, &x.building, "reported_in").await;
+            let body = serde_json::json!({"participants": "住建局", "findings": x.building.name, "solution": x.building.name,
+                "tasks": [{"department": "住建局", "task": x.building.name}]});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/whistles/{w}/inspection"),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/whistles/{id}/complete") => {
+            let w = fresh_whistle(t, &x.building, "inspected").await;
+            let body = serde_json::json!({"department": "住建局"});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/whistles/{w}/complete"),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/whistles/{id}/rate") => {
+            let w = fresh_whistle(t, &x.building, "done").await;
+            let body = serde_json::json!({"department": "住建局", "rating": "satisfied"});
+            vec![(
+                Kind::Item,
+                c.call(Method::POST, &format!("/api/v1/whistles/{w}/rate"), Some(body))
+                    .await,
+            )]
+        }
+        ("GET", "/api/v1/event-categories") => vec![(
+            Kind::NoIds,
+            c.call(Method::GET, "/api/v1/event-categories", None).await,
+        )],
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -467,6 +628,74 @@ async fn fresh_resident(t: &TestApp, hh: &Household) -> Resident {
         ..Default::default()
     };
     t.app.create_resident(&root, hh.id, &input).await.unwrap()
+}
+
+/// A 1×1 PNG (signature, IHDR, IDAT, IEND).
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// A fresh event at `building` (described by the building's name, a secret of its community,
+/// with a photo), moved to `stage`
+/// (`reported` or `accepted`): (event id, photo id).
+async fn fresh_event(t: &TestApp, building: &Node, stage: &str) -> (i64, i64) {
+    let root = jingzhi_app::Actor::system(&t.city);
+    let input = jingzhi_app::events::ReportInput {
+        category: "other".into(),
+        description: format!("{}事件", building.name),
+        node_id: Some(building.id),
+        ..Default::default()
+    };
+    let photo = jingzhi_app::events::Upload {
+        file_name: format!("{}.png", building.name),
+        bytes: PNG.to_vec(),
+    };
+    let e = t
+        .app
+        .report_event_with(&root, &input, &[photo])
+        .await
+        .unwrap();
+    if stage != "reported" {
+        t.app.accept_event(&root, e.id).await.unwrap();
+    }
+    let v = t.app.event_view(&root, e.id).await.unwrap();
+    (e.id, v.attachments[0].id)
+}
+
+/// A fresh whistle (summoning 住建局) on a fresh accepted event, moved to `stage`
+/// (`summoned`, `reported_in`, `inspected` or `done`).
+async fn fresh_whistle(t: &TestApp, building: &Node, stage: &str) -> i64 {
+    let root = jingzhi_app::Actor::system(&t.city);
+    let (event, _) = fresh_event(t, building, "accepted").await;
+    let dept = "住建局".to_string();
+    let w = t
+        .app
+        .blow_whistle(&root, event, std::slice::from_ref(&dept), &building.name)
+        .await
+        .unwrap();
+    let stages = ["summoned", "reported_in", "inspected", "done"];
+    let n = stages.iter().position(|s| *s == stage).unwrap();
+    if n >= 1 {
+        t.app.report_in(&root, w.id, &dept).await.unwrap();
+    }
+    if n >= 2 {
+        let input = jingzhi_app::events::InspectionInput {
+            at: None,
+            participants: building.name.clone(),
+            findings: building.name.clone(),
+            solution: building.name.clone(),
+            tasks: vec![(dept.clone(), building.name.clone())],
+        };
+        t.app.record_inspection(&root, w.id, &input).await.unwrap();
+    }
+    if n >= 3 {
+        t.app.complete_whistle_task(&root, w.id, &dept).await.unwrap();
+    }
+    w.id
 }
 
 async fn fresh_household(t: &TestApp, building: &Node) -> Household {

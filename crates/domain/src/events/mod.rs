@@ -16,3 +16,4 @@ pub mod whistle;
 pub use category::{default_categories, Category, HandlerKind, Question};
 pub use deadline::{DeadlinePolicy, Urgency};
 pub use lifecycle::{transition, Command, Effect, EventState, Rating, Status, TransitionError};
+pub mod attachment;

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod districting;
 pub mod dto;
+pub mod events;
 pub mod files;
 pub mod households;
 pub mod nodes;
@@ -57,6 +58,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/users/{id}"),
     ("POST", "/api/v1/import/residents"),
     ("GET", "/api/v1/import/template"),
+    ("GET", "/api/v1/events"),
+    ("POST", "/api/v1/events"),
+    ("GET", "/api/v1/events/{id}"),
+    ("POST", "/api/v1/events/{id}/{command}"),
+    ("POST", "/api/v1/events/{id}/attachments"),
+    ("GET", "/api/v1/events/{id}/attachments/{attachment_id}"),
+    ("POST", "/api/v1/events/{id}/whistles"),
+    ("POST", "/api/v1/whistles/{id}/report-in"),
+    ("POST", "/api/v1/whistles/{id}/inspection"),
+    ("POST", "/api/v1/whistles/{id}/complete"),
+    ("POST", "/api/v1/whistles/{id}/rate"),
+    ("GET", "/api/v1/event-categories"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -91,6 +104,24 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
             post(files::import_residents).layer(DefaultBodyLimit::max(files::IMPORT_BODY_LIMIT))
         }
         ("GET", "/api/v1/import/template") => get(files::import_template),
+        ("GET", "/api/v1/events") => get(events::list),
+        ("POST", "/api/v1/events") => {
+            post(events::report).layer(DefaultBodyLimit::max(events::UPLOAD_BODY_LIMIT))
+        }
+        ("GET", "/api/v1/events/{id}") => get(events::get),
+        ("POST", "/api/v1/events/{id}/{command}") => {
+            post(events::command).layer(DefaultBodyLimit::max(events::UPLOAD_BODY_LIMIT))
+        }
+        ("POST", "/api/v1/events/{id}/attachments") => {
+            post(events::attach).layer(DefaultBodyLimit::max(events::UPLOAD_BODY_LIMIT))
+        }
+        ("GET", "/api/v1/events/{id}/attachments/{attachment_id}") => get(events::photo),
+        ("POST", "/api/v1/events/{id}/whistles") => post(events::blow),
+        ("POST", "/api/v1/whistles/{id}/report-in") => post(events::report_in),
+        ("POST", "/api/v1/whistles/{id}/inspection") => post(events::inspection),
+        ("POST", "/api/v1/whistles/{id}/complete") => post(events::complete),
+        ("POST", "/api/v1/whistles/{id}/rate") => post(events::rate_department),
+        ("GET", "/api/v1/event-categories") => get(events::categories),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -107,6 +138,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         audit::list, audit::get,
         users::list, users::create, users::get,
         files::import_residents, files::import_template, files::export_residents, files::export_households, files::export_audit,
+        events::list, events::report, events::get, events::command, events::attach, events::photo, events::categories,
+        events::blow, events::report_in, events::inspection, events::complete, events::rate_department,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -119,6 +152,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "audit", description = "The audit log"),
         (name = "users", description = "User accounts"),
         (name = "files", description = "Spreadsheet import and exports"),
+        (name = "events", description = "Events (事件): report, lifecycle, photos, whistle-and-report (吹哨报到)"),
         (name = "meta", description = "This document"),
     )
 )]

@@ -203,9 +203,14 @@ pub fn svg(m: &MapView, lang: Lang) -> Option<String> {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="map" viewBox="0 0 {:.0} {:.0}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}"><title>{}</title>"#,
+        r#"<svg class="map" viewBox="0 0 {:.0} {:.0}" data-proj="{},{},{},{},{}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}"><title>{}</title>"#,
         proj.w,
         proj.h,
+        proj.min_x,
+        proj.max_y,
+        proj.kx,
+        proj.k,
+        proj.pad,
         t("map.title"),
         escape(&m.node.name)
     );

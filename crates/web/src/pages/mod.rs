@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod districting;
+pub mod events;
 pub mod export;
 pub mod home;
 pub mod import;
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::audit))
         .route("/audit/export.xlsx", get(export::audit))
         .merge(districting::router())
+        .merge(events::router())
 }
 
 /// What the layout needs on every signed-in page.

@@ -1,0 +1,1056 @@
+//! Events (事件) in the browser: the list with filters ("我的上报" for residents), the report
+//! form (category with its extra questions, urgency, description, photos, and the place: the
+//! resident's own building by default, a building found by search, or a point tapped on the
+//! map), the detail page with the timeline and every action the caller's role may take in the
+//! event's state, and the whistle (吹哨报到). Forms with photos are `multipart/form-data`;
+//! every form carries the CSRF token; errors are shown inline next to the form that caused
+//! them, and nothing changes.
+
+use super::{map, query_string, render, render_status, Chrome, FormData, PageError, PageResult};
+use crate::api::events::{command_from, command_note, CommandBody, HandlerBody};
+use crate::i18n::Lang;
+use crate::session::{Caller, PageCaller};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use jingzhi_app::events::{EventView, InspectionInput, ReportInput, Upload};
+use jingzhi_app::store::events::{AttachmentMeta, CategoryRow, EventFilter};
+use jingzhi_app::AppError;
+use jingzhi_domain::auth::{Permission, Role};
+use jingzhi_domain::events::lifecycle::{CommandKind, Rating, Status, TABLE};
+use jingzhi_domain::events::whistle::{DeptStatus, WhistleStatus};
+use jingzhi_domain::events::{HandlerKind, Urgency};
+use jingzhi_domain::time_fmt::{format_ms, now_ms};
+use serde::Deserialize;
+
+pub const PER_PAGE: i64 = 20;
+
+pub fn router() -> Router<AppState> {
+    let upload = axum::extract::DefaultBodyLimit::max(crate::api::events::UPLOAD_BODY_LIMIT);
+    Router::new()
+        .route("/events", get(list))
+        .route("/events/new", get(new_form).post(new).layer(upload))
+        .route("/events/places", get(places))
+        .route("/events/{id}", get(detail))
+        .route("/events/{id}/act/{command}", post(act).layer(upload))
+        .route("/events/{id}/photos/{aid}", get(photo))
+        .route("/events/{id}/whistle", post(whistle_blow))
+        .route("/events/{id}/whistles/{wid}/{step}", post(whistle_step))
+}
+
+fn is_manager(r: Role) -> bool {
+    matches!(
+        r,
+        Role::CityAdmin | Role::DistrictOfficer | Role::StreetOfficer | Role::CommunityWorker
+    )
+}
+
+/// An option of a `<select>`.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn opt(value: &str, label: &str, current: &str) -> Opt {
+    Opt {
+        value: value.into(),
+        label: label.into(),
+        selected: value == current,
+    }
+}
+
+fn status_opts(current: &str) -> Vec<Opt> {
+    let mut v = vec![opt("", "全部状态", current)];
+    v.extend(
+        Status::ALL
+            .iter()
+            .map(|s| opt(s.as_str(), s.label_zh(), current)),
+    );
+    v
+}
+
+fn source_label(s: &str) -> &str {
+    match s {
+        "resident" => "居民上报",
+        "staff" => "工作人员",
+        "hotline" => "12345热线",
+        "open311" => "Open311",
+        "round" => "巡查走访",
+        other => other,
+    }
+}
+
+const SOURCES: &[&str] = &["resident", "staff", "hotline", "open311", "round"];
+
+fn handler_kind_opts(current: &str) -> Vec<Opt> {
+    [
+        HandlerKind::Department,
+        HandlerKind::Community,
+        HandlerKind::GridWorker,
+        HandlerKind::PropertyCompany,
+    ]
+    .iter()
+    .map(|k| opt(k.as_str(), k.label_zh(), current))
+    .collect()
+}
+
+fn rating_opts() -> Vec<Opt> {
+    Rating::ALL
+        .iter()
+        .map(|r| opt(r.as_str(), r.label_zh(), ""))
+        .collect()
+}
+
+/// Departments offered when dispatching or whistling (free text is accepted too).
+fn departments(cats: &[CategoryRow]) -> Vec<String> {
+    let mut v: Vec<String> = jingzhi_domain::districting::approval::DEPARTMENTS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for c in cats {
+        if let Some(d) = &c.category.department {
+            if !v.contains(d) {
+                v.push(d.clone());
+            }
+        }
+    }
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// List
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub overdue: Option<String>,
+    pub source: Option<String>,
+    pub under: Option<String>,
+    pub before: Option<String>,
+}
+
+pub struct Row {
+    pub id: i64,
+    pub category: String,
+    pub status: String,
+    pub status_code: &'static str,
+    pub description: String,
+    pub reported_at: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "events.html")]
+pub struct ListPage {
+    pub c: Chrome,
+    pub title: &'static str,
+    pub statuses: Vec<Opt>,
+    pub categories: Vec<Opt>,
+    pub sources: Vec<Opt>,
+    pub overdue: bool,
+    pub under: String,
+    pub under_name: Option<String>,
+    pub rows: Vec<Row>,
+    pub first: Option<String>,
+    pub next: Option<String>,
+    pub can_report: bool,
+    pub resident: bool,
+}
+
+fn num(s: &Option<String>) -> Option<i64> {
+    s.as_deref().and_then(|v| v.trim().parse().ok())
+}
+
+fn blank(s: &Option<String>) -> String {
+    s.as_deref().unwrap_or("").trim().to_string()
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let status = blank(&q.status);
+    let category = blank(&q.category);
+    let source = blank(&q.source);
+    let overdue = matches!(blank(&q.overdue).as_str(), "1" | "on" | "true");
+    let under = num(&q.under);
+    let f = EventFilter {
+        status: Status::parse(&status),
+        category: Some(category.clone()).filter(|c| !c.is_empty()),
+        source: Some(source.clone()).filter(|c| !c.is_empty()),
+        overdue_at: overdue.then(now_ms),
+        ..Default::default()
+    };
+    let items = s
+        .app
+        .list_events_under(&c.actor, f, under, num(&q.before), PER_PAGE + 1)
+        .await?;
+    let page = crate::api::events::page(items, PER_PAGE);
+    let cats = s.app.event_categories(&c.actor).await?;
+    let now = now_ms();
+    let base = vec![
+        ("status", status.clone()),
+        ("category", category.clone()),
+        ("source", source.clone()),
+        ("overdue", if overdue { "1".into() } else { String::new() }),
+        ("under", under.map(|u| u.to_string()).unwrap_or_default()),
+    ];
+    let link = |before: Option<i64>| {
+        let mut p = base.clone();
+        if let Some(b) = before {
+            p.push(("before", b.to_string()));
+        }
+        format!("/events?{}", query_string(&p))
+    };
+    let under_name = match under {
+        Some(id) if c.actor.user.role.can(Permission::ReadRegister) => {
+            Some(s.app.node_view(&c.actor, id).await?.node.name)
+        }
+        _ => None,
+    };
+    let resident = c.actor.user.role == Role::Resident;
+    let mut categories = vec![opt("", "全部类别", &category)];
+    categories.extend(
+        cats.iter()
+            .map(|r| opt(&r.category.code, &r.category.name, &category)),
+    );
+    let mut sources = vec![opt("", "全部来源", &source)];
+    sources.extend(SOURCES.iter().map(|x| opt(x, source_label(x), &source)));
+    Ok(render(&ListPage {
+        c: Chrome::new(&c, lang, "events"),
+        title: if resident { "我的上报" } else { "事件" },
+        statuses: status_opts(&status),
+        categories,
+        sources,
+        overdue,
+        under: under.map(|u| u.to_string()).unwrap_or_default(),
+        under_name,
+        rows: page
+            .items
+            .iter()
+            .map(|e| Row {
+                id: e.id,
+                category: e.category_name.clone(),
+                status: e.status.label_zh().into(),
+                status_code: e.status.as_str(),
+                description: e.description.chars().take(60).collect(),
+                reported_at: format_ms(e.reported_at),
+                overdue: jingzhi_domain::events::lifecycle::is_overdue(
+                    e.status,
+                    e.deadline_at,
+                    now,
+                ),
+            })
+            .collect(),
+        first: q.before.as_ref().map(|_| link(None)),
+        next: page.next_before.map(|b| link(Some(b))),
+        can_report: c.actor.user.role != Role::Auditor,
+        resident,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report form
+
+pub struct QuestionVm {
+    pub name: String,
+    pub text: String,
+    pub required: bool,
+    pub choices: Vec<String>,
+    pub value: String,
+}
+
+pub struct CategoryVm {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
+    pub questions: Vec<QuestionVm>,
+}
+
+#[derive(Template)]
+#[template(path = "event_new.html")]
+pub struct NewPage {
+    pub c: Chrome,
+    pub form: FormData,
+    pub errors: super::FieldErrors,
+    pub other_errors: Vec<String>,
+    pub categories: Vec<CategoryVm>,
+    pub urgencies: Vec<Opt>,
+    pub resident: bool,
+    pub can_search: bool,
+    pub map_svg: Option<String>,
+    pub place_options: Vec<Opt>,
+}
+
+async fn new_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    form: FormData,
+    errors: super::FieldErrors,
+) -> Result<NewPage, PageError> {
+    let cats = s.app.event_categories(&c.actor).await?;
+    let current = form.get("category").to_string();
+    let categories = cats
+        .iter()
+        .filter(|r| r.active)
+        .map(|r| CategoryVm {
+            code: r.category.code.clone(),
+            name: r.category.name.clone(),
+            selected: r.category.code == current,
+            questions: r
+                .category
+                .questions
+                .iter()
+                .map(|q| {
+                    let name = format!("answer.{}.{}", r.category.code, q.code);
+                    QuestionVm {
+                        value: form.get(&name).to_string(),
+                        name,
+                        text: q.text.clone(),
+                        required: q.required,
+                        choices: q.choices.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let u = form.get("urgency");
+    let u = if u.is_empty() { "ordinary" } else { u };
+    let urgencies = Urgency::ALL
+        .iter()
+        .map(|x| opt(x.as_str(), x.label_zh(), u))
+        .collect();
+    let can_search = c.actor.user.role.can(Permission::ReadRegister);
+    let map_svg = if can_search {
+        match s.app.map(&c.actor, c.actor.scope().node_id).await {
+            Ok(m) => map::svg(&m, lang),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    let place = form.get("node_id").to_string();
+    let place_options = if place.is_empty() {
+        vec![]
+    } else {
+        vec![opt(&place, form.get("node_name"), &place)]
+    };
+    let other_errors = errors.other(&[
+        "category",
+        "description",
+        "urgency",
+        "photos",
+        "node_id",
+        "x",
+        "answers",
+    ]);
+    Ok(NewPage {
+        c: Chrome::new(c, lang, "events"),
+        form,
+        errors,
+        other_errors,
+        categories,
+        urgencies,
+        resident: c.actor.user.role == Role::Resident,
+        can_search,
+        map_svg,
+        place_options,
+    })
+}
+
+pub async fn new_form(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+) -> PageResult {
+    if c.actor.user.role == Role::Auditor {
+        return Err(PageError::forbidden());
+    }
+    Ok(render(
+        &new_page(&s, &c, lang, FormData::default(), Default::default()).await?,
+    ))
+}
+
+/// A multipart form: its text fields and its files.
+async fn multipart_form(s: &AppState, req: Request) -> Result<(FormData, Vec<Upload>), PageError> {
+    let mut form = Multipart::from_request(req, s)
+        .await
+        .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        PageError::new(e.status(), format!("上传失败：{}", e.body_text()))
+    };
+    let (mut fields, mut files) = (vec![], vec![]);
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        match field.file_name().map(str::to_string) {
+            Some(file_name) => {
+                let bytes = field.bytes().await.map_err(bad)?;
+                // A file input left empty sends an empty part without a name.
+                if !(bytes.is_empty() && file_name.is_empty()) {
+                    files.push(Upload {
+                        file_name,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            None => fields.push((name, field.text().await.map_err(bad)?)),
+        }
+    }
+    Ok((FormData(fields), files))
+}
+
+fn float(f: &FormData, k: &str) -> Result<Option<f64>, AppError> {
+    match f.opt(k) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| AppError::invalid("x", "坐标无效")),
+    }
+}
+
+pub async fn new(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    req: Request,
+) -> PageResult {
+    let (f, photos) = multipart_form(&s, req).await?;
+    c.check_csrf(f.get("csrf"))?;
+    let category = f.get("category").trim().to_string();
+    let prefix = format!("answer.{category}.");
+    let answers: serde_json::Map<String, serde_json::Value> = f
+        .0
+        .iter()
+        .filter_map(|(k, v)| {
+            let code = k.strip_prefix(&prefix)?;
+            (!v.trim().is_empty()).then(|| (code.to_string(), serde_json::Value::String(v.clone())))
+        })
+        .collect();
+    let result = async {
+        let input = ReportInput {
+            category,
+            urgency: f.opt("urgency"),
+            description: f.get("description").to_string(),
+            node_id: match f.get("place_mode") {
+                "map" => None,
+                _ => f.opt("node_id").and_then(|v| v.parse().ok()),
+            },
+            answers: Some(answers).filter(|a| !a.is_empty()),
+            x: if f.get("place_mode") == "map" {
+                float(&f, "x")?
+            } else {
+                None
+            },
+            y: if f.get("place_mode") == "map" {
+                float(&f, "y")?
+            } else {
+                None
+            },
+        };
+        if f.get("place_mode") == "map" && (input.x.is_none() || input.y.is_none()) {
+            return Err(AppError::invalid("x", "请在地图上点选位置"));
+        }
+        s.app.report_event_with(&c.actor, &input, &photos).await
+    }
+    .await;
+    match result {
+        Ok(e) => Ok(Redirect::to(&format!("/events/{}", e.id)).into_response()),
+        Err(e) => {
+            let (status, errors) = super::FieldErrors::from_app(e)?;
+            Ok(render_status(
+                status,
+                &new_page(&s, &c, lang, f, errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PlacesQuery {
+    pub q: String,
+}
+
+/// `<option>`s of the buildings and grids matching a search (htmx fragment of the report form).
+pub async fn places(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<PlacesQuery>,
+) -> PageResult {
+    let mut html = String::new();
+    if q.q.trim().chars().count() >= 1 {
+        let mut found = s
+            .app
+            .search_nodes(
+                &c.actor,
+                &q.q,
+                Some(jingzhi_domain::registry::NodeKind::Building),
+                20,
+            )
+            .await?;
+        found.extend(
+            s.app
+                .search_nodes(
+                    &c.actor,
+                    &q.q,
+                    Some(jingzhi_domain::registry::NodeKind::Grid),
+                    10,
+                )
+                .await?,
+        );
+        for n in found {
+            html.push_str(&format!(
+                "<option value=\"{}\">{}</option>",
+                n.id,
+                super::escape(&n.name)
+            ));
+        }
+    }
+    if html.is_empty() {
+        html.push_str("<option value=\"\">（无匹配，请换个关键词）</option>");
+    }
+    Ok(Html(html).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detail
+
+pub struct PhotoVm {
+    pub url: String,
+    pub name: String,
+}
+
+pub struct StepVm {
+    pub at: String,
+    pub actor: String,
+    pub label: String,
+    pub change: String,
+    pub note: String,
+    pub photos: Vec<PhotoVm>,
+}
+
+pub struct DeptVm {
+    pub name: String,
+    pub status: &'static str,
+    pub reported_in_at: String,
+    pub task: String,
+    pub task_done_at: String,
+    pub rating: String,
+    pub can_report_in: bool,
+    pub can_complete: bool,
+    pub can_rate: bool,
+}
+
+pub struct WhistleVm {
+    pub id: i64,
+    pub status: &'static str,
+    pub reason: String,
+    pub blown_by: String,
+    pub blown_at: String,
+    pub deadline: String,
+    pub inspection: Option<(String, String, String, String)>,
+    pub can_inspect: bool,
+    pub depts: Vec<DeptVm>,
+}
+
+#[derive(Template)]
+#[template(path = "event.html")]
+pub struct DetailPage {
+    pub c: Chrome,
+    pub id: i64,
+    pub category: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub urgency: &'static str,
+    pub source: String,
+    pub reporter: String,
+    pub description: String,
+    pub answers: Vec<(String, String)>,
+    pub place_id: i64,
+    pub place_link: bool,
+    pub point: Option<String>,
+    pub reported_at: String,
+    pub deadline_at: String,
+    pub overdue: bool,
+    pub result: String,
+    pub invalid_reason: String,
+    pub rating: String,
+    pub reopened: u32,
+    pub escalations: u32,
+    pub photos: Vec<PhotoVm>,
+    pub handlers: Vec<(String, String, String)>,
+    pub timeline: Vec<StepVm>,
+    pub actions: Vec<&'static str>,
+    pub whistles: Vec<WhistleVm>,
+    pub can_whistle: bool,
+    pub departments: Vec<String>,
+    pub kinds: Vec<Opt>,
+    pub ratings: Vec<Opt>,
+    /// The form that failed (`accept`, `whistle`, `w12-report-in`, …) and why.
+    pub error_form: String,
+    pub errors: Vec<String>,
+    pub form: FormData,
+}
+
+impl DetailPage {
+    pub fn has(&self, a: &str) -> bool {
+        self.actions.contains(&a)
+    }
+
+    pub fn action_label(&self, a: &str) -> &'static str {
+        CommandKind::ALL
+            .iter()
+            .find(|k| k.as_str() == a)
+            .map(|k| k.label_zh())
+            .unwrap_or("")
+    }
+
+    pub fn failed(&self, form: &str) -> bool {
+        self.error_form == form
+    }
+
+    /// Errors of a form the page no longer shows (the state moved on): shown at the top.
+    pub fn top_errors(&self) -> bool {
+        !self.errors.is_empty()
+            && if self.error_form == "whistle" {
+                !self.can_whistle
+            } else if self.error_form.starts_with('w') && self.error_form.contains('-') {
+                false
+            } else {
+                !self.actions.contains(&self.error_form.as_str())
+            }
+    }
+}
+
+fn photo_vm(event_id: i64, a: &AttachmentMeta) -> PhotoVm {
+    PhotoVm {
+        url: format!("/events/{event_id}/photos/{}", a.id),
+        name: a.file_name.clone(),
+    }
+}
+
+fn step_label(command: &str) -> String {
+    match command {
+        "report" => "上报".into(),
+        "whistle" => "吹哨报到".into(),
+        "attach" => "补充照片".into(),
+        c => CommandKind::ALL
+            .iter()
+            .find(|k| k.as_str() == c)
+            .map(|k| k.label_zh().to_string())
+            .unwrap_or_else(|| c.to_string()),
+    }
+}
+
+fn status_zh(s: &str) -> &'static str {
+    Status::parse(s).map(|s| s.label_zh()).unwrap_or("")
+}
+
+async fn detail_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    v: EventView,
+    error_form: &str,
+    errors: Vec<String>,
+    form: FormData,
+) -> Result<DetailPage, PageError> {
+    let role = c.actor.user.role;
+    let e = &v.event;
+    let cats = s.app.event_categories(&c.actor).await?;
+    let cat = cats.iter().find(|r| r.category.code == e.category_code);
+    let answers = e
+        .answers
+        .as_ref()
+        .and_then(|a| a.as_object())
+        .map(|m| {
+            m.iter()
+                .map(|(k, val)| {
+                    let q = cat
+                        .and_then(|r| r.category.questions.iter().find(|q| &q.code == k))
+                        .map(|q| q.text.clone())
+                        .unwrap_or_else(|| k.clone());
+                    (q, val.as_str().unwrap_or_default().to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let report_tid = v.timeline.first().map(|t| t.id);
+    let timeline = v
+        .timeline
+        .iter()
+        .map(|t| StepVm {
+            at: format_ms(t.at),
+            actor: t.actor_name.clone(),
+            label: step_label(&t.command),
+            change: match &t.from_status {
+                Some(f) if *f != t.to_status => {
+                    format!("{} → {}", status_zh(f), status_zh(&t.to_status))
+                }
+                None => status_zh(&t.to_status).to_string(),
+                _ => String::new(),
+            },
+            note: t.note.clone().unwrap_or_default(),
+            photos: v
+                .attachments
+                .iter()
+                .filter(|a| a.transition_id == Some(t.id))
+                .map(|a| photo_vm(e.id, a))
+                .collect(),
+        })
+        .collect();
+    let actions: Vec<&'static str> = CommandKind::ALL
+        .iter()
+        .filter(|k| **k != CommandKind::Merge)
+        .filter(|k| k.allowed(role))
+        .filter(|k| {
+            TABLE
+                .iter()
+                .any(|(from, kk, _)| *from == e.status && kk == *k)
+        })
+        .map(|k| k.as_str())
+        .collect();
+    let manager = is_manager(role);
+    let whistles = v
+        .whistles
+        .iter()
+        .map(|w| {
+            let own = |d: &str| {
+                manager
+                    || (role == Role::DepartmentStaff
+                        && c.actor.user.department.as_deref() == Some(d))
+            };
+            WhistleVm {
+                id: w.id,
+                status: w.whistle.status.label_zh(),
+                reason: w.reason.clone(),
+                blown_by: w.blown_by.clone(),
+                blown_at: format_ms(w.whistle.blown_at),
+                deadline: format_ms(w.whistle.report_in_deadline),
+                inspection: w.inspection.as_ref().map(|i| {
+                    (
+                        format_ms(i.at),
+                        i.participants.clone(),
+                        i.findings.clone(),
+                        i.solution.clone(),
+                    )
+                }),
+                can_inspect: manager
+                    && w.inspection.is_none()
+                    && w.whistle.status == WhistleStatus::Summoned,
+                depts: w
+                    .whistle
+                    .departments
+                    .iter()
+                    .map(|d| DeptVm {
+                        name: d.department.clone(),
+                        status: d.status.label_zh(),
+                        reported_in_at: d
+                            .reported_in_at
+                            .map(|t| {
+                                let late = if t > w.whistle.report_in_deadline {
+                                    "（超时）"
+                                } else {
+                                    ""
+                                };
+                                format!("{}{late}", format_ms(t))
+                            })
+                            .unwrap_or_default(),
+                        task: d.task.clone().unwrap_or_default(),
+                        task_done_at: d.task_done_at.map(format_ms).unwrap_or_default(),
+                        rating: d
+                            .rating
+                            .map(|r| r.label_zh().to_string())
+                            .unwrap_or_default(),
+                        can_report_in: d.status == DeptStatus::Summoned && own(&d.department),
+                        can_complete: d.status == DeptStatus::TaskAssigned && own(&d.department),
+                        can_rate: manager && d.status == DeptStatus::TaskDone,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(DetailPage {
+        c: Chrome::new(c, lang, "events"),
+        id: e.id,
+        category: e.category_name.clone(),
+        status: e.status.label_zh(),
+        status_code: e.status.as_str(),
+        urgency: e.urgency.label_zh(),
+        source: source_label(&e.source).to_string(),
+        reporter: e.reporter_name.clone(),
+        description: e.description.clone(),
+        answers,
+        place_id: e.node_id,
+        place_link: role.can(Permission::ReadRegister),
+        point: match (e.x, e.y) {
+            (Some(x), Some(y)) => Some(format!("{x:.5}, {y:.5}")),
+            _ => None,
+        },
+        reported_at: format_ms(e.reported_at),
+        deadline_at: format_ms(e.deadline_at),
+        overdue: v.overdue,
+        result: e.result.clone().unwrap_or_default(),
+        invalid_reason: e.invalid_reason.clone().unwrap_or_default(),
+        rating: e
+            .rating
+            .map(|r| r.label_zh().to_string())
+            .unwrap_or_default(),
+        reopened: e.reopened,
+        escalations: e.escalations,
+        photos: v
+            .attachments
+            .iter()
+            .filter(|a| a.transition_id == report_tid)
+            .map(|a| photo_vm(e.id, a))
+            .collect(),
+        handlers: v
+            .handlers
+            .iter()
+            .map(|h| {
+                (
+                    match h.role.as_str() {
+                        "lead" => "主办",
+                        "co_handler" => "协办",
+                        _ => "知会",
+                    }
+                    .to_string(),
+                    HandlerKind::parse(&h.handler_kind)
+                        .map(|k| k.label_zh())
+                        .unwrap_or("")
+                        .to_string(),
+                    h.handler_name.clone(),
+                )
+            })
+            .collect(),
+        timeline,
+        actions,
+        whistles,
+        can_whistle: manager
+            && matches!(
+                e.status,
+                Status::Accepted | Status::Dispatched | Status::InProgress | Status::Escalated
+            ),
+        departments: departments(&cats),
+        kinds: handler_kind_opts(form.get("lead_kind")),
+        ratings: rating_opts(),
+        error_form: error_form.to_string(),
+        errors,
+        form,
+    })
+}
+
+pub async fn detail(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let v = s.app.event_view(&c.actor, id).await?;
+    Ok(render(
+        &detail_page(&s, &c, lang, v, "", vec![], FormData::default()).await?,
+    ))
+}
+
+/// Show the detail page again with a form's errors (422), or the error page for the rest.
+async fn again(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    id: i64,
+    form_name: &str,
+    e: AppError,
+    form: FormData,
+) -> PageResult {
+    let (status, errors) = super::FieldErrors::from_app(e)?;
+    let v = s.app.event_view(&c.actor, id).await?;
+    let msgs = errors.0.into_iter().map(|(_, r)| r).collect();
+    Ok(render_status(
+        status,
+        &detail_page(s, c, lang, v, form_name, msgs, form).await?,
+    ))
+}
+
+fn names(s: &str) -> Vec<String> {
+    s.split(['、', ',', '，', ';', '；', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn handlers_of(kind: &str, list: &str) -> Vec<HandlerBody> {
+    names(list)
+        .into_iter()
+        .map(|name| HandlerBody {
+            kind: kind.to_string(),
+            name,
+        })
+        .collect()
+}
+
+pub async fn act(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path((id, command)): Path<(String, String)>,
+    req: Request,
+) -> PageResult {
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    if !crate::api::events::COMMANDS.contains(&command.as_str()) {
+        return Err(PageError::not_found());
+    }
+    let (f, photos) = multipart_form(&s, req).await?;
+    c.check_csrf(f.get("csrf"))?;
+    let b = CommandBody {
+        note: f.opt("note"),
+        reason: f.opt("reason"),
+        result: f.opt("result"),
+        rating: f.opt("rating"),
+        comment: f.opt("comment"),
+        into: f.opt("into").and_then(|v| v.parse().ok()),
+        lead: f.opt("lead_name").map(|name| HandlerBody {
+            kind: f.opt("lead_kind").unwrap_or_else(|| "department".into()),
+            name,
+        }),
+        co_handlers: handlers_of(
+            f.opt("co_kind").as_deref().unwrap_or("department"),
+            f.get("co_handlers"),
+        ),
+        notified: handlers_of(
+            f.opt("notified_kind").as_deref().unwrap_or("department"),
+            f.get("notified"),
+        ),
+    };
+    let result = async {
+        let cmd = command_from(&command, &b)?;
+        let note = command_note(&command, &b);
+        s.app
+            .event_command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
+            .await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/events/{id}")).into_response()),
+        Err(e) => again(&s, &c, lang, id, &command, e, f).await,
+    }
+}
+
+pub async fn photo(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path((id, aid)): Path<(String, String)>,
+) -> PageResult {
+    let (Ok(id), Ok(aid)) = (id.parse::<i64>(), aid.parse::<i64>()) else {
+        return Err(PageError::not_found());
+    };
+    let (meta, bytes) = s.app.event_attachment(&c.actor, id, aid).await?;
+    Ok(crate::api::events::photo_response(&meta, bytes))
+}
+
+pub async fn whistle_blow(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    match s
+        .app
+        .blow_whistle(&c.actor, id, &names(f.get("departments")), f.get("reason"))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/events/{id}#whistles")).into_response()),
+        Err(e) => again(&s, &c, lang, id, "whistle", e, f).await,
+    }
+}
+
+/// `datetime-local` (Beijing time) to ms.
+fn local_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (d, t) = s.split_once('T')?;
+    let date = jingzhi_domain::time_fmt::parse_date(d)?;
+    let mut hm = t.split(':');
+    let h: u8 = hm.next()?.parse().ok()?;
+    let m: u8 = hm.next()?.parse().ok()?;
+    let time = time::Time::from_hms(h, m, 0).ok()?;
+    let dt = time::PrimitiveDateTime::new(date, time)
+        .assume_offset(time::UtcOffset::from_hms(8, 0, 0).ok()?);
+    Some(dt.unix_timestamp() * 1000)
+}
+
+pub async fn whistle_step(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path((id, wid, step)): Path<(String, String, String)>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let (Ok(id), Ok(wid)) = (id.parse::<i64>(), wid.parse::<i64>()) else {
+        return Err(PageError::not_found());
+    };
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let dept = f.get("department").trim().to_string();
+    let result = match step.as_str() {
+        "report-in" => s.app.report_in(&c.actor, wid, &dept).await,
+        "complete" => s.app.complete_whistle_task(&c.actor, wid, &dept).await,
+        "rate" => match Rating::parse(f.get("rating")) {
+            Some(r) => s.app.rate_department(&c.actor, wid, &dept, r).await,
+            None => Err(AppError::invalid("rating", "请选择评价")),
+        },
+        "inspection" => {
+            let tasks =
+                f.0.iter()
+                    .filter_map(|(k, v)| {
+                        let d = k.strip_prefix("task.")?;
+                        Some((d.to_string(), v.clone()))
+                    })
+                    .collect();
+            let at = match f.opt("at") {
+                None => Ok(None),
+                Some(v) => local_ms(&v)
+                    .map(Some)
+                    .ok_or_else(|| AppError::invalid("at", "踏勘时间格式有误")),
+            };
+            match at {
+                Ok(at) => {
+                    s.app
+                        .record_inspection(
+                            &c.actor,
+                            wid,
+                            &InspectionInput {
+                                at,
+                                participants: f.get("participants").to_string(),
+                                findings: f.get("findings").to_string(),
+                                solution: f.get("solution").to_string(),
+                                tasks,
+                            },
+                        )
+                        .await
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => return Err(PageError::not_found()),
+    };
+    match result {
+        Ok(w) => Ok(Redirect::to(&format!("/events/{}#whistle-{wid}", w.event_id)).into_response()),
+        Err(e) => again(&s, &c, lang, id, &format!("w{wid}-{step}"), e, f).await,
+    }
+}
