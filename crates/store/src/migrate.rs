@@ -43,6 +43,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        name: "hotline",
+        common: include_str!("../migrations/0007_hotline.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -69,6 +76,7 @@ pub const ID_TABLES: &[&str] = &[
     "event_ratings",
     "whistles",
     "whistle_departments",
+    "hotline_tickets",
 ];
 
 /// The common SQL with the backend's type names filled in.
