@@ -12,6 +12,7 @@ pub mod auth;
 pub mod districting;
 pub mod dto;
 pub mod files;
+pub mod hotline;
 pub mod households;
 pub mod nodes;
 pub mod residents;
@@ -57,6 +58,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/users/{id}"),
     ("POST", "/api/v1/import/residents"),
     ("GET", "/api/v1/import/template"),
+    ("POST", "/api/v1/hotline/import"),
+    ("GET", "/api/v1/hotline/queue"),
+    ("POST", "/api/v1/hotline/queue/{id}/match"),
+    ("POST", "/api/v1/hotline/queue/{id}/discard"),
+    ("GET", "/api/v1/hotline/export"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -91,6 +97,13 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
             post(files::import_residents).layer(DefaultBodyLimit::max(files::IMPORT_BODY_LIMIT))
         }
         ("GET", "/api/v1/import/template") => get(files::import_template),
+        ("POST", "/api/v1/hotline/import") => {
+            post(hotline::import).layer(DefaultBodyLimit::max(hotline::IMPORT_BODY_LIMIT))
+        }
+        ("GET", "/api/v1/hotline/queue") => get(hotline::queue),
+        ("POST", "/api/v1/hotline/queue/{id}/match") => post(hotline::match_ticket),
+        ("POST", "/api/v1/hotline/queue/{id}/discard") => post(hotline::discard),
+        ("GET", "/api/v1/hotline/export") => get(hotline::export),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -107,6 +120,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         audit::list, audit::get,
         users::list, users::create, users::get,
         files::import_residents, files::import_template, files::export_residents, files::export_households, files::export_audit,
+        hotline::import, hotline::queue, hotline::match_ticket, hotline::discard, hotline::export,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -120,6 +134,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "users", description = "User accounts"),
         (name = "files", description = "Spreadsheet import and exports"),
         (name = "meta", description = "This document"),
+        (name = "hotline", description = "12345 hotline tickets: import, the unmatched queue, export of results"),
     )
 )]
 pub struct ApiDoc;

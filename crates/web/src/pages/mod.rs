@@ -8,6 +8,7 @@ pub mod auth;
 pub mod districting;
 pub mod export;
 pub mod home;
+pub mod hotline;
 pub mod import;
 pub mod map;
 pub mod registry;
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::audit))
         .route("/audit/export.xlsx", get(export::audit))
         .merge(districting::router())
+        .merge(hotline::router())
 }
 
 /// What the layout needs on every signed-in page.
@@ -87,6 +89,8 @@ pub struct Chrome {
     pub can_import: bool,
     pub can_export: bool,
     pub can_audit: bool,
+    /// 12345 hotline tickets (community workers and above).
+    pub can_hotline: bool,
 }
 
 impl Chrome {
@@ -110,6 +114,7 @@ impl Chrome {
             can_import: can(Permission::ImportExport) && can(Permission::WriteRegister),
             can_export: can(Permission::ImportExport) && can(Permission::ReadRegister),
             can_audit: can(Permission::ReadAudit),
+            can_hotline: jingzhi_app::hotline::may_handle(u.role),
         }
     }
 
