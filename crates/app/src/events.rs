@@ -110,7 +110,7 @@ pub struct MetricsView {
     pub by_category: Vec<(String, String, i64)>,
 }
 
-fn text(field: &'static str, what: &str, s: &str, required: bool) -> AppResult<()> {
+pub(crate) fn text(field: &'static str, what: &str, s: &str, required: bool) -> AppResult<()> {
     let n = s.trim().chars().count();
     if required && n == 0 {
         return Err(AppError::invalid(field, format!("请填写{what}")));
@@ -236,7 +236,7 @@ async fn load_for(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Event> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn timeline_and_audit(
+pub(crate) async fn timeline_and_audit(
     conn: &mut Conn,
     actor: &Actor,
     before: Option<&Event>,

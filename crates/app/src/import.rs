@@ -216,7 +216,7 @@ impl Format {
 
 /// A cell as read: spreadsheets may hold numbers and dates where the template wants text.
 #[derive(Debug, Clone, PartialEq)]
-enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Number(f64),
     /// An Excel date serial (days since 1899-12-30).
@@ -224,7 +224,7 @@ enum Cell {
 }
 
 impl Cell {
-    fn from_data(d: &Data) -> Cell {
+    pub(crate) fn from_data(d: &Data) -> Cell {
         match d {
             Data::Empty => Cell::Text(String::new()),
             Data::String(s) => Cell::Text(s.clone()),
@@ -239,14 +239,14 @@ impl Cell {
     }
 
     /// The cell as text, numbers without a needless `.0`.
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             Cell::Text(s) => s.trim().to_string(),
             Cell::Number(n) | Cell::Date(n) => number_text(*n),
         }
     }
 
-    fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(&self) -> bool {
         matches!(self, Cell::Text(s) if s.trim().is_empty())
     }
 }
@@ -276,13 +276,13 @@ fn excel_serial_date(serial: f64) -> Option<time::Date> {
 
 /// A sheet as read: the header row and the non-blank data rows, with their spreadsheet rows.
 #[derive(Debug, Clone)]
-struct Sheet {
-    header_row: usize,
-    headers: Vec<String>,
-    rows: Vec<(usize, Vec<Cell>)>,
+pub(crate) struct Sheet {
+    pub(crate) header_row: usize,
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows: Vec<(usize, Vec<Cell>)>,
 }
 
-fn read_xlsx(bytes: &[u8]) -> AppResult<Sheet> {
+pub(crate) fn read_xlsx(bytes: &[u8]) -> AppResult<Sheet> {
     let bad = || {
         AppError::invalid(
             "file",
@@ -329,7 +329,7 @@ fn too_many_rows() -> AppError {
     )
 }
 
-fn read_csv(bytes: &[u8]) -> AppResult<Sheet> {
+pub(crate) fn read_csv(bytes: &[u8]) -> AppResult<Sheet> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
         AppError::invalid(
             "file",
@@ -387,7 +387,7 @@ fn read_csv(bytes: &[u8]) -> AppResult<Sheet> {
 
 /// The file name as the audit log and the rejects file keep it: no directories, at most 100
 /// characters, and long digit runs (an ID or phone number someone put in a name) starred out.
-fn clean_file_name(name: &str) -> String {
+pub(crate) fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
     let chars: Vec<char> = base.chars().take(100).collect();
     let mut out = String::with_capacity(chars.len());

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod districting;
 pub mod error;
 pub mod events;
+pub mod hotline;
 pub mod export;
 pub mod geo;
 pub mod import;

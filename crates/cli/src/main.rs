@@ -5,6 +5,7 @@
 //! file holding the secret) → command-line flags.
 
 mod config;
+mod hotline;
 mod redistrict;
 
 use clap::{Args, Parser, Subcommand};
@@ -83,6 +84,9 @@ enum Command {
     /// Communities of the right size: scan, export the building graph, plan.
     #[command(subcommand)]
     Redistrict(redistrict::RedistrictCmd),
+    /// 12345 hotline tickets: import, export results.
+    #[command(subcommand)]
+    Hotline(hotline::HotlineCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -352,6 +356,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Redistrict(cmd) => redistrict::run(&app, cmd).await,
+        Command::Hotline(cmd) => hotline::run(&app, cmd).await,
         Command::User(UserCmd::Passwd { username, password }) => {
             app.set_password(None, &username, &password)
                 .await

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod districting;
 pub mod events;
+pub mod hotline;
 pub mod import;
 pub mod migrate;
 pub mod registry;

@@ -50,6 +50,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        name: "hotline",
+        common: include_str!("../migrations/0007_hotline.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -77,6 +84,7 @@ pub const ID_TABLES: &[&str] = &[
     "whistles",
     "whistle_departments",
     "event_attachments",
+    "hotline_tickets",
 ];
 
 /// The common SQL with the backend's type names filled in.

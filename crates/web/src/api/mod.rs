@@ -13,6 +13,7 @@ pub mod districting;
 pub mod dto;
 pub mod events;
 pub mod files;
+pub mod hotline;
 pub mod households;
 pub mod nodes;
 pub mod residents;
@@ -70,6 +71,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/whistles/{id}/complete"),
     ("POST", "/api/v1/whistles/{id}/rate"),
     ("GET", "/api/v1/event-categories"),
+    ("POST", "/api/v1/hotline/import"),
+    ("GET", "/api/v1/hotline/queue"),
+    ("POST", "/api/v1/hotline/queue/{id}/match"),
+    ("POST", "/api/v1/hotline/queue/{id}/discard"),
+    ("GET", "/api/v1/hotline/export"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -122,6 +128,13 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/api/v1/whistles/{id}/complete") => post(events::complete),
         ("POST", "/api/v1/whistles/{id}/rate") => post(events::rate_department),
         ("GET", "/api/v1/event-categories") => get(events::categories),
+        ("POST", "/api/v1/hotline/import") => {
+            post(hotline::import).layer(DefaultBodyLimit::max(hotline::IMPORT_BODY_LIMIT))
+        }
+        ("GET", "/api/v1/hotline/queue") => get(hotline::queue),
+        ("POST", "/api/v1/hotline/queue/{id}/match") => post(hotline::match_ticket),
+        ("POST", "/api/v1/hotline/queue/{id}/discard") => post(hotline::discard),
+        ("GET", "/api/v1/hotline/export") => get(hotline::export),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -140,6 +153,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         files::import_residents, files::import_template, files::export_residents, files::export_households, files::export_audit,
         events::list, events::report, events::get, events::command, events::attach, events::photo, events::categories,
         events::blow, events::report_in, events::inspection, events::complete, events::rate_department,
+        hotline::import, hotline::queue, hotline::match_ticket, hotline::discard, hotline::export,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -154,6 +168,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "files", description = "Spreadsheet import and exports"),
         (name = "events", description = "Events (事件): report, lifecycle, photos, whistle-and-report (吹哨报到)"),
         (name = "meta", description = "This document"),
+        (name = "hotline", description = "12345 hotline tickets: import, the unmatched queue, export of results"),
     )
 )]
 pub struct ApiDoc;

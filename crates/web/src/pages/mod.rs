@@ -9,6 +9,7 @@ pub mod districting;
 pub mod events;
 pub mod export;
 pub mod home;
+pub mod hotline;
 pub mod import;
 pub mod map;
 pub mod registry;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit/export.xlsx", get(export::audit))
         .merge(districting::router())
         .merge(events::router())
+        .merge(hotline::router())
 }
 
 /// What the layout needs on every signed-in page.
@@ -89,6 +91,8 @@ pub struct Chrome {
     pub can_import: bool,
     pub can_export: bool,
     pub can_audit: bool,
+    /// 12345 hotline tickets (community workers and above).
+    pub can_hotline: bool,
 }
 
 impl Chrome {
@@ -112,6 +116,7 @@ impl Chrome {
             can_import: can(Permission::ImportExport) && can(Permission::WriteRegister),
             can_export: can(Permission::ImportExport) && can(Permission::ReadRegister),
             can_audit: can(Permission::ReadAudit),
+            can_hotline: jingzhi_app::hotline::may_handle(u.role),
         }
     }
 
