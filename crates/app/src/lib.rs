@@ -10,6 +10,7 @@ pub mod events;
 pub mod export;
 pub mod import;
 pub mod registry;
+pub mod rounds;
 
 pub use error::{AppError, AppResult};
 pub use jingzhi_store as store;

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod districting;
 pub mod events;
 pub mod registry;
+pub mod rounds;
 pub mod scope;
 pub mod time_fmt;
 

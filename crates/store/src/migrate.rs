@@ -43,6 +43,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 8,
+        name: "rounds",
+        common: include_str!("../migrations/0008_rounds.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -69,6 +76,11 @@ pub const ID_TABLES: &[&str] = &[
     "event_ratings",
     "whistles",
     "whistle_departments",
+    "rounds_posts",
+    "rounds_visits",
+    "rounds_findings",
+    "rounds_specialists",
+    "rounds_services",
 ];
 
 /// The common SQL with the backend's type names filled in.

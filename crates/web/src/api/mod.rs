@@ -15,6 +15,7 @@ pub mod files;
 pub mod households;
 pub mod nodes;
 pub mod residents;
+pub mod rounds;
 pub mod users;
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
@@ -57,6 +58,20 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/users/{id}"),
     ("POST", "/api/v1/import/residents"),
     ("GET", "/api/v1/import/template"),
+    ("GET", "/api/v1/rounds/posts"),
+    ("POST", "/api/v1/rounds/posts"),
+    ("GET", "/api/v1/rounds/posts/{id}"),
+    ("GET", "/api/v1/rounds/visits"),
+    ("POST", "/api/v1/rounds/visits"),
+    ("GET", "/api/v1/rounds/visits/{id}"),
+    ("POST", "/api/v1/rounds/findings/{id}/event"),
+    ("GET", "/api/v1/rounds/coverage"),
+    ("GET", "/api/v1/rounds/coverage/households"),
+    ("GET", "/api/v1/rounds/specialists"),
+    ("POST", "/api/v1/rounds/specialists"),
+    ("POST", "/api/v1/rounds/specialists/{id}/end"),
+    ("POST", "/api/v1/rounds/specialists/{id}/services"),
+    ("GET", "/api/v1/rounds/compliance"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -91,6 +106,20 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
             post(files::import_residents).layer(DefaultBodyLimit::max(files::IMPORT_BODY_LIMIT))
         }
         ("GET", "/api/v1/import/template") => get(files::import_template),
+        ("GET", "/api/v1/rounds/posts") => get(rounds::list_posts),
+        ("POST", "/api/v1/rounds/posts") => post(rounds::save_post),
+        ("GET", "/api/v1/rounds/posts/{id}") => get(rounds::get_post),
+        ("GET", "/api/v1/rounds/visits") => get(rounds::list_visits),
+        ("POST", "/api/v1/rounds/visits") => post(rounds::log_visit),
+        ("GET", "/api/v1/rounds/visits/{id}") => get(rounds::get_visit),
+        ("POST", "/api/v1/rounds/findings/{id}/event") => post(rounds::report_finding),
+        ("GET", "/api/v1/rounds/coverage") => get(rounds::coverage),
+        ("GET", "/api/v1/rounds/coverage/households") => get(rounds::uncovered),
+        ("GET", "/api/v1/rounds/specialists") => get(rounds::list_specialists),
+        ("POST", "/api/v1/rounds/specialists") => post(rounds::assign_specialist),
+        ("POST", "/api/v1/rounds/specialists/{id}/end") => post(rounds::end_specialist),
+        ("POST", "/api/v1/rounds/specialists/{id}/services") => post(rounds::log_service),
+        ("GET", "/api/v1/rounds/compliance") => get(rounds::compliance),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -107,6 +136,9 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         audit::list, audit::get,
         users::list, users::create, users::get,
         files::import_residents, files::import_template, files::export_residents, files::export_households, files::export_audit,
+        rounds::list_posts, rounds::save_post, rounds::get_post, rounds::list_visits, rounds::log_visit, rounds::get_visit,
+        rounds::report_finding, rounds::coverage, rounds::uncovered, rounds::list_specialists, rounds::assign_specialist,
+        rounds::end_specialist, rounds::log_service, rounds::compliance,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -120,6 +152,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "users", description = "User accounts"),
         (name = "files", description = "Spreadsheet import and exports"),
         (name = "meta", description = "This document"),
+        (name = "rounds", description = "Stewards' rounds (民情日志), coverage, grid service specialists (双报到)"),
     )
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@ pub mod home;
 pub mod import;
 pub mod map;
 pub mod registry;
+pub mod rounds;
 
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::audit))
         .route("/audit/export.xlsx", get(export::audit))
         .merge(districting::router())
+        .merge(rounds::router())
 }
 
 /// What the layout needs on every signed-in page.
