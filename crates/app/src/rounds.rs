@@ -93,6 +93,9 @@ pub struct ReportFindingInput {
     pub category: String,
     #[serde(default)]
     pub urgency: Option<String>,
+    /// Answers to the category's questions, by question code.
+    #[serde(default)]
+    pub answers: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -411,7 +414,17 @@ impl App {
         for f in &input.findings {
             if let Some(c) = f.report_category.as_deref().filter(|c| !c.trim().is_empty()) {
                 match jingzhi_store::events::get_category(&mut tx, c.trim()).await {
-                    Ok(cat) if cat.active => {}
+                    Ok(cat) if cat.active => {
+                        if let Some(q) = cat.category.questions.iter().find(|q| q.required) {
+                            return Err(AppError::invalid(
+                                "report_category",
+                                format!(
+                                    "“{}”需要回答“{}”：请先保存走访，再在走访记录中将该发现“转为事件”",
+                                    cat.category.name, q.text
+                                ),
+                            ));
+                        }
+                    }
                     Ok(_) | Err(jingzhi_store::Error::NotFound) => {
                         return Err(AppError::invalid(
                             "report_category",
@@ -478,6 +491,7 @@ impl App {
                     &ReportFindingInput {
                         category: c.trim().to_string(),
                         urgency: f.report_urgency.clone(),
+                        answers: None,
                     },
                     now,
                 )
@@ -521,6 +535,16 @@ impl App {
             }
         }
         Ok(so::list_visits(&mut conn, &scope, &f, page, per_page).await?)
+    }
+
+    /// A finding with its visit (for the finding → event form).
+    pub async fn finding_view(&self, actor: &Actor, id: i64) -> AppResult<(so::FindingRow, Visit)> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        let f = so::get_finding(&mut conn, &scope, id).await?;
+        let v = so::get_visit(&mut conn, &scope, f.visit_id).await?;
+        Ok((f, v))
     }
 
     pub async fn report_finding(
@@ -575,6 +599,7 @@ impl App {
                     urgency: input.urgency.clone(),
                     description: description.chars().take(crate::events::MAX_TEXT).collect(),
                     node_id: Some(visit.building_id),
+                    answers: input.answers.clone(),
                     ..Default::default()
                 },
                 now,

@@ -210,6 +210,8 @@ pub struct ReportBody {
     /// The event category (e.g. `neighbour_dispute`).
     pub category: String,
     pub urgency: Option<String>,
+    /// Answers to the category's questions, by question code.
+    pub answers: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Report a finding as an event at the household's building (source `round`), linked to the
@@ -234,6 +236,11 @@ pub async fn report_finding(
             &ReportFindingInput {
                 category: b.category,
                 urgency: b.urgency,
+                answers: b.answers.map(|m| {
+                    m.into_iter()
+                        .map(|(k, v)| (k, serde_json::Value::String(v)))
+                        .collect()
+                }),
             },
         )
         .await?;

@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/rounds", get(index))
         .route("/rounds/visits", get(visits).post(log_visit))
-        .route("/rounds/findings/{id}/event", post(report_finding))
+        .route("/rounds/findings/{id}/event", get(finding_event).post(report_finding))
         .route("/rounds/posts/edit", get(post_edit).post(post_save))
         .route("/rounds/posts/{id}", get(post_page))
         .route("/rounds/coverage", get(coverage))
@@ -296,27 +296,152 @@ pub async fn log_visit(
     }
 }
 
-/// A finding becomes an event (button on the finding).
+pub struct QuestionView {
+    pub code: String,
+    pub text: String,
+    pub required: bool,
+    pub choices: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "rounds/finding_event.html")]
+pub struct FindingEventPage {
+    pub c: Chrome,
+    pub id: i64,
+    pub kind: &'static str,
+    pub text: String,
+    pub address: String,
+    pub visited: String,
+    pub event_id: Option<i64>,
+    pub cats: Vec<(String, String, bool)>,
+    pub category: String,
+    pub questions: Vec<QuestionView>,
+    pub form: FormData,
+    pub errors: Vec<String>,
+    pub next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FindingEventQuery {
+    pub category: Option<String>,
+    pub next: Option<String>,
+}
+
+async fn finding_event_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    id: i64,
+    category: Option<String>,
+    next: Option<String>,
+    form: FormData,
+    errors: Vec<String>,
+) -> Result<FindingEventPage, PageError> {
+    let (f, v) = s.app.finding_view(&c.actor, id).await?;
+    let all = s.app.event_categories(&c.actor).await?;
+    let category = category
+        .filter(|k| all.iter().any(|r| r.active && &r.category.code == k))
+        .unwrap_or_else(|| f.kind.default_category().to_string());
+    let questions = all
+        .iter()
+        .find(|r| r.category.code == category)
+        .map(|r| {
+            r.category
+                .questions
+                .iter()
+                .map(|q| QuestionView {
+                    code: q.code.clone(),
+                    text: q.text.clone(),
+                    required: q.required,
+                    choices: q.choices.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(FindingEventPage {
+        c: Chrome::new(c, lang, "rounds"),
+        id,
+        kind: f.kind.label_zh(),
+        text: f.text,
+        address: v.address,
+        visited: format!("{} {}", format_ms(v.visited_at), v.visitor_name),
+        event_id: f.event_id,
+        cats: all
+            .into_iter()
+            .filter(|r| r.active)
+            .map(|r| {
+                let sel = r.category.code == category;
+                (r.category.code, r.category.name, sel)
+            })
+            .collect(),
+        category,
+        questions,
+        form,
+        errors,
+        next: super::super::session::safe_next(next.as_deref()),
+    })
+}
+
+/// The finding → event form: the category (default by the finding's kind) and its questions.
+pub async fn finding_event(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Query(q): Query<FindingEventQuery>,
+) -> PageResult {
+    Ok(render(
+        &finding_event_page(&s, &c, lang, id, q.category, q.next, FormData::default(), vec![]).await?,
+    ))
+}
+
+/// A finding becomes an event.
 pub async fn report_finding(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
+    lang: Lang,
     Path(id): Path<i64>,
     Form(f): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    s.app
-        .report_finding(
-            &c.actor,
-            id,
-            &ReportFindingInput {
-                category: f.get("category").to_string(),
-                urgency: f.opt("urgency"),
-            },
-        )
-        .await?;
-    let back = super::super::session::safe_next(f.opt("next").as_deref());
-    Ok(Redirect::to(&back).into_response())
+    let answers: serde_json::Map<String, serde_json::Value> = f
+        .0
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("a_")
+                .filter(|_| !v.trim().is_empty())
+                .map(|code| (code.to_string(), serde_json::Value::String(v.trim().to_string())))
+        })
+        .collect();
+    let input = ReportFindingInput {
+        category: f.get("category").to_string(),
+        urgency: f.opt("urgency"),
+        answers: (!answers.is_empty()).then_some(answers),
+    };
+    match s.app.report_finding(&c.actor, id, &input).await {
+        Ok(_) => {
+            let back = super::super::session::safe_next(f.opt("next").as_deref());
+            Ok(Redirect::to(&back).into_response())
+        }
+        Err(e) => {
+            let (status, errs) = FieldErrors::from_app(e)?;
+            Ok(render_status(
+                status,
+                &finding_event_page(
+                    &s,
+                    &c,
+                    lang,
+                    id,
+                    Some(f.get("category").to_string()),
+                    f.opt("next"),
+                    f.clone(),
+                    errs.0.into_iter().map(|(_, r)| r).collect(),
+                )
+                .await?,
+            ))
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
