@@ -149,6 +149,7 @@ impl App {
         self.store.reset_sequences().await?;
 
         let accounts = self.demo_accounts(&plan, &generated, opts).await?;
+        self.seed_demo_rounds(opts.seed).await?;
 
         let city_path = plan.nodes[0].path.clone();
         let mut tx = self.store.begin().await?;

@@ -12,6 +12,7 @@ pub mod export;
 pub mod geo;
 pub mod import;
 pub mod registry;
+pub mod rounds;
 
 pub use error::{AppError, AppResult};
 pub use jingzhi_store as store;

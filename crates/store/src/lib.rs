@@ -17,6 +17,7 @@ pub mod hotline;
 pub mod import;
 pub mod migrate;
 pub mod registry;
+pub mod rounds;
 pub mod sql;
 pub mod testing;
 

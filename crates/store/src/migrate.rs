@@ -57,6 +57,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 8,
+        name: "rounds",
+        common: include_str!("../migrations/0008_rounds.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -85,6 +92,11 @@ pub const ID_TABLES: &[&str] = &[
     "whistle_departments",
     "event_attachments",
     "hotline_tickets",
+    "rounds_posts",
+    "rounds_visits",
+    "rounds_findings",
+    "rounds_specialists",
+    "rounds_services",
 ];
 
 /// The common SQL with the backend's type names filled in.

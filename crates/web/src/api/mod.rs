@@ -17,6 +17,7 @@ pub mod hotline;
 pub mod households;
 pub mod nodes;
 pub mod residents;
+pub mod rounds;
 pub mod users;
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
@@ -76,6 +77,20 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/hotline/queue/{id}/match"),
     ("POST", "/api/v1/hotline/queue/{id}/discard"),
     ("GET", "/api/v1/hotline/export"),
+    ("GET", "/api/v1/rounds/posts"),
+    ("POST", "/api/v1/rounds/posts"),
+    ("GET", "/api/v1/rounds/posts/{id}"),
+    ("GET", "/api/v1/rounds/visits"),
+    ("POST", "/api/v1/rounds/visits"),
+    ("GET", "/api/v1/rounds/visits/{id}"),
+    ("POST", "/api/v1/rounds/findings/{id}/event"),
+    ("GET", "/api/v1/rounds/coverage"),
+    ("GET", "/api/v1/rounds/coverage/households"),
+    ("GET", "/api/v1/rounds/specialists"),
+    ("POST", "/api/v1/rounds/specialists"),
+    ("POST", "/api/v1/rounds/specialists/{id}/end"),
+    ("POST", "/api/v1/rounds/specialists/{id}/services"),
+    ("GET", "/api/v1/rounds/compliance"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -135,6 +150,20 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/api/v1/hotline/queue/{id}/match") => post(hotline::match_ticket),
         ("POST", "/api/v1/hotline/queue/{id}/discard") => post(hotline::discard),
         ("GET", "/api/v1/hotline/export") => get(hotline::export),
+        ("GET", "/api/v1/rounds/posts") => get(rounds::list_posts),
+        ("POST", "/api/v1/rounds/posts") => post(rounds::save_post),
+        ("GET", "/api/v1/rounds/posts/{id}") => get(rounds::get_post),
+        ("GET", "/api/v1/rounds/visits") => get(rounds::list_visits),
+        ("POST", "/api/v1/rounds/visits") => post(rounds::log_visit),
+        ("GET", "/api/v1/rounds/visits/{id}") => get(rounds::get_visit),
+        ("POST", "/api/v1/rounds/findings/{id}/event") => post(rounds::report_finding),
+        ("GET", "/api/v1/rounds/coverage") => get(rounds::coverage),
+        ("GET", "/api/v1/rounds/coverage/households") => get(rounds::uncovered),
+        ("GET", "/api/v1/rounds/specialists") => get(rounds::list_specialists),
+        ("POST", "/api/v1/rounds/specialists") => post(rounds::assign_specialist),
+        ("POST", "/api/v1/rounds/specialists/{id}/end") => post(rounds::end_specialist),
+        ("POST", "/api/v1/rounds/specialists/{id}/services") => post(rounds::log_service),
+        ("GET", "/api/v1/rounds/compliance") => get(rounds::compliance),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -154,6 +183,9 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         events::list, events::report, events::get, events::command, events::attach, events::photo, events::categories,
         events::blow, events::report_in, events::inspection, events::complete, events::rate_department,
         hotline::import, hotline::queue, hotline::match_ticket, hotline::discard, hotline::export,
+        rounds::list_posts, rounds::save_post, rounds::get_post, rounds::list_visits, rounds::log_visit, rounds::get_visit,
+        rounds::report_finding, rounds::coverage, rounds::uncovered, rounds::list_specialists, rounds::assign_specialist,
+        rounds::end_specialist, rounds::log_service, rounds::compliance,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -169,6 +201,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "events", description = "Events (事件): report, lifecycle, photos, whistle-and-report (吹哨报到)"),
         (name = "meta", description = "This document"),
         (name = "hotline", description = "12345 hotline tickets: import, the unmatched queue, export of results"),
+        (name = "rounds", description = "Stewards' rounds (民情日志), coverage, grid service specialists (双报到)"),
     )
 )]
 pub struct ApiDoc;

@@ -13,6 +13,7 @@ pub mod hotline;
 pub mod import;
 pub mod map;
 pub mod registry;
+pub mod rounds;
 
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(districting::router())
         .merge(events::router())
         .merge(hotline::router())
+        .merge(rounds::router())
 }
 
 /// What the layout needs on every signed-in page.

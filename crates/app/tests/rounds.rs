@@ -1,0 +1,490 @@
+//! Stewards' rounds on a real database (SQLite, or PostgreSQL with JINGZHI_TEST_DATABASE_URL):
+//! posts and their one-building-one-post rule, visits confined to the post, coverage over 30
+//! days, finding → event, specialists (1–2 per grid) and their monthly compliance.
+
+mod common;
+
+use common::World;
+use jingzhi_app::registry::HouseholdInput;
+use jingzhi_app::rounds::{
+    FindingInput, PostInput, ReportFindingInput, ServiceInput, SpecialistInput, VisitInput,
+};
+use jingzhi_app::{Actor, AppError};
+use jingzhi_domain::rounds::{Month, MonthStatus, DAY_MS};
+use jingzhi_domain::time_fmt::now_ms;
+use jingzhi_store::audit::Filter;
+use jingzhi_store::registry::Household;
+use jingzhi_store::rounds::VisitFilter;
+
+async fn household(w: &World, building_id: i64, room: &str) -> Household {
+    let sys = Actor::system(&w.city);
+    w.app
+        .create_household(
+            &sys,
+            &HouseholdInput {
+                building_id: Some(building_id),
+                unit: Some(1),
+                room: room.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+}
+
+fn visit(household_id: i64, at: Option<i64>) -> VisitInput {
+    VisitInput {
+        household_id,
+        visited_at: at,
+        note: Some("家中一切正常".into()),
+        findings: vec![],
+    }
+}
+
+fn field(e: &AppError) -> String {
+    match e {
+        AppError::Invalid(fs) => fs[0].field.to_string(),
+        AppError::Conflict { field, .. } => field.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn posts_confine_visits_and_scopes_hide_other_communities() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
+    let steward = w.user("steward.a", "steward", &w.comm_a).await;
+    let steward2 = w.user("steward.a2", "steward", &w.comm_a).await;
+    let gridw = w.user("grid.a", "grid-worker", &w.grid_a).await;
+    let h1 = household(&w, w.building_a.id, "101").await;
+    let h2 = household(&w, w.building_a2.id, "201").await;
+    let hb = household(&w, w.building_b.id, "301").await;
+
+    // Only managers assign posts.
+    let input = PostInput {
+        user_id: steward.id(),
+        grid_id: w.grid_a.id,
+        building_ids: vec![w.building_a.id],
+    };
+    assert!(matches!(
+        w.app.save_post(&steward, &input).await,
+        Err(AppError::Forbidden)
+    ));
+    let post = w.app.save_post(&worker, &input).await.unwrap();
+    assert_eq!(post.post.holder_name, "steward.a");
+    assert_eq!(post.buildings.len(), 1);
+    assert_eq!(post.households, 1);
+    // A building is in at most one steward post …
+    let e = w
+        .app
+        .save_post(
+            &worker,
+            &PostInput {
+                user_id: steward2.id(),
+                grid_id: w.grid_a.id,
+                building_ids: vec![w.building_a.id, w.building_a2.id],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(field(&e), "building_ids", "{e:?}");
+    // … and nothing was changed by the refused call.
+    assert!(w.app.my_post(&steward2).await.unwrap().is_none());
+    // … but it may also be in one grid-worker post.
+    w.app
+        .save_post(
+            &worker,
+            &PostInput {
+                user_id: gridw.id(),
+                grid_id: w.grid_a.id,
+                building_ids: vec![w.building_a.id, w.building_a2.id],
+            },
+        )
+        .await
+        .unwrap();
+    // A building of another grid (and community) cannot join the post.
+    let e = w
+        .app
+        .save_post(
+            &worker,
+            &PostInput {
+                user_id: steward.id(),
+                grid_id: w.grid_a.id,
+                building_ids: vec![w.building_b.id],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(field(&e), "building_ids");
+    let audits = jingzhi_store::audit::list(
+        &mut w.db.store.acquire().await.unwrap(),
+        &w.city_scope(),
+        &Filter {
+            entity: Some("rounds_post".into()),
+            ..Default::default()
+        },
+        None,
+        50,
+    )
+    .await
+    .unwrap();
+    assert_eq!(audits.len(), 2, "two posts saved, two audit records");
+
+    // The steward logs a visit to a household of the post …
+    let v = w.app.log_visit(&steward, &visit(h1.id, None)).await.unwrap();
+    assert_eq!(v.household_id, h1.id);
+    // … not to one of the community outside the post, nor of another community.
+    for hh in [&h2, &hb] {
+        let e = w.app.log_visit(&steward, &visit(hh.id, None)).await.unwrap_err();
+        assert_eq!(field(&e), "household_id", "{e:?}");
+    }
+    // A worker without a post, and a role that holds none, cannot log.
+    assert_eq!(
+        field(&w.app.log_visit(&steward2, &visit(h1.id, None)).await.unwrap_err()),
+        "household_id"
+    );
+    assert!(matches!(
+        w.app.log_visit(&worker, &visit(h1.id, None)).await,
+        Err(AppError::Forbidden)
+    ));
+    // Domain rules reach the user: a time in the future, an unknown finding kind.
+    let e = w
+        .app
+        .log_visit(&steward, &visit(h1.id, Some(now_ms() + 3_600_000)))
+        .await
+        .unwrap_err();
+    assert_eq!(field(&e), "visited_at");
+    let mut bad = visit(h1.id, None);
+    bad.findings.push(FindingInput {
+        kind: "gossip".into(),
+        text: "x".into(),
+        ..Default::default()
+    });
+    assert_eq!(field(&w.app.log_visit(&steward, &bad).await.unwrap_err()), "kind");
+
+    // Community B's worker sees nothing of A.
+    assert!(w.app.list_posts(&worker_b, None, 1, 50).await.unwrap().items.is_empty());
+    assert!(matches!(
+        w.app.post_view(&worker_b, post.post.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        w.app.get_visit(&worker_b, v.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(w
+        .app
+        .list_visits(&worker_b, VisitFilter::default(), None, 1, 50)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert!(matches!(
+        w.app.coverage(&worker_b, Some(w.comm_a.id), 1, 20).await,
+        Err(AppError::NotFound)
+    ));
+    let cov_b = w.app.coverage(&worker_b, None, 1, 20).await.unwrap();
+    assert!(cov_b.posts.items.is_empty());
+    assert_eq!((cov_b.households, cov_b.covered), (1, 0));
+    // A's worker sees the visit, per household and per worker.
+    let by_h = VisitFilter {
+        household_id: Some(h1.id),
+        ..Default::default()
+    };
+    assert_eq!(w.app.list_visits(&worker, by_h, None, 1, 20).await.unwrap().items.len(), 1);
+    let by_u = VisitFilter {
+        visitor_user_id: Some(steward.id()),
+        ..Default::default()
+    };
+    assert_eq!(w.app.list_visits(&worker, by_u, None, 1, 20).await.unwrap().items.len(), 1);
+}
+
+#[tokio::test]
+async fn coverage_counts_thirty_days() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let steward = w.user("steward.a", "steward", &w.comm_a).await;
+    let h_old = household(&w, w.building_a.id, "101").await;
+    let h_recent = household(&w, w.building_a.id, "102").await;
+    let h_never = household(&w, w.building_a2.id, "201").await;
+    let post = w
+        .app
+        .save_post(
+            &worker,
+            &PostInput {
+                user_id: steward.id(),
+                grid_id: w.grid_a.id,
+                building_ids: vec![w.building_a.id, w.building_a2.id],
+            },
+        )
+        .await
+        .unwrap();
+    let now = now_ms();
+    w.app
+        .log_visit_at(&steward, &visit(h_old.id, Some(now - 31 * DAY_MS)), now)
+        .await
+        .unwrap();
+    w.app
+        .log_visit_at(&steward, &visit(h_recent.id, Some(now - 29 * DAY_MS)), now)
+        .await
+        .unwrap();
+    // An older visit logged later does not undo a newer one.
+    w.app
+        .log_visit_at(&steward, &visit(h_recent.id, Some(now - 50 * DAY_MS)), now)
+        .await
+        .unwrap();
+
+    let cov = w.app.coverage_at(&worker, None, 1, 20, now).await.unwrap();
+    assert_eq!((cov.households, cov.covered, cov.uncovered), (3, 1, 2));
+    let g = cov.grids.items.iter().find(|g| g.id == w.grid_a.id).unwrap();
+    assert_eq!((g.households, g.covered), (3, 1));
+    let (p, households, covered) = &cov.posts.items[0];
+    assert_eq!((p.id, *households, *covered), (post.post.id, 3, 1));
+
+    let list = w
+        .app
+        .uncovered_at(&worker, None, None, 1, 20, now)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = list.items.iter().map(|u| u.household_id).collect();
+    assert!(ids.contains(&h_old.id) && ids.contains(&h_never.id), "{ids:?}");
+    assert!(!ids.contains(&h_recent.id));
+    let old = list.items.iter().find(|u| u.household_id == h_old.id).unwrap();
+    assert_eq!(old.last_at, Some(now - 31 * DAY_MS));
+    // Per post, and paged.
+    let by_post = w
+        .app
+        .uncovered_at(&worker, None, Some(post.post.id), 1, 1, now)
+        .await
+        .unwrap();
+    assert_eq!(by_post.items.len(), 1);
+    assert!(by_post.has_more);
+    // Thirty days later nothing is covered.
+    let later = w
+        .app
+        .coverage_at(&worker, Some(w.grid_a.id), 1, 20, now + 2 * DAY_MS)
+        .await
+        .unwrap();
+    assert_eq!(later.covered, 0);
+}
+
+#[tokio::test]
+async fn a_finding_becomes_an_event_at_the_households_building() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let steward = w.user("steward.a", "steward", &w.comm_a).await;
+    let other = w.user("steward.a2", "steward", &w.comm_a).await;
+    let h = household(&w, w.building_a2.id, "201").await;
+    w.app
+        .save_post(
+            &worker,
+            &PostInput {
+                user_id: steward.id(),
+                grid_id: w.grid_a.id,
+                building_ids: vec![w.building_a2.id],
+            },
+        )
+        .await
+        .unwrap();
+    let mut input = visit(h.id, None);
+    input.findings = vec![
+        FindingInput {
+            kind: "hazard".into(),
+            text: "楼道内电动车飞线充电".into(),
+            ..Default::default()
+        },
+        FindingInput {
+            kind: "proposal".into(),
+            text: "建议增设非机动车棚".into(),
+            // Reported in the same step as the visit.
+            report_category: Some("other".into()),
+            ..Default::default()
+        },
+    ];
+    let v = w.app.log_visit(&steward, &input).await.unwrap();
+    assert_eq!(v.findings.len(), 2);
+    assert!(v.findings[0].event_id.is_none());
+    let auto = v.findings[1].event_id.expect("reported with the visit");
+
+    // A category with a required question cannot be reported blind with the visit.
+    let mut blind = visit(h.id, None);
+    blind.findings = vec![FindingInput {
+        kind: "hazard".into(),
+        text: "飞线".into(),
+        report_category: Some("fire_safety".into()),
+        ..Default::default()
+    }];
+    assert_eq!(
+        field(&w.app.log_visit(&steward, &blind).await.unwrap_err()),
+        "report_category"
+    );
+
+    let f = v.findings[0].id;
+    let req = ReportFindingInput {
+        category: "fire_safety".into(),
+        urgency: Some("urgent".into()),
+        answers: Some(
+            [("danger_now".to_string(), serde_json::json!("否"))]
+                .into_iter()
+                .collect(),
+        ),
+    };
+    // Another steward (not the visitor, not a manager) may not.
+    assert!(matches!(
+        w.app.report_finding(&other, f, &req).await,
+        Err(AppError::Forbidden)
+    ));
+    let e = w.app.report_finding(&steward, f, &req).await.unwrap();
+    assert_eq!(e.node_id, w.building_a2.id);
+    assert_eq!(e.path, w.building_a2.path);
+    assert_eq!(e.source, "round");
+    assert_eq!(e.category_code, "fire_safety");
+    assert!(e.description.contains("楼道内电动车飞线充电"));
+    // Linked, and only once.
+    let again = w.app.get_visit(&worker, v.id).await.unwrap();
+    assert_eq!(again.findings[0].event_id, Some(e.id));
+    assert!(matches!(
+        w.app.report_finding(&worker, f, &req).await,
+        Err(AppError::Conflict { .. })
+    ));
+    // The events use-case's own record and ours.
+    let mut conn = w.db.store.acquire().await.unwrap();
+    let audits = jingzhi_store::audit::list(&mut conn, &w.city_scope(), &Filter::default(), None, 200)
+        .await
+        .unwrap();
+    assert!(audits
+        .iter()
+        .any(|a| a.entity == "event" && a.entity_id == Some(e.id)));
+    assert!(audits.iter().any(|a| a.entity == "rounds_finding"
+        && a.entity_id == Some(f)
+        && a.summary.contains(&format!("事件#{}", e.id))));
+    let auto_ev = jingzhi_store::events::get_event(&mut conn, &w.city_scope(), auto)
+        .await
+        .unwrap();
+    assert_eq!((auto_ev.source.as_str(), auto_ev.node_id), ("round", w.building_a2.id));
+}
+
+#[tokio::test]
+async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
+    let dept = w.user("dept.zj", "department-staff", &w.district).await;
+    let steward = w.user("steward.a", "steward", &w.comm_a).await;
+    let now = now_ms();
+    let cur = Month::of_ms(now);
+    let since = Month(cur.0 - 3);
+    let spec = |name: &str, username: Option<&str>| SpecialistInput {
+        grid_id: w.grid_a.id,
+        name: name.into(),
+        department: "区住房和城乡建设局".into(),
+        party_org: "区住建局机关党支部".into(),
+        phone: Some("13912345678".into()),
+        username: username.map(str::to_string),
+        since: Some(since.to_string()),
+    };
+    assert!(matches!(
+        w.app.assign_specialist(&steward, &spec("张三", None)).await,
+        Err(AppError::Forbidden)
+    ));
+    let a = w
+        .app
+        .assign_specialist_at(&worker, &spec("李建国", Some("dept.zj")), now)
+        .await
+        .unwrap();
+    assert_eq!(a.phone_mask.as_deref(), Some("139****5678"));
+    let b = w
+        .app
+        .assign_specialist_at(&worker, &spec("王秀英", None), now)
+        .await
+        .unwrap();
+    let e = w
+        .app
+        .assign_specialist_at(&worker, &spec("赵六", None), now)
+        .await
+        .unwrap_err();
+    assert_eq!(field(&e), "grid_id");
+    assert!(format!("{e:?}").contains("1–2"), "{e:?}");
+    // The phone is stored sealed.
+    let mut conn = w.db.store.acquire().await.unwrap();
+    let raw: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT phone_cipher FROM rounds_specialists WHERE id = $1")
+            .bind(a.id)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert!(!String::from_utf8_lossy(&raw.unwrap()).contains("13912345678"));
+    drop(conn);
+
+    // The specialist logs their own months; the community worker logs one on B's behalf.
+    let svc = |m: Month| ServiceInput {
+        month: m.to_string(),
+        content: "走访困难党员".into(),
+    };
+    for m in [since, Month(since.0 + 1), Month(since.0 + 2)] {
+        w.app.log_service_at(&dept, a.id, &svc(m), now).await.unwrap();
+    }
+    w.app.log_service_at(&worker, b.id, &svc(since), now).await.unwrap();
+    // Not twice a month, not ahead, not by someone else.
+    assert_eq!(
+        field(&w.app.log_service_at(&dept, a.id, &svc(since), now).await.unwrap_err()),
+        "month"
+    );
+    assert_eq!(
+        field(&w.app.log_service_at(&dept, a.id, &svc(cur.next()), now).await.unwrap_err()),
+        "month"
+    );
+    assert!(matches!(
+        w.app.log_service_at(&dept, b.id, &svc(cur), now).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app.log_service_at(&steward, b.id, &svc(cur), now).await,
+        Err(AppError::Forbidden)
+    ));
+
+    let v = w
+        .app
+        .compliance_at(&worker, None, Some(&since.to_string()), Some(&cur.to_string()), false, 1, 20, now)
+        .await
+        .unwrap();
+    assert_eq!(v.months.len(), 4);
+    let row_a = v.rows.iter().find(|r| r.specialist.id == a.id).unwrap();
+    assert!(row_a.missed.is_empty(), "{:?}", row_a.missed);
+    assert_eq!(row_a.months[3], MonthStatus::Pending);
+    let row_b = v.rows.iter().find(|r| r.specialist.id == b.id).unwrap();
+    assert_eq!(row_b.missed, vec![Month(since.0 + 1), Month(since.0 + 2)]);
+    assert_eq!(row_b.months[0], MonthStatus::Served);
+    // Only those who missed a month.
+    let missed = w
+        .app
+        .compliance_at(&worker, None, Some(&since.to_string()), Some(&cur.to_string()), true, 1, 20, now)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = missed.rows.iter().map(|r| r.specialist.id).collect();
+    assert_eq!(ids, vec![b.id]);
+    // A bad range is refused.
+    assert!(w
+        .app
+        .compliance_at(&worker, None, Some(&cur.to_string()), Some(&since.to_string()), false, 1, 20, now)
+        .await
+        .is_err());
+    // Community B sees none of A's specialists.
+    let vb = w
+        .app
+        .compliance_at(&worker_b, None, None, None, false, 1, 20, now)
+        .await
+        .unwrap();
+    assert!(vb.rows.is_empty());
+    assert!(matches!(
+        w.app.log_service_at(&worker_b, a.id, &svc(cur), now).await,
+        Err(AppError::NotFound)
+    ));
+    // Ending one frees a place in the grid.
+    w.app.end_specialist(&worker, b.id).await.unwrap();
+    w.app
+        .assign_specialist_at(&worker, &spec("赵六", None), now)
+        .await
+        .unwrap();
+}

@@ -1,0 +1,1057 @@
+//! Stewards' rounds pages (Chinese, phone width): `/rounds` (my post, log a visit, my recent
+//! visits; for managers the posts), `/rounds/posts/{id}` and `/rounds/posts/edit` (pick the
+//! buildings of a grid with checkboxes), `/rounds/visits` (per household, worker or post),
+//! `/rounds/coverage` (households not visited in 30 days, per grid and per post, with the list)
+//! and `/rounds/specialists` (双报到: assign, log a month's service, compliance).
+
+use super::{query_string, render, render_status, Chrome, FieldErrors, FormData, PageError, PageResult};
+use crate::i18n::Lang;
+use crate::session::{Caller, PageCaller};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use jingzhi_app::rounds::{
+    is_manager, ComplianceView, CoverageView, FindingInput, PostInput, PostView,
+    ReportFindingInput, ServiceInput, SpecialistInput, VisitInput,
+};
+use jingzhi_app::store::registry::Page;
+use jingzhi_app::store::rounds::{GridBuilding, Post, Specialist, SpecialistFilter, Uncovered, Visit, VisitFilter};
+use jingzhi_domain::rounds::{FindingKind, MonthStatus, PostKind};
+use jingzhi_domain::time_fmt::format_ms;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/rounds", get(index))
+        .route("/rounds/visits", get(visits).post(log_visit))
+        .route("/rounds/findings/{id}/event", get(finding_event).post(report_finding))
+        .route("/rounds/posts/edit", get(post_edit).post(post_save))
+        .route("/rounds/posts/{id}", get(post_page))
+        .route("/rounds/coverage", get(coverage))
+        .route("/rounds/specialists", get(specialists).post(specialist_assign))
+        .route("/rounds/specialists/{id}/services", post(service_log))
+        .route("/rounds/specialists/{id}/end", post(specialist_end))
+}
+
+const PER_PAGE: i64 = 20;
+
+/// An event category for the finding → event select.
+pub struct Cat {
+    pub code: String,
+    pub name: String,
+}
+
+pub struct VisitRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub address: String,
+    pub visitor: String,
+    pub at: String,
+    pub note: String,
+    pub findings: Vec<FindingRowView>,
+    /// Whether the caller may turn its findings into events.
+    pub can_report: bool,
+}
+
+pub struct FindingRowView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub text: String,
+    pub event_id: Option<i64>,
+    pub default_category: &'static str,
+}
+
+fn visit_rows(c: &Caller, items: Vec<Visit>) -> Vec<VisitRow> {
+    let manager = is_manager(c.actor.user.role);
+    items
+        .into_iter()
+        .map(|v| VisitRow {
+            id: v.id,
+            household_id: v.household_id,
+            address: v.address,
+            at: format_ms(v.visited_at),
+            note: v.note.unwrap_or_default(),
+            can_report: manager
+                || (v.visitor_user_id.is_some() && v.visitor_user_id == Some(c.actor.user.id)),
+            visitor: v.visitor_name,
+            findings: v
+                .findings
+                .into_iter()
+                .map(|f| FindingRowView {
+                    id: f.id,
+                    kind: f.kind.label_zh(),
+                    text: f.text,
+                    event_id: f.event_id,
+                    default_category: f.kind.default_category(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn pager_links(base: &str, pairs: &[(&str, String)], page: i64, has_more: bool) -> (Option<String>, Option<String>) {
+    let link = |p: i64| {
+        let mut v: Vec<(&str, String)> = pairs.to_vec();
+        v.push(("page", p.to_string()));
+        format!("{base}?{}", query_string(&v))
+    };
+    (
+        (page > 1).then(|| link(page - 1)),
+        has_more.then(|| link(page + 1)),
+    )
+}
+
+async fn categories(s: &AppState, c: &Caller) -> Result<Vec<Cat>, PageError> {
+    Ok(s.app
+        .event_categories(&c.actor)
+        .await?
+        .into_iter()
+        .filter(|r| r.active)
+        .map(|r| Cat {
+            code: r.category.code,
+            name: r.category.name,
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// /rounds
+
+#[derive(Template)]
+#[template(path = "rounds/index.html")]
+pub struct IndexPage {
+    pub c: Chrome,
+    pub user_id: i64,
+    pub manager: bool,
+    pub holder: bool,
+    pub post: Option<PostView>,
+    pub households: Vec<(i64, String)>,
+    pub kinds: Vec<(&'static str, &'static str)>,
+    pub cats: Vec<Cat>,
+    pub form: FormData,
+    pub errors: Vec<String>,
+    pub now: String,
+    pub visits: Vec<VisitRow>,
+    pub posts: Vec<Post>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub page: i64,
+    pub saved: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub saved: Option<String>,
+}
+
+async fn index_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    page: i64,
+    form: FormData,
+    errors: Vec<String>,
+    saved: bool,
+) -> Result<IndexPage, PageError> {
+    let a = &c.actor;
+    let manager = is_manager(a.user.role);
+    let holder = PostKind::of_role(a.user.role).is_some();
+    if !holder && !a.user.role.can(jingzhi_domain::auth::Permission::ReadRegister) {
+        return Err(PageError::forbidden());
+    }
+    let post = if holder { s.app.my_post(a).await? } else { None };
+    let households = match &post {
+        Some(p) => s.app.post_households(a, p.post.id).await?,
+        None => vec![],
+    };
+    let visits = if holder {
+        let f = VisitFilter {
+            visitor_user_id: Some(a.user.id),
+            ..Default::default()
+        };
+        visit_rows(c, s.app.list_visits(a, f, None, 1, 10).await?.items)
+    } else {
+        vec![]
+    };
+    let (posts, prev, next) = if manager {
+        let p = s.app.list_posts(a, None, page, PER_PAGE).await?;
+        let (prev, next) = pager_links("/rounds", &[], p.page, p.has_more);
+        (p.items, prev, next)
+    } else {
+        (vec![], None, None)
+    };
+    Ok(IndexPage {
+        c: Chrome::new(c, lang, "rounds"),
+        user_id: a.user.id,
+        manager,
+        holder,
+        post,
+        households,
+        kinds: jingzhi_app::rounds::finding_kinds(),
+        cats: categories(s, c).await?,
+        form,
+        errors,
+        now: datetime_local(jingzhi_domain::time_fmt::now_ms()),
+        visits,
+        posts,
+        prev,
+        next,
+        page,
+        saved,
+    })
+}
+
+/// `2026-11-27T14:03` in China Standard Time, for `<input type="datetime-local">`.
+fn datetime_local(ms: i64) -> String {
+    format_ms(ms).replacen(' ', "T", 1)
+}
+
+/// Parse a `datetime-local` value (China Standard Time) to UTC milliseconds.
+fn parse_datetime_local(s: &str) -> Option<i64> {
+    let (d, t) = s.trim().split_once('T').or_else(|| s.trim().split_once(' '))?;
+    let date = jingzhi_domain::time_fmt::parse_date(d)?;
+    let mut hm = t.split(':');
+    let h: u8 = hm.next()?.parse().ok()?;
+    let m: u8 = hm.next()?.parse().ok()?;
+    let dt = date
+        .with_hms(h, m, 0)
+        .ok()?
+        .assume_offset(jingzhi_domain::time_fmt::CST);
+    Some(dt.unix_timestamp() * 1000)
+}
+
+pub async fn index(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let page = q.page.unwrap_or(1).max(1);
+    Ok(render(
+        &index_page(&s, &c, lang, page, FormData::default(), vec![], q.saved.is_some()).await?,
+    ))
+}
+
+/// Log a visit from the form: household, time, note, up to three findings (each may be
+/// reported as an event at once).
+pub async fn log_visit(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let fail = |errs: Vec<String>, f: FormData| async {
+        Ok::<_, PageError>(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &index_page(&s, &c, lang, 1, f, errs, false).await?,
+        ))
+    };
+    let Ok(household_id) = f.get("household_id").trim().parse::<i64>() else {
+        return fail(vec!["请选择住户".into()], f).await;
+    };
+    let visited_at = match f.opt("visited_at") {
+        None => None,
+        Some(v) => match parse_datetime_local(&v) {
+            Some(t) => Some(t),
+            None => return fail(vec!["走访时间格式不正确".into()], f).await,
+        },
+    };
+    let mut findings = vec![];
+    for i in 0..3 {
+        let text = f.get(&format!("f{i}_text")).trim().to_string();
+        if text.is_empty() {
+            continue;
+        }
+        findings.push(FindingInput {
+            kind: f.get(&format!("f{i}_kind")).to_string(),
+            text,
+            report_category: f
+                .checked(&format!("f{i}_report"))
+                .then(|| f.get(&format!("f{i}_category")).to_string()),
+            report_urgency: None,
+        });
+    }
+    let input = VisitInput {
+        household_id,
+        visited_at,
+        note: f.opt("note"),
+        findings,
+    };
+    match s.app.log_visit(&c.actor, &input).await {
+        Ok(_) => Ok(Redirect::to("/rounds?saved=1").into_response()),
+        Err(e) => {
+            let (status, errs) = FieldErrors::from_app(e)?;
+            Ok(render_status(
+                status,
+                &index_page(&s, &c, lang, 1, f, errs.0.into_iter().map(|(_, r)| r).collect(), false).await?,
+            ))
+        }
+    }
+}
+
+pub struct QuestionView {
+    pub code: String,
+    pub text: String,
+    pub required: bool,
+    pub choices: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "rounds/finding_event.html")]
+pub struct FindingEventPage {
+    pub c: Chrome,
+    pub id: i64,
+    pub kind: &'static str,
+    pub text: String,
+    pub address: String,
+    pub visited: String,
+    pub event_id: Option<i64>,
+    pub cats: Vec<(String, String, bool)>,
+    pub category: String,
+    pub questions: Vec<QuestionView>,
+    pub form: FormData,
+    pub errors: Vec<String>,
+    pub next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FindingEventQuery {
+    pub category: Option<String>,
+    pub next: Option<String>,
+}
+
+async fn finding_event_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    id: i64,
+    category: Option<String>,
+    next: Option<String>,
+    form: FormData,
+    errors: Vec<String>,
+) -> Result<FindingEventPage, PageError> {
+    let (f, v) = s.app.finding_view(&c.actor, id).await?;
+    let all = s.app.event_categories(&c.actor).await?;
+    let category = category
+        .filter(|k| all.iter().any(|r| r.active && &r.category.code == k))
+        .unwrap_or_else(|| f.kind.default_category().to_string());
+    let questions = all
+        .iter()
+        .find(|r| r.category.code == category)
+        .map(|r| {
+            r.category
+                .questions
+                .iter()
+                .map(|q| QuestionView {
+                    code: q.code.clone(),
+                    text: q.text.clone(),
+                    required: q.required,
+                    choices: q.choices.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(FindingEventPage {
+        c: Chrome::new(c, lang, "rounds"),
+        id,
+        kind: f.kind.label_zh(),
+        text: f.text,
+        address: v.address,
+        visited: format!("{} {}", format_ms(v.visited_at), v.visitor_name),
+        event_id: f.event_id,
+        cats: all
+            .into_iter()
+            .filter(|r| r.active)
+            .map(|r| {
+                let sel = r.category.code == category;
+                (r.category.code, r.category.name, sel)
+            })
+            .collect(),
+        category,
+        questions,
+        form,
+        errors,
+        next: super::super::session::safe_next(next.as_deref()),
+    })
+}
+
+/// The finding → event form: the category (default by the finding's kind) and its questions.
+pub async fn finding_event(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Query(q): Query<FindingEventQuery>,
+) -> PageResult {
+    Ok(render(
+        &finding_event_page(&s, &c, lang, id, q.category, q.next, FormData::default(), vec![]).await?,
+    ))
+}
+
+/// A finding becomes an event.
+pub async fn report_finding(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let answers: serde_json::Map<String, serde_json::Value> = f
+        .0
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("a_")
+                .filter(|_| !v.trim().is_empty())
+                .map(|code| (code.to_string(), serde_json::Value::String(v.trim().to_string())))
+        })
+        .collect();
+    let input = ReportFindingInput {
+        category: f.get("category").to_string(),
+        urgency: f.opt("urgency"),
+        answers: (!answers.is_empty()).then_some(answers),
+    };
+    match s.app.report_finding(&c.actor, id, &input).await {
+        Ok(_) => {
+            let back = super::super::session::safe_next(f.opt("next").as_deref());
+            Ok(Redirect::to(&back).into_response())
+        }
+        Err(e) => {
+            let (status, errs) = FieldErrors::from_app(e)?;
+            Ok(render_status(
+                status,
+                &finding_event_page(
+                    &s,
+                    &c,
+                    lang,
+                    id,
+                    Some(f.get("category").to_string()),
+                    f.opt("next"),
+                    f.clone(),
+                    errs.0.into_iter().map(|(_, r)| r).collect(),
+                )
+                .await?,
+            ))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /rounds/visits
+
+#[derive(Template)]
+#[template(path = "rounds/visits.html")]
+pub struct VisitsPage {
+    pub c: Chrome,
+    pub title: String,
+    pub rows: Vec<VisitRow>,
+    pub cats: Vec<Cat>,
+    pub here: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub page: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct VisitsQuery {
+    pub household: Option<i64>,
+    pub user: Option<i64>,
+    pub post: Option<i64>,
+    pub page: Option<i64>,
+}
+
+pub async fn visits(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Query(q): Query<VisitsQuery>,
+) -> PageResult {
+    let a = &c.actor;
+    let page = q.page.unwrap_or(1).max(1);
+    let f = VisitFilter {
+        household_id: q.household,
+        visitor_user_id: q.user,
+        post_id: q.post,
+        under: None,
+    };
+    let list = s.app.list_visits(a, f, None, page, PER_PAGE).await?;
+    let title = if let Some(h) = q.household {
+        format!("住户走访记录：{}", s.app.household_view(a, h).await?.household.address)
+    } else if let Some(p) = q.post {
+        let p = s.app.post_view(a, p).await?.post;
+        format!("{}（{}）的岗位走访记录", p.holder_name, p.grid_name)
+    } else if let Some(u) = q.user {
+        let name = if u == a.user.id {
+            a.user.display_name.clone()
+        } else {
+            s.app.get_user(a, u).await?.display_name
+        };
+        format!("{name}的走访记录")
+    } else {
+        "走访记录".to_string()
+    };
+    let pairs = [
+        ("household", q.household.map(|v| v.to_string()).unwrap_or_default()),
+        ("user", q.user.map(|v| v.to_string()).unwrap_or_default()),
+        ("post", q.post.map(|v| v.to_string()).unwrap_or_default()),
+    ];
+    let (prev, next) = pager_links("/rounds/visits", &pairs, list.page, list.has_more);
+    let mut here_pairs = pairs.to_vec();
+    here_pairs.push(("page", page.to_string()));
+    Ok(render(&VisitsPage {
+        c: Chrome::new(&c, lang, "rounds"),
+        title,
+        rows: visit_rows(&c, list.items),
+        cats: categories(&s, &c).await?,
+        here: format!("/rounds/visits?{}", query_string(&here_pairs)),
+        prev,
+        next,
+        page: list.page,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Posts
+
+#[derive(Template)]
+#[template(path = "rounds/post.html")]
+pub struct PostPage {
+    pub c: Chrome,
+    pub v: PostView,
+    pub manager: bool,
+}
+
+pub async fn post_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = s.app.post_view(&c.actor, id).await?;
+    Ok(render(&PostPage {
+        c: Chrome::new(&c, lang, "rounds"),
+        manager: is_manager(c.actor.user.role),
+        v,
+    }))
+}
+
+pub struct Candidate {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct BuildingChoice {
+    pub id: i64,
+    pub name: String,
+    pub households: i64,
+    pub checked: bool,
+    /// The holder of another post of the same kind that has it.
+    pub taken_by: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "rounds/post_edit.html")]
+pub struct PostEditPage {
+    pub c: Chrome,
+    pub candidates: Vec<Candidate>,
+    /// (id, name, selected)
+    pub grids: Vec<(i64, String, bool)>,
+    pub user_id: Option<i64>,
+    pub grid_id: Option<i64>,
+    pub grid_name: String,
+    pub kind_label: &'static str,
+    pub buildings: Vec<BuildingChoice>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PostEditQuery {
+    pub user: Option<i64>,
+    pub grid: Option<i64>,
+}
+
+async fn post_edit_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    user_id: Option<i64>,
+    grid_id: Option<i64>,
+    picked: Option<Vec<i64>>,
+    errors: Vec<String>,
+) -> Result<PostEditPage, PageError> {
+    let a = &c.actor;
+    let cands = s.app.post_candidates(a).await?;
+    let holder = user_id.and_then(|u| cands.iter().find(|x| x.0 == u));
+    let kind = holder.and_then(|h| PostKind::of_role(h.3));
+    let current = match holder.and_then(|h| h.4) {
+        Some(pid) => Some(s.app.post_view(a, pid).await?),
+        None => None,
+    };
+    let grid_id = grid_id.or(current.as_ref().map(|p| p.post.grid_id));
+    let scope_node = a.user.scope_node_id;
+    let grids = s
+        .app
+        .search_nodes(a, "", Some(jingzhi_domain::registry::NodeKind::Grid), 500)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| (n.id, n.name, grid_id == Some(n.id)))
+        .collect();
+    let _ = scope_node;
+    let (grid_name, buildings) = match grid_id {
+        Some(g) => {
+            let (grid, bs) = s.app.grid_buildings(a, g).await?;
+            let mine: Vec<i64> = match (&picked, &current) {
+                (Some(p), _) => p.clone(),
+                (None, Some(cur)) if cur.post.grid_id == g => cur.buildings.iter().map(|b| b.id).collect(),
+                _ => vec![],
+            };
+            let own_post = current.as_ref().map(|p| p.post.id);
+            let choices = bs
+                .into_iter()
+                .map(|b: GridBuilding| {
+                    let other = match kind {
+                        Some(PostKind::Steward) => b.steward_post.clone(),
+                        Some(PostKind::GridWorker) => b.grid_worker_post.clone(),
+                        None => None,
+                    };
+                    BuildingChoice {
+                        id: b.id,
+                        checked: mine.contains(&b.id),
+                        taken_by: other.filter(|(pid, _)| Some(*pid) != own_post).map(|(_, n)| n),
+                        name: b.name,
+                        households: b.households,
+                    }
+                })
+                .collect();
+            (grid.name, choices)
+        }
+        None => (String::new(), vec![]),
+    };
+    Ok(PostEditPage {
+        c: Chrome::new(c, lang, "rounds"),
+        candidates: cands
+            .iter()
+            .map(|(id, username, name, role, post)| Candidate {
+                id: *id,
+                selected: user_id == Some(*id),
+                label: format!(
+                    "{name}（{}，{username}）{}",
+                    role.label_zh(),
+                    if post.is_some() { " · 已设岗" } else { "" }
+                ),
+            })
+            .collect(),
+        grids,
+        user_id,
+        grid_id,
+        grid_name,
+        kind_label: kind.map(|k| k.label_zh()).unwrap_or(""),
+        buildings,
+        errors,
+    })
+}
+
+pub async fn post_edit(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Query(q): Query<PostEditQuery>,
+) -> PageResult {
+    Ok(render(&post_edit_page(&s, &c, lang, q.user, q.grid, None, vec![]).await?))
+}
+
+pub async fn post_save(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let user_id = f.get("user_id").trim().parse::<i64>().ok();
+    let grid_id = f.get("grid_id").trim().parse::<i64>().ok();
+    let building_ids: Vec<i64> = f
+        .0
+        .iter()
+        .filter(|(k, _)| k == "building")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let (Some(u), Some(g)) = (user_id, grid_id) else {
+        return Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &post_edit_page(&s, &c, lang, user_id, grid_id, Some(building_ids), vec!["请选择人员和网格".into()]).await?,
+        ));
+    };
+    let input = PostInput {
+        user_id: u,
+        grid_id: g,
+        building_ids: building_ids.clone(),
+    };
+    match s.app.save_post(&c.actor, &input).await {
+        Ok(v) => Ok(Redirect::to(&format!("/rounds/posts/{}", v.post.id)).into_response()),
+        Err(e) => {
+            let (status, errs) = FieldErrors::from_app(e)?;
+            Ok(render_status(
+                status,
+                &post_edit_page(
+                    &s,
+                    &c,
+                    lang,
+                    user_id,
+                    grid_id,
+                    Some(building_ids),
+                    errs.0.into_iter().map(|(_, r)| r).collect(),
+                )
+                .await?,
+            ))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coverage
+
+#[derive(Template)]
+#[template(path = "rounds/coverage.html")]
+pub struct CoveragePage {
+    pub c: Chrome,
+    pub v: CoverageView,
+    pub pct: String,
+    pub list_title: String,
+    pub uncovered: Page<Uncovered>,
+    pub list_prev: Option<String>,
+    pub list_next: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub page: i64,
+}
+
+impl CoveragePage {
+    pub fn last(&self, u: &Uncovered) -> String {
+        u.last_at.map(format_ms).unwrap_or_else(|| "从未走访".into())
+    }
+
+    pub fn pct_of(&self, covered: &i64, households: &i64) -> String {
+        if *households == 0 {
+            "—".into()
+        } else {
+            format!("{:.0}%", *covered as f64 * 100.0 / *households as f64)
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CoverageQuery {
+    pub node: Option<i64>,
+    pub post: Option<i64>,
+    pub page: Option<i64>,
+    pub list_page: Option<i64>,
+}
+
+pub async fn coverage(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Query(q): Query<CoverageQuery>,
+) -> PageResult {
+    let a = &c.actor;
+    let page = q.page.unwrap_or(1).max(1);
+    let list_page = q.list_page.unwrap_or(1).max(1);
+    let v = s.app.coverage(a, q.node, page, PER_PAGE).await?;
+    let uncovered = s.app.uncovered(a, q.node, q.post, list_page, PER_PAGE).await?;
+    let list_title = match q.post {
+        Some(p) => {
+            let p = s.app.post_view(a, p).await?.post;
+            format!("{}（{}）岗位内30天未走访的住户", p.holder_name, p.grid_name)
+        }
+        None => format!("{}30天未走访的住户", v.node.name),
+    };
+    let node = q.node.map(|n| n.to_string()).unwrap_or_default();
+    let post = q.post.map(|n| n.to_string()).unwrap_or_default();
+    let (prev, next) = pager_links(
+        "/rounds/coverage",
+        &[("node", node.clone()), ("post", post.clone()), ("list_page", list_page.to_string())],
+        page,
+        v.grids.has_more || v.posts.has_more,
+    );
+    let (list_prev, list_next) = pager_links_named(
+        "/rounds/coverage",
+        &[("node", node), ("post", post), ("page", page.to_string())],
+        "list_page",
+        list_page,
+        uncovered.has_more,
+    );
+    let pct = if v.households == 0 {
+        "—".into()
+    } else {
+        format!("{:.1}%", v.covered as f64 * 100.0 / v.households as f64)
+    };
+    Ok(render(&CoveragePage {
+        c: Chrome::new(&c, lang, "rounds"),
+        v,
+        pct,
+        list_title,
+        uncovered,
+        list_prev,
+        list_next,
+        prev,
+        next,
+        page,
+    }))
+}
+
+fn pager_links_named(
+    base: &str,
+    pairs: &[(&str, String)],
+    name: &str,
+    page: i64,
+    has_more: bool,
+) -> (Option<String>, Option<String>) {
+    let link = |p: i64| {
+        let mut v: Vec<(&str, String)> = pairs.to_vec();
+        v.push((name, p.to_string()));
+        format!("{base}?{}", query_string(&v))
+    };
+    (
+        (page > 1).then(|| link(page - 1)),
+        has_more.then(|| link(page + 1)),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Specialists (双报到)
+
+pub struct ComplianceRowView {
+    pub s: Specialist,
+    pub cells: Vec<(&'static str, &'static str)>,
+    pub missed: String,
+    pub can_log: bool,
+}
+
+#[derive(Template)]
+#[template(path = "rounds/specialists.html")]
+pub struct SpecialistsPage {
+    pub c: Chrome,
+    pub manager: bool,
+    pub v: ComplianceView,
+    pub rows: Vec<ComplianceRowView>,
+    pub mine: Vec<Specialist>,
+    pub from: String,
+    pub to: String,
+    pub missed_only: bool,
+    pub grids: Vec<(i64, String)>,
+    pub form: FormData,
+    pub errors: Vec<String>,
+    pub notice: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub page: i64,
+    pub current: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SpecialistsQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub missed: Option<String>,
+    pub page: Option<i64>,
+    pub saved: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn specialists_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    q: &SpecialistsQuery,
+    form: FormData,
+    errors: Vec<String>,
+) -> Result<SpecialistsPage, PageError> {
+    let a = &c.actor;
+    let manager = is_manager(a.user.role);
+    let page = q.page.unwrap_or(1).max(1);
+    let missed_only = q.missed.as_deref().is_some_and(|m| !m.is_empty());
+    let v = s
+        .app
+        .compliance(a, None, q.from.as_deref(), q.to.as_deref(), missed_only, page, PER_PAGE)
+        .await?;
+    let rows = v
+        .rows
+        .iter()
+        .map(|r| ComplianceRowView {
+            s: r.specialist.clone(),
+            cells: r
+                .months
+                .iter()
+                .map(|m| {
+                    (
+                        match m {
+                            MonthStatus::Served => "✓",
+                            MonthStatus::Missed => "✗",
+                            MonthStatus::Pending => "…",
+                            MonthStatus::NotAssigned => "—",
+                        },
+                        m.label_zh(),
+                    )
+                })
+                .collect(),
+            missed: r.missed.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("、"),
+            can_log: r.specialist.until.is_none()
+                && (manager || r.specialist.user_id == Some(a.user.id)),
+        })
+        .collect();
+    let mine = s
+        .app
+        .list_specialists(
+            a,
+            None,
+            &SpecialistFilter {
+                user_id: Some(a.user.id),
+                ..Default::default()
+            },
+            1,
+            20,
+        )
+        .await?
+        .items;
+    let grids = if manager {
+        s.app
+            .search_nodes(a, "", Some(jingzhi_domain::registry::NodeKind::Grid), 500)
+            .await?
+            .into_iter()
+            .map(|n| (n.id, n.name))
+            .collect()
+    } else {
+        vec![]
+    };
+    let pairs = [
+        ("from", v.from.to_string()),
+        ("to", v.to.to_string()),
+        ("missed", if missed_only { "1".into() } else { String::new() }),
+    ];
+    let (prev, next) = pager_links("/rounds/specialists", &pairs, v.page, v.has_more);
+    Ok(SpecialistsPage {
+        c: Chrome::new(c, lang, "rounds"),
+        manager,
+        from: v.from.to_string(),
+        to: v.to.to_string(),
+        current: v.current.to_string(),
+        page: v.page,
+        v,
+        rows,
+        mine,
+        missed_only,
+        grids,
+        form,
+        errors,
+        notice: q.saved.as_ref().map(|_| "已保存".to_string()),
+        prev,
+        next,
+    })
+}
+
+pub async fn specialists(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Query(q): Query<SpecialistsQuery>,
+) -> PageResult {
+    Ok(render(&specialists_page(&s, &c, lang, &q, FormData::default(), vec![]).await?))
+}
+
+pub async fn specialist_assign(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let input = SpecialistInput {
+        grid_id: f.get("grid_id").trim().parse().unwrap_or(0),
+        name: f.get("name").to_string(),
+        department: f.get("department").to_string(),
+        party_org: f.get("party_org").to_string(),
+        phone: f.opt("phone"),
+        username: f.opt("username"),
+        since: f.opt("since"),
+    };
+    match s.app.assign_specialist(&c.actor, &input).await {
+        Ok(_) => Ok(Redirect::to("/rounds/specialists?saved=1").into_response()),
+        Err(e) => {
+            let (status, errs) = FieldErrors::from_app(e)?;
+            Ok(render_status(
+                status,
+                &specialists_page(
+                    &s,
+                    &c,
+                    lang,
+                    &SpecialistsQuery::default(),
+                    f,
+                    errs.0.into_iter().map(|(_, r)| r).collect(),
+                )
+                .await?,
+            ))
+        }
+    }
+}
+
+pub async fn service_log(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let input = ServiceInput {
+        month: f.get("month").to_string(),
+        content: f.get("content").to_string(),
+    };
+    match s.app.log_service(&c.actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to("/rounds/specialists?saved=1").into_response()),
+        Err(e) => {
+            let (status, errs) = FieldErrors::from_app(e)?;
+            Ok(render_status(
+                status,
+                &specialists_page(
+                    &s,
+                    &c,
+                    lang,
+                    &SpecialistsQuery::default(),
+                    FormData::default(),
+                    errs.0.into_iter().map(|(_, r)| r).collect(),
+                )
+                .await?,
+            ))
+        }
+    }
+}
+
+pub async fn specialist_end(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    s.app.end_specialist(&c.actor, id).await?;
+    Ok(Redirect::to("/rounds/specialists?saved=1").into_response())
+}
+
+/// Labels of finding kinds (for templates).
+pub fn finding_label(code: &str) -> &'static str {
+    FindingKind::parse(code).map(|k| k.label_zh()).unwrap_or("")
+}
