@@ -216,7 +216,7 @@ async fn load_for(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Event> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn timeline_and_audit(
+pub(crate) async fn timeline_and_audit(
     conn: &mut Conn,
     actor: &Actor,
     before: Option<&Event>,
@@ -271,6 +271,8 @@ async fn timeline_and_audit(
         },
     )
     .await?;
+    // Reporters (and merged reporters) are told, in this same transaction.
+    crate::notify::on_change(conn, actor, before, after, command, command_zh, note, now).await?;
     Ok(())
 }
 
@@ -474,7 +476,7 @@ impl App {
                 }
                 Effect::MergeInto(into) => e.merged_into = Some(*into),
                 // The level handling it is `escalations` above the event's place; reporters
-                // learn of changes from the timeline (the outbox is still to come).
+                // are told in `timeline_and_audit` (crate::notify::on_change).
                 Effect::EscalateOneLevel | Effect::NotifyReporter => {}
             }
         }

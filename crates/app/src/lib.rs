@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod import;
+pub mod notify;
 pub mod registry;
 
 pub use error::{AppError, AppResult};

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod demo;
 pub mod districting;
 pub mod events;
+pub mod notify;
 pub mod registry;
 pub mod scope;
 pub mod time_fmt;

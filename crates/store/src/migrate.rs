@@ -43,6 +43,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 10,
+        name: "notifications",
+        common: include_str!("../migrations/0010_notifications.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -69,6 +76,8 @@ pub const ID_TABLES: &[&str] = &[
     "event_ratings",
     "whistles",
     "whistle_departments",
+    "notifications",
+    "notification_outbox",
 ];
 
 /// The common SQL with the backend's type names filled in.
