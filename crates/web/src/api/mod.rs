@@ -14,6 +14,7 @@ pub mod dto;
 pub mod files;
 pub mod households;
 pub mod nodes;
+pub mod notify;
 pub mod residents;
 pub mod users;
 
@@ -57,6 +58,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/users/{id}"),
     ("POST", "/api/v1/import/residents"),
     ("GET", "/api/v1/import/template"),
+    ("GET", "/api/v1/notifications"),
+    ("POST", "/api/v1/notifications/{id}/read"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -91,6 +94,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
             post(files::import_residents).layer(DefaultBodyLimit::max(files::IMPORT_BODY_LIMIT))
         }
         ("GET", "/api/v1/import/template") => get(files::import_template),
+        ("GET", "/api/v1/notifications") => get(notify::list),
+        ("POST", "/api/v1/notifications/{id}/read") => post(notify::read),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -107,6 +112,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         audit::list, audit::get,
         users::list, users::create, users::get,
         files::import_residents, files::import_template, files::export_residents, files::export_households, files::export_audit,
+        notify::list, notify::read,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -120,6 +126,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "users", description = "User accounts"),
         (name = "files", description = "Spreadsheet import and exports"),
         (name = "meta", description = "This document"),
+        (name = "notifications", description = "The caller's own notifications of changes to the events they reported"),
     )
 )]
 pub struct ApiDoc;

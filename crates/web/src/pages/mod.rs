@@ -10,6 +10,7 @@ pub mod export;
 pub mod home;
 pub mod import;
 pub mod map;
+pub mod notify;
 pub mod registry;
 
 use crate::error::ApiError;
@@ -68,6 +69,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/audit", get(audit::audit))
         .route("/audit/export.xlsx", get(export::audit))
+        .route("/notifications", get(notify::notifications))
+        .route("/notifications/badge", get(notify::badge))
+        .route("/notifications/read-all", post(notify::mark_all_read))
+        .route("/notifications/{id}/read", post(notify::mark_read))
         .merge(districting::router())
 }
 
