@@ -291,6 +291,8 @@ pub(crate) async fn timeline_and_audit(
         },
     )
     .await?;
+    // Reporters (and merged reporters) are told, in this same transaction.
+    crate::notify::on_change(conn, actor, before, after, command, command_zh, note, now).await?;
     Ok(tid)
 }
 
@@ -615,7 +617,7 @@ impl App {
                 }
                 Effect::MergeInto(into) => e.merged_into = Some(*into),
                 // The level handling it is `escalations` above the event's place; reporters
-                // learn of changes from the timeline (the outbox is still to come).
+                // are told in `timeline_and_audit` (crate::notify::on_change).
                 Effect::EscalateOneLevel | Effect::NotifyReporter => {}
             }
         }

@@ -11,6 +11,7 @@ pub mod hotline;
 pub mod export;
 pub mod geo;
 pub mod import;
+pub mod notify;
 pub mod registry;
 pub mod rounds;
 

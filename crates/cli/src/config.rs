@@ -14,6 +14,38 @@ struct FileConfig {
     key: Option<String>,
     key_file: Option<PathBuf>,
     secure_cookies: Option<bool>,
+    notify: Option<NotifyFile>,
+}
+
+/// `[notify]` in `jingzhi.toml` (docs/notifications.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyFile {
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    smtp_from: Option<String>,
+    smtp_hello: Option<String>,
+    max_attempts: Option<u32>,
+    retry_base_seconds: Option<i64>,
+    poll_seconds: Option<u64>,
+    escalate_every_seconds: Option<u64>,
+}
+
+/// Notification channels and the periodic jobs of `jingzhi serve`.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    pub webhook: Option<jingzhi_app::notify::webhook::WebhookConfig>,
+    pub smtp: Option<jingzhi_app::notify::smtp::SmtpConfig>,
+    pub retry: jingzhi_domain::notify::RetryPolicy,
+    /// How often the delivery worker looks at the outbox.
+    pub poll: std::time::Duration,
+    /// How often overdue events are escalated (0: never, inside `serve`).
+    pub escalate_every: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -25,6 +57,7 @@ pub struct Config {
     key: Option<String>,
     pub key_file: PathBuf,
     pub secure_cookies: bool,
+    pub notify: NotifyConfig,
 }
 
 /// `JINGZHI_<NAME>`, or the content of the file named by `JINGZHI_<NAME>_FILE`.
@@ -42,6 +75,111 @@ fn env(name: &str) -> Result<Option<String>, String> {
         }
     }
     Ok(None)
+}
+
+fn num<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, String> {
+    v.map(|v| {
+        v.trim()
+            .parse()
+            .map_err(|_| format!("JINGZHI_{name}: not a number: {v}"))
+    })
+    .transpose()
+}
+
+/// `[notify]` with `JINGZHI_NOTIFY_*` over it. A channel is on when its URL / host is set.
+fn notify_config(f: NotifyFile) -> Result<NotifyConfig, String> {
+    use jingzhi_app::notify::{smtp, webhook};
+    let timeout = std::time::Duration::from_secs(15);
+    let webhook = match env("NOTIFY_WEBHOOK_URL")?.or(f.webhook_url) {
+        Some(url) => Some(webhook::WebhookConfig {
+            url,
+            secret: env("NOTIFY_WEBHOOK_SECRET")?
+                .or(f.webhook_secret)
+                .ok_or("notify: webhook_url is set but webhook_secret is not")?,
+            timeout,
+        }),
+        None => None,
+    };
+    let smtp = match env("NOTIFY_SMTP_HOST")?.or(f.smtp_host) {
+        Some(host) => {
+            let tls_s = env("NOTIFY_SMTP_TLS")?
+                .or(f.smtp_tls)
+                .unwrap_or_else(|| "starttls".into());
+            let tls = smtp::SmtpTls::parse(&tls_s).ok_or_else(|| {
+                format!("notify: smtp_tls must be starttls, tls or none: {tls_s}")
+            })?;
+            let port = num("NOTIFY_SMTP_PORT", env("NOTIFY_SMTP_PORT")?)?
+                .or(f.smtp_port)
+                .unwrap_or(match tls {
+                    smtp::SmtpTls::Tls => 465,
+                    smtp::SmtpTls::StartTls => 587,
+                    smtp::SmtpTls::None => 25,
+                });
+            Some(smtp::SmtpConfig {
+                host,
+                port,
+                tls,
+                username: env("NOTIFY_SMTP_USERNAME")?.or(f.smtp_username),
+                password: env("NOTIFY_SMTP_PASSWORD")?.or(f.smtp_password),
+                from: env("NOTIFY_SMTP_FROM")?
+                    .or(f.smtp_from)
+                    .ok_or("notify: smtp_host is set but smtp_from is not")?,
+                hello_name: env("NOTIFY_SMTP_HELLO")?
+                    .or(f.smtp_hello)
+                    .unwrap_or_else(|| "localhost".into()),
+                timeout,
+            })
+        }
+        None => None,
+    };
+    let d = jingzhi_domain::notify::RetryPolicy::default();
+    let retry = jingzhi_domain::notify::RetryPolicy {
+        max_attempts: num("NOTIFY_MAX_ATTEMPTS", env("NOTIFY_MAX_ATTEMPTS")?)?
+            .or(f.max_attempts)
+            .unwrap_or(d.max_attempts),
+        base_ms: num::<i64>(
+            "NOTIFY_RETRY_BASE_SECONDS",
+            env("NOTIFY_RETRY_BASE_SECONDS")?,
+        )?
+        .or(f.retry_base_seconds)
+        .map(|s| s.saturating_mul(1000))
+        .unwrap_or(d.base_ms),
+        max_delay_ms: d.max_delay_ms,
+    };
+    retry
+        .check()
+        .map_err(|e| format!("notify: {}: {}", e.field, e.reason))?;
+    let poll = num("NOTIFY_POLL_SECONDS", env("NOTIFY_POLL_SECONDS")?)?
+        .or(f.poll_seconds)
+        .unwrap_or(5u64)
+        .max(1);
+    let escalate = num("ESCALATE_EVERY_SECONDS", env("ESCALATE_EVERY_SECONDS")?)?
+        .or(f.escalate_every_seconds)
+        .unwrap_or(60u64);
+    Ok(NotifyConfig {
+        webhook,
+        smtp,
+        retry,
+        poll: std::time::Duration::from_secs(poll),
+        escalate_every: std::time::Duration::from_secs(escalate),
+    })
+}
+
+impl NotifyConfig {
+    /// The channels configured, ready to deliver.
+    pub fn channels(
+        &self,
+    ) -> Result<Vec<std::sync::Arc<dyn jingzhi_app::notify::Channel>>, String> {
+        use jingzhi_app::notify::{smtp, webhook, Channel};
+        let mut out: Vec<std::sync::Arc<dyn Channel>> = vec![];
+        if let Some(w) = &self.webhook {
+            out.push(std::sync::Arc::new(webhook::Webhook::new(w.clone())?));
+        }
+        if let Some(s) = &self.smtp {
+            out.push(std::sync::Arc::new(smtp::Smtp::new(s.clone())?));
+        }
+        Ok(out)
+    }
 }
 
 impl Config {
@@ -81,7 +219,9 @@ impl Config {
                 .ok_or("JINGZHI_SECURE_COOKIES: true or false")?,
             None => file.secure_cookies.unwrap_or(false),
         };
+        let notify = notify_config(file.notify.unwrap_or_default())?;
         Ok(Config {
+            notify,
             data_dir,
             database_url,
             listen,

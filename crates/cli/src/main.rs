@@ -87,6 +87,24 @@ enum Command {
     /// 12345 hotline tickets: import, export results.
     #[command(subcommand)]
     Hotline(hotline::HotlineCmd),
+    /// Notifications of reporters: deliver the outbox (webhook, SMTP).
+    #[command(subcommand)]
+    Notify(NotifyCmd),
+    /// Events: jobs that `jingzhi serve` also runs by itself.
+    #[command(subcommand)]
+    Events(EventsCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum NotifyCmd {
+    /// Deliver every due outbox row once (for cron) and print what happened.
+    RunOnce,
+}
+
+#[derive(Subcommand, Debug)]
+enum EventsCmd {
+    /// Escalate every overdue event one level up, once per deadline (docs/notifications.md).
+    EscalateOverdue,
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,6 +156,15 @@ enum UserCmd {
         /// For residents: the id of their resident record.
         #[arg(long)]
         resident_id: Option<i64>,
+    },
+    /// Set (or with --clear remove) the e-mail address a user's notifications go to by SMTP.
+    Email {
+        #[arg(long)]
+        username: String,
+        #[arg(long, required_unless_present = "clear")]
+        email: Option<String>,
+        #[arg(long)]
+        clear: bool,
     },
     /// Set a user's password.
     Passwd {
@@ -357,6 +384,44 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Redistrict(cmd) => redistrict::run(&app, cmd).await,
         Command::Hotline(cmd) => hotline::run(&app, cmd).await,
+        Command::Notify(NotifyCmd::RunOnce) => {
+            let notifier = notifier(&app, &cfg).await?;
+            let r = notifier.run_once().await.map_err(app_err)?;
+            println!(
+                "通知投递 delivered: {} 成功 sent, {} 待重试 to retry, {} 失败 failed (channels: {})",
+                r.sent,
+                r.retried,
+                r.failed,
+                notifier.channel_names().join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Events(EventsCmd::EscalateOverdue) => {
+            // Records the configured channels, so the escalations' notifications reach them.
+            notifier(&app, &cfg).await?;
+            let actor = app.system_actor().await.map_err(app_err)?;
+            let r = app.escalate_overdue(&actor).await.map_err(app_err)?;
+            println!(
+                "超期事件已升级 escalated: {} ({} 已被他人处理 changed meanwhile)",
+                r.escalated, r.skipped
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::Email {
+            username,
+            email,
+            clear,
+        }) => {
+            let email = if clear { None } else { email };
+            app.set_user_email(None, &username, email.as_deref())
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound => format!("没有用户 no such user: {username}"),
+                    e => app_err(e),
+                })?;
+            println!("已设置通知邮箱 e-mail set: {username}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User(UserCmd::Passwd { username, password }) => {
             app.set_password(None, &username, &password)
                 .await
@@ -438,6 +503,14 @@ async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), Strin
         .await
         .map_err(|e| format!("{addr}: {e}"))?;
     println!("jingzhi 正在服务 serving on http://{addr}  (Ctrl-C 停止 to stop)");
+    // The outbox's delivery worker and the overdue escalation job run beside the server.
+    let delivery = tokio::spawn(notifier(&app, cfg).await?.run_forever(cfg.notify.poll));
+    let escalation = (!cfg.notify.escalate_every.is_zero()).then(|| {
+        tokio::spawn(
+            app.clone()
+                .run_escalation_forever(cfg.notify.escalate_every),
+        )
+    });
     let config = jingzhi_web::WebConfig {
         secure_cookies: cfg.secure_cookies,
     };
@@ -446,6 +519,20 @@ async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), Strin
     })
     .await
     .map_err(|e| e.to_string())?;
+    delivery.abort();
+    if let Some(e) = escalation {
+        e.abort();
+    }
     app.store.close().await;
     Ok(())
+}
+
+/// The delivery worker with the configured channels, recorded as the channels in use.
+async fn notifier(app: &App, cfg: &Config) -> Result<jingzhi_app::notify::Notifier, String> {
+    let channels = cfg.notify.channels()?;
+    let n = jingzhi_app::notify::Notifier::new(app.store.clone(), channels, cfg.notify.retry);
+    app.set_notify_channels(&n.channel_names())
+        .await
+        .map_err(app_err)?;
+    Ok(n)
 }

@@ -11,6 +11,7 @@ pub mod districting;
 pub mod events;
 pub mod geo;
 pub mod hotline;
+pub mod notify;
 pub mod registry;
 pub mod rounds;
 pub mod scope;

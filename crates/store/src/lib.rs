@@ -16,6 +16,7 @@ pub mod events;
 pub mod hotline;
 pub mod import;
 pub mod migrate;
+pub mod notify;
 pub mod registry;
 pub mod rounds;
 pub mod sql;

@@ -64,6 +64,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 10,
+        name: "notifications",
+        common: include_str!("../migrations/0010_notifications.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -97,6 +104,8 @@ pub const ID_TABLES: &[&str] = &[
     "rounds_findings",
     "rounds_specialists",
     "rounds_services",
+    "notifications",
+    "notification_outbox",
 ];
 
 /// The common SQL with the backend's type names filled in.

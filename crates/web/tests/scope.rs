@@ -28,6 +28,8 @@ struct Target {
     res: Resident,
     /// A user whose scope is the other community.
     user_id: i64,
+    /// A notification of that user (someone else's for every caller).
+    notification_id: i64,
     /// An audit record in the other community (the creation of `res`).
     audit_id: i64,
     /// The caller's own household (to move into the other community).
@@ -47,6 +49,8 @@ enum Kind {
     BodyRef,
     /// No ids at all: must work for everyone who may use it.
     NoIds,
+    /// Someone else's own thing (a notification): 404 for every caller, whatever their scope.
+    Foreign,
 }
 
 struct Ctx<'a> {
@@ -609,6 +613,31 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             Kind::NoIds,
             c.call(Method::GET, "/api/v1/event-categories", None).await,
         )],
+        ("GET", "/api/v1/notifications") => vec![
+            (
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/notifications?limit=200", None)
+                    .await,
+            ),
+            (
+                Kind::Search,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/notifications?before={}", x.notification_id + 1),
+                    None,
+                )
+                .await,
+            ),
+        ],
+        ("POST", "/api/v1/notifications/{id}/read") => vec![(
+            Kind::Foreign,
+            c.call(
+                Method::POST,
+                &format!("/api/v1/notifications/{}/read", x.notification_id),
+                None,
+            )
+            .await,
+        )],
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -733,6 +762,40 @@ async fn audit_of_creation(t: &TestApp, res: &Resident) -> i64 {
         .unwrap()
 }
 
+/// `username` (a community worker) reports at `building`; the command line accepts it: the worker
+/// is notified, in a text naming the building. The notification's id.
+async fn notification_of(t: &TestApp, username: &str, building: &Node) -> i64 {
+    let mut conn = t.app.store.acquire().await.unwrap();
+    let user = jingzhi_store::auth::user_by_username(&mut conn, username)
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let reporter = jingzhi_app::Actor::new(user);
+    let e = t
+        .app
+        .report_event(
+            &reporter,
+            &jingzhi_app::events::ReportInput {
+                category: "sanitation".into(),
+                node_id: Some(building.id),
+                description: format!("{PROTECTED}垃圾"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let root = jingzhi_app::Actor::system(&t.city);
+    t.app.accept_event(&root, e.id).await.unwrap();
+    let n = t
+        .app
+        .notifications(&reporter, None, None, 10)
+        .await
+        .unwrap();
+    assert!(n[0].body.contains(&building.name));
+    n[0].id
+}
+
 async fn user_id(t: &TestApp, username: &str) -> i64 {
     t.get("/api/v1/me", &t.token(username).await).await.json()["id"]
         .as_i64()
@@ -761,6 +824,7 @@ async fn every_role_every_endpoint_stays_in_scope() {
         hh: t.hh_b.clone(),
         res: t.res_b.clone(),
         user_id: user_id(&t, "worker.b").await,
+        notification_id: notification_of(&t, "worker.b", &t.building_b).await,
         audit_id: audit_of_creation(&t, &t.res_b).await,
         own_building: t.building_a.clone(),
         secrets: secrets(&t.res_b, &t.hh_b, &t.comm_b, &t.building_b),
@@ -772,6 +836,7 @@ async fn every_role_every_endpoint_stays_in_scope() {
         hh: t.hh_a.clone(),
         res: t.res_a.clone(),
         user_id: user_id(&t, "worker.a").await,
+        notification_id: notification_of(&t, "worker.a", &t.building_a).await,
         audit_id: audit_of_creation(&t, &t.res_a).await,
         own_building: t.building_b.clone(),
         secrets: secrets(&t.res_a, &t.hh_a, &t.comm_a, &t.building_a),
@@ -803,7 +868,9 @@ async fn every_role_every_endpoint_stays_in_scope() {
                     "{username} ({role}) {method} {path} [{kind:?}] → {s}: {}",
                     r.text().chars().take(300).collect::<String>()
                 );
-                let ok = if s == StatusCode::FORBIDDEN {
+                let ok = if kind == Kind::Foreign {
+                    s == StatusCode::NOT_FOUND
+                } else if s == StatusCode::FORBIDDEN {
                     // Only for want of the permission, never for the scope: the same role must get
                     // 403 from the in-scope call too (checked below for the roles with a city or
                     // street scope), and a 403 body names no data.
@@ -817,7 +884,7 @@ async fn every_role_every_endpoint_stays_in_scope() {
                             s == StatusCode::NOT_FOUND || s == StatusCode::UNPROCESSABLE_ENTITY
                         }
                         Kind::Search => s == StatusCode::OK,
-                        Kind::NoIds => unreachable!(),
+                        Kind::NoIds | Kind::Foreign => unreachable!(),
                     }
                 };
                 if !ok {

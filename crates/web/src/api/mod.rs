@@ -16,6 +16,7 @@ pub mod files;
 pub mod hotline;
 pub mod households;
 pub mod nodes;
+pub mod notify;
 pub mod residents;
 pub mod rounds;
 pub mod users;
@@ -91,6 +92,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/rounds/specialists/{id}/end"),
     ("POST", "/api/v1/rounds/specialists/{id}/services"),
     ("GET", "/api/v1/rounds/compliance"),
+    ("GET", "/api/v1/notifications"),
+    ("POST", "/api/v1/notifications/{id}/read"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -164,6 +167,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/api/v1/rounds/specialists/{id}/end") => post(rounds::end_specialist),
         ("POST", "/api/v1/rounds/specialists/{id}/services") => post(rounds::log_service),
         ("GET", "/api/v1/rounds/compliance") => get(rounds::compliance),
+        ("GET", "/api/v1/notifications") => get(notify::list),
+        ("POST", "/api/v1/notifications/{id}/read") => post(notify::read),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -186,6 +191,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         rounds::list_posts, rounds::save_post, rounds::get_post, rounds::list_visits, rounds::log_visit, rounds::get_visit,
         rounds::report_finding, rounds::coverage, rounds::uncovered, rounds::list_specialists, rounds::assign_specialist,
         rounds::end_specialist, rounds::log_service, rounds::compliance,
+        notify::list, notify::read,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -202,6 +208,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "meta", description = "This document"),
         (name = "hotline", description = "12345 hotline tickets: import, the unmatched queue, export of results"),
         (name = "rounds", description = "Stewards' rounds (民情日志), coverage, grid service specialists (双报到)"),
+        (name = "notifications", description = "The caller's own notifications of changes to the events they reported"),
     )
 )]
 pub struct ApiDoc;

@@ -12,6 +12,7 @@ pub mod home;
 pub mod hotline;
 pub mod import;
 pub mod map;
+pub mod notify;
 pub mod registry;
 pub mod rounds;
 
@@ -71,6 +72,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/audit", get(audit::audit))
         .route("/audit/export.xlsx", get(export::audit))
+        .route("/notifications", get(notify::notifications))
+        .route("/notifications/badge", get(notify::badge))
+        .route("/notifications/read-all", post(notify::mark_all_read))
+        .route("/notifications/{id}/read", post(notify::mark_read))
         .merge(districting::router())
         .merge(events::router())
         .merge(hotline::router())

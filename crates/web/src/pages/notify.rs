@@ -1,0 +1,110 @@
+//! `/notifications`: the signed-in user's notifications, unread first, each with "mark read";
+//! and the unread badge of the nav (`/notifications/badge`, loaded by htmx: one indexed count).
+
+use super::{render, Chrome, FormData, PageResult};
+use crate::i18n::Lang;
+use crate::session::PageCaller;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use jingzhi_app::notify::status_label;
+use jingzhi_app::store::notify::Notification;
+use jingzhi_domain::time_fmt::format_ms;
+
+/// Read notifications shown below the unread ones.
+pub const READ_SHOWN: i64 = 50;
+
+pub struct Row {
+    pub id: i64,
+    pub event_id: i64,
+    pub at: String,
+    pub status: &'static str,
+    pub title: String,
+    pub body: String,
+    pub unread: bool,
+}
+
+impl From<Notification> for Row {
+    fn from(n: Notification) -> Self {
+        Row {
+            id: n.id,
+            event_id: n.event_id,
+            at: format_ms(n.created_at),
+            status: status_label(&n.status),
+            title: n.title,
+            body: n.body,
+            unread: n.read_at.is_none(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage {
+    pub c: Chrome,
+    pub unread: Vec<Row>,
+    pub read: Vec<Row>,
+}
+
+pub async fn notifications(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+) -> PageResult {
+    let inbox = s.app.inbox(&c.actor, READ_SHOWN).await?;
+    Ok(render(&NotificationsPage {
+        c: Chrome::new(&c, lang, "notifications"),
+        unread: inbox.unread.into_iter().map(Into::into).collect(),
+        read: inbox.read.into_iter().map(Into::into).collect(),
+    }))
+}
+
+pub async fn mark_read(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    s.app.mark_notification_read(&c.actor, id).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+pub async fn mark_all_read(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    s.app.mark_all_notifications_read(&c.actor).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+/// The nav's unread count as a fragment (empty when none), never cached.
+pub async fn badge(State(s): State<AppState>, PageCaller(c): PageCaller) -> Response {
+    let n = s.app.unread_notifications(&c.actor).await.unwrap_or(0);
+    let html = if n > 0 {
+        format!(
+            "<span class=\"badge\" aria-label=\"{n} 条未读\">{}</span>",
+            if n > 99 {
+                "99+".to_string()
+            } else {
+                n.to_string()
+            }
+        )
+    } else {
+        String::new()
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
