@@ -653,6 +653,15 @@ impl App {
             )),
             (_, d, _) => d.map(str::to_string),
         };
+        // A note given with a command that records something else (a reason, a result, the
+        // handlers) is kept too.
+        let note_text = match (cmd, note.map(str::trim).filter(|n| !n.is_empty())) {
+            (Command::Rate(_), _) | (_, None) => note_text,
+            (_, Some(n)) => match note_text {
+                Some(t) if t != n => Some(format!("{t}；备注：{n}")),
+                _ => Some(n.to_string()),
+            },
+        };
         let kind = cmd.kind();
         let tid = timeline_and_audit(
             &mut tx,

@@ -763,3 +763,51 @@ async fn pages_report_act_and_whistle() {
     let l = t.page("/events?status=closed", &wc).await.text();
     assert!(!l.contains(&format!("#{id}<")));
 }
+
+#[tokio::test]
+async fn overdue_events_are_flagged_and_filtered() {
+    let t = TestApp::new().await;
+    let root = jingzhi_app::Actor::system(&t.city);
+    let input = jingzhi_app::events::ReportInput {
+        category: "other".into(),
+        urgency: Some("emergency".into()),
+        description: "三天前的急事".into(),
+        node_id: Some(t.building_a.id),
+        ..Default::default()
+    };
+    let then = jingzhi_domain::time_fmt::now_ms() - 3 * 24 * 3600 * 1000;
+    let old = t.app.report_event_at(&root, &input, then).await.unwrap();
+    let fresh = t
+        .app
+        .report_event(
+            &root,
+            &jingzhi_app::events::ReportInput {
+                description: "刚报的".into(),
+                ..input
+            },
+        )
+        .await
+        .unwrap();
+    let (wc, _) = t.browser_session("worker.a").await;
+    let page = t.page(&format!("/events/{}", old.id), &wc).await.text();
+    assert!(page.contains("data-testid=\"overdue\""));
+    let page = t.page(&format!("/events/{}", fresh.id), &wc).await.text();
+    assert!(!page.contains("data-testid=\"overdue\""));
+    let list = t.page("/events?overdue=1", &wc).await.text();
+    assert!(list.contains(&format!("#{}<", old.id)) && !list.contains(&format!("#{}<", fresh.id)));
+    let w = t.token("worker.a").await;
+    let api = t.get("/api/v1/events?overdue=true", &w).await.json();
+    let ids: Vec<i64> = api["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![old.id]);
+    assert_eq!(
+        t.get(&format!("/api/v1/events/{}", old.id), &w)
+            .await
+            .json()["overdue"],
+        true
+    );
+}
