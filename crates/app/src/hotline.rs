@@ -717,16 +717,21 @@ impl App {
                 parsed.push(p);
             }
         }
-        let mut first: HashMap<&str, usize> = HashMap::new();
-        for p in &parsed {
-            if let Some(r) = first.get(p.ticket_no.as_str()) {
+        // Also among rows with other errors, so that every error is named at once.
+        let mut first: HashMap<String, usize> = HashMap::new();
+        for (row, m) in &read.rows {
+            let raw = m.get(&Col::TicketNo).map(Cell::text).unwrap_or_default();
+            let Ok(no) = dh::parse_ticket_no(&raw) else {
+                continue;
+            };
+            if let Some(r) = first.get(&no) {
                 report.errors.push(err(
-                    p.row,
+                    *row,
                     Col::TicketNo.header(),
                     format!("与第{r}行工单编号重复"),
                 ));
             } else {
-                first.insert(&p.ticket_no, p.row);
+                first.insert(no, *row);
             }
         }
         if !report.errors.is_empty() {

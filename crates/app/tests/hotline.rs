@@ -686,6 +686,30 @@ async fn a_malformed_file_changes_nothing() {
         assert!(r.tickets.is_empty());
         assert_eq!(counts(w).await, before, "{what}: nothing changed");
     }
+    // Every error at once: a bad time on a row whose number also repeats an earlier one.
+    let mut rows = good.clone();
+    rows[3][0] = rows[0][0].clone();
+    rows[3][1] = "明天上午".into();
+    let r = w
+        .app
+        .import_hotline(&admin, "two.csv", &csv(&rows, false))
+        .await
+        .unwrap();
+    assert!(!r.committed);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.row == 5 && e.column == "工单编号"),
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.row == 5 && e.column == "来电时间"),
+        "{:?}",
+        r.errors
+    );
     // JSON: an unknown key and a non-array.
     let mut arr: serde_json::Value = serde_json::from_slice(&json(&good)).unwrap();
     arr[2]["addr"] = "x".into();

@@ -654,17 +654,20 @@ struct Pattern {
     targets: Vec<usize>,
 }
 
-/// Finds the leftmost-longest occurrences of many names in a text, indexed by first character.
+/// Finds the leftmost-longest occurrences of many names (of two characters or more) in a text,
+/// indexed by their first two characters.
 #[derive(Debug, Clone, Default)]
 struct Finder {
-    by_first: HashMap<char, Vec<Pattern>>,
+    by_start: HashMap<(char, char), Vec<Pattern>>,
 }
 
 impl Finder {
     fn add(&mut self, name: &str, target: usize) {
         let text: Vec<char> = name.chars().collect();
-        let Some(&first) = text.first() else { return };
-        let list = self.by_first.entry(first).or_default();
+        if text.len() < 2 {
+            return;
+        }
+        let list = self.by_start.entry((text[0], text[1])).or_default();
         match list.iter_mut().find(|p| p.text == text) {
             Some(p) => {
                 if !p.targets.contains(&target) {
@@ -679,7 +682,7 @@ impl Finder {
     }
 
     fn finish(&mut self) {
-        for l in self.by_first.values_mut() {
+        for l in self.by_start.values_mut() {
             l.sort_by(|a, b| b.text.len().cmp(&a.text.len()));
         }
     }
@@ -688,8 +691,8 @@ impl Finder {
     fn find<'a>(&'a self, s: &[char]) -> Vec<(usize, usize, &'a Pattern)> {
         let mut out = vec![];
         let mut i = 0;
-        while i < s.len() {
-            let hit = self.by_first.get(&s[i]).and_then(|l| {
+        while i + 1 < s.len() {
+            let hit = self.by_start.get(&(s[i], s[i + 1])).and_then(|l| {
                 l.iter()
                     .find(|p| s.len() - i >= p.text.len() && s[i..i + p.text.len()] == p.text[..])
             });
