@@ -801,11 +801,12 @@ impl App {
             let mut building_name = None;
             let (status, path, node_id, event_id) = if m.is_auto() {
                 let bid = m.building_id.expect("an automatic match has a building");
-                if !buildings.contains_key(&bid) {
-                    let n = sr::get_node(&mut tx, &scope, bid).await?;
-                    buildings.insert(bid, n);
-                }
-                let b = &buildings[&bid];
+                let b = match buildings.entry(bid) {
+                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(sr::get_node(&mut tx, &scope, bid).await?)
+                    }
+                };
                 building_name = Some(b.name.clone());
                 let e = insert_event(
                     &mut tx,

@@ -683,7 +683,7 @@ impl Finder {
 
     fn finish(&mut self) {
         for l in self.by_start.values_mut() {
-            l.sort_by(|a, b| b.text.len().cmp(&a.text.len()));
+            l.sort_by_key(|p| std::cmp::Reverse(p.text.len()));
         }
     }
 
@@ -991,6 +991,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A demo building: id, name, and the names of its compound, community, street, district.
+    type Sample = (i64, String, String, String, String, String);
+
     fn place(id: i64, parent: Option<i64>, kind: NodeKind, name: &str) -> Place {
         Place {
             id,
@@ -1191,10 +1194,7 @@ mod tests {
 
     /// The demo city's places, and for a sample of its buildings the compound and the admin
     /// names above them.
-    fn demo_places() -> (
-        Vec<Place>,
-        Vec<(i64, String, String, String, String, String)>,
-    ) {
+    fn demo_places() -> (Vec<Place>, Vec<Sample>) {
         let plan = crate::demo::CityPlan::new(0.02, 7).unwrap();
         let mut places: Vec<Place> = plan
             .nodes
@@ -1243,7 +1243,7 @@ mod tests {
             _ => format!(
                 "{}十{}",
                 D[(n / 10) as usize],
-                if n % 10 == 0 {
+                if n.is_multiple_of(10) {
                     ""
                 } else {
                     D[(n % 10) as usize]
@@ -1271,7 +1271,7 @@ mod tests {
         fn demo_addresses_match_their_building(pick in 0usize..10_000, style in 0u8..6,
             prefix in 0u8..3, wide in any::<bool>(), spaced in any::<bool>(),
             unit in 1u8..7, room in 101u16..1800) {
-            static DEMO: std::sync::OnceLock<(Gazetteer, Vec<(i64, String, String, String, String, String)>)> = std::sync::OnceLock::new();
+            static DEMO: std::sync::OnceLock<(Gazetteer, Vec<Sample>)> = std::sync::OnceLock::new();
             let (g, sample) = DEMO.get_or_init(|| {
                 let (places, sample) = demo_places();
                 (Gazetteer::new(&places), sample)
