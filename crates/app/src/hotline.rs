@@ -568,27 +568,46 @@ fn export_cells(r: &ExportRow) -> Vec<String> {
         .collect()
 }
 
+/// A JSON object whose keys keep their order.
+struct Ordered(Vec<(&'static str, serde_json::Value)>);
+
+impl Serialize for Ordered {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
 fn write_file(format: Format, rows: &[ExportRow]) -> AppResult<Vec<u8>> {
     let internal = |e: String| AppError::Internal(format!("hotline export: {e}"));
     match format {
         Format::Json => {
-            let arr: Vec<serde_json::Value> = rows
+            // Keys in the columns' order (a serde_json map would sort them).
+            let arr: Vec<Ordered> = rows
                 .iter()
                 .map(|r| {
-                    let mut o = serde_json::Map::new();
-                    for (c, v) in Col::ALL.iter().zip(export_cells(r)) {
-                        let val = match c {
-                            Col::EventId => r
-                                .ticket
-                                .event_id
-                                .map(serde_json::Value::from)
-                                .unwrap_or(serde_json::Value::Null),
-                            _ if v.is_empty() => serde_json::Value::Null,
-                            _ => serde_json::Value::String(v),
-                        };
-                        o.insert(c.key().to_string(), val);
-                    }
-                    serde_json::Value::Object(o)
+                    Ordered(
+                        Col::ALL
+                            .iter()
+                            .zip(export_cells(r))
+                            .map(|(c, v)| {
+                                let val = match c {
+                                    Col::EventId => r
+                                        .ticket
+                                        .event_id
+                                        .map(serde_json::Value::from)
+                                        .unwrap_or(serde_json::Value::Null),
+                                    _ if v.is_empty() => serde_json::Value::Null,
+                                    _ => serde_json::Value::String(v),
+                                };
+                                (c.key(), val)
+                            })
+                            .collect(),
+                    )
                 })
                 .collect();
             serde_json::to_vec_pretty(&arr).map_err(|e| internal(e.to_string()))

@@ -553,6 +553,14 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
             assert!(!text.contains("13812345678"), "phones masked");
             assert!(text.contains("已受理"), "results: {text}");
             assert!(text.contains("待匹配"));
+            if format == Format::Json {
+                // Keys in the columns' order.
+                let (a, b) = (
+                    text.find("\"ticket_no\"").unwrap(),
+                    text.find("\"called_at\"").unwrap(),
+                );
+                assert!(a < b && b < text.find("\"status\"").unwrap());
+            }
         }
         let before = counts(w).await;
         let r = w
