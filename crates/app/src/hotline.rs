@@ -568,27 +568,46 @@ fn export_cells(r: &ExportRow) -> Vec<String> {
         .collect()
 }
 
+/// A JSON object whose keys keep their order.
+struct Ordered(Vec<(&'static str, serde_json::Value)>);
+
+impl Serialize for Ordered {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
 fn write_file(format: Format, rows: &[ExportRow]) -> AppResult<Vec<u8>> {
     let internal = |e: String| AppError::Internal(format!("hotline export: {e}"));
     match format {
         Format::Json => {
-            let arr: Vec<serde_json::Value> = rows
+            // Keys in the columns' order (a serde_json map would sort them).
+            let arr: Vec<Ordered> = rows
                 .iter()
                 .map(|r| {
-                    let mut o = serde_json::Map::new();
-                    for (c, v) in Col::ALL.iter().zip(export_cells(r)) {
-                        let val = match c {
-                            Col::EventId => r
-                                .ticket
-                                .event_id
-                                .map(serde_json::Value::from)
-                                .unwrap_or(serde_json::Value::Null),
-                            _ if v.is_empty() => serde_json::Value::Null,
-                            _ => serde_json::Value::String(v),
-                        };
-                        o.insert(c.key().to_string(), val);
-                    }
-                    serde_json::Value::Object(o)
+                    Ordered(
+                        Col::ALL
+                            .iter()
+                            .zip(export_cells(r))
+                            .map(|(c, v)| {
+                                let val = match c {
+                                    Col::EventId => r
+                                        .ticket
+                                        .event_id
+                                        .map(serde_json::Value::from)
+                                        .unwrap_or(serde_json::Value::Null),
+                                    _ if v.is_empty() => serde_json::Value::Null,
+                                    _ => serde_json::Value::String(v),
+                                };
+                                (c.key(), val)
+                            })
+                            .collect(),
+                    )
                 })
                 .collect();
             serde_json::to_vec_pretty(&arr).map_err(|e| internal(e.to_string()))
@@ -717,16 +736,21 @@ impl App {
                 parsed.push(p);
             }
         }
-        let mut first: HashMap<&str, usize> = HashMap::new();
-        for p in &parsed {
-            if let Some(r) = first.get(p.ticket_no.as_str()) {
+        // Also among rows with other errors, so that every error is named at once.
+        let mut first: HashMap<String, usize> = HashMap::new();
+        for (row, m) in &read.rows {
+            let raw = m.get(&Col::TicketNo).map(Cell::text).unwrap_or_default();
+            let Ok(no) = dh::parse_ticket_no(&raw) else {
+                continue;
+            };
+            if let Some(r) = first.get(&no) {
                 report.errors.push(err(
-                    p.row,
+                    *row,
                     Col::TicketNo.header(),
                     format!("与第{r}行工单编号重复"),
                 ));
             } else {
-                first.insert(&p.ticket_no, p.row);
+                first.insert(no, *row);
             }
         }
         if !report.errors.is_empty() {
@@ -796,11 +820,12 @@ impl App {
             let mut building_name = None;
             let (status, path, node_id, event_id) = if m.is_auto() {
                 let bid = m.building_id.expect("an automatic match has a building");
-                if !buildings.contains_key(&bid) {
-                    let n = sr::get_node(&mut tx, &scope, bid).await?;
-                    buildings.insert(bid, n);
-                }
-                let b = &buildings[&bid];
+                let b = match buildings.entry(bid) {
+                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(sr::get_node(&mut tx, &scope, bid).await?)
+                    }
+                };
                 building_name = Some(b.name.clone());
                 let e = insert_event(
                     &mut tx,

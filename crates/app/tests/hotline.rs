@@ -553,6 +553,14 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
             assert!(!text.contains("13812345678"), "phones masked");
             assert!(text.contains("已受理"), "results: {text}");
             assert!(text.contains("待匹配"));
+            if format == Format::Json {
+                // Keys in the columns' order.
+                let (a, b) = (
+                    text.find("\"ticket_no\"").unwrap(),
+                    text.find("\"called_at\"").unwrap(),
+                );
+                assert!(a < b && b < text.find("\"status\"").unwrap());
+            }
         }
         let before = counts(w).await;
         let r = w
@@ -686,6 +694,30 @@ async fn a_malformed_file_changes_nothing() {
         assert!(r.tickets.is_empty());
         assert_eq!(counts(w).await, before, "{what}: nothing changed");
     }
+    // Every error at once: a bad time on a row whose number also repeats an earlier one.
+    let mut rows = good.clone();
+    rows[3][0] = rows[0][0].clone();
+    rows[3][1] = "明天上午".into();
+    let r = w
+        .app
+        .import_hotline(&admin, "two.csv", &csv(&rows, false))
+        .await
+        .unwrap();
+    assert!(!r.committed);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.row == 5 && e.column == "工单编号"),
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.row == 5 && e.column == "来电时间"),
+        "{:?}",
+        r.errors
+    );
     // JSON: an unknown key and a non-array.
     let mut arr: serde_json::Value = serde_json::from_slice(&json(&good)).unwrap();
     arr[2]["addr"] = "x".into();

@@ -654,17 +654,20 @@ struct Pattern {
     targets: Vec<usize>,
 }
 
-/// Finds the leftmost-longest occurrences of many names in a text, indexed by first character.
+/// Finds the leftmost-longest occurrences of many names (of two characters or more) in a text,
+/// indexed by their first two characters.
 #[derive(Debug, Clone, Default)]
 struct Finder {
-    by_first: HashMap<char, Vec<Pattern>>,
+    by_start: HashMap<(char, char), Vec<Pattern>>,
 }
 
 impl Finder {
     fn add(&mut self, name: &str, target: usize) {
         let text: Vec<char> = name.chars().collect();
-        let Some(&first) = text.first() else { return };
-        let list = self.by_first.entry(first).or_default();
+        if text.len() < 2 {
+            return;
+        }
+        let list = self.by_start.entry((text[0], text[1])).or_default();
         match list.iter_mut().find(|p| p.text == text) {
             Some(p) => {
                 if !p.targets.contains(&target) {
@@ -679,8 +682,8 @@ impl Finder {
     }
 
     fn finish(&mut self) {
-        for l in self.by_first.values_mut() {
-            l.sort_by(|a, b| b.text.len().cmp(&a.text.len()));
+        for l in self.by_start.values_mut() {
+            l.sort_by_key(|p| std::cmp::Reverse(p.text.len()));
         }
     }
 
@@ -688,8 +691,8 @@ impl Finder {
     fn find<'a>(&'a self, s: &[char]) -> Vec<(usize, usize, &'a Pattern)> {
         let mut out = vec![];
         let mut i = 0;
-        while i < s.len() {
-            let hit = self.by_first.get(&s[i]).and_then(|l| {
+        while i + 1 < s.len() {
+            let hit = self.by_start.get(&(s[i], s[i + 1])).and_then(|l| {
                 l.iter()
                     .find(|p| s.len() - i >= p.text.len() && s[i..i + p.text.len()] == p.text[..])
             });
@@ -988,6 +991,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A demo building: id, name, and the names of its compound, community, street, district.
+    type Sample = (i64, String, String, String, String, String);
+
     fn place(id: i64, parent: Option<i64>, kind: NodeKind, name: &str) -> Place {
         Place {
             id,
@@ -1188,10 +1194,7 @@ mod tests {
 
     /// The demo city's places, and for a sample of its buildings the compound and the admin
     /// names above them.
-    fn demo_places() -> (
-        Vec<Place>,
-        Vec<(i64, String, String, String, String, String)>,
-    ) {
+    fn demo_places() -> (Vec<Place>, Vec<Sample>) {
         let plan = crate::demo::CityPlan::new(0.02, 7).unwrap();
         let mut places: Vec<Place> = plan
             .nodes
@@ -1240,7 +1243,7 @@ mod tests {
             _ => format!(
                 "{}十{}",
                 D[(n / 10) as usize],
-                if n % 10 == 0 {
+                if n.is_multiple_of(10) {
                     ""
                 } else {
                     D[(n % 10) as usize]
@@ -1268,7 +1271,7 @@ mod tests {
         fn demo_addresses_match_their_building(pick in 0usize..10_000, style in 0u8..6,
             prefix in 0u8..3, wide in any::<bool>(), spaced in any::<bool>(),
             unit in 1u8..7, room in 101u16..1800) {
-            static DEMO: std::sync::OnceLock<(Gazetteer, Vec<(i64, String, String, String, String, String)>)> = std::sync::OnceLock::new();
+            static DEMO: std::sync::OnceLock<(Gazetteer, Vec<Sample>)> = std::sync::OnceLock::new();
             let (g, sample) = DEMO.get_or_init(|| {
                 let (places, sample) = demo_places();
                 (Gazetteer::new(&places), sample)

@@ -638,6 +638,80 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             )
             .await,
         )],
+        ("POST", "/api/v1/hotline/import") => {
+            // An address of the other community's building, written another way: outside the
+            // scope it must not match (it is queued), and the answer names nothing of it.
+            let no = format!("SCOPE{}", seq());
+            let addr = x.building.name.replace("号楼", "栋");
+            let csv = format!(
+                "工单编号,来电时间,诉求地址,诉求内容\n{no},2026-11-20 10:00,{addr},范围测试\n"
+            );
+            vec![(
+                Kind::NoIds,
+                c.multipart("/api/v1/hotline/import", "tickets.csv", &csv)
+                    .await,
+            )]
+        }
+        ("GET", "/api/v1/hotline/queue") => {
+            fresh_queued(t, &x.comm, &x.res.name).await;
+            vec![(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/hotline/queue?limit=500", None)
+                    .await,
+            )]
+        }
+        ("POST", "/api/v1/hotline/queue/{id}/match") => {
+            // The other community's queued ticket (404 outside), and an own ticket matched to
+            // the other community's building (a field error outside).
+            let theirs = fresh_queued(t, &x.comm, &x.res.name).await;
+            let own_comm = if x.comm.id == t.comm_b.id {
+                &t.comm_a
+            } else {
+                &t.comm_b
+            };
+            let mine = fresh_queued(t, own_comm, "中立").await;
+            let body = serde_json::json!({"building_id": x.building.id});
+            vec![
+                (
+                    Kind::Item,
+                    c.call(
+                        Method::POST,
+                        &format!("/api/v1/hotline/queue/{theirs}/match"),
+                        Some(body.clone()),
+                    )
+                    .await,
+                ),
+                (
+                    Kind::BodyRef,
+                    c.call(
+                        Method::POST,
+                        &format!("/api/v1/hotline/queue/{mine}/match"),
+                        Some(body),
+                    )
+                    .await,
+                ),
+            ]
+        }
+        ("POST", "/api/v1/hotline/queue/{id}/discard") => {
+            let theirs = fresh_queued(t, &x.comm, &x.res.name).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/hotline/queue/{theirs}/discard"),
+                    Some(serde_json::json!({"reason": "范围测试"})),
+                )
+                .await,
+            )]
+        }
+        ("GET", "/api/v1/hotline/export") => {
+            fresh_queued(t, &x.comm, &x.res.name).await;
+            vec![(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/hotline/export?format=csv", None)
+                    .await,
+            )]
+        }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -741,6 +815,30 @@ async fn fresh_household(t: &TestApp, building: &Node) -> Household {
         )
         .await
         .unwrap()
+}
+
+/// A 12345 ticket waiting in the queue of `comm` (imported by someone with that scope), its
+/// address and content made of `text` (the target's resident's name: a secret of that
+/// community only, as queues and exports list everything in scope).
+async fn fresh_queued(t: &TestApp, comm: &Node, text: &str) -> i64 {
+    let actor = jingzhi_app::Actor::system(comm);
+    let no = format!("SCQ{}", seq());
+    let csv = format!(
+        "工单编号,来电时间,诉求地址,诉求内容\n{no},2026-11-20 10:00,{text}路{}号,{text}诉求\n",
+        seq()
+    );
+    t.app
+        .import_hotline(&actor, "probe.csv", csv.as_bytes())
+        .await
+        .unwrap();
+    t.app
+        .hotline_queue(&actor, None, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.ticket_no == no)
+        .expect("queued")
+        .id
 }
 
 async fn audit_of_creation(t: &TestApp, res: &Resident) -> i64 {
