@@ -1038,6 +1038,7 @@ impl App {
     /// `dongbeicun.grid1`, `zhujian`) hold the posts and a specialist's place of 东北村's first
     /// grid. One transaction; audited once.
     pub async fn seed_demo_rounds(&self, seed: u64) -> AppResult<so::DemoCounts> {
+        let started = std::time::Instant::now();
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let holder = |u: Option<jingzhi_store::auth::User>| {
@@ -1075,6 +1076,15 @@ impl App {
             .await?;
         }
         jingzhi_store::commit(tx).await?;
+        tracing::info!(
+            posts = counts.posts,
+            visits = counts.visits,
+            findings = counts.findings,
+            specialists = counts.specialists,
+            services = counts.services,
+            seconds = started.elapsed().as_secs_f64(),
+            "demo rounds generated"
+        );
         Ok(counts)
     }
 }
