@@ -488,3 +488,67 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_demo_city_has_posts_visits_and_specialists() {
+    let db = jingzhi_store::testing::TestDb::new().await;
+    let app = jingzhi_app::App::new(db.store.clone());
+    app.generate_demo(&jingzhi_app::demo::DemoOptions {
+        scale: 0.003,
+        seed: 7,
+        demo_password: Some("demo-pass-1".into()),
+    })
+    .await
+    .unwrap();
+    let login = |u: &'static str| {
+        let app = app.clone();
+        async move { Actor::new(app.login(u, "demo-pass-1").await.unwrap()) }
+    };
+    let admin = login("admin").await;
+    let steward = login("dongbeicun.steward").await;
+    let gridw = login("dongbeicun.grid1").await;
+    let zhujian = login("zhujian").await;
+
+    // City coverage: most households covered, some not; grids and posts listed.
+    let cov = app.coverage(&admin, None, 1, 20).await.unwrap();
+    assert!(cov.households > 3000, "{}", cov.households);
+    assert!(cov.covered * 2 > cov.households, "{} of {}", cov.covered, cov.households);
+    assert!(cov.uncovered > 0);
+    assert!(!cov.grids.items.is_empty() && !cov.posts.items.is_empty());
+    let list = app.uncovered(&admin, None, None, 1, 20).await.unwrap();
+    assert_eq!(list.items.len(), 20);
+    // The demo steward and grid worker hold posts and have visits.
+    for a in [&steward, &gridw] {
+        let post = app.my_post(a).await.unwrap().expect("a demo post");
+        assert!(!post.buildings.is_empty());
+        let mine = app
+            .list_visits(
+                a,
+                VisitFilter {
+                    visitor_user_id: Some(a.id()),
+                    ..Default::default()
+                },
+                None,
+                1,
+                5,
+            )
+            .await
+            .unwrap();
+        assert!(!mine.items.is_empty());
+        // And may log a new one to a household of their post.
+        let hh = app.post_households(a, post.post.id).await.unwrap()[0].0;
+        app.log_visit(a, &visit(hh, None)).await.unwrap();
+    }
+    // Specialists: every grid has one or two; some months were missed; zhujian has one.
+    let comp = app
+        .compliance(&admin, None, None, None, true, 1, 50)
+        .await
+        .unwrap();
+    assert!(!comp.rows.is_empty());
+    assert!(comp.rows.iter().all(|r| !r.missed.is_empty()));
+    let f = jingzhi_store::rounds::SpecialistFilter {
+        user_id: Some(zhujian.id()),
+        ..Default::default()
+    };
+    assert_eq!(app.list_specialists(&zhujian, None, &f, 1, 5).await.unwrap().items.len(), 1);
+}
