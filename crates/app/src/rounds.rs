@@ -1036,7 +1036,8 @@ impl App {
     /// Rounds for a freshly generated demo city (see [`jingzhi_store::rounds::demo_seed`]):
     /// the demo steward, grid worker and department account (`dongbeicun.steward`,
     /// `dongbeicun.grid1`, `zhujian`) hold the posts and a specialist's place of 东北村's first
-    /// grid. One transaction; audited once.
+    /// grid. One transaction, part of the demo generation (which writes the one `generate`
+    /// audit record).
     pub async fn seed_demo_rounds(&self, seed: u64) -> AppResult<so::DemoCounts> {
         let started = std::time::Instant::now();
         let now = now_ms();
@@ -1054,27 +1055,6 @@ impl App {
             department: holder(jingzhi_store::auth::user_by_username(&mut tx, "zhujian").await?),
         };
         let counts = so::demo_seed(&mut tx, &self.store.cipher, &holders, seed, now).await?;
-        if let Some(root) = sr::root(&mut tx).await? {
-            audit::record(
-                &mut tx,
-                audit::Entry {
-                    actor_id: None,
-                    actor_name: "命令行",
-                    action: Action::Generate,
-                    entity: "demo_rounds",
-                    entity_id: None,
-                    path: &root.path,
-                    summary: format!(
-                        "生成演示走访：{}个岗位、{}次走访、{}名网格服务专员",
-                        counts.posts, counts.visits, counts.specialists
-                    ),
-                    before: None,
-                    after: serde_json::to_value(&counts).ok(),
-                    reason: None,
-                },
-            )
-            .await?;
-        }
         jingzhi_store::commit(tx).await?;
         tracing::info!(
             posts = counts.posts,
