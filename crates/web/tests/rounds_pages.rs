@@ -182,11 +182,15 @@ async fn specialists_page_assigns_logs_and_shows_compliance() {
         )
     };
     for name in ["李建国", "王秀英"] {
-        let r = t.post_form("/rounds/specialists", &worker, &assign(name)).await;
+        let r = t
+            .post_form("/rounds/specialists", &worker, &assign(name))
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     }
     // A third is refused with the rule.
-    let r = t.post_form("/rounds/specialists", &worker, &assign("赵六")).await;
+    let r = t
+        .post_form("/rounds/specialists", &worker, &assign("赵六"))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("1–2"));
     let r = t.page("/rounds/specialists", &worker).await;
@@ -211,7 +215,10 @@ async fn specialists_page_assigns_logs_and_shows_compliance() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let r = t
-        .page(&format!("/rounds/specialists?from={since}&to={month}&missed=1"), &worker)
+        .page(
+            &format!("/rounds/specialists?from={since}&to={month}&missed=1"),
+            &worker,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("✓"));
