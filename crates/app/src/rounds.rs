@@ -566,6 +566,17 @@ impl App {
         Ok(so::list_visits(&mut conn, &scope, &f, page, per_page).await?)
     }
 
+    /// The name of a worker in scope (for the title of their visits).
+    pub async fn worker_name(&self, actor: &Actor, user_id: i64) -> AppResult<String> {
+        actor.require(Permission::ReadRegister)?;
+        let mut conn = self.store.acquire().await?;
+        Ok(
+            jingzhi_store::auth::get_user_in_scope(&mut conn, &actor.scope(), user_id)
+                .await?
+                .display_name,
+        )
+    }
+
     /// A finding with its visit (for the finding → event form).
     pub async fn finding_view(&self, actor: &Actor, id: i64) -> AppResult<(so::FindingRow, Visit)> {
         actor.require(Permission::ReadRegister)?;

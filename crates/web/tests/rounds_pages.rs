@@ -139,6 +139,12 @@ async fn rounds_pages_from_post_to_event() {
         .page(&format!("/rounds/visits?household={}", t.hh_a.id), &worker)
         .await;
     assert!(r.text().contains("已转事件"));
+    // The steward's visits, seen by the worker.
+    let r = t
+        .page(&format!("/rounds/visits?user={steward_id}"), &worker)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains(&t.hh_a.address));
 
     // Coverage: the grid, the post and the list.
     let r = t.page("/rounds/coverage", &worker).await;

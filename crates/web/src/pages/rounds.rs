@@ -554,7 +554,7 @@ pub async fn visits(
         let name = if u == a.user.id {
             a.user.display_name.clone()
         } else {
-            s.app.get_user(a, u).await?.display_name
+            s.app.worker_name(a, u).await?
         };
         format!("{name}的走访记录")
     } else {
