@@ -1214,6 +1214,37 @@ pub async fn demo_seed(
     )
     .await?;
 
+    // The secondary indexes of the visit tables are built once after the bulk inserts (the
+    // same definitions as in 0008_rounds.sql).
+    const BULK_INDEXES: &[(&str, &str)] = &[
+        (
+            "rounds_visits_household",
+            "rounds_visits(household_id, visited_at)",
+        ),
+        (
+            "rounds_visits_visitor",
+            "rounds_visits(visitor_user_id, visited_at)",
+        ),
+        ("rounds_visits_post", "rounds_visits(post_id, visited_at)"),
+        ("rounds_visits_path", "rounds_visits(path, visited_at)"),
+        (
+            "rounds_last_visits_grid",
+            "rounds_last_visits(grid_id, last_at)",
+        ),
+        (
+            "rounds_last_visits_building",
+            "rounds_last_visits(building_id, last_at)",
+        ),
+        (
+            "rounds_last_visits_path",
+            "rounds_last_visits(path, last_at)",
+        ),
+    ];
+    for (name, _) in BULK_INDEXES {
+        sqlx::query(&format!("DROP INDEX IF EXISTS {name}"))
+            .execute(&mut *conn)
+            .await?;
+    }
     // Visits: (post kind, salt, share of households in percent, oldest and newest day ago).
     let notes = dd::NOTES
         .iter()
@@ -1272,6 +1303,11 @@ pub async fn demo_seed(
     )
     .execute(&mut *conn)
     .await?;
+    for (name, def) in BULK_INDEXES {
+        sqlx::query(&format!("CREATE INDEX {name} ON {def}"))
+            .execute(&mut *conn)
+            .await?;
+    }
 
     // Specialists: one per grid, two in every third; since 6 to 14 months ago.
     let current = Month::of_ms(now);
