@@ -223,7 +223,11 @@ impl App {
     }
 
     /// The buildings of a grid in scope, with the posts each is in (for the post form).
-    pub async fn grid_buildings(&self, actor: &Actor, grid_id: i64) -> AppResult<(Node, Vec<GridBuilding>)> {
+    pub async fn grid_buildings(
+        &self,
+        actor: &Actor,
+        grid_id: i64,
+    ) -> AppResult<(Node, Vec<GridBuilding>)> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
@@ -254,9 +258,8 @@ impl App {
         let holder = jingzhi_store::auth::get_user_in_scope(&mut tx, &scope, input.user_id)
             .await
             .map_err(not_in_scope("user_id", "该用户"))?;
-        let kind = PostKind::of_role(holder.role).ok_or_else(|| {
-            AppError::invalid("user_id", "只有小巷管家和网格员可以设岗位")
-        })?;
+        let kind = PostKind::of_role(holder.role)
+            .ok_or_else(|| AppError::invalid("user_id", "只有小巷管家和网格员可以设岗位"))?;
         let grid = sr::get_node(&mut tx, &scope, input.grid_id)
             .await
             .map_err(not_in_scope("grid_id", "该网格"))?;
@@ -266,7 +269,10 @@ impl App {
         if !grid.path.starts_with(&holder.scope_path) {
             return Err(AppError::invalid(
                 "grid_id",
-                format!("该网格不在{}的管辖范围（{}）内", holder.display_name, holder.scope_name),
+                format!(
+                    "该网格不在{}的管辖范围（{}）内",
+                    holder.display_name, holder.scope_name
+                ),
             ));
         }
         let mut ids = input.building_ids.clone();
@@ -315,21 +321,22 @@ impl App {
             return Err(match e {
                 jingzhi_store::Error::Conflict(_) => {
                     // Name the buildings already in another post of this kind.
-                    let taken: Vec<String> = so::buildings_with_posts(&mut tx, &scope, &grid.path, None)
-                        .await
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter(|b| ids.contains(&b.id))
-                        .filter_map(|b| {
-                            let holder = match kind {
-                                PostKind::Steward => b.steward_post,
-                                PostKind::GridWorker => b.grid_worker_post,
-                            };
-                            holder
-                                .filter(|(pid, _)| *pid != id)
-                                .map(|(_, h)| format!("{}（{}）", b.name, h))
-                        })
-                        .collect();
+                    let taken: Vec<String> =
+                        so::buildings_with_posts(&mut tx, &scope, &grid.path, None)
+                            .await
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter(|b| ids.contains(&b.id))
+                            .filter_map(|b| {
+                                let holder = match kind {
+                                    PostKind::Steward => b.steward_post,
+                                    PostKind::GridWorker => b.grid_worker_post,
+                                };
+                                holder
+                                    .filter(|(pid, _)| *pid != id)
+                                    .map(|(_, h)| format!("{}（{}）", b.name, h))
+                            })
+                            .collect();
                     AppError::Conflict {
                         field: "building_ids".into(),
                         reason: format!(
@@ -373,7 +380,11 @@ impl App {
     }
 
     /// Households of a post, for the visit form.
-    pub async fn post_households(&self, actor: &Actor, post_id: i64) -> AppResult<Vec<(i64, String)>> {
+    pub async fn post_households(
+        &self,
+        actor: &Actor,
+        post_id: i64,
+    ) -> AppResult<Vec<(i64, String)>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
@@ -389,7 +400,12 @@ impl App {
 
     /// Log a household visit of the caller's post. Findings flagged for reporting become events
     /// once the visit is saved.
-    pub async fn log_visit_at(&self, actor: &Actor, input: &VisitInput, now: i64) -> AppResult<Visit> {
+    pub async fn log_visit_at(
+        &self,
+        actor: &Actor,
+        input: &VisitInput,
+        now: i64,
+    ) -> AppResult<Visit> {
         if PostKind::of_role(actor.user.role).is_none() {
             return Err(AppError::Forbidden);
         }
@@ -412,7 +428,11 @@ impl App {
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
         for f in &input.findings {
-            if let Some(c) = f.report_category.as_deref().filter(|c| !c.trim().is_empty()) {
+            if let Some(c) = f
+                .report_category
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+            {
                 match jingzhi_store::events::get_category(&mut tx, c.trim()).await {
                     Ok(cat) if cat.active => {
                         if let Some(q) = cat.category.questions.iter().find(|q| q.required) {
@@ -447,7 +467,11 @@ impl App {
         if !so::post_has_building(&mut tx, post.id, hh.building_id).await? {
             return Err(outside());
         }
-        let note = input.note.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let note = input
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let id = so::insert_visit(
             &mut tx,
             &so::NewVisit {
@@ -465,7 +489,8 @@ impl App {
         .await?;
         let mut finding_ids = vec![];
         for f in &findings {
-            finding_ids.push(so::insert_finding(&mut tx, id, &hh.path, f.kind, &f.text, now).await?);
+            finding_ids
+                .push(so::insert_finding(&mut tx, id, &hh.path, f.kind, &f.text, now).await?);
         }
         audit::record(
             &mut tx,
@@ -484,7 +509,11 @@ impl App {
         .await?;
         jingzhi_store::commit(tx).await?;
         for (f, fid) in input.findings.iter().zip(&finding_ids) {
-            if let Some(c) = f.report_category.as_deref().filter(|c| !c.trim().is_empty()) {
+            if let Some(c) = f
+                .report_category
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+            {
                 self.report_finding_at(
                     actor,
                     *fid,
@@ -537,6 +566,17 @@ impl App {
         Ok(so::list_visits(&mut conn, &scope, &f, page, per_page).await?)
     }
 
+    /// The name of a worker in scope (for the title of their visits).
+    pub async fn worker_name(&self, actor: &Actor, user_id: i64) -> AppResult<String> {
+        actor.require(Permission::ReadRegister)?;
+        let mut conn = self.store.acquire().await?;
+        Ok(
+            jingzhi_store::auth::get_user_in_scope(&mut conn, &actor.scope(), user_id)
+                .await?
+                .display_name,
+        )
+    }
+
     /// A finding with its visit (for the finding → event form).
     pub async fn finding_view(&self, actor: &Actor, id: i64) -> AppResult<(so::FindingRow, Visit)> {
         actor.require(Permission::ReadRegister)?;
@@ -553,7 +593,8 @@ impl App {
         finding_id: i64,
         input: &ReportFindingInput,
     ) -> AppResult<Event> {
-        self.report_finding_at(actor, finding_id, input, now_ms()).await
+        self.report_finding_at(actor, finding_id, input, now_ms())
+            .await
     }
 
     /// A finding becomes an event: reported through the events use-case at the household's
@@ -609,13 +650,19 @@ impl App {
         so::set_event_source(&mut tx, event.id, dr::EVENT_SOURCE).await?;
         if !so::link_finding(&mut tx, finding.id, event.id).await? {
             // Another request linked it meanwhile: the event stays, marked as a round's.
-            tracing::warn!(finding = finding.id, event = event.id, "finding already linked");
+            tracing::warn!(
+                finding = finding.id,
+                event = event.id,
+                "finding already linked"
+            );
         }
         audit::record(
             &mut tx,
             audit::Entry {
-                after: Some(serde_json::json!({"finding_id": finding.id, "event_id": event.id,
-                    "category": event.category_code, "source": dr::EVENT_SOURCE})),
+                after: Some(
+                    serde_json::json!({"finding_id": finding.id, "event_id": event.id,
+                    "category": event.category_code, "source": dr::EVENT_SOURCE}),
+                ),
                 ..actor.audit(
                     Action::Update,
                     "rounds_finding",
@@ -645,7 +692,8 @@ impl App {
         page: i64,
         per_page: i64,
     ) -> AppResult<CoverageView> {
-        self.coverage_at(actor, node_id, page, per_page, now_ms()).await
+        self.coverage_at(actor, node_id, page, per_page, now_ms())
+            .await
     }
 
     /// Households not visited in the last 30 days below a place: the totals, one page of its
@@ -669,8 +717,10 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         let covered = so::covered_count(&mut conn, &scope, &node.path, cutoff).await?;
-        let grids = so::grid_coverage(&mut conn, &scope, &node.path, cutoff, page, per_page).await?;
-        let posts = so::post_coverage(&mut conn, &scope, &node.path, cutoff, page, per_page).await?;
+        let grids =
+            so::grid_coverage(&mut conn, &scope, &node.path, cutoff, page, per_page).await?;
+        let posts =
+            so::post_coverage(&mut conn, &scope, &node.path, cutoff, page, per_page).await?;
         Ok(CoverageView {
             days: dr::COVERAGE_DAYS,
             cutoff,
@@ -691,7 +741,8 @@ impl App {
         page: i64,
         per_page: i64,
     ) -> AppResult<Page<Uncovered>> {
-        self.uncovered_at(actor, node_id, post_id, page, per_page, now_ms()).await
+        self.uncovered_at(actor, node_id, post_id, page, per_page, now_ms())
+            .await
     }
 
     /// Households below a place (or of a post) not visited in the last 30 days, by address.
@@ -725,7 +776,11 @@ impl App {
 
     // --- specialists (双报到)
 
-    pub async fn assign_specialist(&self, actor: &Actor, input: &SpecialistInput) -> AppResult<Specialist> {
+    pub async fn assign_specialist(
+        &self,
+        actor: &Actor,
+        input: &SpecialistInput,
+    ) -> AppResult<Specialist> {
         self.assign_specialist_at(actor, input, now_ms()).await
     }
 
@@ -739,12 +794,22 @@ impl App {
         let name = jingzhi_domain::registry::PersonName::parse(&input.name)?;
         check_text("department", "派出单位", &input.department, true)?;
         check_text("party_org", "所在党组织", &input.party_org, true)?;
-        let phone = match input.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let phone = match input
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(p) => Some(Phone::parse(p)?),
             None => None,
         };
         let current = Month::of_ms(now);
-        let since = match input.since.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let since = match input
+            .since
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(s) => Month::parse(s).map_err(|mut e| {
                 e.field = "since";
                 e
@@ -762,7 +827,12 @@ impl App {
         if grid.kind != NodeKind::Grid {
             return Err(AppError::invalid("grid_id", "请选择一个网格"));
         }
-        let user_id = match input.username.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let user_id = match input
+            .username
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(u) => {
                 let user = jingzhi_store::auth::user_by_username(&mut tx, u).await?;
@@ -869,8 +939,14 @@ impl App {
         Ok(so::list_specialists(&mut conn, &actor.scope(), &node.path, f, page, per_page).await?)
     }
 
-    pub async fn log_service(&self, actor: &Actor, specialist_id: i64, input: &ServiceInput) -> AppResult<so::Service> {
-        self.log_service_at(actor, specialist_id, input, now_ms()).await
+    pub async fn log_service(
+        &self,
+        actor: &Actor,
+        specialist_id: i64,
+        input: &ServiceInput,
+    ) -> AppResult<so::Service> {
+        self.log_service_at(actor, specialist_id, input, now_ms())
+            .await
     }
 
     /// Log a specialist's service for a month: their own account, or a manager on their behalf.
@@ -942,8 +1018,17 @@ impl App {
         page: i64,
         per_page: i64,
     ) -> AppResult<ComplianceView> {
-        self.compliance_at(actor, under, from, to, missed_only, page, per_page, now_ms())
-            .await
+        self.compliance_at(
+            actor,
+            under,
+            from,
+            to,
+            missed_only,
+            page,
+            per_page,
+            now_ms(),
+        )
+        .await
     }
 
     /// Who missed which month of `[from, to]` (default: the last six complete months and this
@@ -1036,8 +1121,10 @@ impl App {
     /// Rounds for a freshly generated demo city (see [`jingzhi_store::rounds::demo_seed`]):
     /// the demo steward, grid worker and department account (`dongbeicun.steward`,
     /// `dongbeicun.grid1`, `zhujian`) hold the posts and a specialist's place of 东北村's first
-    /// grid. One transaction; audited once.
+    /// grid. One transaction, part of the demo generation (which writes the one `generate`
+    /// audit record).
     pub async fn seed_demo_rounds(&self, seed: u64) -> AppResult<so::DemoCounts> {
+        let started = std::time::Instant::now();
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let holder = |u: Option<jingzhi_store::auth::User>| {
@@ -1048,33 +1135,25 @@ impl App {
             })
         };
         let holders = so::DemoHolders {
-            grid_worker: holder(jingzhi_store::auth::user_by_username(&mut tx, "dongbeicun.grid1").await?),
-            steward: holder(jingzhi_store::auth::user_by_username(&mut tx, "dongbeicun.steward").await?),
+            grid_worker: holder(
+                jingzhi_store::auth::user_by_username(&mut tx, "dongbeicun.grid1").await?,
+            ),
+            steward: holder(
+                jingzhi_store::auth::user_by_username(&mut tx, "dongbeicun.steward").await?,
+            ),
             department: holder(jingzhi_store::auth::user_by_username(&mut tx, "zhujian").await?),
         };
         let counts = so::demo_seed(&mut tx, &self.store.cipher, &holders, seed, now).await?;
-        if let Some(root) = sr::root(&mut tx).await? {
-            audit::record(
-                &mut tx,
-                audit::Entry {
-                    actor_id: None,
-                    actor_name: "命令行",
-                    action: Action::Generate,
-                    entity: "demo_rounds",
-                    entity_id: None,
-                    path: &root.path,
-                    summary: format!(
-                        "生成演示走访：{}个岗位、{}次走访、{}名网格服务专员",
-                        counts.posts, counts.visits, counts.specialists
-                    ),
-                    before: None,
-                    after: serde_json::to_value(&counts).ok(),
-                    reason: None,
-                },
-            )
-            .await?;
-        }
         jingzhi_store::commit(tx).await?;
+        tracing::info!(
+            posts = counts.posts,
+            visits = counts.visits,
+            findings = counts.findings,
+            specialists = counts.specialists,
+            services = counts.services,
+            seconds = started.elapsed().as_secs_f64(),
+            "demo rounds generated"
+        );
         Ok(counts)
     }
 }

@@ -132,16 +132,29 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
     assert_eq!(audits.len(), 2, "two posts saved, two audit records");
 
     // The steward logs a visit to a household of the post …
-    let v = w.app.log_visit(&steward, &visit(h1.id, None)).await.unwrap();
+    let v = w
+        .app
+        .log_visit(&steward, &visit(h1.id, None))
+        .await
+        .unwrap();
     assert_eq!(v.household_id, h1.id);
     // … not to one of the community outside the post, nor of another community.
     for hh in [&h2, &hb] {
-        let e = w.app.log_visit(&steward, &visit(hh.id, None)).await.unwrap_err();
+        let e = w
+            .app
+            .log_visit(&steward, &visit(hh.id, None))
+            .await
+            .unwrap_err();
         assert_eq!(field(&e), "household_id", "{e:?}");
     }
     // A worker without a post, and a role that holds none, cannot log.
     assert_eq!(
-        field(&w.app.log_visit(&steward2, &visit(h1.id, None)).await.unwrap_err()),
+        field(
+            &w.app
+                .log_visit(&steward2, &visit(h1.id, None))
+                .await
+                .unwrap_err()
+        ),
         "household_id"
     );
     assert!(matches!(
@@ -161,10 +174,19 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
         text: "x".into(),
         ..Default::default()
     });
-    assert_eq!(field(&w.app.log_visit(&steward, &bad).await.unwrap_err()), "kind");
+    assert_eq!(
+        field(&w.app.log_visit(&steward, &bad).await.unwrap_err()),
+        "kind"
+    );
 
     // Community B's worker sees nothing of A.
-    assert!(w.app.list_posts(&worker_b, None, 1, 50).await.unwrap().items.is_empty());
+    assert!(w
+        .app
+        .list_posts(&worker_b, None, 1, 50)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     assert!(matches!(
         w.app.post_view(&worker_b, post.post.id).await,
         Err(AppError::NotFound)
@@ -192,12 +214,28 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
         household_id: Some(h1.id),
         ..Default::default()
     };
-    assert_eq!(w.app.list_visits(&worker, by_h, None, 1, 20).await.unwrap().items.len(), 1);
+    assert_eq!(
+        w.app
+            .list_visits(&worker, by_h, None, 1, 20)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     let by_u = VisitFilter {
         visitor_user_id: Some(steward.id()),
         ..Default::default()
     };
-    assert_eq!(w.app.list_visits(&worker, by_u, None, 1, 20).await.unwrap().items.len(), 1);
+    assert_eq!(
+        w.app
+            .list_visits(&worker, by_u, None, 1, 20)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -237,7 +275,12 @@ async fn coverage_counts_thirty_days() {
 
     let cov = w.app.coverage_at(&worker, None, 1, 20, now).await.unwrap();
     assert_eq!((cov.households, cov.covered, cov.uncovered), (3, 1, 2));
-    let g = cov.grids.items.iter().find(|g| g.id == w.grid_a.id).unwrap();
+    let g = cov
+        .grids
+        .items
+        .iter()
+        .find(|g| g.id == w.grid_a.id)
+        .unwrap();
     assert_eq!((g.households, g.covered), (3, 1));
     let (p, households, covered) = &cov.posts.items[0];
     assert_eq!((p.id, *households, *covered), (post.post.id, 3, 1));
@@ -248,9 +291,16 @@ async fn coverage_counts_thirty_days() {
         .await
         .unwrap();
     let ids: Vec<i64> = list.items.iter().map(|u| u.household_id).collect();
-    assert!(ids.contains(&h_old.id) && ids.contains(&h_never.id), "{ids:?}");
+    assert!(
+        ids.contains(&h_old.id) && ids.contains(&h_never.id),
+        "{ids:?}"
+    );
     assert!(!ids.contains(&h_recent.id));
-    let old = list.items.iter().find(|u| u.household_id == h_old.id).unwrap();
+    let old = list
+        .items
+        .iter()
+        .find(|u| u.household_id == h_old.id)
+        .unwrap();
     assert_eq!(old.last_at, Some(now - 31 * DAY_MS));
     // Per post, and paged.
     let by_post = w
@@ -350,9 +400,10 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
     ));
     // The events use-case's own record and ours.
     let mut conn = w.db.store.acquire().await.unwrap();
-    let audits = jingzhi_store::audit::list(&mut conn, &w.city_scope(), &Filter::default(), None, 200)
-        .await
-        .unwrap();
+    let audits =
+        jingzhi_store::audit::list(&mut conn, &w.city_scope(), &Filter::default(), None, 200)
+            .await
+            .unwrap();
     assert!(audits
         .iter()
         .any(|a| a.entity == "event" && a.entity_id == Some(e.id)));
@@ -362,7 +413,10 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
     let auto_ev = jingzhi_store::events::get_event(&mut conn, &w.city_scope(), auto)
         .await
         .unwrap();
-    assert_eq!((auto_ev.source.as_str(), auto_ev.node_id), ("round", w.building_a2.id));
+    assert_eq!(
+        (auto_ev.source.as_str(), auto_ev.node_id),
+        ("round", w.building_a2.id)
+    );
 }
 
 #[tokio::test]
@@ -423,16 +477,32 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
         content: "走访困难党员".into(),
     };
     for m in [since, Month(since.0 + 1), Month(since.0 + 2)] {
-        w.app.log_service_at(&dept, a.id, &svc(m), now).await.unwrap();
+        w.app
+            .log_service_at(&dept, a.id, &svc(m), now)
+            .await
+            .unwrap();
     }
-    w.app.log_service_at(&worker, b.id, &svc(since), now).await.unwrap();
+    w.app
+        .log_service_at(&worker, b.id, &svc(since), now)
+        .await
+        .unwrap();
     // Not twice a month, not ahead, not by someone else.
     assert_eq!(
-        field(&w.app.log_service_at(&dept, a.id, &svc(since), now).await.unwrap_err()),
+        field(
+            &w.app
+                .log_service_at(&dept, a.id, &svc(since), now)
+                .await
+                .unwrap_err()
+        ),
         "month"
     );
     assert_eq!(
-        field(&w.app.log_service_at(&dept, a.id, &svc(cur.next()), now).await.unwrap_err()),
+        field(
+            &w.app
+                .log_service_at(&dept, a.id, &svc(cur.next()), now)
+                .await
+                .unwrap_err()
+        ),
         "month"
     );
     assert!(matches!(
@@ -446,7 +516,16 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
 
     let v = w
         .app
-        .compliance_at(&worker, None, Some(&since.to_string()), Some(&cur.to_string()), false, 1, 20, now)
+        .compliance_at(
+            &worker,
+            None,
+            Some(&since.to_string()),
+            Some(&cur.to_string()),
+            false,
+            1,
+            20,
+            now,
+        )
         .await
         .unwrap();
     assert_eq!(v.months.len(), 4);
@@ -459,7 +538,16 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
     // Only those who missed a month.
     let missed = w
         .app
-        .compliance_at(&worker, None, Some(&since.to_string()), Some(&cur.to_string()), true, 1, 20, now)
+        .compliance_at(
+            &worker,
+            None,
+            Some(&since.to_string()),
+            Some(&cur.to_string()),
+            true,
+            1,
+            20,
+            now,
+        )
         .await
         .unwrap();
     let ids: Vec<i64> = missed.rows.iter().map(|r| r.specialist.id).collect();
@@ -467,7 +555,16 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
     // A bad range is refused.
     assert!(w
         .app
-        .compliance_at(&worker, None, Some(&cur.to_string()), Some(&since.to_string()), false, 1, 20, now)
+        .compliance_at(
+            &worker,
+            None,
+            Some(&cur.to_string()),
+            Some(&since.to_string()),
+            false,
+            1,
+            20,
+            now
+        )
         .await
         .is_err());
     // Community B sees none of A's specialists.
@@ -487,4 +584,80 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
         .assign_specialist_at(&worker, &spec("赵六", None), now)
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn the_demo_city_has_posts_visits_and_specialists() {
+    let db = jingzhi_store::testing::TestDb::new().await;
+    let app = jingzhi_app::App::new(db.store.clone());
+    app.generate_demo(&jingzhi_app::demo::DemoOptions {
+        scale: 0.003,
+        seed: 7,
+        demo_password: Some("demo-pass-1".into()),
+    })
+    .await
+    .unwrap();
+    let login = |u: &'static str| {
+        let app = app.clone();
+        async move { Actor::new(app.login(u, "demo-pass-1").await.unwrap()) }
+    };
+    let admin = login("admin").await;
+    let steward = login("dongbeicun.steward").await;
+    let gridw = login("dongbeicun.grid1").await;
+    let zhujian = login("zhujian").await;
+
+    // City coverage: most households covered, some not; grids and posts listed.
+    let cov = app.coverage(&admin, None, 1, 20).await.unwrap();
+    assert!(cov.households > 3000, "{}", cov.households);
+    assert!(
+        cov.covered * 2 > cov.households,
+        "{} of {}",
+        cov.covered,
+        cov.households
+    );
+    assert!(cov.uncovered > 0);
+    assert!(!cov.grids.items.is_empty() && !cov.posts.items.is_empty());
+    let list = app.uncovered(&admin, None, None, 1, 20).await.unwrap();
+    assert_eq!(list.items.len(), 20);
+    // The demo steward and grid worker hold posts and have visits.
+    for a in [&steward, &gridw] {
+        let post = app.my_post(a).await.unwrap().expect("a demo post");
+        assert!(!post.buildings.is_empty());
+        let mine = app
+            .list_visits(
+                a,
+                VisitFilter {
+                    visitor_user_id: Some(a.id()),
+                    ..Default::default()
+                },
+                None,
+                1,
+                5,
+            )
+            .await
+            .unwrap();
+        assert!(!mine.items.is_empty());
+        // And may log a new one to a household of their post.
+        let hh = app.post_households(a, post.post.id).await.unwrap()[0].0;
+        app.log_visit(a, &visit(hh, None)).await.unwrap();
+    }
+    // Specialists: every grid has one or two; some months were missed; zhujian has one.
+    let comp = app
+        .compliance(&admin, None, None, None, true, 1, 50)
+        .await
+        .unwrap();
+    assert!(!comp.rows.is_empty());
+    assert!(comp.rows.iter().all(|r| !r.missed.is_empty()));
+    let f = jingzhi_store::rounds::SpecialistFilter {
+        user_id: Some(zhujian.id()),
+        ..Default::default()
+    };
+    assert_eq!(
+        app.list_specialists(&zhujian, None, &f, 1, 5)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 }

@@ -125,7 +125,10 @@ impl FindingKind {
             .ok_or_else(|| {
                 FieldError::new(
                     "kind",
-                    format!("未知的发现类型“{}”（应为矛盾纠纷、居民诉求、安全隐患或意见建议）", s.trim()),
+                    format!(
+                        "未知的发现类型“{}”（应为矛盾纠纷、居民诉求、安全隐患或意见建议）",
+                        s.trim()
+                    ),
                 )
             })
     }
@@ -151,15 +154,22 @@ impl FindingKind {
 }
 
 /// A text field: required or not, at most [`MAX_TEXT`] characters, no control characters.
-pub fn check_text(field: &'static str, what: &str, s: &str, required: bool) -> Result<(), FieldError> {
+pub fn check_text(
+    field: &'static str,
+    what: &str,
+    s: &str,
+    required: bool,
+) -> Result<(), FieldError> {
     if required && s.trim().is_empty() {
         return Err(FieldError::new(field, format!("请填写{what}")));
     }
     if s.chars().count() > MAX_TEXT {
-        return Err(FieldError::new(field, format!("{what}不能超过{MAX_TEXT}字")));
+        return Err(FieldError::new(
+            field,
+            format!("{what}不能超过{MAX_TEXT}字"),
+        ));
     }
-    if s
-        .chars()
+    if s.chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
         return Err(FieldError::new(field, format!("{what}含有不可见控制字符")));
@@ -236,7 +246,9 @@ impl Month {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
         let ok = digits.len() == 6
-            && s.trim().chars().all(|c| c.is_ascii_digit() || c == '-' || c == '/');
+            && s.trim()
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '/');
         let m = if ok {
             let y: i32 = digits[..4].parse().unwrap_or(0);
             let m: u8 = digits[4..].parse().unwrap_or(0);
@@ -244,7 +256,9 @@ impl Month {
         } else {
             None
         };
-        m.ok_or_else(|| FieldError::new("month", format!("月份应写作 2026-11，而不是“{}”", s.trim())))
+        m.ok_or_else(|| {
+            FieldError::new("month", format!("月份应写作 2026-11，而不是“{}”", s.trim()))
+        })
     }
 
     /// The month (China Standard Time) a moment falls in.
@@ -444,7 +458,10 @@ mod tests {
     #[test]
     fn post_kinds_follow_roles() {
         assert_eq!(PostKind::of_role(Role::Steward), Some(PostKind::Steward));
-        assert_eq!(PostKind::of_role(Role::GridWorker), Some(PostKind::GridWorker));
+        assert_eq!(
+            PostKind::of_role(Role::GridWorker),
+            Some(PostKind::GridWorker)
+        );
         assert_eq!(PostKind::of_role(Role::CommunityWorker), None);
     }
 }
@@ -470,9 +487,9 @@ pub mod demo {
     ];
     const GIVEN: &[&str] = &[
         "建国", "秀英", "桂兰", "志强", "海燕", "丽娟", "永刚", "红梅", "立新", "淑珍", "晓东",
-        "春华", "国庆", "玉兰", "德明", "静", "伟", "敏", "磊", "洋", "娜", "军", "勇", "艳",
-        "杰", "涛", "明", "超", "霞", "平", "刚", "丽", "华", "芳", "鹏", "燕", "宁", "晨",
-        "海波", "文静", "志刚", "秀梅", "建华", "凤英", "振华", "玉梅", "学军", "新华", "爱华",
+        "春华", "国庆", "玉兰", "德明", "静", "伟", "敏", "磊", "洋", "娜", "军", "勇", "艳", "杰",
+        "涛", "明", "超", "霞", "平", "刚", "丽", "华", "芳", "鹏", "燕", "宁", "晨", "海波",
+        "文静", "志刚", "秀梅", "建华", "凤英", "振华", "玉梅", "学军", "新华", "爱华",
     ];
 
     /// A plausible Chinese name.

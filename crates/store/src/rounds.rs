@@ -79,7 +79,10 @@ pub async fn get_post(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Post> {
     let row = bind(sqlx::query(&sql), &p.vals)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(post_from).transpose()?.ok_or(Error::NotFound)
+    row.as_ref()
+        .map(post_from)
+        .transpose()?
+        .ok_or(Error::NotFound)
 }
 
 /// The post a user holds, if any (and in scope).
@@ -420,12 +423,13 @@ pub async fn get_finding(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Find
 
 /// Link a finding to the event it became; false when it already had one.
 pub async fn link_finding(conn: &mut Conn, finding_id: i64, event_id: i64) -> Result<bool> {
-    let n = sqlx::query("UPDATE rounds_findings SET event_id = $1 WHERE id = $2 AND event_id IS NULL")
-        .bind(event_id)
-        .bind(finding_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let n =
+        sqlx::query("UPDATE rounds_findings SET event_id = $1 WHERE id = $2 AND event_id IS NULL")
+            .bind(event_id)
+            .bind(finding_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
     Ok(n == 1)
 }
 
@@ -448,7 +452,8 @@ pub struct VisitFilter {
     pub under: Option<String>,
 }
 
-const VISIT_COLS: &str = "v.id, v.household_id, h.address, h.building_id, v.post_id, v.path, v.visitor_user_id, \
+const VISIT_COLS: &str =
+    "v.id, v.household_id, h.address, h.building_id, v.post_id, v.path, v.visitor_user_id, \
     v.visitor_name, v.visited_at, v.note";
 
 fn visit_from(r: &AnyRow) -> Result<Visit> {
@@ -499,7 +504,11 @@ pub async fn get_visit(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Visit>
     let row = bind(sqlx::query(&sql), &p.vals)
         .fetch_optional(&mut *conn)
         .await?;
-    let mut v = vec![row.as_ref().map(visit_from).transpose()?.ok_or(Error::NotFound)?];
+    let mut v = vec![row
+        .as_ref()
+        .map(visit_from)
+        .transpose()?
+        .ok_or(Error::NotFound)?];
     attach_findings(conn, &mut v).await?;
     Ok(v.remove(0))
 }
@@ -567,7 +576,12 @@ impl CoverageRow {
 }
 
 /// Households visited since `cutoff` below `under` (a path inside the scope).
-pub async fn covered_count(conn: &mut Conn, scope: &Scope, under: &str, cutoff: i64) -> Result<i64> {
+pub async fn covered_count(
+    conn: &mut Conn,
+    scope: &Scope,
+    under: &str,
+    cutoff: i64,
+) -> Result<i64> {
     let mut p = Params::default();
     let sql = format!(
         "SELECT COUNT(*) FROM rounds_last_visits l WHERE {} AND {} AND l.last_at >= {}",
@@ -648,7 +662,13 @@ pub async fn post_coverage(
         .await?;
     let items = rows
         .iter()
-        .map(|r| Ok((post_from(r)?, r.try_get("households")?, r.try_get("covered")?)))
+        .map(|r| {
+            Ok((
+                post_from(r)?,
+                r.try_get("households")?,
+                r.try_get("covered")?,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(page_of(items, page, per_page))
 }
@@ -740,7 +760,8 @@ pub struct Specialist {
     pub until: Option<Month>,
 }
 
-const SPEC_COLS: &str = "s.id, s.grid_id, g.name AS grid_name, s.path, s.name, s.department, s.party_org, \
+const SPEC_COLS: &str =
+    "s.id, s.grid_id, g.name AS grid_name, s.path, s.name, s.department, s.party_org, \
     s.phone_mask, s.user_id, s.since_month, s.until_month";
 
 fn specialist_from(r: &AnyRow) -> Result<Specialist> {
@@ -815,9 +836,7 @@ pub async fn insert_specialist(
         SPECIALIST_COLS.join(", "),
         ph.join(",")
     );
-    let row = bind(sqlx::query(&sql), &vals)
-        .fetch_one(&mut *conn)
-        .await?;
+    let row = bind(sqlx::query(&sql), &vals).fetch_one(&mut *conn).await?;
     Ok(row.try_get(0)?)
 }
 
@@ -923,7 +942,10 @@ pub async fn list_specialists(
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
         .await?;
-    let items = rows.iter().map(specialist_from).collect::<Result<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(specialist_from)
+        .collect::<Result<Vec<_>>>()?;
     Ok(page_of(items, page, per_page))
 }
 
@@ -1078,12 +1100,13 @@ pub async fn demo_seed(
     use jingzhi_domain::rounds::demo as dd;
     const DAY_S: i64 = 24 * 3600;
     let mut counts = DemoCounts::default();
-    let grids: Vec<(i64, String)> = sqlx::query("SELECT id, path FROM nodes WHERE kind = 'grid' ORDER BY path")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("path")?)))
-        .collect::<Result<_>>()?;
+    let grids: Vec<(i64, String)> =
+        sqlx::query("SELECT id, path FROM nodes WHERE kind = 'grid' ORDER BY path")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("path")?)))
+            .collect::<Result<_>>()?;
     let buildings: Vec<(i64, String)> =
         sqlx::query("SELECT id, path FROM nodes WHERE kind = 'building' ORDER BY path")
             .fetch_all(&mut *conn)
@@ -1142,7 +1165,15 @@ pub async fn demo_seed(
     counts.posts = insert_many(
         conn,
         "rounds_posts",
-        &["kind", "user_id", "holder_name", "grid_id", "path", "created_at", "updated_at"],
+        &[
+            "kind",
+            "user_id",
+            "holder_name",
+            "grid_id",
+            "path",
+            "created_at",
+            "updated_at",
+        ],
         &rows,
     )
     .await?;
@@ -1157,11 +1188,22 @@ pub async fn demo_seed(
         grids.iter().enumerate().map(|(i, g)| (g.0, i)).collect();
     let mut rows = vec![];
     for (pid, gid, kind) in &posts {
-        let Some(&i) = grid_index.get(gid) else { continue };
+        let Some(&i) = grid_index.get(gid) else {
+            continue;
+        };
         let bs = &by_grid[i];
-        let take = if kind == "steward" { bs.len().div_ceil(2) } else { bs.len() };
+        let take = if kind == "steward" {
+            bs.len().div_ceil(2)
+        } else {
+            bs.len()
+        };
         for (bid, bpath) in &bs[..take] {
-            rows.push(vec![V::I(*pid), V::I(*bid), V::T(kind.clone()), V::T(bpath.clone())]);
+            rows.push(vec![
+                V::I(*pid),
+                V::I(*bid),
+                V::T(kind.clone()),
+                V::T(bpath.clone()),
+            ]);
         }
     }
     insert_many(
@@ -1172,6 +1214,37 @@ pub async fn demo_seed(
     )
     .await?;
 
+    // The secondary indexes of the visit tables are built once after the bulk inserts (the
+    // same definitions as in 0008_rounds.sql).
+    const BULK_INDEXES: &[(&str, &str)] = &[
+        (
+            "rounds_visits_household",
+            "rounds_visits(household_id, visited_at)",
+        ),
+        (
+            "rounds_visits_visitor",
+            "rounds_visits(visitor_user_id, visited_at)",
+        ),
+        ("rounds_visits_post", "rounds_visits(post_id, visited_at)"),
+        ("rounds_visits_path", "rounds_visits(path, visited_at)"),
+        (
+            "rounds_last_visits_grid",
+            "rounds_last_visits(grid_id, last_at)",
+        ),
+        (
+            "rounds_last_visits_building",
+            "rounds_last_visits(building_id, last_at)",
+        ),
+        (
+            "rounds_last_visits_path",
+            "rounds_last_visits(path, last_at)",
+        ),
+    ];
+    for (name, _) in BULK_INDEXES {
+        sqlx::query(&format!("DROP INDEX IF EXISTS {name}"))
+            .execute(&mut *conn)
+            .await?;
+    }
     // Visits: (post kind, salt, share of households in percent, oldest and newest day ago).
     let notes = dd::NOTES
         .iter()
@@ -1195,7 +1268,11 @@ pub async fn demo_seed(
              JOIN rounds_posts p ON p.id = pb.post_id WHERE {h} % 100 < {pct}",
             from = from_day * DAY_S,
         );
-        counts.visits += sqlx::query(&sql).bind(now).execute(&mut *conn).await?.rows_affected();
+        counts.visits += sqlx::query(&sql)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
     }
     let kinds = dd::FINDINGS
         .iter()
@@ -1226,6 +1303,11 @@ pub async fn demo_seed(
     )
     .execute(&mut *conn)
     .await?;
+    for (name, def) in BULK_INDEXES {
+        sqlx::query(&format!("CREATE INDEX {name} ON {def}"))
+            .execute(&mut *conn)
+            .await?;
+    }
 
     // Specialists: one per grid, two in every third; since 6 to 14 months ago.
     let current = Month::of_ms(now);
@@ -1264,31 +1346,45 @@ pub async fn demo_seed(
         }
     }
     counts.specialists = insert_many(conn, "rounds_specialists", &SPECIALIST_COLS, &rows).await?;
-    let specs: Vec<(i64, String, String, i64)> = sqlx::query(
-        "SELECT id, path, name, since_month FROM rounds_specialists ORDER BY id",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get("id")?, r.try_get("path")?, r.try_get("name")?, r.try_get("since_month")?)))
-    .collect::<Result<_>>()?;
+    let specs: Vec<(i64, String, String, i64)> =
+        sqlx::query("SELECT id, path, name, since_month FROM rounds_specialists ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("path")?,
+                    r.try_get("name")?,
+                    r.try_get("since_month")?,
+                ))
+            })
+            .collect::<Result<_>>()?;
     let mut rows = vec![];
     for (id, path, name, since) in &specs {
         for m in *since..=current.0 {
             let h = dd::mix(seed ^ ((*id as u64) << 16) ^ m as u64);
             // About one past month in ten missed; this month logged by four in ten so far.
-            let served = if m == current.0 { h % 10 < 4 } else { h % 10 != 0 };
+            let served = if m == current.0 {
+                h % 10 < 4
+            } else {
+                h % 10 != 0
+            };
             if !served {
                 continue;
             }
             let month_start = {
                 let y = m.div_euclid(12) as i32;
                 let mo = (m.rem_euclid(12) + 1) as u8;
-                time::Date::from_calendar_date(y, time::Month::try_from(mo).unwrap_or(time::Month::January), 1)
-                    .ok()
-                    .and_then(|d| d.with_hms(2, 0, 0).ok())
-                    .map(|d| d.assume_utc().unix_timestamp() * 1000)
-                    .unwrap_or(now)
+                time::Date::from_calendar_date(
+                    y,
+                    time::Month::try_from(mo).unwrap_or(time::Month::January),
+                    1,
+                )
+                .ok()
+                .and_then(|d| d.with_hms(2, 0, 0).ok())
+                .map(|d| d.assume_utc().unix_timestamp() * 1000)
+                .unwrap_or(now)
             };
             let at = (month_start + ((h >> 12) % 25) as i64 * 24 * 3600 * 1000).min(now);
             rows.push(vec![
@@ -1305,7 +1401,15 @@ pub async fn demo_seed(
     counts.services = insert_many(
         conn,
         "rounds_services",
-        &["specialist_id", "path", "month", "content", "logged_by_id", "logged_by_name", "created_at"],
+        &[
+            "specialist_id",
+            "path",
+            "month",
+            "content",
+            "logged_by_id",
+            "logged_by_name",
+            "created_at",
+        ],
         &rows,
     )
     .await?;

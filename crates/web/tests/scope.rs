@@ -448,6 +448,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             let body = serde_json::json!({"username": format!("probe{}", seq()), "password": "probe-password-1",
                 "role": "grid-worker", "scope_code": x.grid.code});
             vec![(
+        (m, p) if p.starts_with("/api/v1/rounds/") => rounds_probe(m, p, c).await,
                 Kind::BodyRef,
                 c.call(Method::POST, "/api/v1/users", Some(body)).await,
             )]
@@ -1043,4 +1044,266 @@ async fn outside_is_not_found_not_forbidden() {
         other.body, nonexistent.body,
         "outside and nonexistent must look the same"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stewards' rounds: fixtures in the target's community, made on demand by the command line.
+
+/// A post (held by a steward of the target's community) over the target's building, and a
+/// fresh visit to the target's household with one finding.
+struct RoundsFixture {
+    post_id: i64,
+    visit_id: i64,
+    finding_id: i64,
+    steward_id: i64,
+}
+
+async fn rounds_fixture(t: &TestApp, x: &Target) -> RoundsFixture {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let username = format!("rounds.steward.{}", x.grid.id);
+    let mut conn = t.app.store.acquire().await.unwrap();
+    let user = match jingzhi_store::auth::user_by_username(&mut conn, &username)
+        .await
+        .unwrap()
+    {
+        Some(u) => u,
+        None => {
+            let id = jingzhi_store::auth::insert_user(
+                &mut conn,
+                &jingzhi_store::auth::NewUser {
+                    username: &username,
+                    display_name: "走访探针",
+                    password_hash: "!",
+                    role: jingzhi_domain::auth::Role::Steward,
+                    scope_node_id: x.comm.id,
+                    resident_id: None,
+                    department: None,
+                },
+            )
+            .await
+            .unwrap();
+            jingzhi_store::auth::user_by_id(&mut conn, id)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    drop(conn);
+    let post = t
+        .app
+        .save_post(
+            &sys,
+            &jingzhi_app::rounds::PostInput {
+                user_id: user.id,
+                grid_id: x.grid.id,
+                building_ids: vec![x.building.id],
+            },
+        )
+        .await
+        .unwrap();
+    let steward = jingzhi_app::Actor::new(user);
+    let v = t
+        .app
+        .log_visit(
+            &steward,
+            &jingzhi_app::rounds::VisitInput {
+                household_id: x.hh.id,
+                visited_at: None,
+                note: None,
+                findings: vec![jingzhi_app::rounds::FindingInput {
+                    kind: "demand".into(),
+                    text: "单元门禁损坏".into(),
+                    ..Default::default()
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    RoundsFixture {
+        post_id: post.post.id,
+        visit_id: v.id,
+        finding_id: v.findings[0].id,
+        steward_id: steward.id(),
+    }
+}
+
+/// A specialist serving the target's grid since this month (a fresh one per probe, ended
+/// afterwards so that the grid keeps room under the 1–2 rule).
+async fn fresh_specialist(t: &TestApp, x: &Target) -> i64 {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    t.app
+        .assign_specialist(
+            &sys,
+            &jingzhi_app::rounds::SpecialistInput {
+                grid_id: x.grid.id,
+                name: "服务探针".into(),
+                department: "区民政局".into(),
+                party_org: "区民政局机关党支部".into(),
+                phone: Some("13712345678".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn end_quietly(t: &TestApp, id: i64) {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let _ = t.app.end_specialist(&sys, id).await;
+}
+
+async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (t, x) = (c.t, c.x);
+    let f = rounds_fixture(t, x).await;
+    let month = jingzhi_domain::rounds::Month::of_ms(jingzhi_domain::time_fmt::now_ms()).to_string();
+    match (method, path) {
+        ("GET", "/api/v1/rounds/posts") => vec![
+            (
+                Kind::Item,
+                c.call(Method::GET, &format!("/api/v1/rounds/posts?node_id={}", x.comm.id), None)
+                    .await,
+            ),
+            (
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/rounds/posts?per_page=200", None).await,
+            ),
+        ],
+        ("POST", "/api/v1/rounds/posts") => {
+            let body = serde_json::json!({"user_id": f.steward_id, "grid_id": x.grid.id,
+                "building_ids": [x.building.id]});
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/rounds/posts", Some(body)).await,
+            )]
+        }
+        ("GET", "/api/v1/rounds/posts/{id}") => vec![(
+            Kind::Item,
+            c.call(Method::GET, &format!("/api/v1/rounds/posts/{}", f.post_id), None)
+                .await,
+        )],
+        ("GET", "/api/v1/rounds/visits") => vec![
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/rounds/visits?household_id={}", x.hh.id),
+                    None,
+                )
+                .await,
+            ),
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/rounds/visits?post_id={}", f.post_id),
+                    None,
+                )
+                .await,
+            ),
+            (
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/rounds/visits?per_page=200", None).await,
+            ),
+        ],
+        ("POST", "/api/v1/rounds/visits") => {
+            let body = serde_json::json!({"household_id": x.hh.id, "note": "探访",
+                "findings": [{"kind": "hazard", "text": "楼道堆物"}]});
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/rounds/visits", Some(body)).await,
+            )]
+        }
+        ("GET", "/api/v1/rounds/visits/{id}") => vec![(
+            Kind::Item,
+            c.call(Method::GET, &format!("/api/v1/rounds/visits/{}", f.visit_id), None)
+                .await,
+        )],
+        ("POST", "/api/v1/rounds/findings/{id}/event") => vec![(
+            Kind::Item,
+            c.call(
+                Method::POST,
+                &format!("/api/v1/rounds/findings/{}/event", f.finding_id),
+                Some(serde_json::json!({"category": "other"})),
+            )
+            .await,
+        )],
+        ("GET", "/api/v1/rounds/coverage") => vec![(
+            Kind::Item,
+            c.call(
+                Method::GET,
+                &format!("/api/v1/rounds/coverage?node_id={}", x.comm.id),
+                None,
+            )
+            .await,
+        )],
+        ("GET", "/api/v1/rounds/coverage/households") => vec![
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/rounds/coverage/households?node_id={}", x.comm.id),
+                    None,
+                )
+                .await,
+            ),
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/rounds/coverage/households?post_id={}", f.post_id),
+                    None,
+                )
+                .await,
+            ),
+        ],
+        ("GET", "/api/v1/rounds/specialists") => vec![(
+            Kind::Item,
+            c.call(
+                Method::GET,
+                &format!("/api/v1/rounds/specialists?node_id={}", x.grid.id),
+                None,
+            )
+            .await,
+        )],
+        ("POST", "/api/v1/rounds/specialists") => {
+            let body = serde_json::json!({"grid_id": x.grid.id, "name": "配备探针",
+                "department": "区司法局", "party_org": "区司法局机关党支部"});
+            let r = c.call(Method::POST, "/api/v1/rounds/specialists", Some(body)).await;
+            if r.status.is_success() {
+                end_quietly(t, r.json()["id"].as_i64().unwrap()).await;
+            }
+            vec![(Kind::BodyRef, r)]
+        }
+        ("POST", "/api/v1/rounds/specialists/{id}/end") => {
+            let id = fresh_specialist(t, x).await;
+            let r = c
+                .call(Method::POST, &format!("/api/v1/rounds/specialists/{id}/end"), None)
+                .await;
+            end_quietly(t, id).await;
+            vec![(Kind::Item, r)]
+        }
+        ("POST", "/api/v1/rounds/specialists/{id}/services") => {
+            let id = fresh_specialist(t, x).await;
+            let r = c
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/rounds/specialists/{id}/services"),
+                    Some(serde_json::json!({"month": month, "content": "政策宣讲"})),
+                )
+                .await;
+            end_quietly(t, id).await;
+            vec![(Kind::Item, r)]
+        }
+        ("GET", "/api/v1/rounds/compliance") => vec![(
+            Kind::Item,
+            c.call(
+                Method::GET,
+                &format!("/api/v1/rounds/compliance?node_id={}", x.comm.id),
+                None,
+            )
+            .await,
+        )],
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
 }

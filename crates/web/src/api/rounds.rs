@@ -60,7 +60,12 @@ pub async fn list_posts(
     let q = query(q)?;
     json(
         s.app
-            .list_posts(&c.actor, q.node_id, q.page.unwrap_or(1), q.per_page.unwrap_or(20))
+            .list_posts(
+                &c.actor,
+                q.node_id,
+                q.page.unwrap_or(1),
+                q.per_page.unwrap_or(20),
+            )
             .await?,
     )
 }
@@ -159,7 +164,13 @@ pub async fn list_visits(
     };
     json(
         s.app
-            .list_visits(&c.actor, f, q.node_id, q.page.unwrap_or(1), q.per_page.unwrap_or(20))
+            .list_visits(
+                &c.actor,
+                f,
+                q.node_id,
+                q.page.unwrap_or(1),
+                q.per_page.unwrap_or(20),
+            )
             .await?,
     )
 }
@@ -190,7 +201,10 @@ pub async fn log_visit(
             })
             .collect(),
     };
-    Ok((StatusCode::CREATED, json(s.app.log_visit(&c.actor, &input).await?)?))
+    Ok((
+        StatusCode::CREATED,
+        json(s.app.log_visit(&c.actor, &input).await?)?,
+    ))
 }
 
 /// A visit with its findings.
@@ -260,7 +274,12 @@ pub async fn coverage(
     let q = query(q)?;
     json(
         s.app
-            .coverage(&c.actor, q.node_id, q.page.unwrap_or(1), q.per_page.unwrap_or(20))
+            .coverage(
+                &c.actor,
+                q.node_id,
+                q.page.unwrap_or(1),
+                q.per_page.unwrap_or(20),
+            )
             .await?,
     )
 }
@@ -342,7 +361,13 @@ pub async fn list_specialists(
     };
     json(
         s.app
-            .list_specialists(&c.actor, q.node_id, &f, q.page.unwrap_or(1), q.per_page.unwrap_or(20))
+            .list_specialists(
+                &c.actor,
+                q.node_id,
+                &f,
+                q.page.unwrap_or(1),
+                q.per_page.unwrap_or(20),
+            )
             .await?,
     )
 }

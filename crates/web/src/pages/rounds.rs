@@ -4,7 +4,9 @@
 //! `/rounds/coverage` (households not visited in 30 days, per grid and per post, with the list)
 //! and `/rounds/specialists` (双报到: assign, log a month's service, compliance).
 
-use super::{query_string, render, render_status, Chrome, FieldErrors, FormData, PageError, PageResult};
+use super::{
+    query_string, render, render_status, Chrome, FieldErrors, FormData, PageError, PageResult,
+};
 use crate::i18n::Lang;
 use crate::session::{Caller, PageCaller};
 use crate::AppState;
@@ -19,7 +21,9 @@ use jingzhi_app::rounds::{
     ReportFindingInput, ServiceInput, SpecialistInput, VisitInput,
 };
 use jingzhi_app::store::registry::Page;
-use jingzhi_app::store::rounds::{GridBuilding, Post, Specialist, SpecialistFilter, Uncovered, Visit, VisitFilter};
+use jingzhi_app::store::rounds::{
+    GridBuilding, Post, Specialist, SpecialistFilter, Uncovered, Visit, VisitFilter,
+};
 use jingzhi_domain::rounds::{FindingKind, MonthStatus, PostKind};
 use jingzhi_domain::time_fmt::format_ms;
 use serde::Deserialize;
@@ -28,11 +32,17 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/rounds", get(index))
         .route("/rounds/visits", get(visits).post(log_visit))
-        .route("/rounds/findings/{id}/event", get(finding_event).post(report_finding))
+        .route(
+            "/rounds/findings/{id}/event",
+            get(finding_event).post(report_finding),
+        )
         .route("/rounds/posts/edit", get(post_edit).post(post_save))
         .route("/rounds/posts/{id}", get(post_page))
         .route("/rounds/coverage", get(coverage))
-        .route("/rounds/specialists", get(specialists).post(specialist_assign))
+        .route(
+            "/rounds/specialists",
+            get(specialists).post(specialist_assign),
+        )
         .route("/rounds/specialists/{id}/services", post(service_log))
         .route("/rounds/specialists/{id}/end", post(specialist_end))
 }
@@ -93,7 +103,12 @@ fn visit_rows(c: &Caller, items: Vec<Visit>) -> Vec<VisitRow> {
         .collect()
 }
 
-fn pager_links(base: &str, pairs: &[(&str, String)], page: i64, has_more: bool) -> (Option<String>, Option<String>) {
+fn pager_links(
+    base: &str,
+    pairs: &[(&str, String)],
+    page: i64,
+    has_more: bool,
+) -> (Option<String>, Option<String>) {
     let link = |p: i64| {
         let mut v: Vec<(&str, String)> = pairs.to_vec();
         v.push(("page", p.to_string()));
@@ -161,10 +176,19 @@ async fn index_page(
     let a = &c.actor;
     let manager = is_manager(a.user.role);
     let holder = PostKind::of_role(a.user.role).is_some();
-    if !holder && !a.user.role.can(jingzhi_domain::auth::Permission::ReadRegister) {
+    if !holder
+        && !a
+            .user
+            .role
+            .can(jingzhi_domain::auth::Permission::ReadRegister)
+    {
         return Err(PageError::forbidden());
     }
-    let post = if holder { s.app.my_post(a).await? } else { None };
+    let post = if holder {
+        s.app.my_post(a).await?
+    } else {
+        None
+    };
     let households = match &post {
         Some(p) => s.app.post_households(a, p.post.id).await?,
         None => vec![],
@@ -213,7 +237,10 @@ fn datetime_local(ms: i64) -> String {
 
 /// Parse a `datetime-local` value (China Standard Time) to UTC milliseconds.
 fn parse_datetime_local(s: &str) -> Option<i64> {
-    let (d, t) = s.trim().split_once('T').or_else(|| s.trim().split_once(' '))?;
+    let (d, t) = s
+        .trim()
+        .split_once('T')
+        .or_else(|| s.trim().split_once(' '))?;
     let date = jingzhi_domain::time_fmt::parse_date(d)?;
     let mut hm = t.split(':');
     let h: u8 = hm.next()?.parse().ok()?;
@@ -233,7 +260,16 @@ pub async fn index(
 ) -> PageResult {
     let page = q.page.unwrap_or(1).max(1);
     Ok(render(
-        &index_page(&s, &c, lang, page, FormData::default(), vec![], q.saved.is_some()).await?,
+        &index_page(
+            &s,
+            &c,
+            lang,
+            page,
+            FormData::default(),
+            vec![],
+            q.saved.is_some(),
+        )
+        .await?,
     ))
 }
 
@@ -290,7 +326,16 @@ pub async fn log_visit(
             let (status, errs) = FieldErrors::from_app(e)?;
             Ok(render_status(
                 status,
-                &index_page(&s, &c, lang, 1, f, errs.0.into_iter().map(|(_, r)| r).collect(), false).await?,
+                &index_page(
+                    &s,
+                    &c,
+                    lang,
+                    1,
+                    f,
+                    errs.0.into_iter().map(|(_, r)| r).collect(),
+                    false,
+                )
+                .await?,
             ))
         }
     }
@@ -391,7 +436,17 @@ pub async fn finding_event(
     Query(q): Query<FindingEventQuery>,
 ) -> PageResult {
     Ok(render(
-        &finding_event_page(&s, &c, lang, id, q.category, q.next, FormData::default(), vec![]).await?,
+        &finding_event_page(
+            &s,
+            &c,
+            lang,
+            id,
+            q.category,
+            q.next,
+            FormData::default(),
+            vec![],
+        )
+        .await?,
     ))
 }
 
@@ -405,15 +460,19 @@ pub async fn report_finding(
 ) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    let answers: serde_json::Map<String, serde_json::Value> = f
-        .0
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("a_")
-                .filter(|_| !v.trim().is_empty())
-                .map(|code| (code.to_string(), serde_json::Value::String(v.trim().to_string())))
-        })
-        .collect();
+    let answers: serde_json::Map<String, serde_json::Value> =
+        f.0.iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("a_")
+                    .filter(|_| !v.trim().is_empty())
+                    .map(|code| {
+                        (
+                            code.to_string(),
+                            serde_json::Value::String(v.trim().to_string()),
+                        )
+                    })
+            })
+            .collect();
     let input = ReportFindingInput {
         category: f.get("category").to_string(),
         urgency: f.opt("urgency"),
@@ -484,7 +543,10 @@ pub async fn visits(
     };
     let list = s.app.list_visits(a, f, None, page, PER_PAGE).await?;
     let title = if let Some(h) = q.household {
-        format!("住户走访记录：{}", s.app.household_view(a, h).await?.household.address)
+        format!(
+            "住户走访记录：{}",
+            s.app.household_view(a, h).await?.household.address
+        )
     } else if let Some(p) = q.post {
         let p = s.app.post_view(a, p).await?.post;
         format!("{}（{}）的岗位走访记录", p.holder_name, p.grid_name)
@@ -492,14 +554,17 @@ pub async fn visits(
         let name = if u == a.user.id {
             a.user.display_name.clone()
         } else {
-            s.app.get_user(a, u).await?.display_name
+            s.app.worker_name(a, u).await?
         };
         format!("{name}的走访记录")
     } else {
         "走访记录".to_string()
     };
     let pairs = [
-        ("household", q.household.map(|v| v.to_string()).unwrap_or_default()),
+        (
+            "household",
+            q.household.map(|v| v.to_string()).unwrap_or_default(),
+        ),
         ("user", q.user.map(|v| v.to_string()).unwrap_or_default()),
         ("post", q.post.map(|v| v.to_string()).unwrap_or_default()),
     ];
@@ -612,7 +677,9 @@ async fn post_edit_page(
             let (grid, bs) = s.app.grid_buildings(a, g).await?;
             let mine: Vec<i64> = match (&picked, &current) {
                 (Some(p), _) => p.clone(),
-                (None, Some(cur)) if cur.post.grid_id == g => cur.buildings.iter().map(|b| b.id).collect(),
+                (None, Some(cur)) if cur.post.grid_id == g => {
+                    cur.buildings.iter().map(|b| b.id).collect()
+                }
                 _ => vec![],
             };
             let own_post = current.as_ref().map(|p| p.post.id);
@@ -627,7 +694,9 @@ async fn post_edit_page(
                     BuildingChoice {
                         id: b.id,
                         checked: mine.contains(&b.id),
-                        taken_by: other.filter(|(pid, _)| Some(*pid) != own_post).map(|(_, n)| n),
+                        taken_by: other
+                            .filter(|(pid, _)| Some(*pid) != own_post)
+                            .map(|(_, n)| n),
                         name: b.name,
                         households: b.households,
                     }
@@ -667,7 +736,9 @@ pub async fn post_edit(
     lang: Lang,
     Query(q): Query<PostEditQuery>,
 ) -> PageResult {
-    Ok(render(&post_edit_page(&s, &c, lang, q.user, q.grid, None, vec![]).await?))
+    Ok(render(
+        &post_edit_page(&s, &c, lang, q.user, q.grid, None, vec![]).await?,
+    ))
 }
 
 pub async fn post_save(
@@ -680,16 +751,24 @@ pub async fn post_save(
     c.check_csrf(f.get("csrf"))?;
     let user_id = f.get("user_id").trim().parse::<i64>().ok();
     let grid_id = f.get("grid_id").trim().parse::<i64>().ok();
-    let building_ids: Vec<i64> = f
-        .0
-        .iter()
-        .filter(|(k, _)| k == "building")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let building_ids: Vec<i64> =
+        f.0.iter()
+            .filter(|(k, _)| k == "building")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect();
     let (Some(u), Some(g)) = (user_id, grid_id) else {
         return Ok(render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &post_edit_page(&s, &c, lang, user_id, grid_id, Some(building_ids), vec!["请选择人员和网格".into()]).await?,
+            &post_edit_page(
+                &s,
+                &c,
+                lang,
+                user_id,
+                grid_id,
+                Some(building_ids),
+                vec!["请选择人员和网格".into()],
+            )
+            .await?,
         ));
     };
     let input = PostInput {
@@ -738,7 +817,9 @@ pub struct CoveragePage {
 
 impl CoveragePage {
     pub fn last(&self, u: &Uncovered) -> String {
-        u.last_at.map(format_ms).unwrap_or_else(|| "从未走访".into())
+        u.last_at
+            .map(format_ms)
+            .unwrap_or_else(|| "从未走访".into())
     }
 
     pub fn pct_of(&self, covered: &i64, households: &i64) -> String {
@@ -768,7 +849,10 @@ pub async fn coverage(
     let page = q.page.unwrap_or(1).max(1);
     let list_page = q.list_page.unwrap_or(1).max(1);
     let v = s.app.coverage(a, q.node, page, PER_PAGE).await?;
-    let uncovered = s.app.uncovered(a, q.node, q.post, list_page, PER_PAGE).await?;
+    let uncovered = s
+        .app
+        .uncovered(a, q.node, q.post, list_page, PER_PAGE)
+        .await?;
     let list_title = match q.post {
         Some(p) => {
             let p = s.app.post_view(a, p).await?.post;
@@ -780,7 +864,11 @@ pub async fn coverage(
     let post = q.post.map(|n| n.to_string()).unwrap_or_default();
     let (prev, next) = pager_links(
         "/rounds/coverage",
-        &[("node", node.clone()), ("post", post.clone()), ("list_page", list_page.to_string())],
+        &[
+            ("node", node.clone()),
+            ("post", post.clone()),
+            ("list_page", list_page.to_string()),
+        ],
         page,
         v.grids.has_more || v.posts.has_more,
     );
@@ -883,7 +971,15 @@ async fn specialists_page(
     let missed_only = q.missed.as_deref().is_some_and(|m| !m.is_empty());
     let v = s
         .app
-        .compliance(a, None, q.from.as_deref(), q.to.as_deref(), missed_only, page, PER_PAGE)
+        .compliance(
+            a,
+            None,
+            q.from.as_deref(),
+            q.to.as_deref(),
+            missed_only,
+            page,
+            PER_PAGE,
+        )
         .await?;
     let rows = v
         .rows
@@ -905,7 +1001,12 @@ async fn specialists_page(
                     )
                 })
                 .collect(),
-            missed: r.missed.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("、"),
+            missed: r
+                .missed
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join("、"),
             can_log: r.specialist.until.is_none()
                 && (manager || r.specialist.user_id == Some(a.user.id)),
         })
@@ -937,7 +1038,14 @@ async fn specialists_page(
     let pairs = [
         ("from", v.from.to_string()),
         ("to", v.to.to_string()),
-        ("missed", if missed_only { "1".into() } else { String::new() }),
+        (
+            "missed",
+            if missed_only {
+                "1".into()
+            } else {
+                String::new()
+            },
+        ),
     ];
     let (prev, next) = pager_links("/rounds/specialists", &pairs, v.page, v.has_more);
     Ok(SpecialistsPage {
@@ -966,7 +1074,9 @@ pub async fn specialists(
     lang: Lang,
     Query(q): Query<SpecialistsQuery>,
 ) -> PageResult {
-    Ok(render(&specialists_page(&s, &c, lang, &q, FormData::default(), vec![]).await?))
+    Ok(render(
+        &specialists_page(&s, &c, lang, &q, FormData::default(), vec![]).await?,
+    ))
 }
 
 pub async fn specialist_assign(
