@@ -878,7 +878,7 @@ async fn notification_of(t: &TestApp, username: &str, building: &Node) -> i64 {
             &jingzhi_app::events::ReportInput {
                 category: "sanitation".into(),
                 node_id: Some(building.id),
-                description: format!("{PROTECTED}垃圾"),
+                description: format!("{}垃圾", building.name),
                 ..Default::default()
             },
         )
