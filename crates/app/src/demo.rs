@@ -138,9 +138,8 @@ impl App {
                     if let Err(w) = sd::wipe_register(&mut conn).await {
                         tracing::error!(error = %w, "could not clean up after a failed demo load");
                     }
-                    for i in &saved {
-                        // An index already restored fails with "exists": that is fine.
-                        let _ = sd::restore_indexes(&mut conn, std::slice::from_ref(i)).await;
+                    if let Err(w) = sd::restore_indexes(&mut conn, &saved).await {
+                        tracing::error!(error = %w, "could not restore the register's indexes");
                     }
                 }
                 return Err(e);

@@ -380,9 +380,24 @@ pub async fn drop_bulk_indexes(conn: &mut Conn) -> Result<Vec<SavedIndex>> {
 }
 
 /// Recreate the indexes [`drop_bulk_indexes`] set aside.
+/// An index already there is left alone. The existence check reads the catalogue first, which
+/// also makes a SQLite connection reload a schema another connection changed (without it, a
+/// connection that last saw the index before it was dropped refuses to create it: "already
+/// exists").
 pub async fn restore_indexes(conn: &mut Conn, saved: &[SavedIndex]) -> Result<()> {
+    let exists_sql = if conn.backend_name() == "SQLite" {
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $1"
+    } else {
+        "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1"
+    };
     for i in saved {
-        sqlx::query(&i.sql).execute(&mut *conn).await?;
+        let n: i64 = sqlx::query_scalar(exists_sql)
+            .bind(&i.name)
+            .fetch_one(&mut *conn)
+            .await?;
+        if n == 0 {
+            sqlx::query(&i.sql).execute(&mut *conn).await?;
+        }
     }
     Ok(())
 }
