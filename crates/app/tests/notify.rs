@@ -621,11 +621,7 @@ async fn overdue_events_escalate_once_per_deadline() {
         .report_event(&res, &report(w.building_a.id, "路灯不亮"))
         .await
         .unwrap();
-    // Reported but never accepted: flagged overdue, not escalated (the lifecycle does not
-    // escalate an event nobody accepted).
     let late = e.deadline_at + 1;
-    let r = w.app.escalate_overdue_at(&system, late).await.unwrap();
-    assert_eq!(r.escalated, 0);
     w.app.accept_event(&worker, e.id).await.unwrap();
     w.app
         .dispatch_event(&worker, e.id, &dispatch())
@@ -707,6 +703,21 @@ async fn overdue_events_escalate_once_per_deadline() {
     assert_eq!(r.escalated, 1);
     let v3 = w.app.event_view(&worker, e.id).await.unwrap();
     assert_eq!(v3.event.escalations, 2);
+
+    // Reported and never accepted: it goes up a level too.
+    let u = w
+        .app
+        .report_event(&res, &report(w.building_a.id, "井盖缺失"))
+        .await
+        .unwrap();
+    let r = w
+        .app
+        .escalate_overdue_at(&system, u.deadline_at + 1)
+        .await
+        .unwrap();
+    assert_eq!(r.escalated, 1);
+    let vu = w.app.event_view(&worker, u.id).await.unwrap();
+    assert_eq!((vu.event.status, vu.event.escalations), (Status::Escalated, 1));
 }
 
 #[tokio::test]

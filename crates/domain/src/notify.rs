@@ -272,6 +272,8 @@ mod tests {
     fn overdue_open_events_escalate_once_per_deadline() {
         let now = 1_000;
         for s in [
+            // An event nobody accepted in time goes up too.
+            Status::Reported,
             Status::Accepted,
             Status::Dispatched,
             Status::InProgress,
@@ -286,7 +288,6 @@ mod tests {
         }
         // Not open, not escalatable, or at the top.
         for s in [
-            Status::Reported,
             Status::Resolved,
             Status::Closed,
             Status::Rated,
@@ -317,7 +318,8 @@ mod tests {
                 Status::Accepted,
                 Status::Dispatched,
                 Status::Escalated,
-                Status::InProgress
+                Status::InProgress,
+                Status::Reported
             ]
         );
     }

@@ -350,6 +350,7 @@ pub const TABLE: &[(Status, CommandKind, Status)] = &[
     (Status::Reported, CommandKind::Accept, Status::Accepted),
     (Status::Reported, CommandKind::Invalidate, Status::Invalid),
     (Status::Reported, CommandKind::Merge, Status::Merged),
+    (Status::Reported, CommandKind::Escalate, Status::Escalated),
     (Status::Accepted, CommandKind::Dispatch, Status::Dispatched),
     (Status::Accepted, CommandKind::Escalate, Status::Escalated),
     (
@@ -512,7 +513,7 @@ pub fn transition(
                 }
             }
         }
-        (Accepted | Dispatched | InProgress | Escalated, Command::Escalate { reason }) => {
+        (Reported | Accepted | Dispatched | InProgress | Escalated, Command::Escalate { reason }) => {
             need_text("reason", "升级原因", reason)?;
             if state.escalations >= MAX_ESCALATIONS {
                 return Err(TransitionError::Invalid(crate::FieldError::new(
