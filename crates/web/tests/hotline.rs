@@ -110,6 +110,11 @@ async fn api_import_queue_match_discard_export() {
     assert_eq!(m.status, StatusCode::OK, "{}", m.text());
     assert_eq!(m.json()["status"], "matched");
     let ev = m.json()["event_id"].as_i64().unwrap();
+    // The event's page names the hotline's ticket.
+    let (cookie, _) = t.browser_session("street").await;
+    let page = t.page(&format!("/events/{ev}"), &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("12345工单") && page.text().contains("WEB003"));
     let again = t
         .request(
             Method::POST,

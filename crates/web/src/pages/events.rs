@@ -580,6 +580,8 @@ pub struct DetailPage {
     pub place_id: i64,
     pub place_link: bool,
     pub point: Option<String>,
+    /// The 12345 hotline's own ticket number, for events imported from it.
+    pub hotline_ticket: Option<String>,
     pub reported_at: String,
     pub deadline_at: String,
     pub overdue: bool,
@@ -781,8 +783,17 @@ async fn detail_page(
             }
         })
         .collect();
+    let hotline_ticket = if e.source == "hotline" {
+        s.app
+            .hotline_ticket_of_event(&c.actor, e.id)
+            .await?
+            .map(|t| t.ticket_no)
+    } else {
+        None
+    };
     Ok(DetailPage {
         c: Chrome::new(c, lang, "events"),
+        hotline_ticket,
         id: e.id,
         category: e.category_name.clone(),
         status: e.status.label_zh(),
