@@ -5,10 +5,12 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod districting;
+pub mod duplicates;
 pub mod error;
 pub mod events;
 pub mod export;
 pub mod import;
+pub mod metrics;
 pub mod registry;
 
 pub use error::{AppError, AppResult};
