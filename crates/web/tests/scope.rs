@@ -448,6 +448,47 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             Kind::NoIds,
             c.call(Method::GET, "/api/v1/import/template", None).await,
         )],
+        ("GET", "/api/v1/metrics/events") => vec![
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/metrics/events?node_id={}", x.comm.id),
+                    None,
+                )
+                .await,
+            ),
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!(
+                        "/api/v1/metrics/events?node_id={}&from=2020-01&to=2030-12",
+                        x.building.id
+                    ),
+                    None,
+                )
+                .await,
+            ),
+            (
+                Kind::NoIds,
+                c.call(Method::GET, "/api/v1/metrics/events", None).await,
+            ),
+        ],
+        ("GET", "/api/v1/events/{id}/duplicates") => {
+            // A fresh report in the other community, with a near twin there: neither may show.
+            let id = fresh_event(t, &x.building).await;
+            fresh_event(t, &x.building).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/events/{id}/duplicates"),
+                    None,
+                )
+                .await,
+            )]
+        }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -467,6 +508,26 @@ async fn fresh_resident(t: &TestApp, hh: &Household) -> Resident {
         ..Default::default()
     };
     t.app.create_resident(&root, hh.id, &input).await.unwrap()
+}
+
+/// A report in `building` by the system (its text holds the protected word).
+async fn fresh_event(t: &TestApp, building: &Node) -> i64 {
+    let root = jingzhi_app::Actor::system(&t.city);
+    t.app
+        .report_event(
+            &root,
+            &jingzhi_app::events::ReportInput {
+                category: "sanitation".into(),
+                node_id: Some(building.id),
+                description: format!("{PROTECTED}：垃圾桶满溢无人清运"),
+                x: Some(122.1),
+                y: Some(37.5),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
 }
 
 async fn fresh_household(t: &TestApp, building: &Node) -> Household {

@@ -11,8 +11,10 @@ pub mod audit;
 pub mod auth;
 pub mod districting;
 pub mod dto;
+pub mod duplicates;
 pub mod files;
 pub mod households;
+pub mod metrics;
 pub mod nodes;
 pub mod residents;
 pub mod users;
@@ -57,6 +59,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/users/{id}"),
     ("POST", "/api/v1/import/residents"),
     ("GET", "/api/v1/import/template"),
+    ("GET", "/api/v1/metrics/events"),
+    ("GET", "/api/v1/events/{id}/duplicates"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -91,6 +95,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
             post(files::import_residents).layer(DefaultBodyLimit::max(files::IMPORT_BODY_LIMIT))
         }
         ("GET", "/api/v1/import/template") => get(files::import_template),
+        ("GET", "/api/v1/metrics/events") => get(metrics::events),
+        ("GET", "/api/v1/events/{id}/duplicates") => get(duplicates::of_event),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -107,6 +113,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         audit::list, audit::get,
         users::list, users::create, users::get,
         files::import_residents, files::import_template, files::export_residents, files::export_households, files::export_audit,
+        metrics::events, duplicates::of_event,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -120,6 +127,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "users", description = "User accounts"),
         (name = "files", description = "Spreadsheet import and exports"),
         (name = "meta", description = "This document"),
+        (name = "metrics", description = "Event metrics (docs/metrics.md)"),
     )
 )]
 pub struct ApiDoc;

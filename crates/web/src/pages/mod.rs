@@ -5,7 +5,9 @@
 
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod districting;
+pub mod duplicates;
 pub mod export;
 pub mod home;
 pub mod import;
@@ -68,6 +70,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/audit", get(audit::audit))
         .route("/audit/export.xlsx", get(export::audit))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/dashboard/export.xlsx", get(dashboard::export))
+        .route("/events/{id}/duplicates", get(duplicates::fragment))
+        .route("/events/{id}/duplicates/merge", post(duplicates::merge))
         .merge(districting::router())
 }
 
