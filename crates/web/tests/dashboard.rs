@@ -56,7 +56,7 @@ async fn the_dashboard_page_draws_charts_and_exports() {
     // Drill down to the street: its communities are the children.
     let r = t
         .page(
-            &format!("/dashboard?node_id={}&from=2020-01&to=2030-12", t.street.id),
+            &format!("/dashboard?node_id={}&from=2024-01&to=2030-12", t.street.id),
             &cookie,
         )
         .await;
@@ -90,7 +90,7 @@ async fn the_dashboard_page_draws_charts_and_exports() {
     // The API: the same numbers as JSON.
     let tok = t.token("admin").await;
     let j = t
-        .get("/api/v1/metrics/events?from=2020-01&to=2030-12", &tok)
+        .get("/api/v1/metrics/events?from=2024-01&to=2030-12", &tok)
         .await
         .json();
     assert_eq!(j["counts"]["reported"], 2);

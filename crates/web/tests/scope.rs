@@ -463,16 +463,12 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
                 c.call(
                     Method::GET,
                     &format!(
-                        "/api/v1/metrics/events?node_id={}&from=2020-01&to=2030-12",
+                        "/api/v1/metrics/events?node_id={}&from=2024-01&to=2030-12",
                         x.building.id
                     ),
                     None,
                 )
                 .await,
-            ),
-            (
-                Kind::NoIds,
-                c.call(Method::GET, "/api/v1/metrics/events", None).await,
             ),
         ],
         ("GET", "/api/v1/events/{id}/duplicates") => {
