@@ -154,7 +154,7 @@ impl App {
             if months.len() > MAX_MONTHS {
                 return Err(AppError::invalid("from", "统计期间不能超过10年"));
             }
-            let rows = sm::rollup_rows(&mut conn, &node.path, a, b).await?;
+            let rows = sm::rollup_by_child_month(&mut conn, &node.path, a, b).await?;
             let cats = sm::rollup_by_category(&mut conn, &node.path, a, b).await?;
             (months, rows, cats)
         } else {

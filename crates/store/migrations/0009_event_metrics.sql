@@ -19,7 +19,7 @@ CREATE TABLE event_rollup (
     PRIMARY KEY (path, month)
 );
 
--- Events reported per community, month and category.
+-- Events reported per street, month and category (read only for streets and above).
 CREATE TABLE event_rollup_category (
     path {TEXT_C} NOT NULL,
     month INTEGER NOT NULL,
@@ -27,6 +27,8 @@ CREATE TABLE event_rollup_category (
     reported BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (path, month, category_code)
 );
+-- Volume by category read from the index alone.
+CREATE INDEX event_rollup_category_cover ON event_rollup_category(path, month, category_code, reported);
 
 -- Duplicate candidates: same category, a time window, then the scope.
 CREATE INDEX events_category_reported ON events(category_code, reported_at, path);

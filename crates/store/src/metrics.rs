@@ -14,8 +14,8 @@ use crate::sql::{bind, Params, V};
 use crate::{Conn, Result};
 use jingzhi_domain::events::lifecycle::{Rating, Status};
 use jingzhi_domain::events::metrics::{
-    community_path, contribution, month_of, Counts, DepartmentCounts, EventFacts, PlaceMonth,
-    HOTLINE_SOURCE, RESPONSE_LIMIT_MS,
+    community_path, contribution, month_of, street_path, Counts, DepartmentCounts, EventFacts,
+    PlaceMonth, HOTLINE_SOURCE, RESPONSE_LIMIT_MS,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -37,6 +37,7 @@ fn counts_from(r: &AnyRow) -> Result<Counts> {
 pub async fn rollup_add(
     conn: &mut Conn,
     place: &str,
+    street: &str,
     month: i32,
     category: &str,
     c: &Counts,
@@ -65,7 +66,7 @@ pub async fn rollup_add(
             "INSERT INTO event_rollup_category (path, month, category_code, reported) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (path, month, category_code) DO UPDATE SET reported = event_rollup_category.reported + excluded.reported",
         )
-        .bind(place)
+        .bind(street)
         .bind(month)
         .bind(category)
         .bind(category_reported)
@@ -88,6 +89,7 @@ pub async fn on_insert(conn: &mut Conn, path: &str, category: &str, f: &EventFac
     rollup_add(
         conn,
         community_path(path),
+        street_path(path),
         month_of(f.reported_at),
         category,
         &contribution(f),
@@ -103,6 +105,7 @@ pub async fn on_change(conn: &mut Conn, before: &Stored, after: &EventFacts) -> 
     rollup_add(
         conn,
         community_path(&before.path),
+        street_path(&before.path),
         month_of(before.facts.reported_at),
         &before.category,
         &d,
@@ -162,12 +165,12 @@ impl RollupAcc {
         let place = community_path(path).to_string();
         let month = month_of(f.reported_at);
         self.places
-            .entry((place.clone(), month))
+            .entry((place, month))
             .or_default()
             .add(&contribution(f), 1);
         *self
             .categories
-            .entry((place, month, category.to_string()))
+            .entry((street_path(path).to_string(), month, category.to_string()))
             .or_default() += 1;
     }
 
@@ -261,6 +264,49 @@ pub async fn rollup_rows(
                     .try_get::<i32, _>("month")
                     .map(i64::from)
                     .or_else(|_| r.try_get::<i64, _>("month"))? as i32,
+                counts: counts_from(r)?,
+            })
+        })
+        .collect()
+}
+
+/// Rollup counts of the communities in `scope_path`, months `[from_month, to_month)`, summed
+/// per child of the scope (its path) and month: a few dozen rows for the dashboard instead of a
+/// row per community and month.
+pub async fn rollup_by_child_month(
+    conn: &mut Conn,
+    scope_path: &str,
+    from_month: i32,
+    to_month: i32,
+) -> Result<Vec<PlaceMonth>> {
+    let mut p = Params::default();
+    let l = scope_path.len();
+    let find = if conn.backend_name() == "SQLite" {
+        "instr"
+    } else {
+        "strpos"
+    };
+    let child = format!("substr(path, 1, {l} + {find}(substr(path, {l} + 1), '/'))");
+    let sums: Vec<String> = Counts::COLUMNS
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect();
+    let sql = format!(
+        "SELECT {child} AS child, CAST(month AS BIGINT) AS month, {} FROM event_rollup \
+         WHERE {} AND month >= {} AND month < {} GROUP BY 1, 2",
+        sums.join(", "),
+        p.range("path", scope_path),
+        p.push(V::I(from_month.into())),
+        p.push(V::I(to_month.into())),
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PlaceMonth {
+                path: r.try_get("child")?,
+                month: r.try_get::<i64, _>("month")? as i32,
                 counts: counts_from(r)?,
             })
         })

@@ -136,12 +136,26 @@ pub const COMMUNITY_DEPTH: usize = 3;
 /// The path of the community an event's place lies in (`/1/2/3/4/` for `/1/2/3/4/5/6/7/`): the
 /// place the monthly rollup keeps counts for. A path above the community level is its own.
 pub fn community_path(path: &str) -> &str {
-    // The community's path has COMMUNITY_DEPTH + 2 slashes.
+    ancestor_path(path, COMMUNITY_DEPTH)
+}
+
+/// Depth of a street in the tree.
+pub const STREET_DEPTH: usize = 2;
+
+/// The path of the street an event's place lies in: the place the category rollup keeps
+/// counts for (the dashboard reads it only for streets and above).
+pub fn street_path(path: &str) -> &str {
+    ancestor_path(path, STREET_DEPTH)
+}
+
+/// The path of the ancestor at `depth` (city 0), or the path itself when it is not that deep.
+pub fn ancestor_path(path: &str, depth: usize) -> &str {
+    // The ancestor's path has depth + 2 slashes.
     let mut seen = 0;
     for (i, b) in path.bytes().enumerate() {
         if b == b'/' {
             seen += 1;
-            if seen == COMMUNITY_DEPTH + 2 {
+            if seen == depth + 2 {
                 return &path[..=i];
             }
         }
@@ -404,6 +418,7 @@ mod tests {
         assert_eq!(community_path("/1/2/3/4/5/6/7/"), "/1/2/3/4/");
         assert_eq!(community_path("/1/22/333/4444/"), "/1/22/333/4444/");
         assert_eq!(community_path("/1/2/"), "/1/2/");
+        assert_eq!(street_path("/1/2/3/4/5/"), "/1/2/3/");
     }
 
     #[test]
