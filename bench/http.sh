@@ -5,6 +5,7 @@
 #
 #   bench/http.sh                    # full city (scale 1) in /tmp/jzfull, 20 s per URL
 #   SCALE=0.05 DATA=/tmp/jzsmall DURATION=5s bench/http.sh
+#   ONLY=dashboard bench/http.sh     # only the runs whose name matches
 #
 # Needs: a release build (cargo build --release), wrk (apt-get install -y wrk), curl, python3.
 set -euo pipefail
@@ -79,6 +80,8 @@ RUNS=(
   "resident list p1 API (worker)|Authorization: Bearer $WORKER_TOKEN|/api/v1/residents?page=1&per_page=20"
   "resident list p500 API (worker)|Authorization: Bearer $WORKER_TOKEN|/api/v1/residents?page=500&per_page=20"
   "search 王 API (worker)|Authorization: Bearer $WORKER_TOKEN|/api/v1/residents?q=$WANG"
+  "event dashboard API, 12 months (city admin)|Authorization: Bearer $ADMIN_TOKEN|/api/v1/metrics/events"
+  "event dashboard API, 12 months (worker)|Authorization: Bearer $WORKER_TOKEN|/api/v1/metrics/events"
 )
 if [ -n "$ADMIN_COOKIE" ]; then
   RUNS+=(
@@ -88,6 +91,8 @@ if [ -n "$ADMIN_COOKIE" ]; then
     "search 王 HTML (city admin)|Cookie: $ADMIN_COOKIE|/residents?q=$WANG"
     "home page HTML (worker)|Cookie: $WORKER_COOKIE|/"
     "resident list p500 HTML (worker)|Cookie: $WORKER_COOKIE|/residents?page=500"
+    "event dashboard HTML, 12 months (city admin)|Cookie: $ADMIN_COOKIE|/dashboard"
+    "event dashboard HTML, 12 months (worker)|Cookie: $WORKER_COOKIE|/dashboard"
   )
 else
   echo "(no HTML login page: measuring the API only)"
@@ -97,6 +102,7 @@ LUA=$(mktemp --suffix=.lua)
 RESULTS=$(mktemp)
 for run in "${RUNS[@]}"; do
   IFS='|' read -r name hdr path <<<"$run"
+  if [ -n "${ONLY:-}" ] && ! [[ "$name" =~ $ONLY ]]; then continue; fi  # e.g. ONLY=dashboard
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "$hdr" "$BASE$path")
   key=${hdr%%:*}; val=${hdr#*: }
   printf 'wrk.headers["%s"] = "%s"\n' "$key" "$val" >"$LUA"

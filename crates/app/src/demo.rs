@@ -46,6 +46,9 @@ pub struct DemoReport {
     pub buildings: usize,
     pub households: usize,
     pub residents: usize,
+    /// Events of the year of history (with their timelines, handlers, ratings and whistles).
+    pub events: usize,
+    pub event_seconds: f64,
     pub accounts: Vec<DemoAccount>,
     pub seconds: f64,
 }
@@ -64,6 +67,8 @@ struct Generated {
     /// The first grid and the first household head of 东北村社区 (for demo accounts).
     dongbeicun_grid: Option<String>,
     dongbeicun_head: Option<i64>,
+    /// What the event history needs of each community.
+    places: Vec<jingzhi_domain::demo::events::CommunityPlaces>,
 }
 
 /// A random readable password: three groups of four letters and digits.
@@ -145,6 +150,22 @@ impl App {
                 return Err(e);
             }
         };
+        let events_started = Instant::now();
+        let events = match self
+            .load_demo_events(generated.places.clone(), plan.seed)
+            .await
+        {
+            Ok(n) => n,
+            Err(e) => {
+                if let Ok(mut conn) = self.store.acquire().await {
+                    if let Err(w) = sd::wipe_events(&mut conn).await {
+                        tracing::error!(error = %w, "could not clean up the demo events");
+                    }
+                }
+                return Err(e);
+            }
+        };
+        let event_seconds = events_started.elapsed().as_secs_f64();
         self.store.reset_sequences().await?;
 
         let accounts = self.demo_accounts(&plan, &generated, opts).await?;
@@ -192,6 +213,8 @@ impl App {
             buildings: generated.buildings,
             households: generated.households,
             residents: generated.residents,
+            events,
+            event_seconds,
             accounts,
             seconds: started.elapsed().as_secs_f64(),
         })
@@ -221,6 +244,12 @@ impl App {
                     }
                 }
                 g.households += b.households.len();
+                if let Some(c) = plan.nodes.get((b.community_id - 1) as usize) {
+                    g.places
+                        .push(jingzhi_domain::demo::events::CommunityPlaces::from_batch(
+                            &c.name, &b,
+                        ));
+                }
                 g.residents += b.residents.len();
                 if plan
                     .nodes
@@ -277,6 +306,69 @@ impl App {
         sd::write_counts(&mut t, &g.stats).await?;
         jingzhi_store::commit(t).await?;
         Ok(g)
+    }
+
+    /// Generate and insert the year of event history (after the register), with the monthly
+    /// rollup. Returns the number of events.
+    async fn load_demo_events(
+        &self,
+        places: Vec<jingzhi_domain::demo::events::CommunityPlaces>,
+        seed: u64,
+    ) -> AppResult<usize> {
+        let now = now_ms();
+        let (send, mut recv) = tokio::sync::mpsc::channel::<sd::PreparedEvents>(4);
+        let generator = tokio::task::spawn_blocking(move || {
+            let mut g = jingzhi_domain::demo::events::EventGenerator::new(seed, now);
+            let mut acc = jingzhi_store::metrics::RollupAcc::default();
+            let mut n = 0;
+            for c in &places {
+                let b = g.community(c);
+                n += b.events.len();
+                if send
+                    .blocking_send(sd::prepare_events(&b, &mut acc))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            (n, acc)
+        });
+        let mut result: AppResult<()> = Ok(());
+        let mut tx = Some(self.store.begin().await?);
+        let mut rows = 0usize;
+        while let Some(p) = recv.recv().await {
+            let Some(t) = tx.as_mut() else { break };
+            if let Err(e) = sd::insert_events(t, &p).await {
+                result = Err(e.into());
+                break;
+            }
+            rows += p.rows;
+            if rows >= ROWS_PER_TX {
+                rows = 0;
+                if let Some(t) = tx.take() {
+                    if let Err(e) = jingzhi_store::commit(t).await {
+                        result = Err(e.into());
+                        break;
+                    }
+                }
+                match self.store.begin().await {
+                    Ok(t) => tx = Some(t),
+                    Err(e) => {
+                        result = Err(e.into());
+                        break;
+                    }
+                }
+            }
+        }
+        drop(recv);
+        let (n, acc) = generator
+            .await
+            .map_err(|e| AppError::Internal(format!("demo events: {e}")))?;
+        result?;
+        let mut t = tx.ok_or_else(|| AppError::Internal("demo events: no transaction".into()))?;
+        acc.write(&mut t).await?;
+        jingzhi_store::commit(t).await?;
+        Ok(n)
     }
 
     async fn demo_accounts(

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod districting;
+pub mod duplicates;
 pub mod error;
 pub mod events;
 pub mod hotline;
@@ -12,6 +13,7 @@ pub mod export;
 pub mod geo;
 pub mod import;
 pub mod notify;
+pub mod metrics;
 pub mod registry;
 pub mod rounds;
 

@@ -272,6 +272,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     report.households,
                     report.residents
                 );
+                println!(
+                    "事件 events: {} （一年的历史 a year of history, {:.1} s）",
+                    report.events, report.event_seconds
+                );
                 let accounts: Vec<serde_json::Value> = report
                     .accounts
                     .iter()

@@ -448,6 +448,261 @@ pub async fn node_ids(conn: &mut Conn) -> Result<Vec<i64>> {
         .await?)
 }
 
+// ---------------------------------------------------------------------------------------------
+// The demo's event history (`jingzhi_domain::demo::events`)
+
+pub const EVENT_COLS: [&str; 27] = [
+    "id",
+    "path",
+    "node_id",
+    "category_code",
+    "urgency",
+    "status",
+    "reopened",
+    "escalations",
+    "source",
+    "reporter_name",
+    "description",
+    "answers_json",
+    "x",
+    "y",
+    "merged_into",
+    "invalid_reason",
+    "result",
+    "rating",
+    "reported_at",
+    "deadline_at",
+    "responded_at",
+    "first_resolved_at",
+    "resolved_at",
+    "closed_at",
+    "rated_at",
+    "whistled",
+    "updated_at",
+];
+pub const TRANSITION_COLS: [&str; 8] = [
+    "event_id",
+    "path",
+    "at",
+    "actor_name",
+    "command",
+    "from_status",
+    "to_status",
+    "note",
+];
+pub const ASSIGNMENT_COLS: [&str; 7] = [
+    "event_id",
+    "path",
+    "role",
+    "handler_kind",
+    "handler_name",
+    "assigned_at",
+    "active",
+];
+pub const RATING_COLS: [&str; 5] = ["event_id", "path", "at", "rating", "comment"];
+pub const WHISTLE_COLS: [&str; 15] = [
+    "id",
+    "event_id",
+    "path",
+    "urgency",
+    "status",
+    "reason",
+    "blown_at",
+    "blown_by",
+    "report_in_deadline_at",
+    "inspection_at",
+    "inspection_participants",
+    "inspection_findings",
+    "inspection_solution",
+    "done_at",
+    "updated_at",
+];
+pub const WHISTLE_DEPT_COLS: [&str; 9] = [
+    "whistle_id",
+    "path",
+    "department",
+    "status",
+    "reported_in_at",
+    "task",
+    "task_done_at",
+    "rating",
+    "sort_order",
+];
+
+/// Event rows ready to insert, flattened.
+#[derive(Debug, Default)]
+pub struct PreparedEvents {
+    pub events: Vec<V>,
+    pub transitions: Vec<V>,
+    pub assignments: Vec<V>,
+    pub ratings: Vec<V>,
+    pub whistles: Vec<V>,
+    pub whistle_departments: Vec<V>,
+    pub rows: usize,
+}
+
+/// Flatten one community's history, and count it into `acc` (the monthly rollup).
+pub fn prepare_events(
+    b: &jingzhi_domain::demo::events::EventBatch,
+    acc: &mut crate::metrics::RollupAcc,
+) -> PreparedEvents {
+    use jingzhi_domain::events::metrics::{EventFacts, HOTLINE_SOURCE};
+    let mut p = PreparedEvents {
+        rows: b.rows(),
+        ..Default::default()
+    };
+    let s = |x: &str| V::T(x.to_string());
+    p.events.reserve(b.events.len() * EVENT_COLS.len());
+    for e in &b.events {
+        acc.add(
+            &e.path,
+            e.category_code,
+            &EventFacts {
+                status: e.status,
+                hotline: e.source == HOTLINE_SOURCE,
+                reported_at: e.reported_at,
+                deadline_at: e.deadline_at,
+                responded_at: e.responded_at,
+                first_resolved_at: e.first_resolved_at,
+                rating: e.rating,
+                whistled: e.whistled,
+            },
+        );
+        p.events.extend([
+            V::I(e.id),
+            V::T(e.path.clone()),
+            V::I(e.node_id),
+            s(e.category_code),
+            s(e.urgency.as_str()),
+            s(e.status.as_str()),
+            V::I(e.reopened.into()),
+            V::I(e.escalations.into()),
+            s(e.source),
+            V::T(e.reporter_name.clone()),
+            V::T(e.description.clone()),
+            V::OT(e.answers_json.clone()),
+            V::F(e.x),
+            V::F(e.y),
+            V::OI(e.merged_into),
+            V::OT(e.invalid_reason.clone()),
+            V::OT(e.result.clone()),
+            V::OT(e.rating.map(|r| r.as_str().to_string())),
+            V::I(e.reported_at),
+            V::I(e.deadline_at),
+            V::OI(e.responded_at),
+            V::OI(e.first_resolved_at),
+            V::OI(e.resolved_at),
+            V::OI(e.closed_at),
+            V::OI(e.rated_at),
+            V::Bool(e.whistled),
+            V::I(e.updated_at),
+        ]);
+    }
+    p.transitions
+        .reserve(b.transitions.len() * TRANSITION_COLS.len());
+    for t in &b.transitions {
+        p.transitions.extend([
+            V::I(t.event_id),
+            V::T(t.path.clone()),
+            V::I(t.at),
+            V::T(t.actor_name.clone()),
+            s(t.command),
+            V::OT(t.from_status.map(|x| x.as_str().to_string())),
+            s(t.to_status.as_str()),
+            V::OT(t.note.clone()),
+        ]);
+    }
+    for a in &b.assignments {
+        p.assignments.extend([
+            V::I(a.event_id),
+            V::T(a.path.clone()),
+            s(a.role),
+            s(a.handler_kind.as_str()),
+            V::T(a.handler_name.clone()),
+            V::I(a.assigned_at),
+            V::Bool(a.active),
+        ]);
+    }
+    for r in &b.ratings {
+        p.ratings.extend([
+            V::I(r.event_id),
+            V::T(r.path.clone()),
+            V::I(r.at),
+            s(r.rating.as_str()),
+            V::OT(r.comment.clone()),
+        ]);
+    }
+    for w in &b.whistles {
+        let ins = w.inspection.as_ref();
+        p.whistles.extend([
+            V::I(w.id),
+            V::I(w.event_id),
+            V::T(w.path.clone()),
+            s(w.whistle.urgency.as_str()),
+            s(w.whistle.status.as_str()),
+            V::T(w.reason.clone()),
+            V::I(w.whistle.blown_at),
+            V::T(w.blown_by.clone()),
+            V::I(w.whistle.report_in_deadline),
+            V::OI(ins.map(|i| i.0)),
+            V::OT(ins.map(|i| i.1.clone())),
+            V::OT(ins.map(|i| i.2.clone())),
+            V::OT(ins.map(|i| i.3.clone())),
+            V::OI(w.done_at),
+            V::I(w.updated_at),
+        ]);
+        for (i, d) in w.whistle.departments.iter().enumerate() {
+            p.whistle_departments.extend([
+                V::I(w.id),
+                V::T(w.path.clone()),
+                V::T(d.department.clone()),
+                s(d.status.as_str()),
+                V::OI(d.reported_in_at),
+                V::OT(d.task.clone()),
+                V::OI(d.task_done_at),
+                V::OT(d.rating.map(|r| r.as_str().to_string())),
+                V::I(i as i64),
+            ]);
+        }
+    }
+    p
+}
+
+/// Remove the demo's events (after a failed load; children before parents).
+pub async fn wipe_events(conn: &mut Conn) -> Result<()> {
+    for t in [
+        "whistle_departments",
+        "whistles",
+        "event_ratings",
+        "event_assignments",
+        "event_rollup",
+        "event_rollup_category",
+        "events",
+    ] {
+        sqlx::query(&format!("DELETE FROM {t}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Insert prepared event rows, events before what refers to them.
+pub async fn insert_events(conn: &mut Conn, p: &PreparedEvents) -> Result<()> {
+    insert_flat(conn, "events", &EVENT_COLS, &p.events).await?;
+    insert_flat(conn, "event_transitions", &TRANSITION_COLS, &p.transitions).await?;
+    insert_flat(conn, "event_assignments", &ASSIGNMENT_COLS, &p.assignments).await?;
+    insert_flat(conn, "event_ratings", &RATING_COLS, &p.ratings).await?;
+    insert_flat(conn, "whistles", &WHISTLE_COLS, &p.whistles).await?;
+    insert_flat(
+        conn,
+        "whistle_departments",
+        &WHISTLE_DEPT_COLS,
+        &p.whistle_departments,
+    )
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,7 +213,25 @@ pub async fn insert_event(conn: &mut Conn, n: &NewEvent<'_>) -> Result<i64> {
     )
     .fetch_one(&mut *conn)
     .await?;
-    Ok(row.try_get("id")?)
+    let id: i64 = row.try_get("id")?;
+    // The monthly counts, in the same transaction (see `metrics`).
+    crate::metrics::on_insert(
+        conn,
+        n.path,
+        n.category_code,
+        &jingzhi_domain::events::metrics::EventFacts {
+            status: Status::Reported,
+            hotline: n.source == jingzhi_domain::events::metrics::HOTLINE_SOURCE,
+            reported_at: n.reported_at,
+            deadline_at: n.deadline_at,
+            responded_at: None,
+            first_resolved_at: None,
+            rating: None,
+            whistled: false,
+        },
+    )
+    .await?;
+    Ok(id)
 }
 
 pub async fn get_event(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Event> {
@@ -233,6 +251,8 @@ pub async fn get_event(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Event>
 /// Write an event's changeable columns, only if it is still in scope and in `expected` status
 /// (otherwise someone else moved it first: [`Error::Conflict`] on `status`).
 pub async fn save_event(conn: &mut Conn, scope: &Scope, e: &Event, expected: Status) -> Result<()> {
+    // What the monthly counts held of it (the row locked on PostgreSQL until the commit).
+    let before = crate::metrics::stored(conn, e.id).await?;
     let mut p = Params::default();
     let sql = format!(
         "UPDATE events SET status = {}, reopened = {}, escalations = {}, merged_into = {}, invalid_reason = {}, result = {}, \
@@ -262,6 +282,18 @@ pub async fn save_event(conn: &mut Conn, scope: &Scope, e: &Event, expected: Sta
         .await?
         .rows_affected();
     if n == 1 {
+        if let Some(before) = before {
+            let after = jingzhi_domain::events::metrics::EventFacts {
+                status: e.status,
+                rating: e.rating,
+                deadline_at: e.deadline_at,
+                responded_at: e.responded_at,
+                first_resolved_at: e.first_resolved_at,
+                whistled: e.whistled,
+                ..before.facts.clone()
+            };
+            crate::metrics::on_change(conn, &before, &after).await?;
+        }
         Ok(())
     } else {
         Err(Error::Conflict("status".into()))
@@ -764,6 +796,7 @@ pub async fn metric_counts(
     let fs = p.push(V::T(Rating::FairlySatisfied.as_str().into()));
     let ds = p.push(V::T(Rating::Dissatisfied.as_str().into()));
     let tr = p.push(V::Bool(true));
+    let hl = p.push(V::T(jingzhi_domain::events::metrics::HOTLINE_SOURCE.into()));
     let valid = format!("status NOT IN ({inv}, {mer})");
     let sql = format!(
         "SELECT CAST(COUNT(*) AS BIGINT) AS reported, \
@@ -774,7 +807,8 @@ pub async fn metric_counts(
          CAST(COALESCE(SUM(CASE WHEN rating = {s} THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied, \
          CAST(COALESCE(SUM(CASE WHEN rating = {fs} THEN 1 ELSE 0 END), 0) AS BIGINT) AS fairly_satisfied, \
          CAST(COALESCE(SUM(CASE WHEN rating = {ds} THEN 1 ELSE 0 END), 0) AS BIGINT) AS dissatisfied, \
-         CAST(COALESCE(SUM(CASE WHEN {valid} AND whistled = {tr} THEN 1 ELSE 0 END), 0) AS BIGINT) AS whistled \
+         CAST(COALESCE(SUM(CASE WHEN {valid} AND whistled = {tr} THEN 1 ELSE 0 END), 0) AS BIGINT) AS whistled, \
+         CAST(COALESCE(SUM(CASE WHEN source = {hl} THEN 1 ELSE 0 END), 0) AS BIGINT) AS hotline \
          FROM events WHERE {} AND reported_at >= {} AND reported_at < {}",
         p.range("path", &scope.path),
         p.push(V::I(from)),
@@ -793,6 +827,7 @@ pub async fn metric_counts(
         fairly_satisfied: r.try_get("fairly_satisfied")?,
         dissatisfied: r.try_get("dissatisfied")?,
         whistled: r.try_get("whistled")?,
+        hotline: r.try_get("hotline")?,
     })
 }
 

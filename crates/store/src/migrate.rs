@@ -65,6 +65,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 9,
+        name: "event_metrics",
+        common: include_str!("../migrations/0009_event_metrics.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 10,
         name: "notifications",
         common: include_str!("../migrations/0010_notifications.sql"),
@@ -184,6 +191,10 @@ pub async fn run(store: &Store) -> Result<usize> {
             if m.version == 4 {
                 // The new counts of places start at zero: fill them from the register.
                 crate::registry::recompute_stats(&mut conn).await?;
+            }
+            if m.version == 9 {
+                // The monthly event counts start empty: count the events already there.
+                crate::metrics::rebuild_rollup(&mut conn).await?;
             }
         }
         Ok(())

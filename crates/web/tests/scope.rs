@@ -712,6 +712,43 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
                     .await,
             )]
         }
+        ("GET", "/api/v1/metrics/events") => vec![
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/metrics/events?node_id={}", x.comm.id),
+                    None,
+                )
+                .await,
+            ),
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!(
+                        "/api/v1/metrics/events?node_id={}&from=2024-01&to=2030-12",
+                        x.building.id
+                    ),
+                    None,
+                )
+                .await,
+            ),
+        ],
+        ("GET", "/api/v1/events/{id}/duplicates") => {
+            // A fresh report in the other community, with a near twin there: neither may show.
+            let id = fresh_report(t, &x.building).await;
+            fresh_report(t, &x.building).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/events/{id}/duplicates"),
+                    None,
+                )
+                .await,
+            )]
+        }
         (m, p) if p.starts_with("/api/v1/rounds/") => rounds_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
@@ -1307,3 +1344,24 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
+
+/// A report in `building` by the system (its text holds the protected word).
+async fn fresh_report(t: &TestApp, building: &Node) -> i64 {
+    let root = jingzhi_app::Actor::system(&t.city);
+    t.app
+        .report_event(
+            &root,
+            &jingzhi_app::events::ReportInput {
+                category: "sanitation".into(),
+                node_id: Some(building.id),
+                description: format!("{PROTECTED}：垃圾桶满溢无人清运"),
+                x: Some(122.1),
+                y: Some(37.5),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+

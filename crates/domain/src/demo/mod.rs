@@ -11,6 +11,7 @@
 //! stays bounded. Every row carries its final id and path, so a store can insert without round
 //! trips.
 
+pub mod events;
 mod names;
 mod people;
 

@@ -6,9 +6,11 @@
 //! - [`lifecycle`]: the event's state machine, a pure [`lifecycle::transition`] function.
 //! - [`whistle`]: 吹哨报到, the summons of departments and its own states.
 //! - [`metrics`]: the rates defined in `docs/metrics.md`.
+//! - [`duplicates`]: scoring a report as a likely duplicate of another.
 
 pub mod category;
 pub mod deadline;
+pub mod duplicates;
 pub mod lifecycle;
 pub mod metrics;
 pub mod whistle;

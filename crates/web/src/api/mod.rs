@@ -12,9 +12,11 @@ pub mod auth;
 pub mod districting;
 pub mod dto;
 pub mod events;
+pub mod duplicates;
 pub mod files;
 pub mod hotline;
 pub mod households;
+pub mod metrics;
 pub mod nodes;
 pub mod notify;
 pub mod residents;
@@ -94,6 +96,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/rounds/compliance"),
     ("GET", "/api/v1/notifications"),
     ("POST", "/api/v1/notifications/{id}/read"),
+    ("GET", "/api/v1/metrics/events"),
+    ("GET", "/api/v1/events/{id}/duplicates"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -169,6 +173,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/api/v1/rounds/compliance") => get(rounds::compliance),
         ("GET", "/api/v1/notifications") => get(notify::list),
         ("POST", "/api/v1/notifications/{id}/read") => post(notify::read),
+        ("GET", "/api/v1/metrics/events") => get(metrics::events),
+        ("GET", "/api/v1/events/{id}/duplicates") => get(duplicates::of_event),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -192,6 +198,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         rounds::report_finding, rounds::coverage, rounds::uncovered, rounds::list_specialists, rounds::assign_specialist,
         rounds::end_specialist, rounds::log_service, rounds::compliance,
         notify::list, notify::read,
+        metrics::events, duplicates::of_event,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -209,6 +216,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "hotline", description = "12345 hotline tickets: import, the unmatched queue, export of results"),
         (name = "rounds", description = "Stewards' rounds (民情日志), coverage, grid service specialists (双报到)"),
         (name = "notifications", description = "The caller's own notifications of changes to the events they reported"),
+        (name = "metrics", description = "Event metrics (docs/metrics.md)"),
     )
 )]
 pub struct ApiDoc;

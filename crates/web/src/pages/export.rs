@@ -42,7 +42,7 @@ pub fn attachment(name: &str) -> String {
     )
 }
 
-async fn stream<F>(name: String, write: impl FnOnce(PathBuf) -> F) -> PageResult
+pub(crate) async fn stream<F>(name: String, write: impl FnOnce(PathBuf) -> F) -> PageResult
 where
     F: Future<Output = AppResult<u64>>,
 {

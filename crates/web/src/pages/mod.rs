@@ -5,8 +5,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod districting;
 pub mod events;
+pub mod duplicates;
 pub mod export;
 pub mod home;
 pub mod hotline;
@@ -76,6 +78,10 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/badge", get(notify::badge))
         .route("/notifications/read-all", post(notify::mark_all_read))
         .route("/notifications/{id}/read", post(notify::mark_read))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/dashboard/export.xlsx", get(dashboard::export))
+        .route("/events/{id}/duplicates", get(duplicates::fragment))
+        .route("/events/{id}/duplicates/merge", post(duplicates::merge))
         .merge(districting::router())
         .merge(events::router())
         .merge(hotline::router())

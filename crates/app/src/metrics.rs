@@ -1,0 +1,444 @@
+//! The event dashboard: the numbers of `docs/metrics.md` for any place in scope and any period,
+//! grouped by month, category, child place and (for 吹哨报到) department, and their `.xlsx`
+//! export.
+//!
+//! Whole months at a place above the community level are read from the monthly rollup (a city
+//! of 300,000 events in a few thousand rows); anything else counts the events themselves.
+
+use crate::{Actor, App, AppError, AppResult};
+use jingzhi_domain::audit::Action;
+use jingzhi_domain::auth::Role;
+use jingzhi_domain::events::metrics::{
+    self as m, Breakdown, Child, Counts, DepartmentCounts, DepartmentRates, Rates,
+};
+use jingzhi_domain::registry::NodeKind;
+use jingzhi_domain::time_fmt::now_ms;
+use jingzhi_store::{audit, events as se, metrics as sm, registry as sr};
+use serde::Serialize;
+use std::path::Path;
+
+/// Longest period the dashboard counts (10 years).
+pub const MAX_MONTHS: usize = 120;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceRef {
+    pub id: i64,
+    pub name: String,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthRow {
+    /// `yyyymm`.
+    pub month: i32,
+    /// `2026-03`.
+    pub label: String,
+    pub counts: Counts,
+    pub rates: Rates,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildRow {
+    pub place: PlaceRef,
+    pub counts: Counts,
+    pub rates: Rates,
+    /// 12345 events per month of the period (same order as `Dashboard::by_month`).
+    pub hotline_by_month: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryRow {
+    pub code: String,
+    pub name: String,
+    pub events: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentRow {
+    pub counts: DepartmentCounts,
+    pub rates: DepartmentRates,
+}
+
+/// Everything the dashboard page, its export and the metrics API show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub place: PlaceRef,
+    /// From the top of the caller's scope down to the parent of `place`.
+    pub ancestors: Vec<PlaceRef>,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// `rollup` (monthly counts) or `events` (counted directly).
+    pub counted_from: &'static str,
+    pub counts: Counts,
+    pub rates: Rates,
+    pub by_month: Vec<MonthRow>,
+    /// Largest first.
+    pub by_category: Vec<CategoryRow>,
+    pub by_child: Vec<ChildRow>,
+    /// Most summoned first.
+    pub departments: Vec<DepartmentRow>,
+}
+
+impl Dashboard {
+    /// Whistles' departments in total.
+    pub fn department_total(&self) -> DepartmentRow {
+        let mut t = DepartmentCounts {
+            department: "合计".into(),
+            ..Default::default()
+        };
+        for d in &self.departments {
+            let c = &d.counts;
+            t.summoned += c.summoned;
+            t.reported_in += c.reported_in;
+            t.reported_in_on_time += c.reported_in_on_time;
+            t.report_in_ms_total += c.report_in_ms_total;
+            t.tasks += c.tasks;
+            t.tasks_done += c.tasks_done;
+            t.satisfied += c.satisfied;
+            t.fairly_satisfied += c.fairly_satisfied;
+            t.dissatisfied += c.dissatisfied;
+        }
+        DepartmentRow {
+            rates: m::department_rates(&t),
+            counts: t,
+        }
+    }
+}
+
+fn place(n: &sr::Node) -> PlaceRef {
+    PlaceRef {
+        id: n.id,
+        name: n.name.clone(),
+        kind: n.kind,
+    }
+}
+
+impl App {
+    /// The dashboard of `node_id` (the caller's scope node by default) for events reported in
+    /// `[from_ms, to_ms)` (the last twelve months by default). Not for residents.
+    pub async fn event_dashboard(
+        &self,
+        actor: &Actor,
+        node_id: Option<i64>,
+        from_ms: Option<i64>,
+        to_ms: Option<i64>,
+    ) -> AppResult<Dashboard> {
+        if actor.user.role == Role::Resident {
+            return Err(AppError::Forbidden);
+        }
+        let (dfrom, dto) = m::last_twelve_months(now_ms());
+        let (from, to) = (from_ms.unwrap_or(dfrom), to_ms.unwrap_or(dto));
+        if to <= from {
+            return Err(AppError::invalid("to", "结束时间应晚于开始时间"));
+        }
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        let node = sr::get_node(&mut conn, &scope, node_id.unwrap_or(scope.node_id)).await?;
+        let mut ancestors = sr::ancestors(&mut conn, &scope, &node.path).await?;
+        ancestors.retain(|a| a.id != node.id);
+        let children: Vec<Child> = sr::children(&mut conn, &scope, node.id)
+            .await?
+            .into_iter()
+            .map(|c| Child {
+                id: c.id,
+                name: c.name,
+                path: c.path,
+            })
+            .collect();
+        let rollup = match m::whole_months(from, to) {
+            Some(ms) if node.kind.depth() < NodeKind::Community.depth() => Some(ms),
+            _ => None,
+        };
+        let (months, rows, cats) = if let Some((a, b)) = rollup {
+            let months = m::months(a, b);
+            if months.len() > MAX_MONTHS {
+                return Err(AppError::invalid("from", "统计期间不能超过10年"));
+            }
+            let rows = sm::rollup_by_child_month(&mut conn, &node.path, a, b).await?;
+            let cats = sm::rollup_by_category(&mut conn, &node.path, a, b).await?;
+            (months, rows, cats)
+        } else {
+            let months = m::months(m::month_of(from), m::next_month(m::month_of(to - 1)));
+            if months.len() > MAX_MONTHS {
+                return Err(AppError::invalid("from", "统计期间不能超过10年"));
+            }
+            let starts: Vec<i64> = months.iter().map(|x| m::month_start(*x)).collect();
+            let rows = sm::direct_rows(&mut conn, &node.path, from, to, &months, &starts).await?;
+            let cats = sm::direct_by_category(&mut conn, &node.path, from, to).await?;
+            (months, rows, cats)
+        };
+        let Breakdown {
+            total,
+            by_month,
+            by_child,
+            hotline_by_child_month,
+        } = m::breakdown(&rows, &months, &children);
+        let names = se::categories(&mut conn).await?;
+        let mut by_category: Vec<CategoryRow> = cats
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(code, events)| CategoryRow {
+                name: names
+                    .iter()
+                    .find(|c| c.category.code == code)
+                    .map(|c| c.category.name.clone())
+                    .unwrap_or_else(|| code.clone()),
+                code,
+                events,
+            })
+            .collect();
+        by_category.sort_by(|a, b| b.events.cmp(&a.events).then(a.code.cmp(&b.code)));
+        let departments = sm::departments(&mut conn, &node.path, from, to)
+            .await?
+            .into_iter()
+            .map(|d| DepartmentRow {
+                rates: m::department_rates(&d),
+                counts: d,
+            })
+            .collect();
+        let kinds: std::collections::HashMap<i64, NodeKind> =
+            sr::children(&mut conn, &scope, node.id)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c.kind))
+                .collect();
+        Ok(Dashboard {
+            place: place(&node),
+            ancestors: ancestors.iter().map(place).collect(),
+            from_ms: from,
+            to_ms: to,
+            counted_from: if rollup.is_some() { "rollup" } else { "events" },
+            rates: m::rates(&total),
+            counts: total,
+            by_month: by_month
+                .into_iter()
+                .map(|(month, counts)| MonthRow {
+                    month,
+                    label: m::month_label(month),
+                    rates: m::rates(&counts),
+                    counts,
+                })
+                .collect(),
+            by_category,
+            by_child: by_child
+                .into_iter()
+                .zip(hotline_by_child_month)
+                .map(|((c, counts), hotline_by_month)| ChildRow {
+                    place: PlaceRef {
+                        id: c.id,
+                        kind: kinds.get(&c.id).copied().unwrap_or(NodeKind::Grid),
+                        name: c.name,
+                    },
+                    rates: m::rates(&counts),
+                    counts,
+                    hotline_by_month,
+                })
+                .collect(),
+            departments,
+        })
+    }
+
+    /// Write the dashboard's numbers to an `.xlsx` workbook at `path` (sheets: 概览, 按月,
+    /// 按类别, 按下级, 12345按月, 吹哨部门). Audited.
+    pub async fn export_dashboard(
+        &self,
+        actor: &Actor,
+        node_id: Option<i64>,
+        from_ms: Option<i64>,
+        to_ms: Option<i64>,
+        path: &Path,
+    ) -> AppResult<u64> {
+        let d = self.event_dashboard(actor, node_id, from_ms, to_ms).await?;
+        let file = path.to_path_buf();
+        let d2 = d.clone();
+        let rows = tokio::task::spawn_blocking(move || write_xlsx(&d2, &file))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+        let scope = actor.scope();
+        let mut tx = self.store.begin().await?;
+        let node = sr::get_node(&mut tx, &scope, d.place.id).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor_id: actor.audit_id(),
+                actor_name: actor.name(),
+                action: Action::Export,
+                entity: "event_metrics",
+                entity_id: Some(d.place.id),
+                path: &node.path,
+                summary: format!(
+                    "导出事件统计：{}（{} 至 {}）",
+                    d.place.name,
+                    jingzhi_domain::time_fmt::format_ms(d.from_ms),
+                    jingzhi_domain::time_fmt::format_ms(d.to_ms)
+                ),
+                before: None,
+                after: Some(serde_json::json!({"from_ms": d.from_ms, "to_ms": d.to_ms, "events": d.counts.reported})),
+                reason: None,
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(rows)
+    }
+}
+
+/// A rate as a number for a spreadsheet cell (empty when there is nothing to rate).
+fn pct(r: Option<f64>) -> Option<f64> {
+    r.map(|v| (v * 10000.0).round() / 100.0)
+}
+
+fn write_xlsx(d: &Dashboard, path: &Path) -> Result<u64, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook, Worksheet};
+    let mut wb = Workbook::new();
+    let head = Format::new().set_bold();
+    let mut rows = 0u64;
+    fn header(
+        ws: &mut Worksheet,
+        cols: &[&str],
+        head: &Format,
+    ) -> Result<(), rust_xlsxwriter::XlsxError> {
+        for (i, c) in cols.iter().enumerate() {
+            ws.write_string_with_format(0, i as u16, *c, head)?;
+            ws.set_column_width(i as u16, 14)?;
+        }
+        Ok(())
+    }
+    fn opt(
+        ws: &mut Worksheet,
+        r: u32,
+        c: u16,
+        v: Option<f64>,
+    ) -> Result<(), rust_xlsxwriter::XlsxError> {
+        if let Some(v) = v {
+            ws.write_number(r, c, v)?;
+        }
+        Ok(())
+    }
+    const RATE_COLS: [&str; 10] = [
+        "诉求量",
+        "12345诉求量",
+        "有效诉求",
+        "响应率%",
+        "解决率%",
+        "满意率%",
+        "按期办结率%",
+        "吹哨率%",
+        "满意",
+        "不满意",
+    ];
+    fn counts_row(
+        ws: &mut Worksheet,
+        r: u32,
+        c0: u16,
+        c: &Counts,
+        rt: &Rates,
+    ) -> Result<(), rust_xlsxwriter::XlsxError> {
+        ws.write_number(r, c0, c.reported as f64)?;
+        ws.write_number(r, c0 + 1, c.hotline as f64)?;
+        ws.write_number(r, c0 + 2, c.valid as f64)?;
+        opt(ws, r, c0 + 3, pct(rt.response_rate))?;
+        opt(ws, r, c0 + 4, pct(rt.resolution_rate))?;
+        opt(ws, r, c0 + 5, pct(rt.satisfaction_rate))?;
+        opt(ws, r, c0 + 6, pct(rt.on_time_rate))?;
+        opt(ws, r, c0 + 7, pct(rt.whistle_rate))?;
+        ws.write_number(r, c0 + 8, c.satisfied as f64)?;
+        ws.write_number(r, c0 + 9, c.dissatisfied as f64)?;
+        Ok(())
+    }
+
+    let ws = wb.add_worksheet().set_name("概览")?;
+    let mut cols = vec!["地区", "开始", "结束"];
+    cols.extend(RATE_COLS);
+    header(ws, &cols, &head)?;
+    ws.write_string(1, 0, &d.place.name)?;
+    ws.write_string(1, 1, jingzhi_domain::time_fmt::format_ms(d.from_ms))?;
+    ws.write_string(1, 2, jingzhi_domain::time_fmt::format_ms(d.to_ms))?;
+    counts_row(ws, 1, 3, &d.counts, &d.rates)?;
+    rows += 1;
+
+    let ws = wb.add_worksheet().set_name("按月")?;
+    let mut cols = vec!["月份"];
+    cols.extend(RATE_COLS);
+    header(ws, &cols, &head)?;
+    for (i, mrow) in d.by_month.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &mrow.label)?;
+        counts_row(ws, r, 1, &mrow.counts, &mrow.rates)?;
+        rows += 1;
+    }
+
+    let ws = wb.add_worksheet().set_name("按类别")?;
+    header(ws, &["类别", "编码", "诉求量"], &head)?;
+    for (i, c) in d.by_category.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &c.name)?;
+        ws.write_string(r, 1, &c.code)?;
+        ws.write_number(r, 2, c.events as f64)?;
+        rows += 1;
+    }
+
+    let ws = wb.add_worksheet().set_name("按下级")?;
+    let mut cols = vec!["下级地区"];
+    cols.extend(RATE_COLS);
+    header(ws, &cols, &head)?;
+    for (i, c) in d.by_child.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &c.place.name)?;
+        counts_row(ws, r, 1, &c.counts, &c.rates)?;
+        rows += 1;
+    }
+
+    let ws = wb.add_worksheet().set_name("12345按月")?;
+    let mut cols = vec!["下级地区".to_string()];
+    cols.extend(d.by_month.iter().map(|m| m.label.clone()));
+    let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+    header(ws, &refs, &head)?;
+    for (i, c) in d.by_child.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &c.place.name)?;
+        for (j, n) in c.hotline_by_month.iter().enumerate() {
+            ws.write_number(r, j as u16 + 1, *n as f64)?;
+        }
+        rows += 1;
+    }
+
+    let ws = wb.add_worksheet().set_name("吹哨部门")?;
+    header(
+        ws,
+        &[
+            "部门",
+            "被召集次数",
+            "已报到",
+            "按时报到率%",
+            "平均报到用时(分钟)",
+            "任务数",
+            "已完成",
+            "任务完成率%",
+            "满意率%",
+        ],
+        &head,
+    )?;
+    for (i, dr) in d
+        .departments
+        .iter()
+        .chain(std::iter::once(&d.department_total()))
+        .enumerate()
+    {
+        let r = i as u32 + 1;
+        let c = &dr.counts;
+        ws.write_string(r, 0, &c.department)?;
+        ws.write_number(r, 1, c.summoned as f64)?;
+        ws.write_number(r, 2, c.reported_in as f64)?;
+        opt(ws, r, 3, pct(dr.rates.on_time_report_in_rate))?;
+        opt(ws, r, 4, dr.rates.mean_report_in_minutes.map(|v| v.round()))?;
+        ws.write_number(r, 5, c.tasks as f64)?;
+        ws.write_number(r, 6, c.tasks_done as f64)?;
+        opt(ws, r, 7, pct(dr.rates.task_completion_rate))?;
+        opt(ws, r, 8, pct(dr.rates.satisfaction_rate))?;
+        rows += 1;
+    }
+    wb.save(path)?;
+    Ok(rows)
+}

@@ -1,0 +1,23 @@
+//! Duplicate suggestions: `GET /api/v1/events/{id}/duplicates`.
+
+use super::Id;
+use crate::error::{ApiResult, ErrorBody};
+use crate::session::ApiCaller;
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use jingzhi_app::duplicates::Suggestion;
+
+/// Events in the caller's scope that are likely the same problem as event `id` (same category,
+/// within 200 m and 7 days, similar text), best first, with their scores. Staff merge one with
+/// the event's `merge` command. Not for residents (403); an event outside the scope is 404.
+#[utoipa::path(get, path = "/api/v1/events/{id}/duplicates", tag = "events", params(("id" = i64, Path)),
+    responses((status = 200, description = "[{event: {id, category_code, category_name, status, description, reporter_name, x, y, reported_at}, score: {score, distance_m, hours_apart, text_similarity}}]"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn of_event(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<Vec<Suggestion>>> {
+    Ok(Json(s.app.duplicates_of_event(&c.actor, id).await?))
+}

@@ -1,0 +1,515 @@
+//! The event dashboard (`/dashboard`): a place (the caller's scope by default; breadcrumb up,
+//! children down) and a period (the last twelve months by default), KPI tiles, SVG charts drawn
+//! here on the server (no chart library, nothing from a CDN), the 12345 volume per child place
+//! and month, the whistle departments' performance, and the same numbers as `.xlsx`.
+
+use super::export::stream;
+use super::{escape, query_string, render, Chrome, PageResult};
+use crate::api::metrics::MetricsQuery;
+use crate::i18n::Lang;
+use crate::session::PageCaller;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use jingzhi_app::metrics::Dashboard;
+use jingzhi_domain::events::metrics::{month_label, month_of, Rates};
+use jingzhi_domain::time_fmt::today;
+use std::fmt::Write;
+
+/// A rate as shown: `93.4%`, or `—` when there is nothing to rate.
+pub fn pct(r: Option<f64>) -> String {
+    match r {
+        Some(v) => format!("{:.1}%", v * 100.0),
+        None => "—".into(),
+    }
+}
+
+pub struct Tile {
+    pub label: &'static str,
+    pub value: String,
+    pub note: String,
+}
+
+pub struct Link {
+    pub name: String,
+    pub href: String,
+}
+
+pub struct ChildLine {
+    pub name: String,
+    pub href: String,
+    pub reported: i64,
+    pub hotline: i64,
+    pub response: String,
+    pub resolution: String,
+    pub satisfaction: String,
+    pub on_time: String,
+    pub hotline_by_month: Vec<i64>,
+}
+
+pub struct DeptLine {
+    pub name: String,
+    pub summoned: i64,
+    pub reported_in: i64,
+    pub on_time: String,
+    pub minutes: String,
+    pub tasks: String,
+    pub completion: String,
+    pub satisfaction: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub c: Chrome,
+    pub place: String,
+    pub crumbs: Vec<Link>,
+    pub from: String,
+    pub to: String,
+    pub node_id: i64,
+    pub export: String,
+    pub tiles: Vec<Tile>,
+    pub month_svg: String,
+    pub trend_svg: String,
+    pub category_svg: String,
+    pub child_svg: String,
+    pub children: Vec<ChildLine>,
+    pub months: Vec<String>,
+    pub departments: Vec<DeptLine>,
+    pub counted_from: &'static str,
+}
+
+fn link(node: i64, from: &str, to: &str) -> String {
+    format!(
+        "/dashboard?{}",
+        query_string(&[
+            ("node_id", node.to_string()),
+            ("from", from.to_string()),
+            ("to", to.to_string())
+        ])
+    )
+}
+
+pub async fn dashboard(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Query(q): Query<MetricsQuery>,
+) -> PageResult {
+    let (node, from, to) = q.parse()?;
+    let d = s.app.event_dashboard(&c.actor, node, from, to).await?;
+    Ok(render(&page(&c, lang, &d)))
+}
+
+pub async fn export(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<MetricsQuery>,
+) -> PageResult {
+    let (node, from, to) = q.parse()?;
+    stream(format!("事件统计_{}.xlsx", today()), |p| async move {
+        s.app.export_dashboard(&c.actor, node, from, to, &p).await
+    })
+    .await
+}
+
+fn page(c: &crate::session::Caller, lang: Lang, d: &Dashboard) -> DashboardPage {
+    let from = month_label(month_of(d.from_ms));
+    let to = month_label(month_of(d.to_ms - 1));
+    let r: &Rates = &d.rates;
+    let k = &d.counts;
+    let tiles = vec![
+        Tile {
+            label: "诉求量",
+            value: k.reported.to_string(),
+            note: format!("有效 {}", k.valid),
+        },
+        Tile {
+            label: "12345热线",
+            value: k.hotline.to_string(),
+            note: if k.reported > 0 {
+                format!("占 {:.0}%", k.hotline as f64 * 100.0 / k.reported as f64)
+            } else {
+                "—".into()
+            },
+        },
+        Tile {
+            label: "响应率",
+            value: pct(r.response_rate),
+            note: "2小时内响应".into(),
+        },
+        Tile {
+            label: "解决率",
+            value: pct(r.resolution_rate),
+            note: format!("已办结 {}", k.resolved),
+        },
+        Tile {
+            label: "满意率",
+            value: pct(r.satisfaction_rate),
+            note: format!("评价 {}", k.satisfied + k.fairly_satisfied + k.dissatisfied),
+        },
+        Tile {
+            label: "按期办结率",
+            value: pct(r.on_time_rate),
+            note: format!("按期 {}", k.resolved_on_time),
+        },
+        Tile {
+            label: "吹哨率",
+            value: pct(r.whistle_rate),
+            note: format!("吹哨 {}", k.whistled),
+        },
+    ];
+    let mut crumbs: Vec<Link> = d
+        .ancestors
+        .iter()
+        .map(|a| Link {
+            name: a.name.clone(),
+            href: link(a.id, &from, &to),
+        })
+        .collect();
+    crumbs.push(Link {
+        name: d.place.name.clone(),
+        href: link(d.place.id, &from, &to),
+    });
+    let months: Vec<(String, i64, i64)> = d
+        .by_month
+        .iter()
+        .map(|m| (m.label.clone(), m.counts.reported, m.counts.hotline))
+        .collect();
+    let children: Vec<ChildLine> = d
+        .by_child
+        .iter()
+        .map(|ch| ChildLine {
+            name: ch.place.name.clone(),
+            href: link(ch.place.id, &from, &to),
+            reported: ch.counts.reported,
+            hotline: ch.counts.hotline,
+            response: pct(ch.rates.response_rate),
+            resolution: pct(ch.rates.resolution_rate),
+            satisfaction: pct(ch.rates.satisfaction_rate),
+            on_time: pct(ch.rates.on_time_rate),
+            hotline_by_month: ch.hotline_by_month.clone(),
+        })
+        .collect();
+    let mut departments: Vec<DeptLine> = d
+        .departments
+        .iter()
+        .chain(
+            (!d.departments.is_empty())
+                .then(|| d.department_total())
+                .as_ref(),
+        )
+        .map(|x| DeptLine {
+            name: x.counts.department.clone(),
+            summoned: x.counts.summoned,
+            reported_in: x.counts.reported_in,
+            on_time: pct(x.rates.on_time_report_in_rate),
+            minutes: x
+                .rates
+                .mean_report_in_minutes
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "—".into()),
+            tasks: format!("{}/{}", x.counts.tasks_done, x.counts.tasks),
+            completion: pct(x.rates.task_completion_rate),
+            satisfaction: pct(x.rates.satisfaction_rate),
+        })
+        .collect();
+    departments.truncate(50);
+    DashboardPage {
+        c: Chrome::new(c, lang, "dashboard"),
+        place: d.place.name.clone(),
+        crumbs,
+        node_id: d.place.id,
+        export: format!(
+            "/dashboard/export.xlsx?{}",
+            query_string(&[
+                ("node_id", d.place.id.to_string()),
+                ("from", from.clone()),
+                ("to", to.clone())
+            ])
+        ),
+        from,
+        to,
+        tiles,
+        month_svg: month_bars(&months),
+        trend_svg: trend(d),
+        category_svg: hbars(
+            &d.by_category
+                .iter()
+                .map(|c| (c.name.clone(), c.events, None))
+                .collect::<Vec<_>>(),
+            "#b91c1c",
+        ),
+        child_svg: hbars(
+            &d.by_child
+                .iter()
+                .map(|c| {
+                    (
+                        c.place.name.clone(),
+                        c.counts.reported,
+                        Some(link(
+                            c.place.id,
+                            &month_label(month_of(d.from_ms)),
+                            &month_label(month_of(d.to_ms - 1)),
+                        )),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            "#1d4ed8",
+        ),
+        months: d.by_month.iter().map(|m| m.label.clone()).collect(),
+        children,
+        departments,
+        counted_from: d.counted_from,
+    }
+}
+
+/// A round upper bound for an axis (1, 2, 5 × 10ⁿ).
+fn nice_max(v: i64) -> i64 {
+    let v = v.max(1);
+    let mut p = 1i64;
+    while p * 10 <= v {
+        p *= 10;
+    }
+    for m in [1, 2, 5, 10] {
+        if m * p >= v {
+            return m * p;
+        }
+    }
+    10 * p
+}
+
+fn short(n: i64) -> String {
+    if n >= 10_000 {
+        format!("{:.1}万", n as f64 / 10_000.0)
+    } else {
+        n.to_string()
+    }
+}
+
+/// Monthly volume: a bar per month, the 12345 share darker, with the axis and labels.
+pub fn month_bars(months: &[(String, i64, i64)]) -> String {
+    let (w, h, left, bottom, top) = (640.0, 240.0, 44.0, 36.0, 12.0);
+    let max = nice_max(months.iter().map(|m| m.1).max().unwrap_or(0));
+    let n = months.len().max(1) as f64;
+    let plot_w = w - left - 8.0;
+    let plot_h = h - top - bottom;
+    let mut s = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="按月诉求量" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    for i in 0..=4 {
+        let v = max * i / 4;
+        let y = top + plot_h - plot_h * i as f64 / 4.0;
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#e5e7eb"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="#6b7280">{}</text>"##,
+            w - 8.0,
+            left - 4.0,
+            y + 4.0,
+            short(v)
+        );
+    }
+    let bw = plot_w / n;
+    for (i, (label, total, hotline)) in months.iter().enumerate() {
+        let x = left + bw * i as f64 + bw * 0.15;
+        let th = plot_h * *total as f64 / max as f64;
+        let hh = plot_h * *hotline as f64 / max as f64;
+        let _ = write!(
+            s,
+            r##"<g><title>{} 诉求 {} / 12345 {}</title><rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{th:.1}" fill="#fca5a5"/><rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{hh:.1}" fill="#b91c1c"/></g>"##,
+            escape(label),
+            total,
+            hotline,
+            top + plot_h - th,
+            bw * 0.7,
+            top + plot_h - hh,
+            bw * 0.7,
+        );
+        if months.len() <= 12 || i % 2 == 0 {
+            let _ = write!(
+                s,
+                r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#374151">{}</text>"##,
+                x + bw * 0.35,
+                h - bottom + 16.0,
+                escape(label.get(2..).unwrap_or(label))
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        r##"<rect x="{left}" y="{}" width="10" height="10" fill="#fca5a5"/><text x="{}" y="{}" font-size="11" fill="#374151">全部</text><rect x="{}" y="{}" width="10" height="10" fill="#b91c1c"/><text x="{}" y="{}" font-size="11" fill="#374151">其中12345</text></svg>"##,
+        h - 12.0,
+        left + 14.0,
+        h - 3.0,
+        left + 60.0,
+        h - 12.0,
+        left + 74.0,
+        h - 3.0
+    );
+    s
+}
+
+/// Satisfaction and on-time rates by month, as lines on 0–100 %.
+pub fn trend(d: &Dashboard) -> String {
+    let series: [(&str, &str, Vec<Option<f64>>); 3] = [
+        (
+            "满意率",
+            "#15803d",
+            d.by_month
+                .iter()
+                .map(|m| m.rates.satisfaction_rate)
+                .collect(),
+        ),
+        (
+            "按期办结率",
+            "#1d4ed8",
+            d.by_month.iter().map(|m| m.rates.on_time_rate).collect(),
+        ),
+        (
+            "响应率",
+            "#b45309",
+            d.by_month.iter().map(|m| m.rates.response_rate).collect(),
+        ),
+    ];
+    let labels: Vec<&str> = d.by_month.iter().map(|m| m.label.as_str()).collect();
+    lines(&labels, &series)
+}
+
+pub fn lines(labels: &[&str], series: &[(&str, &str, Vec<Option<f64>>)]) -> String {
+    let (w, h, left, bottom, top) = (640.0, 220.0, 44.0, 36.0, 12.0);
+    let plot_w = w - left - 16.0;
+    let plot_h = h - top - bottom;
+    let n = labels.len().max(2) as f64 - 1.0;
+    let mut s = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="满意率与按期办结率走势" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    for i in 0..=4 {
+        let y = top + plot_h - plot_h * i as f64 / 4.0;
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#e5e7eb"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="#6b7280">{}%</text>"##,
+            w - 16.0,
+            left - 4.0,
+            y + 4.0,
+            i * 25
+        );
+    }
+    for (i, l) in labels.iter().enumerate() {
+        if labels.len() <= 12 || i % 2 == 0 {
+            let _ = write!(
+                s,
+                r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#374151">{}</text>"##,
+                left + plot_w * i as f64 / n,
+                h - bottom + 16.0,
+                escape(l.get(2..).unwrap_or(l))
+            );
+        }
+    }
+    for (k, (name, color, vals)) in series.iter().enumerate() {
+        let mut path = String::new();
+        let mut pen = false;
+        for (i, v) in vals.iter().enumerate() {
+            match v {
+                Some(v) => {
+                    let x = left + plot_w * i as f64 / n;
+                    let y = top + plot_h - plot_h * v.clamp(0.0, 1.0);
+                    let _ = write!(path, "{}{x:.1},{y:.1} ", if pen { "L" } else { "M" });
+                    let _ = write!(
+                        s,
+                        r#"<circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="{color}"><title>{} {} {}</title></circle>"#,
+                        escape(labels.get(i).copied().unwrap_or("")),
+                        escape(name),
+                        pct(Some(*v))
+                    );
+                    pen = true;
+                }
+                None => pen = false,
+            }
+        }
+        let _ = write!(
+            s,
+            r##"<path d="{}" fill="none" stroke="{color}" stroke-width="2"/><rect x="{:.1}" y="{}" width="10" height="10" fill="{color}"/><text x="{:.1}" y="{}" font-size="11" fill="#374151">{}</text>"##,
+            path.trim_end(),
+            left + 110.0 * k as f64,
+            h - 12.0,
+            left + 110.0 * k as f64 + 14.0,
+            h - 3.0,
+            escape(name)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Horizontal bars, largest first as given; a bar with a link drills down.
+pub fn hbars(rows: &[(String, i64, Option<String>)], color: &str) -> String {
+    let shown = &rows[..rows.len().min(40)];
+    let (w, row_h, left, top) = (640.0, 24.0, 150.0, 6.0);
+    let h = top * 2.0 + row_h * shown.len().max(1) as f64;
+    let max = shown.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
+    let plot_w = w - left - 70.0;
+    let mut s = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    if shown.is_empty() {
+        s.push_str(r##"<text x="10" y="22" font-size="13" fill="#6b7280">暂无数据</text>"##);
+    }
+    for (i, (label, v, href)) in shown.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let bw = plot_w * *v as f64 / max;
+        let name: String = label.chars().take(10).collect();
+        let body = format!(
+            r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="#111827">{}</text><rect x="{left}" y="{:.1}" width="{bw:.1}" height="{:.1}" fill="{color}" rx="2"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#374151">{}</text><title>{} {}</title>"##,
+            left - 6.0,
+            y + row_h * 0.65,
+            escape(&name),
+            y + row_h * 0.15,
+            row_h * 0.7,
+            left + bw + 4.0,
+            y + row_h * 0.65,
+            v,
+            escape(label),
+            v
+        );
+        match href {
+            Some(hr) => {
+                let _ = write!(s, r#"<a href="{}">{body}</a>"#, escape(hr));
+            }
+            None => s.push_str(&body),
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_escape_labels_and_scale_to_the_largest() {
+        let svg = hbars(
+            &[
+                (
+                    "<b>停车</b>".into(),
+                    10,
+                    Some("/dashboard?node_id=1&from=x".into()),
+                ),
+                ("噪音".into(), 5, None),
+            ],
+            "#000",
+        );
+        assert!(svg.contains("&lt;b&gt;停车"));
+        assert!(!svg.contains("<b>"));
+        assert!(svg.contains("node_id=1&amp;from=x"));
+        assert!(svg.contains(r#"width="420.0""#), "{svg}");
+        assert!(svg.contains(r#"width="210.0""#), "{svg}");
+        assert_eq!(nice_max(0), 1);
+        assert_eq!(nice_max(37), 50);
+        assert_eq!(nice_max(120), 200);
+        let m = month_bars(&[("2026-01".into(), 10, 3), ("2026-02".into(), 0, 0)]);
+        assert!(m.starts_with("<svg") && m.ends_with("</svg>"));
+        assert_eq!(pct(None), "—");
+        assert_eq!(pct(Some(0.9345)), "93.5%");
+    }
+}
