@@ -1345,7 +1345,7 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
     }
 }
 
-/// A report in `building` by the system (its text holds the protected word).
+/// A report in `building` by the system (its text names the building, a secret outside).
 async fn fresh_report(t: &TestApp, building: &Node) -> i64 {
     let root = jingzhi_app::Actor::system(&t.city);
     t.app
@@ -1354,7 +1354,7 @@ async fn fresh_report(t: &TestApp, building: &Node) -> i64 {
             &jingzhi_app::events::ReportInput {
                 category: "sanitation".into(),
                 node_id: Some(building.id),
-                description: format!("{PROTECTED}：垃圾桶满溢无人清运"),
+                description: format!("{}：垃圾桶满溢无人清运", building.name),
                 x: Some(122.1),
                 y: Some(37.5),
                 ..Default::default()
