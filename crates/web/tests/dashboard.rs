@@ -103,6 +103,9 @@ async fn the_duplicates_fragment_merges_with_csrf() {
     let first = report(&t, t.building_a.id, "垃圾桶满溢无人清运", 122.1).await;
     let second = report(&t, t.building_a.id, "垃圾桶满溢，好几天无人清运", 122.1003).await;
     let (cookie, csrf) = t.browser_session("worker.a").await;
+    // The event's page loads the fragment for staff who may merge.
+    let page = t.page(&format!("/events/{second}"), &cookie).await;
+    assert!(page.text().contains(&format!("hx-get=\"/events/{second}/duplicates\"")));
     let req = Request::builder()
         .uri(format!("/events/{second}/duplicates"))
         .header(header::COOKIE, &cookie)

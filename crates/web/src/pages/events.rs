@@ -582,6 +582,8 @@ pub struct DetailPage {
     pub point: Option<String>,
     /// The 12345 hotline's own ticket number, for events imported from it.
     pub hotline_ticket: Option<String>,
+    /// Load the likely duplicates (`/events/{id}/duplicates`) for staff who may merge.
+    pub show_duplicates: bool,
     pub reported_at: String,
     pub deadline_at: String,
     pub overdue: bool,
@@ -794,6 +796,7 @@ async fn detail_page(
     Ok(DetailPage {
         c: Chrome::new(c, lang, "events"),
         hotline_ticket,
+        show_duplicates: e.status == Status::Reported && CommandKind::Merge.allowed(role),
         id: e.id,
         category: e.category_name.clone(),
         status: e.status.label_zh(),
