@@ -92,7 +92,7 @@ pub struct Upload {
 }
 
 /// An upload that passed the checks.
-struct Checked<'a> {
+pub(crate) struct Checked<'a> {
     name: String,
     bytes: &'a [u8],
     info: ImageInfo,
@@ -398,11 +398,27 @@ impl App {
         photos: &[Upload],
         now: i64,
     ) -> AppResult<Event> {
+        let photos = check_uploads(photos, &self.settings.attachments)?;
+        let (urgency, located) = self.prepare_report(actor, input).await?;
+        let mut tx = self.store.begin().await?;
+        let e = self
+            .report_event_tx(&mut tx, actor, input, urgency, located, &photos, None, now)
+            .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(e)
+    }
+
+    /// What a report needs checked before its write transaction: who, the text, the urgency,
+    /// the coordinates, and the grid of a map point (read outside the transaction).
+    pub(crate) async fn prepare_report(
+        &self,
+        actor: &Actor,
+        input: &ReportInput,
+    ) -> AppResult<(Urgency, Option<sr::Node>)> {
         if actor.user.role == Role::Auditor {
             return Err(AppError::Forbidden);
         }
         text("description", "问题描述", &input.description, true)?;
-        let photos = check_uploads(photos, &self.settings.attachments)?;
         let urgency = match input
             .urgency
             .as_deref()
@@ -418,14 +434,31 @@ impl App {
                 return Err(AppError::invalid(field, "坐标无效"));
             }
         }
-        let scope = actor.scope();
         // A map point without a building is placed into its grid (before the write transaction).
         let located = match (input.node_id, input.x, input.y) {
             (None, Some(x), Some(y)) => Some(self.locate_point(actor, (x, y), "x").await?),
             _ => None,
         };
-        let mut tx = self.store.begin().await?;
-        let cat = match se::get_category(&mut tx, input.category.trim()).await {
+        Ok((urgency, located))
+    }
+
+    /// Write a prepared report in the caller's transaction: the event, its first timeline entry
+    /// and audit record, its photos. `source` overrides the one the caller's role implies
+    /// (`round` for a steward's finding, …).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn report_event_tx(
+        &self,
+        tx: &mut Conn,
+        actor: &Actor,
+        input: &ReportInput,
+        urgency: Urgency,
+        located: Option<sr::Node>,
+        photos: &[Checked<'_>],
+        source: Option<&'static str>,
+        now: i64,
+    ) -> AppResult<Event> {
+        let scope = actor.scope();
+        let cat = match se::get_category(&mut *tx, input.category.trim()).await {
             Ok(c) if c.active => c,
             Ok(_) | Err(jingzhi_store::Error::NotFound) => {
                 return Err(AppError::invalid(
@@ -436,13 +469,13 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         check_answers(&cat, input.answers.as_ref())?;
-        let (node, source, reporter_name) = if actor.user.role == Role::Resident {
+        let (node, role_source, reporter_name) = if actor.user.role == Role::Resident {
             let rid = actor
                 .user
                 .resident_id
                 .ok_or_else(|| AppError::invalid("resident", "居民账号未关联居民档案"))?;
-            let r = sr::get_resident(&mut tx, &scope, rid).await?;
-            let hh = sr::get_household(&mut tx, &scope, r.household_id).await?;
+            let r = sr::get_resident(&mut *tx, &scope, rid).await?;
+            let hh = sr::get_household(&mut *tx, &scope, r.household_id).await?;
             if input.node_id.is_some_and(|n| n != hh.building_id) {
                 return Err(AppError::invalid(
                     "node_id",
@@ -452,7 +485,7 @@ impl App {
             let node = match located {
                 // A map point instead of the home building: the grid that holds it.
                 Some(n) => n,
-                None => sr::get_node(&mut tx, &scope, hh.building_id).await?,
+                None => sr::get_node(&mut *tx, &scope, hh.building_id).await?,
             };
             (node, "resident", r.name)
         } else if let Some(node) = located {
@@ -461,7 +494,7 @@ impl App {
             let id = input
                 .node_id
                 .ok_or_else(|| AppError::invalid("node_id", "请选择楼宇或网格，或在地图上选点"))?;
-            let node = sr::get_node(&mut tx, &scope, id)
+            let node = sr::get_node(&mut *tx, &scope, id)
                 .await
                 .map_err(|e| match e {
                     jingzhi_store::Error::NotFound => {
@@ -475,13 +508,13 @@ impl App {
             (node, "staff", actor.user.display_name.clone())
         };
         let id = se::insert_event(
-            &mut tx,
+            &mut *tx,
             &se::NewEvent {
                 path: &node.path,
                 node_id: node.id,
                 category_code: &cat.category.code,
                 urgency,
-                source,
+                source: source.unwrap_or(role_source),
                 reporter_user_id: actor.audit_id(),
                 reporter_name: &reporter_name,
                 description: &input.description,
@@ -493,11 +526,10 @@ impl App {
             },
         )
         .await?;
-        let e = se::get_event(&mut tx, &scope, id).await?;
+        let e = se::get_event(&mut *tx, &scope, id).await?;
         let tid =
-            timeline_and_audit(&mut tx, actor, None, &e, "report", "上报", None, now).await?;
-        store_uploads(&mut tx, actor, &e, tid, &photos, now).await?;
-        jingzhi_store::commit(tx).await?;
+            timeline_and_audit(tx, actor, None, &e, "report", "上报", None, now).await?;
+        store_uploads(tx, actor, &e, tid, photos, now).await?;
         Ok(e)
     }
 

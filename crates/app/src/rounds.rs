@@ -598,7 +598,7 @@ impl App {
     }
 
     /// A finding becomes an event: reported through the events use-case at the household's
-    /// building, then marked as coming from a round and linked to the finding.
+    /// building, marked as coming from a round and linked to the finding, in one transaction.
     pub async fn report_finding_at(
         &self,
         actor: &Actor,
@@ -632,29 +632,35 @@ impl App {
             jingzhi_domain::time_fmt::format_ms(visit.visited_at),
             visit.visitor_name
         );
+        let report = ReportInput {
+            category: input.category.clone(),
+            urgency: input.urgency.clone(),
+            description: description.chars().take(crate::events::MAX_TEXT).collect(),
+            node_id: Some(visit.building_id),
+            answers: input.answers.clone(),
+            ..Default::default()
+        };
+        // One transaction: the event (marked as a round's), the link, the audit record.
+        let (urgency, located) = self.prepare_report(actor, &report).await?;
+        let mut tx = self.store.begin().await?;
         let event = self
-            .report_event_at(
+            .report_event_tx(
+                &mut tx,
                 actor,
-                &ReportInput {
-                    category: input.category.clone(),
-                    urgency: input.urgency.clone(),
-                    description: description.chars().take(crate::events::MAX_TEXT).collect(),
-                    node_id: Some(visit.building_id),
-                    answers: input.answers.clone(),
-                    ..Default::default()
-                },
+                &report,
+                urgency,
+                located,
+                &[],
+                Some(dr::EVENT_SOURCE),
                 now,
             )
             .await?;
-        let mut tx = self.store.begin().await?;
-        so::set_event_source(&mut tx, event.id, dr::EVENT_SOURCE).await?;
         if !so::link_finding(&mut tx, finding.id, event.id).await? {
-            // Another request linked it meanwhile: the event stays, marked as a round's.
-            tracing::warn!(
-                finding = finding.id,
-                event = event.id,
-                "finding already linked"
-            );
+            // Another request linked it meanwhile: nothing of this one is kept.
+            return Err(AppError::Conflict {
+                field: "finding".into(),
+                reason: "该发现已转为事件".into(),
+            });
         }
         audit::record(
             &mut tx,

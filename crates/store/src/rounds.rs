@@ -433,16 +433,6 @@ pub async fn link_finding(conn: &mut Conn, finding_id: i64, event_id: i64) -> Re
     Ok(n == 1)
 }
 
-/// Mark where an event came from (`events.source`), for an event this module just reported.
-pub async fn set_event_source(conn: &mut Conn, event_id: i64, source: &str) -> Result<()> {
-    sqlx::query("UPDATE events SET source = $1 WHERE id = $2")
-        .bind(source)
-        .bind(event_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct VisitFilter {
     pub household_id: Option<i64>,
