@@ -10,6 +10,7 @@ pub mod events;
 pub mod export;
 pub mod geo;
 pub mod import;
+pub mod open311;
 pub mod registry;
 
 pub use error::{AppError, AppResult};
@@ -27,6 +28,8 @@ pub struct App {
     pub settings: Settings,
     /// Grid boundaries for placing a map point (see [`geo`]).
     pub areas: geo::AreaCache,
+    /// Open311 keys, services and the write lock (see [`open311`]).
+    pub open311: open311::Open311Cache,
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +55,7 @@ impl App {
             store,
             settings: Settings::default(),
             areas: geo::AreaCache::default(),
+            open311: open311::Open311Cache::default(),
         }
     }
 

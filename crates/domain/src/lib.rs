@@ -10,6 +10,7 @@ pub mod demo;
 pub mod districting;
 pub mod events;
 pub mod geo;
+pub mod open311;
 pub mod registry;
 pub mod scope;
 pub mod time_fmt;

@@ -15,6 +15,7 @@ pub mod districting;
 pub mod events;
 pub mod import;
 pub mod migrate;
+pub mod open311;
 pub mod registry;
 pub mod sql;
 pub mod testing;

@@ -43,6 +43,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 5,
+        name: "open311",
+        common: include_str!("../migrations/0005_open311.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -69,6 +76,7 @@ pub const ID_TABLES: &[&str] = &[
     "event_ratings",
     "whistles",
     "whistle_departments",
+    "open311_keys",
 ];
 
 /// The common SQL with the backend's type names filled in.
