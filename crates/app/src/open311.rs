@@ -43,7 +43,14 @@ struct Inner {
     categories: Mutex<Option<(Instant, Arc<Vec<CategoryRow>>)>>,
     city: Mutex<Option<Node>>,
     write: tokio::sync::Mutex<()>,
+    /// Rendered public lists by request (format and query), with the write generation and time
+    /// they were made at (see [`App::open311_cached`]).
+    reads: Mutex<HashMap<String, (Instant, u64, Arc<str>)>>,
+    generation: std::sync::atomic::AtomicU64,
 }
+
+/// How long a rendered public list is served again without asking the database.
+pub const READ_TTL: Duration = Duration::from_secs(1);
 
 impl Open311Cache {
     /// Forget remembered keys and categories (they are read again on next use).
@@ -54,6 +61,18 @@ impl Open311Cache {
             .unwrap_or_else(|e| e.into_inner())
             .clear();
         *self.0.categories.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.0
+            .reads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Something was written through Open311: forget every rendered list.
+    fn written(&self) {
+        self.0
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -520,6 +539,7 @@ impl App {
         )
         .await?;
         jingzhi_store::commit(tx).await?;
+        self.open311.written();
         Ok(Created {
             id,
             service_notice: service_notice(urgency, deadline_at),
@@ -528,6 +548,46 @@ impl App {
 
     // -----------------------------------------------------------------------------------------
     // Reads (public, the whole city, no personal data)
+
+    /// A public list, rendered by `make`, served again for up to [`READ_TTL`] to requests with
+    /// the same `key` (format and query). A create through Open311 in this process forgets
+    /// them at once, so a client reads its own writes; other changes (staff moving an event)
+    /// show within a second.
+    pub async fn open311_cached<Fut>(&self, key: &str, make: Fut) -> AppResult<Arc<str>>
+    where
+        Fut: std::future::Future<Output = AppResult<String>>,
+    {
+        use std::sync::atomic::Ordering;
+        let gen = self.open311.0.generation.load(Ordering::SeqCst);
+        if let Some((at, g, body)) = self
+            .open311
+            .0
+            .reads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            if *g == gen && at.elapsed() < READ_TTL {
+                return Ok(body.clone());
+            }
+        }
+        let started = Instant::now();
+        let body: Arc<str> = make.await?.into();
+        let mut reads = self
+            .open311
+            .0
+            .reads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if reads.len() > 1000 {
+            reads.retain(|_, (at, _, _)| at.elapsed() < READ_TTL);
+            if reads.len() > 1000 {
+                reads.clear();
+            }
+        }
+        reads.insert(key.to_string(), (started, gen, body.clone()));
+        Ok(body)
+    }
 
     pub async fn open311_requests(
         &self,

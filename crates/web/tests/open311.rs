@@ -848,6 +848,10 @@ async fn the_90_day_window_and_paging() {
         )
         .await
         .unwrap();
+    // Read before the creates: the list the creates must not leave stale (a create forgets
+    // the briefly remembered lists at once).
+    let empty = get(&t, "/open311/v2/requests.json").await.json();
+    assert_eq!(empty, serde_json::json!([]));
     let mut ids = vec![];
     for i in 0..5 {
         let d = format!("第{i}件");

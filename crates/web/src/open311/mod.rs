@@ -10,7 +10,7 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use jingzhi_app::open311::{CreateInput, KEY_TTL};
@@ -160,7 +160,7 @@ async fn get_file(
     match name {
         "discovery" => discovery(&headers, fmt),
         "services" => services(&s, fmt).await,
-        "requests" => list_requests(&s, &p, fmt).await,
+        "requests" => list_requests(&s, &p, q.as_deref().unwrap_or(""), fmt).await,
         "servicerequestupdates" => updates(&s, &p, fmt).await,
         _ => not_found(fmt),
     }
@@ -471,7 +471,7 @@ fn ids(p: &Params, k: &str, fmt: Fmt) -> Result<Vec<i64>, Response> {
         .collect()
 }
 
-async fn list_requests(s: &AppState, p: &Params, fmt: Fmt) -> Response {
+async fn list_requests(s: &AppState, p: &Params, query: &str, fmt: Fmt) -> Response {
     let (limit, offset) = match d::paging(p.get("page"), p.get("page_size")) {
         Ok(v) => v,
         Err(e) => return bad(fmt, e.field, &e.reason),
@@ -514,8 +514,21 @@ async fn list_requests(s: &AppState, p: &Params, fmt: Fmt) -> Response {
             to_ms: Some(to),
         }
     };
-    match s.app.open311_requests(&f, limit, offset).await {
-        Ok(rows) => requests_doc(&rows).respond(StatusCode::OK, fmt),
+    let key = format!("requests.{fmt:?}?{}", query);
+    let body = s
+        .app
+        .open311_cached(&key, async {
+            let rows = s.app.open311_requests(&f, limit, offset).await?;
+            Ok(requests_doc(&rows).render(fmt))
+        })
+        .await;
+    match body {
+        Ok(b) => (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, fmt.content_type())],
+            b.to_string(),
+        )
+            .into_response(),
         Err(e) => app_error(e, fmt),
     }
 }
