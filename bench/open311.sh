@@ -121,6 +121,14 @@ curl -sf -d "api_key=$KEY&service_code=other&address_id=$(python3 -c "import sql
 run "POST requests.json (create)" -s "$WORK/post.lua" "$BASE/open311/v2/requests.json"
 sleep 2
 run "GET requests.json (default list, 50 newest of 90 days)" "$BASE/open311/v2/requests.json"
+# The same list with a query string that differs on every request: never served from the
+# 1-second list cache, so every request runs the query and renders.
+cat >"$WORK/miss.lua" <<'LUA'
+local n = 0
+function init(args) n = math.random(1, 1000000000) end
+function request() n = n + 1; return wrk.format("GET", "/open311/v2/requests.json?nocache=" .. n) end
+LUA
+run "GET requests.json uncached (a new query string each time)" -s "$WORK/miss.lua" "$BASE/open311/v2/requests.json"
 
 echo
 echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency, $(nproc) cores, data $DATA, load after: $(cut -d' ' -f1-3 /proc/loadavg)"

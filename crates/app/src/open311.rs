@@ -45,8 +45,17 @@ struct Inner {
     write: tokio::sync::Mutex<()>,
     /// Rendered public lists by request (format and query), with the write generation and time
     /// they were made at (see [`App::open311_cached`]).
-    reads: Mutex<HashMap<String, (Instant, u64, Arc<str>)>>,
+    reads: Mutex<HashMap<String, Cached>>,
     generation: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Debug)]
+struct Cached {
+    at: Instant,
+    generation: u64,
+    body: Arc<str>,
+    /// One request is already making the next one: others serve this one meanwhile.
+    refreshing: bool,
 }
 
 /// How long a rendered public list is served again without asking the database.
@@ -559,33 +568,56 @@ impl App {
     {
         use std::sync::atomic::Ordering;
         let gen = self.open311.0.generation.load(Ordering::SeqCst);
-        if let Some((at, g, body)) = self
-            .open311
-            .0
-            .reads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
         {
-            if *g == gen && at.elapsed() < READ_TTL {
-                return Ok(body.clone());
+            let mut reads = self
+                .open311
+                .0
+                .reads
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = reads.get_mut(key) {
+                if c.generation == gen {
+                    if c.at.elapsed() < READ_TTL || c.refreshing {
+                        // Fresh, or expired with a refresh under way: no stampede on the
+                        // database when a popular list expires.
+                        return Ok(c.body.clone());
+                    }
+                    c.refreshing = true;
+                }
             }
         }
         let started = Instant::now();
-        let body: Arc<str> = make.await?.into();
+        let made = make.await;
         let mut reads = self
             .open311
             .0
             .reads
             .lock()
             .unwrap_or_else(|e| e.into_inner());
+        let body: Arc<str> = match made {
+            Ok(b) => b.into(),
+            Err(e) => {
+                if let Some(c) = reads.get_mut(key) {
+                    c.refreshing = false;
+                }
+                return Err(e);
+            }
+        };
         if reads.len() > 1000 {
-            reads.retain(|_, (at, _, _)| at.elapsed() < READ_TTL);
+            reads.retain(|_, c| c.at.elapsed() < READ_TTL);
             if reads.len() > 1000 {
                 reads.clear();
             }
         }
-        reads.insert(key.to_string(), (started, gen, body.clone()));
+        reads.insert(
+            key.to_string(),
+            Cached {
+                at: started,
+                generation: gen,
+                body: body.clone(),
+                refreshing: false,
+            },
+        );
         Ok(body)
     }
 

@@ -155,8 +155,9 @@ const REQ_SQL: &str = "SELECT e.id, e.status, e.category_code, c.name AS categor
      ORDER BY a.id DESC LIMIT 1) AS lead, \
     e.description, e.invalid_reason, e.result, e.merged_into, e.reported_at, e.updated_at, e.deadline_at, \
     n.name AS node_name, n.code AS node_code, e.x, e.y, o.media_url \
-    FROM events e JOIN event_categories c ON c.code = e.category_code JOIN nodes n ON n.id = e.node_id \
-    LEFT JOIN open311_requests o ON o.event_id = e.id";
+    FROM ({PAGE}) pg JOIN events e ON e.id = pg.id JOIN event_categories c ON c.code = e.category_code \
+    JOIN nodes n ON n.id = e.node_id LEFT JOIN open311_requests o ON o.event_id = e.id \
+    ORDER BY e.reported_at DESC, e.id DESC";
 
 fn request_from(r: &AnyRow) -> Result<RequestRow> {
     let status: String = r.try_get("status")?;
@@ -194,7 +195,9 @@ fn in_list(p: &mut Params, col: &str, vals: Vec<V>) -> String {
     format!("{col} IN ({})", ph.join(","))
 }
 
-/// Requests in scope matching `f`, newest first (by requested time, then id).
+/// Requests in scope matching `f`, newest first (by requested time, then id). The page of ids
+/// is chosen on `events` alone (the `(reported_at, id)` index serves the default list), then
+/// only those rows are joined and their lead handler looked up.
 pub async fn list_requests(
     conn: &mut Conn,
     scope: &Scope,
@@ -203,30 +206,34 @@ pub async fn list_requests(
     offset: i64,
 ) -> Result<Vec<RequestRow>> {
     let mut p = Params::default();
-    let mut sql = format!("{REQ_SQL} WHERE {}", p.range("e.path", &scope.path));
+    let mut inner = format!(
+        "SELECT i.id FROM events i WHERE {}",
+        p.range("i.path", &scope.path)
+    );
     if !f.ids.is_empty() {
         let v = f.ids.iter().map(|i| V::I(*i)).collect();
-        sql.push_str(&format!(" AND {}", in_list(&mut p, "e.id", v)));
+        inner.push_str(&format!(" AND {}", in_list(&mut p, "i.id", v)));
     }
     if !f.categories.is_empty() {
         let v = f.categories.iter().map(|c| V::T(c.clone())).collect();
-        sql.push_str(&format!(" AND {}", in_list(&mut p, "e.category_code", v)));
+        inner.push_str(&format!(" AND {}", in_list(&mut p, "i.category_code", v)));
     }
     if !f.statuses.is_empty() {
         let v = f.statuses.iter().map(|s| V::T(s.as_str().into())).collect();
-        sql.push_str(&format!(" AND {}", in_list(&mut p, "e.status", v)));
+        inner.push_str(&format!(" AND {}", in_list(&mut p, "i.status", v)));
     }
     if let Some(t) = f.from_ms {
-        sql.push_str(&format!(" AND e.reported_at >= {}", p.push(V::I(t))));
+        inner.push_str(&format!(" AND i.reported_at >= {}", p.push(V::I(t))));
     }
     if let Some(t) = f.to_ms {
-        sql.push_str(&format!(" AND e.reported_at <= {}", p.push(V::I(t))));
+        inner.push_str(&format!(" AND i.reported_at <= {}", p.push(V::I(t))));
     }
-    sql.push_str(&format!(
-        " ORDER BY e.reported_at DESC, e.id DESC LIMIT {} OFFSET {}",
+    inner.push_str(&format!(
+        " ORDER BY i.reported_at DESC, i.id DESC LIMIT {} OFFSET {}",
         p.push(V::I(limit)),
         p.push(V::I(offset))
     ));
+    let sql = REQ_SQL.replace("{PAGE}", &inner);
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
         .await?;
