@@ -177,7 +177,7 @@ fn is_manager(role: Role) -> bool {
 
 /// Check the answers to a category's questions: required ones given, choices respected, no
 /// unknown codes.
-fn check_answers(
+pub(crate) fn check_answers(
     cat: &CategoryRow,
     answers: Option<&serde_json::Map<String, serde_json::Value>>,
 ) -> AppResult<()> {

@@ -14,6 +14,7 @@ pub mod geo;
 pub mod import;
 pub mod notify;
 pub mod metrics;
+pub mod open311;
 pub mod registry;
 pub mod rounds;
 
@@ -32,6 +33,8 @@ pub struct App {
     pub settings: Settings,
     /// Grid boundaries for placing a map point (see [`geo`]).
     pub areas: geo::AreaCache,
+    /// Open311 keys, services and the write lock (see [`open311`]).
+    pub open311: open311::Open311Cache,
 }
 
 #[derive(Clone, Debug)]
@@ -60,6 +63,7 @@ impl App {
             store,
             settings: Settings::default(),
             areas: geo::AreaCache::default(),
+            open311: open311::Open311Cache::default(),
         }
     }
 

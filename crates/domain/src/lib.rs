@@ -12,6 +12,7 @@ pub mod events;
 pub mod geo;
 pub mod hotline;
 pub mod notify;
+pub mod open311;
 pub mod registry;
 pub mod rounds;
 pub mod scope;

@@ -19,6 +19,7 @@ pub mod import;
 pub mod metrics;
 pub mod migrate;
 pub mod notify;
+pub mod open311;
 pub mod registry;
 pub mod rounds;
 pub mod sql;

@@ -44,6 +44,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 5,
+        name: "open311",
+        common: include_str!("../migrations/0005_open311.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 6,
         name: "event_media",
         common: include_str!("../migrations/0006_event_media.sql"),
@@ -113,6 +120,7 @@ pub const ID_TABLES: &[&str] = &[
     "rounds_services",
     "notifications",
     "notification_outbox",
+    "open311_keys",
 ];
 
 /// The common SQL with the backend's type names filled in.

@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod i18n;
+pub mod open311;
 pub mod pages;
 pub mod session;
 
@@ -37,6 +38,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/healthz", get(healthz))
         .merge(assets::router())
         .merge(api::router())
+        .merge(open311::router())
         .merge(pages::router())
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)

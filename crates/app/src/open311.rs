@@ -1,0 +1,647 @@
+//! Open311 GeoReport v2 use-cases (see `docs/open311.md`): API keys, the services (event
+//! categories), creating a request (an event reported with `source = open311`), and the public
+//! read model of requests and their updates.
+//!
+//! - A key is a random 256-bit secret; the database keeps its SHA-256 (a fast hash is right for
+//!   a high-entropy key checked on every POST). Verified keys are remembered in memory for
+//!   [`KEY_TTL`], so a revocation from another process (the CLI) takes effect within that time;
+//!   a revocation through this process takes effect at once.
+//! - A key acts as a system actor for the whole city, named `open311:NAME` in the timeline and
+//!   the audit log.
+//! - Reads need no key and return no personal data (no reporter name, phone or email).
+//! - On SQLite, creates through this module take an in-process write lock before `BEGIN
+//!   IMMEDIATE`, so concurrent clients queue in memory instead of in SQLite's sleeping busy
+//!   handler.
+
+use crate::{Actor, App, AppError, AppResult};
+use jingzhi_domain::audit::Action;
+use jingzhi_domain::events::lifecycle::Status;
+use jingzhi_domain::events::Urgency;
+use jingzhi_domain::registry::NodeKind;
+use jingzhi_domain::time_fmt::now_ms;
+use jingzhi_store::events::{self as se, CategoryRow};
+use jingzhi_store::open311::{
+    self as so, KeyRow, RequestFilter, RequestRow, UpdateFilter, UpdateRow,
+};
+use jingzhi_store::registry::{self as sr, Node};
+use jingzhi_store::{audit, Backend};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a verified key (and the category list) is trusted without asking the database.
+pub const KEY_TTL: Duration = Duration::from_secs(5);
+
+/// In-memory state of the Open311 surface: verified keys, categories, the city, and the write
+/// lock. Cheap to clone (shared).
+#[derive(Debug, Default, Clone)]
+pub struct Open311Cache(Arc<Inner>);
+
+#[derive(Debug, Default)]
+struct Inner {
+    keys: Mutex<HashMap<String, (Instant, KeyRow)>>,
+    categories: Mutex<Option<(Instant, Arc<Vec<CategoryRow>>)>>,
+    city: Mutex<Option<Node>>,
+    write: tokio::sync::Mutex<()>,
+    /// Rendered public lists by request (format and query), with the write generation and time
+    /// they were made at (see [`App::open311_cached`]).
+    reads: Mutex<HashMap<String, Cached>>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Debug)]
+struct Cached {
+    at: Instant,
+    generation: u64,
+    body: Arc<str>,
+    /// One request is already making the next one: others serve this one meanwhile.
+    refreshing: bool,
+}
+
+/// How long a rendered public list is served again without asking the database.
+pub const READ_TTL: Duration = Duration::from_secs(1);
+
+impl Open311Cache {
+    /// Forget remembered keys and categories (they are read again on next use).
+    pub fn clear(&self) {
+        self.0
+            .keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        *self.0.categories.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.0
+            .reads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Something was written through Open311: forget every rendered list.
+    fn written(&self) {
+        self.0
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A verified key: who is writing.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub key: KeyRow,
+    pub actor: Actor,
+}
+
+/// A new key: its name and the secret (shown once).
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub name: String,
+    pub api_key: String,
+}
+
+/// `POST requests` as the client sent it (already split from the form).
+#[derive(Debug, Clone, Default)]
+pub struct CreateInput {
+    pub service_code: String,
+    pub lat: Option<String>,
+    pub long: Option<String>,
+    pub address_string: Option<String>,
+    pub address_id: Option<String>,
+    /// `attribute[code]=value`, in order.
+    pub attributes: Vec<(String, String)>,
+    pub email: Option<String>,
+    pub device_id: Option<String>,
+    pub account_id: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub description: Option<String>,
+    pub media_url: Option<String>,
+}
+
+/// What `POST requests` answers.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub id: i64,
+    pub service_notice: String,
+}
+
+fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn plain(field: &'static str, what: &str, s: &str, max: usize) -> AppResult<()> {
+    if s.chars().count() > max {
+        return Err(AppError::invalid(field, format!("{what}不能超过{max}字")));
+    }
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(AppError::invalid(
+            field,
+            format!("{what}含有不可见控制字符"),
+        ));
+    }
+    Ok(())
+}
+
+fn coordinate(field: &'static str, s: &str) -> AppResult<f64> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| AppError::invalid(field, format!("坐标“{s}”不是数字")))
+}
+
+/// `service_notice`: when it should be done.
+pub fn service_notice(urgency: Urgency, deadline_at: i64) -> String {
+    format!(
+        "按“{}”办理时限，预计{}前办结",
+        urgency.label_zh(),
+        jingzhi_domain::time_fmt::format_ms(deadline_at)
+    )
+}
+
+impl App {
+    /// The city (root node), remembered.
+    async fn open311_city(&self) -> AppResult<Node> {
+        if let Some(n) = self
+            .open311
+            .0
+            .city
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            return Ok(n.clone());
+        }
+        let actor = self.system_actor().await?;
+        let mut conn = self.store.acquire().await?;
+        let n = sr::get_node_unscoped(&mut conn, actor.user.scope_node_id).await?;
+        *self
+            .open311
+            .0
+            .city
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(n.clone());
+        Ok(n)
+    }
+
+    /// The reader of the public surface: the whole city, no user.
+    pub async fn open311_reader(&self) -> AppResult<Actor> {
+        Ok(Actor::system(&self.open311_city().await?))
+    }
+
+    /// Active categories (the Open311 services), in display order; remembered for [`KEY_TTL`].
+    pub async fn open311_services(&self) -> AppResult<Arc<Vec<CategoryRow>>> {
+        if let Some((at, c)) = self
+            .open311
+            .0
+            .categories
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            if at.elapsed() < KEY_TTL {
+                return Ok(c.clone());
+            }
+        }
+        let mut conn = self.store.acquire().await?;
+        let all: Vec<CategoryRow> = se::categories(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|c| c.active)
+            .collect();
+        let all = Arc::new(all);
+        *self
+            .open311
+            .0
+            .categories
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), all.clone()));
+        Ok(all)
+    }
+
+    /// One active service, or `None`.
+    pub async fn open311_service(&self, code: &str) -> AppResult<Option<CategoryRow>> {
+        Ok(self
+            .open311_services()
+            .await?
+            .iter()
+            .find(|c| c.category.code == code)
+            .cloned())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Keys
+
+    /// Add a key (the command line: `jingzhi open311 key add --name NAME`). Audited.
+    pub async fn open311_add_key(&self, actor: &Actor, name: &str) -> AppResult<NewKey> {
+        actor.require(jingzhi_domain::auth::Permission::ManageUsers)?;
+        let name = name.trim();
+        if name.is_empty()
+            || name.chars().count() > 64
+            || name.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(AppError::invalid(
+                "name",
+                "名称应为 1 到 64 个字符，不含空白",
+            ));
+        }
+        let api_key = crate::auth::random_secret();
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let id = so::insert_key(&mut tx, name, &crate::auth::secret_hash(&api_key), now)
+            .await
+            .map_err(|e| match e {
+                jingzhi_store::Error::Conflict(_) => AppError::Conflict {
+                    field: "name".into(),
+                    reason: format!("已有名为“{name}”的 Open311 密钥"),
+                },
+                e => e.into(),
+            })?;
+        audit::record(
+            &mut tx,
+            actor.audit(
+                Action::Create,
+                "open311_key",
+                Some(id),
+                &actor.user.scope_path,
+                format!("新建 Open311 密钥“{name}”"),
+            ),
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(NewKey {
+            name: name.to_string(),
+            api_key,
+        })
+    }
+
+    pub async fn open311_keys(&self, actor: &Actor) -> AppResult<Vec<KeyRow>> {
+        actor.require(jingzhi_domain::auth::Permission::ManageUsers)?;
+        let mut conn = self.store.acquire().await?;
+        Ok(so::keys(&mut conn).await?)
+    }
+
+    /// Revoke a key by name. Takes effect at once in this process, within [`KEY_TTL`] in others.
+    pub async fn open311_revoke_key(&self, actor: &Actor, name: &str) -> AppResult<KeyRow> {
+        actor.require(jingzhi_domain::auth::Permission::ManageUsers)?;
+        let mut tx = self.store.begin().await?;
+        let k = so::revoke_key(&mut tx, name.trim(), now_ms()).await?;
+        audit::record(
+            &mut tx,
+            actor.audit(
+                Action::Update,
+                "open311_key",
+                Some(k.id),
+                &actor.user.scope_path,
+                format!("吊销 Open311 密钥“{}”", k.name),
+            ),
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        self.open311
+            .0
+            .keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (_, row)| row.id != k.id);
+        Ok(k)
+    }
+
+    /// Check an `api_key`: missing, unknown or revoked is [`AppError::Forbidden`].
+    pub async fn open311_client(&self, api_key: Option<&str>) -> AppResult<Client> {
+        let key = api_key
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or(AppError::Forbidden)?;
+        if key.len() > 256 {
+            return Err(AppError::Forbidden);
+        }
+        let hash = crate::auth::secret_hash(key);
+        let cached = self
+            .open311
+            .0
+            .keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&hash)
+            .filter(|(at, _)| at.elapsed() < KEY_TTL)
+            .map(|(_, k)| k.clone());
+        let row = match cached {
+            Some(k) => k,
+            None => {
+                let mut conn = self.store.acquire().await?;
+                let k = so::live_key(&mut conn, &hash)
+                    .await?
+                    .ok_or(AppError::Forbidden)?;
+                let mut keys = self
+                    .open311
+                    .0
+                    .keys
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if keys.len() > 10_000 {
+                    keys.clear();
+                }
+                keys.insert(hash, (Instant::now(), k.clone()));
+                k
+            }
+        };
+        let mut actor = self.open311_reader().await?;
+        actor.user.username = format!("open311:{}", row.name);
+        actor.user.display_name = format!("Open311：{}", row.name);
+        Ok(Client { key: row, actor })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Create
+
+    /// `POST requests`: check everything, then one short transaction (the event, its first
+    /// timeline row, the audit record, the Open311 details). Nothing is written on any error.
+    pub async fn open311_create(&self, client: &Client, input: &CreateInput) -> AppResult<Created> {
+        let now = now_ms();
+        let actor = &client.actor;
+        let code = input.service_code.trim();
+        if code.is_empty() {
+            return Err(AppError::invalid("service_code", "缺少 service_code"));
+        }
+        let cat = self
+            .open311_service(code)
+            .await?
+            .ok_or_else(|| AppError::invalid("service_code", format!("未知的服务类型“{code}”")))?;
+        // Answers to the category's questions.
+        let mut answers = serde_json::Map::new();
+        for (k, v) in &input.attributes {
+            if answers
+                .insert(k.clone(), serde_json::Value::String(v.trim().to_string()))
+                .is_some()
+            {
+                return Err(AppError::invalid("attribute", format!("属性“{k}”重复")));
+            }
+        }
+        crate::events::check_answers(&cat, Some(&answers))?;
+        let description = input.description.as_deref().unwrap_or("").trim();
+        plain(
+            "description",
+            "问题描述",
+            description,
+            jingzhi_domain::open311::MAX_DESCRIPTION,
+        )?;
+        for (field, what, v, max) in [
+            ("first_name", "名", &input.first_name, 64),
+            ("last_name", "姓", &input.last_name, 64),
+            ("device_id", "设备编号", &input.device_id, 128),
+            ("account_id", "账号", &input.account_id, 128),
+            ("address_string", "地址", &input.address_string, 256),
+        ] {
+            if let Some(s) = blank(v) {
+                plain(field, what, s, max)?;
+            }
+        }
+        let email = blank(&input.email);
+        if let Some(e) = email {
+            if e.len() > 254
+                || !e.contains('@')
+                || e.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(AppError::invalid("email", "电子邮箱格式无效"));
+            }
+        }
+        let phone = blank(&input.phone);
+        if let Some(p) = phone {
+            let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
+            if p.len() > 32
+                || !(5..=20).contains(&digits)
+                || !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+            {
+                return Err(AppError::invalid("phone", "电话号码格式无效"));
+            }
+        }
+        let media_url = blank(&input.media_url);
+        if let Some(u) = media_url {
+            let ok = (u.starts_with("https://") || u.starts_with("http://"))
+                && u.len() <= 2048
+                && !u.chars().any(|c| {
+                    c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'
+                });
+            if !ok {
+                return Err(AppError::invalid(
+                    "media_url",
+                    "media_url 应为 http(s) 网址",
+                ));
+            }
+        }
+        // Where: a point (placed into its grid), or a building by its unified code.
+        let (node, point) = match (blank(&input.lat), blank(&input.long)) {
+            (Some(lat), Some(long)) => {
+                let (y, x) = (coordinate("lat", lat)?, coordinate("long", long)?);
+                (self.locate_point(actor, (x, y), "lat").await?, Some((x, y)))
+            }
+            (Some(_), None) => return Err(AppError::invalid("long", "缺少经度 long")),
+            (None, Some(_)) => return Err(AppError::invalid("lat", "缺少纬度 lat")),
+            (None, None) => match blank(&input.address_id) {
+                Some(code) => {
+                    let mut conn = self.store.acquire().await?;
+                    let n = sr::get_node_by_code(&mut conn, &actor.scope(), code)
+                        .await
+                        .ok()
+                        .filter(|n| matches!(n.kind, NodeKind::Building | NodeKind::Grid))
+                        .ok_or_else(|| {
+                            AppError::invalid("address_id", format!("找不到编码为“{code}”的楼宇"))
+                        })?;
+                    (n, None)
+                }
+                None if blank(&input.address_string).is_some() => {
+                    return Err(AppError::invalid(
+                        "address_string",
+                        "暂不支持按地址文字定位，请提供坐标（lat、long）或楼宇编码（address_id）",
+                    ))
+                }
+                None => {
+                    return Err(AppError::invalid(
+                        "lat",
+                        "缺少位置：请提供坐标（lat、long）或楼宇编码（address_id）",
+                    ))
+                }
+            },
+        };
+        let reporter = match (blank(&input.last_name), blank(&input.first_name)) {
+            (None, None) => format!("Open311：{}", client.key.name),
+            (l, f) => format!("{}{}", l.unwrap_or(""), f.unwrap_or("")),
+        };
+        let urgency = Urgency::Ordinary;
+        let deadline_at = self.deadline_policy().deadline(urgency, now);
+        let email_enc = email.map(|e| self.store.cipher.seal(e));
+        let phone_enc = phone.map(|p| self.store.cipher.seal(p));
+        let answers = (!answers.is_empty()).then_some(serde_json::Value::Object(answers));
+        let _serial = match self.store.backend {
+            Backend::Sqlite => Some(self.open311.0.write.lock().await),
+            Backend::Postgres => None,
+        };
+        let mut tx = self.store.begin().await?;
+        let id = se::insert_event(
+            &mut tx,
+            &se::NewEvent {
+                path: &node.path,
+                node_id: node.id,
+                category_code: &cat.category.code,
+                urgency,
+                source: "open311",
+                reporter_user_id: None,
+                reporter_name: &reporter,
+                description,
+                answers,
+                x: point.map(|p| p.0).or(node.x),
+                y: point.map(|p| p.1).or(node.y),
+                reported_at: now,
+                deadline_at,
+            },
+        )
+        .await?;
+        se::insert_transition(
+            &mut tx,
+            &se::NewTransition {
+                event_id: id,
+                path: &node.path,
+                at: now,
+                actor_id: None,
+                actor_name: actor.name(),
+                command: "report",
+                from_status: None,
+                to_status: Status::Reported,
+                note: None,
+            },
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                after: Some(serde_json::json!({
+                    "status": Status::Reported.as_str(), "category": cat.category.code,
+                    "urgency": urgency.as_str(), "deadline_at": deadline_at, "source": "open311",
+                })),
+                ..actor.audit(
+                    Action::Create,
+                    "event",
+                    Some(id),
+                    &node.path,
+                    format!("事件#{id} 上报（Open311：{}）", client.key.name),
+                )
+            },
+        )
+        .await?;
+        so::insert_request(
+            &mut tx,
+            &so::NewRequest {
+                event_id: id,
+                path: &node.path,
+                key_id: client.key.id,
+                email_enc,
+                phone_enc,
+                device_id: blank(&input.device_id),
+                account_id: blank(&input.account_id),
+                address_string: blank(&input.address_string),
+                media_url,
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        self.open311.written();
+        Ok(Created {
+            id,
+            service_notice: service_notice(urgency, deadline_at),
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Reads (public, the whole city, no personal data)
+
+    /// A public list, rendered by `make`, served again for up to [`READ_TTL`] to requests with
+    /// the same `key` (format and query). A create through Open311 in this process forgets
+    /// them at once, so a client reads its own writes; other changes (staff moving an event)
+    /// show within a second.
+    pub async fn open311_cached<Fut>(&self, key: &str, make: Fut) -> AppResult<Arc<str>>
+    where
+        Fut: std::future::Future<Output = AppResult<String>>,
+    {
+        use std::sync::atomic::Ordering;
+        let gen = self.open311.0.generation.load(Ordering::SeqCst);
+        {
+            let mut reads = self
+                .open311
+                .0
+                .reads
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = reads.get_mut(key) {
+                if c.generation == gen {
+                    if c.at.elapsed() < READ_TTL || c.refreshing {
+                        // Fresh, or expired with a refresh under way: no stampede on the
+                        // database when a popular list expires.
+                        return Ok(c.body.clone());
+                    }
+                    c.refreshing = true;
+                }
+            }
+        }
+        let started = Instant::now();
+        let made = make.await;
+        let mut reads = self
+            .open311
+            .0
+            .reads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let body: Arc<str> = match made {
+            Ok(b) => b.into(),
+            Err(e) => {
+                if let Some(c) = reads.get_mut(key) {
+                    c.refreshing = false;
+                }
+                return Err(e);
+            }
+        };
+        if reads.len() > 1000 {
+            reads.retain(|_, c| c.at.elapsed() < READ_TTL);
+            if reads.len() > 1000 {
+                reads.clear();
+            }
+        }
+        reads.insert(
+            key.to_string(),
+            Cached {
+                at: started,
+                generation: gen,
+                body: body.clone(),
+                refreshing: false,
+            },
+        );
+        Ok(body)
+    }
+
+    pub async fn open311_requests(
+        &self,
+        f: &RequestFilter,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<Vec<RequestRow>> {
+        let city = self.open311_city().await?;
+        let scope = jingzhi_domain::scope::Scope::new(city.id, city.path);
+        let mut conn = self.store.acquire().await?;
+        Ok(so::list_requests(&mut conn, &scope, f, limit, offset).await?)
+    }
+
+    pub async fn open311_updates(
+        &self,
+        f: &UpdateFilter,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<Vec<UpdateRow>> {
+        let city = self.open311_city().await?;
+        let scope = jingzhi_domain::scope::Scope::new(city.id, city.path);
+        let mut conn = self.store.acquire().await?;
+        Ok(so::list_updates(&mut conn, &scope, f, limit, offset).await?)
+    }
+}

@@ -1,0 +1,230 @@
+//! Open311 GeoReport v2 rules that need no I/O: W3C date-times in the city's offset, the 90-day
+//! window of `GET requests`, paging, and how an event's detailed state reads as `status_notes`.
+//! See `docs/open311.md`.
+
+use crate::events::lifecycle::Status;
+use crate::time_fmt::CST;
+use crate::FieldError;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
+
+/// The longest span `start_date`..`end_date` may cover, and the default window.
+pub const MAX_RANGE_DAYS: i64 = 90;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+/// Requests per page when the client does not say (`page_size`), and the most it may ask for
+/// (the specification's "first 1000 requests").
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = 1000;
+/// Longest `description` the specification allows (characters).
+pub const MAX_DESCRIPTION: usize = 4000;
+
+/// `2026-11-27T14:03:05+08:00`: UTC milliseconds shown in China Standard Time, as the W3C
+/// profile of ISO 8601 that GeoReport requires (with the offset).
+pub fn format_w3c(ms: i64) -> String {
+    let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) else {
+        return String::new();
+    };
+    let t = t.to_offset(CST);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Parse a W3C date-time (`1994-11-05T08:15:30-05:00`, `…Z`, fractions of a second, or without
+/// seconds `1994-11-05T08:15-05:00`) or a bare date (`1994-11-05`, midnight in the city), to
+/// UTC milliseconds.
+pub fn parse_w3c(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    // hh:mm without seconds: insert ":00" before the offset.
+    if s.len() > 16 && s.as_bytes().get(10) == Some(&b'T') && s.as_bytes().get(13) == Some(&b':') {
+        let (head, tz) = s.split_at(16);
+        if tz.starts_with(['Z', 'z', '+', '-']) {
+            if let Ok(t) = OffsetDateTime::parse(&format!("{head}:00{tz}"), &Rfc3339) {
+                return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+            }
+        }
+    }
+    if s.len() == 10 {
+        let parts: Vec<&str> = s.split('-').collect();
+        if parts.len() == 3 && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+            let m: u8 = parts[1].parse().ok()?;
+            let d = Date::from_calendar_date(
+                parts[0].parse().ok()?,
+                time::Month::try_from(m).ok()?,
+                parts[2].parse().ok()?,
+            )
+            .ok()?;
+            let t = PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_offset(CST);
+            return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+        }
+    }
+    None
+}
+
+/// The requested-time window of `GET requests` (inclusive bounds, UTC ms): both given, one
+/// given (the other 90 days away from it), or neither (the last 90 days up to `now`). A start
+/// after the end, or a span over 90 days, is refused.
+pub fn date_window(
+    start: Option<&str>,
+    end: Option<&str>,
+    now: i64,
+) -> Result<(i64, i64), FieldError> {
+    let parse = |field: &'static str, v: Option<&str>| -> Result<Option<i64>, FieldError> {
+        match v.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => parse_w3c(s).map(Some).ok_or_else(|| {
+                FieldError::new(
+                    field,
+                    format!("日期时间“{s}”格式无效，应为 W3C 格式，如 2026-11-01T00:00:00+08:00"),
+                )
+            }),
+        }
+    };
+    let span = MAX_RANGE_DAYS * DAY_MS;
+    let (from, to) = match (parse("start_date", start)?, parse("end_date", end)?) {
+        (Some(a), Some(b)) => (a, b),
+        (Some(a), None) => (a, a + span),
+        (None, Some(b)) => (b - span, b),
+        (None, None) => (now - span, now),
+    };
+    if from > to {
+        return Err(FieldError::new("start_date", "开始时间不能晚于结束时间"));
+    }
+    if to - from > span {
+        return Err(FieldError::new(
+            "end_date",
+            format!("查询时间跨度不能超过{MAX_RANGE_DAYS}天"),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// `page` (from 1) and `page_size` (1..=1000, default 50) as (limit, offset).
+pub fn paging(page: Option<&str>, page_size: Option<&str>) -> Result<(i64, i64), FieldError> {
+    let num = |field: &'static str, v: Option<&str>, default: i64, max: i64| match v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Ok(default),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| FieldError::new(field, format!("应为 1 到 {max} 之间的整数"))),
+    };
+    let size = num("page_size", page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+    let page = num("page", page, 1, 1_000_000)?;
+    Ok((size, (page - 1) * size))
+}
+
+/// The internal statuses behind an Open311 `status` (`open` or `closed`).
+pub fn statuses_for(open311: &str) -> Option<Vec<Status>> {
+    match open311 {
+        "open" | "closed" => Some(
+            Status::ALL
+                .into_iter()
+                .filter(|s| s.open311() == open311)
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// `status_notes`: the detailed state in Chinese (已派遣, 已作废：原因, …).
+pub fn status_notes(
+    status: Status,
+    invalid_reason: Option<&str>,
+    result: Option<&str>,
+    merged_into: Option<i64>,
+) -> String {
+    let label = status.label_zh();
+    let detail = match status {
+        Status::Invalid => invalid_reason.map(str::to_string),
+        Status::Merged => merged_into.map(|m| format!("并入请求 {m}")),
+        Status::Resolved | Status::Verified | Status::Closed | Status::Rated => {
+            result.map(str::to_string)
+        }
+        _ => None,
+    };
+    match detail.filter(|d| !d.trim().is_empty()) {
+        Some(d) => format!("{label}：{d}"),
+        None => label.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn w3c_round_trip_in_city_time() {
+        // 2026-01-01T00:00:00Z is 08:00 in Beijing.
+        assert_eq!(format_w3c(1_767_225_600_000), "2026-01-01T08:00:00+08:00");
+        for s in [
+            "2026-01-01T08:00:00+08:00",
+            "2026-01-01T00:00:00Z",
+            "2025-12-31T19:00:00-05:00",
+            "2026-01-01T08:00+08:00",
+            "2026-01-01T00:00:00.000Z",
+        ] {
+            assert_eq!(parse_w3c(s), Some(1_767_225_600_000), "{s}");
+        }
+        assert_eq!(
+            parse_w3c("2026-01-01"),
+            Some(1_767_225_600_000 - 8 * 3600 * 1000)
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01",
+            "2026-01-01T25:00:00Z",
+            "2026-01-01 08:00",
+        ] {
+            assert_eq!(parse_w3c(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_window_is_at_most_90_days() {
+        let now = 1_767_225_600_000;
+        assert_eq!(date_window(None, None, now), Ok((now - 90 * DAY_MS, now)));
+        let (a, b) = date_window(Some("2026-01-01T00:00:00Z"), None, now).unwrap();
+        assert_eq!((a, b - a), (now, 90 * DAY_MS));
+        assert!(date_window(Some("2026-01-01"), Some("2026-03-31"), now).is_ok());
+        let e = date_window(Some("2026-01-01"), Some("2026-04-02"), now).unwrap_err();
+        assert_eq!(e.field, "end_date");
+        let e = date_window(Some("2026-02-01"), Some("2026-01-01"), now).unwrap_err();
+        assert_eq!(e.field, "start_date");
+        assert_eq!(
+            date_window(Some("x"), None, now).unwrap_err().field,
+            "start_date"
+        );
+    }
+
+    #[test]
+    fn paging_and_statuses() {
+        assert_eq!(paging(None, None), Ok((50, 0)));
+        assert_eq!(paging(Some("3"), Some("20")), Ok((20, 40)));
+        for (p, s) in [(Some("0"), None), (None, Some("1001")), (Some("x"), None)] {
+            assert!(paging(p, s).is_err());
+        }
+        let open = statuses_for("open").unwrap();
+        assert!(open.contains(&Status::Dispatched) && !open.contains(&Status::Closed));
+        assert!(statuses_for("closed").unwrap().contains(&Status::Rated));
+        assert_eq!(statuses_for("pending"), None);
+        assert_eq!(status_notes(Status::Dispatched, None, None, None), "已派遣");
+        assert_eq!(
+            status_notes(Status::Invalid, Some("重复上报"), None, None),
+            "已作废：重复上报"
+        );
+    }
+}
