@@ -35,6 +35,8 @@ pub struct App {
     pub areas: geo::AreaCache,
     /// Open311 keys, services and the write lock (see [`open311`]).
     pub open311: open311::Open311Cache,
+    /// Dashboards computed in the last seconds (see [`metrics::DashboardCache`]).
+    pub dashboards: metrics::DashboardCache,
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +65,7 @@ impl App {
             store,
             settings: Settings::default(),
             areas: geo::AreaCache::default(),
+            dashboards: metrics::DashboardCache::default(),
             open311: open311::Open311Cache::default(),
         }
     }

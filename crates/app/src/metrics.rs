@@ -15,7 +15,9 @@ use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::{audit, events as se, metrics as sm, registry as sr};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Longest period the dashboard counts (10 years).
 pub const MAX_MONTHS: usize = 120;
@@ -105,6 +107,40 @@ impl Dashboard {
     }
 }
 
+type DashboardKey = (i64, i64, i64, i64);
+
+/// Dashboards computed in the last [`DashboardCache::TTL_MS`], by (caller's scope node, place,
+/// from, to).
+#[derive(Debug, Default, Clone)]
+pub struct DashboardCache {
+    entries: Arc<std::sync::Mutex<HashMap<DashboardKey, (i64, Arc<Dashboard>)>>>,
+    computing: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl DashboardCache {
+    pub const TTL_MS: i64 = 15_000;
+    const MAX_ENTRIES: usize = 2_000;
+
+    fn get(&self, k: &DashboardKey) -> Option<Arc<Dashboard>> {
+        let e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        e.get(k)
+            .filter(|(at, _)| now_ms() - at < Self::TTL_MS)
+            .map(|(_, d)| d.clone())
+    }
+
+    fn put(&self, k: DashboardKey, d: Arc<Dashboard>) {
+        let now = now_ms();
+        let mut e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if e.len() >= Self::MAX_ENTRIES {
+            e.retain(|_, (at, _)| now - *at < Self::TTL_MS);
+            if e.len() >= Self::MAX_ENTRIES {
+                e.clear();
+            }
+        }
+        e.insert(k, (now, d));
+    }
+}
+
 fn place(n: &sr::Node) -> PlaceRef {
     PlaceRef {
         id: n.id,
@@ -123,6 +159,41 @@ impl App {
         from_ms: Option<i64>,
         to_ms: Option<i64>,
     ) -> AppResult<Dashboard> {
+        let (from, to) = Self::dashboard_period(actor, from_ms, to_ms)?;
+        self.compute_dashboard(actor, node_id, from, to).await
+    }
+
+    /// [`App::event_dashboard`] as the pages and the API serve it: kept for
+    /// [`DashboardCache::TTL_MS`] per (caller's scope, place, period). A dashboard a few seconds
+    /// old is fine, and many people opening the city's dashboard at once then cost one
+    /// computation, not one each (misses are computed one at a time).
+    pub async fn event_dashboard_cached(
+        &self,
+        actor: &Actor,
+        node_id: Option<i64>,
+        from_ms: Option<i64>,
+        to_ms: Option<i64>,
+    ) -> AppResult<Arc<Dashboard>> {
+        let (from, to) = Self::dashboard_period(actor, from_ms, to_ms)?;
+        let scope = actor.scope();
+        let key = (scope.node_id, node_id.unwrap_or(scope.node_id), from, to);
+        if let Some(d) = self.dashboards.get(&key) {
+            return Ok(d);
+        }
+        let _one = self.dashboards.computing.lock().await;
+        if let Some(d) = self.dashboards.get(&key) {
+            return Ok(d);
+        }
+        let d = Arc::new(self.compute_dashboard(actor, node_id, from, to).await?);
+        self.dashboards.put(key, d.clone());
+        Ok(d)
+    }
+
+    fn dashboard_period(
+        actor: &Actor,
+        from_ms: Option<i64>,
+        to_ms: Option<i64>,
+    ) -> AppResult<(i64, i64)> {
         if actor.user.role == Role::Resident {
             return Err(AppError::Forbidden);
         }
@@ -131,6 +202,16 @@ impl App {
         if to <= from {
             return Err(AppError::invalid("to", "结束时间应晚于开始时间"));
         }
+        Ok((from, to))
+    }
+
+    async fn compute_dashboard(
+        &self,
+        actor: &Actor,
+        node_id: Option<i64>,
+        from: i64,
+        to: i64,
+    ) -> AppResult<Dashboard> {
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
         let node = sr::get_node(&mut conn, &scope, node_id.unwrap_or(scope.node_id)).await?;

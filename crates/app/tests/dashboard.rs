@@ -556,3 +556,47 @@ async fn the_demo_history_fills_the_dashboard_consistently() {
     };
     assert_eq!(total, d.counts);
 }
+
+#[tokio::test]
+async fn the_served_dashboard_is_kept_a_few_seconds_per_scope_and_place() {
+    let w = World::new().await;
+    let (admin, _) = history(&w).await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let (from, to) = (Some(month_start(202601)), Some(month_start(202606)));
+    let a = w
+        .app
+        .event_dashboard_cached(&admin, None, from, to)
+        .await
+        .unwrap();
+    let b = w
+        .app
+        .event_dashboard_cached(&admin, None, from, to)
+        .await
+        .unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&a, &b),
+        "the second is served from the cache"
+    );
+    assert_eq!(
+        a.counts.reported,
+        w.app
+            .event_dashboard(&admin, None, from, to)
+            .await
+            .unwrap()
+            .counts
+            .reported
+    );
+    // Another scope is another entry, and the cache never widens a scope.
+    let own = w
+        .app
+        .event_dashboard_cached(&worker, None, from, to)
+        .await
+        .unwrap();
+    assert_eq!(own.place.id, w.comm_a.id);
+    assert!(matches!(
+        w.app
+            .event_dashboard_cached(&worker, Some(w.city.id), from, to)
+            .await,
+        Err(AppError::NotFound)
+    ));
+}

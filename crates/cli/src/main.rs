@@ -93,6 +93,9 @@ enum Command {
     /// Events: jobs that `jingzhi serve` also runs by itself.
     #[command(subcommand)]
     Events(EventsCmd),
+    /// Open311 GeoReport v2 (docs/open311.md).
+    #[command(subcommand)]
+    Open311(Open311Cmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -105,9 +108,6 @@ enum NotifyCmd {
 enum EventsCmd {
     /// Escalate every overdue event one level up, once per deadline (docs/notifications.md).
     EscalateOverdue,
-    /// Open311 GeoReport v2 (docs/open311.md).
-    #[command(subcommand)]
-    Open311(Open311Cmd),
 }
 
 #[derive(Subcommand, Debug)]

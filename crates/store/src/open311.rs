@@ -206,8 +206,17 @@ pub async fn list_requests(
     offset: i64,
 ) -> Result<Vec<RequestRow>> {
     let mut p = Params::default();
+    // SQLite without statistics may start from the path index (a city-wide range matches every
+    // row) and sort everything of 90 days; newest-first by the time index is right unless ids
+    // are given. PostgreSQL plans from its statistics.
+    let broad = jingzhi_domain::scope::path_ids(&scope.path).len() <= 4;
+    let from = if crate::registry::is_sqlite(conn) && broad && f.ids.is_empty() {
+        "events i INDEXED BY events_reported_id"
+    } else {
+        "events i"
+    };
     let mut inner = format!(
-        "SELECT i.id FROM events i WHERE {}",
+        "SELECT i.id FROM {from} WHERE {}",
         p.range("i.path", &scope.path)
     );
     if !f.ids.is_empty() {
