@@ -748,3 +748,35 @@ async fn a_backlog_escalates_in_batches() {
         .unwrap();
     assert_eq!(r.escalated, 0);
 }
+
+#[tokio::test]
+async fn whistle_steps_that_matter_are_told_the_others_are_not() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let res = resident(&w, &worker, "res.a", "301", "11010519491231002X").await;
+    let e = w
+        .app
+        .report_event(&res, &report(w.building_a.id, "违建占用消防通道"))
+        .await
+        .unwrap();
+    w.app.accept_event(&worker, e.id).await.unwrap();
+    let wh = w
+        .app
+        .blow_whistle(&worker, e.id, &["住建局".to_string()], "需联合执法")
+        .await
+        .unwrap();
+    let n = w.app.notifications(&res, None, None, 50).await.unwrap();
+    assert_eq!(n.len(), 2);
+    assert!(n[0].title.contains("吹哨"), "{}", n[0].title);
+    assert!(n[0].body.contains("住建局"), "{}", n[0].body);
+    // A department reporting in is internal.
+    w.app.report_in(&worker, wh.id, "住建局").await.unwrap();
+    assert_eq!(
+        w.app
+            .notifications(&res, None, None, 50)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
