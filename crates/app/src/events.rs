@@ -10,6 +10,7 @@
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Role;
+use jingzhi_domain::events::attachment::{self as att, ImageInfo};
 use jingzhi_domain::events::lifecycle::{
     self as lc, Command, Dispatch, Effect, Handler, Rating, Status,
 };
@@ -18,7 +19,6 @@ use jingzhi_domain::events::whistle::Whistle;
 use jingzhi_domain::events::{DeadlinePolicy, HandlerKind, Urgency};
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
-use jingzhi_domain::events::attachment::{self as att, ImageInfo};
 use jingzhi_store::events::{
     self as se, Assignment, AttachmentMeta, CategoryRow, Event, EventFilter, Inspection,
     Transition, WhistleRow,
@@ -527,8 +527,7 @@ impl App {
         )
         .await?;
         let e = se::get_event(&mut *tx, &scope, id).await?;
-        let tid =
-            timeline_and_audit(tx, actor, None, &e, "report", "上报", None, now).await?;
+        let tid = timeline_and_audit(tx, actor, None, &e, "report", "上报", None, now).await?;
         store_uploads(tx, actor, &e, tid, photos, now).await?;
         Ok(e)
     }
@@ -880,8 +879,17 @@ impl App {
         if checked.is_empty() {
             return Err(AppError::invalid("photos", "请选择照片"));
         }
-        let tid = timeline_and_audit(&mut tx, actor, Some(&e), &e, "attach", "补充照片", note, now)
-            .await?;
+        let tid = timeline_and_audit(
+            &mut tx,
+            actor,
+            Some(&e),
+            &e,
+            "attach",
+            "补充照片",
+            note,
+            now,
+        )
+        .await?;
         store_uploads(&mut tx, actor, &e, tid, &checked, now).await?;
         let all = se::attachments_of_event(&mut tx, &actor.scope(), id).await?;
         jingzhi_store::commit(tx).await?;

@@ -31,7 +31,13 @@ impl AreaCache {
 impl App {
     async fn grid_areas(&self) -> AppResult<Arc<Vec<Grid>>> {
         let now = now_ms();
-        if let Some((at, g)) = self.areas.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        if let Some((at, g)) = self
+            .areas
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
             if now - at < AreaCache::TTL_MS {
                 return Ok(g.clone());
             }
@@ -45,7 +51,11 @@ impl App {
                 if area.is_none() {
                     tracing::warn!(grid = id, "grid boundary is not a GeoJSON polygon");
                 }
-                Some(Grid { id, path, area: area? })
+                Some(Grid {
+                    id,
+                    path,
+                    area: area?,
+                })
             })
             .collect();
         let g = Arc::new(grids);
@@ -56,7 +66,12 @@ impl App {
     /// The grid (inside the caller's scope) that holds a point. `field` names the input for the
     /// error: a point outside every grid is "outside the city", one in a grid outside the
     /// caller's scope is "outside your area".
-    pub async fn locate_point(&self, actor: &Actor, p: Point, field: &'static str) -> AppResult<Node> {
+    pub async fn locate_point(
+        &self,
+        actor: &Actor,
+        p: Point,
+        field: &'static str,
+    ) -> AppResult<Node> {
         if !valid_point(p) {
             return Err(AppError::invalid(field, "坐标无效（应为经度、纬度）"));
         }

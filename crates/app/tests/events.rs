@@ -705,7 +705,9 @@ async fn metrics_on_a_small_set() {
 
 fn square(w: f64, s: f64) -> String {
     let (e, n) = (w + 0.01, s + 0.01);
-    format!(r#"{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}"#)
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}"#
+    )
 }
 
 #[tokio::test]
@@ -732,18 +734,33 @@ async fn a_map_point_is_placed_into_its_grid() {
         y: Some(y),
         ..Default::default()
     };
-    let e = w.app.report_event(&worker_a, &at(122.105, 37.505)).await.unwrap();
+    let e = w
+        .app
+        .report_event(&worker_a, &at(122.105, 37.505))
+        .await
+        .unwrap();
     assert_eq!(e.node_id, w.grid_a.id);
     assert_eq!((e.x, e.y), (Some(122.105), Some(37.505)));
     // In grid B: another community, not this worker's.
-    let err = w.app.report_event(&worker_a, &at(122.115, 37.505)).await.unwrap_err();
-    assert!(matches!(&err, AppError::Invalid(v) if v[0].field == "x"), "{err:?}");
+    let err = w
+        .app
+        .report_event(&worker_a, &at(122.115, 37.505))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(v) if v[0].field == "x"),
+        "{err:?}"
+    );
     // Outside every grid, and not a coordinate at all.
     for (x, y) in [(121.0, 37.0), (500.0, 37.0), (f64::NAN, 1.0)] {
         let err = w.app.report_event(&worker_a, &at(x, y)).await.unwrap_err();
         assert!(matches!(&err, AppError::Invalid(_)), "{err:?}");
     }
     let street = w.user("street", "street-officer", &w.street).await;
-    let e = w.app.report_event(&street, &at(122.115, 37.505)).await.unwrap();
+    let e = w
+        .app
+        .report_event(&street, &at(122.115, 37.505))
+        .await
+        .unwrap();
     assert_eq!(e.node_id, w.grid_b.id);
 }

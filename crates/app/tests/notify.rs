@@ -717,7 +717,10 @@ async fn overdue_events_escalate_once_per_deadline() {
         .unwrap();
     assert_eq!(r.escalated, 1);
     let vu = w.app.event_view(&worker, u.id).await.unwrap();
-    assert_eq!((vu.event.status, vu.event.escalations), (Status::Escalated, 1));
+    assert_eq!(
+        (vu.event.status, vu.event.escalations),
+        (Status::Escalated, 1)
+    );
 }
 
 #[tokio::test]

@@ -454,7 +454,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             match cmd {
                 Open311KeyCmd::Add { name } => {
                     let k = app.open311_add_key(&actor, &name).await.map_err(app_err)?;
-                    eprintln!("已添加 Open311 密钥 key added: {} (只显示这一次 shown only once)", k.name);
+                    eprintln!(
+                        "已添加 Open311 密钥 key added: {} (只显示这一次 shown only once)",
+                        k.name
+                    );
                     println!("{}", k.api_key);
                 }
                 Open311KeyCmd::List => {
@@ -464,16 +467,21 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                             k.name,
                             jingzhi_domain::time_fmt::format_ms(k.created_at),
                             k.revoked_at
-                                .map(|t| format!("已吊销 revoked {}", jingzhi_domain::time_fmt::format_ms(t)))
+                                .map(|t| format!(
+                                    "已吊销 revoked {}",
+                                    jingzhi_domain::time_fmt::format_ms(t)
+                                ))
                                 .unwrap_or_else(|| "有效 active".into())
                         );
                     }
                 }
                 Open311KeyCmd::Revoke { name } => {
-                    app.open311_revoke_key(&actor, &name).await.map_err(|e| match e {
-                        AppError::NotFound => format!("没有密钥 no such key: {name}"),
-                        e => app_err(e),
-                    })?;
+                    app.open311_revoke_key(&actor, &name)
+                        .await
+                        .map_err(|e| match e {
+                            AppError::NotFound => format!("没有密钥 no such key: {name}"),
+                            e => app_err(e),
+                        })?;
                     println!("已吊销 revoked: {name}");
                 }
             }

@@ -30,7 +30,10 @@ impl BBox {
 
 /// Whether a point is a usable WGS84 coordinate.
 pub fn valid_point(p: Point) -> bool {
-    p.0.is_finite() && p.1.is_finite() && (-180.0..=180.0).contains(&p.0) && (-90.0..=90.0).contains(&p.1)
+    p.0.is_finite()
+        && p.1.is_finite()
+        && (-180.0..=180.0).contains(&p.0)
+        && (-90.0..=90.0).contains(&p.1)
 }
 
 fn ring(v: &Value) -> Option<Vec<Point>> {
@@ -45,9 +48,17 @@ fn ring(v: &Value) -> Option<Vec<Point>> {
 /// Parse a GeoJSON `Polygon` or `MultiPolygon` geometry (or a Feature holding one).
 pub fn parse_area(geojson: &str) -> Option<Area> {
     let v: Value = serde_json::from_str(geojson).ok()?;
-    let g = if v["type"] == "Feature" { &v["geometry"] } else { &v };
+    let g = if v["type"] == "Feature" {
+        &v["geometry"]
+    } else {
+        &v
+    };
     let rings: Vec<Vec<Point>> = match g["type"].as_str()? {
-        "Polygon" => g["coordinates"].as_array()?.iter().map(ring).collect::<Option<_>>()?,
+        "Polygon" => g["coordinates"]
+            .as_array()?
+            .iter()
+            .map(ring)
+            .collect::<Option<_>>()?,
         "MultiPolygon" => g["coordinates"]
             .as_array()?
             .iter()

@@ -58,7 +58,9 @@ async fn openapi_lists_every_route_and_docs_are_served() {
             }
         }
     }
-    assert!(in_doc.iter().any(|(_, p)| p == "/api/v1/districting/plans/{id}/apply"));
+    assert!(in_doc
+        .iter()
+        .any(|(_, p)| p == "/api/v1/districting/plans/{id}/apply"));
     assert_eq!(in_doc, routes, "the OpenAPI document and the router differ");
 
     // And the router serves each of them: without credentials they answer 401 (or work, for the

@@ -105,7 +105,9 @@ async fn the_duplicates_fragment_merges_with_csrf() {
     let (cookie, csrf) = t.browser_session("worker.a").await;
     // The event's page loads the fragment for staff who may merge.
     let page = t.page(&format!("/events/{second}"), &cookie).await;
-    assert!(page.text().contains(&format!("hx-get=\"/events/{second}/duplicates\"")));
+    assert!(page
+        .text()
+        .contains(&format!("hx-get=\"/events/{second}/duplicates\"")));
     let req = Request::builder()
         .uri(format!("/events/{second}/duplicates"))
         .header(header::COOKIE, &cookie)

@@ -490,8 +490,12 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             ),
             (
                 Kind::Search,
-                c.call(Method::GET, "/api/v1/events?category=other&status=reported", None)
-                    .await,
+                c.call(
+                    Method::GET,
+                    "/api/v1/events?category=other&status=reported",
+                    None,
+                )
+                .await,
             ),
         ],
         ("POST", "/api/v1/events") => {
@@ -532,7 +536,8 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             let e = fresh_event(t, &x.building, "reported").await;
             vec![(
                 Kind::Item,
-                c.photo(&format!("/api/v1/events/{}/attachments", e.0)).await,
+                c.photo(&format!("/api/v1/events/{}/attachments", e.0))
+                    .await,
             )]
         }
         ("GET", "/api/v1/events/{id}/attachments/{attachment_id}") => {
@@ -605,8 +610,12 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             let body = serde_json::json!({"department": "住建局", "rating": "satisfied"});
             vec![(
                 Kind::Item,
-                c.call(Method::POST, &format!("/api/v1/whistles/{w}/rate"), Some(body))
-                    .await,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/whistles/{w}/rate"),
+                    Some(body),
+                )
+                .await,
             )]
         }
         ("GET", "/api/v1/event-categories") => vec![(
@@ -834,7 +843,10 @@ async fn fresh_whistle(t: &TestApp, building: &Node, stage: &str) -> i64 {
         t.app.record_inspection(&root, w.id, &input).await.unwrap();
     }
     if n >= 3 {
-        t.app.complete_whistle_task(&root, w.id, &dept).await.unwrap();
+        t.app
+            .complete_whistle_task(&root, w.id, &dept)
+            .await
+            .unwrap();
     }
     w.id
 }
@@ -1193,17 +1205,23 @@ async fn end_quietly(t: &TestApp, id: i64) {
 async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
     let (t, x) = (c.t, c.x);
     let f = rounds_fixture(t, x).await;
-    let month = jingzhi_domain::rounds::Month::of_ms(jingzhi_domain::time_fmt::now_ms()).to_string();
+    let month =
+        jingzhi_domain::rounds::Month::of_ms(jingzhi_domain::time_fmt::now_ms()).to_string();
     match (method, path) {
         ("GET", "/api/v1/rounds/posts") => vec![
             (
                 Kind::Item,
-                c.call(Method::GET, &format!("/api/v1/rounds/posts?node_id={}", x.comm.id), None)
-                    .await,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/rounds/posts?node_id={}", x.comm.id),
+                    None,
+                )
+                .await,
             ),
             (
                 Kind::Search,
-                c.call(Method::GET, "/api/v1/rounds/posts?per_page=200", None).await,
+                c.call(Method::GET, "/api/v1/rounds/posts?per_page=200", None)
+                    .await,
             ),
         ],
         ("POST", "/api/v1/rounds/posts") => {
@@ -1211,13 +1229,18 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
                 "building_ids": [x.building.id]});
             vec![(
                 Kind::BodyRef,
-                c.call(Method::POST, "/api/v1/rounds/posts", Some(body)).await,
+                c.call(Method::POST, "/api/v1/rounds/posts", Some(body))
+                    .await,
             )]
         }
         ("GET", "/api/v1/rounds/posts/{id}") => vec![(
             Kind::Item,
-            c.call(Method::GET, &format!("/api/v1/rounds/posts/{}", f.post_id), None)
-                .await,
+            c.call(
+                Method::GET,
+                &format!("/api/v1/rounds/posts/{}", f.post_id),
+                None,
+            )
+            .await,
         )],
         ("GET", "/api/v1/rounds/visits") => vec![
             (
@@ -1240,7 +1263,8 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
             ),
             (
                 Kind::Search,
-                c.call(Method::GET, "/api/v1/rounds/visits?per_page=200", None).await,
+                c.call(Method::GET, "/api/v1/rounds/visits?per_page=200", None)
+                    .await,
             ),
         ],
         ("POST", "/api/v1/rounds/visits") => {
@@ -1248,13 +1272,18 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
                 "findings": [{"kind": "hazard", "text": "楼道堆物"}]});
             vec![(
                 Kind::BodyRef,
-                c.call(Method::POST, "/api/v1/rounds/visits", Some(body)).await,
+                c.call(Method::POST, "/api/v1/rounds/visits", Some(body))
+                    .await,
             )]
         }
         ("GET", "/api/v1/rounds/visits/{id}") => vec![(
             Kind::Item,
-            c.call(Method::GET, &format!("/api/v1/rounds/visits/{}", f.visit_id), None)
-                .await,
+            c.call(
+                Method::GET,
+                &format!("/api/v1/rounds/visits/{}", f.visit_id),
+                None,
+            )
+            .await,
         )],
         ("POST", "/api/v1/rounds/findings/{id}/event") => vec![(
             Kind::Item,
@@ -1306,7 +1335,9 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
         ("POST", "/api/v1/rounds/specialists") => {
             let body = serde_json::json!({"grid_id": x.grid.id, "name": "配备探针",
                 "department": "区司法局", "party_org": "区司法局机关党支部"});
-            let r = c.call(Method::POST, "/api/v1/rounds/specialists", Some(body)).await;
+            let r = c
+                .call(Method::POST, "/api/v1/rounds/specialists", Some(body))
+                .await;
             if r.status.is_success() {
                 end_quietly(t, r.json()["id"].as_i64().unwrap()).await;
             }
@@ -1315,7 +1346,11 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
         ("POST", "/api/v1/rounds/specialists/{id}/end") => {
             let id = fresh_specialist(t, x).await;
             let r = c
-                .call(Method::POST, &format!("/api/v1/rounds/specialists/{id}/end"), None)
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/rounds/specialists/{id}/end"),
+                    None,
+                )
                 .await;
             end_quietly(t, id).await;
             vec![(Kind::Item, r)]
@@ -1364,4 +1399,3 @@ async fn fresh_report(t: &TestApp, building: &Node) -> i64 {
         .unwrap()
         .id
 }
-

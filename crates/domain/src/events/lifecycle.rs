@@ -513,7 +513,10 @@ pub fn transition(
                 }
             }
         }
-        (Reported | Accepted | Dispatched | InProgress | Escalated, Command::Escalate { reason }) => {
+        (
+            Reported | Accepted | Dispatched | InProgress | Escalated,
+            Command::Escalate { reason },
+        ) => {
             need_text("reason", "升级原因", reason)?;
             if state.escalations >= MAX_ESCALATIONS {
                 return Err(TransitionError::Invalid(crate::FieldError::new(

@@ -86,7 +86,10 @@ pub async fn events(
     q: Result<Query<MetricsQuery>, QueryRejection>,
 ) -> ApiResult<Json<Dashboard>> {
     let (node, from, to) = query(q)?.parse()?;
-    let d = s.app.event_dashboard_cached(&c.actor, node, from, to).await?;
+    let d = s
+        .app
+        .event_dashboard_cached(&c.actor, node, from, to)
+        .await?;
     Ok(Json(Dashboard::clone(&d)))
 }
 

@@ -97,7 +97,10 @@ pub async fn dashboard(
     Query(q): Query<MetricsQuery>,
 ) -> PageResult {
     let (node, from, to) = q.parse()?;
-    let d = s.app.event_dashboard_cached(&c.actor, node, from, to).await?;
+    let d = s
+        .app
+        .event_dashboard_cached(&c.actor, node, from, to)
+        .await?;
     Ok(render(&page(&c, lang, &d)))
 }
 
