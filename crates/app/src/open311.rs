@@ -9,9 +9,9 @@
 //! - A key acts as a system actor for the whole city, named `open311:NAME` in the timeline and
 //!   the audit log.
 //! - Reads need no key and return no personal data (no reporter name, phone or email).
-//! - On SQLite, creates through this module take an in-process write lock before `BEGIN
-//!   IMMEDIATE`, so concurrent clients queue in memory instead of in SQLite's sleeping busy
-//!   handler.
+//! - On SQLite, concurrent creates queue in memory and are committed in groups (one
+//!   transaction for all that waited, see [`App::open311_create`]) instead of one
+//!   transaction each behind SQLite's sleeping busy handler.
 
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
@@ -42,7 +42,9 @@ struct Inner {
     keys: Mutex<HashMap<String, (Instant, KeyRow)>>,
     categories: Mutex<Option<(Instant, Arc<Vec<CategoryRow>>)>>,
     city: Mutex<Option<Node>>,
-    write: tokio::sync::Mutex<()>,
+    /// Creates waiting to be written (SQLite only).
+    queue: Mutex<Queue>,
+    stats: WriteStats,
     /// Rendered public lists by request (format and query), with the write generation and time
     /// they were made at (see [`App::open311_cached`]).
     reads: Mutex<HashMap<String, Cached>>,
@@ -77,11 +79,78 @@ impl Open311Cache {
             .clear();
     }
 
+    /// Creates committed by this process so far, and the transactions they took (fewer than
+    /// the creates when groups formed, see [`App::open311_create`]).
+    pub fn write_counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.0.stats.creates.load(Relaxed),
+            self.0.stats.transactions.load(Relaxed),
+        )
+    }
+
     /// Something was written through Open311: forget every rendered list.
     fn written(&self) {
         self.0
             .generation
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The most creates written in one transaction.
+pub const MAX_GROUP: usize = 256;
+
+type Reply = tokio::sync::oneshot::Sender<AppResult<i64>>;
+
+/// Creates waiting to be written, each with where its answer goes, and whether a writer is
+/// running (see [`App::open311_create`]).
+#[derive(Debug, Default)]
+struct Queue {
+    jobs: Vec<(PendingCreate, Reply)>,
+    writing: bool,
+}
+
+/// A checked create, waiting to be written.
+#[derive(Debug)]
+struct PendingCreate {
+    actor: Actor,
+    key_id: i64,
+    key_name: String,
+    path: String,
+    node_id: i64,
+    category_code: String,
+    urgency: Urgency,
+    reporter: String,
+    description: String,
+    answers: Option<serde_json::Value>,
+    x: Option<f64>,
+    y: Option<f64>,
+    reported_at: i64,
+    deadline_at: i64,
+    email_enc: Option<Vec<u8>>,
+    phone_enc: Option<Vec<u8>>,
+    device_id: Option<String>,
+    account_id: Option<String>,
+    address_string: Option<String>,
+    media_url: Option<String>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How many creates this process committed, in how many transactions.
+#[derive(Debug, Default)]
+struct WriteStats {
+    transactions: std::sync::atomic::AtomicU64,
+    creates: std::sync::atomic::AtomicU64,
+}
+
+impl WriteStats {
+    fn record(&self, creates: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.transactions.fetch_add(1, Relaxed);
+        self.creates.fetch_add(creates as u64, Relaxed);
     }
 }
 
@@ -358,8 +427,10 @@ impl App {
     // -----------------------------------------------------------------------------------------
     // Create
 
-    /// `POST requests`: check everything, then one short transaction (the event, its first
-    /// timeline row, the audit record, the Open311 details). Nothing is written on any error.
+    /// `POST requests`: check everything, then write the event, its first timeline row, the
+    /// audit record and the Open311 details in one transaction (on SQLite shared with the
+    /// creates that arrived meanwhile, see `open311_write_queued`). Nothing is written on
+    /// any error.
     pub async fn open311_create(&self, client: &Client, input: &CreateInput) -> AppResult<Created> {
         let now = now_ms();
         let actor = &client.actor;
@@ -473,86 +544,208 @@ impl App {
         };
         let urgency = Urgency::Ordinary;
         let deadline_at = self.deadline_policy().deadline(urgency, now);
-        let email_enc = email.map(|e| self.store.cipher.seal(e));
-        let phone_enc = phone.map(|p| self.store.cipher.seal(p));
         let answers = (!answers.is_empty()).then_some(serde_json::Value::Object(answers));
-        let _serial = match self.store.backend {
-            Backend::Sqlite => Some(self.open311.0.write.lock().await),
-            Backend::Postgres => None,
+        let job = PendingCreate {
+            actor: actor.clone(),
+            key_id: client.key.id,
+            key_name: client.key.name.clone(),
+            path: node.path,
+            node_id: node.id,
+            category_code: cat.category.code.clone(),
+            urgency,
+            reporter,
+            description: description.to_string(),
+            answers,
+            x: point.map(|p| p.0).or(node.x),
+            y: point.map(|p| p.1).or(node.y),
+            reported_at: now,
+            deadline_at,
+            email_enc: email.map(|e| self.store.cipher.seal(e)),
+            phone_enc: phone.map(|p| self.store.cipher.seal(p)),
+            device_id: blank(&input.device_id).map(str::to_string),
+            account_id: blank(&input.account_id).map(str::to_string),
+            address_string: blank(&input.address_string).map(str::to_string),
+            media_url: media_url.map(str::to_string),
         };
-        let mut tx = self.store.begin().await?;
-        let id = se::insert_event(
-            &mut tx,
-            &se::NewEvent {
-                path: &node.path,
-                node_id: node.id,
-                category_code: &cat.category.code,
-                urgency,
-                source: "open311",
-                reporter_user_id: None,
-                reporter_name: &reporter,
-                description,
-                answers,
-                x: point.map(|p| p.0).or(node.x),
-                y: point.map(|p| p.1).or(node.y),
-                reported_at: now,
-                deadline_at,
-            },
-        )
-        .await?;
-        se::insert_transition(
-            &mut tx,
-            &se::NewTransition {
-                event_id: id,
-                path: &node.path,
-                at: now,
-                actor_id: None,
-                actor_name: actor.name(),
-                command: "report",
-                from_status: None,
-                to_status: Status::Reported,
-                note: None,
-            },
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            audit::Entry {
-                after: Some(serde_json::json!({
-                    "status": Status::Reported.as_str(), "category": cat.category.code,
-                    "urgency": urgency.as_str(), "deadline_at": deadline_at, "source": "open311",
-                })),
-                ..actor.audit(
-                    Action::Create,
-                    "event",
-                    Some(id),
-                    &node.path,
-                    format!("事件#{id} 上报（Open311：{}）", client.key.name),
-                )
-            },
-        )
-        .await?;
-        so::insert_request(
-            &mut tx,
-            &so::NewRequest {
-                event_id: id,
-                path: &node.path,
-                key_id: client.key.id,
-                email_enc,
-                phone_enc,
-                device_id: blank(&input.device_id),
-                account_id: blank(&input.account_id),
-                address_string: blank(&input.address_string),
-                media_url,
-            },
-        )
-        .await?;
-        jingzhi_store::commit(tx).await?;
+        let id = match self.store.backend {
+            Backend::Sqlite => self.open311_write_queued(job).await?,
+            // PostgreSQL takes concurrent writers as they come: one transaction each.
+            Backend::Postgres => {
+                let id = self.open311_write(std::slice::from_ref(&job)).await?[0];
+                self.open311.0.stats.record(1);
+                id
+            }
+        };
         self.open311.written();
         Ok(Created {
             id,
             service_notice: service_notice(urgency, deadline_at),
         })
+    }
+
+    /// SQLite has one writer at a time, and what a transaction costs is mostly its round trips
+    /// and its commit, not its rows. So creates are committed in groups: a create joins the
+    /// queue and waits for its answer; if no writer is running it starts one. The writer (a
+    /// task of its own, so a client that hangs up cannot cancel the others' writes) takes
+    /// everything queued (up to [`MAX_GROUP`]), writes it in one transaction, answers, and
+    /// goes on until the queue is empty. If a group's transaction fails, each create in it is
+    /// tried again alone, so one bad create fails only itself.
+    async fn open311_write_queued(&self, job: PendingCreate) -> AppResult<i64> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let start = {
+            let mut q = lock(&self.open311.0.queue);
+            q.jobs.push((job, tx));
+            !std::mem::replace(&mut q.writing, true)
+        };
+        if start {
+            let app = self.clone();
+            tokio::spawn(async move { app.open311_writer().await });
+        }
+        rx.await
+            .unwrap_or_else(|_| Err(AppError::Internal("Open311 的写入任务意外中止".to_string())))
+    }
+
+    /// The writer: groups until the queue is empty. Whether a writer runs is decided under
+    /// the queue's lock, so a create is never left queued without one.
+    async fn open311_writer(&self) {
+        /// If the writer panics, the creates still queued are answered with an error (and the
+        /// next create starts a new writer) instead of waiting forever.
+        struct Armed<'a>(&'a Mutex<Queue>, bool);
+        impl Drop for Armed<'_> {
+            fn drop(&mut self) {
+                if self.1 {
+                    let mut q = lock(self.0);
+                    q.writing = false;
+                    q.jobs.clear();
+                }
+            }
+        }
+        let mut armed = Armed(&self.open311.0.queue, true);
+        loop {
+            let group: Vec<_> = {
+                let mut q = lock(&self.open311.0.queue);
+                if q.jobs.is_empty() {
+                    q.writing = false;
+                    armed.1 = false;
+                    return;
+                }
+                let n = q.jobs.len().min(MAX_GROUP);
+                q.jobs.drain(..n).collect()
+            };
+            self.open311_write_group(group).await;
+        }
+    }
+
+    /// Write a group and answer each create in it. If the group's transaction fails, each
+    /// create is written again alone.
+    async fn open311_write_group(&self, group: Vec<(PendingCreate, Reply)>) {
+        let (jobs, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+        let stats = &self.open311.0.stats;
+        let started = Instant::now();
+        match self.open311_write(&jobs).await {
+            Ok(ids) => {
+                stats.record(jobs.len());
+                tracing::debug!(
+                    n = jobs.len(),
+                    ms = started.elapsed().as_secs_f64() * 1e3,
+                    "Open311 group written"
+                );
+                for (reply, id) in replies.into_iter().zip(ids) {
+                    let _ = reply.send(Ok(id));
+                }
+            }
+            Err(e) if jobs.len() == 1 => {
+                let _ = replies.into_iter().next().map(|r| r.send(Err(e)));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, n = jobs.len(), "Open311 group write failed; writing one by one");
+                for (job, reply) in jobs.iter().zip(replies) {
+                    let one = self.open311_write(std::slice::from_ref(job)).await;
+                    if one.is_ok() {
+                        stats.record(1);
+                    }
+                    let _ = reply.send(one.map(|ids| ids[0]));
+                }
+            }
+        }
+    }
+
+    /// Write creates in one transaction: the events (one statement each, for their ids), their
+    /// monthly counts, first timeline rows, audit records and Open311 details (multi-row
+    /// statements). Returns the new events' ids, in order.
+    async fn open311_write(&self, jobs: &[PendingCreate]) -> AppResult<Vec<i64>> {
+        let mut tx = self.store.begin().await?;
+        let events: Vec<_> = jobs
+            .iter()
+            .map(|j| se::NewEvent {
+                path: &j.path,
+                node_id: j.node_id,
+                category_code: &j.category_code,
+                urgency: j.urgency,
+                source: "open311",
+                reporter_user_id: None,
+                reporter_name: &j.reporter,
+                description: &j.description,
+                answers: j.answers.clone(),
+                x: j.x,
+                y: j.y,
+                reported_at: j.reported_at,
+                deadline_at: j.deadline_at,
+            })
+            .collect();
+        let ids = se::insert_events(&mut tx, &events).await?;
+        let transitions: Vec<_> = jobs
+            .iter()
+            .zip(&ids)
+            .map(|(j, &id)| se::NewTransition {
+                event_id: id,
+                path: &j.path,
+                at: j.reported_at,
+                actor_id: None,
+                actor_name: j.actor.name(),
+                command: "report",
+                from_status: None,
+                to_status: Status::Reported,
+                note: None,
+            })
+            .collect();
+        se::insert_transitions(&mut tx, &transitions).await?;
+        let entries: Vec<_> = jobs
+            .iter()
+            .zip(&ids)
+            .map(|(j, &id)| audit::Entry {
+                after: Some(serde_json::json!({
+                    "status": Status::Reported.as_str(), "category": j.category_code,
+                    "urgency": j.urgency.as_str(), "deadline_at": j.deadline_at, "source": "open311",
+                })),
+                ..j.actor.audit(
+                    Action::Create,
+                    "event",
+                    Some(id),
+                    &j.path,
+                    format!("事件#{id} 上报（Open311：{}）", j.key_name),
+                )
+            })
+            .collect();
+        audit::record_many(&mut tx, &entries).await?;
+        let requests: Vec<_> = jobs
+            .iter()
+            .zip(&ids)
+            .map(|(j, &id)| so::NewRequest {
+                event_id: id,
+                path: &j.path,
+                key_id: j.key_id,
+                email_enc: j.email_enc.clone(),
+                phone_enc: j.phone_enc.clone(),
+                device_id: j.device_id.as_deref(),
+                account_id: j.account_id.as_deref(),
+                address_string: j.address_string.as_deref(),
+                media_url: j.media_url.as_deref(),
+            })
+            .collect();
+        so::insert_requests(&mut tx, &requests).await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(ids)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -643,5 +836,125 @@ impl App {
         let scope = jingzhi_domain::scope::Scope::new(city.id, city.path);
         let mut conn = self.store.acquire().await?;
         Ok(so::list_updates(&mut conn, &scope, f, limit, offset).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jingzhi_store::registry::NewNode;
+    use jingzhi_store::testing::TestDb;
+
+    fn job(client: &Client, node: &Node, description: &str) -> PendingCreate {
+        PendingCreate {
+            actor: client.actor.clone(),
+            key_id: client.key.id,
+            key_name: client.key.name.clone(),
+            path: node.path.clone(),
+            node_id: node.id,
+            category_code: "other".into(),
+            urgency: Urgency::Ordinary,
+            reporter: "测试".into(),
+            description: description.into(),
+            answers: None,
+            x: None,
+            y: None,
+            reported_at: now_ms(),
+            deadline_at: now_ms() + 1,
+            email_enc: None,
+            phone_enc: None,
+            device_id: None,
+            account_id: None,
+            address_string: None,
+            media_url: Some("https://img.example.cn/1.jpg".into()),
+        }
+    }
+
+    /// A create that cannot be written (its place vanished after it was checked) fails alone:
+    /// the others of its group are written whole, and the failed one leaves nothing behind.
+    #[tokio::test]
+    async fn a_failing_create_fails_only_itself() {
+        let db = TestDb::new().await;
+        let app = App::new(db.store.clone());
+        let mut c = db.store.acquire().await.unwrap();
+        let city = sr::insert_node(
+            &mut c,
+            None,
+            &NewNode {
+                kind: Some(NodeKind::City),
+                code: "371000000000".into(),
+                name: "威海市".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        drop(c);
+        let key = app
+            .open311_add_key(&Actor::system(&city), "group-test")
+            .await
+            .unwrap();
+        let client = app.open311_client(Some(&key.api_key)).await.unwrap();
+        let gone = Node {
+            id: city.id + 1000,
+            ..city.clone()
+        };
+        let mut group = Vec::new();
+        let mut answers = Vec::new();
+        for (i, node) in [&city, &city, &gone, &city].into_iter().enumerate() {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            group.push((job(&client, node, &format!("第{i}件")), tx));
+            answers.push(rx);
+        }
+        app.open311_write_group(group).await;
+        let mut results = Vec::new();
+        for rx in answers {
+            results.push(rx.await.unwrap());
+        }
+        assert!(results[2].is_err(), "{:?}", results[2]);
+        let ids: Vec<i64> = [0, 1, 3]
+            .iter()
+            .map(|&i| *results[i].as_ref().unwrap())
+            .collect();
+        // One failed group transaction, then four alone of which three committed.
+        assert_eq!(app.open311.write_counts(), (3, 3));
+        let mut c = db.store.acquire().await.unwrap();
+        for (table, col) in [
+            ("events", "id"),
+            ("event_transitions", "event_id"),
+            ("open311_requests", "event_id"),
+            // The audit log also records the key's creation (another kind of entity).
+            ("audit_log", "entity = 'event' AND entity_id"),
+        ] {
+            let n: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE {col} IN ($1, $2, $3)"
+            ))
+            .bind(ids[0])
+            .bind(ids[1])
+            .bind(ids[2])
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+            assert_eq!(n, 3, "{table}");
+        }
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!(total, 3);
+        let reported: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(reported), 0) AS BIGINT) FROM event_rollup",
+        )
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+        assert_eq!(reported, 3);
+        let by_category: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(reported), 0) AS BIGINT) FROM event_rollup_category WHERE category_code = 'other'",
+        )
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+        assert_eq!(by_category, 3);
     }
 }

@@ -43,6 +43,49 @@ pub async fn record(conn: &mut Conn, e: Entry<'_>) -> Result<i64> {
     .await?)
 }
 
+/// Write several records with multi-row statements (a batch of changes committed together).
+pub async fn record_many(conn: &mut Conn, entries: &[Entry<'_>]) -> Result<()> {
+    let at = jingzhi_domain::time_fmt::now_ms();
+    let rows: Vec<Vec<V>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                V::I(at),
+                V::OI(e.actor_id),
+                V::T(e.actor_name.into()),
+                V::T(e.action.as_str().into()),
+                V::T(e.entity.into()),
+                V::OI(e.entity_id),
+                V::T(e.path.into()),
+                V::T(e.summary.clone()),
+                V::OT(e.before.as_ref().map(|v| v.to_string())),
+                V::OT(e.after.as_ref().map(|v| v.to_string())),
+                V::OT(e.reason.map(str::to_string)),
+            ]
+        })
+        .collect();
+    crate::sql::insert_many(
+        conn,
+        "audit_log",
+        &[
+            "at",
+            "actor_id",
+            "actor_name",
+            "action",
+            "entity",
+            "entity_id",
+            "path",
+            "summary",
+            "before_json",
+            "after_json",
+            "reason",
+        ],
+        &rows,
+    )
+    .await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Record {
     pub id: i64,

@@ -185,53 +185,111 @@ pub struct NewEvent<'a> {
 }
 
 pub async fn insert_event(conn: &mut Conn, n: &NewEvent<'_>) -> Result<i64> {
-    // Through `V` so that a missing coordinate binds as a double-precision NULL (see
-    // `sql::bind_opt_f64`).
-    let vals = [
-        V::T(n.path.into()),
-        V::I(n.node_id),
-        V::T(n.category_code.into()),
-        V::T(n.urgency.as_str().into()),
-        V::T(Status::Reported.as_str().into()),
-        V::T(n.source.into()),
-        V::OI(n.reporter_user_id),
-        V::T(n.reporter_name.into()),
-        V::T(n.description.into()),
-        V::OT(n.answers.as_ref().map(|v| v.to_string())),
-        V::OF(n.x),
-        V::OF(n.y),
-        V::I(n.reported_at),
-        V::I(n.deadline_at),
+    Ok(insert_events(conn, std::slice::from_ref(n)).await?[0])
+}
+
+/// Insert new events and add them to the monthly counts (summed, see
+/// `metrics::on_insert_many`), in the caller's transaction. The ids in order.
+///
+/// On SQLite a group is one multi-row statement with ids numbered here, after the largest id
+/// ever given (`AUTOINCREMENT` never gives an id twice; `sqlite_sequence` follows the ids
+/// inserted): within a transaction from `Store::begin` (`BEGIN IMMEDIATE`) nobody else can
+/// insert in between. `RETURNING` would not do: SQLite does not promise its rows come back in
+/// the order of `VALUES`. PostgreSQL inserts one row at a time, for the ids it gives.
+pub async fn insert_events(conn: &mut Conn, ns: &[NewEvent<'_>]) -> Result<Vec<i64>> {
+    let row_of = |n: &NewEvent<'_>| {
+        // Through `V` so that a missing coordinate binds as a double-precision NULL (see
+        // `sql::bind_opt_f64`).
+        vec![
+            V::T(n.path.into()),
+            V::I(n.node_id),
+            V::T(n.category_code.into()),
+            V::T(n.urgency.as_str().into()),
+            V::T(Status::Reported.as_str().into()),
+            V::T(n.source.into()),
+            V::OI(n.reporter_user_id),
+            V::T(n.reporter_name.into()),
+            V::T(n.description.into()),
+            V::OT(n.answers.as_ref().map(|v| v.to_string())),
+            V::OF(n.x),
+            V::OF(n.y),
+            V::I(n.reported_at),
+            V::I(n.deadline_at),
+            V::I(n.reported_at),
+        ]
+    };
+    const COLS: [&str; 15] = [
+        "path",
+        "node_id",
+        "category_code",
+        "urgency",
+        "status",
+        "source",
+        "reporter_user_id",
+        "reporter_name",
+        "description",
+        "answers_json",
+        "x",
+        "y",
+        "reported_at",
+        "deadline_at",
+        "updated_at",
     ];
-    let row = bind(
-        sqlx::query(
-            "INSERT INTO events (path, node_id, category_code, urgency, status, source, reporter_user_id, reporter_name, \
-             description, answers_json, x, y, reported_at, deadline_at, updated_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$13) RETURNING id",
-        ),
-        &vals,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let id: i64 = row.try_get("id")?;
+    let mut ids = Vec::with_capacity(ns.len());
+    if ns.len() > 1 && conn.backend_name() == "SQLite" {
+        let last: i64 = sqlx::query_scalar(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), \
+             COALESCE((SELECT MAX(id) FROM events), 0))",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let mut cols = vec!["id"];
+        cols.extend(COLS);
+        let rows: Vec<Vec<V>> = ns
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let id = last + 1 + i as i64;
+                ids.push(id);
+                let mut r = vec![V::I(id)];
+                r.extend(row_of(n));
+                r
+            })
+            .collect();
+        crate::sql::insert_many(conn, "events", &cols, &rows).await?;
+    } else {
+        let sql = format!(
+            "INSERT INTO events ({}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id",
+            COLS.join(", ")
+        );
+        for n in ns {
+            let vals = row_of(n);
+            let row = bind(sqlx::query(&sql), &vals).fetch_one(&mut *conn).await?;
+            ids.push(row.try_get("id")?);
+        }
+    }
     // The monthly counts, in the same transaction (see `metrics`).
-    crate::metrics::on_insert(
-        conn,
-        n.path,
-        n.category_code,
-        &jingzhi_domain::events::metrics::EventFacts {
-            status: Status::Reported,
-            hotline: n.source == jingzhi_domain::events::metrics::HOTLINE_SOURCE,
-            reported_at: n.reported_at,
-            deadline_at: n.deadline_at,
-            responded_at: None,
-            first_resolved_at: None,
-            rating: None,
-            whistled: false,
-        },
-    )
-    .await?;
-    Ok(id)
+    let facts: Vec<_> = ns
+        .iter()
+        .map(|n| {
+            (
+                n.path,
+                n.category_code,
+                jingzhi_domain::events::metrics::EventFacts {
+                    status: Status::Reported,
+                    hotline: n.source == jingzhi_domain::events::metrics::HOTLINE_SOURCE,
+                    reported_at: n.reported_at,
+                    deadline_at: n.deadline_at,
+                    responded_at: None,
+                    first_resolved_at: None,
+                    rating: None,
+                    whistled: false,
+                },
+            )
+        })
+        .collect();
+    crate::metrics::on_insert_many(conn, &facts).await?;
+    Ok(ids)
 }
 
 pub async fn get_event(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Event> {
@@ -432,6 +490,44 @@ pub async fn insert_transition(conn: &mut Conn, t: &NewTransition<'_>) -> Result
     .bind(t.note)
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// Several timeline rows in multi-row statements (a batch of reports committed together).
+pub async fn insert_transitions(conn: &mut Conn, ts: &[NewTransition<'_>]) -> Result<()> {
+    let rows: Vec<Vec<V>> = ts
+        .iter()
+        .map(|t| {
+            vec![
+                V::I(t.event_id),
+                V::T(t.path.into()),
+                V::I(t.at),
+                V::OI(t.actor_id),
+                V::T(t.actor_name.into()),
+                V::T(t.command.into()),
+                V::OT(t.from_status.map(|s| s.as_str().to_string())),
+                V::T(t.to_status.as_str().into()),
+                V::OT(t.note.map(str::to_string)),
+            ]
+        })
+        .collect();
+    crate::sql::insert_many(
+        conn,
+        "event_transitions",
+        &[
+            "event_id",
+            "path",
+            "at",
+            "actor_id",
+            "actor_name",
+            "command",
+            "from_status",
+            "to_status",
+            "note",
+        ],
+        &rows,
+    )
+    .await?;
+    Ok(())
 }
 
 /// An event's timeline, oldest first.

@@ -1,8 +1,8 @@
 //! Event metrics for the dashboard (see `docs/metrics.md`).
 //!
 //! - The **rollup** (`event_rollup`, `event_rollup_category`): counts per community and month
-//!   (China Standard Time), kept in the transaction of every event write: [`on_insert`] from
-//!   `events::insert_event`, [`on_change`] from `events::save_event` (the difference between
+//!   (China Standard Time), kept in the transaction of every event write: [`on_insert_many`] from
+//!   `events::insert_events`, [`on_change`] from `events::save_event` (the difference between
 //!   the event's counts before and after). [`rebuild_rollup`] recounts it from scratch.
 //! - **Reads**: [`rollup_rows`] (whole months, places at community level and above) or
 //!   [`direct_rows`] (any period, any place: counts the events themselves, grouped by child
@@ -84,18 +84,71 @@ pub struct Stored {
     pub facts: EventFacts,
 }
 
-/// A new event: it counts once in its community's month.
-pub async fn on_insert(conn: &mut Conn, path: &str, category: &str, f: &EventFacts) -> Result<()> {
-    rollup_add(
-        conn,
-        community_path(path),
-        street_path(path),
-        month_of(f.reported_at),
-        category,
-        &contribution(f),
-        1,
-    )
-    .await
+/// New events written together: their counts summed per community and month (and per street,
+/// month and category) first, then added with one multi-row upsert per table. PostgreSQL
+/// refuses an upsert that touches one row twice, hence the sums.
+pub async fn on_insert_many(conn: &mut Conn, events: &[(&str, &str, EventFacts)]) -> Result<()> {
+    let mut places: Vec<((&str, i32), Counts)> = Vec::new();
+    let mut categories: Vec<((&str, i32, &str), i64)> = Vec::new();
+    for (path, category, f) in events {
+        let month = month_of(f.reported_at);
+        let key = (community_path(path), month);
+        match places.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, c)) => c.add(&contribution(f), 1),
+            None => places.push((key, contribution(f))),
+        }
+        let key = (street_path(path), month, *category);
+        match categories.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => categories.push((key, 1)),
+        }
+    }
+    places.retain(|(_, c)| !c.is_zero());
+    let set: Vec<String> = Counts::COLUMNS
+        .iter()
+        .map(|k| format!("{k} = event_rollup.{k} + excluded.{k}"))
+        .collect();
+    let per = (crate::sql::params_per_statement(conn) / (2 + Counts::COLUMNS.len())).max(1);
+    for chunk in places.chunks(per) {
+        let mut p = Params::default();
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|((place, month), c)| {
+                let mut vals = vec![p.push(V::T((*place).into())), p.push(V::I((*month).into()))];
+                vals.extend(c.values().iter().map(|v| p.push(V::I(*v))));
+                format!("({})", vals.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO event_rollup (path, month, {}) VALUES {} ON CONFLICT (path, month) DO UPDATE SET {}",
+            cols(),
+            rows.join(", "),
+            set.join(", ")
+        );
+        bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
+    }
+    for chunk in categories.chunks(crate::sql::params_per_statement(conn) / 4) {
+        let mut p = Params::default();
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|((street, month, category), n)| {
+                format!(
+                    "({}, {}, {}, {})",
+                    p.push(V::T((*street).into())),
+                    p.push(V::I((*month).into())),
+                    p.push(V::T((*category).into())),
+                    p.push(V::I(*n))
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO event_rollup_category (path, month, category_code, reported) VALUES {} \
+             ON CONFLICT (path, month, category_code) DO UPDATE SET reported = event_rollup_category.reported + excluded.reported",
+            rows.join(", ")
+        );
+        bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// An event changed from `before` to `after` (same place, category and report time).

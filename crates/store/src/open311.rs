@@ -89,26 +89,40 @@ pub struct NewRequest<'a> {
     pub media_url: Option<&'a str>,
 }
 
-pub async fn insert_request(conn: &mut Conn, n: &NewRequest<'_>) -> Result<()> {
-    let vals = [
-        V::I(n.event_id),
-        V::T(n.path.into()),
-        V::I(n.key_id),
-        V::OB(n.email_enc.clone()),
-        V::OB(n.phone_enc.clone()),
-        V::OT(n.device_id.map(str::to_string)),
-        V::OT(n.account_id.map(str::to_string)),
-        V::OT(n.address_string.map(str::to_string)),
-        V::OT(n.media_url.map(str::to_string)),
-    ];
-    bind(
-        sqlx::query(
-            "INSERT INTO open311_requests (event_id, path, key_id, email_enc, phone_enc, device_id, account_id, \
-             address_string, media_url) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-        ),
-        &vals,
+/// Several requests' details in multi-row statements (a batch of creates committed together).
+pub async fn insert_requests(conn: &mut Conn, ns: &[NewRequest<'_>]) -> Result<()> {
+    let rows: Vec<Vec<V>> = ns
+        .iter()
+        .map(|n| {
+            vec![
+                V::I(n.event_id),
+                V::T(n.path.into()),
+                V::I(n.key_id),
+                V::OB(n.email_enc.clone()),
+                V::OB(n.phone_enc.clone()),
+                V::OT(n.device_id.map(str::to_string)),
+                V::OT(n.account_id.map(str::to_string)),
+                V::OT(n.address_string.map(str::to_string)),
+                V::OT(n.media_url.map(str::to_string)),
+            ]
+        })
+        .collect();
+    crate::sql::insert_many(
+        conn,
+        "open311_requests",
+        &[
+            "event_id",
+            "path",
+            "key_id",
+            "email_enc",
+            "phone_enc",
+            "device_id",
+            "account_id",
+            "address_string",
+            "media_url",
+        ],
+        &rows,
     )
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -998,3 +998,79 @@ async fn markup_in_a_description_is_escaped_in_json_and_xml() {
         evil
     );
 }
+
+/// Creates that arrive together all land whole, each with its timeline row, audit record,
+/// details and monthly count; on SQLite they share transactions (fewer transactions than
+/// creates), on PostgreSQL each has its own.
+#[tokio::test]
+async fn concurrent_creates_all_land_whole() {
+    let (t, key) = setup().await;
+    let n = 24;
+    let descs: Vec<String> = (0..n).map(|i| format!("并发上报第{i}件")).collect();
+    let forms: Vec<Vec<(&str, &str)>> = descs
+        .iter()
+        .map(|d| {
+            with_key(
+                &key,
+                &[
+                    ("service_code", "other"),
+                    ("lat", "37.505"),
+                    ("long", "122.105"),
+                    ("description", d.as_str()),
+                ],
+            )
+        })
+        .collect();
+    let resps = futures::future::join_all(
+        forms
+            .iter()
+            .map(|f| post(&t, "/open311/v2/requests.json", f)),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for r in &resps {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        ids.push(r.json()[0]["service_request_id"].as_i64().unwrap());
+    }
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), n);
+    let (creates, transactions) = t.app.open311.write_counts();
+    assert_eq!(creates, n as u64);
+    match t.db.store.backend {
+        jingzhi_store::Backend::Sqlite => {
+            assert!(transactions < creates, "{transactions} transactions")
+        }
+        jingzhi_store::Backend::Postgres => assert_eq!(transactions, creates),
+    }
+    let mut c = t.db.store.acquire().await.unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        let d: String = sqlx::query_scalar("SELECT description FROM events WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!(d, descs[i], "each client gets its own event's id");
+        for sql in [
+            "SELECT COUNT(*) FROM event_transitions WHERE event_id = $1 AND command = 'report'",
+            "SELECT COUNT(*) FROM open311_requests WHERE event_id = $1",
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'event' AND entity_id = $1",
+        ] {
+            let k: i64 = sqlx::query_scalar(sql)
+                .bind(id)
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+            assert_eq!(k, 1, "{sql} for event {id}");
+        }
+    }
+    let reported: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(reported), 0) AS BIGINT) FROM event_rollup WHERE path = $1",
+    )
+    .bind(&t.comm_a.path)
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    assert_eq!(reported, n as i64);
+}
