@@ -241,13 +241,17 @@ impl Config {
         jingzhi_store::db::redact_url(&self.url())
     }
 
-    /// Open (and migrate) the database, with the PII key.
-    pub async fn open_store(&self) -> Result<Store, String> {
+    /// Open (and migrate) the database, with the PII key. A serving process checkpoints its
+    /// SQLite WAL in the background (see `jingzhi_store::db::Options`).
+    pub async fn open_store(&self, serving: bool) -> Result<Store, String> {
         let cipher = match &self.key {
             Some(hex) => Cipher::from_hex(hex).map_err(|e| e.to_string())?,
             None => Cipher::load_or_create(&self.key_file).map_err(|e| e.to_string())?,
         };
-        Store::open(&self.url(), cipher)
+        let options = jingzhi_store::db::Options {
+            background_checkpoints: serving,
+        };
+        Store::open_with(&self.url(), cipher, options)
             .await
             .map_err(|e| format!("{}: {e}", self.describe_db()))
     }

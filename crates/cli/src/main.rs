@@ -235,7 +235,15 @@ fn app_err(e: AppError) -> String {
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     let cfg = Config::load(&cli.global).map_err(|e| e.to_string())?;
-    let store = cfg.open_store().await?;
+    let serving = matches!(
+        cli.command,
+        Command::Serve { .. }
+            | Command::Demo {
+                no_serve: false,
+                ..
+            }
+    );
+    let store = cfg.open_store(serving).await?;
     let app = App::new(store);
     match cli.command {
         Command::Migrate => {
@@ -560,6 +568,30 @@ fn write_private(path: &std::path::Path, content: &str) {
     }
 }
 
+/// Ctrl-C, or SIGTERM (what service managers and `kill` send): stop taking requests, finish
+/// those under way, close the database (which checkpoints SQLite's WAL).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), String> {
     let addr = listen
         .map(str::to_string)
@@ -579,11 +611,9 @@ async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), Strin
     let config = jingzhi_web::WebConfig {
         secure_cookies: cfg.secure_cookies,
     };
-    jingzhi_web::serve(listener, app.clone(), config, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| e.to_string())?;
+    jingzhi_web::serve(listener, app.clone(), config, stop_signal())
+        .await
+        .map_err(|e| e.to_string())?;
     delivery.abort();
     if let Some(e) = escalation {
         e.abort();
