@@ -1,6 +1,7 @@
 //! Placing a map point into the register: which grid holds a longitude/latitude. The grids'
 //! boundaries are cached in memory (a few thousand small polygons at full scale) and reloaded
-//! after [`AreaCache::TTL_MS`] or when redistricting changes the tree.
+//! after [`AreaCache::TTL_MS`] (by one request, while the others go on with the old ones), or
+//! at once when a grid they name is gone.
 
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::geo::{parse_area, valid_point, Area, Point};
@@ -16,34 +17,60 @@ struct Grid {
 }
 
 /// Loaded grid areas and when they were loaded.
+/// The loaded grid areas, with when they were loaded. Cheap to clone (shared).
 #[derive(Debug, Default, Clone)]
-pub struct AreaCache(Arc<Mutex<Option<(i64, Arc<Vec<Grid>>)>>>);
+pub struct AreaCache(Arc<AreaState>);
+
+#[derive(Debug, Default)]
+struct AreaState {
+    loaded: Mutex<Option<(i64, Arc<Vec<Grid>>)>>,
+    /// Held by the one request loading the areas (a few hundred milliseconds at full scale):
+    /// the others wait for its result, or keep using the old areas while it reloads them.
+    loading: tokio::sync::Mutex<()>,
+}
 
 impl AreaCache {
     pub const TTL_MS: i64 = 60_000;
 
     /// Forget the loaded areas (the tree changed).
     pub fn invalidate(&self) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.0.loaded.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn get(&self) -> Option<(i64, Arc<Vec<Grid>>)> {
+        self.0
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
 impl App {
     async fn grid_areas(&self) -> AppResult<Arc<Vec<Grid>>> {
-        let now = now_ms();
-        if let Some((at, g)) = self
-            .areas
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            if now - at < AreaCache::TTL_MS {
-                return Ok(g.clone());
+        let cache = &self.areas;
+        let _loading = match cache.get() {
+            Some((at, g)) if now_ms() - at < AreaCache::TTL_MS => return Ok(g),
+            // Old: one request reloads them, the others go on with these meanwhile.
+            Some((_, g)) => match cache.0.loading.try_lock() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(g),
+            },
+            // None yet (or the tree changed): one request loads them, the others wait for it.
+            None => {
+                let guard = cache.0.loading.lock().await;
+                if let Some((at, g)) = cache.get() {
+                    if now_ms() - at < AreaCache::TTL_MS {
+                        return Ok(g);
+                    }
+                }
+                guard
             }
-        }
+        };
+        let now = now_ms();
         let mut conn = self.store.acquire().await?;
         let rows = sr::grid_boundaries(&mut conn).await?;
+        drop(conn);
         let grids: Vec<Grid> = rows
             .into_iter()
             .filter_map(|(id, path, b)| {
@@ -59,13 +86,10 @@ impl App {
             })
             .collect();
         let g = Arc::new(grids);
-        *self.areas.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, g.clone()));
+        *cache.0.loaded.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, g.clone()));
         Ok(g)
     }
 
-    /// The grid (inside the caller's scope) that holds a point. `field` names the input for the
-    /// error: a point outside every grid is "outside the city", one in a grid outside the
-    /// caller's scope is "outside your area".
     pub async fn locate_point(
         &self,
         actor: &Actor,
