@@ -160,6 +160,21 @@ impl App {
 
     pub async fn map(&self, actor: &Actor, id: i64) -> AppResult<MapView> {
         actor.require(Permission::ReadRegister)?;
+        self.map_of(actor, id).await
+    }
+
+    /// The map a reporter picks a point on: the caller's own place (for a resident, their
+    /// community) with its grids, compounds and buildings: places and their outlines only, no
+    /// household or resident data, so it needs no register access. Anyone who may report a
+    /// problem (everyone but auditors) may see it.
+    pub async fn report_map(&self, actor: &Actor) -> AppResult<MapView> {
+        if actor.user.role == jingzhi_domain::auth::Role::Auditor {
+            return Err(AppError::Forbidden);
+        }
+        self.map_of(actor, actor.scope().node_id).await
+    }
+
+    async fn map_of(&self, actor: &Actor, id: i64) -> AppResult<MapView> {
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
         let node = sr::get_node(&mut conn, &scope, id).await?;

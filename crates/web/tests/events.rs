@@ -811,3 +811,63 @@ async fn overdue_events_are_flagged_and_filtered() {
         true
     );
 }
+
+/// A resident picks a point on the map of their own community (grids and buildings, no
+/// household data): the event is placed in the grid that holds it. A point in another
+/// community is refused with the reason, and nothing is stored.
+#[tokio::test]
+async fn a_resident_reports_at_a_point_on_the_map() {
+    let t = TestApp::new().await;
+    let mut c = t.db.store.acquire().await.unwrap();
+    let city = jingzhi_domain::scope::Scope::new(t.city.id, t.city.path.clone());
+    for (g, west) in [(&t.grid_a, 122.10), (&t.grid_b, 122.11)] {
+        let (e, n) = (west + 0.01, 37.51);
+        let boundary = format!(
+            r#"{{"type":"Polygon","coordinates":[[[{west},37.5],[{e},37.5],[{e},{n}],[{west},{n}],[{west},37.5]]]}}"#
+        );
+        let n = jingzhi_store::registry::NewNode {
+            name: g.name.clone(),
+            boundary: Some(boundary),
+            ..Default::default()
+        };
+        jingzhi_store::registry::update_node(&mut c, &city, g.id, &n)
+            .await
+            .unwrap();
+    }
+    drop(c);
+    let (rc, rcsrf) = t.browser_session("resident.a").await;
+    let html = t.page("/events/new", &rc).await.text();
+    assert!(html.contains("id=\"map-picker\""), "the resident has a map");
+    assert!(
+        html.contains(&t.grid_a.name),
+        "with the grids of their community"
+    );
+    assert!(
+        !html.contains(&t.grid_b.name),
+        "and not those of another community"
+    );
+    let report = |x: &'static str| {
+        multipart(
+            &[
+                ("csrf", &rcsrf),
+                ("category", "other"),
+                ("description", "井盖松动"),
+                ("place_mode", "map"),
+                ("x", x),
+                ("y", "37.505"),
+            ],
+            &[],
+        )
+    };
+    // In grid B: another community's.
+    let r = send_multipart(&t, "/events/new", ("cookie", &rc), report("122.115")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("不在您的管辖范围内"), "{}", r.text());
+    assert_eq!(count_events(&t).await, 0);
+    // In grid A: placed there.
+    let r = send_multipart(&t, "/events/new", ("cookie", &rc), report("122.105")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let v = all_events(&t).await;
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0]["node_id"].as_i64(), Some(t.grid_a.id), "{}", v[0]);
+}

@@ -331,13 +331,10 @@ async fn new_page(
         .map(|x| opt(x.as_str(), x.label_zh(), u))
         .collect();
     let can_search = c.actor.user.role.can(Permission::ReadRegister);
-    let map_svg = if can_search {
-        match s.app.map(&c.actor, c.actor.scope().node_id).await {
-            Ok(m) => map::svg(&m, lang),
-            Err(_) => None,
-        }
-    } else {
-        None
+    // Residents too: the map of their own place holds no household data (see `report_map`).
+    let map_svg = match s.app.report_map(&c.actor).await {
+        Ok(m) => map::svg(&m, lang),
+        Err(_) => None,
     };
     let place = form.get("node_id").to_string();
     let place_options = if place.is_empty() {
