@@ -44,34 +44,65 @@ pub async fn rollup_add(
     category_reported: i64,
 ) -> Result<()> {
     if !c.is_zero() {
+        add_places(conn, &[((place, month), c.clone())]).await?;
+    }
+    if category_reported != 0 {
+        add_categories(conn, &[((street, month, category), category_reported)]).await?;
+    }
+    Ok(())
+}
+
+/// Add counts to the rollup of (place, month), for distinct keys, with multi-row upserts.
+async fn add_places(conn: &mut Conn, rows: &[((&str, i32), Counts)]) -> Result<()> {
+    let set: Vec<String> = Counts::COLUMNS
+        .iter()
+        .map(|k| format!("{k} = event_rollup.{k} + excluded.{k}"))
+        .collect();
+    let per = (crate::sql::params_per_statement(conn) / (2 + Counts::COLUMNS.len())).max(1);
+    for chunk in rows.chunks(per) {
         let mut p = Params::default();
-        let mut vals = vec![p.push(V::T(place.into())), p.push(V::I(month.into()))];
-        for v in c.values() {
-            vals.push(p.push(V::I(v)));
-        }
-        let set: Vec<String> = Counts::COLUMNS
+        let rows: Vec<String> = chunk
             .iter()
-            .map(|k| format!("{k} = event_rollup.{k} + excluded.{k}"))
+            .map(|((place, month), c)| {
+                let mut vals = vec![p.push(V::T((*place).into())), p.push(V::I((*month).into()))];
+                vals.extend(c.values().iter().map(|v| p.push(V::I(*v))));
+                format!("({})", vals.join(", "))
+            })
             .collect();
         let sql = format!(
-            "INSERT INTO event_rollup (path, month, {}) VALUES ({}) ON CONFLICT (path, month) DO UPDATE SET {}",
+            "INSERT INTO event_rollup (path, month, {}) VALUES {} ON CONFLICT (path, month) DO UPDATE SET {}",
             cols(),
-            vals.join(", "),
+            rows.join(", "),
             set.join(", ")
         );
         bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
     }
-    if category_reported != 0 {
-        sqlx::query(
-            "INSERT INTO event_rollup_category (path, month, category_code, reported) VALUES ($1, $2, $3, $4) \
+    Ok(())
+}
+
+/// Add to the reported volume of (street, month, category), for distinct keys, with
+/// multi-row upserts.
+async fn add_categories(conn: &mut Conn, rows: &[((&str, i32, &str), i64)]) -> Result<()> {
+    for chunk in rows.chunks(crate::sql::params_per_statement(conn) / 4) {
+        let mut p = Params::default();
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|((street, month, category), n)| {
+                format!(
+                    "({}, {}, {}, {})",
+                    p.push(V::T((*street).into())),
+                    p.push(V::I((*month).into())),
+                    p.push(V::T((*category).into())),
+                    p.push(V::I(*n))
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO event_rollup_category (path, month, category_code, reported) VALUES {} \
              ON CONFLICT (path, month, category_code) DO UPDATE SET reported = event_rollup_category.reported + excluded.reported",
-        )
-        .bind(street)
-        .bind(month)
-        .bind(category)
-        .bind(category_reported)
-        .execute(&mut *conn)
-        .await?;
+            rows.join(", ")
+        );
+        bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -104,50 +135,8 @@ pub async fn on_insert_many(conn: &mut Conn, events: &[(&str, &str, EventFacts)]
         }
     }
     places.retain(|(_, c)| !c.is_zero());
-    let set: Vec<String> = Counts::COLUMNS
-        .iter()
-        .map(|k| format!("{k} = event_rollup.{k} + excluded.{k}"))
-        .collect();
-    let per = (crate::sql::params_per_statement(conn) / (2 + Counts::COLUMNS.len())).max(1);
-    for chunk in places.chunks(per) {
-        let mut p = Params::default();
-        let rows: Vec<String> = chunk
-            .iter()
-            .map(|((place, month), c)| {
-                let mut vals = vec![p.push(V::T((*place).into())), p.push(V::I((*month).into()))];
-                vals.extend(c.values().iter().map(|v| p.push(V::I(*v))));
-                format!("({})", vals.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO event_rollup (path, month, {}) VALUES {} ON CONFLICT (path, month) DO UPDATE SET {}",
-            cols(),
-            rows.join(", "),
-            set.join(", ")
-        );
-        bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
-    }
-    for chunk in categories.chunks(crate::sql::params_per_statement(conn) / 4) {
-        let mut p = Params::default();
-        let rows: Vec<String> = chunk
-            .iter()
-            .map(|((street, month, category), n)| {
-                format!(
-                    "({}, {}, {}, {})",
-                    p.push(V::T((*street).into())),
-                    p.push(V::I((*month).into())),
-                    p.push(V::T((*category).into())),
-                    p.push(V::I(*n))
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO event_rollup_category (path, month, category_code, reported) VALUES {} \
-             ON CONFLICT (path, month, category_code) DO UPDATE SET reported = event_rollup_category.reported + excluded.reported",
-            rows.join(", ")
-        );
-        bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
-    }
+    add_places(conn, &places).await?;
+    add_categories(conn, &categories).await?;
     Ok(())
 }
 
