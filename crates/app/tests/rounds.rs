@@ -619,6 +619,16 @@ async fn the_demo_city_has_posts_visits_and_specialists() {
     assert!(!cov.grids.items.is_empty() && !cov.posts.items.is_empty());
     let list = app.uncovered(&admin, None, None, 1, 20).await.unwrap();
     assert_eq!(list.items.len(), 20);
+    // The city's newest visits (on SQLite walked by the time index), newest first.
+    let newest = app
+        .list_visits(&admin, VisitFilter::default(), None, 1, 20)
+        .await
+        .unwrap();
+    assert_eq!(newest.items.len(), 20);
+    assert!(newest
+        .items
+        .windows(2)
+        .all(|w| (w[0].visited_at, w[0].id) >= (w[1].visited_at, w[1].id)));
     // The demo steward and grid worker hold posts and have visits.
     for a in [&steward, &gridw] {
         let post = app.my_post(a).await.unwrap().expect("a demo post");

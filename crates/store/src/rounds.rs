@@ -526,8 +526,18 @@ pub async fn list_visits(
     if let Some(x) = f.post_id {
         w.push_str(&format!(" AND v.post_id = {}", p.push(V::I(x))));
     }
+    // Over a street or more, without a narrower filter, SQLite (no statistics) starts from the
+    // path index and sorts every visit in range; newest-first by the time index stops after a
+    // page. PostgreSQL plans from its statistics.
+    let narrow = f.household_id.is_some() || f.visitor_user_id.is_some() || f.post_id.is_some();
+    let depth = jingzhi_domain::scope::path_ids(f.under.as_deref().unwrap_or(&scope.path)).len();
+    let from = if crate::registry::is_sqlite(conn) && !narrow && depth <= 3 {
+        "rounds_visits v INDEXED BY rounds_visits_at"
+    } else {
+        "rounds_visits v"
+    };
     let sql = format!(
-        "SELECT {VISIT_COLS} FROM rounds_visits v JOIN households h ON h.id = v.household_id WHERE {w} \
+        "SELECT {VISIT_COLS} FROM {from} JOIN households h ON h.id = v.household_id WHERE {w} \
          ORDER BY v.visited_at DESC, v.id DESC LIMIT {} OFFSET {}",
         p.push(V::I(per_page + 1)),
         p.push(V::I((page - 1) * per_page))

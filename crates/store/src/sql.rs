@@ -103,6 +103,9 @@ pub async fn insert_many(
     }
     let ncol = columns.len();
     let per = (params_per_statement(conn) / ncol).max(1);
+    // SQLite gets anonymous `?` placeholders: it resolves numbered ones by a linear search per
+    // parameter (see `demo::insert_flat`).
+    let sqlite = conn.backend_name() == "SQLite";
     let mut done = 0;
     for chunk in rows.chunks(per) {
         let mut sql = String::with_capacity(64 + chunk.len() * ncol * 6);
@@ -123,8 +126,12 @@ pub async fn insert_many(
                     sql.push(',');
                 }
                 n += 1;
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
             }
             sql.push(')');
         }
