@@ -670,9 +670,9 @@ impl App {
         }
     }
 
-    /// Write creates in one transaction: the events (one statement each, for their ids), their
-    /// monthly counts, first timeline rows, audit records and Open311 details (multi-row
-    /// statements). Returns the new events' ids, in order.
+    /// Write creates in one transaction: the events and their monthly counts
+    /// (`store::events::insert_events`), first timeline rows, audit records and Open311 details
+    /// (multi-row statements). Returns the new events' ids, in order.
     async fn open311_write(&self, jobs: &[PendingCreate]) -> AppResult<Vec<i64>> {
         let mut tx = self.store.begin().await?;
         let events: Vec<_> = jobs
