@@ -66,17 +66,9 @@ pub const READ_TTL: Duration = Duration::from_secs(1);
 impl Open311Cache {
     /// Forget remembered keys and categories (they are read again on next use).
     pub fn clear(&self) {
-        self.0
-            .keys
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        *self.0.categories.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        self.0
-            .reads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        lock(&self.0.keys).clear();
+        *lock(&self.0.categories) = None;
+        lock(&self.0.reads).clear();
     }
 
     /// Creates committed by this process so far, and the transactions they took (fewer than
@@ -234,25 +226,13 @@ pub fn service_notice(urgency: Urgency, deadline_at: i64) -> String {
 impl App {
     /// The city (root node), remembered.
     async fn open311_city(&self) -> AppResult<Node> {
-        if let Some(n) = self
-            .open311
-            .0
-            .city
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
+        if let Some(n) = lock(&self.open311.0.city).as_ref() {
             return Ok(n.clone());
         }
         let actor = self.system_actor().await?;
         let mut conn = self.store.acquire().await?;
         let n = sr::get_node_unscoped(&mut conn, actor.user.scope_node_id).await?;
-        *self
-            .open311
-            .0
-            .city
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(n.clone());
+        *lock(&self.open311.0.city) = Some(n.clone());
         Ok(n)
     }
 
@@ -263,14 +243,7 @@ impl App {
 
     /// Active categories (the Open311 services), in display order; remembered for [`KEY_TTL`].
     pub async fn open311_services(&self) -> AppResult<Arc<Vec<CategoryRow>>> {
-        if let Some((at, c)) = self
-            .open311
-            .0
-            .categories
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
+        if let Some((at, c)) = lock(&self.open311.0.categories).as_ref() {
             if at.elapsed() < KEY_TTL {
                 return Ok(c.clone());
             }
@@ -282,12 +255,7 @@ impl App {
             .filter(|c| c.active)
             .collect();
         let all = Arc::new(all);
-        *self
-            .open311
-            .0
-            .categories
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), all.clone()));
+        *lock(&self.open311.0.categories) = Some((Instant::now(), all.clone()));
         Ok(all)
     }
 
@@ -370,12 +338,7 @@ impl App {
         )
         .await?;
         jingzhi_store::commit(tx).await?;
-        self.open311
-            .0
-            .keys
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, (_, row)| row.id != k.id);
+        lock(&self.open311.0.keys).retain(|_, (_, row)| row.id != k.id);
         Ok(k)
     }
 
@@ -389,12 +352,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let hash = crate::auth::secret_hash(key);
-        let cached = self
-            .open311
-            .0
-            .keys
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        let cached = lock(&self.open311.0.keys)
             .get(&hash)
             .filter(|(at, _)| at.elapsed() < KEY_TTL)
             .map(|(_, k)| k.clone());
@@ -405,12 +363,7 @@ impl App {
                 let k = so::live_key(&mut conn, &hash)
                     .await?
                     .ok_or(AppError::Forbidden)?;
-                let mut keys = self
-                    .open311
-                    .0
-                    .keys
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
+                let mut keys = lock(&self.open311.0.keys);
                 if keys.len() > 10_000 {
                     keys.clear();
                 }
@@ -762,12 +715,7 @@ impl App {
         use std::sync::atomic::Ordering;
         let gen = self.open311.0.generation.load(Ordering::SeqCst);
         {
-            let mut reads = self
-                .open311
-                .0
-                .reads
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut reads = lock(&self.open311.0.reads);
             if let Some(c) = reads.get_mut(key) {
                 if c.generation == gen {
                     if c.at.elapsed() < READ_TTL || c.refreshing {
@@ -781,12 +729,7 @@ impl App {
         }
         let started = Instant::now();
         let made = make.await;
-        let mut reads = self
-            .open311
-            .0
-            .reads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut reads = lock(&self.open311.0.reads);
         let body: Arc<str> = match made {
             Ok(b) => b.into(),
             Err(e) => {
