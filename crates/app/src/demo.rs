@@ -282,16 +282,10 @@ impl App {
             rows += p.rows();
             if rows >= ROWS_PER_TX {
                 rows = 0;
-                if let Some(t) = tx.take() {
-                    if let Err(e) = jingzhi_store::commit(t).await {
-                        result = Err(e.into());
-                        break;
-                    }
-                }
-                match self.store.begin().await {
+                match self.next_load_tx(tx.take()).await {
                     Ok(t) => tx = Some(t),
                     Err(e) => {
-                        result = Err(e.into());
+                        result = Err(e);
                         break;
                     }
                 }
@@ -306,6 +300,14 @@ impl App {
         sd::write_counts(&mut t, &g.stats).await?;
         jingzhi_store::commit(t).await?;
         Ok(g)
+    }
+
+    /// A bulk load's next transaction: commit the one that is full, begin another.
+    async fn next_load_tx(&self, full: Option<jingzhi_store::Tx>) -> AppResult<jingzhi_store::Tx> {
+        if let Some(t) = full {
+            jingzhi_store::commit(t).await?;
+        }
+        Ok(self.store.begin().await?)
     }
 
     /// Generate and insert the year of event history (after the register), with the monthly
@@ -345,16 +347,10 @@ impl App {
             rows += p.rows;
             if rows >= ROWS_PER_TX {
                 rows = 0;
-                if let Some(t) = tx.take() {
-                    if let Err(e) = jingzhi_store::commit(t).await {
-                        result = Err(e.into());
-                        break;
-                    }
-                }
-                match self.store.begin().await {
+                match self.next_load_tx(tx.take()).await {
                     Ok(t) => tx = Some(t),
                     Err(e) => {
-                        result = Err(e.into());
+                        result = Err(e);
                         break;
                     }
                 }
