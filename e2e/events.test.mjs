@@ -132,7 +132,8 @@ test("a resident's report is dispatched, resolved, verified, closed and rated at
   assert.equal(await status(page), "已受理");
   await act(page, "dispatch", async (f) => {
     await f.locator('select[name="lead_kind"]').selectOption("department");
-    await f.locator('input[name="lead_name"]').fill("住建局");
+    // Picked from the department registry, never typed.
+    await f.locator('select[name="lead_code"]').selectOption("371002-zhujian");
     await f.locator('textarea[name="note"]').fill("请尽快清理");
   });
   assert.equal(await status(page), "已派遣");
@@ -140,8 +141,13 @@ test("a resident's report is dispatched, resolved, verified, closed and rated at
   await page.screenshot({ path: path.join(ARTIFACTS, "event-dispatched-375.png"), fullPage: true });
   await logout(page);
 
-  // 3. The department starts and resolves it with a result (and a photo of the result).
+  // 3. The department is told it was dispatched to, then starts and resolves it with a result
+  // (and a photo of the result).
   await login(page, server.base, staff.username);
+  await page.goto(`${server.base}/notifications`);
+  assert.match(await page.textContent("main"), new RegExp(`新派遣（主办）：事件#${id}`));
+  await noSidewaysScroll(page, "the department's notifications");
+  await page.screenshot({ path: path.join(ARTIFACTS, "department-notified-375.png"), fullPage: true });
   await page.goto(url);
   await act(page, "start");
   assert.equal(await status(page), "处置中");
@@ -176,7 +182,7 @@ test("a resident's report is dispatched, resolved, verified, closed and rated at
   const steps = (await page.locator('[data-testid="timeline"] li .step').allTextContents()).map((s) => s.trim());
   assert.deepEqual(steps, ["上报", "受理", "派遣", "开始处置", "办结", "核查通过", "结案", "回访评价"]);
   const timeline = await page.textContent('[data-testid="timeline"]');
-  for (const text of ["主办：住建局", "已联系物业清走纸箱", "满意：处理及时，谢谢", "请尽快清理"]) {
+  for (const text of ["主办：环翠区住房和城乡建设局", "已联系物业清走纸箱", "满意：处理及时，谢谢", "请尽快清理"]) {
     assert.ok(timeline.includes(text), `the timeline shows ${text}`);
   }
   assert.equal(await page.locator('[data-testid="timeline"] .photos img').count(), 2);

@@ -244,6 +244,45 @@ impl App {
                 .await
                 .map_err(|_| AppError::invalid("resident_id", "居民档案不在该区域内"))?;
         }
+        // Department staff belong to a registry department whose jurisdiction holds their scope.
+        let department = match (
+            role,
+            new.department
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty()),
+        ) {
+            (Role::DepartmentStaff, None) => {
+                return Err(AppError::invalid(
+                    "department",
+                    "部门工作人员须指定所属部门（部门编码）",
+                ))
+            }
+            (Role::DepartmentStaff, Some(code)) => {
+                let d = jingzhi_store::departments::get_by_code(&mut tx, code)
+                    .await
+                    .map_err(|e| match e {
+                        jingzhi_store::Error::NotFound => {
+                            AppError::invalid("department", format!("找不到编码为“{code}”的部门"))
+                        }
+                        e => e.into(),
+                    })?;
+                if !node.path.starts_with(&d.node_path) {
+                    return Err(AppError::invalid(
+                        "scope",
+                        format!("账号的管辖范围应在{}的辖区（{}）之内", d.name, d.node_name),
+                    ));
+                }
+                Some(d.code)
+            }
+            (_, Some(_)) => {
+                return Err(AppError::invalid(
+                    "department",
+                    "只有部门工作人员可指定所属部门",
+                ))
+            }
+            (_, None) => None,
+        };
         let display = new
             .display_name
             .clone()
@@ -257,7 +296,7 @@ impl App {
                 role,
                 scope_node_id: node.id,
                 resident_id: new.resident_id,
-                department: new.department.as_deref(),
+                department: department.as_deref(),
             },
         )
         .await?;

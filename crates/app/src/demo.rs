@@ -168,6 +168,7 @@ impl App {
         let event_seconds = events_started.elapsed().as_secs_f64();
         self.store.reset_sequences().await?;
 
+        self.demo_departments(&plan).await?;
         let accounts = self.demo_accounts(&plan, &generated, opts).await?;
         self.seed_demo_rounds(opts.seed).await?;
 
@@ -367,6 +368,34 @@ impl App {
         Ok(n)
     }
 
+    /// The department registry of the demo city: the city's departments (the joint meeting's
+    /// fifteen among them) and each district's own.
+    async fn demo_departments(&self, plan: &CityPlan) -> AppResult<()> {
+        let districts: Vec<(String, String)> = plan
+            .nodes
+            .iter()
+            .filter(|n| n.kind == jingzhi_domain::registry::NodeKind::District)
+            .map(|n| (n.code.as_str().to_string(), n.name.clone()))
+            .collect();
+        for d in jingzhi_domain::departments::demo_catalogue(CITY_CODE, &districts) {
+            self.add_department(
+                None,
+                &crate::departments::NewDepartmentInput {
+                    code: d.code,
+                    name: d.name,
+                    short_name: Some(d.short_name),
+                    level: d.level.as_str().into(),
+                    node_code: d.node_code,
+                    parent_code: d.parent_code,
+                    contact: d.contact,
+                    joint_meeting: d.joint_meeting,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn demo_accounts(
         &self,
         plan: &CityPlan,
@@ -381,6 +410,10 @@ impl App {
         };
         let city = CITY_CODE.to_string();
         let huancui = code_of("环翠区");
+        // 环翠区住房和城乡建设局, the department the demo's whistles summon most.
+        let zhujian = huancui
+            .as_deref()
+            .map(|c| jingzhi_domain::departments::district_code(c, "zhujian"));
         let hcl = code_of("环翠楼街道");
         let dbc = code_of("东北村社区");
         let qj = code_of("前进社区");
@@ -446,8 +479,8 @@ impl App {
                 "zhujian",
                 "环翠区住建局",
                 Role::DepartmentStaff,
-                huancui,
-                Some("住建局"),
+                huancui.clone(),
+                zhujian.as_deref(),
                 None,
             ),
             (

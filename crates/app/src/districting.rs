@@ -989,8 +989,19 @@ impl App {
         let vote = Vote::parse(&input.vote)
             .ok_or_else(|| AppError::invalid("vote", "表决应为同意或反对"))?;
         let dept = input.department.trim();
-        let own = actor.user.role == jingzhi_domain::auth::Role::DepartmentStaff
-            && actor.user.department.as_deref() == Some(dept);
+        // The meeting names its members by short name (组织部, 住建局 …): department staff vote
+        // for the member their registry department stands for.
+        let own = match crate::departments::own_code(actor) {
+            Some(code) => {
+                let mut conn = self.store.acquire().await?;
+                match jingzhi_store::departments::get_by_code(&mut conn, code).await {
+                    Ok(d) => d.short_name == dept || d.name == dept || d.code == dept,
+                    Err(jingzhi_store::Error::NotFound) => false,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            None => false,
+        };
         if !ap::can_approve(actor.user.role) && !own {
             return Err(AppError::Forbidden);
         }

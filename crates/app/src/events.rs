@@ -46,11 +46,16 @@ pub struct ReportInput {
     pub y: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct HandlerInput {
     /// `grid_worker`, `community`, `property_company` or `department`.
     pub kind: String,
+    /// The handler's name (not for a department: its name comes from the registry).
+    #[serde(default)]
     pub name: String,
+    /// A department's registry code (`{"kind": "department", "code": "…"}`).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -135,10 +140,28 @@ pub(crate) fn text(field: &'static str, what: &str, s: &str, required: bool) -> 
 fn handler(h: &HandlerInput) -> AppResult<Handler> {
     let kind = HandlerKind::parse(h.kind.trim())
         .ok_or_else(|| AppError::invalid("handler", format!("未知的承办单位类型“{}”", h.kind)))?;
+    if kind == HandlerKind::Department {
+        // Resolved against the registry (and the event's place) in the command's transaction.
+        let code = h
+            .code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| AppError::invalid("handler", "请从部门名录中选择部门（code）"))?;
+        return Ok(Handler {
+            kind,
+            name: String::new(),
+            code: Some(code.to_string()),
+        });
+    }
     text("handler", "承办单位名称", &h.name, true)?;
+    if h.name.trim().chars().count() > 100 {
+        return Err(AppError::invalid("handler", "承办单位名称不能超过100字"));
+    }
     Ok(Handler {
         kind,
         name: h.name.trim().to_string(),
+        code: None,
     })
 }
 
@@ -232,6 +255,13 @@ async fn load_for(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Event> {
     if actor.user.role == Role::Resident && e.reporter_user_id != Some(actor.id()) {
         return Err(AppError::NotFound);
     }
+    // Department staff see only what was dispatched or whistled to their department.
+    if actor.user.role == Role::DepartmentStaff {
+        match crate::departments::own_code(actor) {
+            Some(code) if se::sent_to(conn, id, code, None).await? => {}
+            _ => return Err(AppError::NotFound),
+        }
+    }
     Ok(e)
 }
 
@@ -291,8 +321,10 @@ pub(crate) async fn timeline_and_audit(
         },
     )
     .await?;
-    // Reporters (and merged reporters) are told, in this same transaction.
+    // Reporters (and merged reporters) are told, in this same transaction; so are the
+    // departments a dispatch, an escalation or a send-back concerns.
     crate::notify::on_change(conn, actor, before, after, command, command_zh, note, now).await?;
+    crate::notify::on_department_change(conn, actor, after, command, note, now).await?;
     Ok(tid)
 }
 
@@ -592,6 +624,38 @@ impl App {
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
         let before = load_for(&mut tx, actor, id).await?;
+        // A department acts only on what was dispatched to it as lead or co-handler.
+        if matches!(cmd, Command::Start | Command::Resolve { .. }) {
+            if let Some(code) = crate::departments::own_code(actor) {
+                if !se::sent_to(&mut tx, id, code, Some(&["lead", "co_handler"])).await? {
+                    return Err(AppError::Forbidden);
+                }
+            } else if actor.user.role == Role::DepartmentStaff {
+                return Err(AppError::Forbidden);
+            }
+        }
+        // Departments named by code become the registry's, if they serve the event's place.
+        let resolved;
+        let cmd = match cmd {
+            Command::Dispatch(d) => {
+                let mut d = d.clone();
+                for h in std::iter::once(&mut d.lead)
+                    .chain(d.co_handlers.iter_mut())
+                    .chain(d.notified.iter_mut())
+                {
+                    if let (HandlerKind::Department, Some(code)) = (h.kind, h.code.as_deref()) {
+                        let dep =
+                            crate::departments::serving(&mut tx, "handler", code, &before.path)
+                                .await?;
+                        h.name = dep.name;
+                        h.code = Some(dep.code);
+                    }
+                }
+                resolved = Command::Dispatch(d);
+                &resolved
+            }
+            other => other,
+        };
         if let Command::Merge { into } = cmd {
             if *into == id {
                 return Err(AppError::invalid("into", "不能合并到自身"));
@@ -811,6 +875,23 @@ impl App {
         if actor.user.role == Role::Resident {
             f.reporter_user_id = Some(actor.id());
         }
+        if actor.user.role == Role::DepartmentStaff {
+            // Only what was sent to their department (nothing without one).
+            f.department = Some(
+                crate::departments::own_code(actor)
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        } else if f.assigned_mine {
+            f.handler_kind = Some(
+                match actor.user.role {
+                    Role::GridWorker | Role::Steward => HandlerKind::GridWorker,
+                    _ => HandlerKind::Community,
+                }
+                .as_str()
+                .to_string(),
+            );
+        }
         if let Some(u) = &f.under_path {
             if !actor.scope().contains(u) {
                 return Err(AppError::NotFound);
@@ -950,14 +1031,29 @@ impl App {
                 format!("事件当前状态为“{}”，不能吹哨", before.status.label_zh()),
             ));
         }
-        let w = Whistle::blow(departments, before.urgency, now, &self.deadline_policy())?;
+        // Every summoned department from the registry, serving the event's place.
+        let mut summoned = vec![];
+        for code in departments {
+            summoned.push(
+                crate::departments::serving(&mut tx, "departments", code, &before.path).await?,
+            );
+        }
+        let codes: Vec<String> = summoned.iter().map(|d| d.code.clone()).collect();
+        let w = Whistle::blow(&codes, before.urgency, now, &self.deadline_policy())?;
         let wid =
             se::insert_whistle(&mut tx, event_id, &before.path, reason, actor.name(), &w).await?;
         let mut e = before.clone();
         e.whistled = true;
         e.updated_at = now;
         se::save_event(&mut tx, &scope, &e, before.status).await?;
-        let note = format!("召集：{}；原因：{reason}", departments.join("、"));
+        let note = format!(
+            "召集：{}；原因：{reason}",
+            summoned
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        );
         timeline_and_audit(
             &mut tx,
             actor,
@@ -969,6 +1065,19 @@ impl App {
             now,
         )
         .await?;
+        let notices: Vec<_> = codes
+            .iter()
+            .map(|c| {
+                (
+                    c.clone(),
+                    jingzhi_domain::notify::DepartmentNotice::Summoned {
+                        report_in_by: w.report_in_deadline,
+                        reason: reason.to_string(),
+                    },
+                )
+            })
+            .collect();
+        crate::notify::tell_departments(&mut tx, Some(actor), &e, &notices, "whistle", now).await?;
         let row = se::get_whistle(&mut tx, &scope, wid).await?;
         jingzhi_store::commit(tx).await?;
         Ok(row)
@@ -982,6 +1091,7 @@ impl App {
         now: i64,
         what: &str,
         step: impl FnOnce(&mut WhistleRow) -> AppResult<String>,
+        tell: Vec<(String, jingzhi_domain::notify::DepartmentNotice)>,
     ) -> AppResult<WhistleRow> {
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
@@ -1008,8 +1118,16 @@ impl App {
             now,
         )
         .await?;
+        crate::notify::tell_departments(&mut tx, Some(actor), &event, &tell, "whistle", now)
+            .await?;
         jingzhi_store::commit(tx).await?;
         Ok(w)
+    }
+
+    /// A department's name by code, for timeline notes (its code when not in the registry).
+    async fn department_name(&self, code: &str) -> AppResult<String> {
+        let names = self.department_names(&[code.to_string()]).await?;
+        Ok(names.get(code).cloned().unwrap_or_else(|| code.to_string()))
     }
 
     /// Department staff may act for their own department; managers for any.
@@ -1042,13 +1160,21 @@ impl App {
         now: i64,
     ) -> AppResult<WhistleRow> {
         Self::may_act_for(actor, department)?;
-        self.whistle_step(actor, whistle_id, now, "报到", |w| {
-            let on_time = w.whistle.report_in(department, now)?;
-            Ok(format!(
-                "{department}报到{}",
-                if on_time { "" } else { "（超时）" }
-            ))
-        })
+        let name = self.department_name(department).await?;
+        self.whistle_step(
+            actor,
+            whistle_id,
+            now,
+            "报到",
+            |w| {
+                let on_time = w.whistle.report_in(department, now)?;
+                Ok(format!(
+                    "{name}报到{}",
+                    if on_time { "" } else { "（超时）" }
+                ))
+            },
+            vec![],
+        )
         .await
     }
 
@@ -1080,16 +1206,33 @@ impl App {
         for (_, t) in &input.tasks {
             text("tasks", "任务", t, true)?;
         }
-        self.whistle_step(actor, whistle_id, now, "联合踏勘", |w| {
-            w.whistle.record_inspection(&input.tasks)?;
-            w.inspection = Some(Inspection {
-                at: input.at.unwrap_or(now),
-                participants: input.participants.clone(),
-                findings: input.findings.clone(),
-                solution: input.solution.clone(),
-            });
-            Ok(format!("商定方案：{}", input.solution))
-        })
+        let tell = input
+            .tasks
+            .iter()
+            .map(|(code, task)| {
+                (
+                    code.clone(),
+                    jingzhi_domain::notify::DepartmentNotice::Task { task: task.clone() },
+                )
+            })
+            .collect();
+        self.whistle_step(
+            actor,
+            whistle_id,
+            now,
+            "联合踏勘",
+            |w| {
+                w.whistle.record_inspection(&input.tasks)?;
+                w.inspection = Some(Inspection {
+                    at: input.at.unwrap_or(now),
+                    participants: input.participants.clone(),
+                    findings: input.findings.clone(),
+                    solution: input.solution.clone(),
+                });
+                Ok(format!("商定方案：{}", input.solution))
+            },
+            tell,
+        )
         .await
     }
 
@@ -1111,10 +1254,18 @@ impl App {
         now: i64,
     ) -> AppResult<WhistleRow> {
         Self::may_act_for(actor, department)?;
-        self.whistle_step(actor, whistle_id, now, "部门任务完成", |w| {
-            w.whistle.complete_task(department, now)?;
-            Ok(format!("{department}完成任务"))
-        })
+        let name = self.department_name(department).await?;
+        self.whistle_step(
+            actor,
+            whistle_id,
+            now,
+            "部门任务完成",
+            |w| {
+                w.whistle.complete_task(department, now)?;
+                Ok(format!("{name}完成任务"))
+            },
+            vec![],
+        )
         .await
     }
 
@@ -1129,10 +1280,18 @@ impl App {
         if !is_manager(actor.user.role) {
             return Err(AppError::Forbidden);
         }
-        self.whistle_step(actor, whistle_id, now_ms(), "评价部门", |w| {
-            w.whistle.rate(department, rating)?;
-            Ok(format!("{department}：{}", rating.label_zh()))
-        })
+        let name = self.department_name(department).await?;
+        self.whistle_step(
+            actor,
+            whistle_id,
+            now_ms(),
+            "评价部门",
+            |w| {
+                w.whistle.rate(department, rating)?;
+                Ok(format!("{name}：{}", rating.label_zh()))
+            },
+            vec![],
+        )
         .await
     }
 

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod departments;
 pub mod districting;
 pub mod duplicates;
 pub mod error;

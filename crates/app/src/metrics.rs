@@ -57,6 +57,8 @@ pub struct CategoryRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DepartmentRow {
+    /// The department's registry code (empty for the total); `counts.department` is its name.
+    pub code: String,
     pub counts: DepartmentCounts,
     pub rates: DepartmentRates,
 }
@@ -101,6 +103,7 @@ impl Dashboard {
             t.dissatisfied += c.dissatisfied;
         }
         DepartmentRow {
+            code: String::new(),
             rates: m::department_rates(&t),
             counts: t,
         }
@@ -269,12 +272,20 @@ impl App {
             })
             .collect();
         by_category.sort_by(|a, b| b.events.cmp(&a.events).then(a.code.cmp(&b.code)));
-        let departments = sm::departments(&mut conn, &node.path, from, to)
-            .await?
+        let dept_counts = sm::departments(&mut conn, &node.path, from, to).await?;
+        // Counted by code; shown by the registry's name (a code not in it shows as itself).
+        let codes: Vec<String> = dept_counts.iter().map(|d| d.department.clone()).collect();
+        let names = jingzhi_store::departments::names(&mut conn, &codes).await?;
+        let departments = dept_counts
             .into_iter()
-            .map(|d| DepartmentRow {
-                rates: m::department_rates(&d),
-                counts: d,
+            .map(|mut d| {
+                let code = std::mem::take(&mut d.department);
+                d.department = names.get(&code).cloned().unwrap_or_else(|| code.clone());
+                DepartmentRow {
+                    code,
+                    rates: m::department_rates(&d),
+                    counts: d,
+                }
             })
             .collect();
         let kinds: std::collections::HashMap<i64, NodeKind> =

@@ -939,10 +939,19 @@ impl App {
         page: i64,
         per_page: i64,
     ) -> AppResult<Page<Specialist>> {
-        actor.require(Permission::ReadRegister)?;
+        // Department staff do not read the register: they see their own specialist posts only.
+        let mut own = f.clone();
+        if actor.user.role == Role::DepartmentStaff {
+            own.user_id = Some(actor.id());
+        } else {
+            actor.require(Permission::ReadRegister)?;
+        }
         let mut conn = self.store.acquire().await?;
         let node = node_or_scope(&mut conn, actor, under).await?;
-        Ok(so::list_specialists(&mut conn, &actor.scope(), &node.path, f, page, per_page).await?)
+        Ok(
+            so::list_specialists(&mut conn, &actor.scope(), &node.path, &own, page, per_page)
+                .await?,
+        )
     }
 
     pub async fn log_service(
@@ -963,7 +972,10 @@ impl App {
         input: &ServiceInput,
         now: i64,
     ) -> AppResult<so::Service> {
-        actor.require(Permission::ReadRegister)?;
+        // A specialist's own department-staff account logs its services (checked below).
+        if actor.user.role != Role::DepartmentStaff {
+            actor.require(Permission::ReadRegister)?;
+        }
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
         let s = so::get_specialist(&mut tx, &scope, specialist_id).await?;

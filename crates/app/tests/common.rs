@@ -138,6 +138,7 @@ impl World {
             "向阳小区1号楼",
         )
         .await;
+        jingzhi_store::testing::seed_departments(&mut c, city.id, district.id).await;
         drop(c);
         World {
             db,
@@ -170,7 +171,29 @@ impl World {
                     role: role.into(),
                     scope_code: scope.code.clone(),
                     display_name: None,
-                    department: None,
+                    // Department staff of 住建局 (`jingzhi_store::testing::TEST_DEPARTMENTS`).
+                    department: (role == "department-staff").then(|| "zhujian".into()),
+                    resident_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        Actor::new(u)
+    }
+
+    /// A department-staff user of the department `code` with the given scope.
+    pub async fn dept_user(&self, username: &str, code: &str, scope: &Node) -> Actor {
+        let u = self
+            .app
+            .add_user(
+                None,
+                &NewUserInput {
+                    username: username.into(),
+                    password: "test-password-1".into(),
+                    role: "department-staff".into(),
+                    scope_code: scope.code.clone(),
+                    display_name: None,
+                    department: Some(code.into()),
                     resident_id: None,
                 },
             )

@@ -39,6 +39,7 @@ fn dispatch() -> Command {
             lead: HandlerInput {
                 kind: "grid_worker".into(),
                 name: "前进一网格".into(),
+                code: None,
             },
             co_handlers: vec![],
             notified: vec![],
@@ -147,18 +148,18 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
         .blow_whistle_at(
             &admin,
             wid_event,
-            &["住建局".into(), "交警大队".into()],
+            &["zhujian".into(), "jiaojing".into()],
             "需联合执法",
             t + 5 * H,
         )
         .await
         .unwrap();
     w.app
-        .report_in_at(&admin, wh.id, "住建局", t + 6 * H)
+        .report_in_at(&admin, wh.id, "zhujian", t + 6 * H)
         .await
         .unwrap();
     w.app
-        .report_in_at(&admin, wh.id, "交警大队", t + 40 * H)
+        .report_in_at(&admin, wh.id, "jiaojing", t + 40 * H)
         .await
         .unwrap();
     w.app
@@ -171,8 +172,8 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
                 findings: "车辆占道".into(),
                 solution: "安装护栏".into(),
                 tasks: vec![
-                    ("住建局".into(), "安装护栏".into()),
-                    ("交警大队".into(), "施划标线".into()),
+                    ("zhujian".into(), "安装护栏".into()),
+                    ("jiaojing".into(), "施划标线".into()),
                 ],
             },
             t + 48 * H,
@@ -180,7 +181,7 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
         .await
         .unwrap();
     w.app
-        .complete_whistle_task_at(&admin, wh.id, "住建局", t + 60 * H)
+        .complete_whistle_task_at(&admin, wh.id, "zhujian", t + 60 * H)
         .await
         .unwrap();
     (admin, ids.into_iter().map(|(id, _)| id).collect())

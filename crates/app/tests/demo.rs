@@ -124,7 +124,7 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
         .unwrap();
     assert!(resident.resident_id.is_some());
     let staff = app.login("zhujian", "demo-pass-1").await.unwrap();
-    assert_eq!(staff.department.as_deref(), Some("住建局"));
+    assert_eq!(staff.department.as_deref(), Some("371002-zhujian"));
 
     // A community worker sees their community and nothing beyond it.
     let worker = Actor::new(app.login("qianjin", "demo-pass-1").await.unwrap());

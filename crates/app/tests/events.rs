@@ -36,15 +36,18 @@ fn dispatch(lead: &str) -> DispatchInput {
     DispatchInput {
         lead: HandlerInput {
             kind: "department".into(),
-            name: lead.into(),
+            code: Some(lead.into()),
+            ..Default::default()
         },
         co_handlers: vec![HandlerInput {
             kind: "property_company".into(),
             name: "红色物业".into(),
+            code: None,
         }],
         notified: vec![HandlerInput {
             kind: "grid_worker".into(),
             name: "前进一网格".into(),
+            code: None,
         }],
     }
 }
@@ -111,7 +114,7 @@ async fn to_closed(w: &World, reporter: &Actor, worker: &Actor) -> i64 {
         .unwrap();
     w.app.accept_event(worker, e.id).await.unwrap();
     w.app
-        .dispatch_event(worker, e.id, &dispatch("城管局"))
+        .dispatch_event(worker, e.id, &dispatch("chengguan"))
         .await
         .unwrap();
     w.app.start_event(worker, e.id).await.unwrap();
@@ -167,7 +170,7 @@ async fn happy_path_from_report_to_rating_with_timeline_and_audit() {
 
     w.app.accept_event(&worker, e.id).await.unwrap();
     w.app
-        .dispatch_event(&worker, e.id, &dispatch("城管局"))
+        .dispatch_event(&worker, e.id, &dispatch("chengguan"))
         .await
         .unwrap();
     w.app.start_event(&worker, e.id).await.unwrap();
@@ -294,12 +297,12 @@ async fn dissatisfied_reopens_once_then_escalates() {
     let street = w.user("street.a", "street-officer", &w.street).await;
     let e = w
         .app
-        .dispatch_event(&street, id, &dispatch("综合行政执法局"))
+        .dispatch_event(&street, id, &dispatch("minzheng"))
         .await
         .unwrap();
     assert_eq!(e.status, Status::Dispatched);
     let view = w.app.event_view(&street, id).await.unwrap();
-    assert_eq!(view.handlers[0].handler_name, "综合行政执法局");
+    assert_eq!(view.handlers[0].handler_name, "民政局");
     assert_eq!(view.handlers.len(), 3, "old handlers deactivated");
 }
 
@@ -414,11 +417,11 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
     // Not before it is accepted.
     assert!(w
         .app
-        .blow_whistle(&worker, e.id, &["城管局".into()], "需联合执法")
+        .blow_whistle(&worker, e.id, &["chengguan".into()], "需联合执法")
         .await
         .is_err());
     w.app.accept_event(&worker, e.id).await.unwrap();
-    let depts = vec!["城管局".to_string(), "交警大队".to_string()];
+    let depts = vec!["chengguan".to_string(), "jiaojing".to_string()];
     let wh = w
         .app
         .blow_whistle(&worker, e.id, &depts, "需联合执法")
@@ -431,22 +434,25 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
 
     let chengguan = w.user("cg.staff", "department-staff", &w.street).await;
     let mut chengguan_user = chengguan.user.clone();
-    chengguan_user.department = Some("城管局".into());
+    chengguan_user.department = Some("chengguan".into());
     let chengguan = Actor::new(chengguan_user);
     // Staff of one department cannot report in for another.
     assert!(matches!(
-        w.app.report_in(&chengguan, wh.id, "交警大队").await,
+        w.app.report_in(&chengguan, wh.id, "jiaojing").await,
         Err(AppError::Forbidden)
     ));
-    w.app.report_in(&chengguan, wh.id, "城管局").await.unwrap();
+    w.app
+        .report_in(&chengguan, wh.id, "chengguan")
+        .await
+        .unwrap();
     let inspection = InspectionInput {
         at: None,
         participants: "城管局：张三；交警大队：李四；社区：王五".into(),
         findings: "经营车辆长期占用居民车位".into(),
         solution: "安装护栏，施划双向车道线".into(),
         tasks: vec![
-            ("城管局".into(), "安装护栏".into()),
-            ("交警大队".into(), "施划双向车道线".into()),
+            ("chengguan".into(), "安装护栏".into()),
+            ("jiaojing".into(), "施划双向车道线".into()),
         ],
     };
     assert!(
@@ -456,7 +462,7 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
         ),
         "交警大队 not yet reported in"
     );
-    w.app.report_in(&worker, wh.id, "交警大队").await.unwrap();
+    w.app.report_in(&worker, wh.id, "jiaojing").await.unwrap();
     let wh2 = w
         .app
         .record_inspection(&worker, wh.id, &inspection)
@@ -465,7 +471,7 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
     assert_eq!(wh2.whistle.status, WhistleStatus::Inspected);
     let wh3 = w
         .app
-        .complete_whistle_task(&chengguan, wh.id, "城管局")
+        .complete_whistle_task(&chengguan, wh.id, "chengguan")
         .await
         .unwrap();
     assert_eq!(
@@ -476,24 +482,24 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
     assert!(wh3.done_at.is_none());
     assert!(matches!(
         w.app
-            .rate_department(&worker, wh.id, "城管局", Rating::Satisfied)
+            .rate_department(&worker, wh.id, "chengguan", Rating::Satisfied)
             .await,
         Err(AppError::Invalid(_))
     ));
     let wh4 = w
         .app
-        .complete_whistle_task(&worker, wh.id, "交警大队")
+        .complete_whistle_task(&worker, wh.id, "jiaojing")
         .await
         .unwrap();
     assert_eq!(wh4.whistle.status, WhistleStatus::Done);
     assert!(wh4.done_at.is_some());
     w.app
-        .rate_department(&worker, wh.id, "城管局", Rating::Satisfied)
+        .rate_department(&worker, wh.id, "chengguan", Rating::Satisfied)
         .await
         .unwrap();
     let wh5 = w
         .app
-        .rate_department(&worker, wh.id, "交警大队", Rating::FairlySatisfied)
+        .rate_department(&worker, wh.id, "jiaojing", Rating::FairlySatisfied)
         .await
         .unwrap();
     assert_eq!(wh5.whistle.status, WhistleStatus::Rated);
@@ -539,7 +545,7 @@ async fn another_community_sees_nothing() {
     ));
     assert!(matches!(
         w.app
-            .blow_whistle(&worker_b, e.id, &["城管局".into()], "x")
+            .blow_whistle(&worker_b, e.id, &["chengguan".into()], "x")
             .await,
         Err(AppError::NotFound)
     ));
@@ -588,7 +594,7 @@ async fn metrics_on_a_small_set() {
     let t0 = 1_700_000_000_000i64;
     let app = &w.app;
     use jingzhi_domain::events::lifecycle::Command as C;
-    let d = dispatch("城管局").to_domain().unwrap();
+    let d = dispatch("chengguan").to_domain().unwrap();
     let ev = |cat: &'static str, urgency: &'static str| ReportInput {
         urgency: Some(urgency.into()),
         answers: match cat {
@@ -659,7 +665,7 @@ async fn metrics_on_a_small_set() {
     )
     .await;
     run(ids[3], vec![(C::Accept, t0 + 10)], worker.clone()).await;
-    app.blow_whistle_at(&worker, ids[3], &["城管局".into()], "联合处置", t0 + 20)
+    app.blow_whistle_at(&worker, ids[3], &["chengguan".into()], "联合处置", t0 + 20)
         .await
         .unwrap();
 

@@ -36,6 +36,7 @@ fn dispatch() -> DispatchInput {
         lead: HandlerInput {
             kind: "property_company".into(),
             name: "红色物业".into(),
+            code: None,
         },
         co_handlers: vec![],
         notified: vec![],
@@ -765,7 +766,7 @@ async fn whistle_steps_that_matter_are_told_the_others_are_not() {
     w.app.accept_event(&worker, e.id).await.unwrap();
     let wh = w
         .app
-        .blow_whistle(&worker, e.id, &["住建局".to_string()], "需联合执法")
+        .blow_whistle(&worker, e.id, &["zhujian".to_string()], "需联合执法")
         .await
         .unwrap();
     let n = w.app.notifications(&res, None, None, 50).await.unwrap();
@@ -773,7 +774,7 @@ async fn whistle_steps_that_matter_are_told_the_others_are_not() {
     assert!(n[0].title.contains("吹哨"), "{}", n[0].title);
     assert!(n[0].body.contains("住建局"), "{}", n[0].body);
     // A department reporting in is internal.
-    w.app.report_in(&worker, wh.id, "住建局").await.unwrap();
+    w.app.report_in(&worker, wh.id, "zhujian").await.unwrap();
     assert_eq!(
         w.app
             .notifications(&res, None, None, 50)

@@ -5,6 +5,7 @@
 //! file holding the secret) → command-line flags.
 
 mod config;
+mod department;
 mod hotline;
 mod redistrict;
 
@@ -96,6 +97,9 @@ enum Command {
     /// Open311 GeoReport v2 (docs/open311.md).
     #[command(subcommand)]
     Open311(Open311Cmd),
+    /// The department registry: list, add.
+    #[command(subcommand)]
+    Department(department::DepartmentCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -173,7 +177,8 @@ enum UserCmd {
         scope: String,
         #[arg(long)]
         display_name: Option<String>,
-        /// For department staff: the department (e.g. 住建局).
+        /// For department staff: their department's code (`jingzhi department list`), e.g.
+        /// 371002-zhujian.
         #[arg(long)]
         department: Option<String>,
         /// For residents: the id of their resident record.
@@ -419,6 +424,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Redistrict(cmd) => redistrict::run(&app, cmd).await,
         Command::Hotline(cmd) => hotline::run(&app, cmd).await,
+        Command::Department(cmd) => department::run(&app, cmd).await,
         Command::Notify(NotifyCmd::RunOnce) => {
             let notifier = notifier(&app, &cfg).await?;
             let r = notifier.run_once().await.map_err(app_err)?;

@@ -99,7 +99,8 @@ impl Role {
         use Permission::*;
         use Role::*;
         match p {
-            ReadRegister => !matches!(self, Resident),
+            // Department staff see what was sent to them, not the register.
+            ReadRegister => !matches!(self, Resident | DepartmentStaff),
             WriteRegister => matches!(
                 self,
                 CityAdmin | DistrictOfficer | StreetOfficer | CommunityWorker | GridWorker
@@ -173,6 +174,7 @@ mod tests {
     #[test]
     fn residents_do_not_read_the_register_and_auditors_do_not_write() {
         assert!(!Role::Resident.can(Permission::ReadRegister));
+        assert!(!Role::DepartmentStaff.can(Permission::ReadRegister));
         assert!(!Role::Auditor.can(Permission::WriteRegister));
         assert!(Role::Auditor.can(Permission::ReadAudit));
         assert!(!Role::Steward.can(Permission::Unmask));

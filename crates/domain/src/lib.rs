@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod departments;
 pub mod districting;
 pub mod events;
 pub mod geo;

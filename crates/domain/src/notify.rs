@@ -71,6 +71,87 @@ pub fn message(
     }
 }
 
+/// Why a department is told about an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DepartmentNotice {
+    /// Dispatched to it: `role` is `lead` (主办), `co_handler` (协办) or `notified` (知会).
+    Dispatched { role: String, deadline_at: i64 },
+    /// Summoned by a whistle (吹哨): report in by `report_in_by`.
+    Summoned { report_in_by: i64, reason: String },
+    /// The joint inspection gave it a task.
+    Task { task: String },
+    /// Its event is past its deadline and went one level up.
+    Overdue,
+    /// Its result was sent back to be done again.
+    SentBack { reason: String },
+}
+
+/// The text of a notification to a department's staff about event `event_id`.
+pub fn department_message(
+    notice: &DepartmentNotice,
+    event_id: i64,
+    category: &str,
+    place: &str,
+    status: Status,
+) -> Message {
+    let what = format!("事件#{event_id}（{category}，{place}）");
+    let (title, body) = match notice {
+        DepartmentNotice::Dispatched { role, deadline_at } => {
+            let r = match role.as_str() {
+                "lead" => "主办",
+                "co_handler" => "协办",
+                _ => "知会",
+            };
+            let title = format!("新派遣（{r}）：事件#{event_id} {category}");
+            let body = if role == "notified" {
+                format!("{what}已派遣，本部门为知会单位，请知悉。")
+            } else {
+                format!(
+                    "{what}派遣本部门{r}，请于{}前办结。",
+                    crate::time_fmt::format_ms(*deadline_at)
+                )
+            };
+            (title, body)
+        }
+        DepartmentNotice::Summoned {
+            report_in_by,
+            reason,
+        } => (
+            format!("吹哨召集：事件#{event_id} {category}"),
+            format!(
+                "社区就{what}吹哨，召集本部门报到，请于{}前报到。原因：{}",
+                crate::time_fmt::format_ms(*report_in_by),
+                reason.chars().take(200).collect::<String>()
+            ),
+        ),
+        DepartmentNotice::Task { task } => (
+            format!("联合踏勘分派任务：事件#{event_id}"),
+            format!(
+                "{what}联合踏勘后，本部门任务：{}",
+                task.chars().take(200).collect::<String>()
+            ),
+        ),
+        DepartmentNotice::Overdue => (
+            format!("已超期：事件#{event_id} {category}"),
+            format!("{what}已超过办理时限，已上报上一级督办。"),
+        ),
+        DepartmentNotice::SentBack { reason } => (
+            format!("退回重办：事件#{event_id} {category}"),
+            format!(
+                "{what}的办理结果被退回，请重新办理。原因：{}",
+                reason.chars().take(200).collect::<String>()
+            ),
+        ),
+    };
+    Message {
+        event_id,
+        via_event_id: None,
+        status,
+        title,
+        body,
+    }
+}
+
 /// Retries of an outbox row: the first attempt at once, then after `base_ms`, `2·base_ms`,
 /// `4·base_ms`, … (capped at `max_delay_ms`); after `max_attempts` failed attempts it is given
 /// up (marked failed).

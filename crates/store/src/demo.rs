@@ -490,12 +490,13 @@ pub const TRANSITION_COLS: [&str; 8] = [
     "to_status",
     "note",
 ];
-pub const ASSIGNMENT_COLS: [&str; 7] = [
+pub const ASSIGNMENT_COLS: [&str; 8] = [
     "event_id",
     "path",
     "role",
     "handler_kind",
     "handler_name",
+    "handler_code",
     "assigned_at",
     "active",
 ];
@@ -619,6 +620,7 @@ pub fn prepare_events(
             s(a.role),
             s(a.handler_kind.as_str()),
             V::T(a.handler_name.clone()),
+            V::OT(a.handler_code.clone()),
             V::I(a.assigned_at),
             V::Bool(a.active),
         ]);

@@ -372,6 +372,58 @@ pub struct EventFilter {
     pub under_path: Option<String>,
     /// `resident`, `staff`, … (how it came in).
     pub source: Option<String>,
+    /// Only events dispatched (as lead, co-handler or notified) or whistled to this department
+    /// (its code).
+    pub department: Option<String>,
+    /// Only events whose current lead or co-handler is of this kind (`grid_worker`, …).
+    pub handler_kind: Option<String>,
+    /// "Mine": the use-case turns it into `department` or `handler_kind` for the caller's role.
+    pub assigned_mine: bool,
+}
+
+/// The ids of events sent to a department: dispatched to it (any role, now or before) or
+/// whistled to it.
+fn sent_to_sql(p: &mut Params, code: &str) -> String {
+    let a = p.push(V::T(code.into()));
+    let b = p.push(V::T(code.into()));
+    format!(
+        "SELECT event_id FROM event_assignments WHERE handler_code = {a} \
+         UNION SELECT w.event_id FROM whistle_departments wd JOIN whistles w ON w.id = wd.whistle_id \
+         WHERE wd.department = {b}"
+    )
+}
+
+/// Was the event sent to the department (dispatched, or whistled)? `dispatched_roles`: only
+/// count active dispatches in these roles (`lead`, `co_handler`, `notified`), and no whistle.
+pub async fn sent_to(
+    conn: &mut Conn,
+    event_id: i64,
+    code: &str,
+    dispatched_roles: Option<&[&str]>,
+) -> Result<bool> {
+    let mut p = Params::default();
+    let sql = match dispatched_roles {
+        None => format!(
+            "SELECT COUNT(*) FROM ({}) s WHERE s.event_id = {}",
+            sent_to_sql(&mut p, code),
+            p.push(V::I(event_id))
+        ),
+        Some(roles) => {
+            let c = p.push(V::T(code.into()));
+            let e = p.push(V::I(event_id));
+            let t = p.push(V::Bool(true));
+            let rs: Vec<String> = roles.iter().map(|r| p.push(V::T(r.to_string()))).collect();
+            format!(
+                "SELECT COUNT(*) FROM event_assignments WHERE handler_code = {c} AND event_id = {e} \
+                 AND active = {t} AND role IN ({})",
+                rs.join(", ")
+            )
+        }
+    };
+    let row = bind(sqlx::query(&sql), &p.vals)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
 }
 
 /// Events in scope matching `f`, newest first; `before_id` pages backwards, `limit` ≤ 500.
@@ -413,6 +465,17 @@ pub async fn list_events(
     }
     if let Some(src) = &f.source {
         sql.push_str(&format!(" AND e.source = {}", p.push(V::T(src.clone()))));
+    }
+    if let Some(d) = &f.department {
+        sql.push_str(&format!(" AND e.id IN ({})", sent_to_sql(&mut p, d)));
+    }
+    if let Some(k) = &f.handler_kind {
+        sql.push_str(&format!(
+            " AND e.id IN (SELECT event_id FROM event_assignments WHERE handler_kind = {} \
+             AND active = {} AND role IN ('lead', 'co_handler'))",
+            p.push(V::T(k.clone())),
+            p.push(V::Bool(true))
+        ));
     }
     if let Some(t) = f.overdue_at {
         let open: Vec<String> = Status::ALL
@@ -564,6 +627,8 @@ pub struct Assignment {
     pub role: String,
     pub handler_kind: String,
     pub handler_name: String,
+    /// A department handler's registry code.
+    pub handler_code: Option<String>,
     pub assigned_at: i64,
 }
 
@@ -590,6 +655,7 @@ pub async fn replace_assignments(
                 V::T(role.into()),
                 V::T(h.kind.as_str().into()),
                 V::T(h.name.clone()),
+                V::OT(h.code.clone()),
                 V::I(now),
                 V::Bool(true),
             ]
@@ -604,6 +670,7 @@ pub async fn replace_assignments(
             "role",
             "handler_kind",
             "handler_name",
+            "handler_code",
             "assigned_at",
             "active",
         ],
@@ -617,7 +684,7 @@ pub async fn replace_assignments(
 pub async fn assignments(conn: &mut Conn, scope: &Scope, event_id: i64) -> Result<Vec<Assignment>> {
     let mut p = Params::default();
     let sql = format!(
-        "SELECT role, handler_kind, handler_name, assigned_at FROM event_assignments WHERE event_id = {} AND active = {} AND {} \
+        "SELECT role, handler_kind, handler_name, handler_code, assigned_at FROM event_assignments WHERE event_id = {} AND active = {} AND {} \
          ORDER BY CASE role WHEN 'lead' THEN 0 WHEN 'co_handler' THEN 1 ELSE 2 END, id",
         p.push(V::I(event_id)),
         p.push(V::Bool(true)),
@@ -632,6 +699,7 @@ pub async fn assignments(conn: &mut Conn, scope: &Scope, event_id: i64) -> Resul
                 role: r.try_get("role")?,
                 handler_kind: r.try_get("handler_kind")?,
                 handler_name: r.try_get("handler_name")?,
+                handler_code: r.try_get("handler_code")?,
                 assigned_at: r.try_get("assigned_at")?,
             })
         })

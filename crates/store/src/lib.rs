@@ -11,6 +11,7 @@ pub mod auth;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod departments;
 pub mod districting;
 pub mod duplicates;
 pub mod events;

@@ -92,6 +92,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 12,
+        name: "departments",
+        common: include_str!("../migrations/0012_departments.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -128,6 +135,7 @@ pub const ID_TABLES: &[&str] = &[
     "notifications",
     "notification_outbox",
     "open311_keys",
+    "departments",
 ];
 
 /// The common SQL with the backend's type names filled in.

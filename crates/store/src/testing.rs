@@ -140,3 +140,40 @@ pub async fn dump_text(conn: &mut crate::Conn) -> String {
     }
     out
 }
+
+/// The departments of the test cities: (code, name, jurisdiction `city` or `district`).
+/// Names equal short names, so tests read as the timeline does.
+pub const TEST_DEPARTMENTS: &[(&str, &str, &str)] = &[
+    ("zhujian", "住建局", "city"),
+    ("chengguan", "城管局", "city"),
+    ("minzheng", "民政局", "city"),
+    ("jiaojing", "交警大队", "district"),
+];
+
+/// Put [`TEST_DEPARTMENTS`] into the registry, the city's at `city`, the district's at
+/// `district` (node ids).
+pub async fn seed_departments(conn: &mut crate::Conn, city: i64, district: i64) {
+    for (i, (code, name, level)) in TEST_DEPARTMENTS.iter().enumerate() {
+        let (node_id, level) = match *level {
+            "city" => (city, jingzhi_domain::departments::Level::City),
+            _ => (district, jingzhi_domain::departments::Level::District),
+        };
+        crate::departments::insert(
+            conn,
+            &crate::departments::NewDepartment {
+                code,
+                name,
+                short_name: name,
+                level,
+                node_id,
+                parent_id: None,
+                contact: None,
+                joint_meeting: false,
+                sort_order: i as i64,
+                now: 0,
+            },
+        )
+        .await
+        .expect("seed a test department");
+    }
+}

@@ -185,7 +185,7 @@ async fn the_whole_lifecycle_over_the_api_with_photos() {
         &worker,
         id,
         "dispatch",
-        json!({"lead": {"kind": "department", "name": "住建局"}, "co_handlers": [{"kind": "property_company", "name": "前进物业"}]}),
+        json!({"lead": {"kind": "department", "code": "zhujian"}, "co_handlers": [{"kind": "property_company", "name": "前进物业"}]}),
     )
     .await;
     assert_eq!(d.status, StatusCode::OK, "{}", d.text());
@@ -327,7 +327,7 @@ async fn whistle_and_report_over_the_api() {
             Method::POST,
             &format!("/api/v1/events/{id}/whistles"),
             Some(&worker),
-            Some(json!({"departments": ["住建局"], "reason": "需要联合执法"})),
+            Some(json!({"departments": ["zhujian"], "reason": "需要联合执法"})),
         )
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -337,7 +337,7 @@ async fn whistle_and_report_over_the_api() {
             Method::POST,
             &format!("/api/v1/events/{id}/whistles"),
             Some(&worker),
-            Some(json!({"departments": ["住建局", "城管局"], "reason": "需要联合执法"})),
+            Some(json!({"departments": ["zhujian", "chengguan"], "reason": "需要联合执法"})),
         )
         .await;
     assert_eq!(w.status, StatusCode::CREATED, "{}", w.text());
@@ -356,49 +356,61 @@ async fn whistle_and_report_over_the_api() {
     };
     // The department reports in for itself, not for another.
     assert_eq!(
-        post(dept.clone(), "report-in", json!({"department": "城管局"}))
-            .await
-            .status,
+        post(
+            dept.clone(),
+            "report-in",
+            json!({"department": "chengguan"})
+        )
+        .await
+        .status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        post(dept.clone(), "report-in", json!({"department": "住建局"}))
+        post(dept.clone(), "report-in", json!({"department": "zhujian"}))
             .await
             .status,
         StatusCode::OK
     );
     assert_eq!(
-        post(worker.clone(), "report-in", json!({"department": "城管局"}))
-            .await
-            .status,
+        post(
+            worker.clone(),
+            "report-in",
+            json!({"department": "chengguan"})
+        )
+        .await
+        .status,
         StatusCode::OK
     );
     let i = post(worker.clone(), "inspection", json!({"participants": "住建局张工、城管局李队", "findings": "井盖被盗",
-        "solution": "补装井盖并加装防盗链", "tasks": [{"department": "住建局", "task": "补装井盖"}, {"department": "城管局", "task": "巡查"}]})).await;
+        "solution": "补装井盖并加装防盗链", "tasks": [{"department": "zhujian", "task": "补装井盖"}, {"department": "chengguan", "task": "巡查"}]})).await;
     assert_eq!(i.status, StatusCode::OK, "{}", i.text());
     assert_eq!(
-        post(dept.clone(), "complete", json!({"department": "住建局"}))
+        post(dept.clone(), "complete", json!({"department": "zhujian"}))
             .await
             .status,
         StatusCode::OK
     );
     assert_eq!(
-        post(worker.clone(), "complete", json!({"department": "城管局"}))
-            .await
-            .status,
+        post(
+            worker.clone(),
+            "complete",
+            json!({"department": "chengguan"})
+        )
+        .await
+        .status,
         StatusCode::OK
     );
     let rate = post(
         worker.clone(),
         "rate",
-        json!({"department": "住建局", "rating": "satisfied"}),
+        json!({"department": "zhujian", "rating": "satisfied"}),
     )
     .await;
     assert_eq!(rate.status, StatusCode::OK, "{}", rate.text());
     let bad = post(
         worker.clone(),
         "rate",
-        json!({"department": "城管局", "rating": "great"}),
+        json!({"department": "chengguan", "rating": "great"}),
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -419,7 +431,7 @@ async fn whistle_and_report_over_the_api() {
     // Out of scope: another community's worker gets 404 for every step.
     let other = t.token("worker.b").await;
     assert_eq!(
-        post(other, "complete", json!({"department": "城管局"}))
+        post(other, "complete", json!({"department": "chengguan"}))
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -698,8 +710,9 @@ async fn pages_report_act_and_whistle() {
         vec![
             ("csrf", &wcsrf),
             ("lead_kind", "department"),
-            ("lead_name", "住建局"),
-            ("co_handlers", "城管局、公安局"),
+            ("lead_code", "zhujian"),
+            ("co_code", "chengguan"),
+            ("co_code", "jiaojing"),
         ],
     )
     .await;
@@ -710,7 +723,15 @@ async fn pages_report_act_and_whistle() {
     assert!(r.text().contains("不能受理"));
 
     // The whistle on the page: blow, report in, inspection, tasks, rating.
-    let r = t.post_form(&format!("/events/{id}/whistle"), &wc, &format!("csrf={wcsrf}&departments=%E4%BD%8F%E5%BB%BA%E5%B1%80&reason=%E8%81%94%E5%90%88%E6%89%A7%E6%B3%95")).await;
+    let r = t
+        .post_form(
+            &format!("/events/{id}/whistle"),
+            &wc,
+            &format!(
+                "csrf={wcsrf}&departments=zhujian&reason=%E8%81%94%E5%90%88%E6%89%A7%E6%B3%95"
+            ),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let wid = t
         .get(&format!("/api/v1/events/{id}"), &t.token("worker.a").await)
@@ -725,21 +746,27 @@ async fn pages_report_act_and_whistle() {
         .post_form(
             &format!("/events/{id}/whistles/{wid}/report-in"),
             &dc,
-            &format!("csrf={dcsrf}&department=%E4%BD%8F%E5%BB%BA%E5%B1%80"),
+            &format!("csrf={dcsrf}&department=zhujian"),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     // An inspection without findings: inline error.
-    let r = t.post_form(&format!("/events/{id}/whistles/{wid}/inspection"), &wc, &format!("csrf={wcsrf}&participants=a&findings=&solution=b&task.%E4%BD%8F%E5%BB%BA%E5%B1%80=c")).await;
+    let r = t
+        .post_form(
+            &format!("/events/{id}/whistles/{wid}/inspection"),
+            &wc,
+            &format!("csrf={wcsrf}&participants=a&findings=&solution=b&task.zhujian=c"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("踏勘发现"));
-    let r = t.post_form(&format!("/events/{id}/whistles/{wid}/inspection"), &wc, &format!("csrf={wcsrf}&at=2026-11-27T09%3A30&participants=a&findings=f&solution=b&task.%E4%BD%8F%E5%BB%BA%E5%B1%80=c")).await;
+    let r = t.post_form(&format!("/events/{id}/whistles/{wid}/inspection"), &wc, &format!("csrf={wcsrf}&at=2026-11-27T09%3A30&participants=a&findings=f&solution=b&task.zhujian=c")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let r = t
         .post_form(
             &format!("/events/{id}/whistles/{wid}/complete"),
             &dc,
-            &format!("csrf={dcsrf}&department=%E4%BD%8F%E5%BB%BA%E5%B1%80"),
+            &format!("csrf={dcsrf}&department=zhujian"),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -747,7 +774,7 @@ async fn pages_report_act_and_whistle() {
         .post_form(
             &format!("/events/{id}/whistles/{wid}/rate"),
             &wc,
-            &format!("csrf={wcsrf}&department=%E4%BD%8F%E5%BB%BA%E5%B1%80&rating=fairly_satisfied"),
+            &format!("csrf={wcsrf}&department=zhujian&rating=fairly_satisfied"),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

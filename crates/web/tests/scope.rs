@@ -527,7 +527,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
                 .call(
                     Method::POST,
                     &format!("/api/v1/events/{}/dispatch", e.0),
-                    Some(serde_json::json!({"lead": {"kind": "department", "name": "住建局"}})),
+                    Some(serde_json::json!({"lead": {"kind": "department", "code": "zhujian"}})),
                 )
                 .await;
             vec![(Kind::Item, accept), (Kind::Item, dispatch)]
@@ -554,7 +554,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         }
         ("POST", "/api/v1/events/{id}/whistles") => {
             let e = fresh_event(t, &x.building, "accepted").await;
-            let body = serde_json::json!({"departments": ["住建局"], "reason": x.building.name});
+            let body = serde_json::json!({"departments": ["zhujian"], "reason": x.building.name});
             vec![(
                 Kind::Item,
                 c.call(
@@ -567,7 +567,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         }
         ("POST", "/api/v1/whistles/{id}/report-in") => {
             let w = fresh_whistle(t, &x.building, "summoned").await;
-            let body = serde_json::json!({"department": "住建局"});
+            let body = serde_json::json!({"department": "zhujian"});
             vec![(
                 Kind::Item,
                 c.call(
@@ -581,7 +581,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         ("POST", "/api/v1/whistles/{id}/inspection") => {
             let w = fresh_whistle(t, &x.building, "reported_in").await;
             let body = serde_json::json!({"participants": "住建局", "findings": x.building.name, "solution": x.building.name,
-                "tasks": [{"department": "住建局", "task": x.building.name}]});
+                "tasks": [{"department": "zhujian", "task": x.building.name}]});
             vec![(
                 Kind::Item,
                 c.call(
@@ -594,7 +594,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         }
         ("POST", "/api/v1/whistles/{id}/complete") => {
             let w = fresh_whistle(t, &x.building, "inspected").await;
-            let body = serde_json::json!({"department": "住建局"});
+            let body = serde_json::json!({"department": "zhujian"});
             vec![(
                 Kind::Item,
                 c.call(
@@ -607,7 +607,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         }
         ("POST", "/api/v1/whistles/{id}/rate") => {
             let w = fresh_whistle(t, &x.building, "done").await;
-            let body = serde_json::json!({"department": "住建局", "rating": "satisfied"});
+            let body = serde_json::json!({"department": "zhujian", "rating": "satisfied"});
             vec![(
                 Kind::Item,
                 c.call(
@@ -758,6 +758,23 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
                 .await,
             )]
         }
+        // The departments serving a place in the other community: 404. (Without `serving` it
+        // lists the registry's departments serving the caller's place: no ids.)
+        ("GET", "/api/v1/departments") => vec![
+            (
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/departments?serving={}", x.building.id),
+                    None,
+                )
+                .await,
+            ),
+            (
+                Kind::NoIds,
+                c.call(Method::GET, "/api/v1/departments", None).await,
+            ),
+        ],
         (m, p) if p.starts_with("/api/v1/rounds/") => rounds_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
@@ -821,7 +838,7 @@ async fn fresh_event(t: &TestApp, building: &Node, stage: &str) -> (i64, i64) {
 async fn fresh_whistle(t: &TestApp, building: &Node, stage: &str) -> i64 {
     let root = jingzhi_app::Actor::system(&t.city);
     let (event, _) = fresh_event(t, building, "accepted").await;
-    let dept = "住建局".to_string();
+    let dept = "zhujian".to_string();
     let w = t
         .app
         .blow_whistle(&root, event, std::slice::from_ref(&dept), &building.name)
@@ -1070,6 +1087,74 @@ async fn every_role_every_endpoint_stays_in_scope() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// A department acts only on what was sent to it: an event dispatched to 城管局 is not found
+/// for 住建局's staff (nor in its lists), and a department only notified (知会) may see it but not
+/// start or resolve it.
+#[tokio::test]
+async fn a_department_acts_only_on_events_sent_to_it() {
+    let t = TestApp::new().await;
+    let worker = t.token("worker.a").await;
+    let dept = t.token("dept.a").await; // 住建局
+    let post = |tok: String, uri: String, body: serde_json::Value| {
+        let t = &t;
+        async move { t.request(Method::POST, &uri, Some(&tok), Some(body)).await }
+    };
+    let r = post(
+        worker.clone(),
+        "/api/v1/events".into(),
+        serde_json::json!({"category": "other", "node_id": t.building_a.id, "description": "路面塌陷"}),
+    )
+    .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    post(
+        worker.clone(),
+        format!("/api/v1/events/{id}/accept"),
+        serde_json::json!({}),
+    )
+    .await;
+    let r = post(
+        worker.clone(),
+        format!("/api/v1/events/{id}/dispatch"),
+        serde_json::json!({"lead": {"kind": "department", "code": "chengguan"}}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    for cmd in ["start", "resolve"] {
+        let r = post(
+            dept.clone(),
+            format!("/api/v1/events/{id}/{cmd}"),
+            serde_json::json!({"result": "x"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{cmd}: {}", r.text());
+    }
+    assert_eq!(
+        t.get(&format!("/api/v1/events/{id}"), &dept).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let list = t.get("/api/v1/events", &dept).await.json();
+    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
+    // Re-dispatched with 住建局 only notified: it sees the event but may not handle it.
+    let r = post(
+        worker.clone(),
+        format!("/api/v1/events/{id}/dispatch"),
+        serde_json::json!({"lead": {"kind": "department", "code": "chengguan"}, "notified": [{"kind": "department", "code": "zhujian"}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        t.get(&format!("/api/v1/events/{id}"), &dept).await.status,
+        StatusCode::OK
+    );
+    let r = post(
+        dept.clone(),
+        format!("/api/v1/events/{id}/start"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
 }
 
 /// A 403 is only ever about the role: a community worker may not manage users whether the

@@ -51,15 +51,7 @@ pub(crate) async fn on_change(
         return Ok(());
     }
     let channels = sn::channels(conn).await?;
-    // The place, read within the event's own path.
-    let place = jingzhi_store::registry::get_node(
-        conn,
-        &Scope::new(after.node_id, after.path.clone()),
-        after.node_id,
-    )
-    .await
-    .map(|n| n.name)
-    .unwrap_or_default();
+    let place = place_name(conn, after).await;
     for r in &recipients {
         let via = (r.own_event_id != after.id).then_some(r.own_event_id);
         let m = dn::message(
@@ -72,59 +64,186 @@ pub(crate) async fn on_change(
             after.status,
             note,
         );
-        if let Some(uid) = r.user_id {
-            sn::insert_notification(
-                conn,
-                &sn::NewNotification {
-                    user_id: uid,
-                    event_id: after.id,
-                    path: &r.path,
-                    created_at: now,
-                    command,
-                    status: after.status,
-                    title: &m.title,
-                    body: &m.body,
+        let to = To {
+            user_id: r.user_id,
+            name: &r.name,
+            email: r.email.as_deref(),
+            path: &r.path,
+            own_event_id: r.own_event_id,
+        };
+        deliver(conn, &channels, after, &to, command, &m, now).await?;
+    }
+    Ok(())
+}
+
+/// Tell the departments an event's change concerns, from the one place every change passes
+/// ([`crate::events::timeline_and_audit`]): a dispatch tells its lead, co-handler and notified
+/// departments; an escalation (overdue) and a send-back tell the lead and co-handlers. Whistle
+/// steps tell their departments where they happen.
+pub(crate) async fn on_department_change(
+    conn: &mut Conn,
+    actor: &Actor,
+    after: &Event,
+    command: &str,
+    note: Option<&str>,
+    now: i64,
+) -> AppResult<()> {
+    if !matches!(command, "dispatch" | "escalate" | "send_back") {
+        return Ok(());
+    }
+    let handlers = jingzhi_store::events::assignments(
+        conn,
+        &Scope::new(after.node_id, after.path.clone()),
+        after.id,
+    )
+    .await?;
+    let notices: Vec<(String, dn::DepartmentNotice)> = handlers
+        .into_iter()
+        .filter_map(|h| {
+            let code = h.handler_code?;
+            let notice = match command {
+                "dispatch" => dn::DepartmentNotice::Dispatched {
+                    role: h.role.clone(),
+                    deadline_at: after.deadline_at,
                 },
-            )
-            .await?;
-        }
-        for ch in &channels {
-            let recipient = match (ch.as_str(), &r.email) {
-                ("smtp", None) => continue,
-                (_, Some(e)) => e.as_str(),
-                (_, None) => "",
+                _ if h.role == "notified" => return None,
+                "escalate" => dn::DepartmentNotice::Overdue,
+                _ => dn::DepartmentNotice::SentBack {
+                    reason: note.unwrap_or_default().to_string(),
+                },
             };
-            let payload = Payload {
+            Some((code, notice))
+        })
+        .collect();
+    tell_departments(conn, Some(actor), after, &notices, command, now).await
+}
+
+/// Who a notification goes to.
+struct To<'a> {
+    user_id: Option<i64>,
+    name: &'a str,
+    email: Option<&'a str>,
+    /// The path the notification is filed under (read back within the recipient's scope).
+    path: &'a str,
+    own_event_id: i64,
+}
+
+/// File one in-app notification (for a user) and one outbox row per external channel.
+async fn deliver(
+    conn: &mut Conn,
+    channels: &[String],
+    after: &Event,
+    to: &To<'_>,
+    command: &str,
+    m: &dn::Message,
+    now: i64,
+) -> AppResult<()> {
+    if let Some(uid) = to.user_id {
+        sn::insert_notification(
+            conn,
+            &sn::NewNotification {
+                user_id: uid,
                 event_id: after.id,
-                own_event_id: r.own_event_id,
-                status: after.status.as_str().to_string(),
-                status_zh: after.status.label_zh().to_string(),
-                command: command.to_string(),
-                title: m.title.clone(),
-                body: m.body.clone(),
-                at: now,
-                user_id: r.user_id,
-                name: r.name.clone(),
-                email: r.email.clone(),
+                path: to.path,
+                created_at: now,
+                command,
+                status: after.status,
+                title: &m.title,
+                body: &m.body,
+            },
+        )
+        .await?;
+    }
+    for ch in channels {
+        let recipient = match (ch.as_str(), to.email) {
+            ("smtp", None) => continue,
+            (_, Some(e)) => e,
+            (_, None) => "",
+        };
+        let payload = Payload {
+            event_id: after.id,
+            own_event_id: to.own_event_id,
+            status: after.status.as_str().to_string(),
+            status_zh: after.status.label_zh().to_string(),
+            command: command.to_string(),
+            title: m.title.clone(),
+            body: m.body.clone(),
+            at: now,
+            user_id: to.user_id,
+            name: to.name.to_string(),
+            email: to.email.map(str::to_string),
+        };
+        let json = serde_json::to_string(&payload)
+            .map_err(|e| AppError::Internal(format!("payload: {e}")))?;
+        sn::insert_outbox(
+            conn,
+            &sn::NewOutbox {
+                channel: ch,
+                event_id: after.id,
+                path: to.path,
+                user_id: to.user_id,
+                recipient,
+                payload: &json,
+                created_at: now,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Tell departments' staff about an event (dispatched, summoned, a task, overdue, sent back):
+/// an in-app notification to each active staff user of each department whose scope holds the
+/// event (never the actor), and one outbox row per channel, in the caller's transaction.
+pub(crate) async fn tell_departments(
+    conn: &mut Conn,
+    actor: Option<&Actor>,
+    after: &Event,
+    notices: &[(String, dn::DepartmentNotice)],
+    command: &str,
+    now: i64,
+) -> AppResult<()> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<String> = notices.iter().map(|(c, _)| c.clone()).collect();
+    let staff = jingzhi_store::departments::staff(conn, &codes).await?;
+    if staff.is_empty() {
+        return Ok(());
+    }
+    let channels = sn::channels(conn).await?;
+    let place = place_name(conn, after).await;
+    let actor_id = actor.and_then(|a| a.audit_id());
+    for (code, notice) in notices {
+        let m =
+            dn::department_message(notice, after.id, &after.category_name, &place, after.status);
+        for (_, s) in staff.iter().filter(|(c, _)| c == code) {
+            if Some(s.user_id) == actor_id || !after.path.starts_with(&s.scope_path) {
+                continue;
+            }
+            let to = To {
+                user_id: Some(s.user_id),
+                name: &s.display_name,
+                email: s.email.as_deref().filter(|e| !e.trim().is_empty()),
+                path: &after.path,
+                own_event_id: after.id,
             };
-            let json = serde_json::to_string(&payload)
-                .map_err(|e| AppError::Internal(format!("payload: {e}")))?;
-            sn::insert_outbox(
-                conn,
-                &sn::NewOutbox {
-                    channel: ch,
-                    event_id: after.id,
-                    path: &r.path,
-                    user_id: r.user_id,
-                    recipient,
-                    payload: &json,
-                    created_at: now,
-                },
-            )
-            .await?;
+            deliver(conn, &channels, after, &to, command, &m, now).await?;
         }
     }
     Ok(())
+}
+
+/// The name of the event's place, read within the event's own path.
+async fn place_name(conn: &mut Conn, after: &Event) -> String {
+    jingzhi_store::registry::get_node(
+        conn,
+        &Scope::new(after.node_id, after.path.clone()),
+        after.node_id,
+    )
+    .await
+    .map(|n| n.name)
+    .unwrap_or_default()
 }
 
 /// A user's notifications: the unread ones (all of them, up to 200) and then the latest read.

@@ -24,6 +24,7 @@ use crate::events::{DeadlinePolicy, HandlerKind, Urgency};
 use crate::registry::NodeKind;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
 
 /// Events per household per year.
 pub const EVENTS_PER_HOUSEHOLD: f64 = 0.3;
@@ -49,6 +50,9 @@ pub struct Place {
 pub struct CommunityPlaces {
     pub community_id: i64,
     pub community_name: String,
+    /// The first six digits of the community's unified code: its district's, which names the
+    /// district's departments ([`crate::departments::district_code`]).
+    pub district_prefix: String,
     pub households: u32,
     /// Grid names.
     pub grids: Vec<String>,
@@ -57,6 +61,11 @@ pub struct CommunityPlaces {
 
 impl CommunityPlaces {
     pub fn from_batch(community_name: &str, b: &CommunityBatch) -> Self {
+        let district_prefix: String = b
+            .nodes
+            .first()
+            .map(|n| n.code.as_str().chars().take(6).collect())
+            .unwrap_or_default();
         let mut grids = vec![];
         let mut grid_paths: Vec<&str> = vec![];
         let mut buildings = vec![];
@@ -86,6 +95,7 @@ impl CommunityPlaces {
         CommunityPlaces {
             community_id: b.community_id,
             community_name: community_name.to_string(),
+            district_prefix,
             households: b.households.len() as u32,
             grids,
             buildings,
@@ -143,6 +153,8 @@ pub struct GenAssignment {
     pub role: &'static str,
     pub handler_kind: HandlerKind,
     pub handler_name: String,
+    /// A department handler's registry code.
+    pub handler_code: Option<String>,
     pub assigned_at: i64,
     pub active: bool,
 }
@@ -282,17 +294,33 @@ const SOURCES: &[(&str, u32)] = &[
     ("open311", 5),
 ];
 
-/// Departments summoned by whistles (住建局 is the demo department account's).
+/// The district departments whistles summon, by their slug in
+/// [`crate::departments::DISTRICT_DEPARTMENTS`] (住建局 is the demo department account's).
 const DEPARTMENTS: &[&str] = &[
-    "住建局",
-    "综合行政执法局",
-    "市场监管局",
-    "公安分局",
-    "消防救援大队",
-    "交警大队",
-    "生态环境分局",
-    "供电公司",
+    "zhujian",
+    "zhifa",
+    "shichangjianguan",
+    "gongan",
+    "xiaofang",
+    "jiaojing",
+    "shengtai",
+    "gongdian",
 ];
+
+/// A district department of the community's district as a handler: its code, and its short
+/// name (pages show the registry's full name).
+fn district_department(c: &CommunityPlaces, slug: &str) -> Handler {
+    let short = crate::departments::DISTRICT_DEPARTMENTS
+        .iter()
+        .find(|d| d.0 == slug)
+        .map(|d| d.2)
+        .unwrap_or(slug);
+    Handler {
+        kind: HandlerKind::Department,
+        name: short.to_string(),
+        code: Some(crate::departments::district_code(&c.district_prefix, slug)),
+    }
+}
 
 const PROPERTY_COMPANIES: &[&str] = &["红色物业服务中心", "威海安居物业", "海之韵物业", "鑫诚物业"];
 
@@ -422,6 +450,7 @@ impl Sim {
                             role,
                             handler_kind: h.kind,
                             handler_name: h.name.clone(),
+                            handler_code: h.code.clone(),
                             assigned_at: at,
                             active: true,
                         });
@@ -639,19 +668,22 @@ impl EventGenerator {
                 HandlerKind::GridWorker => Handler {
                     kind: HandlerKind::GridWorker,
                     name: format!("{}网格员", c.grids[place.grid]),
+                    code: None,
                 },
                 HandlerKind::Community => Handler {
                     kind: HandlerKind::Community,
                     name: c.community_name.clone(),
+                    code: None,
                 },
                 HandlerKind::PropertyCompany => Handler {
                     kind: HandlerKind::PropertyCompany,
                     name: names::pick(&mut rng, PROPERTY_COMPANIES).to_string(),
+                    code: None,
                 },
-                HandlerKind::Department => Handler {
-                    kind: HandlerKind::Department,
-                    name: cat.department.clone().unwrap_or_default(),
-                },
+                // The district's department of the category's city department.
+                HandlerKind::Department => {
+                    district_department(c, cat.department.as_deref().unwrap_or("zhujian"))
+                }
             };
             let response = if rng.gen_bool(0.9) {
                 about(&mut rng, 35 * 60_000).min(2 * HOUR - 60_000)
@@ -702,6 +734,7 @@ impl EventGenerator {
                 vec![Handler {
                     kind: HandlerKind::Community,
                     name: c.community_name.clone(),
+                    code: None,
                 }]
             } else {
                 vec![]
@@ -733,7 +766,7 @@ impl EventGenerator {
             if whistle {
                 let at = sim.t + about(&mut rng, 3 * HOUR);
                 if at <= self.now {
-                    ready_at = Some(self.whistle(&mut rng, &mut sim, at, &staff));
+                    ready_at = Some(self.whistle(&mut rng, &mut sim, c, at, &staff));
                 } else {
                     sim.push_to(&mut out);
                     continue;
@@ -921,15 +954,27 @@ impl EventGenerator {
 
     /// Blow a whistle at `at` and take its steps up to now. Returns when its tasks were done (or
     /// `now` when they are not all done yet).
-    fn whistle(&mut self, rng: &mut ChaCha8Rng, sim: &mut Sim, at: i64, staff: &str) -> i64 {
+    fn whistle(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        sim: &mut Sim,
+        c: &CommunityPlaces,
+        at: i64,
+        staff: &str,
+    ) -> i64 {
         let n = rng.gen_range(1..=3usize);
         let mut depts: Vec<String> = vec![];
+        // Timeline notes name departments as people read them.
+        let mut names_of: HashMap<String, String> = HashMap::new();
         while depts.len() < n {
-            let d = names::pick(rng, DEPARTMENTS).to_string();
+            let h = district_department(c, names::pick(rng, DEPARTMENTS));
+            let d = h.code.unwrap_or_default();
             if !depts.contains(&d) {
+                names_of.insert(d.clone(), h.name);
                 depts.push(d);
             }
         }
+        let name = |d: &str| names_of.get(d).cloned().unwrap_or_else(|| d.to_string());
         let now = self.now;
         let mut w =
             Whistle::blow(&depts, sim.e.urgency, at, &self.policy).expect("valid departments");
@@ -937,7 +982,10 @@ impl EventGenerator {
         sim.e.updated_at = at;
         sim.note(
             at,
-            format!("召集：{}；原因：需多部门联合处置", depts.join("、")),
+            format!(
+                "召集：{}；原因：需多部门联合处置",
+                depts.iter().map(|d| name(d)).collect::<Vec<_>>().join("、")
+            ),
         );
         let window = w.report_in_deadline - at;
         let mut last_in = at;
@@ -951,7 +999,7 @@ impl EventGenerator {
                 let on_time = w.report_in(d, t).expect("summoned");
                 sim.note(
                     t,
-                    format!("{d}报到{}", if on_time { "" } else { "（超时）" }),
+                    format!("{}报到{}", name(d), if on_time { "" } else { "（超时）" }),
                 );
                 last_in = last_in.max(t);
             }
@@ -974,13 +1022,13 @@ impl EventGenerator {
         if all_in && ins_at <= now {
             let tasks: Vec<(String, String)> = depts
                 .iter()
-                .map(|d| (d.clone(), format!("{d}负责落实整改")))
+                .map(|d| (d.clone(), format!("{}负责落实整改", name(d))))
                 .collect();
             w.record_inspection(&tasks)
                 .expect("every department reported in");
             g.inspection = Some((
                 ins_at,
-                depts.join("、"),
+                depts.iter().map(|d| name(d)).collect::<Vec<_>>().join("、"),
                 "现场问题属实，需联合处置".into(),
                 "各部门按分工限期整改".into(),
             ));
@@ -991,7 +1039,7 @@ impl EventGenerator {
                 let t = ins_at + about(rng, 3 * DAY);
                 if t <= now {
                     w.complete_task(d, t).expect("assigned");
-                    sim.note(t, format!("{d}完成任务"));
+                    sim.note(t, format!("{}完成任务", name(d)));
                     last = last.max(t);
                     g.updated_at = g.updated_at.max(t);
                 }

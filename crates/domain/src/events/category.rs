@@ -145,7 +145,7 @@ pub fn default_categories() -> Vec<Category> {
             "market_order",
             "市场秩序",
             Department,
-            Some("市场监督管理局"),
+            Some("shichangjianguan"),
             vec![],
         ),
         cat(
@@ -164,7 +164,7 @@ pub fn default_categories() -> Vec<Category> {
             "road_facility",
             "道路与设施破损",
             Department,
-            Some("住房和城乡建设局"),
+            Some("zhujian"),
             vec![q(
                 "facility",
                 "设施类型",
@@ -184,7 +184,7 @@ pub fn default_categories() -> Vec<Category> {
             "fire_safety",
             "消防安全",
             Department,
-            Some("消防救援大队"),
+            Some("xiaofang"),
             vec![q("danger_now", "是否正在发生险情", true, &["是", "否"])],
         ),
         cat("other", "其他", Community, None, vec![]),

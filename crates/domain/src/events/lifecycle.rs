@@ -153,11 +153,14 @@ impl Rating {
 }
 
 /// A handler of a dispatched event: what kind, and which one (a department's, company's or
-/// community's name, or a grid worker's username).
+/// community's name, or a grid worker's username). A department is named by its registry
+/// `code` too ([`crate::departments`]); its name is the registry's at the time of dispatch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handler {
     pub kind: super::HandlerKind,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// The lead (主办), co-handlers (协办) and those only notified (知会).
@@ -557,10 +560,12 @@ mod tests {
             lead: Handler {
                 kind: HandlerKind::Department,
                 name: "住房和城乡建设局".into(),
+                code: Some("zhujian".into()),
             },
             co_handlers: vec![Handler {
                 kind: HandlerKind::PropertyCompany,
                 name: "红色物业".into(),
+                code: None,
             }],
             notified: vec![],
         })

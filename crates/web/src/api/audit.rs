@@ -47,7 +47,13 @@ fn instant(field: &'static str, s: Option<&str>, end: bool) -> Result<Option<i64
     }
     let d = parse_date(s).ok_or_else(|| AppError::invalid(field, "日期应为 YYYY-MM-DD"))?;
     let d = if end { d.next_day().unwrap_or(d) } else { d };
-    Ok(Some(d.midnight().assume_utc().unix_timestamp() * 1000))
+    // Days are China Standard Time days, as the pages show them.
+    Ok(Some(
+        d.midnight()
+            .assume_offset(jingzhi_domain::time_fmt::CST)
+            .unix_timestamp()
+            * 1000,
+    ))
 }
 
 impl AuditQuery {

@@ -63,6 +63,10 @@ pub struct EventQuery {
     pub source: Option<String>,
     /// Only below this place (a node id in scope).
     pub under: Option<i64>,
+    /// `mine`: what was sent to me — department staff: dispatched or whistled to their
+    /// department (their only view anyway); grid workers and stewards: events a grid worker
+    /// handles; community staff: events the community handles.
+    pub assigned: Option<String>,
     /// Page backwards: events with an id below this (the previous page's `next_before`).
     pub before: Option<i64>,
     /// 1–200, default 20.
@@ -89,6 +93,17 @@ impl EventQuery {
                 None
             })
         });
+        let assigned_mine = match blank(&self.assigned) {
+            None => false,
+            Some("mine") => true,
+            Some(v) => {
+                errs.push(FieldError::new(
+                    "assigned",
+                    format!("应为 mine，而不是“{v}”"),
+                ));
+                false
+            }
+        };
         let overdue = match blank(&self.overdue) {
             None => false,
             Some(v) => jingzhi_domain::registry::parse_bool(v).unwrap_or_else(|| {
@@ -105,6 +120,7 @@ impl EventQuery {
             urgency,
             overdue_at: overdue.then(jingzhi_domain::time_fmt::now_ms),
             source: blank(&self.source).map(str::to_string),
+            assigned_mine,
             ..Default::default()
         })
     }
@@ -274,12 +290,19 @@ pub async fn get(
     Ok(Json(s.app.event_view(&c.actor, id).await?))
 }
 
-/// A handler of a dispatch.
+/// A handler of a dispatch: a department by its registry code
+/// (`{"kind": "department", "code": "371002-zhujian"}`, see `GET /api/v1/departments`), any
+/// other kind by name (`{"kind": "community", "name": "<社区名称>"}`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct HandlerBody {
     /// `grid_worker community property_company department`
     pub kind: String,
+    /// The handler's name (not for a department).
     pub name: String,
+    /// A department's code (`kind` = `department`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl From<&HandlerBody> for HandlerInput {
@@ -287,6 +310,7 @@ impl From<&HandlerBody> for HandlerInput {
         HandlerInput {
             kind: h.kind.clone(),
             name: h.name.clone(),
+            code: h.code.clone(),
         }
     }
 }
@@ -480,7 +504,7 @@ pub async fn categories(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct WhistleBody {
-    /// The departments summoned.
+    /// The departments summoned, by registry code (`GET /api/v1/departments`).
     pub departments: Vec<String>,
     pub reason: String,
 }

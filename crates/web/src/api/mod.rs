@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod departments;
 pub mod districting;
 pub mod dto;
 pub mod duplicates;
@@ -98,6 +99,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/notifications/{id}/read"),
     ("GET", "/api/v1/metrics/events"),
     ("GET", "/api/v1/events/{id}/duplicates"),
+    ("GET", "/api/v1/departments"),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -175,6 +177,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/api/v1/notifications/{id}/read") => post(notify::read),
         ("GET", "/api/v1/metrics/events") => get(metrics::events),
         ("GET", "/api/v1/events/{id}/duplicates") => get(duplicates::of_event),
+        ("GET", "/api/v1/departments") => get(departments::list),
         (m, p) => unreachable!("no handler for {m} {p}"),
     }
 }
@@ -199,6 +202,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         rounds::end_specialist, rounds::log_service, rounds::compliance,
         notify::list, notify::read,
         metrics::events, duplicates::of_event,
+        departments::list,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -217,6 +221,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "rounds", description = "Stewards' rounds (民情日志), coverage, grid service specialists (双报到)"),
         (name = "notifications", description = "The caller's own notifications of changes to the events they reported"),
         (name = "metrics", description = "Event metrics (docs/metrics.md)"),
+        (name = "departments", description = "The department registry (职能部门): whom events are dispatched and whistled to"),
     )
 )]
 pub struct ApiDoc;

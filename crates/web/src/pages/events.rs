@@ -18,7 +18,7 @@ use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use jingzhi_app::events::{EventView, InspectionInput, ReportInput, Upload};
-use jingzhi_app::store::events::{AttachmentMeta, CategoryRow, EventFilter};
+use jingzhi_app::store::events::{AttachmentMeta, EventFilter};
 use jingzhi_app::AppError;
 use jingzhi_domain::auth::{Permission, Role};
 use jingzhi_domain::events::lifecycle::{CommandKind, Rating, Status, TABLE};
@@ -106,19 +106,30 @@ fn rating_opts() -> Vec<Opt> {
         .collect()
 }
 
-/// Departments offered when dispatching or whistling (free text is accepted too).
-fn departments(cats: &[CategoryRow]) -> Vec<String> {
-    let mut v: Vec<String> = jingzhi_domain::districting::approval::DEPARTMENTS
+/// The registry's departments serving the event's place, to pick from when dispatching or
+/// whistling; the category's department (or its district branch) comes first and is preselected.
+fn department_opts(
+    deps: &[jingzhi_app::store::departments::Department],
+    category_department: Option<&str>,
+) -> Vec<Opt> {
+    // The nearest department of the category's: its own district branch before the city's.
+    let preferred = category_department.and_then(|cd| {
+        deps.iter()
+            .filter(|d| d.code == cd || d.parent_code.as_deref() == Some(cd))
+            .max_by_key(|d| d.node_path.len())
+            .map(|d| d.code.clone())
+    });
+    let mut v: Vec<Opt> = deps
         .iter()
-        .map(|s| s.to_string())
+        .map(|d| Opt {
+            value: d.code.clone(),
+            label: format!("{}（{}）", d.name, d.level.label_zh()),
+            selected: preferred.as_deref() == Some(d.code.as_str()),
+        })
         .collect();
-    for c in cats {
-        if let Some(d) = &c.category.department {
-            if !v.contains(d) {
-                v.push(d.clone());
-            }
-        }
-    }
+    // Nearest jurisdiction first: the district's departments before the city's.
+    v.reverse();
+    v.sort_by_key(|o| !o.selected);
     v
 }
 
@@ -538,6 +549,7 @@ pub struct StepVm {
 }
 
 pub struct DeptVm {
+    pub code: String,
     pub name: String,
     pub status: &'static str,
     pub reported_in_at: String,
@@ -595,7 +607,8 @@ pub struct DetailPage {
     pub actions: Vec<&'static str>,
     pub whistles: Vec<WhistleVm>,
     pub can_whistle: bool,
-    pub departments: Vec<String>,
+    /// Registry departments serving the event's place (dispatch and whistle pickers).
+    pub departments: Vec<Opt>,
     pub kinds: Vec<Opt>,
     pub ratings: Vec<Opt>,
     /// The form that failed (`accept`, `whistle`, `w12-report-in`, …) and why.
@@ -723,6 +736,18 @@ async fn detail_page(
         .map(|k| k.as_str())
         .collect();
     let manager = is_manager(role);
+    let codes: Vec<String> = v
+        .whistles
+        .iter()
+        .flat_map(|w| w.whistle.departments.iter().map(|d| d.department.clone()))
+        .collect();
+    let dept_names = s.app.department_names(&codes).await?;
+    let dept_name = |code: &str| {
+        dept_names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    };
     let whistles = v
         .whistles
         .iter()
@@ -755,7 +780,8 @@ async fn detail_page(
                     .departments
                     .iter()
                     .map(|d| DeptVm {
-                        name: d.department.clone(),
+                        code: d.department.clone(),
+                        name: dept_name(&d.department),
                         status: d.status.label_zh(),
                         reported_in_at: d
                             .reported_in_at
@@ -853,7 +879,16 @@ async fn detail_page(
                 e.status,
                 Status::Accepted | Status::Dispatched | Status::InProgress | Status::Escalated
             ),
-        departments: departments(&cats),
+        departments: if manager {
+            let deps = s.app.departments(&c.actor, Some(e.node_id)).await?;
+            let cat_dept = cats
+                .iter()
+                .find(|x| x.category.code == e.category_code)
+                .and_then(|x| x.category.department.clone());
+            department_opts(&deps, cat_dept.as_deref())
+        } else {
+            vec![]
+        },
         kinds: handler_kind_opts(form.get("lead_kind")),
         ratings: rating_opts(),
         error_form: error_form.to_string(),
@@ -894,20 +929,22 @@ async fn again(
     ))
 }
 
-fn names(s: &str) -> Vec<String> {
-    s.split(['、', ',', '，', ';', '；', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+/// Every non-blank value of a repeated form field (a multiple select).
+fn picked(f: &FormData, name: &str) -> Vec<String> {
+    f.0.iter()
+        .filter(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_string())
         .collect()
 }
 
-fn handlers_of(kind: &str, list: &str) -> Vec<HandlerBody> {
-    names(list)
-        .into_iter()
-        .map(|name| HandlerBody {
-            kind: kind.to_string(),
-            name,
+/// Departments picked in a multiple select (`name` repeated), as department handlers.
+fn departments_picked(f: &FormData, name: &str) -> Vec<HandlerBody> {
+    f.0.iter()
+        .filter(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, code)| HandlerBody {
+            kind: "department".into(),
+            name: String::new(),
+            code: Some(code.trim().to_string()),
         })
         .collect()
 }
@@ -932,18 +969,21 @@ pub async fn act(
         rating: f.opt("rating"),
         comment: f.opt("comment"),
         into: f.opt("into").and_then(|v| v.parse().ok()),
-        lead: f.opt("lead_name").map(|name| HandlerBody {
-            kind: f.opt("lead_kind").unwrap_or_else(|| "department".into()),
-            name,
-        }),
-        co_handlers: handlers_of(
-            f.opt("co_kind").as_deref().unwrap_or("department"),
-            f.get("co_handlers"),
-        ),
-        notified: handlers_of(
-            f.opt("notified_kind").as_deref().unwrap_or("department"),
-            f.get("notified"),
-        ),
+        // A department is picked from the registry; another kind of handler is named.
+        lead: match f.opt("lead_kind").as_deref().unwrap_or("department") {
+            "department" => f.opt("lead_code").map(|code| HandlerBody {
+                kind: "department".into(),
+                name: String::new(),
+                code: Some(code),
+            }),
+            kind => f.opt("lead_name").map(|name| HandlerBody {
+                kind: kind.to_string(),
+                name,
+                code: None,
+            }),
+        },
+        co_handlers: departments_picked(&f, "co_code"),
+        notified: departments_picked(&f, "notified_code"),
     };
     let result = async {
         let cmd = command_from(&command, &b)?;
@@ -983,7 +1023,7 @@ pub async fn whistle_blow(
     c.check_csrf(f.get("csrf"))?;
     match s
         .app
-        .blow_whistle(&c.actor, id, &names(f.get("departments")), f.get("reason"))
+        .blow_whistle(&c.actor, id, &picked(&f, "departments"), f.get("reason"))
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/events/{id}#whistles")).into_response()),

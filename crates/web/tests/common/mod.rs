@@ -233,6 +233,10 @@ impl TestApp {
             )
             .await
             .unwrap();
+        {
+            let mut c = db.store.acquire().await.unwrap();
+            jingzhi_store::testing::seed_departments(&mut c, city.id, district.id).await;
+        }
         let router = jingzhi_web::router(app.clone(), jingzhi_web::WebConfig::default());
         let t = TestApp {
             db,
@@ -263,7 +267,7 @@ impl TestApp {
                         role: (*role).into(),
                         scope_code: n.code.clone(),
                         display_name: None,
-                        department: (*role == "department-staff").then(|| "住建局".to_string()),
+                        department: (*role == "department-staff").then(|| "zhujian".to_string()),
                         resident_id: (*role == "resident").then_some(t.res_a.id),
                     },
                 )
