@@ -197,3 +197,73 @@ pub(crate) fn own_code(actor: &Actor) -> Option<&str> {
         .then_some(actor.user.department.as_deref())
         .flatten()
 }
+
+/// A department's workbench (工作台): what its staff must do now.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DepartmentWorkbench {
+    pub department: Option<Department>,
+    /// Whistles waiting for the department to report in (报到), soonest deadline first.
+    pub summoned: Vec<sd::SummonsRow>,
+    /// Tasks the joint inspection gave it, not yet done.
+    pub tasks: Vec<sd::SummonsRow>,
+    /// Events dispatched to it that are past their deadline.
+    pub overdue: Vec<jingzhi_store::events::Event>,
+    /// Events dispatched to it and still open (dispatched, in progress, escalated).
+    pub open: Vec<jingzhi_store::events::Event>,
+}
+
+impl App {
+    /// The caller's department's workbench (department staff only).
+    pub async fn department_workbench(&self, actor: &Actor) -> AppResult<DepartmentWorkbench> {
+        let Some(code) = own_code(actor) else {
+            return Err(AppError::Forbidden);
+        };
+        let department = self.own_department(actor).await?;
+        let (summoned, tasks) = {
+            let mut conn = self.store.acquire().await?;
+            let scope = actor.scope();
+            (
+                sd::summonses(&mut conn, &scope, code, &["summoned"], 50).await?,
+                sd::summonses(&mut conn, &scope, code, &["task_assigned"], 50).await?,
+            )
+        };
+        use jingzhi_domain::events::lifecycle::Status;
+        use jingzhi_store::events::EventFilter;
+        let overdue = self
+            .list_events(
+                actor,
+                EventFilter {
+                    overdue_at: Some(now_ms()),
+                    ..Default::default()
+                },
+                None,
+                50,
+            )
+            .await?;
+        let mut open = vec![];
+        for status in [Status::Dispatched, Status::InProgress, Status::Escalated] {
+            open.extend(
+                self.list_events(
+                    actor,
+                    EventFilter {
+                        status: Some(status),
+                        ..Default::default()
+                    },
+                    None,
+                    50,
+                )
+                .await?
+                .into_iter()
+                .filter(|e| !overdue.iter().any(|o| o.id == e.id)),
+            );
+        }
+        open.sort_by_key(|e| e.deadline_at);
+        Ok(DepartmentWorkbench {
+            department,
+            summoned,
+            tasks,
+            overdue,
+            open,
+        })
+    }
+}

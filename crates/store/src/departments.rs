@@ -225,3 +225,59 @@ mod tests {
         );
     }
 }
+
+/// A whistle's summons of one department, with its event (a department's work list).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SummonsRow {
+    pub whistle_id: i64,
+    pub event_id: i64,
+    pub category_name: String,
+    pub description: String,
+    /// `summoned`, `reported_in`, `task_assigned`, …
+    pub status: String,
+    pub report_in_deadline_at: i64,
+    pub task: Option<String>,
+}
+
+/// The department's summonses in `statuses`, inside the caller's scope, soonest deadline first.
+pub async fn summonses(
+    conn: &mut crate::Conn,
+    scope: &Scope,
+    code: &str,
+    statuses: &[&str],
+    limit: i64,
+) -> Result<Vec<SummonsRow>> {
+    let mut p = Params::default();
+    let c = p.push(V::T(code.into()));
+    let st: Vec<String> = statuses
+        .iter()
+        .map(|s| p.push(V::T(s.to_string())))
+        .collect();
+    let range = p.range("wd.path", &scope.path);
+    let lim = p.push(V::I(limit.clamp(1, 200)));
+    let sql = format!(
+        "SELECT w.id AS whistle_id, w.event_id, c.name AS category_name, e.description, wd.status, \
+         w.report_in_deadline_at, wd.task FROM whistle_departments wd \
+         JOIN whistles w ON w.id = wd.whistle_id JOIN events e ON e.id = w.event_id \
+         JOIN event_categories c ON c.code = e.category_code \
+         WHERE wd.department = {c} AND wd.status IN ({}) AND {range} \
+         ORDER BY w.report_in_deadline_at, w.id LIMIT {lim}",
+        st.join(", ")
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SummonsRow {
+                whistle_id: r.try_get("whistle_id")?,
+                event_id: r.try_get("event_id")?,
+                category_name: r.try_get("category_name")?,
+                description: r.try_get("description")?,
+                status: r.try_get("status")?,
+                report_in_deadline_at: r.try_get("report_in_deadline_at")?,
+                task: r.try_get("task")?,
+            })
+        })
+        .collect()
+}

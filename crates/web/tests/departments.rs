@@ -156,4 +156,37 @@ async fn the_registry_dispatch_whistle_and_what_a_department_finds() {
     let (dc, _) = t.browser_session("dept.a").await;
     let page = t.page(&format!("/events/{id2}"), &dc).await.text();
     assert!(page.contains("交警大队") && page.contains("住建局"));
+    // The department's home is its workbench: what it was sent, still open.
+    let home = t.page("/", &dc).await;
+    assert_eq!(home.status, StatusCode::OK);
+    let home = home.text();
+    assert!(home.contains("住建局 · 工作台"), "{home}");
+    assert!(
+        home.contains(&format!("/events/{id}\"")),
+        "the dispatched event is listed as open"
+    );
+    // Reported in already: nothing waits for report-in; no task yet.
+    assert!(home.contains("没有待报到的吹哨"));
+    // A fresh whistle waits for report-in on the workbench.
+    let r = post(&t, &worker, "/api/v1/events", json!({"category": "road_facility", "node_id": t.building_a.id, "description": "护栏倒伏", "answers": {"facility": "其他"}})).await;
+    let id3 = r.json()["id"].as_i64().unwrap();
+    post(
+        &t,
+        &worker,
+        &format!("/api/v1/events/{id3}/accept"),
+        json!({}),
+    )
+    .await;
+    post(
+        &t,
+        &worker,
+        &format!("/api/v1/events/{id3}/whistles"),
+        json!({"departments": ["zhujian"], "reason": "联合处置"}),
+    )
+    .await;
+    let home = t.page("/", &dc).await.text();
+    assert!(
+        home.contains(&format!("#{id3} ")) && home.contains("前报到"),
+        "{home}"
+    );
 }

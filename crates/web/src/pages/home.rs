@@ -54,7 +54,84 @@ pub struct WelcomePage {
     pub c: Chrome,
 }
 
+/// One line of a workbench list.
+pub struct WorkItem {
+    pub event_id: i64,
+    pub whistle_id: i64,
+    pub category: String,
+    pub text: String,
+    pub deadline: String,
+    pub late: bool,
+}
+
+/// An event on a workbench list.
+pub struct WorkEvent {
+    pub id: i64,
+    pub category: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub deadline: String,
+    pub text: String,
+}
+
+/// A department's home: what its staff must do now (工作台).
+#[derive(Template)]
+#[template(path = "workbench_department.html")]
+pub struct DepartmentWorkbenchPage {
+    pub c: Chrome,
+    pub department: String,
+    pub summoned: Vec<WorkItem>,
+    pub tasks: Vec<WorkItem>,
+    pub overdue: Vec<WorkEvent>,
+    pub open: Vec<WorkEvent>,
+}
+
+fn short(s: &str) -> String {
+    let mut t: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        t.push('…');
+    }
+    t
+}
+
+async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> PageResult {
+    use jingzhi_domain::time_fmt::{format_ms, now_ms};
+    let w = s.app.department_workbench(&c.actor).await?;
+    let now = now_ms();
+    let item = |r: &jingzhi_app::store::departments::SummonsRow| WorkItem {
+        event_id: r.event_id,
+        whistle_id: r.whistle_id,
+        category: r.category_name.clone(),
+        text: short(r.task.as_deref().unwrap_or(&r.description)),
+        deadline: format_ms(r.report_in_deadline_at),
+        late: r.report_in_deadline_at < now,
+    };
+    let ev = |e: &jingzhi_app::store::events::Event| WorkEvent {
+        id: e.id,
+        category: e.category_name.clone(),
+        status: e.status.label_zh(),
+        status_code: e.status.as_str(),
+        deadline: format_ms(e.deadline_at),
+        text: short(&e.description),
+    };
+    Ok(render(&DepartmentWorkbenchPage {
+        c: Chrome::new(c, lang, "home"),
+        department: w
+            .department
+            .as_ref()
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| "本部门".into()),
+        summoned: w.summoned.iter().map(item).collect(),
+        tasks: w.tasks.iter().map(item).collect(),
+        overdue: w.overdue.iter().map(ev).collect(),
+        open: w.open.iter().map(ev).collect(),
+    }))
+}
+
 pub async fn home(State(s): State<AppState>, PageCaller(c): PageCaller, lang: Lang) -> PageResult {
+    if c.actor.user.role == jingzhi_domain::auth::Role::DepartmentStaff {
+        return department_home(&s, &c, lang).await;
+    }
     if !c.actor.user.role.can(Permission::ReadRegister) {
         return Ok(render(&WelcomePage {
             c: Chrome::new(&c, lang, "home"),
