@@ -292,6 +292,21 @@ async fn report_confirmation_notification_and_rating() {
         "noise goes to the grid worker: {html}"
     );
     assert!(html.contains("办理时限") && html.contains("通知"));
+    assert!(
+        !html.contains("邮箱"),
+        "no e-mail without an address and SMTP"
+    );
+    // With SMTP in use and an address, the page says the e-mail goes there too (masked).
+    t.app.set_notify_channels(&["smtp"]).await.unwrap();
+    t.app
+        .set_user_email(None, "resident.a", Some("wang.jianguo@example.com"))
+        .await
+        .unwrap();
+    let html = t.page(&format!("/events/{id}/submitted"), &rc).await.text();
+    assert!(
+        html.contains("同时发送到您的邮箱 w***@example.com"),
+        "{html}"
+    );
     // Someone else's confirmation page is not found.
     let (wc, wcsrf) = t.browser_session("worker.a").await;
     assert_eq!(
