@@ -87,6 +87,8 @@ pub struct EventView {
     pub whistles: Vec<WhistleRow>,
     /// Photos of the report and of the transitions (`transition_id` ties them to the timeline).
     pub attachments: Vec<AttachmentMeta>,
+    /// Residents who said "我也遇到了" (see [`crate::report`]).
+    pub supporters: i64,
 }
 
 /// A file as uploaded: its name (only shown) and its bytes (which decide what it is).
@@ -905,20 +907,25 @@ impl App {
     pub async fn event_view(&self, actor: &Actor, id: i64) -> AppResult<EventView> {
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
-        let event = load_for(&mut conn, actor, id).await?;
+        // A resident reads the events they reported or support (`crate::report`).
+        let (event, access) = crate::report::load_for_view(&mut conn, actor, id).await?;
         let timeline = se::timeline(&mut conn, &scope, id).await?;
         let handlers = se::assignments(&mut conn, &scope, id).await?;
         let whistles = se::whistles_of_event(&mut conn, &scope, id).await?;
         let attachments = se::attachments_of_event(&mut conn, &scope, id).await?;
+        let supporters = jingzhi_store::report::supporter_count(&mut conn, &scope, id).await?;
         let overdue = lc::is_overdue(event.status, event.deadline_at, now_ms());
-        Ok(EventView {
+        let mut v = EventView {
             event,
             overdue,
             timeline,
             handlers,
             whistles,
             attachments,
-        })
+            supporters,
+        };
+        crate::report::resident_view(actor, access, &mut v);
+        Ok(v)
     }
 
     /// Events in scope below a place in scope (`under`, a node id), newest first.

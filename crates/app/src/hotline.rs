@@ -457,7 +457,8 @@ fn check_row(
 
 /// Insert an event for a ticket at a building, with its timeline row and audit record (the
 /// steps of [`App::report_event_at`], with the hotline as the source and the caller as the
-/// reporter; the category's extra questions are not asked of the hotline).
+/// reporter; the category's extra questions are not asked of the hotline). Without the
+/// hotline's own due time, the deadline counts from the call (来电时间), not from the import.
 #[allow(clippy::too_many_arguments)]
 async fn insert_event(
     tx: &mut Conn,
@@ -469,6 +470,7 @@ async fn insert_event(
     caller_name: &str,
     content: &str,
     due_at: Option<i64>,
+    called_at: i64,
     note: &str,
     now: i64,
 ) -> AppResult<se::Event> {
@@ -492,7 +494,7 @@ async fn insert_event(
             x: building.x,
             y: building.y,
             reported_at: now,
-            deadline_at: due_at.unwrap_or_else(|| policy.deadline(urgency, now)),
+            deadline_at: due_at.unwrap_or_else(|| policy.deadline(urgency, called_at.min(now))),
         },
     )
     .await?;
@@ -837,6 +839,7 @@ impl App {
                     &p.caller_name,
                     &p.content,
                     p.due_at,
+                    p.called_at,
                     &event_note(
                         &p.ticket_no,
                         &format!("地址匹配到{}（{}%）", b.name, m.confidence),
@@ -1041,6 +1044,7 @@ impl App {
             &t.caller_name,
             &t.content,
             t.due_at,
+            t.called_at,
             &event_note(&t.ticket_no, &format!("人工匹配到{}", b.name)),
             now,
         )

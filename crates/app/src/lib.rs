@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod notify;
 pub mod open311;
 pub mod registry;
+pub mod report;
 pub mod rounds;
 
 pub use error::{AppError, AppResult};

@@ -74,6 +74,30 @@ pub struct FindingInput {
     pub report_category: Option<String>,
     #[serde(default)]
     pub report_urgency: Option<String>,
+    /// Answers to the category's questions, by question code. A category whose required
+    /// questions are not all answered is not reported with the visit: the finding waits for
+    /// them (see [`VisitLogged::pending`]); the visit is saved all the same.
+    #[serde(default)]
+    pub report_answers: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A finding flagged "also report as an event" that did not become one with its visit.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingFinding {
+    pub finding_id: i64,
+    pub category: String,
+    /// Why (the question to answer, or the refusal).
+    pub reason: String,
+}
+
+/// A saved visit and what became of the findings flagged for reporting.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitLogged {
+    pub visit: Visit,
+    /// (finding, event) reported with the visit.
+    pub reported: Vec<(i64, i64)>,
+    /// Flagged findings still to be reported (questions to answer first).
+    pub pending: Vec<PendingFinding>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -406,6 +430,27 @@ impl App {
         input: &VisitInput,
         now: i64,
     ) -> AppResult<Visit> {
+        Ok(self.log_visit_reporting_at(actor, input, now).await?.visit)
+    }
+
+    pub async fn log_visit_reporting(
+        &self,
+        actor: &Actor,
+        input: &VisitInput,
+    ) -> AppResult<VisitLogged> {
+        self.log_visit_reporting_at(actor, input, now_ms()).await
+    }
+
+    /// [`App::log_visit_at`], telling what became of the findings flagged for reporting. The
+    /// visit is never lost to a finding's event: a finding whose category's required questions
+    /// are unanswered (or whose event is refused) stays pending, to be reported from the
+    /// finding → event form, and the visit is saved.
+    pub async fn log_visit_reporting_at(
+        &self,
+        actor: &Actor,
+        input: &VisitInput,
+        now: i64,
+    ) -> AppResult<VisitLogged> {
         if PostKind::of_role(actor.user.role).is_none() {
             return Err(AppError::Forbidden);
         }
@@ -434,17 +479,7 @@ impl App {
                 .filter(|c| !c.trim().is_empty())
             {
                 match jingzhi_store::events::get_category(&mut tx, c.trim()).await {
-                    Ok(cat) if cat.active => {
-                        if let Some(q) = cat.category.questions.iter().find(|q| q.required) {
-                            return Err(AppError::invalid(
-                                "report_category",
-                                format!(
-                                    "“{}”需要回答“{}”：请先保存走访，再在走访记录中将该发现“转为事件”",
-                                    cat.category.name, q.text
-                                ),
-                            ));
-                        }
-                    }
+                    Ok(cat) if cat.active => {}
                     Ok(_) | Err(jingzhi_store::Error::NotFound) => {
                         return Err(AppError::invalid(
                             "report_category",
@@ -508,27 +543,72 @@ impl App {
         )
         .await?;
         jingzhi_store::commit(tx).await?;
+        // The visit is saved: from here on nothing fails it.
+        let (mut reported, mut pending) = (vec![], vec![]);
         for (f, fid) in input.findings.iter().zip(&finding_ids) {
-            if let Some(c) = f
+            let Some(c) = f
                 .report_category
                 .as_deref()
-                .filter(|c| !c.trim().is_empty())
-            {
-                self.report_finding_at(
-                    actor,
-                    *fid,
-                    &ReportFindingInput {
-                        category: c.trim().to_string(),
-                        urgency: f.report_urgency.clone(),
-                        answers: None,
-                    },
-                    now,
-                )
-                .await?;
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            else {
+                continue;
+            };
+            let answers = f.report_answers.clone().filter(|a| !a.is_empty());
+            let checked = match self.categories_by_code(c).await {
+                Ok(cat) => crate::events::check_answers(&cat, answers.as_ref()),
+                Err(e) => Err(e),
+            };
+            let outcome = match checked {
+                Ok(()) => {
+                    self.report_finding_at(
+                        actor,
+                        *fid,
+                        &ReportFindingInput {
+                            category: c.to_string(),
+                            urgency: f.report_urgency.clone(),
+                            answers,
+                        },
+                        now,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(e) => reported.push((*fid, e.id)),
+                Err(e) => {
+                    let reason = match &e {
+                        AppError::Invalid(errs) => errs
+                            .iter()
+                            .map(|e| e.reason.clone())
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                        other => other.to_string(),
+                    };
+                    tracing::info!(finding = fid, %reason, "finding kept for reporting later");
+                    pending.push(PendingFinding {
+                        finding_id: *fid,
+                        category: c.to_string(),
+                        reason,
+                    });
+                }
             }
         }
         let mut conn = self.store.acquire().await?;
-        Ok(so::get_visit(&mut conn, &scope, id).await?)
+        Ok(VisitLogged {
+            visit: so::get_visit(&mut conn, &scope, id).await?,
+            reported,
+            pending,
+        })
+    }
+
+    async fn categories_by_code(
+        &self,
+        code: &str,
+    ) -> AppResult<jingzhi_store::events::CategoryRow> {
+        let mut conn = self.store.acquire().await?;
+        Ok(jingzhi_store::events::get_category(&mut conn, code).await?)
     }
 
     pub async fn get_visit(&self, actor: &Actor, id: i64) -> AppResult<Visit> {

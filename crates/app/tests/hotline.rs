@@ -352,6 +352,23 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
         .unwrap()
         .event;
     assert_eq!(e1.reporter_name, "王建国");
+    // Without the hotline's own 办理时限 the deadline counts from the call, not the import.
+    let call = w
+        .app
+        .hotline_ticket_of_event(&admin, e1.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .called_at;
+    assert_eq!(
+        jingzhi_domain::hotline::format_datetime(call),
+        "2026-11-20 09:15:00"
+    );
+    assert_eq!(
+        e1.deadline_at,
+        w.app.deadline_policy().deadline(e1.urgency, call),
+        "the deadline counts from 来电时间"
+    );
     assert_eq!(e1.category_code, "noise");
     assert_eq!(e1.description, "楼上每晚装修噪音扰民");
     let e2 = w

@@ -357,7 +357,8 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
     assert!(v.findings[0].event_id.is_none());
     let auto = v.findings[1].event_id.expect("reported with the visit");
 
-    // A category with a required question cannot be reported blind with the visit.
+    // A category with a required question is not reported blind with the visit, but the visit
+    // is saved all the same and the finding waits for its answers (never lost).
     let mut blind = visit(h.id, None);
     blind.findings = vec![FindingInput {
         kind: "hazard".into(),
@@ -365,8 +366,40 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
         report_category: Some("fire_safety".into()),
         ..Default::default()
     }];
+    let logged = w.app.log_visit_reporting(&steward, &blind).await.unwrap();
+    assert_eq!(logged.visit.findings.len(), 1);
+    assert!(logged.visit.findings[0].event_id.is_none());
+    assert!(logged.reported.is_empty());
+    assert_eq!(logged.pending.len(), 1);
+    assert_eq!(logged.pending[0].finding_id, logged.visit.findings[0].id);
+    assert_eq!(logged.pending[0].category, "fire_safety");
+    assert!(
+        logged.pending[0].reason.contains("是否正在发生险情"),
+        "{:?}",
+        logged.pending
+    );
+    let saved = w.app.get_visit(&worker, logged.visit.id).await.unwrap();
+    assert_eq!(saved.findings[0].event_id, None);
+    // With its answers it is reported with the visit.
+    let mut answered = blind.clone();
+    answered.findings[0].report_answers = Some(
+        [("danger_now".to_string(), serde_json::json!("是"))]
+            .into_iter()
+            .collect(),
+    );
+    let logged = w
+        .app
+        .log_visit_reporting(&steward, &answered)
+        .await
+        .unwrap();
+    assert!(logged.pending.is_empty(), "{:?}", logged.pending);
+    let ev = logged.visit.findings[0].event_id.expect("reported");
+    assert_eq!(logged.reported, vec![(logged.visit.findings[0].id, ev)]);
+    // An unknown category is still refused with the form (nothing saved).
+    let mut unknown = blind.clone();
+    unknown.findings[0].report_category = Some("ufo".into());
     assert_eq!(
-        field(&w.app.log_visit(&steward, &blind).await.unwrap_err()),
+        field(&w.app.log_visit(&steward, &unknown).await.unwrap_err()),
         "report_category"
     );
 

@@ -45,9 +45,46 @@ pub fn message(
     to: Status,
     note: Option<&str>,
 ) -> Message {
-    let title = match via {
-        Some(v) => format!("您上报的事件#{v}（已并入#{event_id}）有新进展：{command_zh}"),
-        None => format!("您上报的事件#{event_id}有新进展：{command_zh}"),
+    message_to(
+        Audience::Reporter,
+        event_id,
+        via,
+        category,
+        place,
+        command_zh,
+        from,
+        to,
+        note,
+    )
+}
+
+/// Who a notification is for: the reporter (who rates the closed event), or a resident who
+/// added themselves to the event ("我也遇到了").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Reporter,
+    Supporter,
+}
+
+/// [`message`] for an audience. A reporter told of a closed event is asked to rate it.
+#[allow(clippy::too_many_arguments)]
+pub fn message_to(
+    audience: Audience,
+    event_id: i64,
+    via: Option<i64>,
+    category: &str,
+    place: &str,
+    command_zh: &str,
+    from: Option<Status>,
+    to: Status,
+    note: Option<&str>,
+) -> Message {
+    let title = match (audience, via) {
+        (Audience::Supporter, _) => format!("您关注的事件#{event_id}有新进展：{command_zh}"),
+        (Audience::Reporter, Some(v)) => {
+            format!("您上报的事件#{v}（已并入#{event_id}）有新进展：{command_zh}")
+        }
+        (Audience::Reporter, None) => format!("您上报的事件#{event_id}有新进展：{command_zh}"),
     };
     let change = match from {
         Some(f) if f != to => format!("{} → {}", f.label_zh(), to.label_zh()),
@@ -61,6 +98,9 @@ pub fn message(
         if n.chars().count() > 200 {
             body.push('…');
         }
+    }
+    if to == Status::Closed && audience == Audience::Reporter && via.is_none() {
+        body.push_str(RATE_HINT);
     }
     Message {
         event_id,
@@ -151,6 +191,8 @@ pub fn department_message(
         body,
     }
 }
+/// What a reporter told of a closed event is asked.
+pub const RATE_HINT: &str = "请查看办理结果并评价。";
 
 /// Retries of an outbox row: the first attempt at once, then after `base_ms`, `2·base_ms`,
 /// `4·base_ms`, … (capped at `max_delay_ms`); after `max_attempts` failed attempts it is given
@@ -324,6 +366,22 @@ mod tests {
         assert!(m.title.contains("#9（已并入#12）"));
         assert!(m.body.ends_with('…'));
         assert_eq!(m.via_event_id, Some(9));
+        let closed = |a| {
+            message_to(
+                a,
+                12,
+                None,
+                "楼道堆物",
+                "1号楼",
+                "结案",
+                Some(Status::Verified),
+                Status::Closed,
+                None,
+            )
+        };
+        assert!(closed(Audience::Reporter).body.ends_with(RATE_HINT));
+        let s = closed(Audience::Supporter);
+        assert!(s.title.starts_with("您关注的事件#12") && !s.body.contains(RATE_HINT));
     }
 
     #[test]

@@ -517,7 +517,13 @@ pub struct Transition {
     pub event_id: i64,
     pub at: i64,
     pub actor_id: Option<i64>,
+    /// The actor's display name (their login name is never shown; the command line's
+    /// "命令行" and the hotline's caller are stored as given).
     pub actor_name: String,
+    /// The actor's role (`community_worker`, …), when the actor is a user.
+    pub actor_role: Option<String>,
+    /// A note residents do not see (内部备注; see `domain::events::visibility`).
+    pub internal: bool,
     pub command: String,
     pub from_status: Option<String>,
     pub to_status: String,
@@ -597,10 +603,11 @@ pub async fn insert_transitions(conn: &mut Conn, ts: &[NewTransition<'_>]) -> Re
 pub async fn timeline(conn: &mut Conn, scope: &Scope, event_id: i64) -> Result<Vec<Transition>> {
     let mut p = Params::default();
     let sql = format!(
-        "SELECT id, event_id, at, actor_id, actor_name, command, from_status, to_status, note FROM event_transitions \
-         WHERE event_id = {} AND {} ORDER BY id",
+        "SELECT t.id, t.event_id, t.at, t.actor_id, COALESCE(u.display_name, t.actor_name) AS actor_name, \
+         u.role AS actor_role, t.internal, t.command, t.from_status, t.to_status, t.note FROM event_transitions t \
+         LEFT JOIN users u ON u.id = t.actor_id WHERE t.event_id = {} AND {} ORDER BY t.id",
         p.push(V::I(event_id)),
-        p.range("path", &scope.path)
+        p.range("t.path", &scope.path)
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
@@ -613,6 +620,8 @@ pub async fn timeline(conn: &mut Conn, scope: &Scope, event_id: i64) -> Result<V
                 at: r.try_get("at")?,
                 actor_id: r.try_get("actor_id")?,
                 actor_name: r.try_get("actor_name")?,
+                actor_role: r.try_get("actor_role")?,
+                internal: get_bool(r, "internal"),
                 command: r.try_get("command")?,
                 from_status: r.try_get("from_status")?,
                 to_status: r.try_get("to_status")?,

@@ -22,6 +22,7 @@ pub mod migrate;
 pub mod notify;
 pub mod open311;
 pub mod registry;
+pub mod report;
 pub mod rounds;
 pub mod sql;
 pub mod testing;

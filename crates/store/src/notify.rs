@@ -20,7 +20,8 @@ fn int(r: &AnyRow, col: &str) -> Result<i64> {
 // Who is told
 
 /// Someone to tell about a change of an event: the reporter of the event itself or of an event
-/// merged into it (`own_event_id`).
+/// merged into it (`own_event_id`), or a resident who added themselves to one of those
+/// ("我也遇到了", `supporter`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
     pub own_event_id: i64,
@@ -29,6 +30,8 @@ pub struct Recipient {
     pub user_id: Option<i64>,
     pub name: String,
     pub email: Option<String>,
+    /// Told as a supporter, not as the reporter.
+    pub supporter: bool,
 }
 
 /// The reporters of event `event_id` and of every event merged into it (also through merged
@@ -65,6 +68,7 @@ pub async fn recipients(conn: &mut Conn, event_id: i64) -> Result<Vec<Recipient>
                 email: r
                     .try_get::<Option<String>, _>("email")?
                     .filter(|e| !e.trim().is_empty()),
+                supporter: false,
             });
             next.push(id);
         }
@@ -72,6 +76,35 @@ pub async fn recipients(conn: &mut Conn, event_id: i64) -> Result<Vec<Recipient>
             first = false;
         }
         frontier = next;
+    }
+    // The supporters of those events, once each, unless they reported one of them.
+    if !out.is_empty() {
+        let mut p = Params::default();
+        let ids: Vec<String> = out.iter().map(|r| p.push(V::I(r.own_event_id))).collect();
+        let sql = format!(
+            "SELECT s.event_id, s.path, s.user_id, u.display_name, u.email FROM event_supporters s \
+             JOIN users u ON u.id = s.user_id WHERE s.event_id IN ({}) ORDER BY s.event_id, s.user_id",
+            ids.join(",")
+        );
+        let rows = bind(sqlx::query(&sql), &p.vals)
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in &rows {
+            let uid: i64 = r.try_get("user_id")?;
+            if out.iter().any(|o| o.user_id == Some(uid)) {
+                continue;
+            }
+            out.push(Recipient {
+                own_event_id: r.try_get("event_id")?,
+                path: r.try_get("path")?,
+                user_id: Some(uid),
+                name: r.try_get("display_name")?,
+                email: r
+                    .try_get::<Option<String>, _>("email")?
+                    .filter(|e| !e.trim().is_empty()),
+                supporter: true,
+            });
+        }
     }
     Ok(out)
 }

@@ -1,4 +1,5 @@
 // jingzhi page scripts: small, optional progressive enhancement (pages work without them).
+// The only script of the app (the CSP allows no inline script): every page behaviour is here.
 (function () {
   "use strict";
   if (window.htmx) {
@@ -14,13 +15,80 @@
     htmx.config.allowEval = false;
     htmx.config.includeIndicatorStyles = false;
   }
-  // A busy state on submit buttons, so that a slow phone network is not tapped twice.
+  // A busy state on the submit button pressed, so that a slow phone network is not tapped twice.
   document.addEventListener("submit", function (e) {
     var f = e.target;
     if (!(f instanceof HTMLFormElement) || f.hasAttribute("hx-post")) return;
-    var b = f.querySelector("button[type=submit]");
+    var b = e.submitter || f.querySelector("button[type=submit]");
     if (b && f.method.toLowerCase() === "post" && !f.action.endsWith("/import/rejects")) {
       setTimeout(function () { b.disabled = true; b.classList.add("busy"); }, 0);
     }
   });
+
+  // "Back" links (error page): the browser's history when there is one, else their href.
+  document.addEventListener("click", function (e) {
+    var a = e.target instanceof Element ? e.target.closest("a[data-back]") : null;
+    if (a && window.history.length > 1) {
+      e.preventDefault();
+      window.history.back();
+    }
+  });
+
+  // The report form (/events/new): only the chosen category's questions, the map picker.
+  function reportForm(form) {
+    var sel = document.getElementById("category");
+    function show() {
+      form.querySelectorAll("fieldset.questions").forEach(function (f) {
+        var other = f.dataset.category !== sel.value;
+        f.hidden = other;
+        // A hidden category's questions are neither validated nor sent.
+        f.disabled = other;
+      });
+    }
+    if (sel) {
+      sel.addEventListener("change", show);
+      show();
+    }
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+    var picker = document.getElementById("map-picker");
+    if (!picker) return;
+    var svg = picker.querySelector("svg");
+    var p = svg && svg.dataset.proj ? svg.dataset.proj.split(",").map(Number) : null;
+    picker.addEventListener("click", function (e) {
+      e.preventDefault();
+      if (!p) return;
+      var pt = svg.createSVGPoint();
+      pt.x = e.clientX; pt.y = e.clientY;
+      var m = svg.getScreenCTM();
+      if (!m) return;
+      var v = pt.matrixTransform(m.inverse());
+      // data-proj = min_x, max_y, kx, k, pad (see pages/map.rs)
+      var lon = p[0] + (v.x - p[4]) / (p[2] * p[3]);
+      var lat = p[1] - (v.y - p[4]) / p[3];
+      document.getElementById("x").value = lon.toFixed(6);
+      document.getElementById("y").value = lat.toFixed(6);
+      var pin = svg.querySelector("circle.pin");
+      if (!pin) {
+        pin = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+        pin.setAttribute("class", "pin"); pin.setAttribute("r", "9");
+        svg.appendChild(pin);
+      }
+      pin.setAttribute("cx", v.x); pin.setAttribute("cy", v.y);
+      document.getElementById("pin-label").textContent = "已选：" + lon.toFixed(5) + ", " + lat.toFixed(5);
+      var r = document.querySelector('input[name="place_mode"][value="map"]');
+      if (r) r.checked = true;
+      // The open reports nearby follow the place (htmx listens for this).
+      form.dispatchEvent(new CustomEvent("jz:place", { bubbles: true }));
+    });
+  }
+  function ready() {
+    var form = document.getElementById("report-form");
+    if (form) reportForm(form);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
 })();

@@ -643,7 +643,13 @@ async fn pages_report_act_and_whistle() {
     let r = send_multipart(&t, "/events/new", ("cookie", &rc), body).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let loc = r.headers[header::LOCATION].to_str().unwrap().to_string();
-    let id: i64 = loc.trim_start_matches("/events/").parse().unwrap();
+    // The confirmation page first (crates/web/tests/report.rs), then the event's own page.
+    let id: i64 = loc
+        .trim_start_matches("/events/")
+        .trim_end_matches("/submitted")
+        .parse()
+        .unwrap();
+    let loc = format!("/events/{id}");
     let detail = t.page(&loc, &rc).await.text();
     assert!(
         detail.contains("楼上夜间装修") && detail.contains("发生时段") && detail.contains("夜间")

@@ -115,6 +115,13 @@ async fn api_import_queue_match_discard_export() {
     let page = t.page(&format!("/events/{ev}"), &cookie).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("12345工单") && page.text().contains("WEB003"));
+    // …and the call's time, from which the deadline counts.
+    assert!(
+        page.text().contains("data-testid=\"called-at\""),
+        "{}",
+        page.text()
+    );
+    assert!(page.text().contains("自来电时间起算"));
     let again = t
         .request(
             Method::POST,

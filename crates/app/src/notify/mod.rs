@@ -52,11 +52,20 @@ pub(crate) async fn on_change(
     }
     let channels = sn::channels(conn).await?;
     let place = place_name(conn, after).await;
+    // Residents are not told the staff's internal notes (the dispatcher's remarks).
+    let note = note
+        .filter(|_| jingzhi_domain::events::visibility::note_visible_to_resident(command, false));
     for r in &recipients {
         let via = (r.own_event_id != after.id).then_some(r.own_event_id);
-        let m = dn::message(
+        let audience = if r.supporter {
+            dn::Audience::Supporter
+        } else {
+            dn::Audience::Reporter
+        };
+        let m = dn::message_to(
+            audience,
             after.id,
-            via,
+            via.filter(|_| !r.supporter),
             &after.category_name,
             &place,
             command_zh,

@@ -147,6 +147,46 @@ pub fn score(report: &Report<'_>, candidate: &Report<'_>, p: &DuplicatePolicy) -
     })
 }
 
+/// How near an open event is to a report being made, for the list a resident sees before
+/// filing ("附近已有的同类问题"): the [`score`] of a duplicate without its time window and text
+/// thresholds (a resident who has not written anything yet still sees the open reports of the
+/// category around the place). `None` when another category or farther than
+/// `p.max_distance_m`. `max_age_ms` is how old an open event may be.
+pub fn nearby_score(
+    report: &Report<'_>,
+    candidate: &Report<'_>,
+    p: &DuplicatePolicy,
+    max_age_ms: i64,
+) -> Option<Score> {
+    if report.category != candidate.category {
+        return None;
+    }
+    let distance_m = haversine_m(report.x, report.y, candidate.x, candidate.y);
+    if !distance_m.is_finite() || distance_m > p.max_distance_m {
+        return None;
+    }
+    let apart = (report.at - candidate.at).abs();
+    if apart > max_age_ms {
+        return None;
+    }
+    let text_similarity = if report.text.trim().is_empty() {
+        0.0
+    } else {
+        text_similarity(report.text, candidate.text)
+    };
+    let closeness = 1.0 - distance_m / p.max_distance_m.max(f64::MIN_POSITIVE);
+    let recency = 1.0 - apart as f64 / max_age_ms.max(1) as f64;
+    Some(Score {
+        score: 0.5 * text_similarity + 0.3 * closeness + 0.2 * recency,
+        distance_m,
+        hours_apart: apart as f64 / 3_600_000.0,
+        text_similarity,
+    })
+}
+
+/// How old an open event may be to be offered to a resident as "the same problem" (30 days).
+pub const NEARBY_MAX_AGE_MS: i64 = 30 * 24 * 3_600_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +232,37 @@ mod tests {
         assert!(score(&a, &r("parking", 122.11, 37.5, b.at, b.text), &p).is_none());
         assert!(score(&a, &r("parking", b.x, b.y, 8 * 86_400_000, b.text), &p).is_none());
         assert!(score(&a, &r("parking", b.x, b.y, b.at, "楼上装修噪音太大"), &p).is_none());
+    }
+
+    #[test]
+    fn nearby_needs_no_text_but_ranks_by_it() {
+        let p = DuplicatePolicy::default();
+        let a = r("parking", 122.1, 37.5, 10 * 86_400_000, "");
+        let old = r("parking", 122.1005, 37.5, 0, "消防通道被占");
+        // Ten days old: past the duplicate window, still an open report nearby.
+        assert!(score(&a, &old, &p).is_none());
+        let s = nearby_score(&a, &old, &p, NEARBY_MAX_AGE_MS).expect("nearby");
+        assert!(s.text_similarity == 0.0 && s.score > 0.0 && s.distance_m < 50.0);
+        assert!(
+            nearby_score(&a, &r("noise", old.x, old.y, 0, ""), &p, NEARBY_MAX_AGE_MS).is_none()
+        );
+        assert!(nearby_score(
+            &a,
+            &r("parking", 122.11, 37.5, 0, ""),
+            &p,
+            NEARBY_MAX_AGE_MS
+        )
+        .is_none());
+        assert!(nearby_score(
+            &a,
+            &r("parking", old.x, old.y, -40 * 86_400_000, ""),
+            &p,
+            NEARBY_MAX_AGE_MS
+        )
+        .is_none());
+        let b = r("parking", 122.1, 37.5, 10 * 86_400_000, "消防通道被占了");
+        let similar = nearby_score(&b, &old, &p, NEARBY_MAX_AGE_MS).unwrap();
+        assert!(similar.score > s.score);
     }
 
     proptest! {

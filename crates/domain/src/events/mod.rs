@@ -7,12 +7,14 @@
 //! - [`whistle`]: 吹哨报到, the summons of departments and its own states.
 //! - [`metrics`]: the rates defined in `docs/metrics.md`.
 //! - [`duplicates`]: scoring a report as a likely duplicate of another.
+//! - [`visibility`]: what a resident sees of an event (internal notes, other people's reports).
 
 pub mod category;
 pub mod deadline;
 pub mod duplicates;
 pub mod lifecycle;
 pub mod metrics;
+pub mod visibility;
 pub mod whistle;
 
 pub use category::{default_categories, Category, HandlerKind, Question};

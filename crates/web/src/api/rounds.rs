@@ -132,6 +132,11 @@ pub struct FindingBody {
     pub report_category: Option<String>,
     /// `emergency`, `urgent`, `ordinary` (default) or `complex`.
     pub report_urgency: Option<String>,
+    /// Answers to the category's questions, by question code. Without the required ones the
+    /// visit is saved and the finding waits (its `event_id` stays empty) to be reported later.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub report_answers: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A household visit (民情日志) by the caller (a steward or grid worker with a post).
@@ -198,6 +203,7 @@ pub async fn log_visit(
                 text: f.text,
                 report_category: f.report_category,
                 report_urgency: f.report_urgency,
+                report_answers: f.report_answers,
             })
             .collect(),
     };

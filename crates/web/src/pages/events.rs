@@ -35,6 +35,13 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(list))
         .route("/events/new", get(new_form).post(new).layer(upload))
         .route("/events/places", get(places))
+        .route("/events/nearby", get(super::report::nearby))
+        .route(
+            "/events/{id}/support",
+            post(super::report::support).layer(upload.clone()),
+        )
+        .route("/events/{id}/submitted", get(super::report::submitted))
+        .route("/events/{id}/note", post(super::report::internal_note))
         .route("/events/{id}", get(detail))
         .route("/events/{id}/act/{command}", post(act).layer(upload))
         .route("/events/{id}/photos/{aid}", get(photo))
@@ -293,7 +300,12 @@ pub struct NewPage {
     pub c: Chrome,
     pub form: FormData,
     pub errors: super::FieldErrors,
-    pub other_errors: Vec<String>,
+    /// Every error, at the top: (anchor of the field, its label, reason).
+    pub summary: Vec<(String, &'static str, String)>,
+    /// Photos were chosen but the report failed: they must be chosen again.
+    pub photos_lost: bool,
+    /// The answers' error when the chosen category shows no questions (shown under the select).
+    pub answers_error_loose: bool,
     pub categories: Vec<CategoryVm>,
     pub urgencies: Vec<Opt>,
     pub resident: bool,
@@ -353,20 +365,33 @@ async fn new_page(
     } else {
         vec![opt(&place, form.get("node_name"), &place)]
     };
-    let other_errors = errors.other(&[
-        "category",
-        "description",
-        "urgency",
-        "photos",
-        "node_id",
-        "x",
-        "answers",
-    ]);
+    let has_questions = cats
+        .iter()
+        .any(|r| r.category.code == current && !r.category.questions.is_empty());
+    let summary = errors
+        .0
+        .iter()
+        .map(|(f, reason)| {
+            let (anchor, label) = match f.as_str() {
+                "category" => ("category".to_string(), "问题类别"),
+                "answers" if has_questions => (format!("q-{current}"), "补充信息"),
+                "answers" => ("category".to_string(), "补充信息"),
+                "urgency" => ("urgency".to_string(), "紧急程度"),
+                "description" => ("description".to_string(), "问题描述"),
+                "photos" => ("photos".to_string(), "照片"),
+                "node_id" | "x" | "y" => ("place".to_string(), "位置"),
+                _ => (String::new(), ""),
+            };
+            (anchor, label, reason.clone())
+        })
+        .collect();
     Ok(NewPage {
         c: Chrome::new(c, lang, "events"),
+        summary,
+        photos_lost: form.get("photos_given") == "1" && !errors.is_empty(),
+        answers_error_loose: !has_questions,
         form,
         errors,
-        other_errors,
         categories,
         urgencies,
         resident: c.actor.user.role == Role::Resident,
@@ -390,7 +415,10 @@ pub async fn new_form(
 }
 
 /// A multipart form: its text fields and its files.
-async fn multipart_form(s: &AppState, req: Request) -> Result<(FormData, Vec<Upload>), PageError> {
+pub(crate) async fn multipart_form(
+    s: &AppState,
+    req: Request,
+) -> Result<(FormData, Vec<Upload>), PageError> {
     let mut form = Multipart::from_request(req, s)
         .await
         .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
@@ -433,8 +461,11 @@ pub async fn new(
     lang: Lang,
     req: Request,
 ) -> PageResult {
-    let (f, photos) = multipart_form(&s, req).await?;
+    let (mut f, photos) = multipart_form(&s, req).await?;
     c.check_csrf(f.get("csrf"))?;
+    if !photos.is_empty() {
+        f.0.push(("photos_given".into(), "1".into()));
+    }
     let category = f.get("category").trim().to_string();
     let prefix = format!("answer.{category}.");
     let answers: serde_json::Map<String, serde_json::Value> = f
@@ -473,7 +504,8 @@ pub async fn new(
     }
     .await;
     match result {
-        Ok(e) => Ok(Redirect::to(&format!("/events/{}", e.id)).into_response()),
+        // The confirmation page: number, handler, deadline, how they are told.
+        Ok(e) => Ok(Redirect::to(&format!("/events/{}/submitted", e.id)).into_response()),
         Err(e) => {
             let (status, errors) = super::FieldErrors::from_app(e)?;
             Ok(render_status(
@@ -541,7 +573,10 @@ pub struct PhotoVm {
 
 pub struct StepVm {
     pub at: String,
+    /// Display name and role (never a login name).
     pub actor: String,
+    /// An internal note (内部备注): staff only.
+    pub internal: bool,
     pub label: String,
     pub change: String,
     pub note: String,
@@ -591,6 +626,20 @@ pub struct DetailPage {
     pub point: Option<String>,
     /// The 12345 hotline's own ticket number, for events imported from it.
     pub hotline_ticket: Option<String>,
+    /// The hotline call's time (来电时间).
+    pub called_at: Option<String>,
+    /// The deadline counts from the call (the hotline gave no 办理时限 of its own).
+    pub deadline_from_call: bool,
+    /// Residents who said "我也遇到了".
+    pub supporters: i64,
+    /// The caller is a resident who joined it (not its reporter): minimal facts only.
+    pub supporter_view: bool,
+    /// The place's name, for those who may not follow the link into the register.
+    pub place_name: String,
+    /// Just joined (`?joined=1`).
+    pub joined: bool,
+    /// Staff may add an internal note.
+    pub can_note: bool,
     /// Load the likely duplicates (`/events/{id}/duplicates`) for staff who may merge.
     pub show_duplicates: bool,
     pub reported_at: String,
@@ -639,6 +688,8 @@ impl DetailPage {
         !self.errors.is_empty()
             && if self.error_form == "whistle" {
                 !self.can_whistle
+            } else if self.error_form == "note" {
+                !self.can_note
             } else if self.error_form.starts_with('w') && self.error_form.contains('-') {
                 false
             } else {
@@ -659,6 +710,7 @@ fn step_label(command: &str) -> String {
         "report" => "上报".into(),
         "whistle" => "吹哨报到".into(),
         "attach" => "补充照片".into(),
+        "note" => "内部备注".into(),
         c => CommandKind::ALL
             .iter()
             .find(|k| k.as_str() == c)
@@ -706,7 +758,12 @@ async fn detail_page(
         .iter()
         .map(|t| StepVm {
             at: format_ms(t.at),
-            actor: t.actor_name.clone(),
+            actor: match t.actor_role.as_deref().and_then(Role::parse) {
+                _ if t.actor_id.is_some() && t.actor_id == Some(c.actor.user.id) => "本人".into(),
+                Some(r) => format!("{}（{}）", t.actor_name, r.label_zh()),
+                None => t.actor_name.clone(),
+            },
+            internal: t.internal,
             label: step_label(&t.command),
             change: match &t.from_status {
                 Some(f) if *f != t.to_status => {
@@ -808,17 +865,36 @@ async fn detail_page(
             }
         })
         .collect();
-    let hotline_ticket = if e.source == "hotline" {
-        s.app
-            .hotline_ticket_of_event(&c.actor, e.id)
-            .await?
-            .map(|t| t.ticket_no)
+    let (hotline_ticket, called_at, deadline_from_call) =
+        if e.source == "hotline" && role != Role::Resident {
+            match s.app.hotline_ticket_of_event(&c.actor, e.id).await? {
+                Some(t) => (
+                    Some(t.ticket_no),
+                    Some(format_ms(t.called_at)),
+                    t.due_at.is_none(),
+                ),
+                None => (None, None, false),
+            }
+        } else {
+            (None, None, false)
+        };
+    let supporter_view = role == Role::Resident && e.reporter_user_id != Some(c.actor.user.id);
+    let place_name = if role.can(Permission::ReadRegister) {
+        String::new()
     } else {
-        None
+        s.app.event_place_name(&c.actor, e.id).await?
     };
+    let actions = if supporter_view { vec![] } else { actions };
     Ok(DetailPage {
         c: Chrome::new(c, lang, "events"),
         hotline_ticket,
+        called_at,
+        deadline_from_call,
+        supporters: v.supporters,
+        supporter_view,
+        place_name,
+        joined: form.get("joined") == "1",
+        can_note: !matches!(role, Role::Resident | Role::Auditor),
         show_duplicates: e.status == Status::Reported && CommandKind::Merge.allowed(role),
         id: e.id,
         category: e.category_name.clone(),
@@ -897,21 +973,33 @@ async fn detail_page(
     })
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DetailQuery {
+    pub joined: Option<String>,
+}
+
 pub async fn detail(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
     Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let v = s.app.event_view(&c.actor, id).await?;
+    let form = FormData(
+        q.joined
+            .map(|j| vec![("joined".to_string(), j)])
+            .unwrap_or_default(),
+    );
     Ok(render(
-        &detail_page(&s, &c, lang, v, "", vec![], FormData::default()).await?,
+        &detail_page(&s, &c, lang, v, "", vec![], form).await?,
     ))
 }
 
 /// Show the detail page again with a form's errors (422), or the error page for the rest.
-async fn again(
+pub(crate) async fn again(
     s: &AppState,
     c: &Caller,
     lang: Lang,

@@ -16,6 +16,7 @@ pub mod import;
 pub mod map;
 pub mod notify;
 pub mod registry;
+pub mod report;
 pub mod rounds;
 
 use crate::error::ApiError;

@@ -21,6 +21,10 @@ pub struct Row {
     pub event_id: i64,
     pub at: String,
     pub status: &'static str,
+    /// Where the notification leads: the event, or straight to its rating once it is closed.
+    pub href: String,
+    /// It leads to the rating.
+    pub rate: bool,
     pub title: String,
     pub body: String,
     pub unread: bool,
@@ -33,6 +37,13 @@ impl From<Notification> for Row {
             event_id: n.event_id,
             at: format_ms(n.created_at),
             status: status_label(&n.status),
+            // A reporter told of a closed event goes straight to the rating (supporters do not rate).
+            rate: n.status == "closed" && n.body.ends_with(jingzhi_domain::notify::RATE_HINT),
+            href: if n.status == "closed" && n.body.ends_with(jingzhi_domain::notify::RATE_HINT) {
+                format!("/events/{}#rate", n.event_id)
+            } else {
+                format!("/events/{}", n.event_id)
+            },
             title: n.title,
             body: n.body,
             unread: n.read_at.is_none(),

@@ -312,6 +312,7 @@ pub async fn log_visit(
                 .checked(&format!("f{i}_report"))
                 .then(|| f.get(&format!("f{i}_category")).to_string()),
             report_urgency: None,
+            report_answers: None,
         });
     }
     let input = VisitInput {
@@ -320,8 +321,22 @@ pub async fn log_visit(
         note: f.opt("note"),
         findings,
     };
-    match s.app.log_visit(&c.actor, &input).await {
-        Ok(_) => Ok(Redirect::to("/rounds?saved=1").into_response()),
+    match s.app.log_visit_reporting(&c.actor, &input).await {
+        // The visit is saved; a finding whose category asks questions is reported from its own
+        // form, with the category chosen and its questions asked there.
+        Ok(done) => match done.pending.first() {
+            Some(p) => Ok(Redirect::to(&format!(
+                "/rounds/findings/{}/event?{}",
+                p.finding_id,
+                query_string(&[
+                    ("category", p.category.clone()),
+                    ("next", "/rounds?saved=1".to_string()),
+                    ("pending", "1".to_string()),
+                ])
+            ))
+            .into_response()),
+            None => Ok(Redirect::to("/rounds?saved=1").into_response()),
+        },
         Err(e) => {
             let (status, errs) = FieldErrors::from_app(e)?;
             Ok(render_status(
@@ -364,12 +379,15 @@ pub struct FindingEventPage {
     pub form: FormData,
     pub errors: Vec<String>,
     pub next: String,
+    /// Just saved with its visit, waiting for the category's questions.
+    pub pending: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct FindingEventQuery {
     pub category: Option<String>,
     pub next: Option<String>,
+    pub pending: Option<String>,
 }
 
 async fn finding_event_page(
@@ -424,6 +442,7 @@ async fn finding_event_page(
         form,
         errors,
         next: super::super::session::safe_next(next.as_deref()),
+        pending: false,
     })
 }
 
@@ -435,19 +454,19 @@ pub async fn finding_event(
     Path(id): Path<i64>,
     Query(q): Query<FindingEventQuery>,
 ) -> PageResult {
-    Ok(render(
-        &finding_event_page(
-            &s,
-            &c,
-            lang,
-            id,
-            q.category,
-            q.next,
-            FormData::default(),
-            vec![],
-        )
-        .await?,
-    ))
+    let mut page = finding_event_page(
+        &s,
+        &c,
+        lang,
+        id,
+        q.category,
+        q.next,
+        FormData::default(),
+        vec![],
+    )
+    .await?;
+    page.pending = q.pending.is_some() && page.event_id.is_none();
+    Ok(render(&page))
 }
 
 /// A finding becomes an event.
