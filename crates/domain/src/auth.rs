@@ -119,10 +119,13 @@ impl Role {
     }
 }
 
-/// Rules for a new password: at least 8 characters, not all digits.
+/// Rules for a new password: 8–128 characters, not all digits.
 pub fn check_password(p: &str) -> Result<(), crate::FieldError> {
     if p.chars().count() < 8 {
         return Err(crate::FieldError::new("password", "密码至少8位"));
+    }
+    if p.chars().count() > 128 {
+        return Err(crate::FieldError::new("password", "密码不能超过128位"));
     }
     if p.chars().all(|c| c.is_ascii_digit()) {
         return Err(crate::FieldError::new("password", "密码不能全为数字"));
@@ -285,6 +288,7 @@ mod tests {
         assert!(check_password("12345678").is_err());
         assert!(check_password("short").is_err());
         assert!(check_password("jingzhi-demo").is_ok());
+        assert!(check_password(&"a".repeat(129)).is_err());
         assert!(check_username("wang.xm").is_ok());
         assert!(check_username("Wang").is_err());
     }
