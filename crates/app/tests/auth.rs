@@ -461,6 +461,45 @@ async fn user_entered_text_is_bounded() {
         .move_household(&sys, hh.id, &mv("说".repeat(500)))
         .await
         .unwrap();
+
+    // Redistricting: an approval step's record and documents, a vote's note, an adjacency
+    // override's note (checked before the plan or buildings are looked up).
+    let step = |record: String, documents: Vec<String>| jingzhi_app::districting::StepInput {
+        step: "public_participation".into(),
+        record,
+        documents,
+    };
+    let e = field_errors(
+        w.app
+            .districting_record_step(&sys, 999_999, &step("记".repeat(2001), vec![]))
+            .await,
+    );
+    assert_eq!(e, vec![("record".into(), "审批记录不能超过2000字".into())]);
+    let e = field_errors(
+        w.app
+            .districting_record_step(&sys, 999_999, &step("记录".into(), vec!["文".repeat(201)]))
+            .await,
+    );
+    assert_eq!(e[0].0, "documents");
+    assert!(matches!(
+        w.app
+            .districting_record_step(&sys, 999_999, &step("记".repeat(2000), vec![]))
+            .await,
+        Err(AppError::NotFound)
+    ));
+    let vote = jingzhi_app::districting::VoteInput {
+        department: "民政局".into(),
+        vote: "agree".into(),
+        note: Some("意".repeat(501)),
+    };
+    let e = field_errors(w.app.districting_vote(&sys, 999_999, &vote).await);
+    assert_eq!(e, vec![("note".into(), "表决意见不能超过500字".into())]);
+    let e = field_errors(
+        w.app
+            .districting_edge_override(&sys, "a", "b", "add", Some(&"注".repeat(501)))
+            .await,
+    );
+    assert_eq!(e, vec![("note".into(), "说明不能超过500字".into())]);
 }
 
 const HOTLINE_HEADERS: [&str; 9] = [
