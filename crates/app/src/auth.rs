@@ -8,14 +8,14 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::{
-    address_key, check_department, check_display_name, check_password, check_username,
-    lockout_ms, AddressFailures, Permission, Role, ADDRESS_WINDOW_MS,
+    address_key, check_department, check_display_name, check_password, check_username, lockout_ms,
+    AddressFailures, Permission, Role, ADDRESS_WINDOW_MS,
 };
-use std::net::IpAddr;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::{audit, auth as sa, registry as sr};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
 /// argon2id with the crate's defaults (19 MiB, 2 passes).
 pub async fn hash_password(password: &str) -> AppResult<String> {
@@ -387,7 +387,9 @@ impl App {
                     user.username
                 ),
                 before: None,
-                after: Some(serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens})),
+                after: Some(
+                    serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens}),
+                ),
                 reason: None,
             },
         )
@@ -471,7 +473,9 @@ impl App {
             },
         )
         .await?;
-        let user = sa::user_by_id(&mut tx, user.id).await?.ok_or(AppError::NotFound)?;
+        let user = sa::user_by_id(&mut tx, user.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         jingzhi_store::commit(tx).await?;
         Ok(user)
     }
@@ -486,11 +490,18 @@ impl App {
             audit::Entry {
                 before: Some(serde_json::json!({"disabled": user.disabled})),
                 after: Some(serde_json::json!({"disabled": false})),
-                ..admin_audit(by, Action::UserEnable, &user, format!("启用用户 {}", user.username))
+                ..admin_audit(
+                    by,
+                    Action::UserEnable,
+                    &user,
+                    format!("启用用户 {}", user.username),
+                )
             },
         )
         .await?;
-        let user = sa::user_by_id(&mut tx, user.id).await?.ok_or(AppError::NotFound)?;
+        let user = sa::user_by_id(&mut tx, user.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         jingzhi_store::commit(tx).await?;
         Ok(user)
     }
@@ -508,11 +519,18 @@ impl App {
         audit::record(
             &mut tx,
             audit::Entry {
-                after: Some(serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens})),
-                ..admin_audit(by, Action::UserSignOut, &user, format!(
-                    "强制用户 {} 下线：结束 {sessions} 个会话、{tokens} 个令牌",
-                    user.username
-                ))
+                after: Some(
+                    serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens}),
+                ),
+                ..admin_audit(
+                    by,
+                    Action::UserSignOut,
+                    &user,
+                    format!(
+                        "强制用户 {} 下线：结束 {sessions} 个会话、{tokens} 个令牌",
+                        user.username
+                    ),
+                )
             },
         )
         .await?;
@@ -534,7 +552,9 @@ impl App {
             },
         )
         .await?;
-        let user = sa::user_by_id(&mut tx, user.id).await?.ok_or(AppError::NotFound)?;
+        let user = sa::user_by_id(&mut tx, user.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         jingzhi_store::commit(tx).await?;
         Ok(user)
     }

@@ -136,7 +136,10 @@ async fn a_disabled_user_cannot_sign_in_and_is_signed_out_at_once() {
     assert!(!u.disabled);
     assert_eq!(live(&w, &secret, &token).await, (false, false));
     assert!(w.app.login("worker.a", PW).await.is_ok());
-    assert_eq!(audited(&w, Action::UserEnable, worker.user.id).await.len(), 1);
+    assert_eq!(
+        audited(&w, Action::UserEnable, worker.user.id).await.len(),
+        1
+    );
 
     // The command line's commands (`jingzhi user disable|enable --username U`).
     w.app
@@ -187,7 +190,10 @@ async fn sign_out_everywhere_ends_sessions_and_tokens() {
         .unwrap();
     assert_eq!(n, (1, 1));
     assert_eq!(live(&w, &s3, &t3).await, (false, false));
-    assert_eq!(audited(&w, Action::UserSignOut, worker.user.id).await.len(), 2);
+    assert_eq!(
+        audited(&w, Action::UserSignOut, worker.user.id).await.len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -349,8 +355,16 @@ async fn one_address_guessing_many_accounts_is_stopped() {
         Err(AppError::Unauthorized)
     ));
     // Another address (and an IPv6 one) still signs in; the account is not locked.
-    assert!(w.app.login_from("worker.a", PW, ip("198.51.100.1")).await.is_ok());
-    assert!(w.app.login_from("worker.a", PW, ip("2001:db8::1")).await.is_ok());
+    assert!(w
+        .app
+        .login_from("worker.a", PW, ip("198.51.100.1"))
+        .await
+        .is_ok());
+    assert!(w
+        .app
+        .login_from("worker.a", PW, ip("2001:db8::1"))
+        .await
+        .is_ok());
     assert_eq!(stored(&w, id).await.failed_logins, 0);
     // A good sign-in from an address does not wipe its failures.
     let other = ip("198.51.100.2");
@@ -414,19 +428,22 @@ async fn user_entered_text_is_bounded() {
             .add_user(None, &new_user("long.dept", None, Some("局".repeat(101))))
             .await,
     );
-    assert_eq!(e, vec![("department".into(), "部门名称不能超过100字".into())]);
-    let e = field_errors(
-        w.app
-            .set_password(None, "admin", &"a".repeat(129))
-            .await,
+    assert_eq!(
+        e,
+        vec![("department".into(), "部门名称不能超过100字".into())]
     );
+    let e = field_errors(w.app.set_password(None, "admin", &"a".repeat(129)).await);
     assert_eq!(e[0].0, "password");
     // At the limit, and trimmed: accepted.
     let u = w
         .app
         .add_user(
             None,
-            &new_user("ok.name", Some(format!(" {} ", "王".repeat(50))), Some(" 住建局 ".into())),
+            &new_user(
+                "ok.name",
+                Some(format!(" {} ", "王".repeat(50))),
+                Some(" 住建局 ".into()),
+            ),
         )
         .await
         .unwrap();
@@ -455,7 +472,11 @@ async fn user_entered_text_is_bounded() {
         note: Some(note),
         ..Default::default()
     };
-    let e = field_errors(w.app.move_household(&sys, hh.id, &mv("说".repeat(501))).await);
+    let e = field_errors(
+        w.app
+            .move_household(&sys, hh.id, &mv("说".repeat(501)))
+            .await,
+    );
     assert_eq!(e, vec![("note".into(), "迁移说明不能超过500字".into())]);
     w.app
         .move_household(&sys, hh.id, &mv("说".repeat(500)))
@@ -544,7 +565,8 @@ async fn csv_exports_write_formulas_as_text() {
         .await
         .unwrap();
     let text = String::from_utf8(x.bytes.clone()).unwrap();
-    let mut rdr = csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let headers = rdr.headers().unwrap().clone();
     let row = rdr.records().next().unwrap().unwrap();
     let col = |h: &str| &row[headers.iter().position(|x| x == h).unwrap()];

@@ -10,8 +10,8 @@ mod redistrict;
 
 use clap::{Args, Parser, Subcommand};
 use config::Config;
-use jingzhi_app::{App, AppError};
 use jingzhi_app::auth::UserRef;
+use jingzhi_app::{App, AppError};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -537,7 +537,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             app.disable_user(None, UserRef::Username(&username))
                 .await
                 .map_err(|e| no_user(e, &username))?;
-            println!("已停用 disabled: {username}（全部会话和令牌已失效 all sessions and tokens ended）");
+            println!(
+                "已停用 disabled: {username}（全部会话和令牌已失效 all sessions and tokens ended）"
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCmd::Enable { username }) => {

@@ -361,13 +361,12 @@ pub async fn put_address_failures(
 /// Live sessions and tokens of a user (for the users page and the tests).
 pub async fn live_sessions_and_tokens(conn: &mut Conn, user_id: i64) -> Result<(i64, i64)> {
     let now = now_ms();
-    let s: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2",
-    )
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    let s: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
     let t: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
     )

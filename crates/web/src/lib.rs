@@ -57,7 +57,7 @@ pub async fn serve(
         router(app, config).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-        .await
+    .await
 }
 
 async fn healthz(
@@ -106,7 +106,10 @@ async fn security_headers(
 /// a signed-in user's data (names, masked IDs, the audit log), which must not be kept by the
 /// browser's cache or a shared proxy, nor come back with the Back button after signing out.
 /// The assets (`/assets/…`, the same for everyone) keep their own caching.
-async fn no_store(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn no_store(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::http::header::{self, HeaderValue};
     let is_asset = req.uri().path().starts_with("/assets/");
     let mut res = next.run(req).await;

@@ -89,7 +89,10 @@ async fn the_api_stops_and_restarts_an_account() {
     let r = post(&t, &format!("/api/v1/users/{id}/enable"), &admin).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["disabled"], false);
-    assert_eq!(api_login(&t, "worker.a", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        api_login(&t, "worker.a", PASSWORD).await.status,
+        StatusCode::OK
+    );
     // What was ended stays ended.
     assert_eq!(
         t.get("/api/v1/me", &worker).await.status,
@@ -108,7 +111,10 @@ async fn the_api_stops_and_restarts_an_account() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert!(r.json()["tokens_revoked"].as_i64().unwrap() >= 2);
     assert_eq!(r.json()["sessions_ended"], 1);
-    assert_eq!(t.get("/api/v1/me", &w1).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        t.get("/api/v1/me", &w1).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(t.page("/", &c1).await.status, StatusCode::SEE_OTHER);
 
     // Every one of these is in the audit log.
@@ -152,7 +158,10 @@ async fn locked_accounts_answer_like_wrong_passwords_until_unlocked() {
     let r = post(&t, &format!("/api/v1/users/{id}/unlock"), &admin).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["locked"], false);
-    assert_eq!(api_login(&t, "worker.a", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        api_login(&t, "worker.a", PASSWORD).await.status,
+        StatusCode::OK
+    );
 
     // The login form: one status and one message for all three.
     for _ in 0..MAX_FAILED_LOGINS {
@@ -201,7 +210,10 @@ async fn only_admins_and_only_within_scope() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["details"][0]["reason"], "不能停用自己的账号");
     // worker.b is untouched.
-    assert_eq!(t.get("/api/v1/me", &t.token("worker.b").await).await.status, StatusCode::OK);
+    assert_eq!(
+        t.get("/api/v1/me", &t.token("worker.b").await).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -213,11 +225,18 @@ async fn one_client_address_is_throttled_across_usernames() {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     let r = api_login_from(&t, "203.0.113.9:40001", "worker.a", PASSWORD).await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "same address, other port");
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "same address, other port"
+    );
     let r = api_login_from(&t, "198.51.100.7:40000", "worker.a", PASSWORD).await;
     assert_eq!(r.status, StatusCode::OK, "another address");
     // No socket address (as in the other tests): not throttled by address.
-    assert_eq!(api_login(&t, "worker.a", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        api_login(&t, "worker.a", PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -231,25 +250,44 @@ async fn the_users_page_stops_accounts_with_csrf() {
     let page = t.page("/users", &admin).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     let html = page.text();
-    for s in ["用户管理", "worker.a", "worker.b", "停用", "强制下线", r#"href="/users""#] {
+    for s in [
+        "用户管理",
+        "worker.a",
+        "worker.b",
+        "停用",
+        "强制下线",
+        r#"href="/users""#,
+    ] {
         assert!(html.contains(s), "{s}");
     }
     assert!(html.contains(&format!(r#"action="/users/{id}/disable""#)));
     assert!(html.contains(r#"name="viewport" content="width=device-width"#));
-    assert!(html.contains(r#"class="list cards users""#), "cards on phones");
+    assert!(
+        html.contains(r#"class="list cards users""#),
+        "cards on phones"
+    );
     let csrf = csrf_of(&html);
 
     // Without the CSRF token: refused, nothing changes.
-    let r = t.post_form(&format!("/users/{id}/disable"), &admin, "").await;
+    let r = t
+        .post_form(&format!("/users/{id}/disable"), &admin, "")
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(t.page("/", &worker_cookie).await.status, StatusCode::OK);
 
     let r = t
-        .post_form(&format!("/users/{id}/disable"), &admin, &format!("csrf={csrf}"))
+        .post_form(
+            &format!("/users/{id}/disable"),
+            &admin,
+            &format!("csrf={csrf}"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers[header::LOCATION], "/users?done=disable");
-    assert_eq!(t.page("/", &worker_cookie).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.page("/", &worker_cookie).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(
         t.get("/api/v1/me", &worker_token).await.status,
         StatusCode::UNAUTHORIZED
@@ -259,7 +297,11 @@ async fn the_users_page_stops_accounts_with_csrf() {
     assert!(html.contains(&format!(r#"action="/users/{id}/enable""#)));
 
     let r = t
-        .post_form(&format!("/users/{id}/enable"), &admin, &format!("csrf={csrf}"))
+        .post_form(
+            &format!("/users/{id}/enable"),
+            &admin,
+            &format!("csrf={csrf}"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let (c2, _) = t.browser_session("worker.a").await;
@@ -272,10 +314,17 @@ async fn the_users_page_stops_accounts_with_csrf() {
     assert!(html.contains(&format!(r#"action="/users/{id}/unlock""#)));
     assert!(html.contains("已锁定"));
     let r = t
-        .post_form(&format!("/users/{id}/unlock"), &admin, &format!("csrf={csrf}"))
+        .post_form(
+            &format!("/users/{id}/unlock"),
+            &admin,
+            &format!("csrf={csrf}"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(api_login(&t, "worker.a", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        api_login(&t, "worker.a", PASSWORD).await.status,
+        StatusCode::OK
+    );
 
     let r = t
         .post_form(
@@ -288,14 +337,25 @@ async fn the_users_page_stops_accounts_with_csrf() {
     assert_eq!(t.page("/", &c2).await.status, StatusCode::SEE_OTHER);
 
     let r = t
-        .post_form(&format!("/users/{id}/nonsense"), &admin, &format!("csrf={csrf}"))
+        .post_form(
+            &format!("/users/{id}/nonsense"),
+            &admin,
+            &format!("csrf={csrf}"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // Not for other roles, and not in their navigation.
     let (street, _) = t.browser_session("street").await;
-    assert_eq!(t.page("/users", &street).await.status, StatusCode::FORBIDDEN);
-    assert!(!t.page("/", &street).await.text().contains(r#"href="/users""#));
+    assert_eq!(
+        t.page("/users", &street).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(!t
+        .page("/", &street)
+        .await
+        .text()
+        .contains(r#"href="/users""#));
 }
 
 #[tokio::test]
@@ -313,7 +373,12 @@ async fn signed_in_answers_are_not_stored_but_assets_are_cached() {
         assert_eq!(r.status, StatusCode::OK, "{uri}");
         assert_eq!(cc(&r).as_deref(), Some("no-store"), "{uri}");
     }
-    for uri in ["/api/v1/me", "/api/v1/users", "/api/v1/residents", "/api/v1/nodes/999999"] {
+    for uri in [
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/residents",
+        "/api/v1/nodes/999999",
+    ] {
         let r = t.get(uri, &token).await;
         assert_eq!(cc(&r).as_deref(), Some("no-store"), "{uri}");
     }
