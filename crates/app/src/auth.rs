@@ -91,7 +91,7 @@ impl App {
         address: Option<IpAddr>,
     ) -> AppResult<User> {
         let now = now_ms();
-        let key = address.map(address_key);
+        let key = address.and_then(address_key);
         let mut conn = self.store.acquire().await?;
         let prev = match &key {
             Some(k) => sa::address_failures(&mut conn, k).await?,

@@ -212,18 +212,27 @@ impl AddressFailures {
 
 /// The key an address is throttled under: an IPv4 address as it is; an IPv6 address by its /64
 /// (one subscriber usually holds a whole /64, and could otherwise change address per attempt).
-/// IPv4-mapped IPv6 addresses count as the IPv4 address.
-pub fn address_key(ip: std::net::IpAddr) -> String {
-    match ip {
-        std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
+/// IPv4-mapped IPv6 addresses count as the IPv4 address. A loopback address is not throttled
+/// (`None`): it is the machine itself, or a reverse proxy on it that every client comes through,
+/// and counting it would let one stranger's wrong passwords lock everybody out.
+pub fn address_key(ip: std::net::IpAddr) -> Option<String> {
+    let ip = match ip {
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(std::net::IpAddr::V4)
+            .unwrap_or(std::net::IpAddr::V6(v6)),
+        v4 => v4,
+    };
+    if ip.is_loopback() {
+        return None;
     }
+    Some(match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    })
 }
 
 /// Longest display name (characters).
@@ -321,8 +330,11 @@ mod tests {
     #[test]
     fn address_keys() {
         let k = |s: &str| address_key(s.parse().unwrap());
-        assert_eq!(k("203.0.113.7"), "203.0.113.7");
-        assert_eq!(k("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(k("203.0.113.7").as_deref(), Some("203.0.113.7"));
+        assert_eq!(k("::ffff:203.0.113.7").as_deref(), Some("203.0.113.7"));
+        assert_eq!(k("127.0.0.1"), None);
+        assert_eq!(k("::1"), None);
+        assert_eq!(k("::ffff:127.0.0.1"), None);
         assert_eq!(k("2001:db8:1:2:aaaa::1"), k("2001:db8:1:2:bbbb::9"));
         assert_ne!(k("2001:db8:1:2::1"), k("2001:db8:1:3::1"));
     }

@@ -40,8 +40,9 @@ pub fn session_cookie(value: &str, secure: bool) -> String {
 
 /// The client's address: the peer of the TCP connection (`ConnectInfo`, set by
 /// [`crate::serve`]). The project has no trusted-proxy setting, so `X-Forwarded-For` is not
-/// believed: behind a reverse proxy every client shares the proxy's address for login
-/// throttling. `None` when the router is driven without a socket (in-process tests).
+/// believed (a loopback peer, such as a proxy on this machine, is not throttled by address at
+/// all: see `jingzhi_domain::auth::address_key`). `None` when the router is driven without a
+/// socket (in-process tests).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
