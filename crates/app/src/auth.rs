@@ -7,11 +7,15 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use jingzhi_domain::audit::Action;
-use jingzhi_domain::auth::{check_password, check_username, lockout_ms, Permission, Role};
+use jingzhi_domain::auth::{
+    address_key, check_department, check_display_name, check_password, check_username, lockout_ms,
+    AddressFailures, Permission, Role, ADDRESS_WINDOW_MS,
+};
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::{audit, auth as sa, registry as sr};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
 /// argon2id with the crate's defaults (19 MiB, 2 passes).
 pub async fn hash_password(password: &str) -> AppResult<String> {
@@ -68,26 +72,69 @@ async fn dummy_hash() -> String {
 }
 
 impl App {
-    /// Check a username and password. Failed attempts are counted per account; after
-    /// [`jingzhi_domain::auth::MAX_FAILED_LOGINS`] the account is locked for a growing while.
+    /// Check a username and password (no client address: the command line and the tests). The
+    /// web calls [`App::login_from`] with the caller's address.
     pub async fn login(&self, username: &str, password: &str) -> AppResult<User> {
+        self.login_from(username, password, None).await
+    }
+
+    /// Check a username and password from a client address. Failed attempts are counted per
+    /// account (after [`jingzhi_domain::auth::MAX_FAILED_LOGINS`] the account is locked for a
+    /// growing while) and per address (see [`AddressFailures`]). Every refusal — unknown user,
+    /// wrong password, locked or disabled account, refused address — is the same
+    /// [`AppError::Unauthorized`] after the same argon2 work, so that nobody can learn which
+    /// usernames exist or which accounts are locked.
+    pub async fn login_from(
+        &self,
+        username: &str,
+        password: &str,
+        address: Option<IpAddr>,
+    ) -> AppResult<User> {
+        let now = now_ms();
+        let key = address.and_then(address_key);
         let mut conn = self.store.acquire().await?;
-        let user = sa::user_by_username(&mut conn, username.trim()).await?;
-        let Some(user) = user else {
+        let prev = match &key {
+            Some(k) => sa::address_failures(&mut conn, k).await?,
+            None => None,
+        };
+        if prev.is_some_and(|p| p.locked(now)) {
             verify_password(password, &dummy_hash().await).await;
             return Err(AppError::Unauthorized);
-        };
-        let now = now_ms();
-        if user.locked_until > now {
-            return Err(AppError::Locked {
-                until_ms: user.locked_until,
-            });
         }
-        let ok = !user.disabled && verify_password(password, &user.password_hash).await;
+        let user = sa::user_by_username(&mut conn, username.trim()).await?;
+        drop(conn);
+        let refused = |user: Option<&User>| {
+            let u = user?;
+            if u.disabled {
+                Some("账号已停用")
+            } else if u.locked_until > now {
+                Some("账号已锁定")
+            } else {
+                None
+            }
+        };
+        let why_refused = refused(user.as_ref());
+        let ok = match (&user, why_refused) {
+            (Some(u), None) => verify_password(password, &u.password_hash).await,
+            _ => {
+                verify_password(password, &dummy_hash().await).await;
+                false
+            }
+        };
         let mut tx = self.store.begin().await?;
+        if !ok {
+            if let Some(k) = &key {
+                let next = AddressFailures::after_failure(prev, now);
+                sa::put_address_failures(&mut tx, k, &next, now - ADDRESS_WINDOW_MS).await?;
+            }
+        }
+        let Some(user) = user else {
+            jingzhi_store::commit(tx).await?;
+            return Err(AppError::Unauthorized);
+        };
         if ok {
             sa::record_login(&mut tx, user.id, true, 0, 0).await?;
-        } else {
+        } else if why_refused.is_none() {
             let failures = user.failed_logins + 1;
             let until = lockout_ms(failures).map(|ms| now + ms).unwrap_or(0);
             sa::record_login(&mut tx, user.id, false, failures, until).await?;
@@ -105,10 +152,10 @@ impl App {
                 entity: "user",
                 entity_id: Some(user.id),
                 path: &user.scope_path,
-                summary: if ok {
-                    "登录".into()
-                } else {
-                    "密码错误".into()
+                summary: match (ok, why_refused) {
+                    (true, _) => "登录".into(),
+                    (false, Some(why)) => why.into(),
+                    (false, None) => "密码错误".into(),
                 },
                 before: None,
                 after: None,
@@ -210,6 +257,16 @@ impl App {
         if let Err(e) = check_password(&new.password) {
             errors.push(e);
         }
+        if let Some(d) = &new.display_name {
+            if let Err(e) = check_display_name(d.trim()) {
+                errors.push(e);
+            }
+        }
+        if let Some(d) = &new.department {
+            if let Err(e) = check_department(d.trim()) {
+                errors.push(e);
+            }
+        }
         let role = Role::parse(&new.role);
         if role.is_none() {
             errors.push(jingzhi_domain::FieldError::new(
@@ -285,8 +342,11 @@ impl App {
         };
         let display = new
             .display_name
-            .clone()
-            .unwrap_or_else(|| new.username.clone());
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&new.username)
+            .to_string();
         let id = sa::insert_user(
             &mut tx,
             &sa::NewUser {
@@ -345,18 +405,25 @@ impl App {
             }
         }
         sa::set_password(&mut tx, user.id, &hash).await?;
+        // A new password ends every session and token made with the old one.
+        let (sessions, tokens) = sa::end_sessions_and_tokens(&mut tx, user.id).await?;
         audit::record(
             &mut tx,
             audit::Entry {
-                actor_id: by.map(|a| a.id()),
+                actor_id: by.and_then(|a| a.audit_id()),
                 actor_name: by.map(|a| a.name()).unwrap_or("命令行"),
                 action: Action::UserPassword,
                 entity: "user",
                 entity_id: Some(user.id),
                 path: &user.scope_path,
-                summary: format!("修改用户 {} 的密码", user.username),
+                summary: format!(
+                    "修改用户 {} 的密码，结束其 {sessions} 个会话、{tokens} 个令牌",
+                    user.username
+                ),
                 before: None,
-                after: None,
+                after: Some(
+                    serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens}),
+                ),
                 reason: None,
             },
         )
@@ -390,6 +457,169 @@ impl App {
         }
         let mut conn = self.store.acquire().await?;
         Ok(sa::get_user_in_scope(&mut conn, &actor.scope(), id).await?)
+    }
+    /// The user an administrative action is about: `by` needs [`Permission::ManageUsers`] and
+    /// the user's scope must lie inside `by`'s (otherwise "not found"); `None` is the command
+    /// line's operator.
+    async fn managed_user(
+        &self,
+        conn: &mut jingzhi_store::Conn,
+        by: Option<&Actor>,
+        who: UserRef<'_>,
+    ) -> AppResult<User> {
+        if let Some(a) = by {
+            a.require(Permission::ManageUsers)?;
+        }
+        let user = match (by, who) {
+            (Some(a), UserRef::Id(id)) => sa::get_user_in_scope(conn, &a.scope(), id).await?,
+            (None, UserRef::Id(id)) => sa::user_by_id(conn, id).await?.ok_or(AppError::NotFound)?,
+            (_, UserRef::Username(u)) => sa::user_by_username(conn, u.trim())
+                .await?
+                .ok_or(AppError::NotFound)?,
+        };
+        if let Some(a) = by {
+            if !a.scope().contains(&user.scope_path) {
+                return Err(AppError::NotFound);
+            }
+        }
+        Ok(user)
+    }
+
+    /// Disable an account: it can no longer sign in, and every session and API token it has
+    /// stops working at once. An administrator cannot disable their own account.
+    pub async fn disable_user(&self, by: Option<&Actor>, who: UserRef<'_>) -> AppResult<User> {
+        let mut tx = self.store.begin().await?;
+        let user = self.managed_user(&mut tx, by, who).await?;
+        if by.is_some_and(|a| a.id() == user.id) {
+            return Err(AppError::invalid("user", "不能停用自己的账号"));
+        }
+        sa::set_disabled(&mut tx, user.id, true).await?;
+        let (sessions, tokens) = sa::end_sessions_and_tokens(&mut tx, user.id).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                before: Some(serde_json::json!({"disabled": user.disabled})),
+                after: Some(serde_json::json!({"disabled": true, "sessions_ended": sessions, "tokens_revoked": tokens})),
+                ..admin_audit(by, Action::UserDisable, &user, format!(
+                    "停用用户 {}，结束其 {sessions} 个会话、{tokens} 个令牌",
+                    user.username
+                ))
+            },
+        )
+        .await?;
+        let user = sa::user_by_id(&mut tx, user.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        jingzhi_store::commit(tx).await?;
+        Ok(user)
+    }
+
+    /// Enable a disabled account again (it signs in afresh; nothing of before comes back).
+    pub async fn enable_user(&self, by: Option<&Actor>, who: UserRef<'_>) -> AppResult<User> {
+        let mut tx = self.store.begin().await?;
+        let user = self.managed_user(&mut tx, by, who).await?;
+        sa::set_disabled(&mut tx, user.id, false).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                before: Some(serde_json::json!({"disabled": user.disabled})),
+                after: Some(serde_json::json!({"disabled": false})),
+                ..admin_audit(
+                    by,
+                    Action::UserEnable,
+                    &user,
+                    format!("启用用户 {}", user.username),
+                )
+            },
+        )
+        .await?;
+        let user = sa::user_by_id(&mut tx, user.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        jingzhi_store::commit(tx).await?;
+        Ok(user)
+    }
+
+    /// Sign a user out everywhere: end every browser session and revoke every API token.
+    /// Returns how many sessions and tokens were live.
+    pub async fn sign_out_everywhere(
+        &self,
+        by: Option<&Actor>,
+        who: UserRef<'_>,
+    ) -> AppResult<(u64, u64)> {
+        let mut tx = self.store.begin().await?;
+        let user = self.managed_user(&mut tx, by, who).await?;
+        let (sessions, tokens) = sa::end_sessions_and_tokens(&mut tx, user.id).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                after: Some(
+                    serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens}),
+                ),
+                ..admin_audit(
+                    by,
+                    Action::UserSignOut,
+                    &user,
+                    format!(
+                        "强制用户 {} 下线：结束 {sessions} 个会话、{tokens} 个令牌",
+                        user.username
+                    ),
+                )
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok((sessions, tokens))
+    }
+
+    /// Lift the lock that failed logins put on an account, and forget the failures.
+    pub async fn unlock_user(&self, by: Option<&Actor>, who: UserRef<'_>) -> AppResult<User> {
+        let mut tx = self.store.begin().await?;
+        let user = self.managed_user(&mut tx, by, who).await?;
+        sa::unlock(&mut tx, user.id).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                before: Some(serde_json::json!({"failed_logins": user.failed_logins, "locked_until": user.locked_until})),
+                after: Some(serde_json::json!({"failed_logins": 0, "locked_until": 0})),
+                ..admin_audit(by, Action::UserUnlock, &user, format!("解除用户 {} 的登录锁定", user.username))
+            },
+        )
+        .await?;
+        let user = sa::user_by_id(&mut tx, user.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        jingzhi_store::commit(tx).await?;
+        Ok(user)
+    }
+}
+
+/// Which user an administrative action is about: by id (the API and pages) or by username
+/// (the command line).
+#[derive(Debug, Clone, Copy)]
+pub enum UserRef<'a> {
+    Id(i64),
+    Username(&'a str),
+}
+
+/// The audit record of an administrative action on `user` by `by` (or the command line).
+fn admin_audit<'a>(
+    by: Option<&'a Actor>,
+    action: Action,
+    user: &'a User,
+    summary: String,
+) -> audit::Entry<'a> {
+    audit::Entry {
+        actor_id: by.and_then(|a| a.audit_id()),
+        actor_name: by.map(|a| a.name()).unwrap_or("命令行"),
+        action,
+        entity: "user",
+        entity_id: Some(user.id),
+        path: &user.scope_path,
+        summary,
+        before: None,
+        after: None,
+        reason: None,
     }
 }
 

@@ -346,6 +346,11 @@ pub struct MapPoint {
     pub after: String,
 }
 
+/// Longest record of an approval step (characters).
+pub const MAX_RECORD: usize = 2000;
+/// Longest note on a vote or an adjacency override (characters).
+pub const MAX_NOTE: usize = 500;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct StepInput {
@@ -857,6 +862,13 @@ impl App {
         input: &StepInput,
     ) -> AppResult<PlanView> {
         can(actor, ap::can_approve)?;
+        jingzhi_domain::check_max_chars("record", "审批记录", &input.record, MAX_RECORD)?;
+        if input.documents.len() > 50 {
+            return Err(AppError::invalid("documents", "材料不能超过50项"));
+        }
+        for d in &input.documents {
+            jingzhi_domain::check_max_chars("documents", "材料名称", d, 200)?;
+        }
         let step =
             Step::parse(&input.step).ok_or_else(|| AppError::invalid("step", "未知的审批步骤"))?;
         let scope = actor.scope();
@@ -988,6 +1000,9 @@ impl App {
     ) -> AppResult<()> {
         let vote = Vote::parse(&input.vote)
             .ok_or_else(|| AppError::invalid("vote", "表决应为同意或反对"))?;
+        if let Some(n) = &input.note {
+            jingzhi_domain::check_max_chars("note", "表决意见", n, MAX_NOTE)?;
+        }
         let dept = input.department.trim();
         // The meeting names its members by short name (组织部, 住建局 …): department staff vote
         // for the member their registry department stands for.
@@ -1078,6 +1093,9 @@ impl App {
         can(actor, ap::can_plan)?;
         if !matches!(op, "add" | "remove") {
             return Err(AppError::invalid("op", "操作应为 add 或 remove"));
+        }
+        if let Some(n) = note {
+            jingzhi_domain::check_max_chars("note", "说明", n, MAX_NOTE)?;
         }
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;

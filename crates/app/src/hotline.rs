@@ -619,8 +619,13 @@ fn write_file(format: Format, rows: &[ExportRow]) -> AppResult<Vec<u8>> {
             w.write_record(Col::ALL.map(|c| c.header()))
                 .map_err(|e| internal(e.to_string()))?;
             for r in rows {
-                w.write_record(export_cells(r))
-                    .map_err(|e| internal(e.to_string()))?;
+                // A cell beginning like a formula is written as text (OWASP CSV injection).
+                w.write_record(
+                    export_cells(r)
+                        .iter()
+                        .map(|c| jingzhi_domain::spreadsheet::safe_cell(c).into_owned()),
+                )
+                .map_err(|e| internal(e.to_string()))?;
             }
             let body = w.into_inner().map_err(|e| internal(e.to_string()))?;
             let mut bytes = "\u{feff}".as_bytes().to_vec();

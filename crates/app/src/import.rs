@@ -329,6 +329,8 @@ fn too_many_rows() -> AppError {
     )
 }
 
+use jingzhi_domain::spreadsheet::safe_cell;
+
 pub(crate) fn read_csv(bytes: &[u8]) -> AppResult<Sheet> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
         AppError::invalid(
@@ -363,7 +365,11 @@ pub(crate) fn read_csv(bytes: &[u8]) -> AppResult<Sheet> {
             }
         }
         let line = lines_before + 1;
-        let cells: Vec<String> = rec.iter().map(str::to_string).collect();
+        // A cell our exports quoted so that it is not taken for a formula reads as it was.
+        let cells: Vec<String> = rec
+            .iter()
+            .map(|c| jingzhi_domain::spreadsheet::unquote_cell(c).to_string())
+            .collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -679,10 +685,11 @@ fn rejects_file(
     match format {
         Format::Csv => {
             let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-            w.write_record(&headers)
+            w.write_record(headers.iter().map(|c| safe_cell(c).into_owned()))
                 .map_err(|e| internal(e.to_string()))?;
             for l in &lines {
-                w.write_record(l).map_err(|e| internal(e.to_string()))?;
+                w.write_record(l.iter().map(|c| safe_cell(c).into_owned()))
+                    .map_err(|e| internal(e.to_string()))?;
             }
             let body = w.into_inner().map_err(|e| internal(e.to_string()))?;
             // A BOM, so that Excel opens the UTF-8 file with the right encoding.

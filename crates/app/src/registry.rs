@@ -74,6 +74,9 @@ pub struct HouseholdInput {
     pub room: String,
 }
 
+/// Longest note on a household's move (characters).
+pub const MAX_NOTE: usize = 500;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct MoveInput {
@@ -387,6 +390,9 @@ impl App {
     ) -> AppResult<Household> {
         actor.require(Permission::WriteRegister)?;
         let room = parse_room(&input.room)?;
+        if let Some(n) = &input.note {
+            jingzhi_domain::check_max_chars("note", "迁移说明", n, MAX_NOTE)?;
+        }
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
         let hh = sr::get_household(&mut tx, &scope, id).await?;

@@ -11,6 +11,7 @@ mod redistrict;
 
 use clap::{Args, Parser, Subcommand};
 use config::Config;
+use jingzhi_app::auth::UserRef;
 use jingzhi_app::{App, AppError};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -194,12 +195,39 @@ enum UserCmd {
         #[arg(long)]
         clear: bool,
     },
-    /// Set a user's password.
+    /// Set a user's password (ends all of the user's sessions and API tokens).
     Passwd {
         #[arg(long)]
         username: String,
         #[arg(long)]
         password: String,
+    },
+    /// Disable a user: no more sign-ins, and all sessions and API tokens end at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Lift the lock that failed sign-ins put on a user.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
+    /// A user's API tokens.
+    #[command(subcommand)]
+    Tokens(TokensCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum TokensCmd {
+    /// Sign the user out everywhere: revoke every API token and end every browser session.
+    Revoke {
+        #[arg(long)]
+        username: String,
     },
 }
 
@@ -511,6 +539,46 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("已修改密码 password changed: {username}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::User(UserCmd::Disable { username }) => {
+            app.disable_user(None, UserRef::Username(&username))
+                .await
+                .map_err(|e| no_user(e, &username))?;
+            println!(
+                "已停用 disabled: {username}（全部会话和令牌已失效 all sessions and tokens ended）"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::Enable { username }) => {
+            app.enable_user(None, UserRef::Username(&username))
+                .await
+                .map_err(|e| no_user(e, &username))?;
+            println!("已启用 enabled: {username}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::Unlock { username }) => {
+            app.unlock_user(None, UserRef::Username(&username))
+                .await
+                .map_err(|e| no_user(e, &username))?;
+            println!("已解除锁定 unlocked: {username}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::Tokens(TokensCmd::Revoke { username })) => {
+            let (sessions, tokens) = app
+                .sign_out_everywhere(None, UserRef::Username(&username))
+                .await
+                .map_err(|e| no_user(e, &username))?;
+            println!(
+                "已强制下线 signed out: {username}（会话 sessions {sessions}，令牌 tokens {tokens}）"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn no_user(e: AppError, username: &str) -> String {
+    match e {
+        AppError::NotFound => format!("没有用户 no such user: {username}"),
+        e => app_err(e),
     }
 }
 

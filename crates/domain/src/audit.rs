@@ -20,10 +20,14 @@ pub enum Action {
     UserCreate,
     UserPassword,
     Generate,
+    UserDisable,
+    UserEnable,
+    UserSignOut,
+    UserUnlock,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 18] = [
         Action::Create,
         Action::Update,
         Action::Move,
@@ -38,6 +42,10 @@ impl Action {
         Action::UserCreate,
         Action::UserPassword,
         Action::Generate,
+        Action::UserDisable,
+        Action::UserEnable,
+        Action::UserSignOut,
+        Action::UserUnlock,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +64,10 @@ impl Action {
             Action::UserCreate => "user_create",
             Action::UserPassword => "user_password",
             Action::Generate => "generate",
+            Action::UserDisable => "user_disable",
+            Action::UserEnable => "user_enable",
+            Action::UserSignOut => "user_sign_out",
+            Action::UserUnlock => "user_unlock",
         }
     }
 
@@ -79,6 +91,10 @@ impl Action {
             Action::UserCreate => "新增用户",
             Action::UserPassword => "修改密码",
             Action::Generate => "生成演示数据",
+            Action::UserDisable => "停用账号",
+            Action::UserEnable => "启用账号",
+            Action::UserSignOut => "强制下线",
+            Action::UserUnlock => "解除锁定",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod open311;
 pub mod registry;
 pub mod rounds;
 pub mod scope;
+pub mod spreadsheet;
 pub mod time_fmt;
 
 /// A value failed validation: which field, and why (in Chinese, for the user).
@@ -33,5 +34,30 @@ impl FieldError {
             field,
             reason: reason.into(),
         }
+    }
+}
+
+/// A text field entered by a user may hold at most `max` characters: "{what}不能超过{max}字".
+/// (Display names, notes, reasons: a 100,000-character name would be on every page.)
+pub fn check_max_chars(
+    field: &'static str,
+    what: &str,
+    s: &str,
+    max: usize,
+) -> Result<(), FieldError> {
+    if s.chars().count() > max {
+        Err(FieldError::new(field, format!("{what}不能超过{max}字")))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn max_chars_counts_characters_not_bytes() {
+        assert!(super::check_max_chars("n", "名称", &"王".repeat(10), 10).is_ok());
+        let e = super::check_max_chars("n", "名称", &"王".repeat(11), 10).unwrap_err();
+        assert_eq!((e.field, e.reason.as_str()), ("n", "名称不能超过10字"));
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::sql::{bind, get_bool, Params, V};
 use crate::{Conn, Error, Result, Scope};
-use jingzhi_domain::auth::Role;
+use jingzhi_domain::auth::{AddressFailures, Role};
 use jingzhi_domain::time_fmt::now_ms;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -261,4 +261,118 @@ pub async fn revoke_token(conn: &mut Conn, user_id: i64, token_hash: &str) -> Re
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+// --- stopping an account
+
+/// End every session and revoke every API token of a user (sign out everywhere). Returns how
+/// many sessions and tokens were live.
+pub async fn end_sessions_and_tokens(conn: &mut Conn, user_id: i64) -> Result<(u64, u64)> {
+    let now = now_ms();
+    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let tokens = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok((sessions, tokens))
+}
+
+/// Disable or enable a user. A disabled user's sessions and tokens stop working at once (the
+/// session and token look-ups require `disabled = FALSE`).
+pub async fn set_disabled(conn: &mut Conn, user_id: i64, disabled: bool) -> Result<()> {
+    let sql = if disabled {
+        "UPDATE users SET disabled = TRUE, updated_at = $1 WHERE id = $2"
+    } else {
+        "UPDATE users SET disabled = FALSE, updated_at = $1 WHERE id = $2"
+    };
+    sqlx::query(sql)
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Forget a user's failed logins and lift the lock.
+pub async fn unlock(conn: &mut Conn, user_id: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE users SET failed_logins = 0, locked_until = 0, updated_at = $1 WHERE id = $2",
+    )
+    .bind(now_ms())
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The failed logins recorded for a client address.
+pub async fn address_failures(conn: &mut Conn, address: &str) -> Result<Option<AddressFailures>> {
+    let row = sqlx::query(
+        "SELECT CAST(failures AS BIGINT) AS failures, window_start, locked_until FROM login_failures WHERE address = $1",
+    )
+    .bind(address)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(AddressFailures {
+            failures: r.try_get::<i64, _>("failures")? as i32,
+            window_start: r.try_get("window_start")?,
+            locked_until: r.try_get("locked_until")?,
+        })
+    })
+    .transpose()
+}
+
+/// Store an address's failed logins, and forget addresses whose window and lock are over.
+pub async fn put_address_failures(
+    conn: &mut Conn,
+    address: &str,
+    f: &AddressFailures,
+    forget_before: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO login_failures (address, failures, window_start, locked_until) VALUES ($1,$2,$3,$4) \
+         ON CONFLICT (address) DO UPDATE SET failures = $2, window_start = $3, locked_until = $4",
+    )
+    .bind(address)
+    .bind(f.failures)
+    .bind(f.window_start)
+    .bind(f.locked_until)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM login_failures WHERE window_start < $1 AND locked_until < $1 AND address <> $2",
+    )
+    .bind(forget_before)
+    .bind(address)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Live sessions and tokens of a user (for the users page and the tests).
+pub async fn live_sessions_and_tokens(conn: &mut Conn, user_id: i64) -> Result<(i64, i64)> {
+    let now = now_ms();
+    let s: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+    let t: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((s, t))
 }

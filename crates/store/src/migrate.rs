@@ -100,6 +100,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 13,
+        name: "accounts",
+        common: include_str!("../migrations/0013_accounts.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 14,
         name: "event_supporters",
         common: include_str!("../migrations/0014_event_supporters.sql"),

@@ -41,6 +41,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(open311::router())
         .merge(pages::router())
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(no_store))
         .with_state(state)
 }
 
@@ -51,9 +52,12 @@ pub async fn serve(
     config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app, config))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(app, config).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 async fn healthz(
@@ -95,5 +99,23 @@ async fn security_headers(
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
     ));
+    res
+}
+
+/// `Cache-Control: no-store` on every answer but the static assets: pages and API answers show
+/// a signed-in user's data (names, masked IDs, the audit log), which must not be kept by the
+/// browser's cache or a shared proxy, nor come back with the Back button after signing out.
+/// The assets (`/assets/…`, the same for everyone) keep their own caching.
+async fn no_store(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::header::{self, HeaderValue};
+    let is_asset = req.uri().path().starts_with("/assets/");
+    let mut res = next.run(req).await;
+    if !is_asset {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }

@@ -38,6 +38,27 @@ pub fn session_cookie(value: &str, secure: bool) -> String {
     c
 }
 
+/// The client's address: the peer of the TCP connection (`ConnectInfo`, set by
+/// [`crate::serve`]). The project has no trusted-proxy setting, so `X-Forwarded-For` is not
+/// believed (a loopback peer, such as a proxy on this machine, is not throttled by address at
+/// all: see `jingzhi_domain::auth::address_key`). `None` when the router is driven without a
+/// socket (in-process tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 /// A signed-in caller, and how they came in.
 #[derive(Clone, Debug)]
 pub struct Caller {

@@ -457,6 +457,21 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             c.call(Method::GET, &format!("/api/v1/users/{}", x.user_id), None)
                 .await,
         )],
+        (
+            "POST",
+            p @ ("/api/v1/users/{id}/disable"
+            | "/api/v1/users/{id}/enable"
+            | "/api/v1/users/{id}/sign-out-everywhere"
+            | "/api/v1/users/{id}/unlock"),
+        ) => {
+            // A fresh account in the other community (the fixed users sign in later).
+            let id = fresh_user(t, &x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(Method::POST, &p.replace("{id}", &id.to_string()), None)
+                    .await,
+            )]
+        }
         ("POST", "/api/v1/import/residents") => {
             let csv = format!(
                 "楼宇编码,单元,房号,姓名,身份证号\n{},1,{},{PROTECTED}导入,{}\n",
@@ -786,6 +801,26 @@ fn enc(s: &str) -> String {
 
 /// The name of everything the probes create in the other community (a secret, too).
 const PROTECTED: &str = "受保护";
+
+/// A new community worker whose scope is `comm`: its id.
+async fn fresh_user(t: &TestApp, comm: &Node) -> i64 {
+    t.app
+        .add_user(
+            None,
+            &jingzhi_app::auth::NewUserInput {
+                username: format!("probe.user{}", seq()),
+                password: "probe-password-1".into(),
+                role: "community-worker".into(),
+                scope_code: comm.code.clone(),
+                display_name: Some(PROTECTED.into()),
+                department: None,
+                resident_id: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
 
 async fn fresh_resident(t: &TestApp, hh: &Household) -> Resident {
     let root = jingzhi_app::Actor::system(&t.city);

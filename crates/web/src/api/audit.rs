@@ -19,7 +19,7 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// `create update move delete import export unmask login login_failed logout token_create
-    /// user_create user_password generate`
+    /// user_create user_password generate user_disable user_enable user_sign_out user_unlock`
     pub action: Option<String>,
     /// `resident household node user api_token …`
     pub entity: Option<String>,

@@ -1,7 +1,7 @@
 //! `POST /api/v1/auth/login`, `POST /api/v1/auth/logout` and `GET /api/v1/me`.
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::session::{cookie, session_cookie, ApiCaller, SESSION_COOKIE};
+use crate::session::{cookie, session_cookie, ApiCaller, ClientAddr, SESSION_COOKIE};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -43,15 +43,18 @@ pub struct MeScope {
 }
 
 /// Sign in with a username and password; the answer's token is used as
-/// `Authorization: Bearer <token>`. Repeated failures lock the account for a while (429).
+/// `Authorization: Bearer <token>`. Repeated failures lock the account, and the client's
+/// address, for a while; an unknown username, a wrong password and a locked or disabled account
+/// all answer the same 401.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, security(()),
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
 pub async fn login(
     State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Json<LoginResponse>> {
     let Json(req) = body?;
-    let user = s.app.login(&req.username, &req.password).await?;
+    let user = s.app.login_from(&req.username, &req.password, addr).await?;
     let token = s.app.create_token(&user, "api login").await?;
     Ok(Json(LoginResponse { token }))
 }

@@ -596,6 +596,15 @@ pub struct UserDto {
     pub department: Option<String>,
     pub resident_id: Option<i64>,
     pub disabled: bool,
+    /// Locked for a while by failed sign-ins (an administrator can unlock it).
+    pub locked: bool,
+}
+
+/// What "sign out everywhere" ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedOut {
+    pub sessions_ended: i64,
+    pub tokens_revoked: i64,
 }
 
 impl From<User> for UserDto {
@@ -613,6 +622,7 @@ impl From<User> for UserDto {
             department: u.department,
             resident_id: u.resident_id,
             disabled: u.disabled,
+            locked: u.locked_until > jingzhi_domain::time_fmt::now_ms(),
         }
     }
 }

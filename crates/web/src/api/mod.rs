@@ -62,6 +62,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/users"),
     ("POST", "/api/v1/users"),
     ("GET", "/api/v1/users/{id}"),
+    ("POST", "/api/v1/users/{id}/disable"),
+    ("POST", "/api/v1/users/{id}/enable"),
+    ("POST", "/api/v1/users/{id}/sign-out-everywhere"),
+    ("POST", "/api/v1/users/{id}/unlock"),
     ("POST", "/api/v1/import/residents"),
     ("GET", "/api/v1/import/template"),
     ("GET", "/api/v1/events"),
@@ -130,6 +134,10 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/api/v1/users") => get(users::list),
         ("POST", "/api/v1/users") => post(users::create),
         ("GET", "/api/v1/users/{id}") => get(users::get),
+        ("POST", "/api/v1/users/{id}/disable") => post(users::disable),
+        ("POST", "/api/v1/users/{id}/enable") => post(users::enable),
+        ("POST", "/api/v1/users/{id}/sign-out-everywhere") => post(users::sign_out_everywhere),
+        ("POST", "/api/v1/users/{id}/unlock") => post(users::unlock),
         ("POST", "/api/v1/import/residents") => {
             post(files::import_residents).layer(DefaultBodyLimit::max(files::IMPORT_BODY_LIMIT))
         }
@@ -192,7 +200,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         households::list, households::create, households::get, households::move_to,
         residents::list, residents::create, residents::get, residents::update, residents::unmask,
         audit::list, audit::get,
-        users::list, users::create, users::get,
+        users::list, users::create, users::get, users::disable, users::enable,
+        users::sign_out_everywhere, users::unlock,
         files::import_residents, files::import_template, files::export_residents, files::export_households, files::export_audit,
         events::list, events::report, events::get, events::command, events::attach, events::photo, events::categories,
         events::blow, events::report_in, events::inspection, events::complete, events::rate_department,

@@ -1,6 +1,6 @@
 //! User accounts: list, detail, create (city admins, within their scope).
 
-use super::dto::{UserCreate, UserDto, UserList};
+use super::dto::{SignedOut, UserCreate, UserDto, UserList};
 use super::{body, query, Id};
 use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
@@ -9,6 +9,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use jingzhi_app::auth::UserRef;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -64,4 +65,72 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<UserDto>)> {
     let u = s.app.add_user(Some(&c.actor), &body(b)?.into()).await?;
     Ok((StatusCode::CREATED, Json(u.into())))
+}
+
+/// Disable a user whose scope lies inside the caller's: no more sign-ins, and every session and
+/// API token of theirs stops working at once. Audited. Nobody can disable themselves (422).
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = UserDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn disable(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<UserDto>> {
+    Ok(Json(
+        s.app
+            .disable_user(Some(&c.actor), UserRef::Id(id))
+            .await?
+            .into(),
+    ))
+}
+
+/// Enable a disabled user again. Audited.
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = UserDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn enable(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<UserDto>> {
+    Ok(Json(
+        s.app
+            .enable_user(Some(&c.actor), UserRef::Id(id))
+            .await?
+            .into(),
+    ))
+}
+
+/// Sign a user out everywhere: end every browser session and revoke every API token. Audited.
+#[utoipa::path(post, path = "/api/v1/users/{id}/sign-out-everywhere", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = SignedOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn sign_out_everywhere(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<SignedOut>> {
+    let (sessions, tokens) = s
+        .app
+        .sign_out_everywhere(Some(&c.actor), UserRef::Id(id))
+        .await?;
+    Ok(Json(SignedOut {
+        sessions_ended: sessions as i64,
+        tokens_revoked: tokens as i64,
+    }))
+}
+
+/// Lift the lock that failed sign-ins put on a user, and forget the failures. Audited.
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = UserDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unlock(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<UserDto>> {
+    Ok(Json(
+        s.app
+            .unlock_user(Some(&c.actor), UserRef::Id(id))
+            .await?
+            .into(),
+    ))
 }

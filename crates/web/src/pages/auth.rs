@@ -2,7 +2,7 @@
 
 use super::{render_status, FormData, PageResult};
 use crate::i18n::Lang;
-use crate::session::{cookie, safe_next, session_cookie, PageCaller, SESSION_COOKIE};
+use crate::session::{cookie, safe_next, session_cookie, ClientAddr, PageCaller, SESSION_COOKIE};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -45,6 +45,7 @@ pub async fn login_form(lang: Lang, Query(q): Query<NextQuery>) -> Response {
 
 pub async fn login(
     State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     lang: Lang,
     Form(f): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -61,7 +62,11 @@ pub async fn login(
             },
         )
     };
-    match s.app.login(f.get("username"), f.get("password")).await {
+    match s
+        .app
+        .login_from(f.get("username"), f.get("password"), addr)
+        .await
+    {
         Ok(user) => {
             let (secret, _csrf) = s.app.create_session(&user).await?;
             Ok((
@@ -73,8 +78,10 @@ pub async fn login(
             )
                 .into_response())
         }
-        Err(AppError::Unauthorized) => Ok(again(StatusCode::UNAUTHORIZED, "login.failed")),
-        Err(AppError::Locked { .. }) => Ok(again(StatusCode::TOO_MANY_REQUESTS, "login.locked")),
+        // Unknown user, wrong password, locked or disabled account: one answer (no enumeration).
+        Err(AppError::Unauthorized | AppError::Locked { .. }) => {
+            Ok(again(StatusCode::UNAUTHORIZED, "login.failed"))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -18,6 +18,7 @@ pub mod notify;
 pub mod registry;
 pub mod report;
 pub mod rounds;
+pub mod users;
 
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -79,6 +80,8 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/badge", get(notify::badge))
         .route("/notifications/read-all", post(notify::mark_all_read))
         .route("/notifications/{id}/read", post(notify::mark_read))
+        .route("/users", get(users::users))
+        .route("/users/{id}/{action}", post(users::action))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/dashboard/export.xlsx", get(dashboard::export))
         .route("/events/{id}/duplicates", get(duplicates::fragment))
@@ -107,6 +110,8 @@ pub struct Chrome {
     pub can_audit: bool,
     /// 12345 hotline tickets (community workers and above).
     pub can_hotline: bool,
+    /// User accounts (`/users`).
+    pub can_users: bool,
 }
 
 impl Chrome {
@@ -131,6 +136,7 @@ impl Chrome {
             can_export: can(Permission::ImportExport) && can(Permission::ReadRegister),
             can_audit: can(Permission::ReadAudit),
             can_hotline: jingzhi_app::hotline::may_handle(u.role),
+            can_users: can(Permission::ManageUsers),
         }
     }
 
