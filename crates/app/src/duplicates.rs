@@ -43,7 +43,8 @@ impl App {
         actor: &Actor,
         event_id: i64,
     ) -> AppResult<Vec<Suggestion>> {
-        if actor.user.role == Role::Resident {
+        // Residents never; department staff see only events sent to them, not their neighbours.
+        if matches!(actor.user.role, Role::Resident | Role::DepartmentStaff) {
             return Err(AppError::Forbidden);
         }
         let e = {
@@ -76,7 +77,7 @@ impl App {
         text: &str,
         exclude: Option<i64>,
     ) -> AppResult<Vec<Suggestion>> {
-        if actor.user.role == Role::Resident {
+        if matches!(actor.user.role, Role::Resident | Role::DepartmentStaff) {
             return Err(AppError::Forbidden);
         }
         if !(x.is_finite() && (-180.0..=180.0).contains(&x)) {

@@ -257,14 +257,20 @@ async fn load_for(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Event> {
     if actor.user.role == Role::Resident && e.reporter_user_id != Some(actor.id()) {
         return Err(AppError::NotFound);
     }
-    // Department staff see only what was dispatched or whistled to their department.
-    if actor.user.role == Role::DepartmentStaff {
-        match crate::departments::own_code(actor) {
-            Some(code) if se::sent_to(conn, id, code, None).await? => {}
-            _ => return Err(AppError::NotFound),
-        }
-    }
+    department_may_see(conn, actor, id).await?;
     Ok(e)
+}
+
+/// Department staff see only what was dispatched or whistled to their department ("not found"
+/// otherwise); everyone else passes.
+pub(crate) async fn department_may_see(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<()> {
+    if actor.user.role != Role::DepartmentStaff {
+        return Ok(());
+    }
+    match crate::departments::own_code(actor) {
+        Some(code) if se::sent_to(conn, id, code, None).await? => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -84,6 +84,7 @@ pub(crate) async fn load_for_view(
 ) -> AppResult<(Event, Access)> {
     let scope = actor.scope();
     let e = se::get_event(conn, &scope, id).await?;
+    crate::events::department_may_see(conn, actor, id).await?;
     if actor.user.role != Role::Resident || e.reporter_user_id == Some(actor.id()) {
         return Ok((e, Access::Full));
     }
@@ -154,7 +155,8 @@ impl App {
         q: &NearbyQuery,
         now: i64,
     ) -> AppResult<Vec<NearbyReport>> {
-        if actor.user.role == Role::Auditor {
+        // Department staff see only the events sent to them, not what else is near.
+        if matches!(actor.user.role, Role::Auditor | Role::DepartmentStaff) {
             return Err(AppError::Forbidden);
         }
         let category = q.category.trim();
@@ -354,6 +356,7 @@ impl App {
         crate::events::text("note", "内部备注", note, true)?;
         let mut tx = self.store.begin().await?;
         let e = se::get_event(&mut tx, &actor.scope(), id).await?;
+        crate::events::department_may_see(&mut tx, actor, id).await?;
         let tid = sp::insert_internal_note(
             &mut tx,
             &se::NewTransition {
