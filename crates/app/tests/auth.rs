@@ -440,7 +440,7 @@ async fn user_entered_text_is_bounded() {
     );
     assert_eq!(
         e,
-        vec![("department".into(), "部门名称不能超过100字".into())]
+        vec![("department".into(), "部门编码不能超过100字".into())]
     );
     let e = field_errors(w.app.set_password(None, "admin", &"a".repeat(129)).await);
     assert_eq!(e[0].0, "password");
@@ -452,13 +452,13 @@ async fn user_entered_text_is_bounded() {
             &new_user(
                 "ok.name",
                 Some(format!(" {} ", "王".repeat(50))),
-                Some(" 住建局 ".into()),
+                Some(" zhujian ".into()),
             ),
         )
         .await
         .unwrap();
     assert_eq!(u.display_name, "王".repeat(50));
-    assert_eq!(u.department.as_deref(), Some("住建局"));
+    assert_eq!(u.department.as_deref(), Some("zhujian"));
 
     // A household move's note.
     let sys = Actor::system(&w.city);

@@ -255,11 +255,11 @@ pub fn check_display_name(s: &str) -> Result<(), crate::FieldError> {
 
 /// A department's name: at most [`MAX_DEPARTMENT`] characters, no control characters.
 pub fn check_department(s: &str) -> Result<(), crate::FieldError> {
-    crate::check_max_chars("department", "部门名称", s, MAX_DEPARTMENT)?;
+    crate::check_max_chars("department", "部门编码", s, MAX_DEPARTMENT)?;
     if s.chars().any(char::is_control) {
         return Err(crate::FieldError::new(
             "department",
-            "部门名称含有不可见控制字符",
+            "部门编码含有不可见控制字符",
         ));
     }
     Ok(())
