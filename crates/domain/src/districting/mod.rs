@@ -10,11 +10,15 @@
 //! 3. An initial plan by recursive (l,u)-bipartition of random spanning trees: draw a random
 //!    spanning tree, and cut the tree edge whose subtree holds a valid part while the remainder
 //!    can still be split into valid parts; both sides of a tree edge are connected, so every part
-//!    is contiguous by construction.
+//!    is contiguous by construction. Part counts go from the fewest that hold the households up to
+//!    the most the minimum allows, a few fresh starts each; when all fail, each count's reason is
+//!    reported.
 //! 4. Improvement by merge-and-resplit (ReCom): merge two adjacent parts, draw a spanning tree of
 //!    the union, cut it into two valid parts, and keep the result when the objective does not get
 //!    worse. Objectives in order: households moved away from their community, cut edges, balance,
-//!    grids split.
+//!    grids split. Then boundary moves, and a final cut-edge refinement in the manner of
+//!    Fiduccia–Mattheyses (highest-gain boundary moves within the bounds and contiguity, each pass
+//!    rolled back to its best prefix).
 //! 5. Two chains with different seeds run on two threads; the better plan wins. Deterministic for
 //!    a given seed.
 //!
