@@ -1,7 +1,9 @@
 """Run jingzhi and the field's partitioners on the same instances and print one table.
 
 Instances: every oversized community of the demo city (split), the street holding most of
-them (re-drawn whole), and grid graphs of growing size. Each tool gets the building graph with
+them (re-drawn whole), grid graphs of growing size, and generated towns like the graphs of the
+checks in issue 9 section 7 (barriers, removed long edges, mixed compound sizes; 30 to 200
+compounds, two seeds each, see generated_instance). Each tool gets the building graph with
 household weights and the number of parts k = ceil(households / cap); jingzhi also knows compounds
 and the min/cap bounds. Every result is scored by the same evaluator: cap violations, parts below
 the minimum, non-contiguous parts, split compounds, cut edges, households moved away from their
@@ -51,6 +53,117 @@ def grid_instance(w, h, seed):
             if y + 1 < h:
                 edges.append([f"g{x}_{y}", f"g{x}_{y + 1}"])
     return {"cap": 3000, "min": 1000, "nodes": nodes, "edges": edges}
+
+
+def _crosses(p, q, a, b):
+    """Whether segment p-q crosses segment a-b (proper intersection), and where."""
+    d = (q[0] - p[0]) * (b[1] - a[1]) - (q[1] - p[1]) * (b[0] - a[0])
+    if d == 0:
+        return None
+    t = ((a[0] - p[0]) * (b[1] - a[1]) - (a[1] - p[1]) * (b[0] - a[0])) / d
+    u = ((a[0] - p[0]) * (q[1] - p[1]) - (a[1] - p[1]) * (q[0] - p[0])) / d
+    if 0 < t < 1 and 0 < u < 1:
+        return (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
+    return None
+
+
+def generated_instance(seed, compounds, cap=3000, lo=1000):
+    """A generated town like the checks' graphs: mixed compound sizes (towers of one building,
+    estates of 3-8, old blocks and villages of 10-20 small buildings), a few empty areas, a
+    Delaunay graph of the buildings with edges above 250 m removed and edges across 2-3 barrier
+    lines (roads, a river) removed except near 1-2 crossings each. As in jingzhi's own graph
+    (graph::restore_for_small_pieces), a piece below the minimum gets its removed edges back, and
+    the pieces left (buildings only, compounds not joined) are joined by their shortest removed
+    edge so that every tool gets one connected graph (METIS refuses a contiguous partition of a
+    graph in pieces). One community, planned in split mode."""
+    from scipy.spatial import Delaunay
+    rnd = random.Random(seed)
+    side = 120.0 * math.sqrt(compounds)  # metres
+    holes = [(rnd.uniform(0, side), rnd.uniform(0, side), rnd.uniform(0.08, 0.18) * side) for _ in range(3)]
+    pts, hh, comp = [], [], []
+    c = 0
+    while c < compounds:
+        cx, cy = rnd.uniform(0, side), rnd.uniform(0, side)
+        if any((cx - hx) ** 2 + (cy - hy) ** 2 < r * r for hx, hy, r in holes):
+            continue
+        kind = rnd.random()
+        if kind < 0.3:
+            sizes = [rnd.randint(150, 400)]
+        elif kind < 0.8:
+            sizes = [rnd.randint(20, 80) for _ in range(rnd.randint(3, 8))]
+        else:
+            sizes = [rnd.randint(10, 40) for _ in range(rnd.randint(10, 20))]
+        spread = 12.0 * math.sqrt(len(sizes))
+        for h in sizes:
+            pts.append((cx + rnd.gauss(0, spread), cy + rnd.gauss(0, spread)))
+            hh.append(h)
+            comp.append(c)
+        c += 1
+    n = len(pts)
+    barriers = []
+    for _ in range(rnd.randint(2, 3)):
+        if rnd.random() < 0.5:
+            a, b = (0.0, rnd.uniform(0, side)), (side, rnd.uniform(0, side))
+        else:
+            a, b = (rnd.uniform(0, side), 0.0), (rnd.uniform(0, side), side)
+        crossings = [rnd.uniform(0.1, 0.9) for _ in range(rnd.randint(1, 2))]
+        barriers.append((a, b, [(a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])) for t in crossings]))
+    tri = Delaunay(pts)
+    pairs = set()
+    for s in tri.simplices:
+        for i in range(3):
+            u, v = sorted((int(s[i]), int(s[(i + 1) % 3])))
+            pairs.add((u, v))
+    dist = lambda u, v: math.dist(pts[u], pts[v])
+    kept, dropped = [], []
+    for u, v in sorted(pairs):
+        gone = dist(u, v) > 250.0
+        for a, b, crossings in barriers:
+            x = _crosses(pts[u], pts[v], a, b)
+            if x is not None and all(math.dist(x, cr) > 40.0 for cr in crossings):
+                gone = True
+        (dropped if gone else kept).append((u, v))
+
+    def pieces(edges, join_compounds=True):
+        parent = list(range(n))
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+        first = {}
+        for i in range(n if join_compounds else 0):
+            if comp[i] in first:
+                parent[find(i)] = find(first[comp[i]])
+            else:
+                first[comp[i]] = i
+        for u, v in edges:
+            parent[find(u)] = find(v)
+        return [find(i) for i in range(n)]
+
+    while True:
+        root = pieces(kept)
+        weight = defaultdict(int)
+        for i in range(n):
+            weight[root[i]] += hh[i]
+        small = {r for r, w in weight.items() if w < lo}
+        back = [e for e in dropped if root[e[0]] in small or root[e[1]] in small]
+        if not back:
+            break
+        kept += back
+        dropped = [e for e in dropped if e not in set(back)]
+    while len(set(root := pieces(kept, join_compounds=False))) > 1:
+        join = min((e for e in dropped if root[e[0]] != root[e[1]]), key=lambda e: dist(*e))
+        kept.append(join)
+        dropped.remove(join)
+    lat = 37.4
+    nodes = [{
+        "id": f"t{seed}b{i:04}", "households": hh[i], "compound": f"t{seed}c{comp[i]:03}", "community": "T",
+        "grid": f"t{seed}g{int(pts[i][0] // 400)}_{int(pts[i][1] // 400)}",
+        "x": 122.0 + pts[i][0] / (111320.0 * math.cos(math.radians(lat))), "y": lat + pts[i][1] / 110540.0,
+    } for i in range(n)]
+    edges = sorted([nodes[u]["id"], nodes[v]["id"]] for u, v in kept)
+    return {"cap": cap, "min": lo, "nodes": nodes, "edges": edges}
 
 
 def evaluate(inst, assignment):
@@ -227,13 +340,16 @@ def run_tool(fn, inst, k):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jingzhi", required=True)
-    ap.add_argument("--city", required=True)
+    ap.add_argument("--city", default="", help="the exported city graph; empty: generated instances only")
     ap.add_argument("--work", required=True)
     ap.add_argument("--grids", default="10,20,40,70")
     ap.add_argument("--communities", type=int, default=0, help="only the first N oversized communities (0 = all)")
     ap.add_argument("--skip-maxp-above", type=int, default=300, help="nodes; max-p is slow on large graphs (over 300 s for a 400-node grid here)")
+    ap.add_argument("--generated", default="30,45,60,80,100,130,160,200",
+                    help="compound counts of the generated towns (barriers, removed long edges, mixed compounds)")
+    ap.add_argument("--generated-seeds", type=int, default=2, help="towns per compound count")
     args = ap.parse_args()
-    city = load(args.city)
+    city = load(args.city) if args.city else {"cap": 3000, "min": 1000, "nodes": [], "edges": []}
     by_comm = defaultdict(int)
     street_of = {}
     for n in city["nodes"]:
@@ -250,6 +366,9 @@ def main():
         instances.append((f"street {street}000", sub_instance(city, lambda n: n["community"].startswith(street)), "street"))
     for s in [int(x) for x in args.grids.split(",") if x]:
         instances.append((f"grid {s}x{s}", grid_instance(s, s, s), "split"))
+    for c in [int(x) for x in args.generated.split(",") if x]:
+        for seed in range(1, args.generated_seeds + 1):
+            instances.append((f"town {c}c s{seed}", generated_instance(1000 * c + seed, c), "split"))
 
     rows = []
     jingzhi_total = 0.0
@@ -293,6 +412,15 @@ def main():
                for _, _, t, m, _, _ in rows if t == "jingzhi" and m)
     print(f"jingzhi hard-constraint violations: {viol}")
     print(f"median cut edges: jingzhi {med('jingzhi', 'cut_edges')}, pymetis {med('pymetis (contig)', 'cut_edges')}")
+    for prefix, what in [("community", "oversized communities"), ("town", "generated towns")]:
+        jz_cut = {nm: m["cut_edges"] for nm, _, t, m, _, _ in rows if t == "jingzhi" and m and nm.startswith(prefix)}
+        mt_cut = {nm: m["cut_edges"] for nm, _, t, m, _, _ in rows if t == "pymetis (contig)" and m and nm.startswith(prefix)}
+        both = sorted(set(jz_cut) & set(mt_cut))
+        if both:
+            ratios = [jz_cut[c] / mt_cut[c] for c in both if mt_cut[c]]
+            print(f"{what} ({len(both)} both solved): median cut edges jingzhi {statistics.median(jz_cut[c] for c in both)}, "
+                  f"pymetis {statistics.median(mt_cut[c] for c in both)}; median ratio jingzhi/pymetis "
+                  f"{statistics.median(ratios) if ratios else float('nan'):.2f}")
     jz = {nm: s for nm, _, t, m, s, _ in rows if t == "jingzhi" and m}
     gc = {nm: s for nm, _, t, m, s, _ in rows if t == "gerrychain recursive_tree_part" and m}
     common = sorted(set(jz) & set(gc))

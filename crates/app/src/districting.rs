@@ -12,7 +12,9 @@ use jingzhi_domain::audit::Action;
 use jingzhi_domain::districting::approval::{self as ap, Status, Step, Vote};
 use jingzhi_domain::districting::graph::{building_graph, restore_for_small_pieces, Projection};
 use jingzhi_domain::districting::layout::{hull_polygon, next_child_code, next_community_code};
-use jingzhi_domain::districting::{self as dd, Infeasible, Instance, Metrics, Mode, Options, Unit};
+use jingzhi_domain::districting::{
+    self as dd, CountFailure, Infeasible, Instance, Metrics, Mode, Options, Unit,
+};
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::scope::{path_ids, Scope};
 use jingzhi_store::districting::{self as sd, CommentRow, NodeMove, PlanRow, StepRow, VoteRow};
@@ -1377,9 +1379,41 @@ pub fn infeasible_zh(i: &Infeasible) -> String {
         }
         Infeasible::BadBounds { min, cap } => format!("下限 {min} 大于上限 {cap}"),
         Infeasible::NotFound {
-            households, parts, ..
+            households,
+            parts,
+            tried,
+            ..
         } => {
-            format!("未能把 {households} 户分成 {parts} 个相邻且规模合规的社区")
+            let mut s = match tried.last() {
+                Some(last) if last.parts > *parts => format!(
+                    "未能把 {households} 户分成 {parts}–{} 个相邻且规模合规的社区",
+                    last.parts
+                ),
+                _ => format!("未能把 {households} 户分成 {parts} 个相邻且规模合规的社区"),
+            };
+            let why: Vec<String> = tried
+                .iter()
+                .map(|t| match &t.failure {
+                    CountFailure::TooFewCompounds { compounds } => {
+                        format!("{} 个：只有 {compounds} 个小区", t.parts)
+                    }
+                    CountFailure::NoValidCut {
+                        attempts,
+                        placed,
+                        households_left,
+                        parts_left,
+                    } => format!(
+                        "{} 个：试了 {attempts} 次，最多分出 {placed} 个后，余下 {households_left} 户无法再分成 {parts_left} 个",
+                        t.parts
+                    ),
+                })
+                .collect();
+            if !why.is_empty() {
+                s.push_str("（");
+                s.push_str(&why.join("；"));
+                s.push_str("）");
+            }
+            s
         }
     }
 }

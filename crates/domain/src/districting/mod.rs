@@ -10,11 +10,15 @@
 //! 3. An initial plan by recursive (l,u)-bipartition of random spanning trees: draw a random
 //!    spanning tree, and cut the tree edge whose subtree holds a valid part while the remainder
 //!    can still be split into valid parts; both sides of a tree edge are connected, so every part
-//!    is contiguous by construction.
+//!    is contiguous by construction. Part counts go from the fewest that hold the households up to
+//!    the most the minimum allows, a few fresh starts each; when all fail, each count's reason is
+//!    reported.
 //! 4. Improvement by merge-and-resplit (ReCom): merge two adjacent parts, draw a spanning tree of
 //!    the union, cut it into two valid parts, and keep the result when the objective does not get
 //!    worse. Objectives in order: households moved away from their community, cut edges, balance,
-//!    grids split.
+//!    grids split. Then boundary moves, and a final cut-edge refinement in the manner of
+//!    Fiduccia–Mattheyses (highest-gain boundary moves within the bounds and contiguity, each pass
+//!    rolled back to its best prefix).
 //! 5. Two chains with different seeds run on two threads; the better plan wins. Deterministic for
 //!    a given seed.
 //!
@@ -74,6 +78,13 @@ pub struct Options {
     /// many households the one with fewer cut edges wins (in a split, the number moved is set by
     /// the size of the new part; compared exactly, it would leave the cut to chance).
     pub moved_tolerance: u64,
+    /// Run the final cut-edge refinement (on by default; off only to measure what it does).
+    #[serde(default = "yes")]
+    pub refine: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Options {
@@ -84,6 +95,7 @@ impl Default for Options {
             mode: Mode::Split,
             tree_tries: 400,
             moved_tolerance: 500,
+            refine: true,
         }
     }
 }
@@ -150,11 +162,40 @@ pub enum Infeasible {
     /// The bounds are themselves contradictory.
     BadBounds { min: u32, cap: u32 },
     /// The search found no valid partition of this piece (the constraints may be too tight for
-    /// its shape).
+    /// its shape). `parts` is the fewest count that fits the households; `tried` says why each
+    /// count from there up to the most the minimum allows failed.
     NotFound {
         households: u32,
         parts: u32,
         units: Vec<String>,
+        #[serde(default)]
+        tried: Vec<CountTried>,
+    },
+}
+
+/// One part count tried on a piece, and why it failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountTried {
+    pub parts: u32,
+    #[serde(flatten)]
+    pub failure: CountFailure,
+}
+
+/// Why a part count failed on a piece.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum CountFailure {
+    /// More parts than compounds: some part would be empty.
+    TooFewCompounds { compounds: u32 },
+    /// Every attempt got stuck: after cutting `placed` parts off, no spanning tree of the
+    /// remaining `households_left` households (to make `parts_left` parts) had an edge whose cut
+    /// leaves a part within the bounds and a remainder that can still make the rest. The numbers
+    /// are those of the attempt that got furthest.
+    NoValidCut {
+        attempts: u32,
+        placed: u32,
+        households_left: u32,
+        parts_left: u32,
     },
 }
 
@@ -284,6 +325,9 @@ struct Contracted {
     /// Units of each compound node.
     members: Vec<Vec<usize>>,
     adj: Vec<Vec<usize>>,
+    /// Beside each `adj` entry: how many building edges join the two compounds (what cutting
+    /// between them adds to the cut edges).
+    adj_w: Vec<Vec<u32>>,
 }
 
 fn contract(inst: &Instance) -> Contracted {
@@ -311,10 +355,20 @@ fn contract(inst: &Instance) -> Contracted {
         .filter(|(a, b)| a != b)
         .collect();
     let adj = adjacency(members.len(), &cedges);
+    let mut count: HashMap<(usize, usize), u32> = HashMap::new();
+    for &(a, b) in &cedges {
+        *count.entry((a.min(b), a.max(b))).or_default() += 1;
+    }
+    let adj_w = adj
+        .iter()
+        .enumerate()
+        .map(|(a, ns)| ns.iter().map(|&b| count[&(a.min(b), a.max(b))]).collect())
+        .collect();
     Contracted {
         weight,
         members,
         adj,
+        adj_w,
     }
 }
 
@@ -350,8 +404,16 @@ fn part_counts(total: u64, min: u32, cap: u32) -> std::ops::RangeInclusive<u64> 
     lo..=hi
 }
 
+/// Where a recursive bipartition got stuck: parts placed, households and parts left.
+#[derive(Debug, Clone, Copy)]
+struct Stuck {
+    placed: u64,
+    households_left: u64,
+    parts_left: u64,
+}
+
 /// Split `nodes` (connected) into `k` connected parts with weights in [min, cap], by recursive
-/// spanning-tree bipartition. `None` when the tries run out.
+/// spanning-tree bipartition. `Err` says where it got stuck when the tries run out.
 fn tree_partition(
     g: &Contracted,
     nodes: &[usize],
@@ -360,22 +422,81 @@ fn tree_partition(
     cap: u32,
     tries: usize,
     rng: &mut ChaCha8Rng,
-) -> Option<Vec<Vec<usize>>> {
+) -> Result<Vec<Vec<usize>>, Stuck> {
     let mut rest: Vec<usize> = nodes.to_vec();
     let mut parts = vec![];
-    let mut k = k;
-    while k > 1 {
-        let (part, remainder) = bipartition(g, &rest, k, min, cap, tries, rng)?;
+    let mut left = k;
+    let stuck = |parts: &Vec<Vec<usize>>, rest: &[usize], left: u64| Stuck {
+        placed: parts.len() as u64,
+        households_left: rest.iter().map(|&u| g.weight[u] as u64).sum(),
+        parts_left: left,
+    };
+    while left > 1 {
+        let Some((part, remainder)) = bipartition(g, &rest, left, min, cap, tries, rng) else {
+            return Err(stuck(&parts, &rest, left));
+        };
         parts.push(part);
         rest = remainder;
-        k -= 1;
+        left -= 1;
     }
     let w: u64 = rest.iter().map(|&u| g.weight[u] as u64).sum();
     if w < min as u64 || w > cap as u64 {
-        return None;
+        return Err(stuck(&parts, &rest, left));
     }
     parts.push(rest);
-    Some(parts)
+    Ok(parts)
+}
+
+/// Fresh starts of the recursive bipartition per part count before the next count is tried (a
+/// tight count can fail on one sequence of cuts and succeed on another).
+const ATTEMPTS_PER_COUNT: u32 = 3;
+
+/// Split a piece into as few valid parts as the search can find: counts from the fewest that
+/// hold its households (⌈households / cap⌉) up to the most the minimum allows (⌊households /
+/// min⌋), each with a few fresh starts. `Err` gives the reason for every count tried.
+fn partition_piece(
+    g: &Contracted,
+    comp: &[usize],
+    total: u64,
+    min: u32,
+    cap: u32,
+    tries: usize,
+    rng: &mut ChaCha8Rng,
+) -> Result<Vec<Vec<usize>>, Vec<CountTried>> {
+    let mut tried = vec![];
+    for k in part_counts(total, min, cap) {
+        if k > comp.len() as u64 {
+            tried.push(CountTried {
+                parts: k as u32,
+                failure: CountFailure::TooFewCompounds {
+                    compounds: comp.len() as u32,
+                },
+            });
+            continue;
+        }
+        let mut furthest: Option<Stuck> = None;
+        for _ in 0..ATTEMPTS_PER_COUNT {
+            match tree_partition(g, comp, k, min, cap, tries, rng) {
+                Ok(p) => return Ok(p),
+                Err(s) => {
+                    if furthest.is_none_or(|f| s.placed > f.placed) {
+                        furthest = Some(s);
+                    }
+                }
+            }
+        }
+        let s = furthest.expect("at least one attempt");
+        tried.push(CountTried {
+            parts: k as u32,
+            failure: CountFailure::NoValidCut {
+                attempts: ATTEMPTS_PER_COUNT,
+                placed: s.placed as u32,
+                households_left: s.households_left as u32,
+                parts_left: s.parts_left as u32,
+            },
+        });
+    }
+    Err(tried)
 }
 
 /// Cut one valid part off `nodes` so that the rest can still make `k - 1` parts.
@@ -802,44 +923,54 @@ pub fn plan(inst: &Instance, opts: &Options) -> Result<Plan, Vec<Infeasible>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    let chains: Vec<Result<(State, Metrics), Vec<Infeasible>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..2u64)
-            .map(|chain| {
-                let (g, pieces, kept) = (&g, &pieces, &kept);
-                s.spawn(move || {
-                    run_chain(
-                        inst,
-                        g,
-                        pieces,
-                        kept,
-                        opts,
-                        opts.seed.wrapping_mul(2).wrapping_add(chain),
-                    )
+    let run_both = |pieces: &[(Vec<usize>, u64)], kept: &[Vec<usize>]| {
+        let chains: Vec<Result<(State, Metrics), Vec<Infeasible>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..2u64)
+                .map(|chain| {
+                    let g = &g;
+                    s.spawn(move || {
+                        run_chain(
+                            inst,
+                            g,
+                            pieces,
+                            kept,
+                            opts,
+                            opts.seed.wrapping_mul(2).wrapping_add(chain),
+                        )
+                    })
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("chain thread"))
-            .collect()
-    });
-    let mut best: Option<(State, Metrics)> = None;
-    let mut errors = None;
-    for r in chains {
-        match r {
-            Ok((s, m)) => {
-                if best.as_ref().is_none_or(|(_, bm)| {
-                    score(&m, opts.moved_tolerance) < score(bm, opts.moved_tolerance)
-                }) {
-                    best = Some((s, m));
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("chain thread"))
+                .collect()
+        });
+        let mut best: Option<(State, Metrics)> = None;
+        let mut errors = None;
+        for r in chains {
+            match r {
+                Ok((s, m)) => {
+                    if best.as_ref().is_none_or(|(_, bm)| {
+                        score(&m, opts.moved_tolerance) < score(bm, opts.moved_tolerance)
+                    }) {
+                        best = Some((s, m));
+                    }
                 }
+                Err(e) => errors = Some(e),
             }
-            Err(e) => errors = Some(e),
+        }
+        best.ok_or_else(|| errors.unwrap_or_default())
+    };
+    let mut result = run_both(&pieces, &kept);
+    if result.is_err() && opts.mode == Mode::Street && !kept.is_empty() {
+        // Repairing only the communities out of bounds found no plan: re-draw everything.
+        let mut again = vec![];
+        let whole = pieces_of(std::slice::from_ref(&all), &mut again);
+        if again.is_empty() {
+            result = run_both(&whole, &[]);
         }
     }
-    let Some((state, _)) = best else {
-        return Err(errors.unwrap_or_default());
-    };
+    let (state, _) = result?;
     let parts = unit_parts(&g, &state);
     let labels = label_parts(inst, &parts);
     let m = metrics(inst, &parts, &labels, true);
@@ -881,31 +1012,38 @@ fn run_chain(
     } else {
         parts.len()
     };
-    for (comp, w) in pieces {
-        let mut found = None;
-        for k in part_counts(*w, inst.min, inst.cap) {
-            if let Some(p) =
-                tree_partition(g, comp, k, inst.min, inst.cap, opts.tree_tries, &mut rng)
-            {
-                found = Some(p);
-                break;
+    // The group of each part: refinement moves compounds only between parts of one group (split
+    // mode: one piece of one oversized community; street mode: everything).
+    let mut group: Vec<usize> = vec![usize::MAX; parts.len()];
+    let mut not_found = vec![];
+    for (pi, (comp, w)) in pieces.iter().enumerate() {
+        match partition_piece(g, comp, *w, inst.min, inst.cap, opts.tree_tries, &mut rng) {
+            Ok(p) => {
+                let label = if opts.mode == Mode::Street { 0 } else { pi };
+                group.extend(p.iter().map(|_| label));
+                parts.extend(p);
             }
-        }
-        match found {
-            Some(p) => parts.extend(p),
-            None => {
+            Err(tried) => {
                 let k = part_counts(*w, inst.min, inst.cap).start().to_owned();
-                let units: Vec<String> = comp
+                let mut units: Vec<String> = comp
                     .iter()
                     .flat_map(|&c| g.members[c].iter().map(|&u| inst.units[u].id.clone()))
                     .collect();
-                return Err(vec![Infeasible::NotFound {
+                units.sort();
+                not_found.push(Infeasible::NotFound {
                     households: *w as u32,
                     parts: k as u32,
                     units,
-                }]);
+                    tried,
+                });
             }
         }
+    }
+    if !not_found.is_empty() {
+        return Err(not_found);
+    }
+    if opts.mode == Mode::Street {
+        group.iter_mut().for_each(|x| *x = 0);
     }
     let mut state = State {
         parts,
@@ -1020,7 +1158,182 @@ fn run_chain(
             break;
         }
     }
+    // Final refinement of the cut edges (Fiduccia–Mattheyses-style boundary moves).
+    if opts.refine {
+        refine_cut(
+            g,
+            &mut state,
+            &group,
+            movable_from,
+            inst.min,
+            inst.cap,
+            &mut rng,
+            &eval,
+            &mut cur,
+            opts.moved_tolerance,
+        );
+    }
     Ok((state, cur))
+}
+
+/// Passes of the cut-edge refinement at most (each pass that is kept lowers the cut edges, so
+/// this only bounds the time on large pieces).
+const REFINE_PASSES: usize = 24;
+/// A pass stops after this many moves without a new lowest cut (the hill it may climb).
+const REFINE_PATIENCE: usize = 64;
+
+/// Final refinement of the cut edges, in the manner of Fiduccia–Mattheyses: in each pass, move
+/// boundary compounds one at a time to a neighbouring part of the same group, always the move
+/// with the highest gain (building edges no longer cut minus edges newly cut; ties broken by a
+/// seeded random priority), each compound at most once per pass, even when the gain is zero or
+/// negative, as long as both parts stay within [min, cap] and the part left stays connected (the
+/// part joined is connected through the moved compound's edge). The pass is then rolled back to
+/// the prefix with the best plan — fewer cut edges than at the start of the pass and a strictly
+/// better objective (so households moved, compared in bins, never get worse) — or entirely when
+/// no prefix is better. Passes until one improves nothing. Every intermediate plan keeps every
+/// hard constraint, and cut edges never increase.
+#[allow(clippy::too_many_arguments)]
+fn refine_cut(
+    g: &Contracted,
+    state: &mut State,
+    group: &[usize],
+    movable_from: usize,
+    min: u32,
+    cap: u32,
+    rng: &mut ChaCha8Rng,
+    eval: &dyn Fn(&State) -> Metrics,
+    cur: &mut Metrics,
+    tolerance: u64,
+) {
+    let n = g.weight.len();
+    let mut owner = vec![usize::MAX; n];
+    for (pi, p) in state.parts.iter().enumerate() {
+        for &c in p {
+            owner[c] = pi;
+        }
+    }
+    let mut pw: Vec<u64> = state
+        .parts
+        .iter()
+        .map(|p| p.iter().map(|&c| g.weight[c] as u64).sum())
+        .collect();
+    let prio: Vec<u64> = (0..n).map(|_| rng.gen()).collect();
+    let movable = |pi: usize| pi != usize::MAX && pi >= movable_from;
+    // Whether part `a` stays connected without `c` (BFS over the rest of its nodes).
+    let stays_connected = |owner: &[usize], parts: &[Vec<usize>], a: usize, c: usize| -> bool {
+        let Some(&start) = parts[a].iter().find(|&&x| x != c) else {
+            return false;
+        };
+        let mut seen = HashSet::from([start]);
+        let mut stack = vec![start];
+        while let Some(u) = stack.pop() {
+            for &w in &g.adj[u] {
+                if w != c && owner[w] == a && seen.insert(w) {
+                    stack.push(w);
+                }
+            }
+        }
+        seen.len() + 1 == parts[a].len()
+    };
+    let apply = |state: &mut State,
+                 owner: &mut [usize],
+                 pw: &mut [u64],
+                 c: usize,
+                 from: usize,
+                 to: usize| {
+        let wc = g.weight[c] as u64;
+        let p = &mut state.parts[from];
+        if let Ok(i) = p.binary_search(&c) {
+            p.remove(i);
+        }
+        let q = &mut state.parts[to];
+        if let Err(i) = q.binary_search(&c) {
+            q.insert(i, c);
+        }
+        owner[c] = to;
+        pw[from] -= wc;
+        pw[to] += wc;
+    };
+    for _ in 0..REFINE_PASSES {
+        let start_score = score(cur, tolerance);
+        let mut best: Option<(usize, Metrics)> = None;
+        let mut moves: Vec<(usize, usize, usize)> = vec![];
+        let mut locked = vec![false; n];
+        let (mut gain_sum, mut best_gain, mut since_best) = (0i64, 0i64, 0usize);
+        let mut ext: BTreeMap<usize, i64> = BTreeMap::new();
+        loop {
+            // Every admissible move of an unlocked boundary compound, best gain first.
+            let mut cands: Vec<(i64, u64, usize, usize, usize)> = vec![];
+            for c in 0..n {
+                let a = owner[c];
+                if locked[c] || !movable(a) {
+                    continue;
+                }
+                ext.clear();
+                let mut internal = 0i64;
+                for (&w, &ew) in g.adj[c].iter().zip(&g.adj_w[c]) {
+                    let b = owner[w];
+                    if b == a {
+                        internal += ew as i64;
+                    } else if movable(b) && group[b] == group[a] {
+                        *ext.entry(b).or_default() += ew as i64;
+                    }
+                }
+                let wc = g.weight[c] as u64;
+                if pw[a] < min as u64 + wc || state.parts[a].len() < 2 {
+                    continue;
+                }
+                for (&b, &e) in &ext {
+                    if pw[b] + wc <= cap as u64 {
+                        cands.push((e - internal, prio[c], c, a, b));
+                    }
+                }
+            }
+            cands.sort_unstable_by(|x, y| {
+                y.0.cmp(&x.0)
+                    .then(x.1.cmp(&y.1))
+                    .then(x.2.cmp(&y.2))
+                    .then(x.4.cmp(&y.4))
+            });
+            let Some(&(gain, _, c, a, b)) = cands
+                .iter()
+                .find(|&&(_, _, c, a, _)| stays_connected(&owner, &state.parts, a, c))
+            else {
+                break;
+            };
+            apply(state, &mut owner, &mut pw, c, a, b);
+            locked[c] = true;
+            moves.push((c, a, b));
+            gain_sum += gain;
+            if gain_sum > best_gain {
+                best_gain = gain_sum;
+                since_best = 0;
+                let m = eval(state);
+                let sc = score(&m, tolerance);
+                if sc < start_score
+                    && best
+                        .as_ref()
+                        .is_none_or(|(_, bm)| sc < score(bm, tolerance))
+                {
+                    best = Some((moves.len(), m));
+                }
+            } else {
+                since_best += 1;
+                if since_best > REFINE_PATIENCE {
+                    break;
+                }
+            }
+        }
+        let keep = best.as_ref().map_or(0, |(k, _)| *k);
+        while moves.len() > keep {
+            let (c, a, b) = moves.pop().expect("a move to undo");
+            apply(state, &mut owner, &mut pw, c, b, a);
+        }
+        match best {
+            Some((_, m)) => *cur = m,
+            None => break,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1176,6 +1489,292 @@ mod tests {
         let sq = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)];
         assert!((polsby_popper(&sq) - std::f64::consts::PI / 4.0).abs() < 1e-9);
         assert_eq!(polsby_popper(&[(0.0, 0.0), (1.0, 0.0)]), 1.0);
+    }
+
+    /// A graph of whole compounds: `weights[i]` households in compound `i` (one building each),
+    /// all in community `C1`, joined by `edges`.
+    fn compounds(weights: &[u32], edges: &[(usize, usize)]) -> Instance {
+        Instance {
+            cap: 3000,
+            min: 1000,
+            units: weights
+                .iter()
+                .enumerate()
+                .map(|(i, &h)| Unit {
+                    id: format!("b{i:03}"),
+                    households: h,
+                    compound: format!("c{i:03}"),
+                    community: "C1".into(),
+                    grid: "g".into(),
+                    x: i as f64,
+                    y: 0.0,
+                })
+                .collect(),
+            edges: edges.to_vec(),
+        }
+    }
+
+    /// A caterpillar: a spine of `m` compounds, each with two leaf compounds, 1,400 households
+    /// each. A part holds one compound or two (three are above the cap), every pair holds a
+    /// spine compound, so at least 2m parts are needed although ⌈4,200m / 3,000⌉ hold the
+    /// households: the fewest counts are tight (average near the cap) and cannot be packed.
+    fn caterpillar(m: usize) -> Instance {
+        let mut edges = vec![];
+        for s in 0..m {
+            if s + 1 < m {
+                edges.push((3 * s, 3 * (s + 1)));
+            }
+            edges.push((3 * s, 3 * s + 1));
+            edges.push((3 * s, 3 * s + 2));
+        }
+        compounds(&vec![1400; 3 * m], &edges)
+    }
+
+    #[test]
+    fn tries_more_parts_when_the_fewest_cannot_be_packed() {
+        let m = 12;
+        let inst = caterpillar(m); // 50,400 households: 17 parts averaging 2,965 cannot be packed
+        for mode in [Mode::Split, Mode::Street] {
+            let p = plan(
+                &inst,
+                &Options {
+                    mode,
+                    iterations: 50,
+                    ..Default::default()
+                },
+            )
+            .unwrap_or_else(|e| panic!("{mode:?}: {e:?}"));
+            assert!(
+                check(&inst, &p.parts).is_empty(),
+                "{:?}",
+                check(&inst, &p.parts)
+            );
+            assert!(p.parts.len() >= 2 * m, "{}", p.parts.len());
+            assert!(p.parts.len() <= 50_400 / 1000);
+        }
+    }
+
+    #[test]
+    fn every_part_count_that_fails_says_why() {
+        // A star: a centre of 500 households (below the minimum alone, above the cap with any
+        // neighbour) and six compounds of 2,900: no valid plan for any count.
+        let mut w = vec![500];
+        w.extend([2900; 6]);
+        let edges: Vec<(usize, usize)> = (1..7).map(|i| (0, i)).collect();
+        let inst = compounds(&w, &edges); // 17,900: 6 to 17 parts
+        let e = plan(
+            &inst,
+            &Options {
+                mode: Mode::Street,
+                tree_tries: 30,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        let [Infeasible::NotFound {
+            households,
+            parts,
+            tried,
+            units,
+        }] = e.as_slice()
+        else {
+            panic!("{e:?}");
+        };
+        assert_eq!((*households, *parts, units.len()), (17_900, 6, 7));
+        let counts: Vec<u32> = tried.iter().map(|t| t.parts).collect();
+        assert_eq!(counts, (6..=17).collect::<Vec<u32>>());
+        for t in tried {
+            match (&t.failure, t.parts) {
+                (CountFailure::NoValidCut { attempts, .. }, 6 | 7) => {
+                    assert_eq!(*attempts, ATTEMPTS_PER_COUNT)
+                }
+                (CountFailure::TooFewCompounds { compounds: 7 }, 8..) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        // The reasons are part of the plan file's JSON.
+        let json = serde_json::to_value(&e[0]).unwrap();
+        assert_eq!(json["kind"], "not_found");
+        assert_eq!(json["tried"][0]["parts"], 6);
+        assert_eq!(json["tried"][0]["reason"], "no_valid_cut");
+        assert_eq!(json["tried"][11]["reason"], "too_few_compounds");
+        let back: Infeasible = serde_json::from_value(json).unwrap();
+        assert_eq!(back, e[0]);
+    }
+
+    #[test]
+    fn street_mode_redraws_everything_when_repair_finds_nothing() {
+        // a (A, 1,500) — b (B, 900) — c (B, 2,300): B (3,200) cannot be split on its own (900 is
+        // below the minimum), but a and b together make a community.
+        let mut inst = compounds(&[1500, 900, 2300], &[(0, 1), (1, 2)]);
+        inst.units[0].community = "A".into();
+        inst.units[1].community = "B".into();
+        inst.units[2].community = "B".into();
+        let p = plan(
+            &inst,
+            &Options {
+                mode: Mode::Street,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(check(&inst, &p.parts).is_empty());
+        let mut sets: Vec<Vec<usize>> = p.parts.iter().map(|x| x.units.clone()).collect();
+        sets.sort();
+        assert_eq!(sets, vec![vec![0, 1], vec![2]]);
+        // Split mode splits B on its own and cannot.
+        assert!(plan(&inst, &Options::default()).is_err());
+    }
+
+    /// Cut edges of a plan over contracted nodes, counted on the buildings.
+    fn cut_of(inst: &Instance, g: &Contracted, state: &State) -> usize {
+        let up = unit_parts(g, state);
+        metrics(inst, &up, &label_parts(inst, &up), false).cut_edges
+    }
+
+    /// Mixed compounds on a grid with edges removed: compound `i` spans 1–3 buildings in a row.
+    fn mixed(w: usize, h: usize, hh: &[u32], spans: &[usize], drop: &[usize]) -> Instance {
+        let mut inst = grid(w, h, 1, 1);
+        let mut k = 0;
+        for y in 0..h {
+            let mut x = 0;
+            while x < w {
+                let span = spans[k % spans.len()].clamp(1, 3);
+                for dx in 0..span.min(w - x) {
+                    inst.units[y * w + x + dx].compound = format!("m{k}");
+                }
+                x += span;
+                k += 1;
+            }
+        }
+        for (i, u) in inst.units.iter_mut().enumerate() {
+            u.households = hh[i % hh.len()];
+        }
+        let n = inst.edges.len();
+        let gone: HashSet<usize> = drop.iter().map(|d| d % n).collect();
+        inst.edges = inst
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !gone.contains(i))
+            .map(|(_, e)| *e)
+            .collect();
+        inst
+    }
+
+    #[test]
+    fn refinement_lowers_the_cut_of_a_ragged_plan() {
+        let inst = mixed(12, 12, &[40, 90, 25, 160, 70], &[1, 2, 3, 2], &[]);
+        let g = contract(&inst);
+        let nodes: Vec<usize> = (0..g.weight.len()).collect();
+        let total: u64 = g.weight.iter().map(|&w| w as u64).sum();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let parts = partition_piece(&g, &nodes, total, 1000, 3000, 400, &mut rng).unwrap();
+        let mut state = State { parts, kept: 0 };
+        let group = vec![0; state.parts.len()];
+        let eval = |s: &State| {
+            let up = unit_parts(&g, s);
+            metrics(&inst, &up, &label_parts(&inst, &up), false)
+        };
+        let mut cur = eval(&state);
+        let before = cur.cut_edges;
+        refine_cut(
+            &g, &mut state, &group, 0, 1000, 3000, &mut rng, &eval, &mut cur, 500,
+        );
+        let after = cut_of(&inst, &g, &state);
+        assert_eq!(after, cur.cut_edges);
+        assert!(after < before, "{before} -> {after}");
+        let up = unit_parts(&g, &state);
+        let parts: Vec<Part> = up
+            .into_iter()
+            .map(|units| Part {
+                community: None,
+                households: units.iter().map(|&u| inst.units[u].households).sum(),
+                units,
+                kept: false,
+            })
+            .collect();
+        assert!(
+            check(&inst, &parts).is_empty(),
+            "{:?}",
+            check(&inst, &parts)
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+        /// The refinement never increases the cut edges, never makes the objective worse, and
+        /// never breaks a hard constraint; the same seed gives the same result.
+        #[test]
+        fn refinement_never_increases_cut_nor_breaks_a_constraint(
+            w in 3usize..11, h in 3usize..11, seed in 0u64..1000,
+            hh in proptest::collection::vec(10u32..400, 1..40),
+            spans in proptest::collection::vec(1usize..4, 1..9),
+            drop in proptest::collection::vec(0usize..400, 0..20)) {
+            let inst = mixed(w, h, &hh, &spans, &drop);
+            let g = contract(&inst);
+            let nodes: Vec<usize> = (0..g.weight.len()).collect();
+            let eval = |s: &State| {
+                let up = unit_parts(&g, s);
+                metrics(&inst, &up, &label_parts(&inst, &up), false)
+            };
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut parts = vec![];
+            for comp in components(&g.adj, &nodes) {
+                let total: u64 = comp.iter().map(|&c| g.weight[c] as u64).sum();
+                if total < 1000 || comp.iter().any(|&c| g.weight[c] > 3000) {
+                    return Ok(()); // no valid plan to refine
+                }
+                match partition_piece(&g, &comp, total, 1000, 3000, 60, &mut rng) {
+                    Ok(p) => parts.extend(p),
+                    Err(_) => return Ok(()),
+                }
+            }
+            let group = vec![0; parts.len()];
+            let start = State { parts, kept: 0 };
+            let mut results = vec![];
+            for _ in 0..2 {
+                let mut state = start.clone();
+                let mut cur = eval(&state);
+                let before = cur.clone();
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                refine_cut(&g, &mut state, &group, 0, 1000, 3000, &mut rng, &eval, &mut cur, 500);
+                let after = eval(&state);
+                prop_assert_eq!(&after, &cur);
+                prop_assert!(after.cut_edges <= before.cut_edges, "{} -> {}", before.cut_edges, after.cut_edges);
+                prop_assert!(score(&after, 500) <= score(&before, 500));
+                let parts: Vec<Part> = unit_parts(&g, &state)
+                    .into_iter()
+                    .map(|units| Part {
+                        community: None,
+                        households: units.iter().map(|&u| inst.units[u].households).sum(),
+                        units,
+                        kept: false,
+                    })
+                    .collect();
+                prop_assert!(check(&inst, &parts).is_empty(), "{:?}", check(&inst, &parts));
+                results.push(state.parts);
+            }
+            prop_assert_eq!(&results[0], &results[1]);
+        }
+
+        /// Whatever the instance, a returned plan satisfies every hard constraint, and a refusal
+        /// gives at least one reason (mixed compound sizes, street mode).
+        #[test]
+        fn any_street_plan_with_mixed_compounds_is_valid(
+            w in 3usize..10, h in 3usize..10, seed in 0u64..1000,
+            hh in proptest::collection::vec(10u32..400, 1..40),
+            spans in proptest::collection::vec(1usize..4, 1..9),
+            drop in proptest::collection::vec(0usize..400, 0..16)) {
+            let mut inst = mixed(w, h, &hh, &spans, &drop);
+            for u in &mut inst.units {
+                u.community = if u.x < (w / 2) as f64 { "A".into() } else { "B".into() };
+            }
+            match plan(&inst, &Options { seed, mode: Mode::Street, iterations: 30, tree_tries: 60, ..Default::default() }) {
+                Ok(p) => prop_assert!(check(&inst, &p.parts).is_empty(), "{:?}", check(&inst, &p.parts)),
+                Err(reasons) => prop_assert!(!reasons.is_empty()),
+            }
+        }
     }
 
     proptest! {
