@@ -13,6 +13,7 @@ pub mod geo;
 pub mod hotline;
 pub mod notify;
 pub mod open311;
+pub mod paging;
 pub mod registry;
 pub mod rounds;
 pub mod scope;

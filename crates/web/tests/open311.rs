@@ -730,7 +730,12 @@ async fn bad_input_gets_the_specifications_errors_and_changes_nothing() {
         }
         // 404: a service that does not exist (the specification's "service_code not found").
         assert_error(
-            &post(&t, uri, &with_key(&key, &replace("service_code", "potholes"))).await,
+            &post(
+                &t,
+                uri,
+                &with_key(&key, &replace("service_code", "potholes")),
+            )
+            .await,
             StatusCode::NOT_FOUND,
             xml,
         );
@@ -743,8 +748,9 @@ async fn bad_input_gets_the_specifications_errors_and_changes_nothing() {
             let r = post_raw(&t, uri, raw.into_bytes()).await;
             assert_error(&r, StatusCode::BAD_REQUEST, xml);
         }
-        let mut raw = format!("api_key={key}&service_code=other&lat=37.505&long=122.105&description=")
-            .into_bytes();
+        let mut raw =
+            format!("api_key={key}&service_code=other&lat=37.505&long=122.105&description=")
+                .into_bytes();
         raw.extend_from_slice(&[0xE6, 0xB0, 0x7F, 0xFF]);
         assert_error(&post_raw(&t, uri, raw).await, StatusCode::BAD_REQUEST, xml);
         let long_text = "字".repeat(4001);

@@ -113,7 +113,7 @@ impl EventQuery {
 /// A page of events, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<super::schemas::Event>)]
     pub items: Vec<Event>,
     /// Pass as `before` for the next page; absent on the last one.
     pub next_before: Option<i64>,
@@ -247,7 +247,7 @@ pub(crate) async fn json_and_photos<T: DeserializeOwned + Default>(
 
 /// Report a problem (JSON, or multipart with photos: see the module notes).
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = ReportBody,
-    responses((status = 201, description = "The new event", body = Object), (status = 403, body = ErrorBody),
+    responses((status = 201, description = "The new event", body = super::schemas::Event), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "Unknown category, a point outside the city, a bad photo… (nothing stored)")))]
 pub async fn report(
     State(s): State<AppState>,
@@ -265,7 +265,7 @@ pub async fn report(
 /// An event with its timeline (every transition: actor, time, note), handlers, whistles and
 /// photos (`attachments`, each with the `transition_id` it came with).
 #[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path)),
-    responses((status = 200, description = "{event, overdue, timeline, handlers, whistles, attachments}", body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = super::schemas::EventView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -378,7 +378,7 @@ pub fn command_note(name: &str, b: &CommandBody) -> Option<String> {
 #[utoipa::path(post, path = "/api/v1/events/{id}/{command}", tag = "events",
     params(("id" = i64, Path), ("command" = String, Path, description = "accept invalidate merge dispatch start resolve verify send_back close rate escalate")),
     request_body = CommandBody,
-    responses((status = 200, description = "The event after the command", body = Object), (status = 403, body = ErrorBody),
+    responses((status = 200, description = "The event after the command", body = super::schemas::Event), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn command(
     State(s): State<AppState>,
@@ -410,7 +410,7 @@ pub struct AttachBody {
 /// Add photos to an event without moving it (a timeline entry 补充照片 carries them).
 #[utoipa::path(post, path = "/api/v1/events/{id}/attachments", tag = "events", params(("id" = i64, Path)),
     request_body(content = AttachBody, content_type = "multipart/form-data"),
-    responses((status = 201, description = "The photos stored", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "The photos stored", body = Vec<super::schemas::Attachment>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn attach(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -466,7 +466,7 @@ pub async fn photo(
 
 /// The categories of events with their default handler and extra questions.
 #[utoipa::path(get, path = "/api/v1/event-categories", tag = "events",
-    responses((status = 200, description = "[{category: {code, name, parent_code, handler, department, questions}, sort_order, active}]", body = Object)))]
+    responses((status = 200, description = "Every category, active or not, in display order", body = Vec<super::schemas::CategoryEntry>)))]
 pub async fn categories(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -488,7 +488,7 @@ pub struct WhistleBody {
 /// Blow the whistle on an open event: summon departments (community staff and above).
 #[utoipa::path(post, path = "/api/v1/events/{id}/whistles", tag = "events", params(("id" = i64, Path)),
     request_body = WhistleBody,
-    responses((status = 201, description = "The whistle", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn blow(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -512,7 +512,7 @@ pub struct DepartmentBody {
 /// A summoned department reports in (报到): its own staff, or community staff for it.
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/report-in", tag = "events", params(("id" = i64, Path)),
     request_body = DepartmentBody,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn report_in(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -562,7 +562,7 @@ impl From<InspectionBody> for InspectionInput {
 /// The joint on-site inspection (联合踏勘) with one task per department.
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/inspection", tag = "events", params(("id" = i64, Path)),
     request_body = InspectionBody,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn inspection(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -578,7 +578,7 @@ pub async fn inspection(
 /// A department's task is done (事不完、人不撤: the whistle is done when every task is).
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/complete", tag = "events", params(("id" = i64, Path)),
     request_body = DepartmentBody,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn complete(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -604,7 +604,7 @@ pub struct DeptRatingBody {
 /// The community rates a department's response, once every task is done.
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/rate", tag = "events", params(("id" = i64, Path)),
     request_body = DeptRatingBody,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rate_department(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

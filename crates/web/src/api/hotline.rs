@@ -9,6 +9,7 @@ use super::{body, query, Id};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use crate::session::ApiCaller;
 use crate::AppState;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Query, State};
 use axum::http::{header, StatusCode};
@@ -193,10 +194,10 @@ pub struct ExportQuery {
 pub async fn import(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<HotlineImportDto>> {
-    let bad =
-        |e: axum::extract::multipart::MultipartError| ApiError::bad_request("file", e.body_text());
+    let mut form = form?;
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::multipart("file", e);
     let mut file = None;
     while let Some(field) = form.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {

@@ -60,15 +60,13 @@ fn form_decode(part: &[u8]) -> Option<String> {
     while i < part.len() {
         match part[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < part.len() => {
-                match (hex(part[i + 1]), hex(part[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < part.len() => match (hex(part[i + 1]), hex(part[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
