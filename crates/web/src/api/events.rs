@@ -52,10 +52,12 @@ pub const COMMANDS: &[&str] = &[
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// `reported accepted invalid merged dispatched in_progress resolved verified closed rated escalated`
+    #[param(value_type = Option<super::schemas::EventStatus>)]
     pub status: Option<String>,
     /// A category code (see `/api/v1/event-categories`).
     pub category: Option<String>,
     /// `emergency urgent ordinary complex`
+    #[param(value_type = Option<super::schemas::Urgency>)]
     pub urgency: Option<String>,
     /// `true`: only open events past their deadline.
     pub overdue: Option<String>,
@@ -65,7 +67,8 @@ pub struct EventQuery {
     pub under: Option<i64>,
     /// Page backwards: events with an id below this (the previous page's `next_before`).
     pub before: Option<i64>,
-    /// 1–200, default 20.
+    /// 1–200, default 20 (values outside are brought within).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -153,10 +156,14 @@ pub fn page(mut items: Vec<Event>, limit: i64) -> EventPage {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ReportBody {
-    /// A category code.
+    /// A category code (see `/api/v1/event-categories`).
+    #[schema(required = true)]
     pub category: String,
     /// `emergency urgent ordinary complex` (default ordinary).
+    #[schema(value_type = Option<super::schemas::Urgency>)]
     pub urgency: Option<String>,
+    /// Required; at most 2,000 characters, no control characters.
+    #[schema(required = true, max_length = 2000)]
     pub description: String,
     /// The building or grid (residents: their own building, the default).
     pub node_id: Option<i64>,
@@ -296,12 +303,16 @@ impl From<&HandlerBody> for HandlerInput {
 #[serde(default)]
 pub struct CommandBody {
     /// A note for the timeline (any command).
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// `invalidate`, `send_back`, `escalate`: why.
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
     /// `resolve`: what was done.
+    #[schema(max_length = 2000)]
     pub result: Option<String>,
     /// `rate`: `satisfied fairly_satisfied dissatisfied`.
+    #[schema(value_type = Option<super::schemas::Rating>)]
     pub rating: Option<String>,
     /// `rate`: the reporter's comment.
     pub comment: Option<String>,

@@ -128,11 +128,15 @@ pub struct VisitQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FindingBody {
     /// `dispute` (矛盾纠纷), `demand` (居民诉求), `hazard` (安全隐患) or `proposal` (意见建议).
+    #[schema(value_type = super::schemas::FindingKind)]
     pub kind: String,
+    /// At most 1,000 characters.
+    #[schema(max_length = 1000)]
     pub text: String,
     /// Report it as an event at once, in this category (e.g. `fire_safety`).
     pub report_category: Option<String>,
     /// `emergency`, `urgent`, `ordinary` (default) or `complex`.
+    #[schema(value_type = Option<super::schemas::Urgency>)]
     pub report_urgency: Option<String>,
 }
 
@@ -143,8 +147,12 @@ pub struct VisitBody {
     pub household_id: i64,
     /// UTC milliseconds; default now; not in the future, at most 90 days ago.
     pub visited_at: Option<i64>,
+    /// At most 1,000 characters.
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
+    /// At most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub findings: Vec<FindingBody>,
 }
 
