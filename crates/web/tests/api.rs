@@ -976,3 +976,24 @@ async fn multipart_routes_answer_errors_in_the_json_error_shape() {
         }
     }
 }
+
+#[tokio::test]
+async fn ids_that_are_not_ids_answer_404_in_the_json_error_shape() {
+    let t = TestApp::new().await;
+    let admin = t.token("admin").await;
+    for (m, uri) in [
+        (Method::POST, "/api/v1/events/%FF/accept"),
+        (Method::GET, "/api/v1/events/%FF/attachments/%FE"),
+        (Method::GET, "/api/v1/events/1/attachments/abc"),
+        (Method::GET, "/api/v1/districting/plans/abc"),
+        (
+            Method::POST,
+            "/api/v1/districting/plans/99999999999999999999/apply",
+        ),
+        (Method::GET, "/api/v1/nodes/%FF"),
+    ] {
+        let r = t.request(m.clone(), uri, Some(&admin), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{m} {uri}: {}", r.text());
+        assert_eq!(r.json()["code"], "not_found", "{m} {uri}");
+    }
+}

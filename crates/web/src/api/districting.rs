@@ -8,7 +8,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -153,7 +153,7 @@ pub async fn create(
 pub async fn plan(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
 ) -> ApiResult<Json<PlanView>> {
     Ok(Json(s.app.districting_plan_view(&c.actor, id).await?))
 }
@@ -173,7 +173,7 @@ pub struct StepBody {
 pub async fn step(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
     b: Result<Json<StepBody>, JsonRejection>,
 ) -> ApiResult<Json<PlanView>> {
     let b = json(b)?;
@@ -198,7 +198,7 @@ pub struct CommentBody {
 pub async fn comment(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
     b: Result<Json<CommentBody>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let b = json(b)?;
@@ -221,7 +221,7 @@ pub struct VoteBody {
 pub async fn vote(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
     b: Result<Json<VoteBody>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let b = json(b)?;
@@ -245,7 +245,7 @@ pub async fn vote(
 pub async fn apply(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
 ) -> ApiResult<Json<ApplyReport>> {
     Ok(Json(s.app.districting_apply(&c.actor, id).await?))
 }

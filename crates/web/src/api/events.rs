@@ -12,7 +12,7 @@ use super::{body, query};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::session::ApiCaller;
 use crate::AppState;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -394,9 +394,11 @@ pub fn command_note(name: &str, b: &CommandBody) -> Option<String> {
 pub async fn command(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path((id, name)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     req: Request,
 ) -> ApiResult<Json<Event>> {
+    // A path that is not UTF-8 is "not found" in the API's shape, not axum's plain text.
+    let Path((id, name)) = path?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     if !COMMANDS.contains(&name.as_str()) {
         return Err(ApiError::not_found());
@@ -466,8 +468,9 @@ pub fn photo_response(meta: &AttachmentMeta, bytes: Vec<u8>) -> Response {
 pub async fn photo(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path((id, aid)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<Response> {
+    let Path((id, aid)) = path?;
     let (Ok(id), Ok(aid)) = (id.parse::<i64>(), aid.parse::<i64>()) else {
         return Err(ApiError::not_found());
     };
