@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # API contract test: schemathesis (property-based, from the OpenAPI document) against the real
 # `jingzhi` binary serving a small demo city, as a city admin and as a community worker.
-# Checks: no server error (5xx, or a dropped connection) and every answer conforms to its
-# documented schema. Fails on any violation. Run from anywhere: bash e2e/schemathesis.sh
+# Checks: no server error (5xx, or a dropped connection), every answer conforms to its
+# documented schema, and its status code and content type are documented
+# (SCHEMATHESIS_CHECKS overrides the list). Fails on any violation.
+# Run from anywhere: bash e2e/schemathesis.sh
 #
 # Installs schemathesis (PyPI, pinned) into ./target/schemathesis-venv when it is missing.
 # Excluded: POST /api/v1/auth/logout (it would revoke the token the run signs in with).
@@ -17,6 +19,7 @@ VENV="target/schemathesis-venv"
 EXAMPLES="${SCHEMATHESIS_EXAMPLES:-10}"
 RUN_TIMEOUT="${SCHEMATHESIS_TIMEOUT:-150}"
 PASSWORD="st-pass-123"
+CHECKS="${SCHEMATHESIS_CHECKS:-not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance}"
 
 if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$ST_VERSION"; then
   echo "installing schemathesis $ST_VERSION into $VENV …"
@@ -129,7 +132,7 @@ for role in city-admin community-worker; do
   rc=0
   timeout "$RUN_TIMEOUT" "$VENV/bin/schemathesis" --config-file "$DATA/schemathesis-$role.toml" run "$BASE/api/v1/openapi.json" \
     --header "Authorization: Bearer $token" \
-    --checks not_a_server_error,response_schema_conformance \
+    --checks "$CHECKS" \
     --phases examples,coverage,fuzzing \
     --max-examples "$EXAMPLES" --seed 1 \
     --exclude-path /api/v1/auth/logout \

@@ -81,7 +81,7 @@ pub struct ScopeQuery {
 
 /// The building graph of a place: `{"cap","min","nodes":[…],"edges":[[id,id],…]}`.
 #[utoipa::path(get, path = "/api/v1/districting/graph", tag = "districting", params(ScopeQuery),
-    responses((status = 200, description = "The graph (as `jingzhi redistrict export-graph` writes it)", body = super::schemas::Graph), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The graph (as `jingzhi redistrict export-graph` writes it)", body = super::schemas::Graph), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn graph(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -95,7 +95,7 @@ pub async fn graph(
 
 /// Compute a plan for a place (nothing is saved): `{"parts","metrics","infeasible","before"}`.
 #[utoipa::path(get, path = "/api/v1/districting/plan", tag = "districting", params(ScopeQuery),
-    responses((status = 200, description = "The plan (as `jingzhi redistrict plan` writes it)", body = super::schemas::PlanOutput), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The plan (as `jingzhi redistrict plan` writes it)", body = super::schemas::PlanOutput), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn compute(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -132,7 +132,8 @@ pub struct PlanCreate {
 
 /// Compute a plan and save it as a draft (公众参与 opens).
 #[utoipa::path(post, path = "/api/v1/districting/plans", tag = "districting", request_body = PlanCreate,
-    responses((status = 201, description = "The saved plan", body = super::schemas::PlanRow), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "The saved plan", body = super::schemas::PlanRow), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "The place is unknown or outside the caller's scope"), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

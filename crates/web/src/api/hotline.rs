@@ -293,7 +293,12 @@ pub async fn discard(
 /// The tickets in the caller's scope called between `from` and `to`, with their results, in the
 /// import's format plus the result columns (phones masked). Audited.
 #[utoipa::path(get, path = "/api/v1/hotline/export", tag = "hotline", params(ExportQuery),
-    responses((status = 200, description = "The file (.xlsx, .csv or .json)", body = Vec<u8>),
+    responses((status = 200, description = "The file, in the format asked for: .xlsx, .csv, or .json (an array of tickets with the file's columns as keys, docs/12345.md)",
+            content(
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (Vec<u8> = "text/csv"),
+                (Vec<serde_json::Value> = "application/json"),
+            )),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn export(
     State(s): State<AppState>,
