@@ -446,7 +446,9 @@ async fn a_community_worker_creates_updates_moves_and_unmasks() {
     assert_eq!(one.json()["entity_id"], rid);
     let moves = t.get("/api/v1/audit?action=move", &a).await.json();
     assert_eq!(moves["items"].as_array().unwrap().len(), 1);
-    let today = jingzhi_domain::time_fmt::format_date(jingzhi_domain::time_fmt::today());
+    // The audit filter's days are UTC days (AuditQuery): today in UTC, not in the city (which is
+    // already tomorrow from 16:00 UTC on).
+    let today = jingzhi_domain::time_fmt::format_date(time::OffsetDateTime::now_utc().date());
     let dated = t
         .get(
             &format!("/api/v1/audit?from={today}&to={today}&actor=worker.a&limit=2"),
