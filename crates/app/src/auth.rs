@@ -446,7 +446,7 @@ impl App {
             &mut conn,
             &actor.scope(),
             per_page,
-            (page.max(1) - 1) * per_page,
+            jingzhi_domain::paging::offset(page, per_page),
         )
         .await?)
     }

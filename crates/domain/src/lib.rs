@@ -14,6 +14,7 @@ pub mod geo;
 pub mod hotline;
 pub mod notify;
 pub mod open311;
+pub mod paging;
 pub mod registry;
 pub mod rounds;
 pub mod scope;

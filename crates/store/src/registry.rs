@@ -943,7 +943,7 @@ pub async fn list_households(
     let sql = format!(
         "SELECT {HH_COLS} FROM households h WHERE h.id IN (SELECT h.id FROM households h {sql} ORDER BY {order} LIMIT {} OFFSET {}) ORDER BY {order}",
         p.push(V::I(per_page + 1)),
-        p.push(V::I((page - 1) * per_page))
+        p.push(V::I(jingzhi_domain::paging::offset(page, per_page)))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
@@ -1464,7 +1464,7 @@ pub async fn list_residents(
         "SELECT {RES_COLS} FROM residents r JOIN households h ON h.id = r.household_id \
          WHERE r.id IN (SELECT r.id FROM {from} {sql} ORDER BY {order} LIMIT {} OFFSET {}) ORDER BY {order}",
         p.push(V::I(per_page + 1)),
-        p.push(V::I((page - 1) * per_page))
+        p.push(V::I(jingzhi_domain::paging::offset(page, per_page)))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)

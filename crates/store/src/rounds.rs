@@ -115,7 +115,7 @@ pub async fn list_posts(
         p.range("p.path", &scope.path),
         p.range("p.path", under),
         p.push(V::I(per_page + 1)),
-        p.push(V::I((page - 1) * per_page))
+        p.push(V::I(jingzhi_domain::paging::offset(page, per_page)))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
@@ -540,7 +540,7 @@ pub async fn list_visits(
         "SELECT {VISIT_COLS} FROM {from} JOIN households h ON h.id = v.household_id WHERE {w} \
          ORDER BY v.visited_at DESC, v.id DESC LIMIT {} OFFSET {}",
         p.push(V::I(per_page + 1)),
-        p.push(V::I((page - 1) * per_page))
+        p.push(V::I(jingzhi_domain::paging::offset(page, per_page)))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
@@ -615,7 +615,7 @@ pub async fn grid_coverage(
         p.range("g.path", &scope.path),
         p.range("g.path", under),
         p.push(V::I(per_page + 1)),
-        p.push(V::I((page - 1) * per_page))
+        p.push(V::I(jingzhi_domain::paging::offset(page, per_page)))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
@@ -655,7 +655,7 @@ pub async fn post_coverage(
         p.range("p.path", &scope.path),
         p.range("p.path", under),
         p.push(V::I(per_page + 1)),
-        p.push(V::I((page - 1) * per_page))
+        p.push(V::I(jingzhi_domain::paging::offset(page, per_page)))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
@@ -712,7 +712,7 @@ pub async fn uncovered_households(
          WHERE {w} AND (l.last_at IS NULL OR l.last_at < {}) ORDER BY h.path, h.id LIMIT {} OFFSET {}",
         p.push(V::I(cutoff)),
         p.push(V::I(per_page + 1)),
-        p.push(V::I((page - 1) * per_page))
+        p.push(V::I(jingzhi_domain::paging::offset(page, per_page)))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
@@ -937,7 +937,7 @@ pub async fn list_specialists(
         "SELECT {SPEC_COLS} FROM rounds_specialists s JOIN nodes g ON g.id = s.grid_id WHERE {w} \
          ORDER BY s.path, s.id LIMIT {} OFFSET {}",
         p.push(V::I(per_page + 1)),
-        p.push(V::I((page - 1) * per_page))
+        p.push(V::I(jingzhi_domain::paging::offset(page, per_page)))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)

@@ -57,6 +57,16 @@ impl ApiError {
         e
     }
 
+    /// 422 naming one field.
+    pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "输入有误");
+        e.body.details.push(ErrorDetail {
+            field: field.into(),
+            reason: reason.into(),
+        });
+        e
+    }
+
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "未找到")
     }
@@ -113,9 +123,45 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
     }
 }
 
+/// A query string that does not fit its parameters: 422 naming the parameter when axum says
+/// which one (`page: number too large to fit in target type`), else 400.
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(r: axum::extract::rejection::QueryRejection) -> Self {
-        Self::bad_request("query", r.body_text())
+        let text = r.body_text();
+        let detail = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&text);
+        match detail.split_once(": ") {
+            Some((field, reason))
+                if !field.is_empty()
+                    && field
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_[].".contains(c)) =>
+            {
+                Self::invalid(field, reason)
+            }
+            _ => Self::bad_request("query", text),
+        }
+    }
+}
+
+/// A multipart body that cannot be read at all (not `multipart/form-data`, no boundary, too
+/// large): the status axum gives (400, 413, 415…) in the API's shape, never plain text.
+impl From<axum::extract::multipart::MultipartRejection> for ApiError {
+    fn from(r: axum::extract::multipart::MultipartRejection) -> Self {
+        let mut e = Self::bad_request("body", r.body_text());
+        e.status = r.status();
+        e
+    }
+}
+
+impl ApiError {
+    /// A part of a multipart body that cannot be read (cut short, over the size limit): its
+    /// status (400, 413) in the API's shape, naming `field`.
+    pub fn multipart(field: &str, e: axum::extract::multipart::MultipartError) -> Self {
+        let mut err = Self::bad_request(field, e.body_text());
+        err.status = e.status();
+        err
     }
 }
 

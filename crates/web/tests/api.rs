@@ -338,9 +338,11 @@ async fn a_community_worker_creates_updates_moves_and_unmasks() {
         .await;
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);
     assert_eq!(broken.json()["code"], "bad_request");
+    // A query value of the wrong type is a wrong value: 422 naming the parameter.
     let bad_query = t.get("/api/v1/residents?page=abc", &w).await;
-    assert_eq!(bad_query.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_query.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad_query.json()["message"].is_string());
+    assert_eq!(bad_query.json()["details"][0]["field"], "page");
     let bad_tag = t.get("/api/v1/residents?tag=nope&gender=x", &w).await;
     assert_eq!(bad_tag.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad_tag.json()["details"].as_array().unwrap().len(), 2);
@@ -444,6 +446,7 @@ async fn a_community_worker_creates_updates_moves_and_unmasks() {
     assert_eq!(one.json()["entity_id"], rid);
     let moves = t.get("/api/v1/audit?action=move", &a).await.json();
     assert_eq!(moves["items"].as_array().unwrap().len(), 1);
+    // The audit filter's days are China Standard Time days, as the pages show them.
     let today = jingzhi_domain::time_fmt::format_date(jingzhi_domain::time_fmt::today());
     let dated = t
         .get(
@@ -754,4 +757,244 @@ async fn import_and_exports() {
     // Exports are audited.
     let log = t.get("/api/v1/audit?action=export", &a).await.json();
     assert_eq!(log["items"].as_array().unwrap().len(), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contracts that tell the truth (issue 9 §6)
+
+/// `$ref` → the schema it names.
+fn resolve<'a>(doc: &'a serde_json::Value, s: &'a serde_json::Value) -> &'a serde_json::Value {
+    match s["$ref"].as_str() {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap();
+            &doc["components"]["schemas"][name]
+        }
+        None => s,
+    }
+}
+
+#[tokio::test]
+async fn openapi_gives_every_answer_a_schema_and_the_errors_each_route_can_give() {
+    let t = TestApp::new().await;
+    let doc = t
+        .request(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .json();
+    // One schema per name: the report's body is the events' one, with its description, place
+    // and point (the rounds' finding report has a name of its own).
+    let report = &doc["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    let report = resolve(&doc, report);
+    for f in ["category", "description", "node_id", "x", "y", "urgency"] {
+        assert!(
+            report["properties"].get(f).is_some(),
+            "POST /api/v1/events body lacks {f}: {report}"
+        );
+    }
+    assert!(doc["components"]["schemas"]
+        .get("FindingReportBody")
+        .is_some());
+    // Enums come from the domain.
+    let urgency = resolve(
+        &doc,
+        &doc["components"]["schemas"]["Event"]["properties"]["urgency"],
+    );
+    assert_eq!(
+        urgency["enum"],
+        json!(["emergency", "urgent", "ordinary", "complex"])
+    );
+
+    let mut problems = vec![];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for (status, r) in responses {
+                let Some(content) = r.get("content").and_then(|c| c.as_object()) else {
+                    if status != "204" {
+                        problems.push(format!("{method} {path} {status}: no content"));
+                    }
+                    continue;
+                };
+                for (ct, c) in content {
+                    if ct != "application/json" || path == "/api/v1/openapi.json" {
+                        continue;
+                    }
+                    let s = resolve(&doc, &c["schema"]);
+                    let typed = s.get("properties").is_some()
+                        || (s["type"] == "array" && s.get("items").is_some());
+                    if !typed {
+                        problems.push(format!("{method} {path} {status}: schema {s}"));
+                    }
+                    if status.starts_with('4')
+                        && c["schema"]["$ref"] != "#/components/schemas/ErrorBody"
+                    {
+                        problems.push(format!("{method} {path} {status}: not the error body"));
+                    }
+                }
+            }
+            let open = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().all(|r| r.as_object().unwrap().is_empty()));
+            if !open && !responses.contains_key("401") {
+                problems.push(format!("{method} {path}: no 401"));
+            }
+            if path.contains('{') && !responses.contains_key("404") {
+                problems.push(format!("{method} {path}: no 404"));
+            }
+            if op.get("requestBody").is_some() {
+                for s in ["400", "413", "415", "422"] {
+                    if !responses.contains_key(s) {
+                        problems.push(format!("{method} {path}: no {s}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    // The categories are an array.
+    let cats = &doc["paths"]["/api/v1/event-categories"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(cats["type"], "array");
+}
+
+#[tokio::test]
+async fn page_numbers_out_of_range_are_refused_naming_the_field_never_page_one() {
+    let t = TestApp::new().await;
+    let admin = t.token("admin").await;
+    for path in [
+        "/api/v1/residents",
+        "/api/v1/households",
+        "/api/v1/users",
+        "/api/v1/rounds/posts",
+        "/api/v1/rounds/visits",
+        "/api/v1/rounds/coverage",
+        "/api/v1/rounds/coverage/households",
+        "/api/v1/rounds/specialists",
+        "/api/v1/rounds/compliance",
+    ] {
+        for page in [
+            "99999999999999999999",
+            "9223372036854775807",
+            "4611686018427387904",
+            "1000001",
+            "0",
+            "-3",
+            "x",
+        ] {
+            let r = t.get(&format!("{path}?page={page}"), &admin).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}?page={page}: {}",
+                r.text()
+            );
+            let v = r.json();
+            assert_eq!(v["code"], "invalid", "{v}");
+            assert_eq!(v["details"][0]["field"], "page", "{path}?page={page}: {v}");
+        }
+        let r = t.get(&format!("{path}?page=2&per_page=200"), &admin).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+    }
+    // Keyset paging: numbers too large for their type name the parameter too.
+    for (uri, field) in [
+        ("/api/v1/events?limit=99999999999999999999", "limit"),
+        ("/api/v1/events?before=99999999999999999999", "before"),
+        ("/api/v1/audit?before=abc", "before"),
+        ("/api/v1/notifications?limit=1e99", "limit"),
+        (
+            "/api/v1/hotline/queue?before_id=99999999999999999999",
+            "before_id",
+        ),
+    ] {
+        let r = t.get(uri, &admin).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{uri}: {}",
+            r.text()
+        );
+        assert_eq!(r.json()["details"][0]["field"], field, "{uri}");
+    }
+    // The pages show an error page, not the first page.
+    let (cookie, _) = t.browser_session("admin").await;
+    for uri in [
+        "/residents?page=99999999999999999999",
+        "/households?page=9223372036854775807",
+        "/rounds?page=99999999999999999999",
+        "/rounds/visits?page=0",
+        "/rounds/coverage?list_page=99999999999999999999",
+        "/rounds/specialists?page=1000001",
+    ] {
+        let r = t.page(uri, &cookie).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{uri}: {}",
+            r.text()
+        );
+        assert!(r.text().contains("页码"), "{uri}: {}", r.text());
+    }
+    assert_eq!(
+        t.page("/residents?page=2", &cookie).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn multipart_routes_answer_errors_in_the_json_error_shape() {
+    let t = TestApp::new().await;
+    let admin = t.token("admin").await;
+    let send = |uri: &'static str, ctype: &'static str, body: &'static str| {
+        let admin = admin.clone();
+        let t = &t;
+        async move {
+            let req = Request::builder()
+                .method(Method::POST)
+                .uri(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .header(header::CONTENT_TYPE, ctype)
+                .body(Body::from(body))
+                .unwrap();
+            t.send(req).await
+        }
+    };
+    for uri in [
+        "/api/v1/import/residents",
+        "/api/v1/hotline/import",
+        "/api/v1/events/1/attachments",
+    ] {
+        for (ctype, body) in [
+            ("application/json", "{}"),
+            ("multipart/form-data", "--x\r\n"),
+            ("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\nab"),
+        ] {
+            let r = send(uri, ctype, body).await;
+            assert!(r.status.is_client_error(), "{uri} {ctype}: {}", r.status);
+            let ct = r.headers[header::CONTENT_TYPE].to_str().unwrap().to_string();
+            assert!(ct.starts_with("application/json"), "{uri} {ctype}: {ct} {}", r.text());
+            let v = r.json();
+            assert!(v["code"].is_string() && v["details"].is_array(), "{uri}: {v}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn ids_that_are_not_ids_answer_404_in_the_json_error_shape() {
+    let t = TestApp::new().await;
+    let admin = t.token("admin").await;
+    for (m, uri) in [
+        (Method::POST, "/api/v1/events/%FF/accept"),
+        (Method::GET, "/api/v1/events/%FF/attachments/%FE"),
+        (Method::GET, "/api/v1/events/1/attachments/abc"),
+        (Method::GET, "/api/v1/districting/plans/abc"),
+        (
+            Method::POST,
+            "/api/v1/districting/plans/99999999999999999999/apply",
+        ),
+        (Method::GET, "/api/v1/nodes/%FF"),
+    ] {
+        let r = t.request(m.clone(), uri, Some(&admin), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{m} {uri}: {}", r.text());
+        assert_eq!(r.json()["code"], "not_found", "{m} {uri}");
+    }
 }

@@ -8,7 +8,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -58,7 +58,7 @@ pub struct CapQuery {
 
 /// Communities in the caller's scope above the cap, largest first.
 #[utoipa::path(get, path = "/api/v1/districting/oversized", tag = "districting", params(CapQuery),
-    responses((status = 200, description = "[{id, code, name, street_code, street_name, households, residents}]"), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "Oversized communities, largest first", body = Vec<super::schemas::Oversized>), (status = 403, body = ErrorBody)))]
 pub async fn oversized(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -81,7 +81,7 @@ pub struct ScopeQuery {
 
 /// The building graph of a place: `{"cap","min","nodes":[…],"edges":[[id,id],…]}`.
 #[utoipa::path(get, path = "/api/v1/districting/graph", tag = "districting", params(ScopeQuery),
-    responses((status = 200, description = "The graph (as `jingzhi redistrict export-graph` writes it)"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The graph (as `jingzhi redistrict export-graph` writes it)", body = super::schemas::Graph), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn graph(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -95,7 +95,7 @@ pub async fn graph(
 
 /// Compute a plan for a place (nothing is saved): `{"parts","metrics","infeasible","before"}`.
 #[utoipa::path(get, path = "/api/v1/districting/plan", tag = "districting", params(ScopeQuery),
-    responses((status = 200, description = "The plan (as `jingzhi redistrict plan` writes it)"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The plan (as `jingzhi redistrict plan` writes it)", body = super::schemas::PlanOutput), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn compute(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -112,7 +112,7 @@ pub async fn compute(
 
 /// Saved plans in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/districting/plans", tag = "districting",
-    responses((status = 200, description = "Plans"), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "Plans", body = Vec<super::schemas::PlanRow>), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -132,7 +132,8 @@ pub struct PlanCreate {
 
 /// Compute a plan and save it as a draft (公众参与 opens).
 #[utoipa::path(post, path = "/api/v1/districting/plans", tag = "districting", request_body = PlanCreate,
-    responses((status = 201, description = "The saved plan"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "The saved plan", body = super::schemas::PlanRow), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "The place is unknown or outside the caller's scope"), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -149,11 +150,11 @@ pub async fn create(
 
 /// A saved plan with its approval steps, comments, votes and (once applied) the moves.
 #[utoipa::path(get, path = "/api/v1/districting/plans/{id}", tag = "districting", params(("id" = i64, Path)),
-    responses((status = 200, description = "The plan"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The plan", body = super::schemas::PlanView), (status = 404, body = ErrorBody)))]
 pub async fn plan(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
 ) -> ApiResult<Json<PlanView>> {
     Ok(Json(s.app.districting_plan_view(&c.actor, id).await?))
 }
@@ -169,11 +170,11 @@ pub struct StepBody {
 
 /// Record the next approval step (in order; the meeting needs every department's vote).
 #[utoipa::path(post, path = "/api/v1/districting/plans/{id}/steps", tag = "districting", params(("id" = i64, Path)), request_body = StepBody,
-    responses((status = 200, description = "The plan"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The plan", body = super::schemas::PlanView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn step(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
     b: Result<Json<StepBody>, JsonRejection>,
 ) -> ApiResult<Json<PlanView>> {
     let b = json(b)?;
@@ -198,7 +199,7 @@ pub struct CommentBody {
 pub async fn comment(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
     b: Result<Json<CommentBody>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let b = json(b)?;
@@ -221,7 +222,7 @@ pub struct VoteBody {
 pub async fn vote(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
     b: Result<Json<VoteBody>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let b = json(b)?;
@@ -241,11 +242,11 @@ pub async fn vote(
 
 /// Apply an approved plan to the register.
 #[utoipa::path(post, path = "/api/v1/districting/plans/{id}/apply", tag = "districting", params(("id" = i64, Path)),
-    responses((status = 200, description = "What was created and moved"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "What was created and moved", body = super::schemas::ApplyReport), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
+    super::Id(id): super::Id,
 ) -> ApiResult<Json<ApplyReport>> {
     Ok(Json(s.app.districting_apply(&c.actor, id).await?))
 }
@@ -263,7 +264,7 @@ pub struct EdgeBody {
 
 /// Add or remove an edge of the building graph by hand.
 #[utoipa::path(post, path = "/api/v1/districting/edges", tag = "districting", request_body = EdgeBody,
-    responses((status = 201, description = "Recorded"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Recorded", body = super::schemas::EdgeRecorded), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn edge(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -521,6 +521,7 @@ pub struct ResidentCreate {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UnmaskRequest {
     /// Why the plain numbers are needed (2–200 characters); kept in the audit log.
+    #[schema(min_length = 2, max_length = 200)]
     pub reason: String,
 }
 

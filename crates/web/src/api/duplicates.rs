@@ -12,7 +12,7 @@ use jingzhi_app::duplicates::Suggestion;
 /// within 200 m and 7 days, similar text), best first, with their scores. Staff merge one with
 /// the event's `merge` command. Not for residents (403); an event outside the scope is 404.
 #[utoipa::path(get, path = "/api/v1/events/{id}/duplicates", tag = "events", params(("id" = i64, Path)),
-    responses((status = 200, description = "[{event: {id, category_code, category_name, status, description, reporter_name, x, y, reported_at}, score: {score, distance_m, hours_apart, text_similarity}}]"),
+    responses((status = 200, description = "Likely duplicates, best first", body = Vec<super::schemas::DuplicateSuggestion>),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn of_event(
     State(s): State<AppState>,

@@ -12,7 +12,7 @@ use super::{body, query};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::session::ApiCaller;
 use crate::AppState;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -52,10 +52,12 @@ pub const COMMANDS: &[&str] = &[
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// `reported accepted invalid merged dispatched in_progress resolved verified closed rated escalated`
+    #[param(value_type = Option<super::schemas::EventStatus>)]
     pub status: Option<String>,
     /// A category code (see `/api/v1/event-categories`).
     pub category: Option<String>,
     /// `emergency urgent ordinary complex`
+    #[param(value_type = Option<super::schemas::Urgency>)]
     pub urgency: Option<String>,
     /// `true`: only open events past their deadline.
     pub overdue: Option<String>,
@@ -69,7 +71,8 @@ pub struct EventQuery {
     pub assigned: Option<String>,
     /// Page backwards: events with an id below this (the previous page's `next_before`).
     pub before: Option<i64>,
-    /// 1–200, default 20.
+    /// 1–200, default 20 (values outside are brought within).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -129,7 +132,7 @@ impl EventQuery {
 /// A page of events, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<super::schemas::Event>)]
     pub items: Vec<Event>,
     /// Pass as `before` for the next page; absent on the last one.
     pub next_before: Option<i64>,
@@ -169,10 +172,14 @@ pub fn page(mut items: Vec<Event>, limit: i64) -> EventPage {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ReportBody {
-    /// A category code.
+    /// A category code (see `/api/v1/event-categories`).
+    #[schema(required = true)]
     pub category: String,
     /// `emergency urgent ordinary complex` (default ordinary).
+    #[schema(value_type = Option<super::schemas::Urgency>)]
     pub urgency: Option<String>,
+    /// Required; at most 2,000 characters, no control characters.
+    #[schema(required = true, max_length = 2000)]
     pub description: String,
     /// The building or grid (residents: their own building, the default).
     pub node_id: Option<i64>,
@@ -263,7 +270,7 @@ pub(crate) async fn json_and_photos<T: DeserializeOwned + Default>(
 
 /// Report a problem (JSON, or multipart with photos: see the module notes).
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = ReportBody,
-    responses((status = 201, description = "The new event", body = Object), (status = 403, body = ErrorBody),
+    responses((status = 201, description = "The new event", body = super::schemas::Event), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "Unknown category, a point outside the city, a bad photo… (nothing stored)")))]
 pub async fn report(
     State(s): State<AppState>,
@@ -281,7 +288,7 @@ pub async fn report(
 /// An event with its timeline (every transition: actor, time, note), handlers, whistles and
 /// photos (`attachments`, each with the `transition_id` it came with).
 #[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path)),
-    responses((status = 200, description = "{event, overdue, timeline, handlers, whistles, attachments}", body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = super::schemas::EventView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -320,12 +327,16 @@ impl From<&HandlerBody> for HandlerInput {
 #[serde(default)]
 pub struct CommandBody {
     /// A note for the timeline (any command).
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// `invalidate`, `send_back`, `escalate`: why.
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
     /// `resolve`: what was done.
+    #[schema(max_length = 2000)]
     pub result: Option<String>,
     /// `rate`: `satisfied fairly_satisfied dissatisfied`.
+    #[schema(value_type = Option<super::schemas::Rating>)]
     pub rating: Option<String>,
     /// `rate`: the reporter's comment.
     pub comment: Option<String>,
@@ -402,14 +413,16 @@ pub fn command_note(name: &str, b: &CommandBody) -> Option<String> {
 #[utoipa::path(post, path = "/api/v1/events/{id}/{command}", tag = "events",
     params(("id" = i64, Path), ("command" = String, Path, description = "accept invalidate merge dispatch start resolve verify send_back close rate escalate")),
     request_body = CommandBody,
-    responses((status = 200, description = "The event after the command", body = Object), (status = 403, body = ErrorBody),
+    responses((status = 200, description = "The event after the command", body = super::schemas::Event), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn command(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path((id, name)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     req: Request,
 ) -> ApiResult<Json<Event>> {
+    // A path that is not UTF-8 is "not found" in the API's shape, not axum's plain text.
+    let Path((id, name)) = path?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     if !COMMANDS.contains(&name.as_str()) {
         return Err(ApiError::not_found());
@@ -434,7 +447,7 @@ pub struct AttachBody {
 /// Add photos to an event without moving it (a timeline entry 补充照片 carries them).
 #[utoipa::path(post, path = "/api/v1/events/{id}/attachments", tag = "events", params(("id" = i64, Path)),
     request_body(content = AttachBody, content_type = "multipart/form-data"),
-    responses((status = 201, description = "The photos stored", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "The photos stored", body = Vec<super::schemas::Attachment>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn attach(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -479,8 +492,9 @@ pub fn photo_response(meta: &AttachmentMeta, bytes: Vec<u8>) -> Response {
 pub async fn photo(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path((id, aid)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<Response> {
+    let Path((id, aid)) = path?;
     let (Ok(id), Ok(aid)) = (id.parse::<i64>(), aid.parse::<i64>()) else {
         return Err(ApiError::not_found());
     };
@@ -490,7 +504,7 @@ pub async fn photo(
 
 /// The categories of events with their default handler and extra questions.
 #[utoipa::path(get, path = "/api/v1/event-categories", tag = "events",
-    responses((status = 200, description = "[{category: {code, name, parent_code, handler, department, questions}, sort_order, active}]", body = Object)))]
+    responses((status = 200, description = "Every category, active or not, in display order", body = Vec<super::schemas::CategoryEntry>)))]
 pub async fn categories(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -512,7 +526,7 @@ pub struct WhistleBody {
 /// Blow the whistle on an open event: summon departments (community staff and above).
 #[utoipa::path(post, path = "/api/v1/events/{id}/whistles", tag = "events", params(("id" = i64, Path)),
     request_body = WhistleBody,
-    responses((status = 201, description = "The whistle", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn blow(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -536,7 +550,7 @@ pub struct DepartmentBody {
 /// A summoned department reports in (报到): its own staff, or community staff for it.
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/report-in", tag = "events", params(("id" = i64, Path)),
     request_body = DepartmentBody,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn report_in(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -586,7 +600,7 @@ impl From<InspectionBody> for InspectionInput {
 /// The joint on-site inspection (联合踏勘) with one task per department.
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/inspection", tag = "events", params(("id" = i64, Path)),
     request_body = InspectionBody,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn inspection(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -602,7 +616,7 @@ pub async fn inspection(
 /// A department's task is done (事不完、人不撤: the whistle is done when every task is).
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/complete", tag = "events", params(("id" = i64, Path)),
     request_body = DepartmentBody,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn complete(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -628,7 +642,7 @@ pub struct DeptRatingBody {
 /// The community rates a department's response, once every task is done.
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/rate", tag = "events", params(("id" = i64, Path)),
     request_body = DeptRatingBody,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rate_department(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

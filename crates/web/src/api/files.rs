@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use crate::session::ApiCaller;
 use crate::AppState;
 use axum::body::Body;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{header, StatusCode};
@@ -53,10 +54,10 @@ fn attachment(bytes_or_body: Body, file_name: &str) -> Response {
 pub async fn import_residents(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<ImportReportDto>> {
-    let bad =
-        |e: axum::extract::multipart::MultipartError| ApiError::bad_request("file", e.body_text());
+    let mut form = form?;
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::multipart("file", e);
     let (mut file, mut skip_invalid) = (None, false);
     while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name() {

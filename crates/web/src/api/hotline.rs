@@ -9,6 +9,7 @@ use super::{body, query, Id};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use crate::session::ApiCaller;
 use crate::AppState;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Query, State};
 use axum::http::{header, StatusCode};
@@ -193,10 +194,10 @@ pub struct ExportQuery {
 pub async fn import(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<HotlineImportDto>> {
-    let bad =
-        |e: axum::extract::multipart::MultipartError| ApiError::bad_request("file", e.body_text());
+    let mut form = form?;
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::multipart("file", e);
     let mut file = None;
     while let Some(field) = form.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {
@@ -292,7 +293,12 @@ pub async fn discard(
 /// The tickets in the caller's scope called between `from` and `to`, with their results, in the
 /// import's format plus the result columns (phones masked). Audited.
 #[utoipa::path(get, path = "/api/v1/hotline/export", tag = "hotline", params(ExportQuery),
-    responses((status = 200, description = "The file (.xlsx, .csv or .json)", body = Vec<u8>),
+    responses((status = 200, description = "The file, in the format asked for: .xlsx, .csv, or .json (an array of tickets with the file's columns as keys, docs/12345.md)",
+            content(
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (Vec<u8> = "text/csv"),
+                (Vec<serde_json::Value> = "application/json"),
+            )),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn export(
     State(s): State<AppState>,

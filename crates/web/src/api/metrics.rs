@@ -78,7 +78,7 @@ impl MetricsQuery {
 /// category, by child place (with 12345 volume per month) and whistle performance per
 /// department. Not for residents (403); a place outside the caller's scope is 404.
 #[utoipa::path(get, path = "/api/v1/metrics/events", tag = "metrics", params(MetricsQuery),
-    responses((status = 200, description = "{place, ancestors, from_ms, to_ms, counted_from, counts, rates, by_month, by_category, by_child, departments}"),
+    responses((status = 200, body = super::schemas::Dashboard),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn events(
     State(s): State<AppState>,

@@ -22,6 +22,7 @@ pub mod nodes;
 pub mod notify;
 pub mod residents;
 pub mod rounds;
+pub mod schemas;
 pub mod users;
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
@@ -247,12 +248,95 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The error answers every route can give by its shape, added where a route does not document
+/// them itself, all with the error body `{"code","message","details"}`: 401 (no or a bad token)
+/// for every route that needs one; 404 for a route with an id in its path (unknown, or outside
+/// the caller's scope); 400 (malformed) and 422 (a wrong or missing value, naming the field)
+/// for a route with query parameters or a body; 413 (too large) and 415 (not JSON or
+/// multipart) for a route with a body. 403 and 409 depend on the route and are documented with
+/// it.
+struct StandardErrors;
+
+impl Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let global_auth = openapi.security.as_ref().is_some_and(|s| !s.is_empty());
+        let error = |what: &str| {
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for op in ops.into_iter().flatten() {
+                let open = match &op.security {
+                    // `security(())`: no token needed.
+                    Some(reqs) => reqs.iter().all(|r| {
+                        serde_json::to_value(r)
+                            .is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+                    }),
+                    None => !global_auth,
+                };
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let has_query = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let has_body = op.request_body.is_some();
+                let mut wanted: Vec<(&str, &str)> = vec![];
+                if has_query || has_body {
+                    wanted.push(("400", "Malformed: a body that is not JSON (or not the form asked for), a query that does not parse"));
+                }
+                if !open {
+                    wanted.push(("401", "No token, or one that is unknown or expired"));
+                }
+                if path.contains('{') {
+                    wanted.push(("404", "Unknown, or outside the caller's scope"));
+                }
+                if has_body {
+                    wanted.push(("413", "The body is larger than this route takes"));
+                    wanted.push((
+                        "415",
+                        "The body is not of the content type this route takes",
+                    ));
+                }
+                if has_query || has_body {
+                    wanted.push((
+                        "422",
+                        "A wrong or missing value: `details` names each field",
+                    ));
+                }
+                for (status, what) in wanted {
+                    if !op.responses.responses.contains_key(status) {
+                        op.responses
+                            .responses
+                            .insert(status.to_string(), error(what).into());
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The OpenAPI document, rendered once.
 pub fn openapi_string() -> &'static str {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DOC.get_or_init(|| {
         let mut doc = ApiDoc::openapi();
         doc.merge(districting::DistrictingApi::openapi());
+        StandardErrors.modify(&mut doc);
         doc.to_pretty_json()
             .expect("the OpenAPI document serialises")
     })
@@ -260,7 +344,7 @@ pub fn openapi_string() -> &'static str {
 
 /// This document (OpenAPI 3.1).
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", security(()),
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+    responses((status = 200, description = "The OpenAPI document (OpenAPI 3.1)", body = Object)))]
 pub async fn openapi_json() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -342,7 +426,15 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
     }
 }
 
-/// The query of a request, or a 400 in the API's error shape.
+/// The query of a request, or the API's error: 422 naming the parameter whose value does not
+/// fit (a number too large, a word for a number), 400 otherwise.
 pub(crate) fn query<T>(r: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
     Ok(r?.0)
+}
+
+/// A `page` parameter: 1 when absent, 422 naming it when outside `1..=MAX_PAGE`
+/// ([`jingzhi_domain::paging`]), never quietly page 1.
+pub(crate) fn page(v: Option<i64>) -> ApiResult<i64> {
+    jingzhi_domain::paging::page_number("page", v)
+        .map_err(|e| jingzhi_app::AppError::Invalid(vec![e]).into())
 }

@@ -32,6 +32,7 @@ pub struct ResidentQuery {
     /// Narrow to the subtree of this node (in scope).
     pub under: Option<i64>,
     /// 1-based, default 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     /// 1–200, default 20.
     pub per_page: Option<i64>,
@@ -97,7 +98,7 @@ pub async fn list(
             &c.actor,
             q.filter()?,
             q.under,
-            q.page.unwrap_or(1),
+            super::page(q.page)?,
             q.per_page.unwrap_or(20),
         )
         .await?;

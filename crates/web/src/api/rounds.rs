@@ -31,6 +31,7 @@ pub struct PlaceQuery {
     /// A place in scope (default: the caller's scope).
     pub node_id: Option<i64>,
     /// 1-based, default 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     /// 1–200, default 20.
     pub per_page: Option<i64>,
@@ -50,7 +51,7 @@ pub struct PostBody {
 
 /// Posts below a place, by place.
 #[utoipa::path(get, path = "/api/v1/rounds/posts", tag = "rounds", params(PlaceQuery),
-    responses((status = 200, description = "`{items: [post], page, per_page, has_more}`", content_type = "application/json"),
+    responses((status = 200, description = "`{items: [post], page, per_page, has_more}`", body = super::schemas::PostPage),
         (status = 404, body = ErrorBody)))]
 pub async fn list_posts(
     State(s): State<AppState>,
@@ -63,7 +64,7 @@ pub async fn list_posts(
             .list_posts(
                 &c.actor,
                 q.node_id,
-                q.page.unwrap_or(1),
+                super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
             .await?,
@@ -73,7 +74,7 @@ pub async fn list_posts(
 /// Assign a post or change one (community workers and above): the holder's post becomes these
 /// buildings. Audited.
 #[utoipa::path(post, path = "/api/v1/rounds/posts", tag = "rounds", request_body = PostBody,
-    responses((status = 200, description = "The post with its buildings", content_type = "application/json"),
+    responses((status = 200, description = "The post with its buildings", body = super::schemas::PostView),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn save_post(
     State(s): State<AppState>,
@@ -97,7 +98,7 @@ pub async fn save_post(
 
 /// A post with its buildings and households.
 #[utoipa::path(get, path = "/api/v1/rounds/posts/{id}", tag = "rounds", params(("id" = i64, Path)),
-    responses((status = 200, description = "`{post, grid, buildings, households}`", content_type = "application/json"),
+    responses((status = 200, description = "`{post, grid, buildings, households}`", body = super::schemas::PostView),
         (status = 404, body = ErrorBody)))]
 pub async fn get_post(
     State(s): State<AppState>,
@@ -118,6 +119,7 @@ pub struct VisitQuery {
     pub post_id: Option<i64>,
     /// Visits below a place.
     pub node_id: Option<i64>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -126,11 +128,15 @@ pub struct VisitQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FindingBody {
     /// `dispute` (矛盾纠纷), `demand` (居民诉求), `hazard` (安全隐患) or `proposal` (意见建议).
+    #[schema(value_type = super::schemas::FindingKind)]
     pub kind: String,
+    /// At most 1,000 characters.
+    #[schema(max_length = 1000)]
     pub text: String,
     /// Report it as an event at once, in this category (e.g. `fire_safety`).
     pub report_category: Option<String>,
     /// `emergency`, `urgent`, `ordinary` (default) or `complex`.
+    #[schema(value_type = Option<super::schemas::Urgency>)]
     pub report_urgency: Option<String>,
     /// Answers to the category's questions, by question code. Without the required ones the
     /// visit is saved and the finding waits (its `event_id` stays empty) to be reported later.
@@ -146,14 +152,18 @@ pub struct VisitBody {
     pub household_id: i64,
     /// UTC milliseconds; default now; not in the future, at most 90 days ago.
     pub visited_at: Option<i64>,
+    /// At most 1,000 characters.
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
+    /// At most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub findings: Vec<FindingBody>,
 }
 
 /// Visits in scope, newest first, with their findings.
 #[utoipa::path(get, path = "/api/v1/rounds/visits", tag = "rounds", params(VisitQuery),
-    responses((status = 200, description = "`{items: [visit], page, per_page, has_more}`", content_type = "application/json"),
+    responses((status = 200, description = "`{items: [visit], page, per_page, has_more}`", body = super::schemas::VisitPage),
         (status = 404, body = ErrorBody)))]
 pub async fn list_visits(
     State(s): State<AppState>,
@@ -173,7 +183,7 @@ pub async fn list_visits(
                 &c.actor,
                 f,
                 q.node_id,
-                q.page.unwrap_or(1),
+                super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
             .await?,
@@ -183,7 +193,7 @@ pub async fn list_visits(
 /// Log a visit to a household of the caller's post. Findings with `report_category` become
 /// events (source `round`) in the same call.
 #[utoipa::path(post, path = "/api/v1/rounds/visits", tag = "rounds", request_body = VisitBody,
-    responses((status = 201, description = "The visit with its findings (and their event ids)", content_type = "application/json"),
+    responses((status = 201, description = "The visit with its findings (and their event ids)", body = super::schemas::Visit),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn log_visit(
     State(s): State<AppState>,
@@ -215,7 +225,7 @@ pub async fn log_visit(
 
 /// A visit with its findings.
 #[utoipa::path(get, path = "/api/v1/rounds/visits/{id}", tag = "rounds", params(("id" = i64, Path)),
-    responses((status = 200, description = "The visit", content_type = "application/json"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The visit", body = super::schemas::Visit), (status = 404, body = ErrorBody)))]
 pub async fn get_visit(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -226,6 +236,7 @@ pub async fn get_visit(
 
 /// A finding becomes an event.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = FindingReportBody)]
 pub struct ReportBody {
     /// The event category (e.g. `neighbour_dispute`).
     pub category: String,
@@ -238,7 +249,7 @@ pub struct ReportBody {
 /// finding. By the visitor or a community worker and above.
 #[utoipa::path(post, path = "/api/v1/rounds/findings/{id}/event", tag = "rounds", params(("id" = i64, Path)),
     request_body = ReportBody,
-    responses((status = 201, description = "The new event", content_type = "application/json"),
+    responses((status = 201, description = "The new event", body = super::schemas::Event),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn report_finding(
@@ -270,7 +281,7 @@ pub async fn report_finding(
 /// Coverage below a place: households, those visited in the last 30 days, and one page of its
 /// grids and of its posts with the same counts.
 #[utoipa::path(get, path = "/api/v1/rounds/coverage", tag = "rounds", params(PlaceQuery),
-    responses((status = 200, description = "`{node, days, households, covered, uncovered, grids, posts}`", content_type = "application/json"),
+    responses((status = 200, description = "`{node, days, households, covered, uncovered, grids, posts}`", body = super::schemas::Coverage),
         (status = 404, body = ErrorBody)))]
 pub async fn coverage(
     State(s): State<AppState>,
@@ -283,7 +294,7 @@ pub async fn coverage(
             .coverage(
                 &c.actor,
                 q.node_id,
-                q.page.unwrap_or(1),
+                super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
             .await?,
@@ -297,13 +308,14 @@ pub struct UncoveredQuery {
     pub node_id: Option<i64>,
     /// Or a post.
     pub post_id: Option<i64>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
 
 /// Households not visited in the last 30 days below a place (or in a post), by address.
 #[utoipa::path(get, path = "/api/v1/rounds/coverage/households", tag = "rounds", params(UncoveredQuery),
-    responses((status = 200, description = "`{items: [{household_id, address, building_id, last_at}], page, per_page, has_more}`", content_type = "application/json"),
+    responses((status = 200, description = "`{items: [{household_id, address, building_id, last_at}], page, per_page, has_more}`", body = super::schemas::UncoveredPage),
         (status = 404, body = ErrorBody)))]
 pub async fn uncovered(
     State(s): State<AppState>,
@@ -317,7 +329,7 @@ pub async fn uncovered(
                 &c.actor,
                 q.node_id,
                 q.post_id,
-                q.page.unwrap_or(1),
+                super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
             .await?,
@@ -330,6 +342,7 @@ pub struct SpecialistQuery {
     pub node_id: Option<i64>,
     /// Only those serving now.
     pub active: Option<bool>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -353,7 +366,7 @@ pub struct SpecialistBody {
 
 /// Grid service specialists below a place (phone numbers masked).
 #[utoipa::path(get, path = "/api/v1/rounds/specialists", tag = "rounds", params(SpecialistQuery),
-    responses((status = 200, description = "`{items: [specialist], page, per_page, has_more}`", content_type = "application/json"),
+    responses((status = 200, description = "`{items: [specialist], page, per_page, has_more}`", body = super::schemas::SpecialistPage),
         (status = 404, body = ErrorBody)))]
 pub async fn list_specialists(
     State(s): State<AppState>,
@@ -371,7 +384,7 @@ pub async fn list_specialists(
                 &c.actor,
                 q.node_id,
                 &f,
-                q.page.unwrap_or(1),
+                super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
             .await?,
@@ -380,7 +393,7 @@ pub async fn list_specialists(
 
 /// Assign a grid service specialist (community workers and above); a grid has 1–2.
 #[utoipa::path(post, path = "/api/v1/rounds/specialists", tag = "rounds", request_body = SpecialistBody,
-    responses((status = 201, description = "The specialist", content_type = "application/json"),
+    responses((status = 201, description = "The specialist", body = super::schemas::Specialist),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn assign_specialist(
     State(s): State<AppState>,
@@ -405,7 +418,7 @@ pub async fn assign_specialist(
 
 /// A specialist stops serving their grid (after this month).
 #[utoipa::path(post, path = "/api/v1/rounds/specialists/{id}/end", tag = "rounds", params(("id" = i64, Path)),
-    responses((status = 200, description = "The specialist", content_type = "application/json"),
+    responses((status = 200, description = "The specialist", body = super::schemas::Specialist),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn end_specialist(
     State(s): State<AppState>,
@@ -428,7 +441,7 @@ pub struct ServiceBody {
 /// above. One per month.
 #[utoipa::path(post, path = "/api/v1/rounds/specialists/{id}/services", tag = "rounds", params(("id" = i64, Path)),
     request_body = ServiceBody,
-    responses((status = 201, description = "The service", content_type = "application/json"),
+    responses((status = 201, description = "The service", body = super::schemas::Service),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn log_service(
@@ -458,6 +471,7 @@ pub struct ComplianceQuery {
     pub to: Option<String>,
     /// Only specialists who missed a month.
     pub missed: Option<bool>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -465,7 +479,7 @@ pub struct ComplianceQuery {
 /// Who missed which month: per specialist, the status of each month of the range (`served`,
 /// `missed`, `pending` for this month, `not_assigned`).
 #[utoipa::path(get, path = "/api/v1/rounds/compliance", tag = "rounds", params(ComplianceQuery),
-    responses((status = 200, description = "`{from, to, months, rows: [{specialist, months, missed}], page, per_page, has_more}`", content_type = "application/json"),
+    responses((status = 200, description = "`{from, to, months, rows: [{specialist, months, missed}], page, per_page, has_more}`", body = super::schemas::Compliance),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn compliance(
     State(s): State<AppState>,
@@ -481,7 +495,7 @@ pub async fn compliance(
                 q.from.as_deref(),
                 q.to.as_deref(),
                 q.missed.unwrap_or(false),
-                q.page.unwrap_or(1),
+                super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
             .await?,

@@ -17,6 +17,7 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
     /// 1-based, default 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     /// 1–200, default 50.
     pub per_page: Option<i64>,
@@ -31,10 +32,7 @@ pub async fn list(
     q: Result<Query<UserQuery>, QueryRejection>,
 ) -> ApiResult<Json<UserList>> {
     let q = query(q)?;
-    let (page, per_page) = (
-        q.page.unwrap_or(1).max(1),
-        q.per_page.unwrap_or(50).clamp(1, 200),
-    );
+    let (page, per_page) = (super::page(q.page)?, q.per_page.unwrap_or(50).clamp(1, 200));
     let users = s.app.list_users(&c.actor, page, per_page).await?;
     Ok(Json(UserList {
         items: users.into_iter().map(Into::into).collect(),

@@ -52,9 +52,47 @@ fn not_found(fmt: Fmt) -> Response {
 /// Query or form pairs.
 struct Params(Vec<(String, String)>);
 
+/// `%XX` and `+` decoded; `None` when a byte sequence is not UTF-8.
+fn form_decode(part: &[u8]) -> Option<String> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(part.len());
+    let mut i = 0;
+    while i < part.len() {
+        match part[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < part.len() => match (hex(part[i + 1]), hex(part[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
 impl Params {
-    fn parse(raw: &[u8]) -> Self {
-        Params(form_urlencoded::parse(raw).into_owned().collect())
+    /// The pairs of a form or query string; a name or value that is not UTF-8 (raw, or once
+    /// percent-decoded) is refused with the field it belongs to, never replaced by U+FFFD.
+    fn parse(raw: &[u8]) -> Result<Self, String> {
+        let mut pairs = Vec::new();
+        for part in raw.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+            let (k, v) = match part.iter().position(|b| *b == b'=') {
+                Some(i) => (&part[..i], &part[i + 1..]),
+                None => (part, &part[..0]),
+            };
+            let Some(name) = form_decode(k) else {
+                return Err("参数名".to_string());
+            };
+            let Some(value) = form_decode(v) else {
+                return Err(name);
+            };
+            pairs.push((name, value));
+        }
+        Ok(Params(pairs))
     }
     fn get(&self, k: &str) -> Option<&str> {
         self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
@@ -114,6 +152,11 @@ fn app_error(e: AppError, fmt: Fmt) -> Response {
     }
 }
 
+/// A form or query value that is not UTF-8 (the specification's character set): 400.
+fn not_utf8(fmt: Fmt, field: &str) -> Response {
+    bad(fmt, field, "不是有效的 UTF-8 文字")
+}
+
 fn bad(fmt: Fmt, field: &str, reason: &str) -> Response {
     error(StatusCode::BAD_REQUEST, fmt, &format!("{field}：{reason}"))
 }
@@ -153,7 +196,10 @@ async fn get_file(
     let Some((name, fmt)) = split(&file) else {
         return not_found(Fmt::Xml);
     };
-    let p = Params::parse(q.as_deref().unwrap_or("").as_bytes());
+    let p = match Params::parse(q.as_deref().unwrap_or("").as_bytes()) {
+        Ok(p) => p,
+        Err(field) => return not_utf8(fmt, &field),
+    };
     if let Err(r) = check_jurisdiction(&s, &p, fmt).await {
         return r;
     }
@@ -180,8 +226,14 @@ async fn post_file(
     }
     // The specification sends everything form-encoded in the body; an api_key in the query
     // string is accepted too.
-    let mut p = Params::parse(&body);
-    p.0.extend(Params::parse(q.as_deref().unwrap_or("").as_bytes()).0);
+    let mut p = match Params::parse(&body) {
+        Ok(p) => p,
+        Err(field) => return not_utf8(fmt, &field),
+    };
+    match Params::parse(q.as_deref().unwrap_or("").as_bytes()) {
+        Ok(more) => p.0.extend(more.0),
+        Err(field) => return not_utf8(fmt, &field),
+    }
     if let Err(r) = check_jurisdiction(&s, &p, fmt).await {
         return r;
     }
@@ -291,7 +343,10 @@ async fn service_definition(
     let Some((code, fmt)) = split(&file) else {
         return not_found(Fmt::Xml);
     };
-    let p = Params::parse(q.as_deref().unwrap_or("").as_bytes());
+    let p = match Params::parse(q.as_deref().unwrap_or("").as_bytes()) {
+        Ok(p) => p,
+        Err(field) => return not_utf8(fmt, &field),
+    };
     if let Err(r) = check_jurisdiction(&s, &p, fmt).await {
         return r;
     }
@@ -359,6 +414,22 @@ async fn create(s: &AppState, p: &Params, fmt: Fmt) -> Response {
         Ok(c) => c,
         Err(e) => return app_error(e, fmt),
     };
+    // An unknown service is "not found" (404), as the specification says; a missing one is
+    // bad input (400, from the use-case with the other checks).
+    let code = p.get("service_code").map(str::trim).unwrap_or_default();
+    if !code.is_empty() {
+        match s.app.open311_service(code).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    fmt,
+                    &format!("service_code：未知的服务类型“{code}”"),
+                )
+            }
+            Err(e) => return app_error(e, fmt),
+        }
+    }
     let attributes =
         p.0.iter()
             .filter_map(|(k, v)| {
@@ -386,10 +457,10 @@ async fn create(s: &AppState, p: &Params, fmt: Fmt) -> Response {
         Ok(c) => Doc::List {
             root: "service_requests",
             item: "request",
+            // Created at once: the id, and no token (the specification gives one or the
+            // other). `tokens/{id}` still answers for clients that ask anyway.
             items: vec![vec![
                 ("service_request_id", F::I(c.id)),
-                // Created at once: the token is the id itself (see `tokens/{token}`).
-                ("token", F::S(c.id.to_string())),
                 ("service_notice", F::S(c.service_notice)),
                 ("account_id", F::OS(None)),
             ]],
@@ -541,7 +612,10 @@ async fn one_request(
     let Some((id, fmt)) = split(&file) else {
         return not_found(Fmt::Xml);
     };
-    let p = Params::parse(q.as_deref().unwrap_or("").as_bytes());
+    let p = match Params::parse(q.as_deref().unwrap_or("").as_bytes()) {
+        Ok(p) => p,
+        Err(field) => return not_utf8(fmt, &field),
+    };
     if let Err(r) = check_jurisdiction(&s, &p, fmt).await {
         return r;
     }

@@ -179,6 +179,14 @@ pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
+/// The page number of a list (`page`, `list_page`): the first when absent, the error page (422,
+/// saying which numbers are allowed) when it is not a number in `1..=MAX_PAGE`: a number too
+/// large is never quietly shown as the first page.
+pub fn page_number(field: &'static str, v: Option<&str>) -> Result<i64, PageError> {
+    jingzhi_domain::paging::parse_page_number(field, v)
+        .map_err(|e| AppError::Invalid(vec![e]).into())
+}
+
 /// The friendly error page: a status, a title and a message for people. Never internals.
 #[derive(Debug)]
 pub struct PageError {

@@ -161,7 +161,7 @@ pub async fn households(
     Query(q): Query<HouseholdQuery>,
 ) -> PageResult {
     let (f, under) = q.filter();
-    let page = num(&q.page).unwrap_or(1).max(1);
+    let page = super::page_number("page", q.page.as_deref())?;
     let res = s
         .app
         .list_households(&c.actor, f, under, page, PER_PAGE)
@@ -500,7 +500,7 @@ pub async fn residents(
         Some(SearchKind::MaskedId(_)) => "search.by_masked_id",
         Some(SearchKind::Phone(_)) => "search.by_phone",
     };
-    let page = num(&q.page).unwrap_or(1).max(1);
+    let page = super::page_number("page", q.page.as_deref())?;
     let (tag, gender, residence) = (f.tag, f.gender, f.residence);
     let res = s
         .app

@@ -160,7 +160,7 @@ pub struct IndexPage {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
-    pub page: Option<i64>,
+    pub page: Option<String>,
     pub saved: Option<String>,
 }
 
@@ -258,7 +258,7 @@ pub async fn index(
     lang: Lang,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = super::page_number("page", q.page.as_deref())?;
     Ok(render(
         &index_page(
             &s,
@@ -543,7 +543,7 @@ pub struct VisitsQuery {
     pub household: Option<i64>,
     pub user: Option<i64>,
     pub post: Option<i64>,
-    pub page: Option<i64>,
+    pub page: Option<String>,
 }
 
 pub async fn visits(
@@ -553,7 +553,7 @@ pub async fn visits(
     Query(q): Query<VisitsQuery>,
 ) -> PageResult {
     let a = &c.actor;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = super::page_number("page", q.page.as_deref())?;
     let f = VisitFilter {
         household_id: q.household,
         visitor_user_id: q.user,
@@ -854,8 +854,8 @@ impl CoveragePage {
 pub struct CoverageQuery {
     pub node: Option<i64>,
     pub post: Option<i64>,
-    pub page: Option<i64>,
-    pub list_page: Option<i64>,
+    pub page: Option<String>,
+    pub list_page: Option<String>,
 }
 
 pub async fn coverage(
@@ -865,8 +865,8 @@ pub async fn coverage(
     Query(q): Query<CoverageQuery>,
 ) -> PageResult {
     let a = &c.actor;
-    let page = q.page.unwrap_or(1).max(1);
-    let list_page = q.list_page.unwrap_or(1).max(1);
+    let page = super::page_number("page", q.page.as_deref())?;
+    let list_page = super::page_number("list_page", q.list_page.as_deref())?;
     let v = s.app.coverage(a, q.node, page, PER_PAGE).await?;
     let uncovered = s
         .app
@@ -971,7 +971,7 @@ pub struct SpecialistsQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub missed: Option<String>,
-    pub page: Option<i64>,
+    pub page: Option<String>,
     pub saved: Option<String>,
 }
 
@@ -986,7 +986,7 @@ async fn specialists_page(
 ) -> Result<SpecialistsPage, PageError> {
     let a = &c.actor;
     let manager = is_manager(a.user.role);
-    let page = q.page.unwrap_or(1).max(1);
+    let page = super::page_number("page", q.page.as_deref())?;
     let missed_only = q.missed.as_deref().is_some_and(|m| !m.is_empty());
     let v = s
         .app
