@@ -31,7 +31,7 @@ async function noSidewaysScroll(page, what) {
   assert.ok(overflow <= 0, `no sideways scrolling on ${what} (${overflow}px too wide)`);
 }
 
-/** An open event in the worker's community that a whistle may be blown on. */
+/** A fresh accepted event in the worker's community (at the building of one of its events). */
 async function openEvent(username) {
   const r = await fetch(`${server.base}/api/v1/auth/login`, {
     method: "POST",
@@ -39,13 +39,22 @@ async function openEvent(username) {
     body: JSON.stringify({ username, password: PASSWORD }),
   });
   const { token } = await r.json();
-  for (const status of ["accepted", "in_progress", "dispatched"]) {
-    const list = await fetch(`${server.base}/api/v1/events?status=${status}&limit=50`, {
-      headers: { authorization: `Bearer ${token}` },
-    }).then((r) => r.json());
-    if (list.items.length) return list.items[0].id;
-  }
-  throw new Error("no open event in the demo community");
+  const api = (p, init = {}) =>
+    fetch(`${server.base}${p}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    }).then(async (r) => {
+      assert.ok(r.ok, `${p}: ${r.status} ${await r.clone().text()}`);
+      return r.json();
+    });
+  const list = await api("/api/v1/events?limit=1");
+  assert.ok(list.items.length, "the demo community has events");
+  const e = await api("/api/v1/events", {
+    method: "POST",
+    body: JSON.stringify({ category: "other", node_id: list.items[0].node_id, description: "井盖缺失，行人易跌落" }),
+  });
+  await api(`/api/v1/events/${e.id}/accept`, { method: "POST", body: "{}" });
+  return e.id;
 }
 
 test("a department is summoned, reports in and completes its task at phone width", async () => {

@@ -227,7 +227,7 @@ test("a resident's report is dispatched, resolved, verified, closed and rated at
   }
   // The dispatch remark is internal; the handlers are listed, with people's names and roles.
   assert.ok(!timeline.includes("请尽快清理"), "the dispatch remark is not shown to the resident");
-  assert.match(await page.textContent("ul.handlers"), /住建局/);
+  assert.match(await page.textContent("ul.handlers"), /住房和城乡建设局/);
   assert.match(timeline, /（社区工作者）/);
   assert.ok(!timeline.includes(worker.username) && !timeline.includes(staff.username), "no login names");
   assert.equal(await page.locator('[data-testid="timeline"] .photos img').count(), 2);

@@ -1053,8 +1053,15 @@ impl App {
         }
         let codes: Vec<String> = summoned.iter().map(|d| d.code.clone()).collect();
         let w = Whistle::blow(&codes, before.urgency, now, &self.deadline_policy())?;
-        let wid =
-            se::insert_whistle(&mut tx, event_id, &before.path, reason, actor.name(), &w).await?;
+        let wid = se::insert_whistle(
+            &mut tx,
+            event_id,
+            &before.path,
+            reason,
+            &actor.user.display_name,
+            &w,
+        )
+        .await?;
         let mut e = before.clone();
         e.whistled = true;
         e.updated_at = now;

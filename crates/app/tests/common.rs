@@ -161,6 +161,12 @@ impl World {
     }
 
     pub async fn user(&self, username: &str, role: &str, scope: &Node) -> Actor {
+        // Department staff of 住建局 (`jingzhi_store::testing::TEST_DEPARTMENTS`).
+        let dept = (role == "department-staff").then_some("zhujian");
+        self.user_of(username, role, dept, scope).await
+    }
+
+    async fn user_of(&self, username: &str, role: &str, dept: Option<&str>, scope: &Node) -> Actor {
         let u = self
             .app
             .add_user(
@@ -171,8 +177,7 @@ impl World {
                     role: role.into(),
                     scope_code: scope.code.clone(),
                     display_name: None,
-                    // Department staff of 住建局 (`jingzhi_store::testing::TEST_DEPARTMENTS`).
-                    department: (role == "department-staff").then(|| "zhujian".into()),
+                    department: dept.map(str::to_string),
                     resident_id: None,
                 },
             )
@@ -183,22 +188,7 @@ impl World {
 
     /// A department-staff user of the department `code` with the given scope.
     pub async fn dept_user(&self, username: &str, code: &str, scope: &Node) -> Actor {
-        let u = self
-            .app
-            .add_user(
-                None,
-                &NewUserInput {
-                    username: username.into(),
-                    password: "test-password-1".into(),
-                    role: "department-staff".into(),
-                    scope_code: scope.code.clone(),
-                    display_name: None,
-                    department: Some(code.into()),
-                    resident_id: None,
-                },
-            )
+        self.user_of(username, "department-staff", Some(code), scope)
             .await
-            .unwrap();
-        Actor::new(u)
     }
 }

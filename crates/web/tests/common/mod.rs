@@ -375,3 +375,94 @@ impl TestApp {
         self.send(req).await
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Uploads: a real PNG and multipart bodies (events, the report form).
+
+/// A real 2×2 PNG (RGBA), generated with zlib "stored" blocks.
+pub fn png_2x2() -> Vec<u8> {
+    fn crc(data: &[u8]) -> u32 {
+        let mut c = 0xFFFF_FFFFu32;
+        for &b in data {
+            c ^= b as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend(crc(&body).to_be_bytes());
+    }
+    let mut raw = vec![];
+    for _ in 0..2 {
+        raw.push(0u8);
+        raw.extend_from_slice(&[255, 0, 0, 255, 0, 128, 255, 255]);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in &raw {
+        a = (a + x as u32) % 65521;
+        b = (b + a) % 65521;
+    }
+    let mut z = vec![0x78, 0x01, 0x01];
+    z.extend((raw.len() as u16).to_le_bytes());
+    z.extend((!(raw.len() as u16)).to_le_bytes());
+    z.extend_from_slice(&raw);
+    z.extend(((b << 16) | a).to_be_bytes());
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = vec![];
+    ihdr.extend(2u32.to_be_bytes());
+    ihdr.extend(2u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &z);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+const BOUNDARY: &str = "jzEventsBoundary42";
+
+/// A multipart body: text fields, then files (field name, file name, bytes).
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut b = vec![];
+    for (k, v) in fields {
+        b.extend(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .into_bytes(),
+        );
+    }
+    for (k, name, bytes) in files {
+        b.extend(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .into_bytes(),
+        );
+        b.extend_from_slice(bytes);
+        b.extend(b"\r\n");
+    }
+    b.extend(format!("--{BOUNDARY}--\r\n").into_bytes());
+    b
+}
+
+pub async fn send_multipart(t: &TestApp, uri: &str, auth: (&str, &str), body: Vec<u8>) -> Resp {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(auth.0, auth.1)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    t.send(req).await
+}
