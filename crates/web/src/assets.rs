@@ -8,6 +8,7 @@ use axum::Router;
 pub const HTMX_JS: &str = include_str!("../assets/htmx.min.js");
 pub const APP_CSS: &str = include_str!("../assets/app.css");
 pub const APP_JS: &str = include_str!("../assets/app.js");
+pub const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
 
 fn cached(ct: &'static str, body: &'static str) -> impl IntoResponse {
     (
@@ -32,5 +33,14 @@ pub fn router() -> Router<crate::AppState> {
         .route(
             "/assets/app.js",
             get(|| async { cached("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/assets/favicon.svg",
+            get(|| async { cached("image/svg+xml", FAVICON_SVG) }),
+        )
+        // Browsers ask for it whatever the page links; the same picture.
+        .route(
+            "/favicon.ico",
+            get(|| async { cached("image/svg+xml", FAVICON_SVG) }),
         )
 }

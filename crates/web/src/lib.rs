@@ -40,6 +40,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(api::router())
         .merge(open311::router())
         .merge(pages::router())
+        .fallback(not_found)
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(no_store))
         .with_state(state)
@@ -58,6 +59,18 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// An unknown address: the API's JSON error under `/api/` and `/open311/`, the application's own
+/// "not found" page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let p = uri.path();
+    if p.starts_with("/api/") || p.starts_with("/open311/") {
+        error::ApiError::not_found().into_response()
+    } else {
+        pages::PageError::not_found().into_response()
+    }
 }
 
 async fn healthz(

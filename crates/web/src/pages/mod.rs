@@ -253,28 +253,24 @@ impl From<ApiError> for PageError {
 struct ErrorPage<'a> {
     status: u16,
     title_zh: &'a str,
-    title_en: &'a str,
     message: &'a str,
     details: &'a [String],
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (title_zh, title_en) = match self.status {
-            StatusCode::NOT_FOUND => ("未找到", "Not found"),
-            StatusCode::FORBIDDEN => ("无权访问", "Forbidden"),
-            StatusCode::UNAUTHORIZED => ("需要登录", "Sign-in required"),
-            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
-                ("输入有误", "Invalid input")
-            }
-            StatusCode::CONFLICT => ("与已有记录冲突", "Conflict"),
-            StatusCode::TOO_MANY_REQUESTS => ("请稍后再试", "Too many requests"),
-            _ => ("出错了", "Something went wrong"),
+        let title_zh = match self.status {
+            StatusCode::NOT_FOUND => "未找到",
+            StatusCode::FORBIDDEN => "无权访问",
+            StatusCode::UNAUTHORIZED => "需要登录",
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "输入有误",
+            StatusCode::CONFLICT => "与已有记录冲突",
+            StatusCode::TOO_MANY_REQUESTS => "请稍后再试",
+            _ => "出错了",
         };
         let page = ErrorPage {
             status: self.status.as_u16(),
             title_zh,
-            title_en,
             message: &self.message,
             details: &self.details,
         };
