@@ -1350,3 +1350,44 @@ impl App {
         })
     }
 }
+
+/// The figures of a staff member's workbench (工作台) for their scope: open events by status and
+/// how many are overdue.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Workload {
+    /// Reported, not yet accepted (待受理).
+    pub to_accept: i64,
+    /// Resolved, waiting for the community to verify (待核查).
+    pub to_verify: i64,
+    /// Accepted, dispatched, in progress or escalated (办理中).
+    pub in_hand: i64,
+    /// Open past their deadline (已超期).
+    pub overdue: i64,
+}
+
+impl App {
+    /// The caller's workload in their scope (staff only; residents and department staff have
+    /// their own homes).
+    pub async fn workload(&self, actor: &Actor) -> AppResult<Workload> {
+        if matches!(
+            actor.user.role,
+            Role::Resident | Role::DepartmentStaff | Role::Auditor
+        ) {
+            return Err(AppError::Forbidden);
+        }
+        let mut conn = self.store.acquire().await?;
+        let (by_status, overdue) = se::open_counts(&mut conn, &actor.scope(), now_ms()).await?;
+        let mut w = Workload {
+            overdue,
+            ..Default::default()
+        };
+        for (s, n) in by_status {
+            match s {
+                Status::Reported => w.to_accept += n,
+                Status::Resolved => w.to_verify += n,
+                _ => w.in_hand += n,
+            }
+        }
+        Ok(w)
+    }
+}

@@ -1139,3 +1139,51 @@ pub async fn get_attachment(
         .ok_or(Error::NotFound)?;
     Ok((attachment_from(&row)?, row.try_get("data")?))
 }
+
+/// Events in scope still to be worked on (open, or resolved and waiting for verification) by
+/// status, and how many open ones are past their deadline at `now` (a workbench's figures; both
+/// counts run over the `(status, path)` index).
+pub async fn open_counts(
+    conn: &mut Conn,
+    scope: &Scope,
+    now: i64,
+) -> Result<(Vec<(Status, i64)>, i64)> {
+    let mut p = Params::default();
+    let listed: Vec<String> = Status::ALL
+        .iter()
+        .filter(|s| s.is_open() || **s == Status::Resolved)
+        .map(|s| p.push(V::T(s.as_str().into())))
+        .collect();
+    let range = p.range("path", &scope.path);
+    let sql = format!(
+        "SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM events WHERE status IN ({}) AND {range} GROUP BY status",
+        listed.join(",")
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut by_status = vec![];
+    for r in &rows {
+        let s: String = r.try_get("status")?;
+        if let Some(st) = Status::parse(&s) {
+            by_status.push((st, r.try_get::<i64, _>("n")?));
+        }
+    }
+    let mut p = Params::default();
+    let open: Vec<String> = Status::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| p.push(V::T(s.as_str().into())))
+        .collect();
+    let range = p.range("path", &scope.path);
+    let t = p.push(V::I(now));
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM events WHERE status IN ({}) AND {range} AND deadline_at < {t}",
+        open.join(",")
+    );
+    let overdue: i64 = bind(sqlx::query(&sql), &p.vals)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    Ok((by_status, overdue))
+}

@@ -189,4 +189,18 @@ async fn the_registry_dispatch_whistle_and_what_a_department_finds() {
         home.contains(&format!("#{id3} ")) && home.contains("前报到"),
         "{home}"
     );
+    // The community worker's home opens with the workbench: one event still to accept.
+    post(
+        &t,
+        &worker,
+        "/api/v1/events",
+        json!({"category": "other", "node_id": t.building_a.id, "description": "待受理的一件"}),
+    )
+    .await;
+    let home = t.page("/", &wc).await.text();
+    assert!(home.contains(r#"data-testid="workbench""#), "{home}");
+    assert!(
+        home.contains(r#"href="/events?status=reported"><b>1</b><span>待受理</span>"#),
+        "{home}"
+    );
 }

@@ -44,6 +44,8 @@ pub struct NodePage {
     pub children: Vec<ChildRow>,
     pub child_kind: &'static str,
     pub party_orgs: Vec<PartyOrg>,
+    /// The workbench (工作台) on a staff member's home: what waits in their scope.
+    pub work: Vec<Count>,
     pub map_svg: Option<String>,
     pub legend: Vec<(&'static str, &'static str)>,
 }
@@ -181,6 +183,32 @@ async fn node_page(
         href: Some(format!("/residents?under={id}")),
     });
     let tags = tag_counts(&v.stats, lang, id);
+    // A staff member's home opens with what waits for them (the events list links each figure).
+    let work = match (is_home, s.app.workload(&c.actor).await) {
+        (true, Ok(w)) => vec![
+            Count {
+                label: "待受理",
+                value: w.to_accept,
+                href: Some("/events?status=reported".into()),
+            },
+            Count {
+                label: "已超期",
+                value: w.overdue,
+                href: Some("/events?overdue=1".into()),
+            },
+            Count {
+                label: "待核查",
+                value: w.to_verify,
+                href: Some("/events?status=resolved".into()),
+            },
+            Count {
+                label: "办理中",
+                value: w.in_hand,
+                href: Some("/events".into()),
+            },
+        ],
+        _ => vec![],
+    };
     let children = v
         .children
         .iter()
@@ -208,6 +236,7 @@ async fn node_page(
         children,
         child_kind: n.kind.child().map(|k| kind_label(lang, k)).unwrap_or(""),
         party_orgs: v.party_orgs.clone(),
+        work,
         map_svg: map::svg(&m, lang),
         legend: map::legend(lang),
     };
