@@ -324,7 +324,7 @@ impl App {
                         }
                         e => e.into(),
                     })?;
-                if !node.path.starts_with(&d.node_path) {
+                if !jingzhi_domain::departments::serves(&d.node_path, &node.path) {
                     return Err(AppError::invalid(
                         "scope",
                         format!("账号的管辖范围应在{}的辖区（{}）之内", d.name, d.node_name),

@@ -208,7 +208,7 @@ pub struct DepartmentWorkbench {
     pub tasks: Vec<sd::SummonsRow>,
     /// Events dispatched to it that are past their deadline.
     pub overdue: Vec<jingzhi_store::events::Event>,
-    /// Events dispatched to it and still open (dispatched, in progress, escalated).
+    /// Events sent to it and still open, soonest deadline first.
     pub open: Vec<jingzhi_store::events::Event>,
 }
 
@@ -219,44 +219,36 @@ impl App {
             return Err(AppError::Forbidden);
         };
         let department = self.own_department(actor).await?;
-        let (summoned, tasks) = {
+        let (summoned, tasks): (Vec<_>, Vec<_>) = {
             let mut conn = self.store.acquire().await?;
-            let scope = actor.scope();
-            (
-                sd::summonses(&mut conn, &scope, code, &["summoned"], 50).await?,
-                sd::summonses(&mut conn, &scope, code, &["task_assigned"], 50).await?,
+            sd::summonses(
+                &mut conn,
+                &actor.scope(),
+                code,
+                &["summoned", "task_assigned"],
+                100,
             )
-        };
-        use jingzhi_domain::events::lifecycle::Status;
-        use jingzhi_store::events::EventFilter;
-        let overdue = self
+            .await?
+        }
+        .into_iter()
+        .partition(|s| s.status == "summoned");
+        // Its open events (the list is confined to what was sent to it), split by the deadline.
+        let now = now_ms();
+        let (overdue, mut open): (Vec<_>, Vec<_>) = self
             .list_events(
                 actor,
-                EventFilter {
-                    overdue_at: Some(now_ms()),
+                jingzhi_store::events::EventFilter {
+                    open_only: true,
                     ..Default::default()
                 },
                 None,
-                50,
+                200,
             )
-            .await?;
-        let mut open = vec![];
-        for status in [Status::Dispatched, Status::InProgress, Status::Escalated] {
-            open.extend(
-                self.list_events(
-                    actor,
-                    EventFilter {
-                        status: Some(status),
-                        ..Default::default()
-                    },
-                    None,
-                    50,
-                )
-                .await?
-                .into_iter()
-                .filter(|e| !overdue.iter().any(|o| o.id == e.id)),
-            );
-        }
+            .await?
+            .into_iter()
+            .partition(|e| {
+                jingzhi_domain::events::lifecycle::is_overdue(e.status, e.deadline_at, now)
+            });
         open.sort_by_key(|e| e.deadline_at);
         Ok(DepartmentWorkbench {
             department,

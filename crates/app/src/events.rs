@@ -633,12 +633,11 @@ impl App {
         let mut tx = self.store.begin().await?;
         let before = load_for(&mut tx, actor, id).await?;
         // A department acts only on what was dispatched to it as lead or co-handler.
-        if matches!(cmd, Command::Start | Command::Resolve { .. }) {
-            if let Some(code) = crate::departments::own_code(actor) {
-                if !se::sent_to(&mut tx, id, code, Some(&["lead", "co_handler"])).await? {
-                    return Err(AppError::Forbidden);
-                }
-            } else if actor.user.role == Role::DepartmentStaff {
+        // (`load_for` has already refused staff without a department, or not sent it.)
+        if let (Command::Start | Command::Resolve { .. }, Some(code)) =
+            (cmd, crate::departments::own_code(actor))
+        {
+            if !se::sent_to(&mut tx, id, code, Some(&["lead", "co_handler"])).await? {
                 return Err(AppError::Forbidden);
             }
         }
@@ -1376,12 +1375,11 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let mut conn = self.store.acquire().await?;
-        let (by_status, overdue) = se::open_counts(&mut conn, &actor.scope(), now_ms()).await?;
-        let mut w = Workload {
-            overdue,
-            ..Default::default()
-        };
-        for (s, n) in by_status {
+        let mut w = Workload::default();
+        for (s, n, late) in se::open_counts(&mut conn, &actor.scope(), now_ms()).await? {
+            if s.is_open() {
+                w.overdue += late;
+            }
             match s {
                 Status::Reported => w.to_accept += n,
                 Status::Resolved => w.to_verify += n,

@@ -468,3 +468,63 @@ async fn department_staff_do_not_read_the_register() {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn workbenches_count_and_split_by_deadline() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let cg = w.dept_user("cg.staff", "chengguan", &w.district).await;
+    // A month ago: reported, accepted and dispatched to 城管局, long past its deadline.
+    let t0 = jingzhi_domain::time_fmt::now_ms() - 30 * 24 * 3_600_000;
+    let input = ReportInput {
+        category: "other".into(),
+        node_id: Some(w.building_a.id),
+        description: "旧事".into(),
+        ..Default::default()
+    };
+    let old = w.app.report_event_at(&worker, &input, t0).await.unwrap();
+    w.app
+        .event_command_at(
+            &worker,
+            old.id,
+            &jingzhi_domain::events::Command::Accept,
+            None,
+            t0,
+        )
+        .await
+        .unwrap();
+    let d = dispatch("chengguan", &[], &[]).to_domain().unwrap();
+    w.app
+        .event_command_at(
+            &worker,
+            old.id,
+            &jingzhi_domain::events::Command::Dispatch(d),
+            None,
+            t0,
+        )
+        .await
+        .unwrap();
+    // Now: one report waiting to be accepted, one dispatched to 城管局 within its deadline.
+    w.app.report_event(&worker, &input).await.unwrap();
+    let fresh = accepted_event(&w, &worker).await;
+    w.app
+        .dispatch_event(&worker, fresh, &dispatch("chengguan", &[], &[]))
+        .await
+        .unwrap();
+    let load = w.app.workload(&worker).await.unwrap();
+    assert_eq!(
+        (load.to_accept, load.overdue, load.in_hand, load.to_verify),
+        (1, 1, 2, 0)
+    );
+    assert!(matches!(
+        w.app.workload(&cg).await,
+        Err(AppError::Forbidden)
+    ));
+    let bench = w.app.department_workbench(&cg).await.unwrap();
+    assert_eq!(
+        bench.overdue.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [old.id]
+    );
+    assert_eq!(bench.open.iter().map(|e| e.id).collect::<Vec<_>>(), [fresh]);
+    assert!(bench.summoned.is_empty() && bench.tasks.is_empty());
+}

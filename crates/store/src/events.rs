@@ -379,6 +379,8 @@ pub struct EventFilter {
     pub handler_kind: Option<String>,
     /// "Mine": the use-case turns it into `department` or `handler_kind` for the caller's role.
     pub assigned_mine: bool,
+    /// Only open events (reported, accepted, dispatched, in progress, escalated).
+    pub open_only: bool,
 }
 
 /// The ids of events sent to a department: dispatched to it (any role, now or before) or
@@ -477,17 +479,16 @@ pub async fn list_events(
             p.push(V::Bool(true))
         ));
     }
-    if let Some(t) = f.overdue_at {
+    if f.open_only || f.overdue_at.is_some() {
         let open: Vec<String> = Status::ALL
             .iter()
             .filter(|s| s.is_open())
             .map(|s| p.push(V::T(s.as_str().into())))
             .collect();
-        sql.push_str(&format!(
-            " AND e.status IN ({}) AND e.deadline_at < {}",
-            open.join(","),
-            p.push(V::I(t))
-        ));
+        sql.push_str(&format!(" AND e.status IN ({})", open.join(",")));
+    }
+    if let Some(t) = f.overdue_at {
+        sql.push_str(&format!(" AND e.deadline_at < {}", p.push(V::I(t))));
     }
     if let Some(t) = f.from_ms {
         sql.push_str(&format!(" AND e.reported_at >= {}", p.push(V::I(t))));
@@ -1141,14 +1142,15 @@ pub async fn get_attachment(
 }
 
 /// Events in scope still to be worked on (open, or resolved and waiting for verification) by
-/// status, and how many open ones are past their deadline at `now` (a workbench's figures; both
-/// counts run over the `(status, path)` index).
+/// status, each with how many of them are past their deadline at `now` (a workbench's figures;
+/// one pass over the `(status, path)` index).
 pub async fn open_counts(
     conn: &mut Conn,
     scope: &Scope,
     now: i64,
-) -> Result<(Vec<(Status, i64)>, i64)> {
+) -> Result<Vec<(Status, i64, i64)>> {
     let mut p = Params::default();
+    let t = p.push(V::I(now));
     let listed: Vec<String> = Status::ALL
         .iter()
         .filter(|s| s.is_open() || **s == Status::Resolved)
@@ -1156,34 +1158,20 @@ pub async fn open_counts(
         .collect();
     let range = p.range("path", &scope.path);
     let sql = format!(
-        "SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM events WHERE status IN ({}) AND {range} GROUP BY status",
+        "SELECT status, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(SUM(CASE WHEN deadline_at < {t} THEN 1 ELSE 0 END) AS BIGINT) AS late \
+         FROM events WHERE status IN ({}) AND {range} GROUP BY status",
         listed.join(",")
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
         .await?;
-    let mut by_status = vec![];
+    let mut out = vec![];
     for r in &rows {
         let s: String = r.try_get("status")?;
         if let Some(st) = Status::parse(&s) {
-            by_status.push((st, r.try_get::<i64, _>("n")?));
+            out.push((st, r.try_get::<i64, _>("n")?, r.try_get::<i64, _>("late")?));
         }
     }
-    let mut p = Params::default();
-    let open: Vec<String> = Status::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| p.push(V::T(s.as_str().into())))
-        .collect();
-    let range = p.range("path", &scope.path);
-    let t = p.push(V::I(now));
-    let sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM events WHERE status IN ({}) AND {range} AND deadline_at < {t}",
-        open.join(",")
-    );
-    let overdue: i64 = bind(sqlx::query(&sql), &p.vals)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-    Ok((by_status, overdue))
+    Ok(out)
 }

@@ -1027,12 +1027,12 @@ fn picked(f: &FormData, name: &str) -> Vec<String> {
 
 /// Departments picked in a multiple select (`name` repeated), as department handlers.
 fn departments_picked(f: &FormData, name: &str) -> Vec<HandlerBody> {
-    f.0.iter()
-        .filter(|(k, v)| k == name && !v.trim().is_empty())
-        .map(|(_, code)| HandlerBody {
+    picked(f, name)
+        .into_iter()
+        .map(|code| HandlerBody {
             kind: "department".into(),
             name: String::new(),
-            code: Some(code.trim().to_string()),
+            code: Some(code),
         })
         .collect()
 }

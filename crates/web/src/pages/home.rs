@@ -184,30 +184,26 @@ async fn node_page(
     });
     let tags = tag_counts(&v.stats, lang, id);
     // A staff member's home opens with what waits for them (the events list links each figure).
-    let work = match (is_home, s.app.workload(&c.actor).await) {
-        (true, Ok(w)) => vec![
-            Count {
-                label: "待受理",
-                value: w.to_accept,
-                href: Some("/events?status=reported".into()),
-            },
-            Count {
-                label: "已超期",
-                value: w.overdue,
-                href: Some("/events?overdue=1".into()),
-            },
-            Count {
-                label: "待核查",
-                value: w.to_verify,
-                href: Some("/events?status=resolved".into()),
-            },
-            Count {
-                label: "办理中",
-                value: w.in_hand,
-                href: Some("/events".into()),
-            },
-        ],
-        _ => vec![],
+    use jingzhi_domain::auth::Role;
+    let staff = !matches!(
+        c.actor.user.role,
+        Role::Resident | Role::DepartmentStaff | Role::Auditor
+    );
+    let work = if is_home && staff {
+        let w = s.app.workload(&c.actor).await?;
+        let count = |label, value, href: &str| Count {
+            label,
+            value,
+            href: Some(href.into()),
+        };
+        vec![
+            count("待受理", w.to_accept, "/events?status=reported"),
+            count("已超期", w.overdue, "/events?overdue=1"),
+            count("待核查", w.to_verify, "/events?status=resolved"),
+            count("办理中", w.in_hand, "/events"),
+        ]
+    } else {
+        vec![]
     };
     let children = v
         .children
