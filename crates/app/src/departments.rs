@@ -224,7 +224,7 @@ impl App {
             sd::summonses(
                 &mut conn,
                 &actor.scope(),
-                code,
+                Some(code),
                 &["summoned", "task_assigned"],
                 100,
             )

@@ -19,6 +19,7 @@ pub mod open311;
 pub mod registry;
 pub mod report;
 pub mod rounds;
+pub mod workbench;
 
 pub use error::{AppError, AppResult};
 pub use jingzhi_store as store;

@@ -237,18 +237,25 @@ pub struct SummonsRow {
     pub status: String,
     pub report_in_deadline_at: i64,
     pub task: Option<String>,
+    /// The summoned department's code and name (its code when it is not in the registry).
+    pub department: String,
+    pub department_name: String,
 }
 
-/// The department's summonses in `statuses`, inside the caller's scope, soonest deadline first.
+/// Summonses in `statuses` inside the caller's scope, soonest deadline first: of one
+/// department (its workbench), or of every department (the community's workbench).
 pub async fn summonses(
     conn: &mut crate::Conn,
     scope: &Scope,
-    code: &str,
+    code: Option<&str>,
     statuses: &[&str],
     limit: i64,
 ) -> Result<Vec<SummonsRow>> {
     let mut p = Params::default();
-    let c = p.push(V::T(code.into()));
+    let c = match code {
+        Some(code) => format!("wd.department = {} AND ", p.push(V::T(code.into()))),
+        None => String::new(),
+    };
     let st: Vec<String> = statuses
         .iter()
         .map(|s| p.push(V::T(s.to_string())))
@@ -257,10 +264,12 @@ pub async fn summonses(
     let lim = p.push(V::I(limit.clamp(1, 200)));
     let sql = format!(
         "SELECT w.id AS whistle_id, w.event_id, c.name AS category_name, e.description, wd.status, \
-         w.report_in_deadline_at, wd.task FROM whistle_departments wd \
+         w.report_in_deadline_at, wd.task, wd.department, COALESCE(d.name, wd.department) AS department_name \
+         FROM whistle_departments wd \
          JOIN whistles w ON w.id = wd.whistle_id JOIN events e ON e.id = w.event_id \
          JOIN event_categories c ON c.code = e.category_code \
-         WHERE wd.department = {c} AND wd.status IN ({}) AND {range} \
+         LEFT JOIN departments d ON d.code = wd.department \
+         WHERE {c}wd.status IN ({}) AND {range} \
          ORDER BY w.report_in_deadline_at, w.id LIMIT {lim}",
         st.join(", ")
     );
@@ -277,6 +286,8 @@ pub async fn summonses(
                 status: r.try_get("status")?,
                 report_in_deadline_at: r.try_get("report_in_deadline_at")?,
                 task: r.try_get("task")?,
+                department: r.try_get("department")?,
+                department_name: r.try_get("department_name")?,
             })
         })
         .collect()

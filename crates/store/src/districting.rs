@@ -353,6 +353,28 @@ pub async fn list_plans(conn: &mut Conn, scope: &Scope, limit: i64) -> Result<Ve
     rows.iter().map(plan_from).collect()
 }
 
+/// Plans in `status` that cover the caller's place or lie inside it, newest first.
+pub async fn plans_covering(
+    conn: &mut Conn,
+    scope: &Scope,
+    status: &str,
+    limit: i64,
+) -> Result<Vec<PlanRow>> {
+    let mut p = Params::default();
+    let s = p.push(V::T(scope.path.clone()));
+    let sql = format!(
+        "SELECT {PLAN_COLS} FROM districting_plans WHERE status = {} AND (({}) OR substr({s}, 1, length(path)) = path) \
+         ORDER BY id DESC LIMIT {}",
+        p.push(V::T(status.into())),
+        p.range("path", &scope.path),
+        p.push(V::I(limit.clamp(1, 50)))
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(plan_from).collect()
+}
+
 /// Set a plan's status (in scope); `decided` / `applied` stamp the time.
 pub async fn set_status(
     conn: &mut Conn,

@@ -381,6 +381,8 @@ pub struct EventFilter {
     pub assigned_mine: bool,
     /// Only open events (reported, accepted, dispatched, in progress, escalated).
     pub open_only: bool,
+    /// Only events in one of these states (none: any).
+    pub any_of: Vec<Status>,
 }
 
 /// The ids of events sent to a department: dispatched to it (any role, now or before) or
@@ -486,6 +488,14 @@ pub async fn list_events(
             .map(|s| p.push(V::T(s.as_str().into())))
             .collect();
         sql.push_str(&format!(" AND e.status IN ({})", open.join(",")));
+    }
+    if !f.any_of.is_empty() {
+        let any: Vec<String> = f
+            .any_of
+            .iter()
+            .map(|s| p.push(V::T(s.as_str().into())))
+            .collect();
+        sql.push_str(&format!(" AND e.status IN ({})", any.join(",")));
     }
     if let Some(t) = f.overdue_at {
         sql.push_str(&format!(" AND e.deadline_at < {}", p.push(V::I(t))));

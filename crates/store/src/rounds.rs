@@ -404,6 +404,59 @@ fn finding_from(r: &AnyRow) -> Result<FindingRow> {
 
 const FINDING_COLS: &str = "f.id, f.visit_id, f.path, f.kind, f.text, f.event_id";
 
+/// A finding of the caller's, with the visit's household and what became of its event.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyFinding {
+    pub id: i64,
+    pub visit_id: i64,
+    pub household_id: i64,
+    pub address: String,
+    pub kind: FindingKind,
+    pub text: String,
+    pub created_at: i64,
+    pub event_id: Option<i64>,
+    /// The event's status code, when the finding became one.
+    pub event_status: Option<String>,
+}
+
+/// The latest findings of visits by `user_id`, in scope, newest first.
+pub async fn findings_of_visitor(
+    conn: &mut Conn,
+    scope: &Scope,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<MyFinding>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT f.id, f.visit_id, v.household_id, h.address, f.kind, f.text, f.created_at, f.event_id, e.status AS event_status \
+         FROM rounds_findings f JOIN rounds_visits v ON v.id = f.visit_id \
+         JOIN households h ON h.id = v.household_id LEFT JOIN events e ON e.id = f.event_id \
+         WHERE v.visitor_user_id = {} AND {} ORDER BY f.id DESC LIMIT {}",
+        p.push(V::I(user_id)),
+        p.range("f.path", &scope.path),
+        p.push(V::I(limit.clamp(1, 100)))
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            Ok(MyFinding {
+                id: r.try_get("id")?,
+                visit_id: r.try_get("visit_id")?,
+                household_id: r.try_get("household_id")?,
+                address: r.try_get("address")?,
+                kind: FindingKind::parse(&kind).map_err(|_| bad("finding kind", &kind))?,
+                text: r.try_get("text")?,
+                created_at: r.try_get("created_at")?,
+                event_id: r.try_get("event_id")?,
+                event_status: r.try_get("event_status")?,
+            })
+        })
+        .collect()
+}
+
 /// A finding in scope.
 pub async fn get_finding(conn: &mut Conn, scope: &Scope, id: i64) -> Result<FindingRow> {
     let mut p = Params::default();

@@ -209,11 +209,12 @@ async fn every_page_renders_for_its_role() {
     assert!(!r.text().contains("/edit"));
     assert_eq!(t.page("/import", &st).await.status, StatusCode::FORBIDDEN);
 
-    // A resident account has no register.
+    // A resident account has no register: its home is reporting and its own reports.
     let (res, _) = t.browser_session("resident.a").await;
     let r = t.page("/", &res).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text().contains("没有查看人口信息的权限"));
+    assert!(r.text().contains("我要报事"));
+    assert!(!r.text().contains("/residents?under="));
     assert_eq!(
         t.page("/residents", &res).await.status,
         StatusCode::FORBIDDEN

@@ -90,6 +90,17 @@ impl Status {
         matches!(self, Status::Invalid | Status::Merged | Status::Rated)
     }
 
+    /// Someone still has to act on it: open, or resolved and waiting to be verified and closed.
+    /// A worker's lists show these by default (closed, rated, voided and merged ones are done).
+    pub fn is_unfinished(self) -> bool {
+        self.is_open() || matches!(self, Status::Resolved | Status::Verified)
+    }
+
+    /// Accepted and in someone's hands (办理中): not waiting to be accepted, not yet resolved.
+    pub fn is_in_hand(self) -> bool {
+        self.is_open() && self != Status::Reported
+    }
+
     /// Still waiting for someone to fix it: counts against the deadline.
     pub fn is_open(self) -> bool {
         matches!(

@@ -71,8 +71,18 @@ fn opt(value: &str, label: &str, current: &str) -> Opt {
     }
 }
 
-fn status_opts(current: &str) -> Vec<Opt> {
-    let mut v = vec![opt("", "全部状态", current)];
+/// The status filter. Staff lists open on the open events (未办结, the default ""); "all" shows
+/// closed ones too. A resident's own list shows everything by default.
+fn status_opts(current: &str, resident: bool) -> Vec<Opt> {
+    let mut v = if resident {
+        vec![opt("", "全部状态", current)]
+    } else {
+        vec![
+            opt("", "未办结", current),
+            opt("in_hand", "办理中（已受理未办结）", current),
+            opt("all", "全部状态", current),
+        ]
+    };
     v.extend(
         Status::ALL
             .iter()
@@ -152,6 +162,9 @@ pub struct ListQuery {
     pub source: Option<String>,
     pub under: Option<String>,
     pub before: Option<String>,
+    /// `mine` (what is assigned to the caller's kind of handler) or `all`; grid workers and
+    /// stewards default to `mine`.
+    pub assigned: Option<String>,
 }
 
 pub struct Row {
@@ -175,6 +188,9 @@ pub struct ListPage {
     pub overdue: bool,
     pub under: String,
     pub under_name: Option<String>,
+    /// Offer the mine/all choice (grid workers and stewards), and its value.
+    pub offer_mine: bool,
+    pub mine: bool,
     pub rows: Vec<Row>,
     pub first: Option<String>,
     pub next: Option<String>,
@@ -201,11 +217,24 @@ pub async fn list(
     let source = blank(&q.source);
     let overdue = matches!(blank(&q.overdue).as_str(), "1" | "on" | "true");
     let under = num(&q.under);
+    let resident = c.actor.user.role == Role::Resident;
+    let offer_mine = matches!(c.actor.user.role, Role::GridWorker | Role::Steward);
+    let assigned = blank(&q.assigned);
+    let mine = offer_mine && assigned != "all";
     let f = EventFilter {
         status: Status::parse(&status),
+        any_of: Status::ALL
+            .into_iter()
+            .filter(|s| match status.as_str() {
+                "" if !resident => s.is_unfinished(),
+                "in_hand" => s.is_in_hand(),
+                _ => false,
+            })
+            .collect(),
         category: Some(category.clone()).filter(|c| !c.is_empty()),
         source: Some(source.clone()).filter(|c| !c.is_empty()),
         overdue_at: overdue.then(now_ms),
+        assigned_mine: mine,
         ..Default::default()
     };
     let items = s
@@ -221,6 +250,14 @@ pub async fn list(
         ("source", source.clone()),
         ("overdue", if overdue { "1".into() } else { String::new() }),
         ("under", under.map(|u| u.to_string()).unwrap_or_default()),
+        (
+            "assigned",
+            if offer_mine && !mine {
+                "all".into()
+            } else {
+                String::new()
+            },
+        ),
     ];
     let link = |before: Option<i64>| {
         let mut p = base.clone();
@@ -235,7 +272,6 @@ pub async fn list(
         }
         _ => None,
     };
-    let resident = c.actor.user.role == Role::Resident;
     let mut categories = vec![opt("", "全部类别", &category)];
     categories.extend(
         cats.iter()
@@ -246,12 +282,14 @@ pub async fn list(
     Ok(render(&ListPage {
         c: Chrome::new(&c, lang, "events"),
         title: if resident { "我的上报" } else { "事件" },
-        statuses: status_opts(&status),
+        statuses: status_opts(&status, resident),
         categories,
         sources,
         overdue,
         under: under.map(|u| u.to_string()).unwrap_or_default(),
         under_name,
+        offer_mine,
+        mine,
         rows: page
             .items
             .iter()

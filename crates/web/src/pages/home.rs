@@ -8,6 +8,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use jingzhi_app::store::registry::{PartyOrg, Stats};
+use jingzhi_app::workbench::Workbench;
 use jingzhi_domain::auth::Permission;
 use jingzhi_domain::registry::{NodeKind, Tag};
 
@@ -46,17 +47,85 @@ pub struct NodePage {
     pub party_orgs: Vec<PartyOrg>,
     /// The workbench (工作台) on a staff member's home: what waits in their scope.
     pub work: Vec<Count>,
+    pub wb: WbLists,
     pub map_svg: Option<String>,
     pub legend: Vec<(&'static str, &'static str)>,
 }
 
-#[derive(Template)]
-#[template(path = "welcome.html")]
-pub struct WelcomePage {
-    pub c: Chrome,
+/// The lists of a workbench below its figures (each empty where the role has no such list).
+#[derive(Default)]
+pub struct WbLists {
+    pub overdue: Vec<WorkEvent>,
+    pub awaiting: Vec<WorkItem>,
+    pub post: Option<PostLine>,
+    pub due: Vec<DueLine>,
+    pub due_more: bool,
+    pub findings: Vec<FindingLine>,
+    pub plans: Vec<PlanLine>,
+    pub audit: Vec<AuditLine>,
 }
 
-/// One line of a workbench list.
+pub struct PostLine {
+    pub id: i64,
+    pub kind: &'static str,
+    pub grid: String,
+    pub households: i64,
+}
+
+pub struct DueLine {
+    pub household_id: i64,
+    pub address: String,
+    pub last: Option<String>,
+}
+
+pub struct FindingLine {
+    pub household_id: i64,
+    pub address: String,
+    pub kind: &'static str,
+    pub text: String,
+    pub event_id: Option<i64>,
+    pub status: &'static str,
+    pub status_code: &'static str,
+}
+
+pub struct PlanLine {
+    pub id: i64,
+    pub title: String,
+}
+
+pub struct AuditLine {
+    pub at: String,
+    pub actor: String,
+    pub summary: String,
+}
+
+/// A resident's home: report first, then their reports, notifications and any plan to comment on.
+#[derive(Template)]
+#[template(path = "workbench_resident.html")]
+pub struct ResidentHomePage {
+    pub c: Chrome,
+    pub reports: Vec<ResidentReport>,
+    pub unread: Vec<UnreadLine>,
+    pub plans: Vec<PlanLine>,
+}
+
+pub struct ResidentReport {
+    pub id: i64,
+    pub category: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub reported: String,
+    pub to_rate: bool,
+}
+
+pub struct UnreadLine {
+    pub event_id: i64,
+    pub title: String,
+    pub body: String,
+    pub at: String,
+}
+
+/// One line of a workbench list: a summons (吹哨报到) of a department.
 pub struct WorkItem {
     pub event_id: i64,
     pub whistle_id: i64,
@@ -64,6 +133,7 @@ pub struct WorkItem {
     pub text: String,
     pub deadline: String,
     pub late: bool,
+    pub department: String,
 }
 
 /// An event on a workbench list.
@@ -96,6 +166,124 @@ fn short(s: &str) -> String {
     t
 }
 
+fn work_event(e: &jingzhi_app::store::events::Event) -> WorkEvent {
+    WorkEvent {
+        id: e.id,
+        category: e.category_name.clone(),
+        status: e.status.label_zh(),
+        status_code: e.status.as_str(),
+        deadline: jingzhi_domain::time_fmt::format_ms(e.deadline_at),
+        text: short(&e.description),
+    }
+}
+
+fn plan_lines(w: &Workbench) -> Vec<PlanLine> {
+    w.plans_for_comment
+        .iter()
+        .map(|p| PlanLine {
+            id: p.id,
+            title: p.title.clone(),
+        })
+        .collect()
+}
+
+/// The lists of a staff member's workbench, for the page.
+fn wb_lists(w: &Workbench) -> WbLists {
+    use jingzhi_domain::events::Status;
+    use jingzhi_domain::time_fmt::{format_ms, now_ms};
+    let now = now_ms();
+    WbLists {
+        overdue: w.overdue.iter().map(work_event).collect(),
+        awaiting: w
+            .awaiting_report_in
+            .iter()
+            .map(|r| WorkItem {
+                event_id: r.event_id,
+                whistle_id: r.whistle_id,
+                category: r.category_name.clone(),
+                text: short(&r.description),
+                deadline: format_ms(r.report_in_deadline_at),
+                late: r.report_in_deadline_at < now,
+                department: r.department_name.clone(),
+            })
+            .collect(),
+        post: w.post.as_ref().map(|p| PostLine {
+            id: p.post.id,
+            kind: p.post.kind.label_zh(),
+            grid: p.grid.name.clone(),
+            households: p.households,
+        }),
+        due: w
+            .due
+            .iter()
+            .map(|u| DueLine {
+                household_id: u.household_id,
+                address: u.address.clone(),
+                last: u.last_at.map(format_ms),
+            })
+            .collect(),
+        due_more: w.due_more,
+        findings: w
+            .findings
+            .iter()
+            .map(|f| {
+                let st = f.event_status.as_deref().and_then(Status::parse);
+                FindingLine {
+                    household_id: f.household_id,
+                    address: f.address.clone(),
+                    kind: f.kind.label_zh(),
+                    text: short(&f.text),
+                    event_id: f.event_id,
+                    status: st.map(|s| s.label_zh()).unwrap_or(""),
+                    status_code: st.map(|s| s.as_str()).unwrap_or(""),
+                }
+            })
+            .collect(),
+        plans: plan_lines(w),
+        audit: w
+            .audit
+            .iter()
+            .map(|r| AuditLine {
+                at: format_ms(r.at),
+                actor: r.actor_name.clone(),
+                summary: short(&r.summary),
+            })
+            .collect(),
+    }
+}
+
+async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> PageResult {
+    use jingzhi_domain::events::Status;
+    use jingzhi_domain::time_fmt::format_ms;
+    let w = s.app.workbench(&c.actor).await?;
+    Ok(render(&ResidentHomePage {
+        c: Chrome::new(c, lang, "home"),
+        reports: w
+            .my_reports
+            .iter()
+            .map(|e| ResidentReport {
+                id: e.id,
+                category: e.category_name.clone(),
+                status: e.status.label_zh(),
+                status_code: e.status.as_str(),
+                reported: format_ms(e.reported_at),
+                to_rate: e.status == Status::Closed && e.rating.is_none(),
+            })
+            .collect(),
+        unread: w
+            .unread
+            .iter()
+            .map(|n| UnreadLine {
+                event_id: n.event_id,
+                title: n.title.clone(),
+                body: short(&n.body),
+                at: format_ms(n.created_at),
+            })
+            .collect(),
+        plans: plan_lines(&w),
+    }))
+}
+
 async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> PageResult {
     use jingzhi_domain::time_fmt::{format_ms, now_ms};
     let w = s.app.department_workbench(&c.actor).await?;
@@ -107,15 +295,9 @@ async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -
         text: short(r.task.as_deref().unwrap_or(&r.description)),
         deadline: format_ms(r.report_in_deadline_at),
         late: r.report_in_deadline_at < now,
+        department: r.department_name.clone(),
     };
-    let ev = |e: &jingzhi_app::store::events::Event| WorkEvent {
-        id: e.id,
-        category: e.category_name.clone(),
-        status: e.status.label_zh(),
-        status_code: e.status.as_str(),
-        deadline: format_ms(e.deadline_at),
-        text: short(&e.description),
-    };
+    let ev = work_event;
     Ok(render(&DepartmentWorkbenchPage {
         c: Chrome::new(c, lang, "home"),
         department: w
@@ -134,10 +316,10 @@ pub async fn home(State(s): State<AppState>, PageCaller(c): PageCaller, lang: La
     if c.actor.user.role == jingzhi_domain::auth::Role::DepartmentStaff {
         return department_home(&s, &c, lang).await;
     }
-    if !c.actor.user.role.can(Permission::ReadRegister) {
-        return Ok(render(&WelcomePage {
-            c: Chrome::new(&c, lang, "home"),
-        }));
+    if c.actor.user.role == jingzhi_domain::auth::Role::Resident
+        || !c.actor.user.role.can(Permission::ReadRegister)
+    {
+        return resident_home(&s, &c, lang).await;
     }
     let id = c.actor.user.scope_node_id;
     node_page(&s, &c, lang, id, true).await
@@ -184,26 +366,52 @@ async fn node_page(
     });
     let tags = tag_counts(&v.stats, lang, id);
     // A staff member's home opens with what waits for them (the events list links each figure).
-    use jingzhi_domain::auth::Role;
-    let staff = !matches!(
-        c.actor.user.role,
-        Role::Resident | Role::DepartmentStaff | Role::Auditor
-    );
-    let work = if is_home && staff {
-        let w = s.app.workload(&c.actor).await?;
-        let count = |label, value, href: &str| Count {
+    let (work, wb) = if is_home {
+        let w = s.app.workbench(&c.actor).await?;
+        let count = |label, value, href: String| Count {
             label,
             value,
-            href: Some(href.into()),
+            href: Some(href),
         };
-        vec![
-            count("待受理", w.to_accept, "/events?status=reported"),
-            count("已超期", w.overdue, "/events?overdue=1"),
-            count("待核查", w.to_verify, "/events?status=resolved"),
-            count("办理中", w.in_hand, "/events"),
-        ]
+        let mut work = vec![];
+        if let Some(l) = &w.load {
+            // The figures count the whole scope; a grid worker's or steward's events list opens
+            // on what is assigned to them, so their links ask for all to show the same number.
+            let all = if matches!(
+                c.actor.user.role,
+                jingzhi_domain::auth::Role::GridWorker | jingzhi_domain::auth::Role::Steward
+            ) {
+                "&assigned=all"
+            } else {
+                ""
+            };
+            let to = |q: &str| format!("/events?{q}{all}");
+            work.push(count(
+                lang.t("wb.to_accept"),
+                l.to_accept,
+                to("status=reported"),
+            ));
+            work.push(count(lang.t("wb.overdue"), l.overdue, to("overdue=1")));
+            work.push(count(
+                lang.t("wb.to_verify"),
+                l.to_verify,
+                to("status=resolved"),
+            ));
+            work.push(count(lang.t("wb.in_hand"), l.in_hand, to("status=in_hand")));
+        }
+        if let Some(n) = w.hotline_unmatched {
+            work.push(count(lang.t("wb.hotline_unmatched"), n, "/hotline".into()));
+        }
+        if let Some(n) = w.not_visited {
+            work.push(count(
+                lang.t("wb.not_visited"),
+                n,
+                "/rounds/coverage".into(),
+            ));
+        }
+        (work, wb_lists(&w))
     } else {
-        vec![]
+        (vec![], WbLists::default())
     };
     let children = v
         .children
@@ -233,6 +441,7 @@ async fn node_page(
         child_kind: n.kind.child().map(|k| kind_label(lang, k)).unwrap_or(""),
         party_orgs: v.party_orgs.clone(),
         work,
+        wb,
         map_svg: map::svg(&m, lang),
         legend: map::legend(lang),
     };

@@ -112,6 +112,8 @@ pub struct Chrome {
     pub can_hotline: bool,
     /// User accounts (`/users`).
     pub can_users: bool,
+    /// Redistricting (社区规模优化): officers and the auditor.
+    pub can_districting: bool,
 }
 
 impl Chrome {
@@ -137,6 +139,7 @@ impl Chrome {
             can_audit: can(Permission::ReadAudit),
             can_hotline: jingzhi_app::hotline::may_handle(u.role),
             can_users: can(Permission::ManageUsers),
+            can_districting: jingzhi_domain::districting::approval::can_view(u.role),
         }
     }
 
