@@ -106,10 +106,12 @@ test("a resident's report is dispatched, resolved, verified, closed and rated at
 
   // 1. The resident reports with a photo, at their own building.
   await login(page, server.base, resident.username);
-  await page.click('nav.nav a[href="/events"]');
-  await page.waitForURL(/\/events$/);
-  assert.match(await page.textContent("h1"), /我的上报/);
-  await Promise.all([page.waitForURL(/\/events\/new$/), page.click('a[href="/events/new"]')]);
+  // Their home opens on reporting: the button comes before anything else.
+  const first = page.locator('[data-testid="report-first"]');
+  await first.waitFor();
+  await noSidewaysScroll(page, "the resident's home");
+  await page.screenshot({ path: path.join(ARTIFACTS, "resident-home-375.png"), fullPage: true });
+  await Promise.all([page.waitForURL(/\/events\/new$/), first.locator('a[href="/events/new"]').click()]);
   // No category yet: no question block shows.
   assert.equal(await page.locator("fieldset.questions:visible").count(), 0, "no questions before a category");
   // The place choice is a real radio button, not a stretched text box.
@@ -154,7 +156,13 @@ test("a resident's report is dispatched, resolved, verified, closed and rated at
 
   // 2. The community worker accepts and dispatches to 住建局.
   await login(page, server.base, worker.username);
-  await page.goto(url);
+  // From the workbench: the 待受理 figure leads to the list, the list to the event.
+  const bench = page.locator('[data-testid="workbench"]');
+  await bench.waitFor();
+  await noSidewaysScroll(page, "the community worker's workbench");
+  await page.screenshot({ path: path.join(ARTIFACTS, "worker-workbench-375.png"), fullPage: true });
+  await Promise.all([page.waitForURL(/\/events\?status=reported/), bench.locator('a[href^="/events?status=reported"]').click()]);
+  await Promise.all([page.waitForURL(new RegExp(`/events/${id}$`)), page.locator(`table.list a[href="/events/${id}"]`).first().click()]);
   await act(page, "accept");
   assert.equal(await status(page), "已受理");
   await act(page, "dispatch", async (f) => {
@@ -234,6 +242,10 @@ test("a resident's report is dispatched, resolved, verified, closed and rated at
   await noSidewaysScroll(page, "the rated event");
   await page.screenshot({ path: path.join(ARTIFACTS, "event-rated-375.png"), fullPage: true });
 
+  // Rated: no longer waiting on the resident's home.
+  await page.goto(`${server.base}/`);
+  await page.locator('[data-testid="my-reports"]').waitFor();
+  assert.equal(await page.locator(`[data-testid="my-reports"] a[href="/events/${id}#rate"]`).count(), 0);
   // In "我的上报" as rated.
   await page.goto(`${server.base}/events`);
   const row = page.locator("table.list tbody tr", { hasText: `#${id}` });
