@@ -108,6 +108,26 @@ impl Rect {
         )
     }
 
+    /// The rectangle's border, densified and [`warp`]ed, as a GeoJSON Polygon (counter-clockwise,
+    /// closed): what the generator writes as a place's boundary.
+    pub fn warped_geojson(&self) -> String {
+        let corners = [
+            (self.w, self.s),
+            (self.e, self.s),
+            (self.e, self.n),
+            (self.w, self.n),
+        ];
+        let mut ring = vec![];
+        for i in 0..4 {
+            ring.extend(edge_points(corners[i], corners[(i + 1) % 4], false));
+        }
+        ring.push(ring[0]);
+        format!(
+            "{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}",
+            coords(&ring)
+        )
+    }
+
     /// Parse back what [`Rect::geojson`] wrote (for tests and tools).
     pub fn parse_geojson(s: &str) -> Option<Rect> {
         let nums: Vec<f64> = s
@@ -127,13 +147,87 @@ impl Rect {
     }
 }
 
-/// A horizontal line across a rectangle at latitude `y`, as a GeoJSON LineString.
+/// A horizontal line across a rectangle at latitude `y`, as a GeoJSON LineString: densified
+/// and [`warp`]ed like the borders it runs along, so a river or a road stays on the border
+/// between the places it separates.
 pub fn line_geojson(w: f64, e: f64, y: f64) -> String {
-    // A middle vertex makes it a polyline, as real roads are.
+    let pts = edge_points((w, y), (e, y), true);
     format!(
-        "{{\"type\":\"LineString\",\"coordinates\":[[{w:.6},{y:.6}],[{m:.6},{y:.6}],[{e:.6},{y:.6}]]}}",
-        m = (w + e) / 2.0
+        "{{\"type\":\"LineString\",\"coordinates\":[{}]}}",
+        coords(&pts)
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The warp: why the demo city does not look like a grid of rectangles
+
+/// Vertices along borders are placed at multiples of this (degrees, ≈ 100 m), so that two
+/// places sharing a border get the same vertices on it.
+const WARP_STEP: f64 = 0.001;
+
+/// The generator lays places out as nested rectangles (easy to fill and to keep apart), then
+/// every coordinate it writes goes through this one smooth map of the plane: a sum of sines
+/// whose Jacobian stays within 0.9 of the identity (the sum of amplitude × wave number is
+/// about 0.75; tested), so the map is one-to-one. Places that tiled the plane still
+/// tile it, each building stays inside its compound, each road and river on the border it
+/// follows; the straight borders become curves at the scale of communities and wiggles at the
+/// scale of grids.
+pub fn warp((x, y): (f64, f64)) -> (f64, f64) {
+    use std::f64::consts::TAU;
+    // Terms of incommensurate wavelengths and directions, so that no border repeats itself:
+    // (wavelength in degrees, amplitude in degrees, direction of the wave (cos, sin), phase).
+    // Two long ones (≈ 3–5 km, ≈ 150 m) bend borders at the scale of communities; two short
+    // ones (≈ 0.8–1.3 km, ≈ 15 m) roughen them at the scale of grids.
+    const TERMS: [(f64, f64, (f64, f64), f64, f64); 4] = [
+        (0.031, 0.0015, (0.0, 1.0), 0.7, 2.3),
+        (0.047, 0.0016, (0.8, 0.6), 1.9, 0.4),
+        (0.0117, 0.00014, (0.6, -0.8), 2.9, 1.3),
+        (0.0073, 0.00009, (-0.28, 0.96), 0.2, 4.1),
+    ];
+    let (mut dx, mut dy) = (0.0, 0.0);
+    for (l, a, (c, s), px, py) in TERMS {
+        let t = TAU * (c * x + s * y) / l;
+        // The displacement is across the wave (a shear), with a second phase along it.
+        dx += a * (t + px).sin() * s.abs().max(0.3);
+        dy += a * (t + py).sin() * c.abs().max(0.3);
+    }
+    (x + dx, y + dy)
+}
+
+/// The warped points of an axis-parallel edge from `a` towards `b`: `a`, then every multiple
+/// of [`WARP_STEP`] strictly between (the same points whichever place the edge belongs to), and
+/// `b` when `include_end`.
+fn edge_points(a: (f64, f64), b: (f64, f64), include_end: bool) -> Vec<(f64, f64)> {
+    let mut out = vec![warp(a)];
+    let horizontal = (a.1 - b.1).abs() < 1e-12;
+    let (from, to) = if horizontal { (a.0, b.0) } else { (a.1, b.1) };
+    let (lo, hi) = (from.min(to), from.max(to));
+    let mut k = (lo / WARP_STEP).floor() as i64 + 1;
+    let mut inner = vec![];
+    while (k as f64) * WARP_STEP < hi - 1e-12 {
+        let v = k as f64 * WARP_STEP;
+        if v > lo + 1e-12 {
+            inner.push(v);
+        }
+        k += 1;
+    }
+    if from > to {
+        inner.reverse();
+    }
+    out.extend(inner.into_iter().map(|v| {
+        warp(if horizontal { (v, a.1) } else { (a.0, v) })
+    }));
+    if include_end {
+        out.push(warp(b));
+    }
+    out
+}
+
+fn coords(pts: &[(f64, f64)]) -> String {
+    pts.iter()
+        .map(|(x, y)| format!("[{x:.6},{y:.6}]"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Tile `r` into one cell per weight, areas proportional to the weights: rows from north to
@@ -564,7 +658,7 @@ impl CityPlan {
         let parent_path = parent
             .map(|p| self.nodes[(p - 1) as usize].path.clone())
             .unwrap_or_else(|| "/".into());
-        let (x, y) = rect.map(|r| r.center()).unzip();
+        let (x, y) = rect.map(|r| warp(r.center())).unzip();
         self.nodes.push(GenNode {
             id,
             parent_id: parent,
@@ -573,7 +667,7 @@ impl CityPlan {
                 .unwrap_or_else(|_| NodeCode::parse_any(CITY_CODE).expect("fixed code")),
             name,
             path: format!("{parent_path}{id}/"),
-            boundary: rect.map(|r| r.geojson()),
+            boundary: rect.map(|r| r.warped_geojson()),
             x,
             y,
             units: None,
@@ -675,8 +769,8 @@ pub struct Batches<'a> {
 }
 
 fn set_area(n: &mut GenNode, r: Rect) {
-    let (x, y) = r.center();
-    n.boundary = Some(r.geojson());
+    let (x, y) = warp(r.center());
+    n.boundary = Some(r.warped_geojson());
     n.x = Some(x);
     n.y = Some(y);
 }
@@ -856,6 +950,7 @@ impl Batches<'_> {
                         b as u32 + 1,
                         bname.clone(),
                     );
+                    let (x, y) = warp((x, y));
                     building.x = Some(x);
                     building.y = Some(y);
                     building.units = Some(units);

@@ -109,7 +109,21 @@ fn tree_codes_paths_and_geometry_are_consistent() {
     );
     let codes: HashSet<_> = all.iter().map(|n| n.code.as_str()).collect();
     assert_eq!(codes.len(), all.len(), "codes unique");
-    let rect = |n: &GenNode| n.boundary.as_deref().and_then(Rect::parse_geojson);
+    let area = |n: &GenNode| {
+        crate::geo::parse_area(n.boundary.as_deref().expect("a boundary")).expect("a polygon")
+    };
+    // Shoelace area of the outer ring (degrees²).
+    let size = |a: &crate::geo::Area| {
+        let r = &a.rings[0];
+        (0..r.len())
+            .map(|i| {
+                let (p, q) = (r[i], r[(i + 1) % r.len()]);
+                p.0 * q.1 - q.0 * p.1
+            })
+            .sum::<f64>()
+            .abs()
+            / 2.0
+    };
     for n in &all {
         assert_eq!(n.code.as_str().len(), NodeCode::len_for(n.kind));
         let Some(pid) = n.parent_id else {
@@ -127,44 +141,101 @@ fn tree_codes_paths_and_geometry_are_consistent() {
             NodeKind::Community => assert_eq!(&n.code.as_str()[..9], &p.code.as_str()[..9]),
             _ => assert!(n.code.as_str().starts_with(p.code.as_str())),
         }
-        if n.kind == NodeKind::Building {
-            let pr = rect(p).unwrap();
-            assert!(pr.contains_point(n.x.unwrap(), n.y.unwrap()));
-        } else {
-            let (r, pr) = (rect(n).unwrap(), rect(p).unwrap());
-            assert!(pr.contains(&r), "{} inside {}", n.name, p.name);
-            assert!(r.w > 121.9 && r.e < 122.6 && r.s > 36.85 && r.n < 37.6);
+        // Every place's point (a building's position, an area's label) is inside its parent.
+        let pa = area(p);
+        assert!(
+            pa.contains((n.x.unwrap(), n.y.unwrap())),
+            "{} inside {}",
+            n.name,
+            p.name
+        );
+        if n.kind != NodeKind::Building {
+            let b = area(n).bbox;
+            const EPS: f64 = 1e-5;
+            assert!(
+                b.min_x >= pa.bbox.min_x - EPS
+                    && b.max_x <= pa.bbox.max_x + EPS
+                    && b.min_y >= pa.bbox.min_y - EPS
+                    && b.max_y <= pa.bbox.max_y + EPS,
+                "{} inside {}",
+                n.name,
+                p.name
+            );
+            assert!(b.min_x > 121.9 && b.max_x < 122.6 && b.min_y > 36.85 && b.max_y < 37.6);
         }
     }
-    // Communities tile their street.
+    // Communities tile their street (up to the chords of the densified borders), and their
+    // borders are curves, not rectangles.
     for s in all.iter().filter(|n| n.kind == NodeKind::Street) {
-        let area: f64 = all
+        let parts: Vec<_> = all
             .iter()
             .filter(|c| c.parent_id == Some(s.id))
-            .map(|c| rect(c).unwrap().area())
-            .sum();
-        let sa = rect(s).unwrap().area();
-        assert!((area - sa).abs() / sa < 1e-4, "communities tile {}", s.name);
+            .map(|c| area(c))
+            .collect();
+        let sum: f64 = parts.iter().map(&size).sum();
+        let sa = size(&area(s));
+        assert!((sum - sa).abs() / sa < 1e-3, "communities tile {}", s.name);
+        for a in &parts {
+            let r = &a.rings[0];
+            assert!(r.len() > 8, "a community's border has more than four corners");
+            let slanted = r
+                .windows(2)
+                .filter(|w| (w[0].0 - w[1].0).abs() > 1e-7 && (w[0].1 - w[1].1).abs() > 1e-7)
+                .count();
+            assert!(slanted * 2 > r.len(), "most border segments are not axis-parallel");
+        }
     }
-    // No compound straddles a barrier line.
+    // No compound straddles a barrier line: no point of a road or river is inside a compound.
     let barriers: Vec<&GenBarrier> = plan
         .barriers
         .iter()
         .chain(batches.iter().flat_map(|b| &b.barriers))
         .collect();
+    let compounds: Vec<(&GenNode, crate::geo::Area)> = all
+        .iter()
+        .filter(|n| n.kind == NodeKind::Compound)
+        .map(|c| (c, area(c)))
+        .collect();
     for b in &barriers {
         assert!(b.geometry.starts_with("{\"type\":\"LineString\""));
-        let nums: Vec<f64> = b
-            .geometry
-            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .filter_map(|t| t.parse().ok())
+        let v: serde_json::Value = serde_json::from_str(&b.geometry).unwrap();
+        let pts: Vec<(f64, f64)> = v["coordinates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
             .collect();
-        let (w, y, e) = (nums[0], nums[1], nums[4]);
-        for c in all.iter().filter(|n| n.kind == NodeKind::Compound) {
-            let r = rect(c).unwrap();
-            let crosses = r.s < y && y < r.n && r.w < e && w < r.e;
-            assert!(!crosses, "{} crosses {}", c.name, b.name);
+        assert!(pts.len() > 3, "a barrier is a polyline");
+        for (c, a) in &compounds {
+            assert!(
+                !pts.iter().any(|p| a.contains(*p)),
+                "{} crosses {}",
+                c.name,
+                b.name
+            );
         }
+    }
+}
+
+#[test]
+fn the_warp_is_one_to_one_and_small() {
+    // Its Jacobian stays within 0.9 of the identity everywhere (Frobenius norm, which bounds the
+    // spectral norm: below 1 on a convex region the map is one-to-one, so no border folds over
+    // another), and it moves no point by more than ≈ 350 m.
+    let h = 1e-7;
+    for i in 0..2000 {
+        let x = 122.0 + 0.5 * (i as f64 * 0.6180339887).fract();
+        let y = 36.9 + 0.65 * (i as f64 * 0.7548776662).fract();
+        let (wx, wy) = warp((x, y));
+        assert!((wx - x).abs() < 0.0035 && (wy - y).abs() < 0.0035);
+        let (ax, ay) = warp((x + h, y));
+        let (bx, by) = warp((x, y + h));
+        let j = [
+            [(ax - wx) / h - 1.0, (bx - wx) / h],
+            [(ay - wy) / h, (by - wy) / h - 1.0],
+        ];
+        let norm = j.iter().flatten().map(|v| v * v).sum::<f64>().sqrt();
+        assert!(norm < 0.9, "Jacobian off the identity by {norm} at ({x}, {y})");
     }
 }
 
