@@ -214,9 +214,11 @@ fn edge_points(a: (f64, f64), b: (f64, f64), include_end: bool) -> Vec<(f64, f64
     if from > to {
         inner.reverse();
     }
-    out.extend(inner.into_iter().map(|v| {
-        warp(if horizontal { (v, a.1) } else { (a.0, v) })
-    }));
+    out.extend(
+        inner
+            .into_iter()
+            .map(|v| warp(if horizontal { (v, a.1) } else { (a.0, v) })),
+    );
     if include_end {
         out.push(warp(b));
     }

@@ -177,12 +177,18 @@ fn tree_codes_paths_and_geometry_are_consistent() {
         assert!((sum - sa).abs() / sa < 1e-3, "communities tile {}", s.name);
         for a in &parts {
             let r = &a.rings[0];
-            assert!(r.len() > 8, "a community's border has more than four corners");
+            assert!(
+                r.len() > 8,
+                "a community's border has more than four corners"
+            );
             let slanted = r
                 .windows(2)
                 .filter(|w| (w[0].0 - w[1].0).abs() > 1e-7 && (w[0].1 - w[1].1).abs() > 1e-7)
                 .count();
-            assert!(slanted * 2 > r.len(), "most border segments are not axis-parallel");
+            assert!(
+                slanted * 2 > r.len(),
+                "most border segments are not axis-parallel"
+            );
         }
     }
     // No compound straddles a barrier line: no point of a road or river is inside a compound.
@@ -235,7 +241,10 @@ fn the_warp_is_one_to_one_and_small() {
             [(ay - wy) / h, (by - wy) / h - 1.0],
         ];
         let norm = j.iter().flatten().map(|v| v * v).sum::<f64>().sqrt();
-        assert!(norm < 0.9, "Jacobian off the identity by {norm} at ({x}, {y})");
+        assert!(
+            norm < 0.9,
+            "Jacobian off the identity by {norm} at ({x}, {y})"
+        );
     }
 }
 

@@ -234,32 +234,38 @@ fn page(c: &crate::session::Caller, lang: Lang, d: &Dashboard) -> DashboardPage 
         from,
         to,
         tiles,
-        month_svg: month_bars(&months),
-        trend_svg: trend(d),
-        category_svg: hbars(
-            &d.by_category
-                .iter()
-                .map(|c| (c.name.clone(), c.events, None))
-                .collect::<Vec<_>>(),
-            "#b91c1c",
-        ),
-        child_svg: hbars(
-            &d.by_child
-                .iter()
-                .map(|c| {
-                    (
-                        c.place.name.clone(),
-                        c.counts.reported,
-                        Some(link(
-                            c.place.id,
-                            &month_label(month_of(d.from_ms)),
-                            &month_label(month_of(d.to_ms - 1)),
-                        )),
-                    )
-                })
-                .collect::<Vec<_>>(),
-            "#1d4ed8",
-        ),
+        month_svg: both_widths(|w| month_bars(&months, w)),
+        trend_svg: both_widths(|w| trend(d, w)),
+        category_svg: both_widths(|w| {
+            hbars(
+                &d.by_category
+                    .iter()
+                    .map(|c| (c.name.clone(), c.events, None))
+                    .collect::<Vec<_>>(),
+                "#b91c1c",
+                w,
+            )
+        }),
+        child_svg: both_widths(|w| {
+            hbars(
+                &d.by_child
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.place.name.clone(),
+                            c.counts.reported,
+                            Some(link(
+                                c.place.id,
+                                &month_label(month_of(d.from_ms)),
+                                &month_label(month_of(d.to_ms - 1)),
+                            )),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+                "#1d4ed8",
+                w,
+            )
+        }),
         months: d.by_month.iter().map(|m| m.label.clone()).collect(),
         children,
         departments,
@@ -291,8 +297,8 @@ fn short(n: i64) -> String {
 }
 
 /// Monthly volume: a bar per month, the 12345 share darker, with the axis and labels.
-pub fn month_bars(months: &[(String, i64, i64)]) -> String {
-    let (w, h, left, bottom, top) = (640.0, 240.0, 44.0, 36.0, 12.0);
+pub fn month_bars(months: &[(String, i64, i64)], w: f64) -> String {
+    let (h, left, bottom, top) = (240.0, 44.0, 36.0, 12.0);
     let max = nice_max(months.iter().map(|m| m.1).max().unwrap_or(0));
     let n = months.len().max(1) as f64;
     let plot_w = w - left - 8.0;
@@ -328,7 +334,7 @@ pub fn month_bars(months: &[(String, i64, i64)]) -> String {
             top + plot_h - hh,
             bw * 0.7,
         );
-        if months.len() <= 12 || i % 2 == 0 {
+        if i % label_step(months.len(), plot_w) == 0 {
             let _ = write!(
                 s,
                 r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#374151">{}</text>"##,
@@ -352,8 +358,24 @@ pub fn month_bars(months: &[(String, i64, i64)]) -> String {
     s
 }
 
+/// A chart drawn for a phone (340 units wide: its text keeps its size on a 375 px screen) and
+/// for a desk (640); the page's CSS shows one of them.
+fn both_widths(chart: impl Fn(f64) -> String) -> String {
+    format!(
+        r#"<div class="chart-narrow">{}</div><div class="chart-wide">{}</div>"#,
+        chart(340.0),
+        chart(640.0)
+    )
+}
+
+/// Every how many months a chart of `n` months `plot_w` wide labels its axis, so that labels
+/// ("26-01", ≈ 32 units at font size 11) do not overlap.
+fn label_step(n: usize, plot_w: f64) -> usize {
+    ((n as f64 * 36.0 / plot_w.max(1.0)).ceil() as usize).max(1)
+}
+
 /// Satisfaction and on-time rates by month, as lines on 0–100 %.
-pub fn trend(d: &Dashboard) -> String {
+pub fn trend(d: &Dashboard, w: f64) -> String {
     let series: [(&str, &str, Vec<Option<f64>>); 3] = [
         (
             "满意率",
@@ -375,11 +397,11 @@ pub fn trend(d: &Dashboard) -> String {
         ),
     ];
     let labels: Vec<&str> = d.by_month.iter().map(|m| m.label.as_str()).collect();
-    lines(&labels, &series)
+    lines(&labels, &series, w)
 }
 
-pub fn lines(labels: &[&str], series: &[(&str, &str, Vec<Option<f64>>)]) -> String {
-    let (w, h, left, bottom, top) = (640.0, 220.0, 44.0, 36.0, 12.0);
+pub fn lines(labels: &[&str], series: &[(&str, &str, Vec<Option<f64>>)], w: f64) -> String {
+    let (h, left, bottom, top) = (220.0, 44.0, 36.0, 12.0);
     let plot_w = w - left - 16.0;
     let plot_h = h - top - bottom;
     let n = labels.len().max(2) as f64 - 1.0;
@@ -398,7 +420,7 @@ pub fn lines(labels: &[&str], series: &[(&str, &str, Vec<Option<f64>>)]) -> Stri
         );
     }
     for (i, l) in labels.iter().enumerate() {
-        if labels.len() <= 12 || i % 2 == 0 {
+        if i % label_step(labels.len(), plot_w) == 0 {
             let _ = write!(
                 s,
                 r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#374151">{}</text>"##,
@@ -433,9 +455,9 @@ pub fn lines(labels: &[&str], series: &[(&str, &str, Vec<Option<f64>>)]) -> Stri
             s,
             r##"<path d="{}" fill="none" stroke="{color}" stroke-width="2"/><rect x="{:.1}" y="{}" width="10" height="10" fill="{color}"/><text x="{:.1}" y="{}" font-size="11" fill="#374151">{}</text>"##,
             path.trim_end(),
-            left + 110.0 * k as f64,
+            left + ((w - left) / 3.0).min(110.0) * k as f64,
             h - 12.0,
-            left + 110.0 * k as f64 + 14.0,
+            left + ((w - left) / 3.0).min(110.0) * k as f64 + 14.0,
             h - 3.0,
             escape(name)
         );
@@ -445,9 +467,9 @@ pub fn lines(labels: &[&str], series: &[(&str, &str, Vec<Option<f64>>)]) -> Stri
 }
 
 /// Horizontal bars, largest first as given; a bar with a link drills down.
-pub fn hbars(rows: &[(String, i64, Option<String>)], color: &str) -> String {
+pub fn hbars(rows: &[(String, i64, Option<String>)], color: &str, w: f64) -> String {
     let shown = &rows[..rows.len().min(40)];
-    let (w, row_h, left, top) = (640.0, 24.0, 150.0, 6.0);
+    let (row_h, left, top) = (24.0, if w < 500.0 { 110.0 } else { 150.0 }, 6.0);
     let h = top * 2.0 + row_h * shown.len().max(1) as f64;
     let max = shown.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
     let plot_w = w - left - 70.0;
@@ -460,7 +482,13 @@ pub fn hbars(rows: &[(String, i64, Option<String>)], color: &str) -> String {
     for (i, (label, v, href)) in shown.iter().enumerate() {
         let y = top + row_h * i as f64;
         let bw = plot_w * *v as f64 / max;
-        let name: String = label.chars().take(10).collect();
+        // As much of the name as fits left of the bars (12-unit characters).
+        let fit = ((left - 10.0) / 12.0) as usize;
+        let name: String = if label.chars().count() > fit {
+            label.chars().take(fit - 1).chain(['…']).collect()
+        } else {
+            label.clone()
+        };
         let body = format!(
             r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="#111827">{}</text><rect x="{left}" y="{:.1}" width="{bw:.1}" height="{:.1}" fill="{color}" rx="2"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#374151">{}</text><title>{} {}</title>"##,
             left - 6.0,
@@ -501,6 +529,7 @@ mod tests {
                 ("噪音".into(), 5, None),
             ],
             "#000",
+            640.0,
         );
         assert!(svg.contains("&lt;b&gt;停车"));
         assert!(!svg.contains("<b>"));
@@ -510,8 +539,21 @@ mod tests {
         assert_eq!(nice_max(0), 1);
         assert_eq!(nice_max(37), 50);
         assert_eq!(nice_max(120), 200);
-        let m = month_bars(&[("2026-01".into(), 10, 3), ("2026-02".into(), 0, 0)]);
+        let m = month_bars(
+            &[("2026-01".into(), 10, 3), ("2026-02".into(), 0, 0)],
+            640.0,
+        );
         assert!(m.starts_with("<svg") && m.ends_with("</svg>"));
+        // A phone's chart of 12 months labels every other month, a desk's every month.
+        assert_eq!(label_step(12, 340.0 - 52.0), 2);
+        assert_eq!(label_step(12, 640.0 - 52.0), 1);
+        let months: Vec<(String, i64, i64)> =
+            (1..=12).map(|m| (format!("2026-{m:02}"), 5, 1)).collect();
+        let narrow = month_bars(&months, 340.0);
+        assert_eq!(narrow.matches(r#"text-anchor="middle""#).count(), 6);
+        assert!(narrow.contains(r#"viewBox="0 0 340 240""#));
+        let both = both_widths(|w| month_bars(&months, w));
+        assert!(both.contains("chart-narrow") && both.contains("chart-wide"));
         assert_eq!(pct(None), "—");
         assert_eq!(pct(Some(0.9345)), "93.5%");
     }
