@@ -289,3 +289,45 @@ async fn the_auditors_bench_is_the_latest_log_in_scope() {
     assert!(b.audit.len() <= jingzhi_app::workbench::LIST_LEN as usize);
     assert!(b.load.is_none() && b.my_reports.is_empty());
 }
+
+#[tokio::test]
+async fn old_whistles_get_the_display_name_of_who_blew_them() {
+    // Whistles written before display names kept the login name; migration 15 replaces it.
+    let w = World::new().await;
+    let mut worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    sqlx::query("UPDATE users SET display_name = '前进社区王娟' WHERE username = 'worker.a'")
+        .execute(&w.db.store.pool)
+        .await
+        .unwrap();
+    worker.user.display_name = "前进社区王娟".into();
+    let e = w
+        .app
+        .report_event(&worker, &report(w.building_a.id, "需联合处置"))
+        .await
+        .unwrap();
+    w.app.accept_event(&worker, e.id).await.unwrap();
+    let wh = w
+        .app
+        .blow_whistle(&worker, e.id, &["zhujian".into()], "联合处置")
+        .await
+        .unwrap();
+    let store = &w.db.store;
+    let blown_by = || async {
+        sqlx::query_scalar::<_, String>("SELECT blown_by FROM whistles WHERE id = $1")
+            .bind(wh.id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+    };
+    let name = blown_by().await;
+    assert_eq!(name, "前进社区王娟", "new whistles carry the display name");
+    for sql in [
+        "UPDATE whistles SET blown_by = 'worker.a'",
+        "DELETE FROM schema_migrations WHERE version = 15",
+    ] {
+        sqlx::query(sql).execute(&store.pool).await.unwrap();
+    }
+    assert_eq!(blown_by().await, "worker.a");
+    assert_eq!(jingzhi_store::migrate::run(store).await.unwrap(), 1);
+    assert_eq!(blown_by().await, name);
+}
