@@ -135,3 +135,17 @@ async fn staff_lists_open_on_unfinished_events_and_all_shows_the_closed() {
     let (rc, _) = t.browser_session("resident.a").await;
     assert_eq!(t.page("/events", &rc).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_bad_query_string_answers_the_applications_own_page() {
+    let t = TestApp::new().await;
+    let (wc, _) = t.browser_session("worker.a").await;
+    for uri in ["/rounds/visits?household=abc", "/rounds/coverage?node=1.5"] {
+        let r = t.page(uri, &wc).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        let html = r.text();
+        assert!(html.contains("<!doctype html>"), "{uri}: {html}");
+        assert!(html.contains("网址中的参数有误"), "{uri}: {html}");
+        assert!(!html.contains("Failed to deserialize"), "{uri}");
+    }
+}

@@ -1,12 +1,13 @@
 //! The audit log: who did what, when, why, and what changed (before → after), newest first,
 //! paged by id.
 
+use super::UrlQuery;
 use super::{query_string, render, Chrome, PageResult};
 use crate::i18n::Lang;
 use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use jingzhi_app::store::audit::Filter;
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::time_fmt::{format_ms, parse_date, CST};
@@ -148,7 +149,7 @@ pub async fn audit(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<AuditQuery>,
+    UrlQuery(q): UrlQuery<AuditQuery>,
 ) -> PageResult {
     let f = q.filter();
     let before = q

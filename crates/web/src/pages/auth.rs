@@ -1,11 +1,12 @@
 //! Signing in and out in the browser, and the language switch.
 
+use super::UrlQuery;
 use super::{render_status, FormData, PageResult};
 use crate::i18n::Lang;
 use crate::session::{cookie, safe_next, session_cookie, ClientAddr, PageCaller, SESSION_COOKIE};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -33,7 +34,7 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub async fn login_form(lang: Lang, Query(q): Query<NextQuery>) -> Response {
+pub async fn login_form(lang: Lang, UrlQuery(q): UrlQuery<NextQuery>) -> Response {
     let page = LoginPage {
         lang,
         next: safe_next(q.next.as_deref()),

@@ -4,13 +4,14 @@
 //! and month, the whistle departments' performance, and the same numbers as `.xlsx`.
 
 use super::export::stream;
+use super::UrlQuery;
 use super::{escape, query_string, render, Chrome, PageResult};
 use crate::api::metrics::MetricsQuery;
 use crate::i18n::Lang;
 use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use jingzhi_app::metrics::Dashboard;
 use jingzhi_domain::events::metrics::{month_label, month_of, Rates};
 use jingzhi_domain::time_fmt::today;
@@ -94,7 +95,7 @@ pub async fn dashboard(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<MetricsQuery>,
+    UrlQuery(q): UrlQuery<MetricsQuery>,
 ) -> PageResult {
     let (node, from, to) = q.parse()?;
     let d = s
@@ -107,7 +108,7 @@ pub async fn dashboard(
 pub async fn export(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(q): Query<MetricsQuery>,
+    UrlQuery(q): UrlQuery<MetricsQuery>,
 ) -> PageResult {
     let (node, from, to) = q.parse()?;
     stream(format!("事件统计_{}.xlsx", today()), |p| async move {

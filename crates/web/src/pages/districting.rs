@@ -3,12 +3,13 @@
 //! proposed communities and what moves; saved plans with the six approval steps, residents'
 //! comments, departments' votes, apply; exports as .xlsx and GeoJSON.
 
+use super::UrlQuery;
 use super::{escape, query_string, render, Chrome, FormData, PageResult};
 use crate::i18n::Lang;
 use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -303,7 +304,7 @@ pub async fn preview(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<PreviewQuery>,
+    UrlQuery(q): UrlQuery<PreviewQuery>,
 ) -> PageResult {
     let mode = jd::parse_mode(&q.mode)?;
     let seed = q.seed.unwrap_or(1);
@@ -381,7 +382,7 @@ pub async fn plan(
     PageCaller(c): PageCaller,
     lang: Lang,
     Path(id): Path<i64>,
-    Query(q): Query<PlanQuery>,
+    UrlQuery(q): UrlQuery<PlanQuery>,
 ) -> PageResult {
     let view = s.app.districting_plan_view(&c.actor, id).await?;
     let role = c.actor.user.role;

@@ -6,13 +6,14 @@
 //! every form carries the CSRF token; errors are shown inline next to the form that caused
 //! them, and nothing changes.
 
+use super::UrlQuery;
 use super::{map, query_string, render, render_status, Chrome, FormData, PageError, PageResult};
 use crate::api::events::{command_from, command_note, CommandBody, HandlerBody};
 use crate::i18n::Lang;
 use crate::session::{Caller, PageCaller};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -210,7 +211,7 @@ pub async fn list(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<ListQuery>,
+    UrlQuery(q): UrlQuery<ListQuery>,
 ) -> PageResult {
     let status = blank(&q.status);
     let category = blank(&q.category);
@@ -564,7 +565,7 @@ pub struct PlacesQuery {
 pub async fn places(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(q): Query<PlacesQuery>,
+    UrlQuery(q): UrlQuery<PlacesQuery>,
 ) -> PageResult {
     let mut html = String::new();
     if q.q.trim().chars().count() >= 1 {
@@ -1022,7 +1023,7 @@ pub async fn detail(
     PageCaller(c): PageCaller,
     lang: Lang,
     Path(id): Path<String>,
-    Query(q): Query<DetailQuery>,
+    UrlQuery(q): UrlQuery<DetailQuery>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let v = s.app.event_view(&c.actor, id).await?;

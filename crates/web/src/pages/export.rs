@@ -4,11 +4,12 @@
 
 use super::audit::AuditQuery;
 use super::registry::{HouseholdQuery, ResidentQuery};
+use super::UrlQuery;
 use super::{PageError, PageResult};
 use crate::session::PageCaller;
 use crate::AppState;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use jingzhi_app::import::XLSX_CONTENT_TYPE;
@@ -75,7 +76,7 @@ where
 pub async fn residents(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(q): Query<ResidentQuery>,
+    UrlQuery(q): UrlQuery<ResidentQuery>,
 ) -> PageResult {
     let (f, under) = q.filter();
     stream(format!("居民_{}.xlsx", today()), |p| async move {
@@ -87,7 +88,7 @@ pub async fn residents(
 pub async fn households(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(q): Query<HouseholdQuery>,
+    UrlQuery(q): UrlQuery<HouseholdQuery>,
 ) -> PageResult {
     let (f, under) = q.filter();
     stream(format!("住户_{}.xlsx", today()), |p| async move {
@@ -99,7 +100,7 @@ pub async fn households(
 pub async fn audit(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(q): Query<AuditQuery>,
+    UrlQuery(q): UrlQuery<AuditQuery>,
 ) -> PageResult {
     let f = q.filter();
     stream(format!("审计日志_{}.xlsx", today()), |p| async move {

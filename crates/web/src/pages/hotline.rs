@@ -3,12 +3,13 @@
 //! searching its name or code, or send the ticket back with a reason), and the export of
 //! results. Phone-width: every form stacks.
 
+use super::UrlQuery;
 use super::{render, render_status, Chrome, FormData, PageError, PageResult};
 use crate::i18n::Lang;
 use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -121,7 +122,7 @@ pub async fn index(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<IndexQuery>,
+    UrlQuery(q): UrlQuery<IndexQuery>,
 ) -> PageResult {
     let mut p = index_page(&s, &c, lang, q.before).await?;
     p.notice = match q.done.as_str() {
@@ -198,7 +199,7 @@ pub struct ExportQuery {
 pub async fn export(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(q): Query<ExportQuery>,
+    UrlQuery(q): UrlQuery<ExportQuery>,
 ) -> PageResult {
     let from = ah::day_bound(&q.from, false, "from")?;
     let to = ah::day_bound(&q.to, true, "to")?;
@@ -270,7 +271,7 @@ pub async fn item(
     PageCaller(c): PageCaller,
     lang: Lang,
     Path(id): Path<i64>,
-    Query(q): Query<ItemQuery>,
+    UrlQuery(q): UrlQuery<ItemQuery>,
 ) -> PageResult {
     Ok(render(&item_page(&s, &c, lang, id, &q.q).await?))
 }

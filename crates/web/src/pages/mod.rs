@@ -286,6 +286,34 @@ impl IntoResponse for PageError {
 
 pub type PageResult = Result<Response, PageError>;
 
+/// A page's query string. A value that does not parse (`?page=abc`) answers the application's
+/// own error page (400, in words for people), never the framework's plain text.
+pub struct UrlQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for UrlQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, PageError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(UrlQuery(v)),
+            Err(e) => {
+                tracing::debug!(error = %e.body_text(), "a page's query string did not parse");
+                Err(PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    "网址中的参数有误，请从页面上的链接或表单重新进入。",
+                ))
+            }
+        }
+    }
+}
+
 /// A urlencoded form as pairs (so that no field can make the extractor fail).
 #[derive(Debug, Default, Clone)]
 pub struct FormData(pub Vec<(String, String)>);

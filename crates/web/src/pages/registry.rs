@@ -1,6 +1,7 @@
 //! Households and residents: lists with filters and search, detail pages, the forms that create,
 //! edit and move them, and the audited unmask of ID and phone numbers.
 
+use super::UrlQuery;
 use super::{
     crumbs, is_htmx, query_string, render, render_status, Chrome, Crumb, FieldErrors, FormData,
     PageError, PageResult,
@@ -9,7 +10,7 @@ use crate::i18n::Lang;
 use crate::session::{Caller, PageCaller};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::Form;
@@ -158,7 +159,7 @@ pub async fn households(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<HouseholdQuery>,
+    UrlQuery(q): UrlQuery<HouseholdQuery>,
 ) -> PageResult {
     let (f, under) = q.filter();
     let page = super::page_number("page", q.page.as_deref())?;
@@ -353,7 +354,7 @@ pub struct BuildingQuery {
 pub async fn household_new_form(
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<BuildingQuery>,
+    UrlQuery(q): UrlQuery<BuildingQuery>,
 ) -> PageResult {
     c.actor
         .require(jingzhi_domain::auth::Permission::WriteRegister)?;
@@ -489,7 +490,7 @@ pub async fn residents(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<ResidentQuery>,
+    UrlQuery(q): UrlQuery<ResidentQuery>,
 ) -> PageResult {
     let (f, under) = q.filter();
     let q_kind = match f.q.as_deref().map(classify_query) {

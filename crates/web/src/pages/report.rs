@@ -4,12 +4,13 @@
 //! script and carries the form's CSRF token), the confirmation page after a report
 //! (`/events/{id}/submitted`), and staff's internal notes (`POST /events/{id}/note`).
 
+use super::UrlQuery;
 use super::{render, Chrome, FormData, PageError, PageResult};
 use crate::i18n::Lang;
 use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use jingzhi_app::report::{NearbyQuery, NearbyReport};
@@ -68,7 +69,7 @@ pub async fn nearby(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<NearbyParams>,
+    UrlQuery(q): UrlQuery<NearbyParams>,
 ) -> PageResult {
     let map = q.place_mode == "map";
     let f = |v: &str| v.trim().parse::<f64>().ok();

@@ -4,6 +4,7 @@
 //! `/rounds/coverage` (households not visited in 30 days, per grid and per post, with the list)
 //! and `/rounds/specialists` (双报到: assign, log a month's service, compliance).
 
+use super::UrlQuery;
 use super::{
     query_string, render, render_status, Chrome, FieldErrors, FormData, PageError, PageResult,
 };
@@ -11,7 +12,7 @@ use crate::i18n::Lang;
 use crate::session::{Caller, PageCaller};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -256,7 +257,7 @@ pub async fn index(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<PageQuery>,
+    UrlQuery(q): UrlQuery<PageQuery>,
 ) -> PageResult {
     let page = super::page_number("page", q.page.as_deref())?;
     Ok(render(
@@ -452,7 +453,7 @@ pub async fn finding_event(
     PageCaller(c): PageCaller,
     lang: Lang,
     Path(id): Path<i64>,
-    Query(q): Query<FindingEventQuery>,
+    UrlQuery(q): UrlQuery<FindingEventQuery>,
 ) -> PageResult {
     let mut page = finding_event_page(
         &s,
@@ -550,7 +551,7 @@ pub async fn visits(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<VisitsQuery>,
+    UrlQuery(q): UrlQuery<VisitsQuery>,
 ) -> PageResult {
     let a = &c.actor;
     let page = super::page_number("page", q.page.as_deref())?;
@@ -753,7 +754,7 @@ pub async fn post_edit(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<PostEditQuery>,
+    UrlQuery(q): UrlQuery<PostEditQuery>,
 ) -> PageResult {
     Ok(render(
         &post_edit_page(&s, &c, lang, q.user, q.grid, None, vec![]).await?,
@@ -862,7 +863,7 @@ pub async fn coverage(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<CoverageQuery>,
+    UrlQuery(q): UrlQuery<CoverageQuery>,
 ) -> PageResult {
     let a = &c.actor;
     let page = super::page_number("page", q.page.as_deref())?;
@@ -1091,7 +1092,7 @@ pub async fn specialists(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<SpecialistsQuery>,
+    UrlQuery(q): UrlQuery<SpecialistsQuery>,
 ) -> PageResult {
     Ok(render(
         &specialists_page(&s, &c, lang, &q, FormData::default(), vec![]).await?,

@@ -2,12 +2,13 @@
 //! everywhere" and unlock (city admins: `ManageUsers`). Every button is a small CSRF-checked
 //! form that posts, then comes back here (`?done=…` says what happened).
 
+use super::UrlQuery;
 use super::{render, Chrome, FormData, PageError, PageResult};
 use crate::i18n::Lang;
 use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect};
 use jingzhi_app::auth::UserRef;
 use jingzhi_domain::time_fmt::now_ms;
@@ -52,7 +53,7 @@ pub async fn users(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
-    Query(q): Query<UsersQuery>,
+    UrlQuery(q): UrlQuery<UsersQuery>,
 ) -> PageResult {
     let page = q
         .page
