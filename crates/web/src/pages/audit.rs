@@ -8,10 +8,9 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use jingzhi_app::store::audit::Filter;
-use jingzhi_domain::audit::Action;
+use jingzhi_domain::audit::{changes, Action, Change};
 use jingzhi_domain::time_fmt::{format_ms, parse_date, CST};
 use serde::Deserialize;
-use serde_json::Value;
 
 pub const PER_PAGE: i64 = 50;
 
@@ -71,8 +70,8 @@ pub struct AuditRow {
     pub entity: String,
     pub summary: String,
     pub reason: String,
-    /// `field: before → after`, one per changed field.
-    pub changes: Vec<String>,
+    /// `label: before → after`, one per changed field (every field of a creation).
+    pub changes: Vec<Change>,
 }
 
 #[derive(Template)]
@@ -94,51 +93,11 @@ impl AuditPage {
     }
 }
 
-fn compact(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "—".into(),
-        v => v.to_string(),
-    }
-}
-
-/// What changed between two JSON snapshots, compactly.
-pub fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
-    match (before, after) {
-        (Some(Value::Object(b)), Some(Value::Object(a))) => {
-            let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter()
-                .filter(|k| b.get(*k) != a.get(*k))
-                .map(|k| {
-                    format!(
-                        "{k}: {} → {}",
-                        b.get(k).map(compact).unwrap_or_else(|| "—".into()),
-                        a.get(k).map(compact).unwrap_or_else(|| "—".into())
-                    )
-                })
-                .collect()
-        }
-        (None, Some(Value::Object(a))) => a
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", compact(v)))
-            .collect(),
-        (Some(Value::Object(b)), None) => b
-            .iter()
-            .map(|(k, v)| format!("{k}: {} → —", compact(v)))
-            .collect(),
-        (b, a) => {
-            if b.is_none() && a.is_none() {
-                vec![]
-            } else {
-                vec![format!(
-                    "{} → {}",
-                    b.map(compact).unwrap_or_default(),
-                    a.map(compact).unwrap_or_default()
-                )]
-            }
-        }
+/// The domain's language for labels and values.
+pub fn shown_in(lang: Lang) -> jingzhi_domain::audit::Lang {
+    match lang {
+        Lang::Zh => jingzhi_domain::audit::Lang::Zh,
+        Lang::En => jingzhi_domain::audit::Lang::En,
     }
 }
 
@@ -185,7 +144,12 @@ pub async fn audit(
             },
             summary: r.summary.clone(),
             reason: r.reason.clone().unwrap_or_default(),
-            changes: changes(r.before.as_ref(), r.after.as_ref()),
+            changes: changes(
+                &r.entity,
+                r.before.as_ref(),
+                r.after.as_ref(),
+                shown_in(lang),
+            ),
         })
         .collect();
     let cur_action = q.action.clone().unwrap_or_default();
@@ -215,23 +179,4 @@ pub async fn audit(
         q,
     };
     Ok(render(&page))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shows_only_what_changed() {
-        let b = serde_json::json!({"name": "王", "tags": {"a": true}, "same": 1});
-        let a = serde_json::json!({"name": "李", "tags": {"a": false}, "same": 1});
-        let c = changes(Some(&b), Some(&a));
-        assert_eq!(
-            c,
-            vec![
-                "name: 王 → 李".to_string(),
-                r#"tags: {"a":true} → {"a":false}"#.to_string()
-            ]
-        );
-    }
 }
