@@ -781,8 +781,6 @@ mod tests {
         "templates/districting/index.html",
         "templates/districting/plan.html",
         "templates/event.html",
-        "templates/hotline/index.html",
-        "templates/hotline/item.html",
         "templates/node.html",
         "templates/rounds/_visits.html",
         "templates/rounds/coverage.html",
