@@ -782,14 +782,6 @@ mod tests {
         "templates/districting/plan.html",
         "templates/event.html",
         "templates/node.html",
-        "templates/rounds/_visits.html",
-        "templates/rounds/coverage.html",
-        "templates/rounds/finding_event.html",
-        "templates/rounds/index.html",
-        "templates/rounds/post.html",
-        "templates/rounds/post_edit.html",
-        "templates/rounds/specialists.html",
-        "templates/rounds/visits.html",
     ];
 
     #[test]
@@ -862,6 +854,12 @@ mod tests {
         DeptStatus::ALL
             .iter()
             .for_each(|x| add("event.dept", x.as_str(), x.label_zh()));
+        jingzhi_domain::rounds::FindingKind::ALL
+            .iter()
+            .for_each(|x| add("rounds.finding", x.as_str(), x.label_zh()));
+        jingzhi_domain::rounds::PostKind::ALL
+            .iter()
+            .for_each(|x| add("rounds.post_kind", x.as_str(), x.label_zh()));
         jingzhi_domain::departments::Level::ALL
             .iter()
             .for_each(|x| add("dept.level", x.as_str(), x.label_zh()));
