@@ -777,12 +777,7 @@ mod tests {
 
     /// Templates whose Chinese is not in the tables yet (each line of theirs is listed by the
     /// test below when removed from here). The goal is an empty list.
-    const NOT_YET_TRANSLATED: &[&str] = &[
-        "templates/districting/index.html",
-        "templates/districting/plan.html",
-        "templates/event.html",
-        "templates/node.html",
-    ];
+    const NOT_YET_TRANSLATED: &[&str] = &["templates/event.html", "templates/node.html"];
 
     #[test]
     fn templates_show_no_chinese_of_their_own() {
@@ -860,6 +855,26 @@ mod tests {
         jingzhi_domain::rounds::PostKind::ALL
             .iter()
             .for_each(|x| add("rounds.post_kind", x.as_str(), x.label_zh()));
+        {
+            use jingzhi_domain::districting::approval::{Status as Plan, Step, Vote};
+            Step::ALL
+                .iter()
+                .for_each(|x| add("districting.step", x.as_str(), x.label_zh()));
+            for code in ["draft", "in_review", "approved", "rejected", "applied"] {
+                add(
+                    "districting.status",
+                    code,
+                    Plan::parse(code).unwrap().label_zh(),
+                );
+            }
+            for code in ["agree", "object"] {
+                add(
+                    "districting.vote",
+                    code,
+                    Vote::parse(code).unwrap().label_zh(),
+                );
+            }
+        }
         jingzhi_domain::departments::Level::ALL
             .iter()
             .for_each(|x| add("dept.level", x.as_str(), x.label_zh()));
