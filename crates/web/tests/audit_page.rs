@@ -70,6 +70,8 @@ async fn records_read_field_by_field_in_both_languages() {
     )));
     assert!(html.contains(r#"<span title="urgency">紧急程度</span>: 一般<"#));
     assert!(!html.contains("deadline_at: "), "no raw keys");
+    // What a record is about, by name.
+    assert!(html.contains(&format!("事件 #{}", e.id)), "{html}");
 
     // In English: the labels and values in English.
     let en = format!("{a}; lang=en");
@@ -77,6 +79,8 @@ async fn records_read_field_by_field_in_both_languages() {
     assert!(html.contains(r#"<span title="phone">Phone</span>: 138****5678 → 139****1111"#));
     assert!(html.contains(r#"<span title="tags.volunteer">Volunteer</span>: no → yes"#));
     assert!(html.contains(r#"<span title="status">Status</span>: reported<"#));
+    assert!(html.contains(&format!("Event #{}", e.id)));
+    assert!(html.contains(r#"<option value="hotline_ticket">12345 ticket</option>"#));
     // The JSON API is unchanged: raw before/after.
     let token = t.token("auditor").await;
     let j = t.get("/api/v1/audit?entity=resident", &token).await.json();

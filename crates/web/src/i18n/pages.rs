@@ -57,4 +57,36 @@ pub static T: &[(&str, &str, &str)] = &[
         "The form arrived incomplete; please try again.",
     ),
     ("common.list_sep", "、", ", "),
+    // What audit records are about (`entity.*` of the first tables: the register and users).
+    ("entity.event", "事件", "Event"),
+    ("entity.event_metrics", "事件统计", "Event statistics"),
+    ("entity.department", "部门", "Department"),
+    ("entity.hotline_ticket", "12345工单", "12345 ticket"),
+    ("entity.rounds_post", "走访岗位", "Rounds post"),
+    ("entity.rounds_visit", "走访记录", "Visit"),
+    ("entity.rounds_finding", "走访发现", "Finding"),
+    (
+        "entity.rounds_specialist",
+        "网格服务专员",
+        "Grid service specialist",
+    ),
+    ("entity.rounds_service", "网格服务", "Grid service"),
+    (
+        "entity.districting_plan",
+        "社区规模优化方案",
+        "Redistricting plan",
+    ),
+    (
+        "entity.districting_comment",
+        "方案意见",
+        "Comment on a plan",
+    ),
+    ("entity.districting_vote", "方案表决", "Vote on a plan"),
+    (
+        "entity.districting_edge",
+        "邻接修正",
+        "Adjacency correction",
+    ),
+    ("entity.audit", "审计日志", "Audit log"),
+    ("entity.demo", "演示数据", "Demo data"),
 ];

@@ -101,7 +101,38 @@ pub fn shown_in(lang: Lang) -> jingzhi_domain::audit::Lang {
     }
 }
 
-const ENTITIES: [&str; 5] = ["resident", "household", "node", "user", "api_token"];
+/// What the log's records are about (the `entity` of a record), as the filter offers them.
+const ENTITIES: [&str; 20] = [
+    "resident",
+    "household",
+    "node",
+    "user",
+    "api_token",
+    "event",
+    "event_metrics",
+    "department",
+    "hotline_ticket",
+    "rounds_post",
+    "rounds_visit",
+    "rounds_finding",
+    "rounds_specialist",
+    "rounds_service",
+    "districting_plan",
+    "districting_comment",
+    "districting_vote",
+    "districting_edge",
+    "audit",
+    "demo",
+];
+
+/// The label of a record's entity, or the entity itself when it is not one of [`ENTITIES`].
+fn entity_label(lang: Lang, e: &str) -> String {
+    if ENTITIES.contains(&e) {
+        lang.coded("entity", e).to_string()
+    } else {
+        e.to_string()
+    }
+}
 
 pub async fn audit(
     State(s): State<AppState>,
@@ -139,8 +170,8 @@ pub async fn audit(
             actor: r.actor_name.clone(),
             action: action_label(&r.action),
             entity: match r.entity_id {
-                Some(id) => format!("{} #{id}", r.entity),
-                None => r.entity.clone(),
+                Some(id) => format!("{} #{id}", entity_label(lang, &r.entity)),
+                None => entity_label(lang, &r.entity),
             },
             summary: r.summary.clone(),
             reason: r.reason.clone().unwrap_or_default(),
