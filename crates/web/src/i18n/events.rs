@@ -60,6 +60,9 @@ pub static T: &[(&str, &str, &str)] = &[
     ("dashboard.legend_hotline", "其中12345", "Of which 12345"),
     ("dashboard.no_data", "暂无数据", "No data yet"),
     ("notify.unread_n", "{} 条未读", "{} unread"),
+    ("workbench.to_accept", "待受理", "To accept"),
+    ("workbench.to_verify", "待核查", "To verify"),
+    ("workbench.own_department", "本部门", "Your department"),
     // Coded values: the Chinese is the domain's label_zh (a test compares them).
     ("event.status.reported", "已上报", "Reported"),
     ("event.status.accepted", "已受理", "Accepted"),

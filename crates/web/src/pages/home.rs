@@ -111,7 +111,7 @@ async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -
     let ev = |e: &jingzhi_app::store::events::Event| WorkEvent {
         id: e.id,
         category: e.category_name.clone(),
-        status: e.status.label_zh(),
+        status: super::events::status_label(lang, e.status),
         status_code: e.status.as_str(),
         deadline: format_ms(e.deadline_at),
         text: short(&e.description),
@@ -122,7 +122,7 @@ async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -
             .department
             .as_ref()
             .map(|d| d.name.clone())
-            .unwrap_or_else(|| "本部门".into()),
+            .unwrap_or_else(|| lang.t("workbench.own_department").into()),
         summoned: w.summoned.iter().map(item).collect(),
         tasks: w.tasks.iter().map(item).collect(),
         overdue: w.overdue.iter().map(ev).collect(),
@@ -197,10 +197,18 @@ async fn node_page(
             href: Some(href.into()),
         };
         vec![
-            count("待受理", w.to_accept, "/events?status=reported"),
-            count("已超期", w.overdue, "/events?overdue=1"),
-            count("待核查", w.to_verify, "/events?status=resolved"),
-            count("办理中", w.in_hand, "/events"),
+            count(
+                lang.t("workbench.to_accept"),
+                w.to_accept,
+                "/events?status=reported",
+            ),
+            count(lang.t("workbench.overdue"), w.overdue, "/events?overdue=1"),
+            count(
+                lang.t("workbench.to_verify"),
+                w.to_verify,
+                "/events?status=resolved",
+            ),
+            count(lang.t("workbench.in_hand"), w.in_hand, "/events"),
         ]
     } else {
         vec![]
