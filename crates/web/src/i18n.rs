@@ -726,12 +726,52 @@ mod tests {
                     _ => missing.push(format!("{path}: {k}")),
                 }
             }
+            // Page code also names keys as plain literals (`PageError::keyed`, `lang.t(match
+            // …)` arms, `coded` prefixes): every literal shaped like a key of a known family
+            // is a key, or the prefix of some.
+            if path.ends_with(".rs") {
+                for k in key_like_literals(&src) {
+                    let prefix = format!("{k}.");
+                    let known = matches!(lookup().get(k.as_str()), Some((Some(_), Some(_))))
+                        || lookup().keys().any(|x| x.starts_with(&prefix));
+                    if !known {
+                        missing.push(format!("{path}: {k}"));
+                    }
+                }
+            }
         }
         assert!(
             missing.is_empty(),
             "keys missing from the tables:\n{}",
             missing.join("\n")
         );
+    }
+
+    /// String literals of the form `family.name[.more]` whose family is one the tables use.
+    fn key_like_literals(src: &str) -> Vec<String> {
+        let families: HashSet<&str> = lookup()
+            .keys()
+            .filter_map(|k| k.split('.').next())
+            .collect();
+        src.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|lit| {
+                let mut parts = lit.split('.');
+                let first = parts.next().unwrap_or("");
+                lit.contains('.')
+                    && families.contains(first)
+                    && lit
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._".contains(c))
+                    && parts.all(|p| !p.is_empty())
+                    // File names are not keys.
+                    && !lit.rsplit('.').next().is_some_and(|ext| {
+                        ["html", "xlsx", "csv", "json", "geojson", "js", "css", "svg"].contains(&ext)
+                    })
+            })
+            .map(str::to_string)
+            .collect()
     }
 
     fn is_cjk(c: char) -> bool {

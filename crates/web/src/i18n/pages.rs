@@ -56,6 +56,11 @@ pub static T: &[(&str, &str, &str)] = &[
         "上传的表单不完整，请重试。",
         "The form arrived incomplete; please try again.",
     ),
+    (
+        "error.file_damaged",
+        "文件已损坏，请重新导入。",
+        "The file is damaged; please import it again.",
+    ),
     ("common.list_sep", "、", ", "),
     // What audit records are about (`entity.*` of the first tables: the register and users).
     ("entity.event", "事件", "Event"),
