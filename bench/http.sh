@@ -94,6 +94,18 @@ if [ -n "$ADMIN_COOKIE" ]; then
     "event dashboard HTML, 12 months (city admin)|Cookie: $ADMIN_COOKIE|/dashboard"
     "event dashboard HTML, 12 months (worker)|Cookie: $WORKER_COOKIE|/dashboard"
   )
+  # Every other role's home (its workbench): the first demo account of each role.
+  for role in district-officer street-officer grid-worker steward department-staff resident auditor; do
+    user=$(python3 - "$DATA/demo-accounts.json" "$role" <<'PY'
+import json, sys
+acc = json.load(open(sys.argv[1]))
+acc = acc.get("accounts", acc) if isinstance(acc, dict) else acc
+print(next((a["username"] for a in acc if a["role"] == sys.argv[2]), ""))
+PY
+)
+    [ -n "$user" ] || continue
+    RUNS+=("home page HTML ($role)|Cookie: $(session_cookie "$user")|/")
+  done
 else
   echo "(no HTML login page: measuring the API only)"
 fi

@@ -75,7 +75,8 @@
         svg.appendChild(pin);
       }
       pin.setAttribute("cx", v.x); pin.setAttribute("cy", v.y);
-      document.getElementById("pin-label").textContent = "已选：" + lon.toFixed(5) + ", " + lat.toFixed(5);
+      var label = document.getElementById("pin-label");
+      label.textContent = label.getAttribute("data-picked") + lon.toFixed(5) + ", " + lat.toFixed(5);
       var r = document.querySelector('input[name="place_mode"][value="map"]');
       if (r) r.checked = true;
       // The open reports nearby follow the place (htmx listens for this).

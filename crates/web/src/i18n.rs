@@ -1,10 +1,70 @@
 //! Chinese first, English switchable: the language comes from the `lang` cookie (set by the
-//! switcher), else `Accept-Language`, else Chinese. Strings are looked up by key in two small
-//! tables; a key missing from the English table falls back to Chinese.
+//! switcher), else `Accept-Language`, else Chinese. Strings are looked up by key: in the two
+//! tables below (`ZH`, `EN`, the first strings), and in the tables of the submodules, where
+//! each line holds a key with its Chinese and its English (`(key, zh, en)`), one per part of
+//! the site. Every key has both languages (a test checks); a key the tables do not hold shows
+//! as `⟦key⟧`, in both languages, so that a missing string is seen, never silently replaced
+//! (the page tests look for `⟦`). See docs/decisions.md, "English mode".
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Mutex, OnceLock};
+
+mod districting;
+mod events;
+mod hotline;
+mod pages;
+mod rounds;
+
+/// The tables of `(key, Chinese, English)`.
+pub static TABLES: &[&[(&str, &str, &str)]] =
+    &[pages::T, events::T, hotline::T, rounds::T, districting::T];
+
+/// What a missing key shows: `⟦key⟧`.
+pub const MISSING_OPEN: char = '⟦';
+
+type Both = (Option<&'static str>, Option<&'static str>);
+
+/// Every key with its Chinese and its English.
+fn lookup() -> &'static HashMap<&'static str, Both> {
+    static MAP: OnceLock<HashMap<&'static str, Both>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut m: HashMap<&'static str, Both> = HashMap::new();
+        for (k, zh) in ZH {
+            m.entry(k).or_default().0 = Some(zh);
+        }
+        for (k, en) in EN {
+            m.entry(k).or_default().1 = Some(en);
+        }
+        for t in TABLES {
+            for (k, zh, en) in *t {
+                m.insert(k, (Some(zh), Some(en)));
+            }
+        }
+        m
+    })
+}
+
+/// `⟦key⟧`, made once per key (and logged once): a string the tables lack.
+fn missing(key: &str) -> &'static str {
+    static SEEN: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = seen.get(key) {
+        return s;
+    }
+    if seen.len() >= 1000 {
+        return "⟦?⟧";
+    }
+    tracing::warn!(key, "translation key missing from the i18n tables");
+    let s: &'static str = Box::leak(format!("⟦{key}⟧").into_boxed_str());
+    seen.insert(key.to_string(), s);
+    s
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -44,18 +104,34 @@ impl Lang {
         }
     }
 
-    /// The string for `key` in this language.
+    /// The string for `key` in this language; `⟦key⟧` when the tables do not hold it.
     pub fn t(self, key: &str) -> &'static str {
-        let zh = ZH.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+        let found = lookup().get(key).and_then(|(zh, en)| match self {
+            Lang::Zh => *zh,
+            Lang::En => *en,
+        });
+        found.unwrap_or_else(|| missing(key))
+    }
+}
+
+impl Lang {
+    /// The string for `key` with its `{}` replaced by `arg` (a number, a name, a date).
+    pub fn tf(self, key: &str, arg: impl std::fmt::Display) -> String {
+        self.t(key).replacen("{}", &arg.to_string(), 1)
+    }
+
+    /// `x` in brackets: `（x）` in Chinese, ` (x)` in English.
+    pub fn paren(self, x: impl std::fmt::Display) -> String {
         match self {
-            Lang::Zh => zh.unwrap_or("?"),
-            Lang::En => EN
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| *v)
-                .or(zh)
-                .unwrap_or("?"),
+            Lang::Zh => format!("（{x}）"),
+            Lang::En => format!(" ({x})"),
         }
+    }
+
+    /// The label of a coded value (a state, a kind) under `prefix`: `coded("event.status",
+    /// "in_progress")` is the string of `event.status.in_progress`.
+    pub fn coded(self, prefix: &str, code: &str) -> &'static str {
+        self.t(&format!("{prefix}.{code}"))
     }
 }
 
@@ -616,11 +692,297 @@ pub static EN: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
+    use std::path::Path;
 
     #[test]
-    fn every_english_key_exists_in_chinese() {
+    fn every_key_has_both_languages_once() {
         for (k, _) in EN {
             assert!(ZH.iter().any(|(z, _)| z == k), "{k} missing from ZH");
+        }
+        for (k, _) in ZH {
+            assert!(EN.iter().any(|(e, _)| e == k), "{k} missing from EN");
+        }
+        let mut seen = HashSet::new();
+        for (k, _) in ZH {
+            assert!(seen.insert(*k), "{k} twice in ZH");
+        }
+        for t in TABLES {
+            for (k, zh, en) in *t {
+                assert!(seen.insert(*k), "{k} twice");
+                assert!(!zh.is_empty() && !en.is_empty(), "{k} has an empty string");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_key_shows_itself() {
+        assert_eq!(Lang::Zh.t("no.such.key"), "⟦no.such.key⟧");
+        assert_eq!(Lang::En.t("no.such.key"), "⟦no.such.key⟧");
+        assert!(Lang::En.t("nav.home").find(MISSING_OPEN).is_none());
+    }
+
+    #[test]
+    fn formats_and_brackets() {
+        assert_eq!(Lang::Zh.paren(3), "（3）");
+        assert_eq!(Lang::En.paren(3), " (3)");
+        assert_eq!(Lang::En.tf("notify.unread_n", 4), "4 unread");
+        assert_eq!(Lang::Zh.tf("notify.unread_n", 4), "4 条未读");
+    }
+
+    /// Every file under `dir` with its path relative to `root`.
+    fn files(root: &Path, dir: &Path, ext: &str, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(root, &p, ext, out);
+            } else if p.extension().is_some_and(|x| x == ext) {
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                out.push((rel, std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+
+    fn sources(sub: &str, ext: &str) -> Vec<(String, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = vec![];
+        files(root, &root.join(sub), ext, &mut out);
+        out.sort();
+        out
+    }
+
+    /// The literal keys of `t("…")` and `tf("…"` calls (with or without a receiver).
+    fn keys_used(src: &str) -> Vec<String> {
+        let mut out = vec![];
+        for pat in ["t(\"", "tf(\""] {
+            let mut rest = src;
+            while let Some(i) = rest.find(pat) {
+                let before = rest[..i].chars().next_back();
+                let after = &rest[i + pat.len()..];
+                let ok = !before.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                if let (true, Some(end)) = (ok, after.find('"')) {
+                    let key = &after[..end];
+                    if !key.is_empty() && !key.contains(['{', ' ']) {
+                        out.push(key.to_string());
+                    }
+                }
+                rest = after;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_key_the_templates_and_pages_use_has_both_languages() {
+        let mut missing = vec![];
+        for (path, src) in sources("templates", "html")
+            .into_iter()
+            .chain(sources("src", "rs"))
+        {
+            if path.ends_with("i18n.rs") {
+                continue; // this file's tests use made-up keys
+            }
+            for k in keys_used(&src) {
+                match lookup().get(k.as_str()) {
+                    Some((Some(_), Some(_))) => {}
+                    _ => missing.push(format!("{path}: {k}")),
+                }
+            }
+            // Page code also names keys as plain literals (`PageError::keyed`, `lang.t(match
+            // …)` arms, `coded` prefixes): every literal shaped like a key of a known family
+            // is a key, or the prefix of some.
+            if path.ends_with(".rs") {
+                for k in key_like_literals(&src) {
+                    let prefix = format!("{k}.");
+                    let known = matches!(lookup().get(k.as_str()), Some((Some(_), Some(_))))
+                        || lookup().keys().any(|x| x.starts_with(&prefix));
+                    if !known {
+                        missing.push(format!("{path}: {k}"));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from the tables:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    /// String literals of the form `family.name[.more]` whose family is one the tables use.
+    fn key_like_literals(src: &str) -> Vec<String> {
+        let families: HashSet<&str> = lookup()
+            .keys()
+            .filter_map(|k| k.split('.').next())
+            .collect();
+        src.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|lit| {
+                let mut parts = lit.split('.');
+                let first = parts.next().unwrap_or("");
+                lit.contains('.')
+                    && families.contains(first)
+                    && lit
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._".contains(c))
+                    && parts.all(|p| !p.is_empty())
+                    // File names are not keys.
+                    && !lit.rsplit('.').next().is_some_and(|ext| {
+                        ["html", "xlsx", "csv", "json", "geojson", "js", "css", "svg"].contains(&ext)
+                    })
+            })
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn is_cjk(c: char) -> bool {
+        matches!(c,
+            '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
+            | '\u{ff00}'..='\u{ffef}')
+    }
+
+    /// The template with `{{ … }}`, `{% … %}` and `{# … #}` blanked (newlines kept): what
+    /// remains is the text the template itself shows.
+    fn template_text(src: &str) -> String {
+        let mut out = String::with_capacity(src.len());
+        let mut rest = src;
+        loop {
+            let open = ["{{", "{%", "{#"]
+                .iter()
+                .filter_map(|o| rest.find(o).map(|i| (i, *o)))
+                .min();
+            let Some((i, o)) = open else {
+                out.push_str(rest);
+                break;
+            };
+            out.push_str(&rest[..i]);
+            let close = match o {
+                "{{" => "}}",
+                "{%" => "%}",
+                _ => "#}",
+            };
+            let end = rest[i..]
+                .find(close)
+                .map(|j| i + j + 2)
+                .unwrap_or(rest.len());
+            out.extend(
+                rest[i..end]
+                    .chars()
+                    .map(|c| if c == '\n' { '\n' } else { ' ' }),
+            );
+            rest = &rest[end..];
+        }
+        // The link back to Chinese names itself in Chinese, on purpose.
+        out.replace(r#"lang="zh-CN">中文<"#, r#"lang="zh-CN">  <"#)
+    }
+
+    /// Templates whose Chinese is not in the tables yet (each line of theirs is listed by the
+    /// test below when removed from here). The goal is an empty list.
+    const NOT_YET_TRANSLATED: &[&str] = &[];
+
+    #[test]
+    fn templates_show_no_chinese_of_their_own() {
+        let mut found = vec![];
+        for (path, src) in sources("templates", "html") {
+            if NOT_YET_TRANSLATED.contains(&path.as_str()) {
+                continue;
+            }
+            for (n, line) in template_text(&src).lines().enumerate() {
+                if line.chars().any(is_cjk) {
+                    let shown = src.lines().nth(n).unwrap_or("").trim();
+                    found.push(format!("{path}:{}: {shown}", n + 1));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "Chinese in templates (move it into the i18n tables):\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_scan_sees_text_and_attributes_not_expressions() {
+        let t = template_text(
+            "<p title=\"名称\">{{ c.t(\"x\") }}{% if a == \"是\" %}工作台{% endif %}</p>{# 注 #}",
+        );
+        assert!(t.contains("名称") && t.contains("工作台"));
+        assert!(!t.contains('是') && !t.contains('注'));
+        assert!(
+            !template_text(r#"<a href="/lang/zh" lang="zh-CN">中文</a>"#)
+                .chars()
+                .any(is_cjk)
+        );
+        assert_eq!(
+            keys_used(r#"{{ c.t("a.b") }} {{ t("c") }} {{ c.tf("d", 1) }} x.at("no")"#),
+            vec!["a.b", "c", "d"]
+        );
+    }
+
+    /// Coded values (states, kinds) take their Chinese from the domain: the tables agree.
+    #[test]
+    fn coded_labels_agree_with_the_domain() {
+        use jingzhi_domain::events::lifecycle::{CommandKind, Rating, Status};
+        use jingzhi_domain::events::whistle::{DeptStatus, WhistleStatus};
+        use jingzhi_domain::events::{HandlerKind, Urgency};
+        let mut pairs: Vec<(String, &str)> = vec![];
+        let mut add = |prefix: &str, code: &str, zh: &'static str| {
+            pairs.push((format!("{prefix}.{code}"), zh));
+        };
+        Status::ALL
+            .iter()
+            .for_each(|x| add("event.status", x.as_str(), x.label_zh()));
+        Urgency::ALL
+            .iter()
+            .for_each(|x| add("event.urgency", x.as_str(), x.label_zh()));
+        Rating::ALL
+            .iter()
+            .for_each(|x| add("event.rating", x.as_str(), x.label_zh()));
+        CommandKind::ALL
+            .iter()
+            .for_each(|x| add("event.command", x.as_str(), x.label_zh()));
+        HandlerKind::ALL
+            .iter()
+            .for_each(|x| add("event.handler", x.as_str(), x.label_zh()));
+        WhistleStatus::ALL
+            .iter()
+            .for_each(|x| add("event.whistle", x.as_str(), x.label_zh()));
+        DeptStatus::ALL
+            .iter()
+            .for_each(|x| add("event.dept", x.as_str(), x.label_zh()));
+        jingzhi_domain::rounds::FindingKind::ALL
+            .iter()
+            .for_each(|x| add("rounds.finding", x.as_str(), x.label_zh()));
+        jingzhi_domain::rounds::PostKind::ALL
+            .iter()
+            .for_each(|x| add("rounds.post_kind", x.as_str(), x.label_zh()));
+        {
+            use jingzhi_domain::districting::approval::{Status as Plan, Step, Vote};
+            Step::ALL
+                .iter()
+                .for_each(|x| add("districting.step", x.as_str(), x.label_zh()));
+            for code in ["draft", "in_review", "approved", "rejected", "applied"] {
+                add(
+                    "districting.status",
+                    code,
+                    Plan::parse(code).unwrap().label_zh(),
+                );
+            }
+            for code in ["agree", "object"] {
+                add(
+                    "districting.vote",
+                    code,
+                    Vote::parse(code).unwrap().label_zh(),
+                );
+            }
+        }
+        jingzhi_domain::departments::Level::ALL
+            .iter()
+            .for_each(|x| add("dept.level", x.as_str(), x.label_zh()));
+        for (key, zh) in pairs {
+            assert_eq!(Lang::Zh.t(&key), zh, "{key}");
+            assert!(!Lang::En.t(&key).starts_with(MISSING_OPEN), "{key}");
         }
     }
 

@@ -41,6 +41,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(open311::router())
         .merge(pages::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(pages::localise_errors))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(no_store))
         .with_state(state)

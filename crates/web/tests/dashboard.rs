@@ -54,7 +54,10 @@ async fn the_dashboard_page_draws_charts_and_exports() {
     assert!(html.contains(r#"href="/dashboard""#), "the nav entry");
     // On a phone: charts drawn for its width, and table cells that keep their column's name.
     assert!(html.contains(r#"<div class="chart-narrow"><svg class="chart" viewBox="0 0 340 "#));
-    assert!(html.contains(r#"data-label="满意率""#));
+    assert!(
+        html.contains(r#"data-label="满意率""#),
+        "the column names on a phone"
+    );
     assert!(!html.contains("<script>alert"));
     // Drill down to the street: its communities are the children.
     let r = t

@@ -9,10 +9,9 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use jingzhi_app::store::audit::Filter;
-use jingzhi_domain::audit::Action;
+use jingzhi_domain::audit::{changes, Action, Change};
 use jingzhi_domain::time_fmt::{format_ms, parse_date, CST};
 use serde::Deserialize;
-use serde_json::Value;
 
 pub const PER_PAGE: i64 = 50;
 
@@ -72,8 +71,8 @@ pub struct AuditRow {
     pub entity: String,
     pub summary: String,
     pub reason: String,
-    /// `field: before → after`, one per changed field.
-    pub changes: Vec<String>,
+    /// `label: before → after`, one per changed field (every field of a creation).
+    pub changes: Vec<Change>,
 }
 
 #[derive(Template)]
@@ -95,55 +94,46 @@ impl AuditPage {
     }
 }
 
-fn compact(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "—".into(),
-        v => v.to_string(),
+/// The domain's language for labels and values.
+pub fn shown_in(lang: Lang) -> jingzhi_domain::audit::Lang {
+    match lang {
+        Lang::Zh => jingzhi_domain::audit::Lang::Zh,
+        Lang::En => jingzhi_domain::audit::Lang::En,
     }
 }
 
-/// What changed between two JSON snapshots, compactly.
-pub fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
-    match (before, after) {
-        (Some(Value::Object(b)), Some(Value::Object(a))) => {
-            let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter()
-                .filter(|k| b.get(*k) != a.get(*k))
-                .map(|k| {
-                    format!(
-                        "{k}: {} → {}",
-                        b.get(k).map(compact).unwrap_or_else(|| "—".into()),
-                        a.get(k).map(compact).unwrap_or_else(|| "—".into())
-                    )
-                })
-                .collect()
-        }
-        (None, Some(Value::Object(a))) => a
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", compact(v)))
-            .collect(),
-        (Some(Value::Object(b)), None) => b
-            .iter()
-            .map(|(k, v)| format!("{k}: {} → —", compact(v)))
-            .collect(),
-        (b, a) => {
-            if b.is_none() && a.is_none() {
-                vec![]
-            } else {
-                vec![format!(
-                    "{} → {}",
-                    b.map(compact).unwrap_or_default(),
-                    a.map(compact).unwrap_or_default()
-                )]
-            }
-        }
+/// What the log's records are about (the `entity` of a record), as the filter offers them.
+const ENTITIES: [&str; 20] = [
+    "resident",
+    "household",
+    "node",
+    "user",
+    "api_token",
+    "event",
+    "event_metrics",
+    "department",
+    "hotline_ticket",
+    "rounds_post",
+    "rounds_visit",
+    "rounds_finding",
+    "rounds_specialist",
+    "rounds_service",
+    "districting_plan",
+    "districting_comment",
+    "districting_vote",
+    "districting_edge",
+    "audit",
+    "demo",
+];
+
+/// The label of a record's entity, or the entity itself when it is not one of [`ENTITIES`].
+fn entity_label(lang: Lang, e: &str) -> String {
+    if ENTITIES.contains(&e) {
+        lang.coded("entity", e).to_string()
+    } else {
+        e.to_string()
     }
 }
-
-const ENTITIES: [&str; 5] = ["resident", "household", "node", "user", "api_token"];
 
 pub async fn audit(
     State(s): State<AppState>,
@@ -181,12 +171,17 @@ pub async fn audit(
             actor: r.actor_name.clone(),
             action: action_label(&r.action),
             entity: match r.entity_id {
-                Some(id) => format!("{} #{id}", r.entity),
-                None => r.entity.clone(),
+                Some(id) => format!("{} #{id}", entity_label(lang, &r.entity)),
+                None => entity_label(lang, &r.entity),
             },
             summary: r.summary.clone(),
             reason: r.reason.clone().unwrap_or_default(),
-            changes: changes(r.before.as_ref(), r.after.as_ref()),
+            changes: changes(
+                &r.entity,
+                r.before.as_ref(),
+                r.after.as_ref(),
+                shown_in(lang),
+            ),
         })
         .collect();
     let cur_action = q.action.clone().unwrap_or_default();
@@ -216,23 +211,4 @@ pub async fn audit(
         q,
     };
     Ok(render(&page))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shows_only_what_changed() {
-        let b = serde_json::json!({"name": "王", "tags": {"a": true}, "same": 1});
-        let a = serde_json::json!({"name": "李", "tags": {"a": false}, "same": 1});
-        let c = changes(Some(&b), Some(&a));
-        assert_eq!(
-            c,
-            vec![
-                "name: 王 → 李".to_string(),
-                r#"tags: {"a":true} → {"a":false}"#.to_string()
-            ]
-        );
-    }
 }

@@ -124,43 +124,49 @@ fn page(c: &crate::session::Caller, lang: Lang, d: &Dashboard) -> DashboardPage 
     let k = &d.counts;
     let tiles = vec![
         Tile {
-            label: "诉求量",
+            label: lang.t("dashboard.requests"),
             value: k.reported.to_string(),
-            note: format!("有效 {}", k.valid),
+            note: lang.tf("dashboard.valid_n", k.valid),
         },
         Tile {
-            label: "12345热线",
+            label: lang.t("event.source.hotline"),
             value: k.hotline.to_string(),
             note: if k.reported > 0 {
-                format!("占 {:.0}%", k.hotline as f64 * 100.0 / k.reported as f64)
+                lang.tf(
+                    "dashboard.share",
+                    format!("{:.0}%", k.hotline as f64 * 100.0 / k.reported as f64),
+                )
             } else {
                 "—".into()
             },
         },
         Tile {
-            label: "响应率",
+            label: lang.t("dashboard.response"),
             value: pct(r.response_rate),
-            note: "2小时内响应".into(),
+            note: lang.t("dashboard.within_2h").into(),
         },
         Tile {
-            label: "解决率",
+            label: lang.t("dashboard.resolution"),
             value: pct(r.resolution_rate),
-            note: format!("已办结 {}", k.resolved),
+            note: lang.tf("dashboard.resolved_n", k.resolved),
         },
         Tile {
-            label: "满意率",
+            label: lang.t("dashboard.satisfaction"),
             value: pct(r.satisfaction_rate),
-            note: format!("评价 {}", k.satisfied + k.fairly_satisfied + k.dissatisfied),
+            note: lang.tf(
+                "dashboard.rated_n",
+                k.satisfied + k.fairly_satisfied + k.dissatisfied,
+            ),
         },
         Tile {
-            label: "按期办结率",
+            label: lang.t("dashboard.on_time"),
             value: pct(r.on_time_rate),
-            note: format!("按期 {}", k.resolved_on_time),
+            note: lang.tf("dashboard.on_time_n", k.resolved_on_time),
         },
         Tile {
-            label: "吹哨率",
+            label: lang.t("dashboard.whistle_rate"),
             value: pct(r.whistle_rate),
-            note: format!("吹哨 {}", k.whistled),
+            note: lang.tf("dashboard.whistled_n", k.whistled),
         },
     ];
     let mut crumbs: Vec<Link> = d
@@ -235,8 +241,8 @@ fn page(c: &crate::session::Caller, lang: Lang, d: &Dashboard) -> DashboardPage 
         from,
         to,
         tiles,
-        month_svg: both_widths(|w| month_bars(&months, w)),
-        trend_svg: both_widths(|w| trend(d, w)),
+        month_svg: both_widths(|w| month_bars(lang, &months, w)),
+        trend_svg: both_widths(|w| trend(lang, d, w)),
         category_svg: both_widths(|w| {
             hbars(
                 &d.by_category
@@ -244,6 +250,7 @@ fn page(c: &crate::session::Caller, lang: Lang, d: &Dashboard) -> DashboardPage 
                     .map(|c| (c.name.clone(), c.events, None))
                     .collect::<Vec<_>>(),
                 "#b91c1c",
+                lang,
                 w,
             )
         }),
@@ -264,6 +271,7 @@ fn page(c: &crate::session::Caller, lang: Lang, d: &Dashboard) -> DashboardPage 
                     })
                     .collect::<Vec<_>>(),
                 "#1d4ed8",
+                lang,
                 w,
             )
         }),
@@ -289,8 +297,10 @@ fn nice_max(v: i64) -> i64 {
     10 * p
 }
 
-fn short(n: i64) -> String {
-    if n >= 10_000 {
+fn short(lang: Lang, n: i64) -> String {
+    if n >= 10_000 && lang == Lang::En {
+        format!("{:.1}k", n as f64 / 1_000.0)
+    } else if n >= 10_000 {
         format!("{:.1}万", n as f64 / 10_000.0)
     } else {
         n.to_string()
@@ -298,14 +308,15 @@ fn short(n: i64) -> String {
 }
 
 /// Monthly volume: a bar per month, the 12345 share darker, with the axis and labels.
-pub fn month_bars(months: &[(String, i64, i64)], w: f64) -> String {
+pub fn month_bars(lang: Lang, months: &[(String, i64, i64)], w: f64) -> String {
     let (h, left, bottom, top) = (240.0, 44.0, 36.0, 12.0);
     let max = nice_max(months.iter().map(|m| m.1).max().unwrap_or(0));
     let n = months.len().max(1) as f64;
     let plot_w = w - left - 8.0;
     let plot_h = h - top - bottom;
     let mut s = format!(
-        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="按月诉求量" xmlns="http://www.w3.org/2000/svg">"#
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        escape(lang.t("dashboard.by_month"))
     );
     for i in 0..=4 {
         let v = max * i / 4;
@@ -316,7 +327,7 @@ pub fn month_bars(months: &[(String, i64, i64)], w: f64) -> String {
             w - 8.0,
             left - 4.0,
             y + 4.0,
-            short(v)
+            short(lang, v)
         );
     }
     let bw = plot_w / n;
@@ -326,8 +337,9 @@ pub fn month_bars(months: &[(String, i64, i64)], w: f64) -> String {
         let hh = plot_h * *hotline as f64 / max as f64;
         let _ = write!(
             s,
-            r##"<g><title>{} 诉求 {} / 12345 {}</title><rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{th:.1}" fill="#fca5a5"/><rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{hh:.1}" fill="#b91c1c"/></g>"##,
+            r##"<g><title>{} {} {} / 12345 {}</title><rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{th:.1}" fill="#fca5a5"/><rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{hh:.1}" fill="#b91c1c"/></g>"##,
             escape(label),
+            escape(lang.t("dashboard.requests")),
             total,
             hotline,
             top + plot_h - th,
@@ -347,14 +359,16 @@ pub fn month_bars(months: &[(String, i64, i64)], w: f64) -> String {
     }
     let _ = write!(
         s,
-        r##"<rect x="{left}" y="{}" width="10" height="10" fill="#fca5a5"/><text x="{}" y="{}" font-size="11" fill="#374151">全部</text><rect x="{}" y="{}" width="10" height="10" fill="#b91c1c"/><text x="{}" y="{}" font-size="11" fill="#374151">其中12345</text></svg>"##,
+        r##"<rect x="{left}" y="{}" width="10" height="10" fill="#fca5a5"/><text x="{}" y="{}" font-size="11" fill="#374151">{}</text><rect x="{}" y="{}" width="10" height="10" fill="#b91c1c"/><text x="{}" y="{}" font-size="11" fill="#374151">{}</text></svg>"##,
         h - 12.0,
         left + 14.0,
         h - 3.0,
+        escape(lang.t("dashboard.legend_all")),
         left + 60.0,
         h - 12.0,
         left + 74.0,
-        h - 3.0
+        h - 3.0,
+        escape(lang.t("dashboard.legend_hotline"))
     );
     s
 }
@@ -376,10 +390,10 @@ fn label_step(n: usize, plot_w: f64) -> usize {
 }
 
 /// Satisfaction and on-time rates by month, as lines on 0–100 %.
-pub fn trend(d: &Dashboard, w: f64) -> String {
+pub fn trend(lang: Lang, d: &Dashboard, w: f64) -> String {
     let series: [(&str, &str, Vec<Option<f64>>); 3] = [
         (
-            "满意率",
+            lang.t("dashboard.satisfaction"),
             "#15803d",
             d.by_month
                 .iter()
@@ -387,27 +401,33 @@ pub fn trend(d: &Dashboard, w: f64) -> String {
                 .collect(),
         ),
         (
-            "按期办结率",
+            lang.t("dashboard.on_time"),
             "#1d4ed8",
             d.by_month.iter().map(|m| m.rates.on_time_rate).collect(),
         ),
         (
-            "响应率",
+            lang.t("dashboard.response"),
             "#b45309",
             d.by_month.iter().map(|m| m.rates.response_rate).collect(),
         ),
     ];
     let labels: Vec<&str> = d.by_month.iter().map(|m| m.label.as_str()).collect();
-    lines(&labels, &series, w)
+    lines(lang.t("dashboard.trend"), &labels, &series, w)
 }
 
-pub fn lines(labels: &[&str], series: &[(&str, &str, Vec<Option<f64>>)], w: f64) -> String {
+pub fn lines(
+    title: &str,
+    labels: &[&str],
+    series: &[(&str, &str, Vec<Option<f64>>)],
+    w: f64,
+) -> String {
     let (h, left, bottom, top) = (220.0, 44.0, 36.0, 12.0);
     let plot_w = w - left - 16.0;
     let plot_h = h - top - bottom;
     let n = labels.len().max(2) as f64 - 1.0;
     let mut s = format!(
-        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="满意率与按期办结率走势" xmlns="http://www.w3.org/2000/svg">"#
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        escape(title)
     );
     for i in 0..=4 {
         let y = top + plot_h - plot_h * i as f64 / 4.0;
@@ -468,7 +488,7 @@ pub fn lines(labels: &[&str], series: &[(&str, &str, Vec<Option<f64>>)], w: f64)
 }
 
 /// Horizontal bars, largest first as given; a bar with a link drills down.
-pub fn hbars(rows: &[(String, i64, Option<String>)], color: &str, w: f64) -> String {
+pub fn hbars(rows: &[(String, i64, Option<String>)], color: &str, lang: Lang, w: f64) -> String {
     let shown = &rows[..rows.len().min(40)];
     let (row_h, left, top) = (24.0, if w < 500.0 { 110.0 } else { 150.0 }, 6.0);
     let h = top * 2.0 + row_h * shown.len().max(1) as f64;
@@ -478,7 +498,11 @@ pub fn hbars(rows: &[(String, i64, Option<String>)], color: &str, w: f64) -> Str
         r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">"#
     );
     if shown.is_empty() {
-        s.push_str(r##"<text x="10" y="22" font-size="13" fill="#6b7280">暂无数据</text>"##);
+        let _ = write!(
+            s,
+            r##"<text x="10" y="22" font-size="13" fill="#6b7280">{}</text>"##,
+            escape(lang.t("dashboard.no_data"))
+        );
     }
     for (i, (label, v, href)) in shown.iter().enumerate() {
         let y = top + row_h * i as f64;
@@ -530,6 +554,7 @@ mod tests {
                 ("噪音".into(), 5, None),
             ],
             "#000",
+            Lang::Zh,
             640.0,
         );
         assert!(svg.contains("&lt;b&gt;停车"));
@@ -541,6 +566,7 @@ mod tests {
         assert_eq!(nice_max(37), 50);
         assert_eq!(nice_max(120), 200);
         let m = month_bars(
+            Lang::Zh,
             &[("2026-01".into(), 10, 3), ("2026-02".into(), 0, 0)],
             640.0,
         );
@@ -550,10 +576,10 @@ mod tests {
         assert_eq!(label_step(12, 640.0 - 52.0), 1);
         let months: Vec<(String, i64, i64)> =
             (1..=12).map(|m| (format!("2026-{m:02}"), 5, 1)).collect();
-        let narrow = month_bars(&months, 340.0);
+        let narrow = month_bars(Lang::Zh, &months, 340.0);
         assert_eq!(narrow.matches(r#"text-anchor="middle""#).count(), 6);
         assert!(narrow.contains(r#"viewBox="0 0 340 240""#));
-        let both = both_widths(|w| month_bars(&months, w));
+        let both = both_widths(|w| month_bars(Lang::Zh, &months, w));
         assert!(both.contains("chart-narrow") && both.contains("chart-wide"));
         assert_eq!(pct(None), "—");
         assert_eq!(pct(Some(0.9345)), "93.5%");

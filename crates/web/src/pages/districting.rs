@@ -54,12 +54,12 @@ pub struct PlanItem {
     pub by: String,
 }
 
-fn item(p: &PlanRow) -> PlanItem {
+fn item(lang: Lang, p: &PlanRow) -> PlanItem {
     PlanItem {
         id: p.id,
         title: p.title.clone(),
         status: Status::parse(&p.status)
-            .map(|s| s.label_zh())
+            .map(|s| lang.coded("districting.status", s.as_str()))
             .unwrap_or("?"),
         created: format_ms(p.created_at),
         by: p.created_by_name.clone(),
@@ -73,7 +73,7 @@ pub async fn index(State(s): State<AppState>, PageCaller(c): PageCaller, lang: L
         .districting_plans(&c.actor)
         .await?
         .iter()
-        .map(item)
+        .map(|p| item(lang, p))
         .collect();
     let can_plan = ap::can_plan(c.actor.user.role);
     Ok(render(&IndexPage {
@@ -102,7 +102,7 @@ pub struct Drawn {
     pub reasons: Vec<String>,
 }
 
-fn drawn(d: PlanDetail) -> Drawn {
+fn drawn(lang: Lang, d: PlanDetail) -> Drawn {
     let mut colours: BTreeMap<String, &'static str> = BTreeMap::new();
     for p in &d.points {
         for c in [&p.before, &p.after] {
@@ -126,20 +126,32 @@ fn drawn(d: PlanDetail) -> Drawn {
             )
         })
         .collect();
-    let before_svg = svg(&d, &colours, true);
-    let after_svg = svg(&d, &colours, false);
+    let before_svg = svg(&d, &colours, true, lang.t("districting.before"));
+    let after_svg = svg(&d, &colours, false, lang.t("districting.after"));
     let metrics = match d.output.metrics() {
         Some(m) => vec![
-            ("社区数", m.parts.to_string()),
-            ("调整户数", m.households_moved.to_string()),
-            ("切断的邻接边", m.cut_edges.to_string()),
+            (lang.t("districting.m.parts"), m.parts.to_string()),
             (
-                "最小/最大户数",
+                lang.t("districting.m.households_moved"),
+                m.households_moved.to_string(),
+            ),
+            (lang.t("districting.m.cut_edges"), m.cut_edges.to_string()),
+            (
+                lang.t("districting.m.min_max"),
                 format!("{} / {}", m.min_households, m.max_households),
             ),
-            ("最大偏差", format!("{:.1}%", m.max_deviation * 100.0)),
-            ("被拆分的网格", m.grids_split.to_string()),
-            ("平均紧凑度", format!("{:.3}", m.mean_polsby_popper)),
+            (
+                lang.t("districting.m.deviation"),
+                format!("{:.1}%", m.max_deviation * 100.0),
+            ),
+            (
+                lang.t("districting.m.grids_split"),
+                m.grids_split.to_string(),
+            ),
+            (
+                lang.t("districting.m.compactness"),
+                format!("{:.3}", m.mean_polsby_popper),
+            ),
         ],
         None => vec![],
     };
@@ -161,7 +173,12 @@ const PALETTE: [&str; 10] = [
 
 /// Buildings as dots coloured by their community (before or after), each compound's buildings
 /// outlined by their convex hull, barrier lines on top.
-fn svg(d: &PlanDetail, colours: &BTreeMap<String, &'static str>, before: bool) -> String {
+fn svg(
+    d: &PlanDetail,
+    colours: &BTreeMap<String, &'static str>,
+    before: bool,
+    label: &str,
+) -> String {
     let pts: Vec<(f64, f64)> = d.points.iter().map(|p| (p.x, p.y)).collect();
     if pts.is_empty() {
         return String::new();
@@ -183,7 +200,7 @@ fn svg(d: &PlanDetail, colours: &BTreeMap<String, &'static str>, before: bool) -
     let _ = write!(
         s,
         r#"<svg class="map dist-map" viewBox="0 0 {w:.0} {h:.0}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}">"#,
-        if before { "调整前" } else { "调整后" }
+        escape(label)
     );
     s.push_str(r##"<rect x="0" y="0" width="100%" height="100%" fill="#f8fafc"/>"##);
     let mut by_compound: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
@@ -292,6 +309,7 @@ pub struct PlanPage {
 pub struct Saved {
     pub view: PlanView,
     pub status: &'static str,
+    pub status_code: &'static str,
     pub steps: Vec<(String, String, Vec<String>, String, String)>,
     pub next: Option<(&'static str, &'static str)>,
     pub can_comment: bool,
@@ -315,11 +333,11 @@ pub async fn preview(
     let detail = s.app.districting_detail(&c.actor, &q.scope, &out).await?;
     let node = s.app.node_by_code(&c.actor, &q.scope).await?;
     Ok(render(&PlanPage {
-        title: format!("{} · 方案预览", node.name),
+        title: format!("{} · {}", node.name, lang.t("districting.preview")),
         scope: q.scope.clone(),
         mode: jd::mode_str(mode).into(),
         seed,
-        drawn: Some(drawn(detail)),
+        drawn: Some(drawn(lang, detail)),
         saved: None,
         can_plan: ap::can_plan(c.actor.user.role),
         can_approve: false,
@@ -388,6 +406,7 @@ pub async fn plan(
     let role = c.actor.user.role;
     let drawn = if ap::can_view(role) {
         Some(drawn(
+            lang,
             s.app
                 .districting_detail(&c.actor, &view.plan.scope_code, &view.output)
                 .await?,
@@ -402,14 +421,14 @@ pub async fn plan(
         .iter()
         .map(|st| {
             let label = Step::parse(&st.step)
-                .map(|x| x.label_zh())
+                .map(|x| lang.coded("districting.step", x.as_str()))
                 .unwrap_or("?")
                 .to_string();
             let decision = st
                 .decision
                 .as_deref()
                 .and_then(Status::parse)
-                .map(|d| d.label_zh().to_string())
+                .map(|d| lang.coded("districting.status", d.as_str()).to_string())
                 .unwrap_or_default();
             (
                 label,
@@ -428,8 +447,8 @@ pub async fn plan(
             (
                 d.clone(),
                 v.and_then(|v| ap::Vote::parse(&v.vote))
-                    .map(|v| v.label_zh().to_string())
-                    .unwrap_or_else(|| "未表决".into()),
+                    .map(|v| lang.coded("districting.vote", v.as_str()).to_string())
+                    .unwrap_or_else(|| lang.t("districting.not_voted").into()),
                 v.and_then(|v| v.note.clone()).unwrap_or_default(),
             )
         })
@@ -440,9 +459,10 @@ pub async fn plan(
         .map(|x| (x.author_name.clone(), format_ms(x.at), x.body.clone()))
         .collect();
     let saved = Saved {
-        status: status.label_zh(),
+        status: lang.coded("districting.status", status.as_str()),
+        status_code: status.as_str(),
         steps,
-        next: next.map(|n| (n.as_str(), n.label_zh())),
+        next: next.map(|n| (n.as_str(), lang.coded("districting.step", n.as_str()))),
         can_comment: status == Status::Draft && view.steps.is_empty(),
         can_vote: next == Some(Step::MeetingDecision) && status == Status::InReview,
         votes,
@@ -450,9 +470,9 @@ pub async fn plan(
         view,
     };
     let notice = q.done.map(|d| match d.as_str() {
-        "applied" => "方案已实施，新的区划已生效。".to_string(),
-        "comment" => "意见已提交。".to_string(),
-        _ => "已记录。".to_string(),
+        "applied" => lang.t("districting.done.applied").to_string(),
+        "comment" => lang.t("districting.done.comment").to_string(),
+        _ => lang.t("districting.done.recorded").to_string(),
     });
     Ok(render(&PlanPage {
         title: saved.view.plan.title.clone(),

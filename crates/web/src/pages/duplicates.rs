@@ -28,6 +28,7 @@ pub struct Row {
 #[derive(Template)]
 #[template(path = "duplicates.html")]
 pub struct Fragment {
+    pub lang: Lang,
     pub id: i64,
     pub csrf: String,
     pub can_merge: bool,
@@ -44,9 +45,16 @@ pub struct FullPage {
     pub f: Fragment,
 }
 
+impl Fragment {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+}
+
 async fn fragment_of(
     s: &AppState,
     c: &Caller,
+    lang: Lang,
     id: i64,
     notice: Option<String>,
     errors: Vec<String>,
@@ -56,6 +64,7 @@ async fn fragment_of(
     let can_merge =
         v.event.status == Status::Reported && CommandKind::Merge.allowed(c.actor.user.role);
     Ok(Fragment {
+        lang,
         id,
         csrf: c.csrf.clone().unwrap_or_default(),
         can_merge,
@@ -65,11 +74,11 @@ async fn fragment_of(
             .map(|x| Row {
                 id: x.event.id,
                 category: x.event.category_name,
-                status: x.event.status.label_zh(),
+                status: super::events::status_label(lang, x.event.status),
                 description: x.event.description,
                 reporter: x.event.reporter_name,
                 at: format_ms(x.event.reported_at),
-                distance: format!("{:.0} 米", x.score.distance_m),
+                distance: lang.tf("dup.metres", format!("{:.0}", x.score.distance_m)),
                 similarity: format!("{:.0}%", x.score.text_similarity * 100.0),
                 score: format!("{:.0}", x.score.score * 100.0),
             })
@@ -100,7 +109,7 @@ pub async fn fragment(
     h: HeaderMap,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let f = fragment_of(&s, &c, id, None, vec![]).await?;
+    let f = fragment_of(&s, &c, lang, id, None, vec![]).await?;
     if is_htmx(&h) {
         return Ok(render(&f));
     }
@@ -118,12 +127,13 @@ pub async fn merge(
     let form = FormData(form);
     c.check_csrf(form.get("csrf"))?;
     let Ok(into) = form.get("into").trim().parse::<i64>() else {
-        let f = fragment_of(&s, &c, id, None, vec!["请选择要合并到的事件".into()]).await?;
+        let f = fragment_of(&s, &c, lang, id, None, vec![lang.t("dup.choose").into()]).await?;
         return respond(&c, lang, &h, StatusCode::UNPROCESSABLE_ENTITY, f);
     };
     match s.app.merge_event(&c.actor, id, into).await {
         Ok(_) => {
-            let f = fragment_of(&s, &c, id, Some(format!("已合并到事件#{into}")), vec![]).await?;
+            let f =
+                fragment_of(&s, &c, lang, id, Some(lang.tf("dup.merged", into)), vec![]).await?;
             respond(&c, lang, &h, StatusCode::OK, f)
         }
         Err(e) => {
@@ -131,6 +141,7 @@ pub async fn merge(
             let f = fragment_of(
                 &s,
                 &c,
+                lang,
                 id,
                 None,
                 errs.0.into_iter().map(|(_, r)| r).collect(),

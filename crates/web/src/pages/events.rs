@@ -72,40 +72,50 @@ fn opt(value: &str, label: &str, current: &str) -> Opt {
     }
 }
 
-/// The status filter. Staff lists open on the open events (未办结, the default ""); "all" shows
-/// closed ones too. A resident's own list shows everything by default.
-fn status_opts(current: &str, resident: bool) -> Vec<Opt> {
+/// An event state's label in the page's language.
+pub fn status_label(lang: Lang, s: Status) -> &'static str {
+    lang.coded("event.status", s.as_str())
+}
+
+/// A role's label in the page's language.
+pub fn role_label(lang: Lang, r: Role) -> &'static str {
+    match lang {
+        Lang::Zh => r.label_zh(),
+        Lang::En => r.label_en(),
+    }
+}
+
+/// The status filter. Staff lists open on the unfinished events (未办结, the default ""); "all"
+/// shows closed ones too. A resident's own list shows everything by default.
+fn status_opts(lang: Lang, current: &str, resident: bool) -> Vec<Opt> {
     let mut v = if resident {
-        vec![opt("", "全部状态", current)]
+        vec![opt("", lang.t("events.all_statuses"), current)]
     } else {
         vec![
-            opt("", "未办结", current),
-            opt("in_hand", "办理中（已受理未办结）", current),
-            opt("all", "全部状态", current),
+            opt("", lang.t("events.unfinished"), current),
+            opt("in_hand", lang.t("events.in_hand_filter"), current),
+            opt("all", lang.t("events.all_statuses"), current),
         ]
     };
     v.extend(
         Status::ALL
             .iter()
-            .map(|s| opt(s.as_str(), s.label_zh(), current)),
+            .map(|s| opt(s.as_str(), status_label(lang, *s), current)),
     );
     v
 }
 
-fn source_label(s: &str) -> &str {
-    match s {
-        "resident" => "居民上报",
-        "staff" => "工作人员",
-        "hotline" => "12345热线",
-        "open311" => "Open311",
-        "round" => "巡查走访",
-        other => other,
+fn source_label(lang: Lang, s: &str) -> String {
+    if SOURCES.contains(&s) {
+        lang.coded("event.source", s).to_string()
+    } else {
+        s.to_string()
     }
 }
 
 const SOURCES: &[&str] = &["resident", "staff", "hotline", "open311", "round"];
 
-fn handler_kind_opts(current: &str) -> Vec<Opt> {
+fn handler_kind_opts(lang: Lang, current: &str) -> Vec<Opt> {
     [
         HandlerKind::Department,
         HandlerKind::Community,
@@ -113,20 +123,21 @@ fn handler_kind_opts(current: &str) -> Vec<Opt> {
         HandlerKind::PropertyCompany,
     ]
     .iter()
-    .map(|k| opt(k.as_str(), k.label_zh(), current))
+    .map(|k| opt(k.as_str(), lang.coded("event.handler", k.as_str()), current))
     .collect()
 }
 
-fn rating_opts() -> Vec<Opt> {
+fn rating_opts(lang: Lang) -> Vec<Opt> {
     Rating::ALL
         .iter()
-        .map(|r| opt(r.as_str(), r.label_zh(), ""))
+        .map(|r| opt(r.as_str(), lang.coded("event.rating", r.as_str()), ""))
         .collect()
 }
 
 /// The registry's departments serving the event's place, to pick from when dispatching or
 /// whistling; the category's department (or its district branch) comes first and is preselected.
 fn department_opts(
+    lang: Lang,
     deps: &[jingzhi_app::store::departments::Department],
     category_department: Option<&str>,
 ) -> Vec<Opt> {
@@ -141,7 +152,11 @@ fn department_opts(
         .iter()
         .map(|d| Opt {
             value: d.code.clone(),
-            label: format!("{}（{}）", d.name, d.level.label_zh()),
+            label: format!(
+                "{}{}",
+                d.name,
+                lang.paren(lang.coded("dept.level", d.level.as_str()))
+            ),
             selected: preferred.as_deref() == Some(d.code.as_str()),
         })
         .collect();
@@ -273,17 +288,25 @@ pub async fn list(
         }
         _ => None,
     };
-    let mut categories = vec![opt("", "全部类别", &category)];
+    let mut categories = vec![opt("", lang.t("events.all_categories"), &category)];
     categories.extend(
         cats.iter()
             .map(|r| opt(&r.category.code, &r.category.name, &category)),
     );
-    let mut sources = vec![opt("", "全部来源", &source)];
-    sources.extend(SOURCES.iter().map(|x| opt(x, source_label(x), &source)));
+    let mut sources = vec![opt("", lang.t("events.all_sources"), &source)];
+    sources.extend(
+        SOURCES
+            .iter()
+            .map(|x| opt(x, &source_label(lang, x), &source)),
+    );
     Ok(render(&ListPage {
         c: Chrome::new(&c, lang, "events"),
-        title: if resident { "我的上报" } else { "事件" },
-        statuses: status_opts(&status, resident),
+        title: lang.t(if resident {
+            "events.mine"
+        } else {
+            "nav.events"
+        }),
+        statuses: status_opts(lang, &status, resident),
         categories,
         sources,
         overdue,
@@ -297,7 +320,7 @@ pub async fn list(
             .map(|e| Row {
                 id: e.id,
                 category: e.category_name.clone(),
-                status: e.status.label_zh().into(),
+                status: status_label(lang, e.status).into(),
                 status_code: e.status.as_str(),
                 description: e.description.chars().take(60).collect(),
                 reported_at: format_ms(e.reported_at),
@@ -390,7 +413,7 @@ async fn new_page(
     let u = if u.is_empty() { "ordinary" } else { u };
     let urgencies = Urgency::ALL
         .iter()
-        .map(|x| opt(x.as_str(), x.label_zh(), u))
+        .map(|x| opt(x.as_str(), lang.coded("event.urgency", x.as_str()), u))
         .collect();
     let can_search = c.actor.user.role.can(Permission::ReadRegister);
     // Residents too: the map of their own place holds no household data (see `report_map`).
@@ -412,13 +435,13 @@ async fn new_page(
         .iter()
         .map(|(f, reason)| {
             let (anchor, label) = match f.as_str() {
-                "category" => ("category".to_string(), "问题类别"),
-                "answers" if has_questions => (format!("q-{current}"), "补充信息"),
-                "answers" => ("category".to_string(), "补充信息"),
-                "urgency" => ("urgency".to_string(), "紧急程度"),
-                "description" => ("description".to_string(), "问题描述"),
-                "photos" => ("photos".to_string(), "照片"),
-                "node_id" | "x" | "y" => ("place".to_string(), "位置"),
+                "category" => ("category".to_string(), lang.t("report.category")),
+                "answers" if has_questions => (format!("q-{current}"), lang.t("report.answers")),
+                "answers" => ("category".to_string(), lang.t("report.answers")),
+                "urgency" => ("urgency".to_string(), lang.t("col.urgency")),
+                "description" => ("description".to_string(), lang.t("report.description")),
+                "photos" => ("photos".to_string(), lang.t("report.photos_short")),
+                "node_id" | "x" | "y" => ("place".to_string(), lang.t("col.location")),
                 _ => (String::new(), ""),
             };
             (anchor, label, reason.clone())
@@ -565,6 +588,7 @@ pub struct PlacesQuery {
 pub async fn places(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
+    lang: Lang,
     UrlQuery(q): UrlQuery<PlacesQuery>,
 ) -> PageResult {
     let mut html = String::new();
@@ -597,7 +621,10 @@ pub async fn places(
         }
     }
     if html.is_empty() {
-        html.push_str("<option value=\"\">（无匹配，请换个关键词）</option>");
+        html.push_str(&format!(
+            "<option value=\"\">{}</option>",
+            super::escape(lang.t("report.places_none"))
+        ));
     }
     Ok(Html(html).into_response())
 }
@@ -711,11 +738,7 @@ impl DetailPage {
     }
 
     pub fn action_label(&self, a: &str) -> &'static str {
-        CommandKind::ALL
-            .iter()
-            .find(|k| k.as_str() == a)
-            .map(|k| k.label_zh())
-            .unwrap_or("")
+        self.c.lang.coded("event.command", a)
     }
 
     pub fn failed(&self, form: &str) -> bool {
@@ -744,22 +767,20 @@ fn photo_vm(event_id: i64, a: &AttachmentMeta) -> PhotoVm {
     }
 }
 
-fn step_label(command: &str) -> String {
+fn step_label(lang: Lang, command: &str) -> String {
     match command {
-        "report" => "上报".into(),
-        "whistle" => "吹哨报到".into(),
-        "attach" => "补充照片".into(),
-        "note" => "内部备注".into(),
-        c => CommandKind::ALL
-            .iter()
-            .find(|k| k.as_str() == c)
-            .map(|k| k.label_zh().to_string())
-            .unwrap_or_else(|| c.to_string()),
+        "report" | "whistle" | "attach" | "note" => lang.coded("event.step", command).into(),
+        c if CommandKind::ALL.iter().any(|k| k.as_str() == c) => {
+            lang.coded("event.command", c).into()
+        }
+        c => c.to_string(),
     }
 }
 
-fn status_zh(s: &str) -> &'static str {
-    Status::parse(s).map(|s| s.label_zh()).unwrap_or("")
+fn status_of(lang: Lang, s: &str) -> &'static str {
+    Status::parse(s)
+        .map(|s| status_label(lang, s))
+        .unwrap_or("")
 }
 
 async fn detail_page(
@@ -798,17 +819,19 @@ async fn detail_page(
         .map(|t| StepVm {
             at: format_ms(t.at),
             actor: match t.actor_role.as_deref().and_then(Role::parse) {
-                _ if t.actor_id.is_some() && t.actor_id == Some(c.actor.user.id) => "本人".into(),
-                Some(r) => format!("{}（{}）", t.actor_name, r.label_zh()),
+                _ if t.actor_id.is_some() && t.actor_id == Some(c.actor.user.id) => {
+                    lang.t("event.self").into()
+                }
+                Some(r) => format!("{}{}", t.actor_name, lang.paren(role_label(lang, r))),
                 None => t.actor_name.clone(),
             },
             internal: t.internal,
-            label: step_label(&t.command),
+            label: step_label(lang, &t.command),
             change: match &t.from_status {
                 Some(f) if *f != t.to_status => {
-                    format!("{} → {}", status_zh(f), status_zh(&t.to_status))
+                    format!("{} → {}", status_of(lang, f), status_of(lang, &t.to_status))
                 }
-                None => status_zh(&t.to_status).to_string(),
+                None => status_of(lang, &t.to_status).to_string(),
                 _ => String::new(),
             },
             note: t.note.clone().unwrap_or_default(),
@@ -855,7 +878,7 @@ async fn detail_page(
             };
             WhistleVm {
                 id: w.id,
-                status: w.whistle.status.label_zh(),
+                status: lang.coded("event.whistle", w.whistle.status.as_str()),
                 reason: w.reason.clone(),
                 blown_by: w.blown_by.clone(),
                 blown_at: format_ms(w.whistle.blown_at),
@@ -878,12 +901,12 @@ async fn detail_page(
                     .map(|d| DeptVm {
                         code: d.department.clone(),
                         name: dept_name(&d.department),
-                        status: d.status.label_zh(),
+                        status: lang.coded("event.dept", d.status.as_str()),
                         reported_in_at: d
                             .reported_in_at
                             .map(|t| {
                                 let late = if t > w.whistle.report_in_deadline {
-                                    "（超时）"
+                                    lang.t("event.late")
                                 } else {
                                     ""
                                 };
@@ -894,7 +917,7 @@ async fn detail_page(
                         task_done_at: d.task_done_at.map(format_ms).unwrap_or_default(),
                         rating: d
                             .rating
-                            .map(|r| r.label_zh().to_string())
+                            .map(|r| lang.coded("event.rating", r.as_str()).to_string())
                             .unwrap_or_default(),
                         can_report_in: d.status == DeptStatus::Summoned && own(&d.department),
                         can_complete: d.status == DeptStatus::TaskAssigned && own(&d.department),
@@ -937,10 +960,10 @@ async fn detail_page(
         show_duplicates: e.status == Status::Reported && CommandKind::Merge.allowed(role),
         id: e.id,
         category: e.category_name.clone(),
-        status: e.status.label_zh(),
+        status: status_label(lang, e.status),
         status_code: e.status.as_str(),
-        urgency: e.urgency.label_zh(),
-        source: source_label(&e.source).to_string(),
+        urgency: lang.coded("event.urgency", e.urgency.as_str()),
+        source: source_label(lang, &e.source),
         reporter: e.reporter_name.clone(),
         description: e.description.clone(),
         answers,
@@ -957,7 +980,7 @@ async fn detail_page(
         invalid_reason: e.invalid_reason.clone().unwrap_or_default(),
         rating: e
             .rating
-            .map(|r| r.label_zh().to_string())
+            .map(|r| lang.coded("event.rating", r.as_str()).to_string())
             .unwrap_or_default(),
         reopened: e.reopened,
         escalations: e.escalations,
@@ -972,14 +995,14 @@ async fn detail_page(
             .iter()
             .map(|h| {
                 (
-                    match h.role.as_str() {
-                        "lead" => "主办",
-                        "co_handler" => "协办",
-                        _ => "知会",
-                    }
+                    lang.t(match h.role.as_str() {
+                        "lead" => "event.role.lead",
+                        "co_handler" => "event.role.co_handler",
+                        _ => "event.role.notified",
+                    })
                     .to_string(),
                     HandlerKind::parse(&h.handler_kind)
-                        .map(|k| k.label_zh())
+                        .map(|k| lang.coded("event.handler", k.as_str()))
                         .unwrap_or("")
                         .to_string(),
                     h.handler_name.clone(),
@@ -1000,12 +1023,12 @@ async fn detail_page(
                 .iter()
                 .find(|x| x.category.code == e.category_code)
                 .and_then(|x| x.category.department.clone());
-            department_opts(&deps, cat_dept.as_deref())
+            department_opts(lang, &deps, cat_dept.as_deref())
         } else {
             vec![]
         },
-        kinds: handler_kind_opts(form.get("lead_kind")),
-        ratings: rating_opts(),
+        kinds: handler_kind_opts(lang, form.get("lead_kind")),
+        ratings: rating_opts(lang),
         error_form: error_form.to_string(),
         errors,
         form,

@@ -121,6 +121,7 @@ pub struct ResidentReport {
 pub struct UnreadLine {
     pub event_id: i64,
     pub title: String,
+    pub status: &'static str,
     pub body: String,
     pub at: String,
 }
@@ -166,11 +167,11 @@ fn short(s: &str) -> String {
     t
 }
 
-fn work_event(e: &jingzhi_app::store::events::Event) -> WorkEvent {
+fn work_event(lang: Lang, e: &jingzhi_app::store::events::Event) -> WorkEvent {
     WorkEvent {
         id: e.id,
         category: e.category_name.clone(),
-        status: e.status.label_zh(),
+        status: super::events::status_label(lang, e.status),
         status_code: e.status.as_str(),
         deadline: jingzhi_domain::time_fmt::format_ms(e.deadline_at),
         text: short(&e.description),
@@ -188,12 +189,12 @@ fn plan_lines(w: &Workbench) -> Vec<PlanLine> {
 }
 
 /// The lists of a staff member's workbench, for the page.
-fn wb_lists(w: &Workbench) -> WbLists {
+fn wb_lists(lang: Lang, w: &Workbench) -> WbLists {
     use jingzhi_domain::events::Status;
     use jingzhi_domain::time_fmt::{format_ms, now_ms};
     let now = now_ms();
     WbLists {
-        overdue: w.overdue.iter().map(work_event).collect(),
+        overdue: w.overdue.iter().map(|e| work_event(lang, e)).collect(),
         awaiting: w
             .awaiting_report_in
             .iter()
@@ -209,7 +210,7 @@ fn wb_lists(w: &Workbench) -> WbLists {
             .collect(),
         post: w.post.as_ref().map(|p| PostLine {
             id: p.post.id,
-            kind: p.post.kind.label_zh(),
+            kind: lang.coded("rounds.post_kind", p.post.kind.as_str()),
             grid: p.grid.name.clone(),
             households: p.households,
         }),
@@ -231,10 +232,12 @@ fn wb_lists(w: &Workbench) -> WbLists {
                 FindingLine {
                     household_id: f.household_id,
                     address: f.address.clone(),
-                    kind: f.kind.label_zh(),
+                    kind: lang.coded("rounds.finding", f.kind.as_str()),
                     text: short(&f.text),
                     event_id: f.event_id,
-                    status: st.map(|s| s.label_zh()).unwrap_or(""),
+                    status: st
+                        .map(|s| super::events::status_label(lang, s))
+                        .unwrap_or(""),
                     status_code: st.map(|s| s.as_str()).unwrap_or(""),
                 }
             })
@@ -264,7 +267,7 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
             .map(|e| ResidentReport {
                 id: e.id,
                 category: e.category_name.clone(),
-                status: e.status.label_zh(),
+                status: super::events::status_label(lang, e.status),
                 status_code: e.status.as_str(),
                 reported: format_ms(e.reported_at),
                 to_rate: e.status == Status::Closed && e.rating.is_none(),
@@ -275,8 +278,19 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
             .iter()
             .map(|n| UnreadLine {
                 event_id: n.event_id,
-                title: n.title.clone(),
-                body: short(&n.body),
+                // Notices are stored in Chinese (they went out by SMS and mail as written); an
+                // English page names the event and its new state instead.
+                title: match lang {
+                    Lang::Zh => n.title.clone(),
+                    Lang::En => format!("{} #{}", lang.t("notify.event"), n.event_id),
+                },
+                status: Status::parse(&n.status)
+                    .map(|s| super::events::status_label(lang, s))
+                    .unwrap_or(""),
+                body: match lang {
+                    Lang::Zh => short(&n.body),
+                    Lang::En => String::new(),
+                },
                 at: format_ms(n.created_at),
             })
             .collect(),
@@ -297,14 +311,14 @@ async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -
         late: r.report_in_deadline_at < now,
         department: r.department_name.clone(),
     };
-    let ev = work_event;
+    let ev = |e: &jingzhi_app::store::events::Event| work_event(lang, e);
     Ok(render(&DepartmentWorkbenchPage {
         c: Chrome::new(c, lang, "home"),
         department: w
             .department
             .as_ref()
             .map(|d| d.name.clone())
-            .unwrap_or_else(|| "本部门".into()),
+            .unwrap_or_else(|| lang.t("workbench.own_department").into()),
         summoned: w.summoned.iter().map(item).collect(),
         tasks: w.tasks.iter().map(item).collect(),
         overdue: w.overdue.iter().map(ev).collect(),
@@ -409,7 +423,7 @@ async fn node_page(
                 "/rounds/coverage".into(),
             ));
         }
-        (work, wb_lists(&w))
+        (work, wb_lists(lang, &w))
     } else {
         (vec![], WbLists::default())
     };

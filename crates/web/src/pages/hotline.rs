@@ -126,8 +126,8 @@ pub async fn index(
 ) -> PageResult {
     let mut p = index_page(&s, &c, lang, q.before).await?;
     p.notice = match q.done.as_str() {
-        "match" => Some("已匹配楼宇并生成事件。".into()),
-        "discard" => Some("已退回该工单。".into()),
+        "match" => Some(lang.t("hotline.done_match").into()),
+        "discard" => Some(lang.t("hotline.done_discard").into()),
         _ => None,
     };
     Ok(render(&p))
@@ -143,7 +143,7 @@ pub async fn import(
         return Err(PageError::forbidden());
     }
     let (mut csrf, mut file) = (String::new(), None::<(String, Vec<u8>)>);
-    let bad = |_| PageError::new(StatusCode::BAD_REQUEST, "上传的表单不完整，请重试。");
+    let bad = |_| PageError::keyed(StatusCode::BAD_REQUEST, "error.form_incomplete");
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         match field.name().unwrap_or("") {
             "csrf" => csrf = field.text().await.map_err(bad)?,
@@ -158,7 +158,7 @@ pub async fn import(
     c.check_csrf(&csrf)?;
     let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
         let mut p = index_page(&s, &c, lang, None).await?;
-        p.error = Some("请选择要导入的文件".into());
+        p.error = Some(lang.t("hotline.no_file").into());
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &p));
     };
     match s.app.import_hotline(&c.actor, &name, &bytes).await {
@@ -245,7 +245,7 @@ async fn item_page(
 ) -> Result<ItemPage, PageError> {
     let t = s.app.hotline_ticket(&c.actor, id).await?;
     if t.status != "queued" {
-        return Err(PageError::new(StatusCode::CONFLICT, "该工单已处理。"));
+        return Err(PageError::keyed(StatusCode::CONFLICT, "hotline.handled"));
     }
     let q = q.trim().to_string();
     let found = if q.is_empty() {

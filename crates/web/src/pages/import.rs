@@ -82,7 +82,7 @@ pub async fn import(
 ) -> PageResult {
     require_import(&c)?;
     let (mut csrf, mut skip, mut file) = (String::new(), false, None::<(String, Vec<u8>)>);
-    let bad = |_| PageError::new(StatusCode::BAD_REQUEST, "上传的表单不完整，请重试。");
+    let bad = |_| PageError::keyed(StatusCode::BAD_REQUEST, "error.form_incomplete");
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         match field.name().unwrap_or("") {
             "csrf" => csrf = field.text().await.map_err(bad)?,
@@ -155,7 +155,7 @@ pub async fn rejects(
     require_import(&c)?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(f.get("data").as_bytes())
-        .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "文件已损坏，请重新导入。"))?;
+        .map_err(|_| PageError::keyed(StatusCode::BAD_REQUEST, "error.file_damaged"))?;
     let name = f.get("name");
     let (ct, ext) = if name.to_ascii_lowercase().ends_with(".csv") {
         (CSV_CONTENT_TYPE, "csv")

@@ -147,6 +147,21 @@ impl Chrome {
         self.lang.t(key)
     }
 
+    /// The string for `key` with its `{}` replaced by `arg`.
+    pub fn tf(&self, key: &str, arg: impl std::fmt::Display) -> String {
+        self.lang.tf(key, arg)
+    }
+
+    /// `（x）` in Chinese, ` (x)` in English.
+    pub fn paren(&self, x: impl std::fmt::Display) -> String {
+        self.lang.paren(x)
+    }
+
+    /// The label of a coded value: `coded("rounds.post_kind", "steward")`.
+    pub fn coded(&self, prefix: &str, code: &str) -> &'static str {
+        self.lang.coded(prefix, code)
+    }
+
     pub fn html_lang(&self) -> &'static str {
         self.lang.code()
     }
@@ -191,10 +206,14 @@ pub fn page_number(field: &'static str, v: Option<&str>) -> Result<i64, PageErro
 }
 
 /// The friendly error page: a status, a title and a message for people. Never internals.
-#[derive(Debug)]
+/// The page's own words are in both languages; a message that comes from a rule (a domain or
+/// use-case error) is in Chinese, as the rule says it (docs/decisions.md, "English mode").
+#[derive(Debug, Clone)]
 pub struct PageError {
     pub status: StatusCode,
     pub message: String,
+    /// The message's key in the i18n tables, when the message is one of the page's own.
+    pub message_key: Option<&'static str>,
     pub details: Vec<String>,
 }
 
@@ -203,23 +222,71 @@ impl PageError {
         PageError {
             status,
             message: message.into(),
+            message_key: None,
             details: vec![],
         }
     }
 
+    /// An error with one of the page's own messages (by key).
+    pub fn keyed(status: StatusCode, key: &'static str) -> Self {
+        PageError {
+            message_key: Some(key),
+            ..Self::new(status, Lang::Zh.t(key))
+        }
+    }
+
     pub fn not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "您要找的页面不存在，或不在您的管辖范围内。",
-        )
+        Self::keyed(StatusCode::NOT_FOUND, "error.not_found")
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "您的角色无权进行此操作。")
+        Self::keyed(StatusCode::FORBIDDEN, "error.forbidden")
     }
 
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "内部错误，请稍后再试。")
+        Self::keyed(StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
+    }
+
+    /// The error page in a language.
+    fn page(&self, lang: Lang) -> Response {
+        let title = lang.t(match self.status {
+            StatusCode::NOT_FOUND => "error.title.not_found",
+            StatusCode::FORBIDDEN => "error.title.forbidden",
+            StatusCode::UNAUTHORIZED => "error.title.unauthorized",
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "error.title.invalid",
+            StatusCode::CONFLICT => "error.title.conflict",
+            StatusCode::TOO_MANY_REQUESTS => "error.title.later",
+            _ => "error.title.other",
+        });
+        let page = ErrorPage {
+            lang,
+            status: self.status.as_u16(),
+            title,
+            message: match self.message_key {
+                Some(k) => lang.t(k),
+                None => &self.message,
+            },
+            details: &self.details,
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => (self.status, lang.t("error.title.other")).into_response(),
+        }
+    }
+}
+
+/// Error pages in the reader's language. A `PageError` becomes a response without seeing the
+/// request, so it renders in Chinese and leaves itself in the response; for a reader of English
+/// this layer renders it again.
+pub async fn localise_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let lang = Lang::from_headers(req.headers());
+    let mut res = next.run(req).await;
+    match res.extensions_mut().remove::<PageError>() {
+        Some(e) if lang != Lang::Zh => e.page(lang),
+        _ => res,
     }
 }
 
@@ -228,12 +295,11 @@ impl From<AppError> for PageError {
         match e {
             AppError::NotFound => Self::not_found(),
             AppError::Forbidden => Self::forbidden(),
-            AppError::Unauthorized => Self::new(StatusCode::UNAUTHORIZED, "请先登录。"),
+            AppError::Unauthorized => Self::keyed(StatusCode::UNAUTHORIZED, "error.sign_in"),
             AppError::Locked { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
             AppError::Invalid(fields) => PageError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                message: "输入有误".into(),
                 details: fields.into_iter().map(|f| f.reason).collect(),
+                ..Self::keyed(StatusCode::UNPROCESSABLE_ENTITY, "error.invalid")
             },
             AppError::Conflict { reason, .. } => Self::new(StatusCode::CONFLICT, reason),
             AppError::Internal(_) => Self::internal(),
@@ -246,6 +312,7 @@ impl From<ApiError> for PageError {
         PageError {
             status: e.status,
             message: e.body.message,
+            message_key: None,
             details: e.body.details.into_iter().map(|d| d.reason).collect(),
         }
     }
@@ -254,33 +321,24 @@ impl From<ApiError> for PageError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    lang: Lang,
     status: u16,
-    title_zh: &'a str,
+    title: &'a str,
     message: &'a str,
     details: &'a [String],
 }
 
+impl ErrorPage<'_> {
+    fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let title_zh = match self.status {
-            StatusCode::NOT_FOUND => "未找到",
-            StatusCode::FORBIDDEN => "无权访问",
-            StatusCode::UNAUTHORIZED => "需要登录",
-            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "输入有误",
-            StatusCode::CONFLICT => "与已有记录冲突",
-            StatusCode::TOO_MANY_REQUESTS => "请稍后再试",
-            _ => "出错了",
-        };
-        let page = ErrorPage {
-            status: self.status.as_u16(),
-            title_zh,
-            message: &self.message,
-            details: &self.details,
-        };
-        match page.render() {
-            Ok(html) => (self.status, Html(html)).into_response(),
-            Err(_) => (self.status, "出错了").into_response(),
-        }
+        let mut res = self.page(Lang::Zh);
+        res.extensions_mut().insert(self);
+        res
     }
 }
 

@@ -9,7 +9,6 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use jingzhi_app::notify::status_label;
 use jingzhi_app::store::notify::Notification;
 use jingzhi_domain::time_fmt::format_ms;
 
@@ -30,13 +29,15 @@ pub struct Row {
     pub unread: bool,
 }
 
-impl From<Notification> for Row {
-    fn from(n: Notification) -> Self {
+impl Row {
+    fn of(lang: Lang, n: Notification) -> Self {
         Row {
             id: n.id,
             event_id: n.event_id,
             at: format_ms(n.created_at),
-            status: status_label(&n.status),
+            status: jingzhi_domain::events::lifecycle::Status::parse(&n.status)
+                .map(|s| super::events::status_label(lang, s))
+                .unwrap_or(""),
             // A reporter told of a closed event goes straight to the rating (supporters do not rate).
             rate: n.status == "closed" && n.body.ends_with(jingzhi_domain::notify::RATE_HINT),
             href: if n.status == "closed" && n.body.ends_with(jingzhi_domain::notify::RATE_HINT) {
@@ -67,8 +68,8 @@ pub async fn notifications(
     let inbox = s.app.inbox(&c.actor, READ_SHOWN).await?;
     Ok(render(&NotificationsPage {
         c: Chrome::new(&c, lang, "notifications"),
-        unread: inbox.unread.into_iter().map(Into::into).collect(),
-        read: inbox.read.into_iter().map(Into::into).collect(),
+        unread: inbox.unread.into_iter().map(|n| Row::of(lang, n)).collect(),
+        read: inbox.read.into_iter().map(|n| Row::of(lang, n)).collect(),
     }))
 }
 
@@ -96,11 +97,12 @@ pub async fn mark_all_read(
 }
 
 /// The nav's unread count as a fragment (empty when none), never cached.
-pub async fn badge(State(s): State<AppState>, PageCaller(c): PageCaller) -> Response {
+pub async fn badge(State(s): State<AppState>, PageCaller(c): PageCaller, lang: Lang) -> Response {
     let n = s.app.unread_notifications(&c.actor).await.unwrap_or(0);
     let html = if n > 0 {
         format!(
-            "<span class=\"badge\" aria-label=\"{n} 条未读\">{}</span>",
+            "<span class=\"badge\" aria-label=\"{}\">{}</span>",
+            super::escape(&lang.tf("notify.unread_n", n)),
             if n > 99 {
                 "99+".to_string()
             } else {

@@ -49,12 +49,12 @@ pub struct NearbyFragment {
     pub resident: bool,
 }
 
-fn vm(n: NearbyReport) -> NearbyVm {
+fn vm(lang: Lang, n: NearbyReport) -> NearbyVm {
     NearbyVm {
         id: n.id,
         category: n.category_name,
         place: n.place_name,
-        status: n.status.label_zh(),
+        status: super::events::status_label(lang, n.status),
         status_code: n.status.as_str(),
         date: format_ms(n.reported_at).chars().take(10).collect(),
         supporters: n.supporters,
@@ -88,7 +88,7 @@ pub async fn nearby(
     Ok(render(&NearbyFragment {
         c: Chrome::new(&c, lang, "events"),
         resident: c.actor.user.role == Role::Resident,
-        items: items.into_iter().map(vm).collect(),
+        items: items.into_iter().map(|n| vm(lang, n)).collect(),
     }))
 }
 

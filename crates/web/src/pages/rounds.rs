@@ -76,7 +76,7 @@ pub struct FindingRowView {
     pub default_category: &'static str,
 }
 
-fn visit_rows(c: &Caller, items: Vec<Visit>) -> Vec<VisitRow> {
+fn visit_rows(c: &Caller, lang: Lang, items: Vec<Visit>) -> Vec<VisitRow> {
     let manager = is_manager(c.actor.user.role);
     items
         .into_iter()
@@ -94,7 +94,7 @@ fn visit_rows(c: &Caller, items: Vec<Visit>) -> Vec<VisitRow> {
                 .into_iter()
                 .map(|f| FindingRowView {
                     id: f.id,
-                    kind: f.kind.label_zh(),
+                    kind: lang.coded("rounds.finding", f.kind.as_str()),
                     text: f.text,
                     event_id: f.event_id,
                     default_category: f.kind.default_category(),
@@ -199,7 +199,7 @@ async fn index_page(
             visitor_user_id: Some(a.user.id),
             ..Default::default()
         };
-        visit_rows(c, s.app.list_visits(a, f, None, 1, 10).await?.items)
+        visit_rows(c, lang, s.app.list_visits(a, f, None, 1, 10).await?.items)
     } else {
         vec![]
     };
@@ -217,7 +217,10 @@ async fn index_page(
         holder,
         post,
         households,
-        kinds: jingzhi_app::rounds::finding_kinds(),
+        kinds: jingzhi_app::rounds::finding_kinds()
+            .into_iter()
+            .map(|(code, _)| (code, lang.coded("rounds.finding", code)))
+            .collect(),
         cats: categories(s, c).await?,
         form,
         errors,
@@ -291,13 +294,13 @@ pub async fn log_visit(
         ))
     };
     let Ok(household_id) = f.get("household_id").trim().parse::<i64>() else {
-        return fail(vec!["请选择住户".into()], f).await;
+        return fail(vec![lang.t("rounds.choose_household").into()], f).await;
     };
     let visited_at = match f.opt("visited_at") {
         None => None,
         Some(v) => match parse_datetime_local(&v) {
             Some(t) => Some(t),
-            None => return fail(vec!["走访时间格式不正确".into()], f).await,
+            None => return fail(vec![lang.t("rounds.bad_time").into()], f).await,
         },
     };
     let mut findings = vec![];
@@ -425,7 +428,7 @@ async fn finding_event_page(
     Ok(FindingEventPage {
         c: Chrome::new(c, lang, "rounds"),
         id,
-        kind: f.kind.label_zh(),
+        kind: lang.coded("rounds.finding", f.kind.as_str()),
         text: f.text,
         address: v.address,
         visited: format!("{} {}", format_ms(v.visited_at), v.visitor_name),
@@ -563,22 +566,25 @@ pub async fn visits(
     };
     let list = s.app.list_visits(a, f, None, page, PER_PAGE).await?;
     let title = if let Some(h) = q.household {
-        format!(
-            "住户走访记录：{}",
-            s.app.household_view(a, h).await?.household.address
+        lang.tf(
+            "rounds.visits_of_household",
+            s.app.household_view(a, h).await?.household.address,
         )
     } else if let Some(p) = q.post {
         let p = s.app.post_view(a, p).await?.post;
-        format!("{}（{}）的岗位走访记录", p.holder_name, p.grid_name)
+        lang.tf(
+            "rounds.visits_of_post",
+            format!("{}{}", p.holder_name, lang.paren(&p.grid_name)),
+        )
     } else if let Some(u) = q.user {
         let name = if u == a.user.id {
             a.user.display_name.clone()
         } else {
             s.app.worker_name(a, u).await?
         };
-        format!("{name}的走访记录")
+        lang.tf("rounds.visits_of", name)
     } else {
-        "走访记录".to_string()
+        lang.t("rounds.visits").to_string()
     };
     let pairs = [
         (
@@ -594,7 +600,7 @@ pub async fn visits(
     Ok(render(&VisitsPage {
         c: Chrome::new(&c, lang, "rounds"),
         title,
-        rows: visit_rows(&c, list.items),
+        rows: visit_rows(&c, lang, list.items),
         cats: categories(&s, &c).await?,
         here: format!("/rounds/visits?{}", query_string(&here_pairs)),
         prev,
@@ -734,9 +740,17 @@ async fn post_edit_page(
                 id: *id,
                 selected: user_id == Some(*id),
                 label: format!(
-                    "{name}（{}，{username}）{}",
-                    role.label_zh(),
-                    if post.is_some() { " · 已设岗" } else { "" }
+                    "{name}{}{}",
+                    lang.paren(format!(
+                        "{}{}{username}",
+                        super::events::role_label(lang, *role),
+                        lang.t("common.comma")
+                    )),
+                    if post.is_some() {
+                        lang.t("rounds.has_post")
+                    } else {
+                        ""
+                    }
                 ),
             })
             .collect(),
@@ -744,7 +758,9 @@ async fn post_edit_page(
         user_id,
         grid_id,
         grid_name,
-        kind_label: kind.map(|k| k.label_zh()).unwrap_or(""),
+        kind_label: kind
+            .map(|k| lang.coded("rounds.post_kind", k.as_str()))
+            .unwrap_or(""),
         buildings,
         errors,
     })
@@ -786,7 +802,7 @@ pub async fn post_save(
                 user_id,
                 grid_id,
                 Some(building_ids),
-                vec!["请选择人员和网格".into()],
+                vec![lang.t("rounds.choose_holder_grid").into()],
             )
             .await?,
         ));
@@ -839,7 +855,7 @@ impl CoveragePage {
     pub fn last(&self, u: &Uncovered) -> String {
         u.last_at
             .map(format_ms)
-            .unwrap_or_else(|| "从未走访".into())
+            .unwrap_or_else(|| self.c.t("rounds.never").into())
     }
 
     pub fn pct_of(&self, covered: &i64, households: &i64) -> String {
@@ -876,9 +892,12 @@ pub async fn coverage(
     let list_title = match q.post {
         Some(p) => {
             let p = s.app.post_view(a, p).await?.post;
-            format!("{}（{}）岗位内30天未走访的住户", p.holder_name, p.grid_name)
+            lang.tf(
+                "rounds.unvisited_of",
+                format!("{}{}", p.holder_name, lang.paren(&p.grid_name)),
+            )
         }
-        None => format!("{}30天未走访的住户", v.node.name),
+        None => lang.tf("rounds.unvisited_in", &v.node.name),
     };
     let node = q.node.map(|n| n.to_string()).unwrap_or_default();
     let post = q.post.map(|n| n.to_string()).unwrap_or_default();
@@ -1017,7 +1036,12 @@ async fn specialists_page(
                             MonthStatus::Pending => "…",
                             MonthStatus::NotAssigned => "—",
                         },
-                        m.label_zh(),
+                        lang.t(match m {
+                            MonthStatus::Served => "rounds.month.served",
+                            MonthStatus::Missed => "rounds.month.missed",
+                            MonthStatus::Pending => "rounds.month.pending",
+                            MonthStatus::NotAssigned => "rounds.month.not_assigned",
+                        }),
                     )
                 })
                 .collect(),
@@ -1082,7 +1106,10 @@ async fn specialists_page(
         grids,
         form,
         errors,
-        notice: q.saved.as_ref().map(|_| "已保存".to_string()),
+        notice: q
+            .saved
+            .as_ref()
+            .map(|_| lang.t("rounds.saved_short").to_string()),
         prev,
         next,
     })
@@ -1182,6 +1209,9 @@ pub async fn specialist_end(
 }
 
 /// Labels of finding kinds (for templates).
-pub fn finding_label(code: &str) -> &'static str {
-    FindingKind::parse(code).map(|k| k.label_zh()).unwrap_or("")
+pub fn finding_label(lang: Lang, code: &str) -> &'static str {
+    match FindingKind::parse(code) {
+        Ok(k) => lang.coded("rounds.finding", k.as_str()),
+        Err(_) => "",
+    }
 }
