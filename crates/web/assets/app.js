@@ -15,9 +15,17 @@
     htmx.config.allowEval = false;
     htmx.config.includeIndicatorStyles = false;
   }
+  // Forms that throw work away (作废, 退回重办) ask first: <form data-confirm="question">.
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f instanceof HTMLFormElement && f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
+      e.preventDefault();
+    }
+  });
   // A busy state on the submit button pressed, so that a slow phone network is not tapped twice.
   document.addEventListener("submit", function (e) {
     var f = e.target;
+    if (e.defaultPrevented) return;
     if (!(f instanceof HTMLFormElement) || f.hasAttribute("hx-post")) return;
     var b = e.submitter || f.querySelector("button[type=submit]");
     if (b && f.method.toLowerCase() === "post" && !f.action.endsWith("/import/rejects")) {
