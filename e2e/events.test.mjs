@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, launch, login, startServer } from "./lib.mjs";
+import { ARTIFACTS, launch, login, logout, navTo, startServer } from "./lib.mjs";
 
 let server;
 let browser;
@@ -66,9 +66,6 @@ function makePng() {
   ]);
 }
 
-async function logout(page) {
-  await Promise.all([page.waitForURL(/\/login/), page.click('form[action="/logout"] button')]);
-}
 
 async function noSidewaysScroll(page, what) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -106,8 +103,7 @@ test("a resident's report is dispatched, resolved, verified, closed and rated at
 
   // 1. The resident reports with a photo, at their own building.
   await login(page, server.base, resident.username);
-  await page.click('nav.nav a[href="/events"]');
-  await page.waitForURL(/\/events$/);
+  await navTo(page, "/events");
   assert.match(await page.textContent("h1"), /我的上报/);
   await Promise.all([page.waitForURL(/\/events\/new$/), page.click('a[href="/events/new"]')]);
   // No category yet: no question block shows.

@@ -2,6 +2,8 @@
 // The only script of the app (the CSP allows no inline script): every page behaviour is here.
 (function () {
   "use strict";
+  // Scripts run: phones may fold the nav behind the 菜单 button (app.css).
+  document.documentElement.classList.add("js");
   if (window.htmx) {
     // Swap 422 responses too: they carry the form again with its field errors.
     htmx.config.responseHandling = [
@@ -90,9 +92,39 @@
       form.dispatchEvent(new CustomEvent("jz:place", { bubbles: true }));
     });
   }
+  // The phone header's 菜单 button: opens and closes the nav (and the account line, the tools).
+  function menu(btn) {
+    var top = btn.closest(".top");
+    function set(open) {
+      btn.setAttribute("aria-expanded", open ? "true" : "false");
+      top.classList.toggle("menu-open", open);
+    }
+    btn.addEventListener("click", function () {
+      set(btn.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && top.classList.contains("menu-open")) {
+        set(false);
+        btn.focus();
+      }
+    });
+  }
+  // The phone header's 通知 link shows the unread badge the nav's link loaded (one request).
+  if (window.htmx) {
+    htmx.onLoad(function (el) {
+      if (!(el instanceof Element) || !el.classList.contains("badge") || !el.closest(".nav")) return;
+      var bell = document.querySelector("[data-badge-mirror]");
+      if (!bell || bell.querySelector(".badge")) return;
+      var copy = el.cloneNode(true);
+      copy.className = "badge";
+      bell.appendChild(copy);
+    });
+  }
   function ready() {
     var form = document.getElementById("report-form");
     if (form) reportForm(form);
+    var btn = document.querySelector("[data-menu-toggle]");
+    if (btn) menu(btn);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);
