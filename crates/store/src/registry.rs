@@ -287,7 +287,8 @@ pub async fn ancestors(conn: &mut Conn, scope: &Scope, path: &str) -> Result<Vec
     rows.iter().map(node_from).collect()
 }
 
-/// Search nodes by name or code prefix within the scope.
+/// Search nodes by name or code prefix within the scope. Words apart (`福泰花园 3号楼`) must
+/// each be in the name.
 pub async fn search_nodes(
     conn: &mut Conn,
     scope: &Scope,
@@ -296,10 +297,21 @@ pub async fn search_nodes(
     limit: i64,
 ) -> Result<Vec<Node>> {
     let mut p = Params::default();
-    let like = p.push(V::T(format!("%{}%", escape_like(q))));
+    let mut words: Vec<&str> = q.split_whitespace().take(8).collect();
+    if words.is_empty() {
+        words.push("");
+    }
+    let names: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let like = p.push(V::T(format!("%{}%", escape_like(w))));
+            format!("name LIKE {like} ESCAPE '\\'")
+        })
+        .collect();
     let code = p.push(V::T(format!("{}%", escape_like(q))));
     let mut sql = format!(
-        "SELECT {NODE_COLS} FROM nodes WHERE (name LIKE {like} ESCAPE '\\' OR code LIKE {code} ESCAPE '\\') AND {}",
+        "SELECT {NODE_COLS} FROM nodes WHERE (({}) OR code LIKE {code} ESCAPE '\\') AND {}",
+        names.join(" AND "),
         p.range("path", &scope.path)
     );
     if let Some(k) = kind {

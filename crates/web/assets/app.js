@@ -92,6 +92,27 @@
       form.dispatchEvent(new CustomEvent("jz:place", { bubbles: true }));
     });
   }
+  // The building picker (building_picker.html): a found building fills the code the form sends.
+  document.addEventListener("click", function (e) {
+    var b = e.target instanceof Element ? e.target.closest("button[data-pick-code]") : null;
+    var picker = b && b.closest("[data-building-picker]");
+    if (!picker) return;
+    var code = picker.querySelector('input[name="building_code"]');
+    var q = picker.querySelector('input[name="building_q"]');
+    code.value = b.dataset.pickCode;
+    code.removeAttribute("aria-invalid");
+    if (q) q.value = b.dataset.pickName;
+    var list = picker.querySelector(".picks");
+    list.textContent = "";
+    var li = document.createElement("li");
+    li.className = "picked";
+    li.setAttribute("data-testid", "building-picked");
+    li.textContent = "已选：" + b.dataset.pickName;
+    list.appendChild(li);
+    // On to the next field of the form (the unit).
+    var next = picker.nextElementSibling && picker.nextElementSibling.querySelector("input, select");
+    if (next) next.focus();
+  });
   // The phone header's 菜单 button: opens and closes the nav (and the account line, the tools).
   function menu(btn) {
     var top = btn.closest(".top");
