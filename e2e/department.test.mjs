@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, PASSWORD, launch, login, startServer } from "./lib.mjs";
+import { ARTIFACTS, PASSWORD, launch, login, logout, startServer } from "./lib.mjs";
 
 let server;
 let browser;
@@ -21,10 +21,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function logout(page) {
-  await Promise.all([page.waitForURL(/\/login/), page.click('form[action="/logout"] button')]);
-}
 
 async function noSidewaysScroll(page, what) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, launch, login, startServer } from "./lib.mjs";
+import { ARTIFACTS, launch, login, logout, navTo, startServer } from "./lib.mjs";
 
 let server;
 let browser;
@@ -66,9 +66,6 @@ function makePng() {
   ]);
 }
 
-async function logout(page) {
-  await Promise.all([page.waitForURL(/\/login/), page.click('form[action="/logout"] button')]);
-}
 
 async function noSidewaysScroll(page, what) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -115,3 +115,23 @@ export async function login(page, base, username) {
   await page.fill('input[name="password"]', PASSWORD);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.click('button[type="submit"]')]);
 }
+
+/** Open the phone header's menu (≤ 640 px, app.js) when it is folded; nothing on wider screens. */
+export async function openMenu(page) {
+  const toggle = page.locator("[data-menu-toggle]");
+  if ((await toggle.isVisible()) && (await toggle.getAttribute("aria-expanded")) !== "true") {
+    await toggle.click();
+  }
+}
+
+/** Follow a link of the main nav (through the phone menu when folded). */
+export async function navTo(page, href) {
+  await openMenu(page);
+  await Promise.all([page.waitForURL((u) => u.pathname === href), page.click(`nav.nav a[href="${href}"]`)]);
+}
+
+/** Sign out with the header's button (in the phone menu when folded). */
+export async function logout(page) {
+  await openMenu(page);
+  await Promise.all([page.waitForURL(/\/login/), page.click('form[action="/logout"] button')]);
+}

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, launch, login, startServer } from "./lib.mjs";
+import { ARTIFACTS, launch, login, navTo, startServer } from "./lib.mjs";
 
 let server;
 let browser;
@@ -52,8 +52,7 @@ test("a community worker finds a resident on a phone and sees the ID masked", as
   assert.ok(overflow <= 0, `no sideways scrolling on the home page (${overflow}px too wide)`);
 
   // Take a name from the resident list, then search for it.
-  await page.click('nav.nav a[href="/residents"]');
-  await page.waitForURL(/\/residents/);
+  await navTo(page, "/residents");
   const first = page.locator("table.list tbody tr td:first-child a").first();
   const name = (await first.textContent()).trim();
   assert.ok(name.length >= 2, `a name from the list (${name})`);

@@ -394,3 +394,71 @@ async fn optional_geometry_binds_null_then_values_on_one_connection() {
         (Some(122.1), Some(37.5), Some(3), Some(6))
     );
 }
+
+/// The households of a building in natural room order (101 before 1001, 2-101 before 10-101),
+/// unit by unit, on every page and in an address search.
+#[tokio::test]
+async fn households_of_a_building_list_rooms_in_natural_order() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    for (unit, room) in [
+        (Some(1), "1001"),
+        (Some(2), "101"),
+        (Some(1), "10-101"),
+        (Some(1), "102"),
+        (Some(1), "B1-12"),
+        (Some(1), "2-101"),
+        (None, "9"),
+        (Some(1), "101"),
+        (Some(10), "101"),
+    ] {
+        w.app
+            .create_household(
+                &worker,
+                &HouseholdInput {
+                    building_id: Some(w.building_a.id),
+                    unit,
+                    room: room.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let want = [
+        "前进小区1号楼9室",
+        "前进小区1号楼1单元101室",
+        "前进小区1号楼1单元102室",
+        "前进小区1号楼1单元1001室",
+        "前进小区1号楼1单元2-101室",
+        "前进小区1号楼1单元B1-12室",
+        "前进小区1号楼1单元10-101室",
+        "前进小区1号楼2单元101室",
+        "前进小区1号楼10单元101室",
+    ];
+    for q in [None, Some("前进小区1号楼")] {
+        // Pages of two: together, every household once, in order.
+        let mut got = Vec::new();
+        for page in 1.. {
+            let p = w
+                .app
+                .list_households(
+                    &worker,
+                    HouseholdFilter {
+                        q: q.map(String::from),
+                        ..Default::default()
+                    },
+                    Some(w.building_a.id),
+                    page,
+                    2,
+                )
+                .await
+                .unwrap();
+            got.extend(p.items.into_iter().map(|h| h.address));
+            if !p.has_more {
+                break;
+            }
+        }
+        assert_eq!(got, want, "q = {q:?}");
+    }
+}

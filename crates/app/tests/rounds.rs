@@ -238,6 +238,47 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
     );
 }
 
+/// The visit form's household picker: building by building, rooms in natural order.
+#[tokio::test]
+async fn the_visit_form_lists_rooms_in_natural_order() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let steward = w.user("steward.a", "steward", &w.comm_a).await;
+    for room in ["1001", "2-101", "101", "10-101", "102"] {
+        household(&w, w.building_a.id, room).await;
+    }
+    let post = w
+        .app
+        .save_post(
+            &worker,
+            &PostInput {
+                user_id: steward.id(),
+                grid_id: w.grid_a.id,
+                building_ids: vec![w.building_a.id],
+            },
+        )
+        .await
+        .unwrap();
+    let rooms: Vec<String> = w
+        .app
+        .post_households(&steward, post.post.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    assert_eq!(
+        rooms,
+        [
+            "前进小区1号楼1单元101室",
+            "前进小区1号楼1单元102室",
+            "前进小区1号楼1单元1001室",
+            "前进小区1号楼1单元2-101室",
+            "前进小区1号楼1单元10-101室",
+        ]
+    );
+}
+
 #[tokio::test]
 async fn coverage_counts_thirty_days() {
     let w = World::new().await;

@@ -276,7 +276,8 @@ pub async fn post_has_building(conn: &mut Conn, post_id: i64, building_id: i64) 
     Ok(n > 0)
 }
 
-/// Households of a post's buildings, by address (for the visit form).
+/// Households of a post's buildings, building by building, rooms in natural order (for the
+/// visit form).
 pub async fn post_households(
     conn: &mut Conn,
     scope: &Scope,
@@ -286,9 +287,10 @@ pub async fn post_households(
     let mut p = Params::default();
     let sql = format!(
         "SELECT h.id, h.address FROM households h JOIN rounds_post_buildings pb ON pb.building_id = h.building_id \
-         WHERE pb.post_id = {} AND {} ORDER BY h.path, h.address, h.id LIMIT {}",
+         WHERE pb.post_id = {} AND {} ORDER BY h.path, {}, h.id LIMIT {}",
         p.push(V::I(post_id)),
         p.range("h.path", &scope.path),
+        crate::registry::room_order(conn),
         p.push(V::I(limit))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)

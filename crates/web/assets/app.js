@@ -2,6 +2,8 @@
 // The only script of the app (the CSP allows no inline script): every page behaviour is here.
 (function () {
   "use strict";
+  // Scripts run: phones may fold the nav behind the 菜单 button (app.css).
+  document.documentElement.classList.add("js");
   if (window.htmx) {
     // Swap 422 responses too: they carry the form again with its field errors.
     htmx.config.responseHandling = [
@@ -15,9 +17,17 @@
     htmx.config.allowEval = false;
     htmx.config.includeIndicatorStyles = false;
   }
+  // Forms that throw work away (作废, 退回重办) ask first: <form data-confirm="question">.
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f instanceof HTMLFormElement && f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
+      e.preventDefault();
+    }
+  });
   // A busy state on the submit button pressed, so that a slow phone network is not tapped twice.
   document.addEventListener("submit", function (e) {
     var f = e.target;
+    if (e.defaultPrevented) return;
     if (!(f instanceof HTMLFormElement) || f.hasAttribute("hx-post")) return;
     var b = e.submitter || f.querySelector("button[type=submit]");
     if (b && f.method.toLowerCase() === "post" && !f.action.endsWith("/import/rejects")) {
@@ -83,9 +93,60 @@
       form.dispatchEvent(new CustomEvent("jz:place", { bubbles: true }));
     });
   }
+  // The building picker (building_picker.html): a found building fills the code the form sends.
+  document.addEventListener("click", function (e) {
+    var b = e.target instanceof Element ? e.target.closest("button[data-pick-code]") : null;
+    var picker = b && b.closest("[data-building-picker]");
+    if (!picker) return;
+    var code = picker.querySelector('input[name="building_code"]');
+    var q = picker.querySelector('input[name="building_q"]');
+    code.value = b.dataset.pickCode;
+    code.removeAttribute("aria-invalid");
+    if (q) q.value = b.dataset.pickName;
+    var list = picker.querySelector(".picks");
+    list.textContent = "";
+    var li = document.createElement("li");
+    li.className = "picked";
+    li.setAttribute("data-testid", "building-picked");
+    li.textContent = "已选：" + b.dataset.pickName;
+    list.appendChild(li);
+    // On to the next field of the form (the unit).
+    var next = picker.nextElementSibling && picker.nextElementSibling.querySelector("input, select");
+    if (next) next.focus();
+  });
+  // The phone header's 菜单 button: opens and closes the nav (and the account line, the tools).
+  function menu(btn) {
+    var top = btn.closest(".top");
+    function set(open) {
+      btn.setAttribute("aria-expanded", open ? "true" : "false");
+      top.classList.toggle("menu-open", open);
+    }
+    btn.addEventListener("click", function () {
+      set(btn.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && top.classList.contains("menu-open")) {
+        set(false);
+        btn.focus();
+      }
+    });
+  }
+  // The phone header's 通知 link shows the unread badge the nav's link loaded (one request).
+  if (window.htmx) {
+    htmx.onLoad(function (el) {
+      if (!(el instanceof Element) || !el.classList.contains("badge") || !el.closest(".nav")) return;
+      var bell = document.querySelector("[data-badge-mirror]");
+      if (!bell || bell.querySelector(".badge")) return;
+      var copy = el.cloneNode(true);
+      copy.className = "badge";
+      bell.appendChild(copy);
+    });
+  }
   function ready() {
     var form = document.getElementById("report-form");
     if (form) reportForm(form);
+    var btn = document.querySelector("[data-menu-toggle]");
+    if (btn) menu(btn);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);

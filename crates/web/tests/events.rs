@@ -601,6 +601,16 @@ async fn pages_report_act_and_whistle() {
             && d.contains(&format!("/events/{id}/act/invalidate"))
     );
     assert!(!d.contains("/act/resolve"));
+    // The likely next step first and in view; the rest behind 更多操作, 作废 last and asking first.
+    let at = |cmd: &str| d.find(&format!("data-action=\"{cmd}\"")).unwrap();
+    assert!(at("accept") < at("escalate") && at("escalate") < at("invalidate"));
+    let more = d.find(r#"<details class="more-actions""#).unwrap();
+    assert!(at("accept") < more && more < at("escalate"));
+    assert!(d.contains(r#"data-action="invalidate" id="act-invalidate" data-confirm="确定作废"#));
+    assert!(!d.contains(r#"id="act-accept" data-confirm"#));
+    assert!(
+        !d[more..].starts_with(r#"<details class="more-actions" data-testid="more-actions" open"#)
+    );
     let act = |c: &str, cmd: &str, fields: Vec<(&str, &str)>| {
         let t = &t;
         let c = c.to_string();
@@ -610,6 +620,15 @@ async fn pages_report_act_and_whistle() {
     };
     let r = act(&wc, "accept", vec![("csrf", &wcsrf)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A refused command behind 更多操作: shown open, with the reason at its form.
+    let r = act(&wc, "escalate", vec![("csrf", &wcsrf), ("reason", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .contains(r#"<details class="more-actions" data-testid="more-actions" open>"#),
+        "{}",
+        r.text()
+    );
     let r = act(
         &wc,
         "dispatch",

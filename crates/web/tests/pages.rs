@@ -315,6 +315,91 @@ async fn unmask_needs_a_reason_and_is_audited() {
     assert!(!no.text().contains("11010519491231002X"));
 }
 
+/// The building of a household form is found by name in the caller's scope (htmx fragment) and
+/// fills in the code the form sends; the phone header's menu button names the nav it opens.
+#[tokio::test]
+async fn the_building_field_is_found_by_name_within_the_scope() {
+    let t = TestApp::new().await;
+    let (c, _) = t.browser_session("worker.a").await;
+    let form = t.page("/households/new", &c).await.text();
+    assert!(
+        form.contains(r#"name="building_q""#) && form.contains(r#"hx-get="/households/buildings""#)
+    );
+    assert!(
+        form.contains(r#"name="building_code""#),
+        "the form still sends a code"
+    );
+    assert!(form.contains(r#"aria-controls="main-nav""#) && form.contains(r#"id="main-nav""#));
+    assert!(form.contains(r#"aria-expanded="false""#) && form.contains("菜单"));
+    let moving = t
+        .page(&format!("/households/{}", t.hh_a.id), &c)
+        .await
+        .text();
+    assert!(
+        moving.contains(r#"name="building_q""#),
+        "the move form has the picker too"
+    );
+    // From a building's page: its name in the search field, its code below.
+    let pre = t
+        .page(
+            &format!("/households/new?building={}", t.building_a.code),
+            &c,
+        )
+        .await
+        .text();
+    assert!(
+        pre.contains(r#"name="building_q" value="前进小区1号楼""#),
+        "{pre}"
+    );
+    assert!(pre.contains(&format!(
+        r#"name="building_code" value="{}""#,
+        t.building_a.code
+    )));
+
+    let pick = |q: &str| {
+        let t = &t;
+        let c = c.clone();
+        let uri = format!("/households/buildings?building_q={}", enc(q));
+        async move { t.page(&uri, &c).await }
+    };
+    for q in [
+        "1号楼",
+        "前进 1号",
+        "前进小区1号楼",
+        &t.building_a.code[..12],
+    ] {
+        let r = pick(q).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let html = r.text();
+        assert!(
+            html.contains(&format!(
+                r#"data-pick-code="{}" data-pick-name="前进小区1号楼""#,
+                t.building_a.code
+            )),
+            "{q}: {html}"
+        );
+        assert!(
+            !html.contains("向阳小区"),
+            "{q}: another community's building: {html}"
+        );
+        assert!(!html.contains("<html"), "a fragment");
+    }
+    assert!(pick("向阳小区").await.text().contains("没有匹配的楼宇"));
+    assert_eq!(pick("  ").await.text().trim(), "");
+    // The resident has no register to search.
+    let (r, _) = t.browser_session("resident.a").await;
+    assert_eq!(pick_as(&t, &r, "1号楼").await, StatusCode::FORBIDDEN);
+}
+
+async fn pick_as(t: &TestApp, cookie: &str, q: &str) -> StatusCode {
+    t.page(
+        &format!("/households/buildings?building_q={}", enc(q)),
+        cookie,
+    )
+    .await
+    .status
+}
+
 #[tokio::test]
 async fn forms_check_csrf() {
     let t = TestApp::new().await;

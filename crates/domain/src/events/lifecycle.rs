@@ -550,6 +550,53 @@ pub fn transition(
     Ok((next, effects))
 }
 
+/// The command that usually moves an event on from `status` (an event page offers it first).
+pub fn next_step(status: Status) -> Option<CommandKind> {
+    match status {
+        Status::Reported => Some(CommandKind::Accept),
+        Status::Accepted | Status::Escalated => Some(CommandKind::Dispatch),
+        Status::Dispatched => Some(CommandKind::Start),
+        Status::InProgress => Some(CommandKind::Resolve),
+        Status::Resolved => Some(CommandKind::Verify),
+        Status::Verified => Some(CommandKind::Close),
+        Status::Closed => Some(CommandKind::Rate),
+        Status::Invalid | Status::Merged | Status::Rated => None,
+    }
+}
+
+impl CommandKind {
+    /// Throws work away or sends it back (作废, 退回重办): a page asks before giving it.
+    pub fn is_destructive(self) -> bool {
+        matches!(self, CommandKind::Invalidate | CommandKind::SendBack)
+    }
+}
+
+/// The commands of an event page, for `role` in `status`, in the order shown: the likely next
+/// step first, then the others in [`CommandKind::ALL`] order, the destructive ones last; and how
+/// many lead the list in view (the first, unless it is destructive). The rest go behind
+/// "更多操作". Merging is left out: it is offered beside the
+/// likely duplicates, where the event to merge into is picked.
+pub fn page_commands(status: Status, role: Role) -> (Vec<CommandKind>, usize) {
+    let mut cmds: Vec<CommandKind> = CommandKind::ALL
+        .into_iter()
+        .filter(|k| *k != CommandKind::Merge && k.allowed(role))
+        .filter(|k| TABLE.iter().any(|(f, kk, _)| *f == status && kk == k))
+        .collect();
+    let next = next_step(status);
+    // A stable sort: the next step, then the rest as listed, destructive ones at the end.
+    cmds.sort_by_key(|k| {
+        if Some(*k) == next {
+            0
+        } else if k.is_destructive() {
+            2
+        } else {
+            1
+        }
+    });
+    let lead = usize::from(cmds.first().is_some_and(|k| !k.is_destructive()));
+    (cmds, lead)
+}
+
 /// Past its deadline and still open.
 pub fn is_overdue(status: Status, deadline_ms: i64, now_ms: i64) -> bool {
     status.is_open() && now_ms > deadline_ms
@@ -599,6 +646,66 @@ mod tests {
             Command::Verify,
             Command::Close,
         ]
+    }
+
+    #[test]
+    fn page_commands_lead_with_the_next_step() {
+        use CommandKind::*;
+        let cw = Role::CommunityWorker;
+        assert_eq!(
+            page_commands(Status::Reported, cw),
+            (vec![Accept, Escalate, Invalidate], 1)
+        );
+        assert_eq!(
+            page_commands(Status::Resolved, cw),
+            (vec![Verify, SendBack], 1)
+        );
+        assert_eq!(
+            page_commands(Status::Dispatched, cw),
+            (vec![Start, Dispatch, Escalate], 1)
+        );
+        assert_eq!(
+            page_commands(Status::Escalated, cw),
+            (vec![Dispatch, Escalate], 1)
+        );
+        assert_eq!(
+            page_commands(Status::Closed, Role::Resident),
+            (vec![Rate], 1)
+        );
+        assert_eq!(
+            page_commands(Status::Dispatched, Role::DepartmentStaff),
+            (vec![Start], 1)
+        );
+        assert_eq!(
+            page_commands(Status::Reported, Role::GridWorker),
+            (vec![], 0)
+        );
+        assert_eq!(page_commands(Status::Rated, cw), (vec![], 0));
+        // Every state and role: exactly the commands the table allows (merge aside), the next
+        // step first when allowed, destructive ones last and never in view.
+        for status in Status::ALL {
+            for role in Role::ALL {
+                let (cmds, lead) = page_commands(status, role);
+                let mut want: Vec<CommandKind> = CommandKind::ALL
+                    .into_iter()
+                    .filter(|k| *k != Merge && k.allowed(role))
+                    .filter(|k| TABLE.iter().any(|(f, kk, _)| *f == status && kk == k))
+                    .collect();
+                let mut got = cmds.clone();
+                want.sort_by_key(|k| k.as_str());
+                got.sort_by_key(|k| k.as_str());
+                assert_eq!(got, want, "{status:?} {role:?}");
+                if let Some(n) = next_step(status).filter(|n| want.contains(n)) {
+                    assert_eq!(cmds[0], n, "{status:?} {role:?}");
+                }
+                let first_bad = cmds.iter().position(|k| k.is_destructive());
+                if let Some(i) = first_bad {
+                    assert!(cmds[i..].iter().all(|k| k.is_destructive()));
+                    assert!(lead <= i);
+                }
+                assert!(lead <= 1 && lead <= cmds.len());
+            }
+        }
     }
 
     #[test]

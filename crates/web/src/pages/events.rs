@@ -22,7 +22,7 @@ use jingzhi_app::events::{EventView, InspectionInput, ReportInput, Upload};
 use jingzhi_app::store::events::{AttachmentMeta, EventFilter};
 use jingzhi_app::AppError;
 use jingzhi_domain::auth::{Permission, Role};
-use jingzhi_domain::events::lifecycle::{CommandKind, Rating, Status, TABLE};
+use jingzhi_domain::events::lifecycle::{page_commands, CommandKind, Rating, Status};
 use jingzhi_domain::events::whistle::{DeptStatus, WhistleStatus};
 use jingzhi_domain::events::{HandlerKind, Urgency};
 use jingzhi_domain::time_fmt::{format_ms, now_ms};
@@ -719,7 +719,10 @@ pub struct DetailPage {
     pub photos: Vec<PhotoVm>,
     pub handlers: Vec<(String, String, String)>,
     pub timeline: Vec<StepVm>,
+    /// The commands the caller may give, in the order shown (`page_commands`).
     pub actions: Vec<&'static str>,
+    /// How many of `actions` are in view; the rest are behind "更多操作".
+    pub actions_lead: usize,
     pub whistles: Vec<WhistleVm>,
     pub can_whistle: bool,
     /// Registry departments serving the event's place (dispatch and whistle pickers).
@@ -743,6 +746,23 @@ impl DetailPage {
 
     pub fn failed(&self, form: &str) -> bool {
         self.error_form == form
+    }
+
+    /// The commands behind "更多操作", and whether one of them just failed (then it opens).
+    pub fn more_actions(&self) -> &[&'static str] {
+        &self.actions[self.actions_lead.min(self.actions.len())..]
+    }
+
+    pub fn more_open(&self) -> bool {
+        self.more_actions().contains(&self.error_form.as_str())
+    }
+
+    /// The question a destructive command asks before it is given (`data-confirm`, app.js).
+    pub fn confirm_text(&self, a: &str) -> &'static str {
+        match a {
+            "invalidate" | "send_back" => self.c.lang.coded("event.confirm", a),
+            _ => "",
+        }
     }
 
     /// Errors of a form the page no longer shows (the state moved on): shown at the top.
@@ -843,17 +863,9 @@ async fn detail_page(
                 .collect(),
         })
         .collect();
-    let actions: Vec<&'static str> = CommandKind::ALL
-        .iter()
-        .filter(|k| **k != CommandKind::Merge)
-        .filter(|k| k.allowed(role))
-        .filter(|k| {
-            TABLE
-                .iter()
-                .any(|(from, kk, _)| *from == e.status && kk == *k)
-        })
-        .map(|k| k.as_str())
-        .collect();
+    // The likely next step first and in view, the others behind "更多操作" (destructive last).
+    let (commands, actions_lead) = page_commands(e.status, role);
+    let actions: Vec<&'static str> = commands.iter().map(|k| k.as_str()).collect();
     let manager = is_manager(role);
     let codes: Vec<String> = v
         .whistles
@@ -946,7 +958,11 @@ async fn detail_page(
     } else {
         s.app.event_place_name(&c.actor, e.id).await?
     };
-    let actions = if supporter_view { vec![] } else { actions };
+    let (actions, actions_lead) = if supporter_view {
+        (vec![], 0)
+    } else {
+        (actions, actions_lead)
+    };
     Ok(DetailPage {
         c: Chrome::new(c, lang, "events"),
         hotline_ticket,
@@ -1011,6 +1027,7 @@ async fn detail_page(
             .collect(),
         timeline,
         actions,
+        actions_lead,
         whistles,
         can_whistle: manager
             && matches!(

@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
             "/households/new",
             get(registry::household_new_form).post(registry::household_new),
         )
+        .route("/households/buildings", get(registry::building_picks))
         .route("/households/{id}", get(registry::household))
         .route("/households/{id}/move", post(registry::household_move))
         .route(

@@ -18,7 +18,9 @@ use jingzhi_app::registry::{HouseholdInput, MoveInput};
 use jingzhi_app::store::registry::{
     classify_query, HouseholdFilter, HouseholdMove, Resident, ResidentFilter, SearchKind,
 };
-use jingzhi_domain::registry::{Gender, LowIncome, Relationship, Residence, ResidentInput, Tag};
+use jingzhi_domain::registry::{
+    Gender, LowIncome, NodeKind, Relationship, Residence, ResidentInput, Tag,
+};
 use jingzhi_domain::time_fmt::format_ms;
 use serde::Deserialize;
 
@@ -352,16 +354,30 @@ pub struct BuildingQuery {
 }
 
 pub async fn household_new_form(
+    State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
     UrlQuery(q): UrlQuery<BuildingQuery>,
 ) -> PageResult {
     c.actor
         .require(jingzhi_domain::auth::Permission::WriteRegister)?;
-    let form = FormData(vec![(
-        "building_code".into(),
-        q.building.unwrap_or_default(),
-    )]);
+    let code = q.building.unwrap_or_default().trim().to_string();
+    // Coming from a building's page: its name in the search field, its code below.
+    let name = if code.is_empty() {
+        String::new()
+    } else {
+        s.app
+            .search_nodes(&c.actor, &code, Some(NodeKind::Building), 1)
+            .await?
+            .into_iter()
+            .find(|n| n.code == code)
+            .map(|n| n.name)
+            .unwrap_or_default()
+    };
+    let form = FormData(vec![
+        ("building_code".into(), code),
+        ("building_q".into(), name),
+    ]);
     Ok(render(&HouseholdNewPage {
         c: Chrome::new(&c, lang, "households"),
         form,
@@ -414,6 +430,54 @@ pub async fn household_new(
             Ok(again(status, errs, f))
         }
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BuildingSearch {
+    pub building_q: String,
+}
+
+pub struct BuildingPick {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "building_picks.html")]
+pub struct BuildingPicks {
+    pub lang: Lang,
+    pub q: String,
+    pub buildings: Vec<BuildingPick>,
+}
+
+/// The building picker's choices (htmx fragment, `building_picker.html`): buildings in the
+/// caller's scope whose name contains the words typed (or whose code starts with them).
+pub async fn building_picks(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    UrlQuery(q): UrlQuery<BuildingSearch>,
+) -> PageResult {
+    let text = q.building_q.trim().to_string();
+    let buildings = if text.is_empty() {
+        vec![]
+    } else {
+        s.app
+            .search_nodes(&c.actor, &text, Some(NodeKind::Building), 12)
+            .await?
+            .into_iter()
+            .map(|n| BuildingPick {
+                code: n.code,
+                name: n.name,
+            })
+            .collect()
+    };
+    Ok(render(&BuildingPicks {
+        lang,
+        q: text,
+        buildings,
+    }))
 }
 
 // ------------------------------------------------------------------------------------------
