@@ -176,6 +176,13 @@ async fn specialists_page_assigns_logs_and_shows_compliance() {
     let r = t.page("/rounds/specialists", &worker).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert!(r.text().contains("配备网格服务专员"));
+    // 派出单位 offers the department registry's names (a unit outside it may still be typed).
+    assert!(r.text().contains(r#"list="department-names""#));
+    assert!(
+        r.text().contains(r#"<option value="住建局">"#),
+        "{}",
+        r.text()
+    );
     let month = jingzhi_domain::rounds::Month::of_ms(jingzhi_domain::time_fmt::now_ms());
     let since = jingzhi_domain::rounds::Month(month.0 - 2);
     let assign = |name: &str| {

@@ -977,6 +977,9 @@ pub struct SpecialistsPage {
     pub to: String,
     pub missed_only: bool,
     pub grids: Vec<(i64, String)>,
+    /// The department registry's names serving the caller's place, offered for 派出单位 (a
+    /// unit outside the registry, a school or a company, may still be typed).
+    pub departments: Vec<String>,
     pub form: FormData,
     pub errors: Vec<String>,
     pub notice: Option<String>,
@@ -1092,7 +1095,18 @@ async fn specialists_page(
         ),
     ];
     let (prev, next) = pager_links("/rounds/specialists", &pairs, v.page, v.has_more);
+    let departments = if manager {
+        s.app
+            .departments(a, None)
+            .await?
+            .into_iter()
+            .map(|d| d.name)
+            .collect()
+    } else {
+        vec![]
+    };
     Ok(SpecialistsPage {
+        departments,
         c: Chrome::new(c, lang, "rounds"),
         manager,
         from: v.from.to_string(),
