@@ -144,8 +144,8 @@ impl Proj {
     fn path(&self, rings: &[Ring], close: bool) -> String {
         let mut d = String::new();
         for r in rings {
-            for (i, p) in r.iter().enumerate() {
-                let (x, y) = self.xy(*p);
+            let pts: Vec<(f64, f64)> = r.iter().map(|p| self.xy(*p)).collect();
+            for (i, (x, y)) in simplify(&pts, SIMPLIFY_PX).into_iter().enumerate() {
                 let _ = write!(d, "{}{:.1},{:.1}", if i == 0 { "M" } else { "L" }, x, y);
             }
             if close {
@@ -154,6 +154,48 @@ impl Proj {
         }
         d
     }
+}
+
+/// How far (in drawn pixels) a simplified border may stray from the stored one.
+const SIMPLIFY_PX: f64 = 0.5;
+
+/// Douglas–Peucker on drawn coordinates: the fewest points that keep the line within `tol`
+/// pixels. Borders are stored densely (a vertex every ≈ 100 m, so that neighbours share them);
+/// drawn whole, a city map was 300 KB of path data, most of it sub-pixel steps.
+fn simplify(pts: &[(f64, f64)], tol: f64) -> Vec<(f64, f64)> {
+    if pts.len() <= 2 {
+        return pts.to_vec();
+    }
+    let mut keep = vec![false; pts.len()];
+    keep[0] = true;
+    keep[pts.len() - 1] = true;
+    let mut stack = vec![(0usize, pts.len() - 1)];
+    while let Some((a, b)) = stack.pop() {
+        let (ax, ay) = pts[a];
+        let (bx, by) = pts[b];
+        let (dx, dy) = (bx - ax, by - ay);
+        let len = (dx * dx + dy * dy).sqrt();
+        let mut far = (0.0, a);
+        for (i, &(px, py)) in pts.iter().enumerate().take(b).skip(a + 1) {
+            let dist = if len < 1e-9 {
+                ((px - ax).powi(2) + (py - ay).powi(2)).sqrt()
+            } else {
+                ((px - ax) * dy - (py - ay) * dx).abs() / len
+            };
+            if dist > far.0 {
+                far = (dist, i);
+            }
+        }
+        if far.0 > tol {
+            keep[far.1] = true;
+            stack.push((a, far.1));
+            stack.push((far.1, b));
+        }
+    }
+    pts.iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(*p))
+        .collect()
 }
 
 const FILLS: [&str; 8] = [
@@ -353,6 +395,38 @@ mod tests {
         assert!(s.contains("&lt;b&gt;一网格&lt;/b&gt;"));
         assert!(!s.contains("<b>"));
         assert!(s.contains("map-river"));
+    }
+
+    #[test]
+    fn dense_borders_are_drawn_with_the_points_that_show() {
+        // A straight line sampled every tenth of a pixel is two points; a bend keeps its corner.
+        let line: Vec<(f64, f64)> = (0..=1000).map(|i| (i as f64 / 10.0, 5.0)).collect();
+        assert_eq!(simplify(&line, 0.5), vec![(0.0, 5.0), (100.0, 5.0)]);
+        let mut bend = line.clone();
+        bend.extend((1..=100).map(|i| (100.0, 5.0 + i as f64)));
+        assert_eq!(
+            simplify(&bend, 0.5),
+            vec![(0.0, 5.0), (100.0, 5.0), (100.0, 105.0)]
+        );
+        // A curve stays within the tolerance of every dropped point.
+        let wave: Vec<(f64, f64)> = (0..=2000)
+            .map(|i| {
+                let x = i as f64 / 4.0;
+                (x, 20.0 * (x / 30.0).sin())
+            })
+            .collect();
+        let s = simplify(&wave, 0.5);
+        assert!(s.len() < wave.len() / 10, "{} points", s.len());
+        for p in &wave {
+            let near = s.windows(2).any(|w| {
+                let ((ax, ay), (bx, by)) = (w[0], w[1]);
+                p.0 >= ax - 1e-9 && p.0 <= bx + 1e-9 && {
+                    let t = if bx > ax { (p.0 - ax) / (bx - ax) } else { 0.0 };
+                    (ay + t * (by - ay) - p.1).abs() <= 0.6
+                }
+            });
+            assert!(near, "{p:?} strays");
+        }
     }
 
     #[test]
