@@ -161,9 +161,11 @@ pub fn line_geojson(w: f64, e: f64, y: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 // The warp: why the demo city does not look like a grid of rectangles
 
-/// Vertices along borders are placed at multiples of this (degrees, ≈ 100 m), so that two
-/// places sharing a border get the same vertices on it.
-const WARP_STEP: f64 = 0.001;
+/// Vertices along borders are placed at multiples of this (degrees, ≈ 250 m), so that two
+/// places sharing a border get the same vertices on it. Denser borders cost every map drawn
+/// (a city page parses the outlines of its districts and streets): at 0.001° the city's home
+/// page spent most of its 20 ms on them.
+const WARP_STEP: f64 = 0.0025;
 
 /// The generator lays places out as nested rectangles (easy to fill and to keep apart), then
 /// every coordinate it writes goes through this one smooth map of the plane: a sum of sines
@@ -176,13 +178,12 @@ pub fn warp((x, y): (f64, f64)) -> (f64, f64) {
     use std::f64::consts::TAU;
     // Terms of incommensurate wavelengths and directions, so that no border repeats itself:
     // (wavelength in degrees, amplitude in degrees, direction of the wave (cos, sin), phase).
-    // Two long ones (≈ 3–5 km, ≈ 150 m) bend borders at the scale of communities; two short
-    // ones (≈ 0.8–1.3 km, ≈ 15 m) roughen them at the scale of grids.
-    const TERMS: [(f64, f64, (f64, f64), f64, f64); 4] = [
+    // Two long ones (≈ 3–5 km, ≈ 150 m) bend borders at the scale of communities; a short one
+    // (≈ 1.3 km, ≈ 20 m; five border vertices a wave) roughens them at the scale of grids.
+    const TERMS: [(f64, f64, (f64, f64), f64, f64); 3] = [
         (0.031, 0.0015, (0.0, 1.0), 0.7, 2.3),
         (0.047, 0.0016, (0.8, 0.6), 1.9, 0.4),
-        (0.0117, 0.00014, (0.6, -0.8), 2.9, 1.3),
-        (0.0073, 0.00009, (-0.28, 0.96), 0.2, 4.1),
+        (0.0127, 0.00018, (0.6, -0.8), 2.9, 1.3),
     ];
     let (mut dx, mut dy) = (0.0, 0.0);
     for (l, a, (c, s), px, py) in TERMS {
