@@ -120,6 +120,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 16,
+        name: "workbench_indexes",
+        common: include_str!("../migrations/0016_workbench_indexes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
