@@ -199,6 +199,22 @@ async fn node_or_scope(conn: &mut Conn, actor: &Actor, node_id: Option<i64>) -> 
     Ok(sr::get_node(conn, &scope, node_id.unwrap_or(scope.node_id)).await?)
 }
 
+/// A place's households and those visited since `cutoff`.
+async fn covered_of(
+    conn: &mut jingzhi_store::Conn,
+    scope: &jingzhi_domain::scope::Scope,
+    node: &Node,
+    cutoff: i64,
+) -> AppResult<(i64, i64)> {
+    let households = match sr::stats(conn, scope, node.id).await {
+        Ok(s) => s.households,
+        Err(jingzhi_store::Error::NotFound) => 0,
+        Err(e) => return Err(e.into()),
+    };
+    let covered = so::covered_count(conn, scope, &node.path, cutoff).await?;
+    Ok((households, covered))
+}
+
 fn post_audit(p: &Post, buildings: &[i64]) -> serde_json::Value {
     serde_json::json!({"kind": p.kind.as_str(), "user_id": p.user_id, "holder": p.holder_name,
         "grid_id": p.grid_id, "buildings": buildings})
@@ -797,12 +813,7 @@ impl App {
         let cutoff = dr::coverage_cutoff(now);
         let mut conn = self.store.acquire().await?;
         let node = node_or_scope(&mut conn, actor, node_id).await?;
-        let households = match sr::stats(&mut conn, &scope, node.id).await {
-            Ok(s) => s.households,
-            Err(jingzhi_store::Error::NotFound) => 0,
-            Err(e) => return Err(e.into()),
-        };
-        let covered = so::covered_count(&mut conn, &scope, &node.path, cutoff).await?;
+        let (households, covered) = covered_of(&mut conn, &scope, &node, cutoff).await?;
         let grids =
             so::grid_coverage(&mut conn, &scope, &node.path, cutoff, page, per_page).await?;
         let posts =
@@ -817,6 +828,18 @@ impl App {
             grids,
             posts,
         })
+    }
+
+    /// How many households of the caller's place were not visited in the 30 days before `now`
+    /// (the workbench's figure: the totals of [`App::coverage_at`] without its pages).
+    pub async fn not_visited_at(&self, actor: &Actor, now: i64) -> AppResult<i64> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
+        let mut conn = self.store.acquire().await?;
+        let node = node_or_scope(&mut conn, actor, None).await?;
+        let (households, covered) =
+            covered_of(&mut conn, &scope, &node, dr::coverage_cutoff(now)).await?;
+        Ok((households - covered).max(0))
     }
 
     pub async fn uncovered(

@@ -124,8 +124,7 @@ impl App {
             }
         }
         if sec.community {
-            let c = self.coverage_at(actor, None, 1, 1, now).await?;
-            w.not_visited = Some(c.uncovered);
+            w.not_visited = Some(self.not_visited_at(actor, now).await?);
         }
         if sec.field {
             if let Some(post) = self.my_post(actor).await? {

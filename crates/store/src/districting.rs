@@ -325,10 +325,9 @@ pub async fn get_plan(conn: &mut Conn, scope: &Scope, id: i64) -> Result<PlanRow
 pub async fn get_plan_overlapping(conn: &mut Conn, scope: &Scope, id: i64) -> Result<PlanRow> {
     let mut p = Params::default();
     let id_ph = p.push(V::I(id));
-    let s = p.push(V::T(scope.path.clone()));
     let sql = format!(
-        "SELECT {PLAN_COLS} FROM districting_plans WHERE id = {id_ph} AND (({}) OR substr({s}, 1, length(path)) = path)",
-        p.range("path", &scope.path)
+        "SELECT {PLAN_COLS} FROM districting_plans WHERE id = {id_ph} AND {}",
+        overlaps(&mut p, scope)
     );
     let row = bind(sqlx::query(&sql), &p.vals)
         .fetch_optional(&mut *conn)
@@ -337,6 +336,16 @@ pub async fn get_plan_overlapping(conn: &mut Conn, scope: &Scope, id: i64) -> Re
         .map(plan_from)
         .transpose()?
         .ok_or(Error::NotFound)
+}
+
+/// A plan overlaps the caller's place: it lies inside it, or covers it (its path is a prefix of
+/// the caller's).
+fn overlaps(p: &mut Params, scope: &Scope) -> String {
+    let s = p.push(V::T(scope.path.clone()));
+    format!(
+        "(({}) OR substr({s}, 1, length(path)) = path)",
+        p.range("path", &scope.path)
+    )
 }
 
 /// Plans in scope, newest first.
@@ -361,12 +370,10 @@ pub async fn plans_covering(
     limit: i64,
 ) -> Result<Vec<PlanRow>> {
     let mut p = Params::default();
-    let s = p.push(V::T(scope.path.clone()));
     let sql = format!(
-        "SELECT {PLAN_COLS} FROM districting_plans WHERE status = {} AND (({}) OR substr({s}, 1, length(path)) = path) \
-         ORDER BY id DESC LIMIT {}",
+        "SELECT {PLAN_COLS} FROM districting_plans WHERE status = {} AND {} ORDER BY id DESC LIMIT {}",
         p.push(V::T(status.into())),
-        p.range("path", &scope.path),
+        overlaps(&mut p, scope),
         p.push(V::I(limit.clamp(1, 50)))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)

@@ -167,6 +167,20 @@ fn short(s: &str) -> String {
     t
 }
 
+/// A summons on a workbench: its task once the joint inspection gave one, else the event's
+/// description; late once its report-in deadline has passed.
+fn work_item(r: &jingzhi_app::store::departments::SummonsRow, now: i64) -> WorkItem {
+    WorkItem {
+        event_id: r.event_id,
+        whistle_id: r.whistle_id,
+        category: r.category_name.clone(),
+        text: short(r.task.as_deref().unwrap_or(&r.description)),
+        deadline: jingzhi_domain::time_fmt::format_ms(r.report_in_deadline_at),
+        late: r.report_in_deadline_at < now,
+        department: r.department_name.clone(),
+    }
+}
+
 fn work_event(lang: Lang, e: &jingzhi_app::store::events::Event) -> WorkEvent {
     WorkEvent {
         id: e.id,
@@ -198,15 +212,7 @@ fn wb_lists(lang: Lang, w: &Workbench) -> WbLists {
         awaiting: w
             .awaiting_report_in
             .iter()
-            .map(|r| WorkItem {
-                event_id: r.event_id,
-                whistle_id: r.whistle_id,
-                category: r.category_name.clone(),
-                text: short(&r.description),
-                deadline: format_ms(r.report_in_deadline_at),
-                late: r.report_in_deadline_at < now,
-                department: r.department_name.clone(),
-            })
+            .map(|r| work_item(r, now))
             .collect(),
         post: w.post.as_ref().map(|p| PostLine {
             id: p.post.id,
@@ -299,18 +305,10 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
 }
 
 async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> PageResult {
-    use jingzhi_domain::time_fmt::{format_ms, now_ms};
+    use jingzhi_domain::time_fmt::now_ms;
     let w = s.app.department_workbench(&c.actor).await?;
     let now = now_ms();
-    let item = |r: &jingzhi_app::store::departments::SummonsRow| WorkItem {
-        event_id: r.event_id,
-        whistle_id: r.whistle_id,
-        category: r.category_name.clone(),
-        text: short(r.task.as_deref().unwrap_or(&r.description)),
-        deadline: format_ms(r.report_in_deadline_at),
-        late: r.report_in_deadline_at < now,
-        department: r.department_name.clone(),
-    };
+    let item = |r: &jingzhi_app::store::departments::SummonsRow| work_item(r, now);
     let ev = |e: &jingzhi_app::store::events::Event| work_event(lang, e);
     Ok(render(&DepartmentWorkbenchPage {
         c: Chrome::new(c, lang, "home"),
