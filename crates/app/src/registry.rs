@@ -572,12 +572,24 @@ impl App {
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
         let stats = sr::stats(&mut conn, &scope, id).await?;
-        Ok(NodeKind::ALL
-            .iter()
-            .map(|k| (*k, stats.nodes(*k)))
-            .filter(|(_, n)| *n > 0)
-            .collect())
+        Ok(node_counts(&stats))
     }
+
+    /// The register's version (it grows with every change to a place or a barrier): a map
+    /// drawn at the same version is still true. A number only, it tells nothing of the places.
+    pub async fn register_version(&self) -> AppResult<i64> {
+        let mut conn = self.store.acquire().await?;
+        Ok(sr::register_version(&mut conn).await?)
+    }
+}
+
+/// How many places of each kind a node's counts hold, the kinds with none left out.
+pub fn node_counts(stats: &sr::Stats) -> Vec<(NodeKind, i64)> {
+    NodeKind::ALL
+        .iter()
+        .map(|k| (*k, stats.nodes(*k)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 impl App {

@@ -397,6 +397,19 @@ fn sent_to_sql(p: &mut Params, code: &str) -> String {
     )
 }
 
+/// `e` (an event row) was sent to the department: dispatched to it, or whistled to it. Asked
+/// of each row, through `event_assignments(handler_code, event_id)`, `whistles(event_id)` and
+/// `whistle_departments(whistle_id, department)`.
+fn sent_to_exists_sql(p: &mut Params, code: &str) -> String {
+    let a = p.push(V::T(code.into()));
+    let b = p.push(V::T(code.into()));
+    format!(
+        "(EXISTS (SELECT 1 FROM event_assignments ea WHERE ea.handler_code = {a} AND ea.event_id = e.id) \
+         OR EXISTS (SELECT 1 FROM whistles w JOIN whistle_departments wd ON wd.whistle_id = w.id \
+         WHERE w.event_id = e.id AND wd.department = {b}))"
+    )
+}
+
 /// Was the event sent to the department (dispatched, or whistled)? `dispatched_roles`: only
 /// count active dispatches in these roles (`lead`, `co_handler`, `notified`), and no whistle.
 pub async fn sent_to(
@@ -472,16 +485,16 @@ pub async fn list_events(
     }
     if let Some(d) = &f.department {
         // With a state filter, read the place's events in those states from the (status, path)
-        // index and keep the department's: the unary `+` stops SQLite from driving the query
-        // from everything ever sent to the department (thousands of rows at full scale, to
-        // find its hundred open ones). PostgreSQL plans the same either way.
+        // index and ask of each whether it was sent to the department (two index probes), rather
+        // than gathering everything ever sent to the department first (thousands of rows at full
+        // scale, to find its hundred open ones: 8 ms against 1.6 ms in the `sqlite3` shell).
         let stated =
             f.open_only || !f.any_of.is_empty() || f.status.is_some() || f.overdue_at.is_some();
-        sql.push_str(&format!(
-            " AND {}e.id IN ({})",
-            if stated { "+" } else { "" },
-            sent_to_sql(&mut p, d)
-        ));
+        if stated {
+            sql.push_str(&format!(" AND {}", sent_to_exists_sql(&mut p, d)));
+        } else {
+            sql.push_str(&format!(" AND e.id IN ({})", sent_to_sql(&mut p, d)));
+        }
     }
     if let Some(k) = &f.handler_kind {
         sql.push_str(&format!(

@@ -127,6 +127,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 17,
+        name: "register_version",
+        common: include_str!("../migrations/0017_register_version.sql"),
+        sqlite: include_str!("../migrations/0017_register_version.sqlite.sql"),
+        postgres: include_str!("../migrations/0017_register_version.postgres.sql"),
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).

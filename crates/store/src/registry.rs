@@ -423,6 +423,16 @@ pub async fn barriers(conn: &mut Conn, scope: &Scope) -> Result<Vec<Barrier>> {
 /// The barriers a map of `node` draws: those attached to the node, to its ancestors (a city-wide
 /// river crosses a community too) and to its children. Finer ones appear as the map zooms in: the
 /// city map shows the rail line, rivers and district roads, not every community's lanes.
+/// The register's version: it grows with every change to a place or a barrier (kept by
+/// triggers, migration 17), so a drawing of a map stays good while it stays the same.
+pub async fn register_version(conn: &mut Conn) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT version FROM register_version WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
 pub async fn map_barriers(conn: &mut Conn, node: &Node) -> Result<Vec<Barrier>> {
     let mut p = Params::default();
     let ids: Vec<String> = path_ids(&node.path)

@@ -20,6 +20,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
+    /// Drawings of places' maps, kept while the register does not change.
+    pub maps: pages::map::MapCache,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -33,6 +35,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
     let state = AppState {
         app,
         config: Arc::new(config),
+        maps: pages::map::MapCache::default(),
     };
     Router::new()
         .route("/healthz", get(healthz))

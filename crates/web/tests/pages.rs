@@ -567,8 +567,13 @@ async fn map_links_each_area_with_a_boundary() {
     assert_eq!(g.status, StatusCode::OK);
     assert!(!g.text().contains("<svg"));
 
+    // The community's map, drawn once and kept, is drawn again when a border changes.
+    let before = t.page(&format!("/nodes/{}", t.comm_a.id), &c).await.text();
+    let area = format!(r#"<a href="/nodes/{}" class="map-area">"#, t.grid_a.id);
+    assert!(!before.contains(&area));
     set_boundary(&t, &t.grid_a, Some(square(122.10, 37.50, 0.005))).await;
     let comm = t.page(&format!("/nodes/{}", t.comm_a.id), &c).await.text();
+    assert!(comm.contains(&area), "{comm}");
     assert!(comm.contains(&format!(r#"<a href="/nodes/{}""#, t.grid_a.id)));
     // Counts of the places below.
     assert!(comm.contains("网格") && comm.contains("楼宇"));

@@ -7,6 +7,7 @@ use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
+use std::sync::Arc;
 use jingzhi_app::store::registry::{PartyOrg, Stats};
 use jingzhi_app::workbench::Workbench;
 use jingzhi_domain::auth::Permission;
@@ -354,8 +355,18 @@ async fn node_page(
     is_home: bool,
 ) -> PageResult {
     let v = s.app.node_view(&c.actor, id).await?;
-    let kinds = s.app.count_nodes(&c.actor, id).await?;
-    let m = s.app.map(&c.actor, id).await?;
+    let kinds = jingzhi_app::registry::node_counts(&v.stats);
+    // The node is in the caller's scope (node_view checked it), so is everything it draws.
+    let version = s.app.register_version().await?;
+    let map_svg = match s.maps.get(id, lang, version) {
+        Some(svg) => svg,
+        None => {
+            let m = s.app.map(&c.actor, id).await?;
+            let svg = Arc::new(map::svg(&m, lang));
+            s.maps.put(id, lang, version, svg.clone());
+            svg
+        }
+    };
     let n = &v.node;
     let mut counts: Vec<Count> = kinds
         .iter()
@@ -454,7 +465,7 @@ async fn node_page(
         party_orgs: v.party_orgs.clone(),
         work,
         wb,
-        map_svg: map::svg(&m, lang),
+        map_svg: (*map_svg).clone(),
         legend: map::legend(lang),
     };
     Ok(render(&page))

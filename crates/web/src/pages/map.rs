@@ -8,7 +8,40 @@ use crate::i18n::Lang;
 use jingzhi_app::registry::MapView;
 use jingzhi_app::store::registry::Node;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::{Arc, Mutex};
+
+/// Drawings of places' maps by place and language, each with the register's version it was
+/// drawn at (`App::register_version`): a drawing is used only while the version is the same,
+/// so a renamed place or a moved border shows on the next load. Drawing a city's map costs
+/// more than the rest of its page (its outlines are parsed and projected every time); the
+/// places are few (a few thousand), and the cache forgets everything when it holds
+/// [`MapCache::MAX`] drawings.
+#[derive(Debug, Clone, Default)]
+pub struct MapCache(Arc<Mutex<HashMap<(i64, Lang), (i64, Arc<Option<String>>)>>>);
+
+impl MapCache {
+    pub const MAX: usize = 4096;
+
+    /// The drawing of a place's map at this version, if one was made.
+    pub fn get(&self, id: i64, lang: Lang, version: i64) -> Option<Arc<Option<String>>> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(&(id, lang)) {
+            Some((v, svg)) if *v == version => Some(svg.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keep a drawing made at `version`.
+    pub fn put(&self, id: i64, lang: Lang, version: i64, svg: Arc<Option<String>>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert((id, lang), (version, svg));
+    }
+}
 
 type Ring = Vec<(f64, f64)>;
 
