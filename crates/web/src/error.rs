@@ -23,6 +23,10 @@ pub struct ErrorBody {
     /// A message for people (Chinese).
     pub message: String,
     pub details: Vec<ErrorDetail>,
+    /// On an internal error (`internal`), the request's id (also in the `X-Request-Id` header):
+    /// the server's log lines of the request carry it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -39,6 +43,7 @@ impl ApiError {
                 code: code.into(),
                 message: message.into(),
                 details: vec![],
+                request_id: None,
             },
         }
     }
@@ -111,7 +116,10 @@ impl From<AppError> for ApiError {
 }
 
 impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
+        if self.status.is_server_error() {
+            self.body.request_id = crate::request::current();
+        }
         (self.status, Json(self.body)).into_response()
     }
 }

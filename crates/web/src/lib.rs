@@ -8,6 +8,7 @@ pub mod error;
 pub mod i18n;
 pub mod open311;
 pub mod pages;
+pub mod request;
 pub mod session;
 
 use axum::routing::get;
@@ -47,6 +48,14 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .layer(axum::middleware::from_fn(pages::localise_errors))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(no_store))
+        // HTML, JSON, SVG and spreadsheets compressed for clients that ask (level 4: most of
+        // the gain for little of the time; brotli's default level is far slower).
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Precise(4)),
+        )
+        // Outermost: the request's id and span cover everything above, error pages included.
+        .layer(axum::middleware::from_fn(request::track))
         .with_state(state)
 }
 

@@ -33,6 +33,11 @@ pub static T: &[(&str, &str, &str)] = &[
         "内部错误，请稍后再试。",
         "Something went wrong on our side; please try again later.",
     ),
+    (
+        "error.request_id",
+        "求助时请告知请求编号：",
+        "When asking for help, quote the request number:",
+    ),
     ("error.sign_in", "请先登录。", "Please sign in first."),
     ("error.invalid", "输入有误", "Some input is not valid"),
     ("error.title.not_found", "未找到", "Not found"),

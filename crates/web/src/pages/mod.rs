@@ -268,6 +268,11 @@ impl PageError {
                 None => &self.message,
             },
             details: &self.details,
+            request_id: if self.status.is_server_error() {
+                crate::request::current()
+            } else {
+                None
+            },
         };
         match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
@@ -327,6 +332,8 @@ struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
     details: &'a [String],
+    /// Shown on an internal error, to quote when asking for help: the log lines carry it.
+    request_id: Option<String>,
 }
 
 impl ErrorPage<'_> {
