@@ -193,13 +193,6 @@ fn transition_error(e: lc::TransitionError) -> AppError {
     }
 }
 
-fn is_manager(role: Role) -> bool {
-    matches!(
-        role,
-        Role::CityAdmin | Role::DistrictOfficer | Role::StreetOfficer | Role::CommunityWorker
-    )
-}
-
 /// Check the answers to a category's questions: required ones given, choices respected, no
 /// unknown codes.
 pub(crate) fn check_answers(
@@ -1027,17 +1020,14 @@ impl App {
         reason: &str,
         now: i64,
     ) -> AppResult<WhistleRow> {
-        if !is_manager(actor.user.role) {
+        if !actor.user.role.is_manager() {
             return Err(AppError::Forbidden);
         }
         text("reason", "吹哨原因", reason, true)?;
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
         let before = se::get_event(&mut tx, &scope, event_id).await?;
-        if !matches!(
-            before.status,
-            Status::Accepted | Status::Dispatched | Status::InProgress | Status::Escalated
-        ) {
+        if !jingzhi_domain::events::actions::WHISTLE_STATES.contains(&before.status) {
             return Err(AppError::invalid(
                 "status",
                 format!("事件当前状态为“{}”，不能吹哨", before.status.label_zh()),
@@ -1151,9 +1141,11 @@ impl App {
 
     /// Department staff may act for their own department; managers for any.
     fn may_act_for(actor: &Actor, department: &str) -> AppResult<()> {
-        let own = actor.user.role == Role::DepartmentStaff
-            && actor.user.department.as_deref() == Some(department);
-        if own || is_manager(actor.user.role) {
+        if jingzhi_domain::events::actions::may_act_for_department(
+            actor.user.role,
+            actor.user.department.as_deref(),
+            department,
+        ) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -1216,7 +1208,7 @@ impl App {
         input: &InspectionInput,
         now: i64,
     ) -> AppResult<WhistleRow> {
-        if !is_manager(actor.user.role) {
+        if !actor.user.role.is_manager() {
             return Err(AppError::Forbidden);
         }
         text("participants", "参加人员", &input.participants, true)?;
@@ -1296,7 +1288,7 @@ impl App {
         department: &str,
         rating: Rating,
     ) -> AppResult<WhistleRow> {
-        if !is_manager(actor.user.role) {
+        if !actor.user.role.is_manager() {
             return Err(AppError::Forbidden);
         }
         let name = self.department_name(department).await?;

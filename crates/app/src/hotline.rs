@@ -49,11 +49,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 /// accept and dispatch events). Grid workers may import rosters but not hotline tickets, which
 /// may land anywhere in the importer's scope.
 pub fn may_handle(role: Role) -> bool {
-    role.can(Permission::ImportExport)
-        && matches!(
-            role,
-            Role::CityAdmin | Role::DistrictOfficer | Role::StreetOfficer | Role::CommunityWorker
-        )
+    role.can(Permission::ImportExport) && role.is_manager()
 }
 
 fn require(actor: &Actor) -> AppResult<()> {

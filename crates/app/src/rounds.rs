@@ -29,15 +29,8 @@ use jingzhi_store::rounds::{
 use jingzhi_store::{audit, Conn};
 use serde::{Deserialize, Serialize};
 
-pub fn is_manager(role: Role) -> bool {
-    matches!(
-        role,
-        Role::CityAdmin | Role::DistrictOfficer | Role::StreetOfficer | Role::CommunityWorker
-    )
-}
-
 fn require_manager(actor: &Actor) -> AppResult<()> {
-    if is_manager(actor.user.role) {
+    if actor.user.role.is_manager() {
         Ok(())
     } else {
         Err(AppError::Forbidden)
@@ -711,7 +704,7 @@ impl App {
             (f, v)
         };
         let own = visit.visitor_user_id.is_some() && visit.visitor_user_id == actor.audit_id();
-        if !own && !is_manager(actor.user.role) {
+        if !own && !actor.user.role.is_manager() {
             return Err(AppError::Forbidden);
         }
         if let Some(e) = finding.event_id {
@@ -1083,7 +1076,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let s = so::get_specialist(&mut tx, &scope, specialist_id).await?;
         let own = s.user_id.is_some() && s.user_id == actor.audit_id();
-        if !own && !is_manager(actor.user.role) {
+        if !own && !actor.user.role.is_manager() {
             return Err(AppError::Forbidden);
         }
         let month = Month::parse(&input.month)?;

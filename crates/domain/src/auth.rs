@@ -95,6 +95,16 @@ impl Role {
         }
     }
 
+    /// Manages a place's events, rounds and hotline tickets: the officers of the tree and the
+    /// community workers (accept, dispatch, verify, blow the whistle, assign posts).
+    pub fn is_manager(self) -> bool {
+        use Role::*;
+        matches!(
+            self,
+            CityAdmin | DistrictOfficer | StreetOfficer | CommunityWorker
+        )
+    }
+
     pub fn can(self, p: Permission) -> bool {
         use Permission::*;
         use Role::*;

@@ -43,8 +43,7 @@ fn given_id(v: Option<&HeaderValue>) -> Option<String> {
     let s = v?.to_str().ok()?;
     let ok = !s.is_empty()
         && s.len() <= 64
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     ok.then(|| s.to_string())
 }
@@ -93,7 +92,10 @@ mod tests {
     #[test]
     fn a_given_id_is_kept_only_when_safe_to_show() {
         let v = |s: &str| HeaderValue::from_str(s).unwrap();
-        assert_eq!(given_id(Some(&v("abc-123_x.y"))).as_deref(), Some("abc-123_x.y"));
+        assert_eq!(
+            given_id(Some(&v("abc-123_x.y"))).as_deref(),
+            Some("abc-123_x.y")
+        );
         assert_eq!(given_id(Some(&v(""))), None);
         assert_eq!(given_id(Some(&v("a b"))), None);
         assert_eq!(given_id(Some(&v("<script>"))), None);

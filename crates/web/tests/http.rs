@@ -40,7 +40,10 @@ async fn every_answer_names_its_request() {
         .await;
     assert_eq!(request_id(&kept), "edge-42.a_b");
     let replaced = t
-        .send(get("/healthz", &[("x-request-id", "<script>alert(1)</script>")]))
+        .send(get(
+            "/healthz",
+            &[("x-request-id", "<script>alert(1)</script>")],
+        ))
         .await;
     assert_ne!(request_id(&replaced), "<script>alert(1)</script>");
     assert_eq!(request_id(&replaced).len(), 16);
@@ -69,7 +72,11 @@ async fn an_internal_error_shows_the_request_id() {
     let v = r.json();
     assert_eq!(v["code"], "internal");
     assert_eq!(v["request_id"].as_str(), Some(request_id(&r).as_str()));
-    assert!(!r.text().contains("audit_log"), "no internals: {}", r.text());
+    assert!(
+        !r.text().contains("audit_log"),
+        "no internals: {}",
+        r.text()
+    );
 
     let p = t.page("/audit", &cookie).await;
     assert_eq!(p.status, StatusCode::INTERNAL_SERVER_ERROR);

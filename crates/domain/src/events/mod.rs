@@ -8,7 +8,10 @@
 //! - [`metrics`]: the rates defined in `docs/metrics.md`.
 //! - [`duplicates`]: scoring a report as a likely duplicate of another.
 //! - [`visibility`]: what a resident sees of an event (internal notes, other people's reports).
+//! - [`actions`]: what a caller may do on an event (the buttons of its page, the checks of the
+//!   use-cases).
 
+pub mod actions;
 pub mod category;
 pub mod deadline;
 pub mod duplicates;

@@ -22,8 +22,8 @@ use jingzhi_app::events::{EventView, InspectionInput, ReportInput, Upload};
 use jingzhi_app::store::events::{AttachmentMeta, EventFilter};
 use jingzhi_app::AppError;
 use jingzhi_domain::auth::{Permission, Role};
-use jingzhi_domain::events::lifecycle::{page_commands, CommandKind, Rating, Status};
-use jingzhi_domain::events::whistle::{DeptStatus, WhistleStatus};
+use jingzhi_domain::events::actions;
+use jingzhi_domain::events::lifecycle::{CommandKind, Rating, Status};
 use jingzhi_domain::events::{HandlerKind, Urgency};
 use jingzhi_domain::time_fmt::{format_ms, now_ms};
 use serde::Deserialize;
@@ -48,13 +48,6 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/photos/{aid}", get(photo))
         .route("/events/{id}/whistle", post(whistle_blow))
         .route("/events/{id}/whistles/{wid}/{step}", post(whistle_step))
-}
-
-fn is_manager(r: Role) -> bool {
-    matches!(
-        r,
-        Role::CityAdmin | Role::DistrictOfficer | Role::StreetOfficer | Role::CommunityWorker
-    )
 }
 
 /// An option of a `<select>`.
@@ -864,9 +857,12 @@ async fn detail_page(
         })
         .collect();
     // The likely next step first and in view, the others behind "更多操作" (destructive last).
-    let (commands, actions_lead) = page_commands(e.status, role);
-    let actions: Vec<&'static str> = commands.iter().map(|k| k.as_str()).collect();
-    let manager = is_manager(role);
+    let supporter_view = role == Role::Resident && e.reporter_user_id != Some(c.actor.user.id);
+    let may = actions::event_actions(role, e.status, supporter_view);
+    let actions: Vec<&'static str> = may.commands.iter().map(|k| k.as_str()).collect();
+    let actions_lead = may.lead;
+    let manager = role.is_manager();
+    let own_department = c.actor.user.department.as_deref();
     let codes: Vec<String> = v
         .whistles
         .iter()
@@ -882,35 +878,30 @@ async fn detail_page(
     let whistles = v
         .whistles
         .iter()
-        .map(|w| {
-            let own = |d: &str| {
-                manager
-                    || (role == Role::DepartmentStaff
-                        && c.actor.user.department.as_deref() == Some(d))
-            };
-            WhistleVm {
-                id: w.id,
-                status: lang.coded("event.whistle", w.whistle.status.as_str()),
-                reason: w.reason.clone(),
-                blown_by: w.blown_by.clone(),
-                blown_at: format_ms(w.whistle.blown_at),
-                deadline: format_ms(w.whistle.report_in_deadline),
-                inspection: w.inspection.as_ref().map(|i| {
-                    (
-                        format_ms(i.at),
-                        i.participants.clone(),
-                        i.findings.clone(),
-                        i.solution.clone(),
-                    )
-                }),
-                can_inspect: manager
-                    && w.inspection.is_none()
-                    && w.whistle.status == WhistleStatus::Summoned,
-                depts: w
-                    .whistle
-                    .departments
-                    .iter()
-                    .map(|d| DeptVm {
+        .map(|w| WhistleVm {
+            id: w.id,
+            status: lang.coded("event.whistle", w.whistle.status.as_str()),
+            reason: w.reason.clone(),
+            blown_by: w.blown_by.clone(),
+            blown_at: format_ms(w.whistle.blown_at),
+            deadline: format_ms(w.whistle.report_in_deadline),
+            inspection: w.inspection.as_ref().map(|i| {
+                (
+                    format_ms(i.at),
+                    i.participants.clone(),
+                    i.findings.clone(),
+                    i.solution.clone(),
+                )
+            }),
+            can_inspect: actions::may_inspect(role, w.whistle.status, w.inspection.is_some()),
+            depts: w
+                .whistle
+                .departments
+                .iter()
+                .map(|d| {
+                    let may =
+                        actions::department_actions(role, own_department, &d.department, d.status);
+                    DeptVm {
                         code: d.department.clone(),
                         name: dept_name(&d.department),
                         status: lang.coded("event.dept", d.status.as_str()),
@@ -931,12 +922,12 @@ async fn detail_page(
                             .rating
                             .map(|r| lang.coded("event.rating", r.as_str()).to_string())
                             .unwrap_or_default(),
-                        can_report_in: d.status == DeptStatus::Summoned && own(&d.department),
-                        can_complete: d.status == DeptStatus::TaskAssigned && own(&d.department),
-                        can_rate: manager && d.status == DeptStatus::TaskDone,
-                    })
-                    .collect(),
-            }
+                        can_report_in: may.report_in,
+                        can_complete: may.complete,
+                        can_rate: may.rate,
+                    }
+                })
+                .collect(),
         })
         .collect();
     let (hotline_ticket, called_at, deadline_from_call) =
@@ -952,16 +943,10 @@ async fn detail_page(
         } else {
             (None, None, false)
         };
-    let supporter_view = role == Role::Resident && e.reporter_user_id != Some(c.actor.user.id);
     let place_name = if role.can(Permission::ReadRegister) {
         String::new()
     } else {
         s.app.event_place_name(&c.actor, e.id).await?
-    };
-    let (actions, actions_lead) = if supporter_view {
-        (vec![], 0)
-    } else {
-        (actions, actions_lead)
     };
     Ok(DetailPage {
         c: Chrome::new(c, lang, "events"),
@@ -972,8 +957,8 @@ async fn detail_page(
         supporter_view,
         place_name,
         joined: form.get("joined") == "1",
-        can_note: !matches!(role, Role::Resident | Role::Auditor),
-        show_duplicates: e.status == Status::Reported && CommandKind::Merge.allowed(role),
+        can_note: may.note,
+        show_duplicates: may.merge,
         id: e.id,
         category: e.category_name.clone(),
         status: status_label(lang, e.status),
@@ -1029,11 +1014,7 @@ async fn detail_page(
         actions,
         actions_lead,
         whistles,
-        can_whistle: manager
-            && matches!(
-                e.status,
-                Status::Accepted | Status::Dispatched | Status::InProgress | Status::Escalated
-            ),
+        can_whistle: may.whistle,
         departments: if manager {
             let deps = s.app.departments(&c.actor, Some(e.node_id)).await?;
             let cat_dept = cats

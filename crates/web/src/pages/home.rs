@@ -7,11 +7,11 @@ use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use std::sync::Arc;
 use jingzhi_app::store::registry::{PartyOrg, Stats};
 use jingzhi_app::workbench::Workbench;
 use jingzhi_domain::auth::Permission;
 use jingzhi_domain::registry::{NodeKind, Tag};
+use std::sync::Arc;
 
 /// One figure on the page.
 pub struct Count {

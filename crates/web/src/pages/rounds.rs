@@ -18,8 +18,8 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use jingzhi_app::rounds::{
-    is_manager, ComplianceView, CoverageView, FindingInput, PostInput, PostView,
-    ReportFindingInput, ServiceInput, SpecialistInput, VisitInput,
+    ComplianceView, CoverageView, FindingInput, PostInput, PostView, ReportFindingInput,
+    ServiceInput, SpecialistInput, VisitInput,
 };
 use jingzhi_app::store::registry::Page;
 use jingzhi_app::store::rounds::{
@@ -77,7 +77,7 @@ pub struct FindingRowView {
 }
 
 fn visit_rows(c: &Caller, lang: Lang, items: Vec<Visit>) -> Vec<VisitRow> {
-    let manager = is_manager(c.actor.user.role);
+    let manager = c.actor.user.role.is_manager();
     items
         .into_iter()
         .map(|v| VisitRow {
@@ -175,7 +175,7 @@ async fn index_page(
     saved: bool,
 ) -> Result<IndexPage, PageError> {
     let a = &c.actor;
-    let manager = is_manager(a.user.role);
+    let manager = a.user.role.is_manager();
     let holder = PostKind::of_role(a.user.role).is_some();
     if !holder
         && !a
@@ -629,7 +629,7 @@ pub async fn post_page(
     let v = s.app.post_view(&c.actor, id).await?;
     Ok(render(&PostPage {
         c: Chrome::new(&c, lang, "rounds"),
-        manager: is_manager(c.actor.user.role),
+        manager: c.actor.user.role.is_manager(),
         v,
     }))
 }
@@ -1008,7 +1008,7 @@ async fn specialists_page(
     errors: Vec<String>,
 ) -> Result<SpecialistsPage, PageError> {
     let a = &c.actor;
-    let manager = is_manager(a.user.role);
+    let manager = a.user.role.is_manager();
     let page = super::page_number("page", q.page.as_deref())?;
     let missed_only = q.missed.as_deref().is_some_and(|m| !m.is_empty());
     let v = s
