@@ -1,19 +1,20 @@
 //! Reporters are told: every change of an event's status (and the whistle steps that matter to
 //! them) files an in-app notification for each reporter who is a user — of the event itself and
 //! of every event merged into it — and one outbox row per external channel in use, in the
-//! transaction of the change ([`on_change`], called from the one place that writes the timeline
-//! and audit). A delivery worker ([`Notifier`]) sends the outbox through pluggable
+//! transaction of the change. Every change of an event reports what happened as an
+//! [`EventChange`], from the one place that writes the timeline and audit
+//! (`crate::events::timeline_and_audit`), and [`event_changed`] consumes it: notify never
+//! calls back into events. A delivery worker ([`Notifier`]) sends the outbox through pluggable
 //! [`Channel`]s (webhook and SMTP here; SMS, WeChat… are adapters a deployment adds) with
 //! exponential backoff. Overdue events escalate one level up by themselves
-//! ([`App::escalate_overdue`]). See `docs/notifications.md`.
+//! (`App::escalate_overdue`, in `crate::events::overdue`). See `docs/notifications.md`.
 
 pub mod channel;
-pub mod escalate;
 pub mod smtp;
 pub mod webhook;
 
+pub use crate::events::overdue::EscalationReport;
 pub use channel::{BoxFuture, Channel, Delivery, DeliveryError, DeliveryReport, Notifier, Payload};
-pub use escalate::EscalationReport;
 
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::events::lifecycle::Status;
@@ -24,11 +25,41 @@ use jingzhi_store::events::Event;
 use jingzhi_store::notify::{self as sn, Notification};
 use jingzhi_store::Conn;
 
+/// What happened to an event: who gave which command, the event before (`None` when it was
+/// just reported) and after, the note, when. Every change reports one; notify consumes it.
+#[derive(Debug, Clone, Copy)]
+pub struct EventChange<'a> {
+    pub actor: &'a Actor,
+    pub before: Option<&'a Event>,
+    pub after: &'a Event,
+    pub command: &'a str,
+    pub command_zh: &'a str,
+    pub note: Option<&'a str>,
+    pub at: i64,
+}
+
+/// Tell those a change concerns, in the change's own transaction: the reporters (and merged
+/// reporters), and the departments a dispatch, an escalation or a send-back concerns.
+pub(crate) async fn event_changed(conn: &mut Conn, c: &EventChange<'_>) -> AppResult<()> {
+    on_change(
+        conn,
+        c.actor,
+        c.before,
+        c.after,
+        c.command,
+        c.command_zh,
+        c.note,
+        c.at,
+    )
+    .await?;
+    on_department_change(conn, c.actor, c.after, c.command, c.note, c.at).await
+}
+
 /// File the notifications and outbox rows for a change of `after` (from `before`; `None` when it
 /// was just reported) made by `actor`, on the change's own connection or transaction. The actor
 /// is not told of their own action.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn on_change(
+async fn on_change(
     conn: &mut Conn,
     actor: &Actor,
     before: Option<&Event>,
@@ -85,11 +116,10 @@ pub(crate) async fn on_change(
     Ok(())
 }
 
-/// Tell the departments an event's change concerns, from the one place every change passes
-/// ([`crate::events::timeline_and_audit`]): a dispatch tells its lead, co-handler and notified
+/// Tell the departments an event's change concerns ([`event_changed`]): a dispatch tells its lead, co-handler and notified
 /// departments; an escalation (overdue) and a send-back tell the lead and co-handlers. Whistle
 /// steps tell their departments where they happen.
-pub(crate) async fn on_department_change(
+async fn on_department_change(
     conn: &mut Conn,
     actor: &Actor,
     after: &Event,

@@ -6,6 +6,13 @@
 //!
 //! Every write has an `_at` form taking the time explicitly (the demo history generator and
 //! tests use it); the plain form uses the clock.
+//!
+//! - [`overdue`]: overdue events escalate one level up by themselves.
+//!
+//! Every change reports what happened to notify ([`crate::notify::EventChange`]); notify never
+//! calls back here.
+
+pub mod overdue;
 
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
@@ -322,10 +329,20 @@ pub(crate) async fn timeline_and_audit(
         },
     )
     .await?;
-    // Reporters (and merged reporters) are told, in this same transaction; so are the
-    // departments a dispatch, an escalation or a send-back concerns.
-    crate::notify::on_change(conn, actor, before, after, command, command_zh, note, now).await?;
-    crate::notify::on_department_change(conn, actor, after, command, note, now).await?;
+    // What happened, for those it concerns: told in this same transaction.
+    crate::notify::event_changed(
+        conn,
+        &crate::notify::EventChange {
+            actor,
+            before,
+            after,
+            command,
+            command_zh,
+            note,
+            at: now,
+        },
+    )
+    .await?;
     Ok(tid)
 }
 
@@ -712,7 +729,7 @@ impl App {
                 }
                 Effect::MergeInto(into) => e.merged_into = Some(*into),
                 // The level handling it is `escalations` above the event's place; reporters
-                // are told in `timeline_and_audit` (crate::notify::on_change).
+                // are told in `timeline_and_audit` (crate::notify::event_changed).
                 Effect::EscalateOneLevel | Effect::NotifyReporter => {}
             }
         }
