@@ -451,9 +451,9 @@ fn check_row(
     })
 }
 
-/// Insert an event for a ticket at a building, with its timeline row and audit record (the
-/// steps of [`App::report_event_at`], with the hotline as the source and the caller as the
-/// reporter; the category's extra questions are not asked of the hotline). Without the
+/// Insert an event for a ticket at a building, with its timeline row and audit record (through
+/// [`crate::events::create`], like every new event), with the hotline as the source and the
+/// caller as the reporter; the category's extra questions are not asked of the hotline. Without the
 /// hotline's own due time, the deadline counts from the call (来电时间), not from the import.
 #[allow(clippy::too_many_arguments)]
 async fn insert_event(
@@ -475,29 +475,32 @@ async fn insert_event(
     } else {
         caller_name
     };
-    let id = se::insert_event(
+    let event = se::NewEvent {
+        path: &building.path,
+        node_id: building.id,
+        category_code,
+        urgency,
+        source: crate::events::Source::Hotline.as_str(),
+        reporter_user_id: None,
+        reporter_name: reporter,
+        description: content,
+        answers: None,
+        x: building.x,
+        y: building.y,
+        reported_at: now,
+        deadline_at: due_at.unwrap_or_else(|| policy.deadline(urgency, called_at.min(now))),
+    };
+    let id = crate::events::create::create_one(
         tx,
-        &se::NewEvent {
-            path: &building.path,
-            node_id: building.id,
-            category_code,
-            urgency,
-            source: SOURCE,
-            reporter_user_id: None,
-            reporter_name: reporter,
-            description: content,
-            answers: None,
-            x: building.x,
-            y: building.y,
-            reported_at: now,
-            deadline_at: due_at.unwrap_or_else(|| policy.deadline(urgency, called_at.min(now))),
+        crate::events::create::NewReport {
+            actor,
+            event,
+            note: Some(note),
+            via: None,
         },
     )
     .await?;
-    let e = se::get_event(tx, &actor.scope(), id).await?;
-    crate::events::timeline_and_audit(tx, actor, None, &e, "report", "上报", Some(note), now)
-        .await?;
-    Ok(e)
+    Ok(se::get_event(tx, &actor.scope(), id).await?)
 }
 
 fn event_note(ticket_no: &str, how: &str) -> String {

@@ -15,7 +15,6 @@
 
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
-use jingzhi_domain::events::lifecycle::Status;
 use jingzhi_domain::events::Urgency;
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
@@ -623,64 +622,35 @@ impl App {
         }
     }
 
-    /// Write creates in one transaction: the events and their monthly counts
-    /// (`store::events::insert_events`), first timeline rows, audit records and Open311 details
-    /// (multi-row statements). Returns the new events' ids, in order.
+    /// Write creates in one transaction: the events as every new event is written
+    /// ([`crate::events::create`]: rows, monthly counts, first timeline rows, audit records, in
+    /// multi-row statements) and their Open311 details. Returns the new events' ids, in order.
     async fn open311_write(&self, jobs: &[PendingCreate]) -> AppResult<Vec<i64>> {
         let mut tx = self.store.begin().await?;
-        let events: Vec<_> = jobs
+        let reports: Vec<_> = jobs
             .iter()
-            .map(|j| se::NewEvent {
-                path: &j.path,
-                node_id: j.node_id,
-                category_code: &j.category_code,
-                urgency: j.urgency,
-                source: "open311",
-                reporter_user_id: None,
-                reporter_name: &j.reporter,
-                description: &j.description,
-                answers: j.answers.clone(),
-                x: j.x,
-                y: j.y,
-                reported_at: j.reported_at,
-                deadline_at: j.deadline_at,
-            })
-            .collect();
-        let ids = se::insert_events(&mut tx, &events).await?;
-        let transitions: Vec<_> = jobs
-            .iter()
-            .zip(&ids)
-            .map(|(j, &id)| se::NewTransition {
-                event_id: id,
-                path: &j.path,
-                at: j.reported_at,
-                actor_id: None,
-                actor_name: j.actor.name(),
-                command: "report",
-                from_status: None,
-                to_status: Status::Reported,
+            .map(|j| crate::events::create::NewReport {
+                actor: &j.actor,
+                event: se::NewEvent {
+                    path: &j.path,
+                    node_id: j.node_id,
+                    category_code: &j.category_code,
+                    urgency: j.urgency,
+                    source: crate::events::Source::Open311.as_str(),
+                    reporter_user_id: None,
+                    reporter_name: &j.reporter,
+                    description: &j.description,
+                    answers: j.answers.clone(),
+                    x: j.x,
+                    y: j.y,
+                    reported_at: j.reported_at,
+                    deadline_at: j.deadline_at,
+                },
                 note: None,
+                via: Some(format!("Open311：{}", j.key_name)),
             })
             .collect();
-        se::insert_transitions(&mut tx, &transitions).await?;
-        let entries: Vec<_> = jobs
-            .iter()
-            .zip(&ids)
-            .map(|(j, &id)| audit::Entry {
-                after: Some(serde_json::json!({
-                    "status": Status::Reported.as_str(), "category": j.category_code,
-                    "urgency": j.urgency.as_str(), "deadline_at": j.deadline_at, "source": "open311",
-                })),
-                ..j.actor.audit(
-                    Action::Create,
-                    "event",
-                    Some(id),
-                    &j.path,
-                    format!("事件#{id} 上报（Open311：{}）", j.key_name),
-                )
-            })
-            .collect();
-        audit::record_many(&mut tx, &entries).await?;
+        let ids = crate::events::create::create(&mut tx, &reports).await?;
         let requests: Vec<_> = jobs
             .iter()
             .zip(&ids)

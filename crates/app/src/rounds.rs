@@ -740,7 +740,7 @@ impl App {
                 urgency,
                 located,
                 &[],
-                Some(dr::EVENT_SOURCE),
+                Some(crate::events::Source::Round),
                 now,
             )
             .await?;

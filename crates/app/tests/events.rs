@@ -770,3 +770,113 @@ async fn a_map_point_is_placed_into_its_grid() {
         .unwrap();
     assert_eq!(e.node_id, w.grid_b.id);
 }
+
+/// One path writes every new event (`events::create`): a resident's and a staff member's
+/// report, a 12345 ticket matched by hand and an Open311 request each get the same first
+/// timeline row and an audit record of the same shape, with their own source.
+#[tokio::test]
+async fn every_source_creates_an_event_the_same_way() {
+    let w = World::new().await;
+    let admin = w.user("admin", "city-admin", &w.city).await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let res = resident(&w, &worker).await;
+    let mut ids = vec![];
+    for who in [&res, &worker] {
+        let e = w
+            .app
+            .report_event(
+                who,
+                &ReportInput {
+                    answers: answers(&[("floor", "3")]),
+                    ..report("stairwell_clutter", w.building_a.id, "楼道堆物")
+                },
+            )
+            .await
+            .unwrap();
+        ids.push((
+            e.id,
+            if who.user.role == jingzhi_domain::auth::Role::Resident {
+                "resident"
+            } else {
+                "staff"
+            },
+        ));
+    }
+    // A 12345 ticket whose address matches nothing, matched by hand.
+    let ticket = serde_json::json!([{
+        "ticket_no": "T-1", "called_at": "2026-11-20 09:15:00", "caller_name": "李秀英",
+        "address": "某路某号", "content": "路灯不亮", "category": "其他",
+    }]);
+    let r = w
+        .app
+        .import_hotline(&worker, "t.json", &serde_json::to_vec(&ticket).unwrap())
+        .await
+        .unwrap();
+    assert_eq!((r.created, r.queued), (0, 1), "{r:?}");
+    let queued = w.app.hotline_queue(&worker, None, 10).await.unwrap();
+    let t = w
+        .app
+        .hotline_match(&worker, queued[0].id, w.building_a.id)
+        .await
+        .unwrap();
+    ids.push((t.event_id.unwrap(), "hotline"));
+    // An Open311 request.
+    let key = w.app.open311_add_key(&admin, "one-path").await.unwrap();
+    let client = w.app.open311_client(Some(&key.api_key)).await.unwrap();
+    let created = w
+        .app
+        .open311_create(
+            &client,
+            &jingzhi_app::open311::CreateInput {
+                service_code: "other".into(),
+                address_id: Some(w.building_a.code.clone()),
+                description: Some("井盖缺失".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    ids.push((created.id, "open311"));
+
+    let audit = w
+        .app
+        .list_audit(
+            &admin,
+            &Filter {
+                entity: Some("event".into()),
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    let mut shapes = vec![];
+    for (id, source) in ids {
+        let e = w.app.event_view(&admin, id).await.unwrap();
+        assert_eq!(e.event.source, source);
+        assert_eq!(e.event.status, Status::Reported);
+        let first = &e.timeline[0];
+        assert_eq!(
+            (first.command.as_str(), first.to_status.as_str()),
+            ("report", "reported")
+        );
+        let rec: Vec<_> = audit
+            .iter()
+            .filter(|a| a.entity_id == Some(id) && a.action == "create")
+            .collect();
+        assert_eq!(rec.len(), 1, "one audit record of the creation of #{id}");
+        assert!(
+            rec[0].summary.starts_with(&format!("事件#{id} 上报")),
+            "{}",
+            rec[0].summary
+        );
+        let after = rec[0].after.as_ref().unwrap();
+        assert_eq!(after["source"], source);
+        assert_eq!(after["status"], "reported");
+        let mut keys: Vec<String> = after.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        shapes.push(keys);
+    }
+    assert!(shapes.windows(2).all(|w| w[0] == w[1]), "{shapes:?}");
+}

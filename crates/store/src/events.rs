@@ -595,6 +595,16 @@ pub async fn insert_transition(conn: &mut Conn, t: &NewTransition<'_>) -> Result
     .await?)
 }
 
+/// The id of an event's first timeline row (its report), which the report's photos join.
+pub async fn report_transition_id(conn: &mut Conn, event_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(id) FROM event_transitions WHERE event_id = $1 AND command = 'report'",
+    )
+    .bind(event_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
 /// Several timeline rows in multi-row statements (a batch of reports committed together).
 pub async fn insert_transitions(conn: &mut Conn, ts: &[NewTransition<'_>]) -> Result<()> {
     let rows: Vec<Vec<V>> = ts

@@ -7,12 +7,16 @@
 //! Every write has an `_at` form taking the time explicitly (the demo history generator and
 //! tests use it); the plain form uses the clock.
 //!
+//! - [`create`]: the one path that writes new events, whatever their source.
 //! - [`overdue`]: overdue events escalate one level up by themselves.
 //!
 //! Every change reports what happened to notify ([`crate::notify::EventChange`]); notify never
 //! calls back here.
 
+pub mod create;
 pub mod overdue;
+
+pub use create::Source;
 
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
@@ -504,7 +508,7 @@ impl App {
         urgency: Urgency,
         located: Option<sr::Node>,
         photos: &[Checked<'_>],
-        source: Option<&'static str>,
+        source: Option<Source>,
         now: i64,
     ) -> AppResult<Event> {
         let scope = actor.scope();
@@ -537,9 +541,9 @@ impl App {
                 Some(n) => n,
                 None => sr::get_node(&mut *tx, &scope, hh.building_id).await?,
             };
-            (node, "resident", r.name)
+            (node, Source::Resident, r.name)
         } else if let Some(node) = located {
-            (node, "staff", actor.user.display_name.clone())
+            (node, Source::Staff, actor.user.display_name.clone())
         } else {
             let id = input
                 .node_id
@@ -555,30 +559,38 @@ impl App {
             if !matches!(node.kind, NodeKind::Building | NodeKind::Grid) {
                 return Err(AppError::invalid("node_id", "请选择楼宇或网格"));
             }
-            (node, "staff", actor.user.display_name.clone())
+            (node, Source::Staff, actor.user.display_name.clone())
         };
-        let id = se::insert_event(
+        let event = se::NewEvent {
+            path: &node.path,
+            node_id: node.id,
+            category_code: &cat.category.code,
+            urgency,
+            source: source.unwrap_or(role_source).as_str(),
+            reporter_user_id: actor.audit_id(),
+            reporter_name: &reporter_name,
+            description: &input.description,
+            answers: input.answers.clone().map(serde_json::Value::Object),
+            x: input.x.or(node.x),
+            y: input.y.or(node.y),
+            reported_at: now,
+            deadline_at: self.deadline_policy().deadline(urgency, now),
+        };
+        let id = create::create_one(
             &mut *tx,
-            &se::NewEvent {
-                path: &node.path,
-                node_id: node.id,
-                category_code: &cat.category.code,
-                urgency,
-                source: source.unwrap_or(role_source),
-                reporter_user_id: actor.audit_id(),
-                reporter_name: &reporter_name,
-                description: &input.description,
-                answers: input.answers.clone().map(serde_json::Value::Object),
-                x: input.x.or(node.x),
-                y: input.y.or(node.y),
-                reported_at: now,
-                deadline_at: self.deadline_policy().deadline(urgency, now),
+            create::NewReport {
+                actor,
+                event,
+                note: None,
+                via: None,
             },
         )
         .await?;
         let e = se::get_event(&mut *tx, &scope, id).await?;
-        let tid = timeline_and_audit(tx, actor, None, &e, "report", "上报", None, now).await?;
-        store_uploads(tx, actor, &e, tid, photos, now).await?;
+        if !photos.is_empty() {
+            let tid = se::report_transition_id(&mut *tx, id).await?;
+            store_uploads(tx, actor, &e, tid, photos, now).await?;
+        }
         Ok(e)
     }
 
