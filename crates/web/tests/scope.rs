@@ -1138,6 +1138,21 @@ async fn every_role_every_endpoint_stays_in_scope() {
         .collect();
     assert_eq!(covered, routes);
     eprintln!("(outside scope?, status) → calls: {tally:?}");
+    // The probes did reach the scope checks: many 404s outside, many successes inside.
+    assert!(
+        tally.get(&(true, 404)).copied().unwrap_or(0) >= 40,
+        "{tally:?}"
+    );
+    assert!(
+        tally.get(&(false, 200)).copied().unwrap_or(0) >= 40,
+        "{tally:?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} scope failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // The districting probes reached the scope checks: the city admin's calls all work (a plan
     // of community B is saved, stepped, voted on and applied), and the other district's officer,
     // who holds every districting permission, is refused by scope, never by role.
@@ -1157,21 +1172,6 @@ async fn every_role_every_endpoint_stays_in_scope() {
         }
     }
     assert!(districting.len() >= 11 * 11, "{}", districting.len());
-    // The probes did reach the scope checks: many 404s outside, many successes inside.
-    assert!(
-        tally.get(&(true, 404)).copied().unwrap_or(0) >= 40,
-        "{tally:?}"
-    );
-    assert!(
-        tally.get(&(false, 200)).copied().unwrap_or(0) >= 40,
-        "{tally:?}"
-    );
-    assert!(
-        failures.is_empty(),
-        "{} scope failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
 }
 
 /// A department acts only on what was sent to it: an event dispatched to 城管局 is not found
