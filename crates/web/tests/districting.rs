@@ -274,7 +274,6 @@ async fn oversized_plan_approve_apply_through_the_pages() {
 #[tokio::test]
 async fn the_json_api_and_its_document() {
     use axum::http::Method;
-    use utoipa::OpenApi;
     let t = TestApp::new().await;
     grow(&t).await;
     let admin = t.token("admin").await;
@@ -342,7 +341,7 @@ async fn the_json_api_and_its_document() {
             .status,
         StatusCode::FORBIDDEN
     );
-    let doc = jingzhi_web::api::districting::DistrictingApi::openapi();
+    let doc = jingzhi_web::api::openapi();
     assert!(doc
         .paths
         .paths

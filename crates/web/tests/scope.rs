@@ -1,6 +1,9 @@
-//! The scope test: for every role in `USERS` and every route of the API (`jingzhi_web::api::ROUTES`),
+//! The scope test: for every role in `USERS` (and a district officer of another district) and
+//! every route of the API — every operation of the OpenAPI document it serves, so that no route
+//! escapes: a route without a probe here fails the test —
 //! call it with the ids of things outside the caller's scope (community B's for users in
-//! community A, A's for community B's worker) and check that the answer is 404 — or 403 where
+//! community A and for the other district's officer, A's for community B's worker) and check
+//! that the answer is 404 — or 403 where
 //! the role lacks the permission altogether — and that its body holds none of the outside data
 //! (names, addresses, masked numbers). A search that finds nothing answers 200 with an empty
 //! list; an id that a write only *refers to* in its body (the building of a new household) is a
@@ -34,6 +37,8 @@ struct Target {
     audit_id: i64,
     /// The caller's own household (to move into the other community).
     own_building: Node,
+    /// A second building of the other community (the other end of a graph edge).
+    building2: Node,
     /// Strings that must not appear in an answer when the target is outside the scope.
     secrets: Vec<String>,
 }
@@ -791,6 +796,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             ),
         ],
         (m, p) if p.starts_with("/api/v1/rounds/") => rounds_probe(m, p, c).await,
+        (m, p) if p.starts_with("/api/v1/districting/") => districting_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -1027,6 +1033,7 @@ async fn every_role_every_endpoint_stays_in_scope() {
         notification_id: notification_of(&t, "worker.b", &t.building_b).await,
         audit_id: audit_of_creation(&t, &t.res_b).await,
         own_building: t.building_a.clone(),
+        building2: second_building(&t, &t.building_b).await,
         secrets: secrets(&t.res_b, &t.hh_b, &t.comm_b, &t.building_b),
     };
     let target_a = Target {
@@ -1039,17 +1046,37 @@ async fn every_role_every_endpoint_stays_in_scope() {
         notification_id: notification_of(&t, "worker.a", &t.building_a).await,
         audit_id: audit_of_creation(&t, &t.res_a).await,
         own_building: t.building_b.clone(),
+        building2: second_building(&t, &t.building_a).await,
         secrets: secrets(&t.res_a, &t.hh_a, &t.comm_a, &t.building_a),
     };
+    // Community B past 3,000 households, so that the officers above it can plan it (a plan for
+    // community A is only ever asked for by community B's worker, who may not plan).
+    grow_b(&t).await;
+
+    // An officer of another district: every district-level permission (districting's scan, plans
+    // and approval among them), and nothing of this district in scope.
+    other_district_officer(&t).await;
+    let routes = documented_routes();
+    assert!(
+        routes
+            .iter()
+            .filter(|(_, p)| p.starts_with("/api/v1/districting/"))
+            .count()
+            >= 11,
+        "the districting routes are in the document: {routes:?}"
+    );
 
     let mut covered = BTreeSet::new();
     let mut failures = vec![];
     let mut tally = std::collections::BTreeMap::<(bool, u16), usize>::new();
-    for (username, role, scope) in USERS {
-        // The other community is outside the scope of users in A (or B); street and above hold
-        // both, and for them the calls must work.
-        let (x, outside) = match *scope {
-            "comm_a" | "grid_a" => (&target_b, true),
+    // (user, method, path, kind, status) of the districting probes.
+    let mut districting = vec![];
+    let users = USERS.iter().copied().chain([OTHER_DISTRICT_OFFICER]);
+    for (username, role, scope) in users {
+        // The other community is outside the scope of users in A (or B) and of the other
+        // district's officer; street and above hold both, and for them the calls must work.
+        let (x, outside) = match scope {
+            "comm_a" | "grid_a" | "other_district" => (&target_b, true),
             "comm_b" | "grid_b" => (&target_a, true),
             _ => (&target_b, false),
         };
@@ -1059,11 +1086,15 @@ async fn every_role_every_endpoint_stays_in_scope() {
             token: &token,
             x,
         };
-        for (method, path) in jingzhi_web::api::ROUTES {
-            covered.insert((*method, *path));
+        for (method, path) in &routes {
+            let (method, path) = (method.as_str(), path.as_str());
+            covered.insert((method, path));
             for (kind, r) in probe(method, path, &c).await {
                 let s = r.status;
                 *tally.entry((outside, s.as_u16())).or_default() += 1;
+                if path.starts_with("/api/v1/districting/") {
+                    districting.push((username, method, path, kind, s));
+                }
                 let what = format!(
                     "{username} ({role}) {method} {path} [{kind:?}] → {s}: {}",
                     r.text().chars().take(300).collect::<String>()
@@ -1101,9 +1132,9 @@ async fn every_role_every_endpoint_stays_in_scope() {
             }
         }
     }
-    let routes: BTreeSet<_> = jingzhi_web::api::ROUTES
+    let routes: BTreeSet<_> = routes
         .iter()
-        .map(|(m, p)| (*m, *p))
+        .map(|(m, p)| (m.as_str(), p.as_str()))
         .collect();
     assert_eq!(covered, routes);
     eprintln!("(outside scope?, status) → calls: {tally:?}");
@@ -1122,6 +1153,25 @@ async fn every_role_every_endpoint_stays_in_scope() {
         failures.len(),
         failures.join("\n")
     );
+    // The districting probes reached the scope checks: the city admin's calls all work (a plan
+    // of community B is saved, stepped, voted on and applied), and the other district's officer,
+    // who holds every districting permission, is refused by scope, never by role.
+    for (user, method, path, kind, s) in &districting {
+        match *user {
+            "admin" => assert!(s.is_success(), "admin {method} {path}: {s}"),
+            "district.other" => assert!(
+                match kind {
+                    Kind::Item => *s == StatusCode::NOT_FOUND,
+                    Kind::BodyRef =>
+                        *s == StatusCode::NOT_FOUND || *s == StatusCode::UNPROCESSABLE_ENTITY,
+                    _ => s.is_success(),
+                },
+                "district.other {method} {path} [{kind:?}]: {s}"
+            ),
+            _ => {}
+        }
+    }
+    assert!(districting.len() >= 11 * 11, "{}", districting.len());
 }
 
 /// A department acts only on what was sent to it: an event dispatched to 城管局 is not found
@@ -1518,4 +1568,347 @@ async fn fresh_report(t: &TestApp, building: &Node) -> i64 {
         .await
         .unwrap()
         .id
+}
+
+/// Every operation of the OpenAPI document the API serves: (method, path), in the document's
+/// order. The probes walk this, so a route that is served and documented cannot go unprobed
+/// (and tests/openapi.rs checks that every route served is documented).
+fn documented_routes() -> Vec<(String, String)> {
+    let doc: serde_json::Value =
+        serde_json::from_str(jingzhi_web::api::openapi_string()).expect("the document is JSON");
+    let mut routes = vec![];
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for m in ["get", "put", "post", "delete", "patch"] {
+            if item.get(m).is_some() {
+                routes.push((m.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redistricting (社区规模优化): an officer of another district, community B grown past the cap,
+// and plans of the target's community made on demand in each stage of the approval.
+
+/// A district officer whose district holds nothing of the test city's district.
+const OTHER_DISTRICT_OFFICER: (&str, &str, &str) =
+    ("district.other", "district-officer", "other_district");
+
+async fn other_district_officer(t: &TestApp) {
+    let mut conn = t.app.store.acquire().await.unwrap();
+    let district = jingzhi_store::registry::insert_node(
+        &mut conn,
+        Some(&t.city),
+        &jingzhi_store::registry::NewNode {
+            kind: Some(jingzhi_domain::registry::NodeKind::District),
+            code: "371003000000".into(),
+            name: "文登区".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let (username, role, _) = OTHER_DISTRICT_OFFICER;
+    t.app
+        .add_user(
+            None,
+            &jingzhi_app::auth::NewUserInput {
+                username: username.into(),
+                password: common::PASSWORD.into(),
+                role: role.into(),
+                scope_code: district.code,
+                display_name: None,
+                department: None,
+                resident_id: None,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+fn lonlat(xm: f64) -> (f64, f64) {
+    (122.1 + xm / 88_316.0, 37.5)
+}
+
+/// A second building in the compound of `building` (not named as a secret: the one of
+/// community A is in the own community of A's users).
+async fn second_building(t: &TestApp, building: &Node) -> Node {
+    let root = jingzhi_domain::scope::Scope::new(t.city.id, t.city.path.clone());
+    let mut conn = t.app.store.acquire().await.unwrap();
+    let compound = jingzhi_store::registry::get_node(
+        &mut conn,
+        &root,
+        building.parent_id.expect("a building has a compound"),
+    )
+    .await
+    .unwrap();
+    jingzhi_store::registry::insert_node(
+        &mut conn,
+        Some(&compound),
+        &jingzhi_store::registry::NewNode {
+            kind: Some(jingzhi_domain::registry::NodeKind::Building),
+            code: format!("{}099", compound.code),
+            name: format!("{}99号楼", compound.name),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Community B grows to 3,601 households: five more compounds of two buildings × 360 households
+/// in a row 100 m apart (as in tests/districting.rs), its own compound beside them.
+async fn grow_b(t: &TestApp) {
+    use jingzhi_app::store::districting::set_geometry;
+    use jingzhi_app::store::registry as sr;
+    use jingzhi_domain::registry::NodeKind;
+    let root = jingzhi_domain::scope::Scope::new(t.city.id, t.city.path.clone());
+    let mut tx = t.db.store.begin().await.unwrap();
+    let own = sr::nodes_under(&mut tx, &root, &t.comm_b.path, &[NodeKind::Building], 100)
+        .await
+        .unwrap();
+    for (k, b) in own.iter().enumerate() {
+        let (x, y) = lonlat(k as f64 * 20.0);
+        set_geometry(&mut tx, b.id, None, Some(x), Some(y))
+            .await
+            .unwrap();
+    }
+    for i in 1..6 {
+        let cp = sr::insert_node(
+            &mut tx,
+            Some(&t.grid_b),
+            &sr::NewNode {
+                kind: Some(NodeKind::Compound),
+                code: format!("{}{:03}", t.grid_b.code, i + 1),
+                name: format!("小区{i}"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        for k in 0..2 {
+            let b = sr::insert_node(
+                &mut tx,
+                Some(&cp),
+                &sr::NewNode {
+                    kind: Some(NodeKind::Building),
+                    code: format!("{}{:03}", cp.code, k + 1),
+                    name: format!("小区{i}-{}号楼", k + 1),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            let (x, y) = lonlat(i as f64 * 100.0 + k as f64 * 30.0);
+            set_geometry(&mut tx, b.id, None, Some(x), Some(y))
+                .await
+                .unwrap();
+            let b = sr::get_node(&mut tx, &root, b.id).await.unwrap();
+            for r in 0..360 {
+                sr::insert_household(&mut tx, &b, Some(1), &format!("{}", 101 + r))
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    jingzhi_store::commit(tx).await.unwrap();
+}
+
+/// A saved plan for the target's community (its title names the community: a secret outside),
+/// moved by the command line to `stage`: `draft` (公众参与), `voting` (the five steps before the
+/// meeting recorded) or `approved`. The plan moves nothing, so applying it leaves the tree as it
+/// is for the probes that follow.
+async fn fresh_plan(t: &TestApp, x: &Target, stage: &str) -> i64 {
+    use jingzhi_domain::districting::approval::{Step, DEPARTMENTS};
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let title = format!("{}社区规模优化方案（范围探针）", x.comm.name);
+    let departments = serde_json::to_string(&DEPARTMENTS).unwrap();
+    let mut conn = t.app.store.acquire().await.unwrap();
+    let id = jingzhi_store::districting::insert_plan(
+        &mut conn,
+        &jingzhi_store::districting::NewPlan {
+            scope: &x.comm,
+            mode: "split",
+            seed: 1,
+            cap: 3000,
+            min_households: 1500,
+            title: &title,
+            plan_json: r#"{"parts":[],"metrics":{},"infeasible":[],"before":{}}"#,
+            metrics_json: "{}",
+            departments_json: &departments,
+            actor_id: None,
+            actor_name: "范围探针",
+        },
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    if stage == "draft" {
+        return id;
+    }
+    for step in &Step::ALL[..5] {
+        let input = jingzhi_app::districting::StepInput {
+            step: step.as_str().into(),
+            record: format!("{}记录", x.comm.name),
+            documents: vec![],
+        };
+        t.app
+            .districting_record_step(&sys, id, &input)
+            .await
+            .unwrap();
+    }
+    if stage == "voting" {
+        return id;
+    }
+    for d in DEPARTMENTS {
+        let vote = jingzhi_app::districting::VoteInput {
+            department: d.into(),
+            vote: "agree".into(),
+            note: None,
+        };
+        t.app.districting_vote(&sys, id, &vote).await.unwrap();
+    }
+    let input = jingzhi_app::districting::StepInput {
+        step: Step::MeetingDecision.as_str().into(),
+        record: "会议研究通过".into(),
+        documents: vec![],
+    };
+    let v = t
+        .app
+        .districting_record_step(&sys, id, &input)
+        .await
+        .unwrap();
+    assert_eq!(v.plan.status, "approved", "{v:?}");
+    id
+}
+
+async fn districting_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (t, x) = (c.t, c.x);
+    let code = &x.comm.code;
+    match (method, path) {
+        // Every community in scope (cap 0): none of the other's outside.
+        ("GET", "/api/v1/districting/oversized") => vec![
+            (
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/districting/oversized?cap=0", None)
+                    .await,
+            ),
+            (
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/districting/oversized", None)
+                    .await,
+            ),
+        ],
+        ("GET", "/api/v1/districting/graph") => vec![(
+            Kind::Item,
+            c.call(
+                Method::GET,
+                &format!("/api/v1/districting/graph?scope={code}"),
+                None,
+            )
+            .await,
+        )],
+        ("GET", "/api/v1/districting/plan") => vec![(
+            Kind::Item,
+            c.call(
+                Method::GET,
+                &format!("/api/v1/districting/plan?scope={code}&seed=2"),
+                None,
+            )
+            .await,
+        )],
+        ("GET", "/api/v1/districting/plans") => {
+            fresh_plan(t, x, "draft").await;
+            vec![(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/districting/plans", None).await,
+            )]
+        }
+        ("POST", "/api/v1/districting/plans") => vec![(
+            Kind::BodyRef,
+            c.call(
+                Method::POST,
+                "/api/v1/districting/plans",
+                Some(serde_json::json!({"scope": code, "mode": "split", "seed": 2})),
+            )
+            .await,
+        )],
+        ("GET", "/api/v1/districting/plans/{id}") => {
+            let id = fresh_plan(t, x, "draft").await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/districting/plans/{id}"),
+                    None,
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/districting/plans/{id}/steps") => {
+            let id = fresh_plan(t, x, "draft").await;
+            let body = serde_json::json!({"step": "public_participation", "record": x.comm.name});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/districting/plans/{id}/steps"),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/districting/plans/{id}/comments") => {
+            let id = fresh_plan(t, x, "draft").await;
+            let body = serde_json::json!({"body": format!("{}意见", x.comm.name)});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/districting/plans/{id}/comments"),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/districting/plans/{id}/votes") => {
+            // 住建局: department staff of 住建局 vote for it themselves (where the plan covers
+            // their place), approvers for any department.
+            let id = fresh_plan(t, x, "voting").await;
+            let body = serde_json::json!({"department": "住建局", "vote": "agree"});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/districting/plans/{id}/votes"),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/districting/plans/{id}/apply") => {
+            let id = fresh_plan(t, x, "approved").await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/districting/plans/{id}/apply"),
+                    None,
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/districting/edges") => {
+            let body = serde_json::json!({"a": x.building.code, "b": x.building2.code, "op": "add",
+                "note": x.comm.name});
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/districting/edges", Some(body))
+                    .await,
+            )]
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
 }

@@ -1,8 +1,7 @@
 //! Communities of the right size (社区规模优化) over JSON: oversized communities, the building
 //! graph, plans (computed or saved), the approval steps, comments, votes, apply, and hand
 //! corrections of the graph. The graph and plan bodies are the command line's formats
-//! (docs/districting.md). Handlers are listed in [`DistrictingApi`], an OpenAPI document of its
-//! own that the API's document can nest.
+//! (docs/districting.md).
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
@@ -10,36 +9,30 @@ use crate::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use jingzhi_app::districting::{
     self as jd, ApplyReport, Graph, PlanOutput, PlanView, StepInput, VoteInput,
 };
 use jingzhi_app::store::districting::{Oversized, PlanRow};
 use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/districting/oversized", get(oversized))
-        .route("/api/v1/districting/graph", get(graph))
-        .route("/api/v1/districting/plan", get(compute))
-        .route("/api/v1/districting/plans", get(list).post(create))
-        .route("/api/v1/districting/plans/{id}", get(plan))
-        .route("/api/v1/districting/plans/{id}/steps", post(step))
-        .route("/api/v1/districting/plans/{id}/comments", post(comment))
-        .route("/api/v1/districting/plans/{id}/votes", post(vote))
-        .route("/api/v1/districting/plans/{id}/apply", post(apply))
-        .route("/api/v1/districting/edges", post(edge))
+/// The routes of this module, each with its OpenAPI operation (see [`super::routes`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(oversized))
+        .routes(routes!(graph))
+        .routes(routes!(compute))
+        .routes(routes!(list, create))
+        .routes(routes!(plan))
+        .routes(routes!(step))
+        .routes(routes!(comment))
+        .routes(routes!(vote))
+        .routes(routes!(apply))
+        .routes(routes!(edge))
 }
-
-#[derive(OpenApi)]
-#[openapi(
-    paths(oversized, graph, compute, list, create, plan, step, comment, vote, apply, edge),
-    components(schemas(PlanCreate, StepBody, CommentBody, VoteBody, EdgeBody)),
-    tags((name = "districting", description = "社区规模优化: communities of the right size"))
-)]
-pub struct DistrictingApi;
 
 fn json<T>(r: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     Ok(r?.0)

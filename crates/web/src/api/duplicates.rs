@@ -7,6 +7,13 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use jingzhi_app::duplicates::Suggestion;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes of this module, each with its OpenAPI operation (see [`super::routes`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(of_event))
+}
 
 /// Events in the caller's scope that are likely the same problem as event `id` (same category,
 /// within 200 m and 7 days, similar text), best first, with their scores. Staff merge one with

@@ -28,6 +28,27 @@ use jingzhi_domain::FieldError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::routes;
+
+/// The routes of this module, each with its OpenAPI operation (see [`super::routes`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        // Two calls on one path, so that the body limit stays on the POST alone.
+        .routes(routes!(list))
+        .routes(routes!(report).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .routes(routes!(get))
+        .routes(routes!(command).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .routes(routes!(attach).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .routes(routes!(photo))
+        .routes(routes!(categories))
+        .routes(routes!(blow))
+        .routes(routes!(report_in))
+        .routes(routes!(inspection))
+        .routes(routes!(complete))
+        .routes(routes!(rate_department))
+}
 
 /// Largest request that carries photos (6 × 5 MiB and the form around them, with room for a
 /// deployment that raises the limits a little; the use-case enforces the real ones).

@@ -24,6 +24,22 @@ use axum::Json;
 use jingzhi_app::import::{ImportOptions, XLSX_CONTENT_TYPE};
 use jingzhi_app::{App, AppResult};
 use std::path::PathBuf;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::routes;
+
+/// The routes of this module, each with its OpenAPI operation (see [`super::routes`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(
+            routes!(import_residents)
+                .layer(axum::extract::DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .routes(routes!(import_template))
+        .routes(routes!(export_residents))
+        .routes(routes!(export_households))
+        .routes(routes!(export_audit))
+}
 
 /// Largest request an import accepts (the file plus the form around it).
 pub const IMPORT_BODY_LIMIT: usize = jingzhi_app::import::MAX_BYTES + 64 * 1024;

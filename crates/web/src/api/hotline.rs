@@ -20,6 +20,19 @@ use jingzhi_app::store::hotline::Ticket;
 use jingzhi_domain::time_fmt::format_ms;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::routes;
+
+/// The routes of this module, each with its OpenAPI operation (see [`super::routes`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_BODY_LIMIT)))
+        .routes(routes!(queue))
+        .routes(routes!(match_ticket))
+        .routes(routes!(discard))
+        .routes(routes!(export))
+}
 
 /// Largest request an import accepts.
 pub const IMPORT_BODY_LIMIT: usize = ah::MAX_BYTES + 64 * 1024;

@@ -4,8 +4,10 @@
 //! Every handler is short: extract → use-case on `s.app` → JSON. Errors are
 //! `{"code","message","details"}` ([`crate::error::ApiError`]); malformed input is turned into
 //! that shape too (400 for syntax, 422 naming the field for wrong or missing values).
-//! [`ROUTES`] lists every route served here, in one place: the router is built from it and the
-//! tests check it against the OpenAPI document.
+//! [`routes`] is the one list of the routes served here: each module's `routes()` names its
+//! handlers, the router and the OpenAPI document are both built from it, and the tests walk the
+//! document (tests/scope.rs probes every documented route; tests/openapi.rs checks that the
+//! routes the application serves and the document are the same set).
 
 pub mod audit;
 pub mod auth;
@@ -28,192 +30,18 @@ pub mod users;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query};
+use axum::extract::Query;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put, MethodRouter};
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-
-/// Every route of the API: (method, path as in the OpenAPI document).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/v1/openapi.json"),
-    ("POST", "/api/v1/auth/login"),
-    ("POST", "/api/v1/auth/logout"),
-    ("GET", "/api/v1/me"),
-    ("GET", "/api/v1/nodes"),
-    ("POST", "/api/v1/nodes"),
-    ("GET", "/api/v1/nodes/{id}"),
-    ("GET", "/api/v1/nodes/{id}/map"),
-    ("GET", "/api/v1/households"),
-    ("POST", "/api/v1/households"),
-    ("GET", "/api/v1/households/export"),
-    ("GET", "/api/v1/households/{id}"),
-    ("POST", "/api/v1/households/{id}/move"),
-    ("GET", "/api/v1/residents"),
-    ("POST", "/api/v1/residents"),
-    ("GET", "/api/v1/residents/export"),
-    ("GET", "/api/v1/residents/{id}"),
-    ("PUT", "/api/v1/residents/{id}"),
-    ("POST", "/api/v1/residents/{id}/unmask"),
-    ("GET", "/api/v1/audit"),
-    ("GET", "/api/v1/audit/export"),
-    ("GET", "/api/v1/audit/{id}"),
-    ("GET", "/api/v1/users"),
-    ("POST", "/api/v1/users"),
-    ("GET", "/api/v1/users/{id}"),
-    ("POST", "/api/v1/users/{id}/disable"),
-    ("POST", "/api/v1/users/{id}/enable"),
-    ("POST", "/api/v1/users/{id}/sign-out-everywhere"),
-    ("POST", "/api/v1/users/{id}/unlock"),
-    ("POST", "/api/v1/import/residents"),
-    ("GET", "/api/v1/import/template"),
-    ("GET", "/api/v1/events"),
-    ("POST", "/api/v1/events"),
-    ("GET", "/api/v1/events/{id}"),
-    ("POST", "/api/v1/events/{id}/{command}"),
-    ("POST", "/api/v1/events/{id}/attachments"),
-    ("GET", "/api/v1/events/{id}/attachments/{attachment_id}"),
-    ("POST", "/api/v1/events/{id}/whistles"),
-    ("POST", "/api/v1/whistles/{id}/report-in"),
-    ("POST", "/api/v1/whistles/{id}/inspection"),
-    ("POST", "/api/v1/whistles/{id}/complete"),
-    ("POST", "/api/v1/whistles/{id}/rate"),
-    ("GET", "/api/v1/event-categories"),
-    ("POST", "/api/v1/hotline/import"),
-    ("GET", "/api/v1/hotline/queue"),
-    ("POST", "/api/v1/hotline/queue/{id}/match"),
-    ("POST", "/api/v1/hotline/queue/{id}/discard"),
-    ("GET", "/api/v1/hotline/export"),
-    ("GET", "/api/v1/rounds/posts"),
-    ("POST", "/api/v1/rounds/posts"),
-    ("GET", "/api/v1/rounds/posts/{id}"),
-    ("GET", "/api/v1/rounds/visits"),
-    ("POST", "/api/v1/rounds/visits"),
-    ("GET", "/api/v1/rounds/visits/{id}"),
-    ("POST", "/api/v1/rounds/findings/{id}/event"),
-    ("GET", "/api/v1/rounds/coverage"),
-    ("GET", "/api/v1/rounds/coverage/households"),
-    ("GET", "/api/v1/rounds/specialists"),
-    ("POST", "/api/v1/rounds/specialists"),
-    ("POST", "/api/v1/rounds/specialists/{id}/end"),
-    ("POST", "/api/v1/rounds/specialists/{id}/services"),
-    ("GET", "/api/v1/rounds/compliance"),
-    ("GET", "/api/v1/notifications"),
-    ("POST", "/api/v1/notifications/{id}/read"),
-    ("GET", "/api/v1/metrics/events"),
-    ("GET", "/api/v1/events/{id}/duplicates"),
-    ("GET", "/api/v1/departments"),
-];
-
-/// The handler of a route in [`ROUTES`].
-fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
-    match (method, path) {
-        ("GET", "/api/v1/openapi.json") => get(openapi_json),
-        ("POST", "/api/v1/auth/login") => post(auth::login),
-        ("POST", "/api/v1/auth/logout") => post(auth::logout),
-        ("GET", "/api/v1/me") => get(auth::me),
-        ("GET", "/api/v1/nodes") => get(nodes::list),
-        ("POST", "/api/v1/nodes") => post(nodes::create),
-        ("GET", "/api/v1/nodes/{id}") => get(nodes::get),
-        ("GET", "/api/v1/nodes/{id}/map") => get(nodes::map),
-        ("GET", "/api/v1/households") => get(households::list),
-        ("POST", "/api/v1/households") => post(households::create),
-        ("GET", "/api/v1/households/export") => get(files::export_households),
-        ("GET", "/api/v1/households/{id}") => get(households::get),
-        ("POST", "/api/v1/households/{id}/move") => post(households::move_to),
-        ("GET", "/api/v1/residents") => get(residents::list),
-        ("POST", "/api/v1/residents") => post(residents::create),
-        ("GET", "/api/v1/residents/export") => get(files::export_residents),
-        ("GET", "/api/v1/residents/{id}") => get(residents::get),
-        ("PUT", "/api/v1/residents/{id}") => put(residents::update),
-        ("POST", "/api/v1/residents/{id}/unmask") => post(residents::unmask),
-        ("GET", "/api/v1/audit") => get(audit::list),
-        ("GET", "/api/v1/audit/export") => get(files::export_audit),
-        ("GET", "/api/v1/audit/{id}") => get(audit::get),
-        ("GET", "/api/v1/users") => get(users::list),
-        ("POST", "/api/v1/users") => post(users::create),
-        ("GET", "/api/v1/users/{id}") => get(users::get),
-        ("POST", "/api/v1/users/{id}/disable") => post(users::disable),
-        ("POST", "/api/v1/users/{id}/enable") => post(users::enable),
-        ("POST", "/api/v1/users/{id}/sign-out-everywhere") => post(users::sign_out_everywhere),
-        ("POST", "/api/v1/users/{id}/unlock") => post(users::unlock),
-        ("POST", "/api/v1/import/residents") => {
-            post(files::import_residents).layer(DefaultBodyLimit::max(files::IMPORT_BODY_LIMIT))
-        }
-        ("GET", "/api/v1/import/template") => get(files::import_template),
-        ("GET", "/api/v1/events") => get(events::list),
-        ("POST", "/api/v1/events") => {
-            post(events::report).layer(DefaultBodyLimit::max(events::UPLOAD_BODY_LIMIT))
-        }
-        ("GET", "/api/v1/events/{id}") => get(events::get),
-        ("POST", "/api/v1/events/{id}/{command}") => {
-            post(events::command).layer(DefaultBodyLimit::max(events::UPLOAD_BODY_LIMIT))
-        }
-        ("POST", "/api/v1/events/{id}/attachments") => {
-            post(events::attach).layer(DefaultBodyLimit::max(events::UPLOAD_BODY_LIMIT))
-        }
-        ("GET", "/api/v1/events/{id}/attachments/{attachment_id}") => get(events::photo),
-        ("POST", "/api/v1/events/{id}/whistles") => post(events::blow),
-        ("POST", "/api/v1/whistles/{id}/report-in") => post(events::report_in),
-        ("POST", "/api/v1/whistles/{id}/inspection") => post(events::inspection),
-        ("POST", "/api/v1/whistles/{id}/complete") => post(events::complete),
-        ("POST", "/api/v1/whistles/{id}/rate") => post(events::rate_department),
-        ("GET", "/api/v1/event-categories") => get(events::categories),
-        ("POST", "/api/v1/hotline/import") => {
-            post(hotline::import).layer(DefaultBodyLimit::max(hotline::IMPORT_BODY_LIMIT))
-        }
-        ("GET", "/api/v1/hotline/queue") => get(hotline::queue),
-        ("POST", "/api/v1/hotline/queue/{id}/match") => post(hotline::match_ticket),
-        ("POST", "/api/v1/hotline/queue/{id}/discard") => post(hotline::discard),
-        ("GET", "/api/v1/hotline/export") => get(hotline::export),
-        ("GET", "/api/v1/rounds/posts") => get(rounds::list_posts),
-        ("POST", "/api/v1/rounds/posts") => post(rounds::save_post),
-        ("GET", "/api/v1/rounds/posts/{id}") => get(rounds::get_post),
-        ("GET", "/api/v1/rounds/visits") => get(rounds::list_visits),
-        ("POST", "/api/v1/rounds/visits") => post(rounds::log_visit),
-        ("GET", "/api/v1/rounds/visits/{id}") => get(rounds::get_visit),
-        ("POST", "/api/v1/rounds/findings/{id}/event") => post(rounds::report_finding),
-        ("GET", "/api/v1/rounds/coverage") => get(rounds::coverage),
-        ("GET", "/api/v1/rounds/coverage/households") => get(rounds::uncovered),
-        ("GET", "/api/v1/rounds/specialists") => get(rounds::list_specialists),
-        ("POST", "/api/v1/rounds/specialists") => post(rounds::assign_specialist),
-        ("POST", "/api/v1/rounds/specialists/{id}/end") => post(rounds::end_specialist),
-        ("POST", "/api/v1/rounds/specialists/{id}/services") => post(rounds::log_service),
-        ("GET", "/api/v1/rounds/compliance") => get(rounds::compliance),
-        ("GET", "/api/v1/notifications") => get(notify::list),
-        ("POST", "/api/v1/notifications/{id}/read") => post(notify::read),
-        ("GET", "/api/v1/metrics/events") => get(metrics::events),
-        ("GET", "/api/v1/events/{id}/duplicates") => get(duplicates::of_event),
-        ("GET", "/api/v1/departments") => get(departments::list),
-        (m, p) => unreachable!("no handler for {m} {p}"),
-    }
-}
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "jingzhi 精致 API", description = "The JSON API of jingzhi. Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <token>`. Every call is confined to the caller's scope; anything outside it answers 404. Errors are `{\"code\",\"message\",\"details\"}`."),
-    paths(
-        openapi_json,
-        auth::login, auth::logout, auth::me,
-        nodes::list, nodes::create, nodes::get, nodes::map,
-        households::list, households::create, households::get, households::move_to,
-        residents::list, residents::create, residents::get, residents::update, residents::unmask,
-        audit::list, audit::get,
-        users::list, users::create, users::get, users::disable, users::enable,
-        users::sign_out_everywhere, users::unlock,
-        files::import_residents, files::import_template, files::export_residents, files::export_households, files::export_audit,
-        events::list, events::report, events::get, events::command, events::attach, events::photo, events::categories,
-        events::blow, events::report_in, events::inspection, events::complete, events::rate_department,
-        hotline::import, hotline::queue, hotline::match_ticket, hotline::discard, hotline::export,
-        rounds::list_posts, rounds::save_post, rounds::get_post, rounds::list_visits, rounds::log_visit, rounds::get_visit,
-        rounds::report_finding, rounds::coverage, rounds::uncovered, rounds::list_specialists, rounds::assign_specialist,
-        rounds::end_specialist, rounds::log_service, rounds::compliance,
-        notify::list, notify::read,
-        metrics::events, duplicates::of_event,
-        departments::list,
-    ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -232,9 +60,41 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         (name = "notifications", description = "The caller's own notifications of changes to the events they reported"),
         (name = "metrics", description = "Event metrics (docs/metrics.md)"),
         (name = "departments", description = "The department registry (职能部门): whom events are dispatched and whistled to"),
+        (name = "districting", description = "社区规模优化: communities of the right size"),
     )
 )]
 pub struct ApiDoc;
+
+/// Every route of the API with its OpenAPI operation, from one list per module: each module's
+/// `routes()` names its handlers (`routes!`), whose `#[utoipa::path]` gives both the route and
+/// its documentation. The router ([`router`]), the document ([`openapi`]) and the tests that
+/// walk the document (the scope test, tests/openapi.rs) all come from here.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(openapi_json))
+        .merge(auth::routes())
+        .merge(nodes::routes())
+        .merge(households::routes())
+        .merge(residents::routes())
+        .merge(audit::routes())
+        .merge(users::routes())
+        .merge(files::routes())
+        .merge(events::routes())
+        .merge(hotline::routes())
+        .merge(rounds::routes())
+        .merge(notify::routes())
+        .merge(metrics::routes())
+        .merge(duplicates::routes())
+        .merge(departments::routes())
+        .merge(districting::routes())
+}
+
+/// The OpenAPI document of [`routes`], with the standard error answers added.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = routes().split_for_parts();
+    StandardErrors.modify(&mut doc);
+    doc
+}
 
 struct BearerAuth;
 
@@ -334,10 +194,8 @@ impl Modify for StandardErrors {
 pub fn openapi_string() -> &'static str {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DOC.get_or_init(|| {
-        let mut doc = ApiDoc::openapi();
-        doc.merge(districting::DistrictingApi::openapi());
-        StandardErrors.modify(&mut doc);
-        doc.to_pretty_json()
+        openapi()
+            .to_pretty_json()
             .expect("the OpenAPI document serialises")
     })
 }
@@ -353,26 +211,12 @@ pub async fn openapi_json() -> Response {
         .into_response()
 }
 
+/// The API's router (from [`routes`]) and the browsable documentation at `/api/docs`.
 pub fn router() -> Router<AppState> {
-    let mut r = Router::new();
-    let mut paths: Vec<&str> = ROUTES.iter().map(|(_, p)| *p).collect();
-    paths.dedup();
-    paths.sort();
-    paths.dedup();
-    for path in paths {
-        let mut mr: Option<MethodRouter<AppState>> = None;
-        for (m, _) in ROUTES.iter().filter(|(_, p)| *p == path) {
-            let h = handler(m, path);
-            mr = Some(match mr {
-                None => h,
-                Some(prev) => prev.merge(h),
-            });
-        }
-        r = r.route(path, mr.expect("at least one method"));
-    }
+    let (r, _) = routes().split_for_parts();
     let swagger = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json").validator_url("none"));
-    r.merge(swagger).merge(districting::router())
+    r.merge(swagger)
 }
 
 /// The body of a request, or the API's error: 400 for JSON that does not parse (or is not sent

@@ -17,6 +17,24 @@ use jingzhi_app::store::rounds::{SpecialistFilter, VisitFilter};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes of this module, each with its OpenAPI operation (see [`super::routes`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_posts, save_post))
+        .routes(routes!(get_post))
+        .routes(routes!(list_visits, log_visit))
+        .routes(routes!(get_visit))
+        .routes(routes!(report_finding))
+        .routes(routes!(coverage))
+        .routes(routes!(uncovered))
+        .routes(routes!(list_specialists, assign_specialist))
+        .routes(routes!(end_specialist))
+        .routes(routes!(log_service))
+        .routes(routes!(compliance))
+}
 
 fn json<T: serde::Serialize>(v: T) -> ApiResult<Json<Value>> {
     serde_json::to_value(v).map(Json).map_err(|e| {

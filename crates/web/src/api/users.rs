@@ -12,6 +12,19 @@ use axum::Json;
 use jingzhi_app::auth::UserRef;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes of this module, each with its OpenAPI operation (see [`super::routes`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get))
+        .routes(routes!(disable))
+        .routes(routes!(enable))
+        .routes(routes!(sign_out_everywhere))
+        .routes(routes!(unlock))
+}
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

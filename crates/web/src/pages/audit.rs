@@ -8,10 +8,17 @@ use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
 use jingzhi_app::store::audit::Filter;
 use jingzhi_domain::audit::{changes, Action, Change};
 use jingzhi_domain::time_fmt::{format_ms, parse_date, CST};
 use serde::Deserialize;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new().route("/audit", get(audit))
+}
 
 pub const PER_PAGE: i64 = 50;
 

@@ -12,10 +12,19 @@ use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
 use jingzhi_app::metrics::Dashboard;
 use jingzhi_domain::events::metrics::{month_label, month_of, Rates};
 use jingzhi_domain::time_fmt::today;
 use std::fmt::Write;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/dashboard/export.xlsx", get(export))
+}
 
 /// A rate as shown: `93.4%`, or `—` when there is nothing to rate.
 pub fn pct(r: Option<f64>) -> String {

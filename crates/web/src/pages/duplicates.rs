@@ -10,8 +10,17 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
 use jingzhi_domain::events::lifecycle::{CommandKind, Status};
 use jingzhi_domain::time_fmt::format_ms;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/events/{id}/duplicates", get(fragment))
+        .route("/events/{id}/duplicates/merge", post(merge))
+}
 
 pub struct Row {
     pub id: i64,

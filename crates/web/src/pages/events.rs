@@ -36,13 +36,6 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(list))
         .route("/events/new", get(new_form).post(new).layer(upload))
         .route("/events/places", get(places))
-        .route("/events/nearby", get(super::report::nearby))
-        .route(
-            "/events/{id}/support",
-            post(super::report::support).layer(upload.clone()),
-        )
-        .route("/events/{id}/submitted", get(super::report::submitted))
-        .route("/events/{id}/note", post(super::report::internal_note))
         .route("/events/{id}", get(detail))
         .route("/events/{id}/act/{command}", post(act).layer(upload))
         .route("/events/{id}/photos/{aid}", get(photo))

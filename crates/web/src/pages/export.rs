@@ -12,11 +12,21 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
 use jingzhi_app::import::XLSX_CONTENT_TYPE;
 use jingzhi_app::AppResult;
 use jingzhi_domain::time_fmt::today;
 use std::future::Future;
 use std::path::PathBuf;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/households/export.xlsx", get(households))
+        .route("/residents/export.xlsx", get(residents))
+        .route("/audit/export.xlsx", get(audit))
+}
 
 fn temp_path() -> PathBuf {
     std::env::temp_dir().join(format!(

@@ -7,11 +7,20 @@ use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::Router;
 use jingzhi_app::store::registry::{PartyOrg, Stats};
 use jingzhi_app::workbench::Workbench;
 use jingzhi_domain::auth::Permission;
 use jingzhi_domain::registry::{NodeKind, Tag};
 use std::sync::Arc;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/nodes/{id}", get(node))
+}
 
 /// One figure on the page.
 pub struct Count {

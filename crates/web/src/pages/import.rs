@@ -8,16 +8,35 @@ use crate::i18n::Lang;
 use crate::session::PageCaller;
 use crate::AppState;
 use askama::Template;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use axum::Form;
+use axum::Router;
 use base64::Engine;
 use jingzhi_app::import::{
     ImportOptions, ImportReport, RowError, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE,
 };
 use jingzhi_app::App;
 use jingzhi_domain::auth::Permission;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/import",
+            get(import_form).post(import).layer(DefaultBodyLimit::max(
+                jingzhi_app::import::MAX_BYTES + 1024 * 1024,
+            )),
+        )
+        .route("/import/template.xlsx", get(template))
+        .route(
+            "/import/rejects",
+            post(rejects).layer(DefaultBodyLimit::max(4 * jingzhi_app::import::MAX_BYTES)),
+        )
+}
 
 #[derive(Template)]
 #[template(path = "import.html")]

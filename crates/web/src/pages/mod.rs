@@ -25,68 +25,27 @@ use crate::i18n::Lang;
 use crate::session::Caller;
 use crate::AppState;
 use askama::Template;
-use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use jingzhi_app::AppError;
 use jingzhi_domain::auth::Permission;
 use jingzhi_domain::registry::NodeKind;
 
+/// Every page: each module that serves pages lists its own routes in its `router()`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/lang/{lang}", get(auth::set_lang))
-        .route("/", get(home::home))
-        .route("/nodes/{id}", get(home::node))
-        .route("/households", get(registry::households))
-        .route("/households/export.xlsx", get(export::households))
-        .route(
-            "/households/new",
-            get(registry::household_new_form).post(registry::household_new),
-        )
-        .route("/households/buildings", get(registry::building_picks))
-        .route("/households/{id}", get(registry::household))
-        .route("/households/{id}/move", post(registry::household_move))
-        .route(
-            "/households/{id}/residents/new",
-            get(registry::resident_new_form).post(registry::resident_new),
-        )
-        .route("/residents", get(registry::residents))
-        .route("/residents/export.xlsx", get(export::residents))
-        .route("/residents/{id}", get(registry::resident))
-        .route(
-            "/residents/{id}/edit",
-            get(registry::resident_edit_form).post(registry::resident_edit),
-        )
-        .route("/residents/{id}/unmask", post(registry::resident_unmask))
-        .route(
-            "/import",
-            get(import::import_form)
-                .post(import::import)
-                .layer(DefaultBodyLimit::max(
-                    jingzhi_app::import::MAX_BYTES + 1024 * 1024,
-                )),
-        )
-        .route("/import/template.xlsx", get(import::template))
-        .route(
-            "/import/rejects",
-            post(import::rejects).layer(DefaultBodyLimit::max(4 * jingzhi_app::import::MAX_BYTES)),
-        )
-        .route("/audit", get(audit::audit))
-        .route("/audit/export.xlsx", get(export::audit))
-        .route("/notifications", get(notify::notifications))
-        .route("/notifications/badge", get(notify::badge))
-        .route("/notifications/read-all", post(notify::mark_all_read))
-        .route("/notifications/{id}/read", post(notify::mark_read))
-        .route("/users", get(users::users))
-        .route("/users/{id}/{action}", post(users::action))
-        .route("/dashboard", get(dashboard::dashboard))
-        .route("/dashboard/export.xlsx", get(dashboard::export))
-        .route("/events/{id}/duplicates", get(duplicates::fragment))
-        .route("/events/{id}/duplicates/merge", post(duplicates::merge))
+        .merge(auth::router())
+        .merge(home::router())
+        .merge(registry::router())
+        .merge(export::router())
+        .merge(import::router())
+        .merge(audit::router())
+        .merge(notify::router())
+        .merge(users::router())
+        .merge(dashboard::router())
+        .merge(duplicates::router())
+        .merge(report::router())
         .merge(districting::router())
         .merge(events::router())
         .merge(hotline::router())

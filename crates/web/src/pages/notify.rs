@@ -9,8 +9,19 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use jingzhi_app::store::notify::Notification;
 use jingzhi_domain::time_fmt::format_ms;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/notifications", get(notifications))
+        .route("/notifications/badge", get(badge))
+        .route("/notifications/read-all", post(mark_all_read))
+        .route("/notifications/{id}/read", post(mark_read))
+}
 
 /// Read notifications shown below the unread ones.
 pub const READ_SHOWN: i64 = 50;

@@ -13,7 +13,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect};
+use axum::routing::{get, post};
 use axum::Form;
+use axum::Router;
 use jingzhi_app::registry::{HouseholdInput, MoveInput};
 use jingzhi_app::store::registry::{
     classify_query, HouseholdFilter, HouseholdMove, Resident, ResidentFilter, SearchKind,
@@ -23,6 +25,30 @@ use jingzhi_domain::registry::{
 };
 use jingzhi_domain::time_fmt::format_ms;
 use serde::Deserialize;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/households", get(households))
+        .route(
+            "/households/new",
+            get(household_new_form).post(household_new),
+        )
+        .route("/households/buildings", get(building_picks))
+        .route("/households/{id}", get(household))
+        .route("/households/{id}/move", post(household_move))
+        .route(
+            "/households/{id}/residents/new",
+            get(resident_new_form).post(resident_new),
+        )
+        .route("/residents", get(residents))
+        .route("/residents/{id}", get(resident))
+        .route(
+            "/residents/{id}/edit",
+            get(resident_edit_form).post(resident_edit),
+        )
+        .route("/residents/{id}/unmask", post(resident_unmask))
+}
 
 pub const PER_PAGE: i64 = 20;
 

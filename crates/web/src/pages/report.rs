@@ -12,11 +12,23 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
 use axum::Form;
+use axum::Router;
 use jingzhi_app::report::{NearbyQuery, NearbyReport};
 use jingzhi_domain::auth::Role;
 use jingzhi_domain::time_fmt::format_ms;
 use serde::Deserialize;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    let upload = axum::extract::DefaultBodyLimit::max(crate::api::events::UPLOAD_BODY_LIMIT);
+    Router::new()
+        .route("/events/nearby", get(nearby))
+        .route("/events/{id}/support", post(support).layer(upload))
+        .route("/events/{id}/submitted", get(submitted))
+        .route("/events/{id}/note", post(internal_note))
+}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

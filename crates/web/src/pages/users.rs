@@ -10,9 +10,18 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
 use jingzhi_app::auth::UserRef;
 use jingzhi_domain::time_fmt::now_ms;
 use serde::Deserialize;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(users))
+        .route("/users/{id}/{action}", post(action))
+}
 
 /// Users per page.
 pub const PER_PAGE: i64 = 50;
