@@ -3,14 +3,11 @@
 mod common;
 
 use common::World;
-use jingzhi_app::auth::NewUserInput;
 use jingzhi_app::events::{DispatchInput, HandlerInput, InspectionInput, ReportInput};
-use jingzhi_app::registry::HouseholdInput;
 use jingzhi_app::{Actor, AppError};
 use jingzhi_domain::events::default_categories;
 use jingzhi_domain::events::lifecycle::{Rating, Status};
 use jingzhi_domain::events::whistle::{DeptStatus, WhistleStatus};
-use jingzhi_domain::registry::ResidentInput;
 use jingzhi_store::audit::Filter;
 use jingzhi_store::events::EventFilter;
 
@@ -54,49 +51,8 @@ fn dispatch(lead: &str) -> DispatchInput {
 
 /// A resident account living in building A.
 async fn resident(w: &World, worker: &Actor) -> Actor {
-    let hh = w
-        .app
-        .create_household(
-            worker,
-            &HouseholdInput {
-                building_id: Some(w.building_a.id),
-                unit: Some(1),
-                room: "301".into(),
-                ..Default::default()
-            },
-        )
+    w.resident_at(worker, "wang.jg", "301", "王建国", "11010519491231002X")
         .await
-        .unwrap();
-    let r = w
-        .app
-        .create_resident(
-            worker,
-            hh.id,
-            &ResidentInput {
-                name: "王建国".into(),
-                id_number: "11010519491231002X".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let u = w
-        .app
-        .add_user(
-            None,
-            &NewUserInput {
-                username: "wang.jg".into(),
-                password: "test-password-1".into(),
-                role: "resident".into(),
-                scope_code: w.building_a.code.clone(),
-                display_name: None,
-                department: None,
-                resident_id: Some(r.id),
-            },
-        )
-        .await
-        .unwrap();
-    Actor::new(u)
 }
 
 /// Report, accept, dispatch, start, resolve, verify and close: returns the event id.

@@ -5,16 +5,13 @@
 mod common;
 
 use common::World;
-use jingzhi_app::auth::NewUserInput;
 use jingzhi_app::events::{DispatchInput, HandlerInput, ReportInput};
 use jingzhi_app::notify::smtp::{Smtp, SmtpConfig, SmtpTls};
 use jingzhi_app::notify::webhook::{self, Webhook, WebhookConfig};
 use jingzhi_app::notify::{Channel, Notifier, Payload};
-use jingzhi_app::registry::HouseholdInput;
 use jingzhi_app::{Actor, App};
 use jingzhi_domain::events::lifecycle::Status;
 use jingzhi_domain::notify::RetryPolicy;
-use jingzhi_domain::registry::ResidentInput;
 use jingzhi_store::notify as sn;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -45,49 +42,8 @@ fn dispatch() -> DispatchInput {
 
 /// A resident account living in building A (room `room`).
 async fn resident(w: &World, worker: &Actor, username: &str, room: &str, id: &str) -> Actor {
-    let hh = w
-        .app
-        .create_household(
-            worker,
-            &HouseholdInput {
-                building_id: Some(w.building_a.id),
-                unit: Some(1),
-                room: room.into(),
-                ..Default::default()
-            },
-        )
+    w.resident_at(worker, username, room, &format!("居民{room}"), id)
         .await
-        .unwrap();
-    let r = w
-        .app
-        .create_resident(
-            worker,
-            hh.id,
-            &ResidentInput {
-                name: format!("居民{room}"),
-                id_number: id.into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let u = w
-        .app
-        .add_user(
-            None,
-            &NewUserInput {
-                username: username.into(),
-                password: "test-password-1".into(),
-                role: "resident".into(),
-                scope_code: w.building_a.code.clone(),
-                display_name: None,
-                department: None,
-                resident_id: Some(r.id),
-            },
-        )
-        .await
-        .unwrap();
-    Actor::new(u)
 }
 
 async fn outbox(app: &App, event_id: i64) -> Vec<sn::OutboxRow> {

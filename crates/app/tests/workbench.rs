@@ -5,13 +5,11 @@
 mod common;
 
 use common::World;
-use jingzhi_app::auth::NewUserInput;
 use jingzhi_app::events::{DispatchInput, HandlerInput, ReportInput};
 use jingzhi_app::registry::HouseholdInput;
 use jingzhi_app::rounds::{FindingInput, PostInput, VisitInput};
 use jingzhi_app::{Actor, AppError};
 use jingzhi_domain::events::lifecycle::{Command, Rating, Status};
-use jingzhi_domain::registry::ResidentInput;
 use jingzhi_domain::time_fmt::now_ms;
 
 fn report(node_id: i64, description: &str) -> ReportInput {
@@ -40,36 +38,8 @@ async fn household(w: &World, room: &str) -> i64 {
 }
 
 async fn resident(w: &World, worker: &Actor, hh: i64) -> Actor {
-    let r = w
-        .app
-        .create_resident(
-            worker,
-            hh,
-            &ResidentInput {
-                name: "王建国".into(),
-                id_number: "11010519491231002X".into(),
-                ..Default::default()
-            },
-        )
+    w.resident_of(worker, "wang.jg", hh, "王建国", "11010519491231002X")
         .await
-        .unwrap();
-    let u = w
-        .app
-        .add_user(
-            None,
-            &NewUserInput {
-                username: "wang.jg".into(),
-                password: "test-password-1".into(),
-                role: "resident".into(),
-                scope_code: w.building_a.code.clone(),
-                display_name: None,
-                department: None,
-                resident_id: Some(r.id),
-            },
-        )
-        .await
-        .unwrap();
-    Actor::new(u)
 }
 
 #[tokio::test]

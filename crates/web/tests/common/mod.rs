@@ -1,6 +1,7 @@
-//! In-process test app: a fresh database (SQLite, or PostgreSQL with JINGZHI_TEST_DATABASE_URL),
-//! a small tree with two communities, users for every role, and a client that sends requests
-//! through the real router.
+//! In-process test app on the shared test city (`jingzhi_app::testing::World`: a fresh database,
+//! SQLite or PostgreSQL with JINGZHI_TEST_DATABASE_URL, a small tree with two communities): a
+//! resident in each community, users for every role, and a client that sends requests through
+//! the real router.
 #![allow(dead_code)]
 
 use axum::body::Body;
@@ -8,9 +9,10 @@ use axum::http::{header, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use jingzhi_app::auth::NewUserInput;
 use jingzhi_app::registry::HouseholdInput;
+use jingzhi_app::testing::World;
 use jingzhi_app::{Actor, App};
-use jingzhi_domain::registry::{NodeKind, ResidentInput};
-use jingzhi_store::registry::{self as sr, Household, NewNode, Node, Resident};
+use jingzhi_domain::registry::ResidentInput;
+use jingzhi_store::registry::{Household, Node, Resident};
 use jingzhi_store::testing::TestDb;
 use tower::ServiceExt;
 
@@ -51,27 +53,6 @@ impl Resp {
     }
 }
 
-async fn node(
-    c: &mut jingzhi_store::Conn,
-    parent: Option<&Node>,
-    kind: NodeKind,
-    code: &str,
-    name: &str,
-) -> Node {
-    sr::insert_node(
-        c,
-        parent,
-        &NewNode {
-            kind: Some(kind),
-            code: code.into(),
-            name: name.into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
 /// Usernames of the users `TestApp::new` creates, with role and scope.
 pub const USERS: &[(&str, &str, &str)] = &[
     ("admin", "city-admin", "city"),
@@ -88,91 +69,21 @@ pub const USERS: &[(&str, &str, &str)] = &[
 
 impl TestApp {
     pub async fn new() -> TestApp {
-        let db = TestDb::new().await;
-        let app = App::new(db.store.clone());
-        let mut c = db.store.acquire().await.unwrap();
-        let city = node(&mut c, None, NodeKind::City, "371000000000", "威海市").await;
-        let district = node(
-            &mut c,
-            Some(&city),
-            NodeKind::District,
-            "371002000000",
-            "环翠区",
-        )
-        .await;
-        let street = node(
-            &mut c,
-            Some(&district),
-            NodeKind::Street,
-            "371002001000",
-            "环翠楼街道",
-        )
-        .await;
-        let comm_a = node(
-            &mut c,
-            Some(&street),
-            NodeKind::Community,
-            "371002001001",
-            "前进社区",
-        )
-        .await;
-        let comm_b = node(
-            &mut c,
-            Some(&street),
-            NodeKind::Community,
-            "371002001002",
-            "东北村社区",
-        )
-        .await;
-        let grid_a = node(
-            &mut c,
-            Some(&comm_a),
-            NodeKind::Grid,
-            "371002001001001",
-            "前进一网格",
-        )
-        .await;
-        let cp_a = node(
-            &mut c,
-            Some(&grid_a),
-            NodeKind::Compound,
-            "371002001001001001",
-            "前进小区",
-        )
-        .await;
-        let building_a = node(
-            &mut c,
-            Some(&cp_a),
-            NodeKind::Building,
-            "371002001001001001001",
-            "前进小区1号楼",
-        )
-        .await;
-        let grid_b = node(
-            &mut c,
-            Some(&comm_b),
-            NodeKind::Grid,
-            "371002001002001",
-            "东北村一网格",
-        )
-        .await;
-        let cp_b = node(
-            &mut c,
-            Some(&grid_b),
-            NodeKind::Compound,
-            "371002001002001001",
-            "向阳小区",
-        )
-        .await;
-        let building_b = node(
-            &mut c,
-            Some(&cp_b),
-            NodeKind::Building,
-            "371002001002001001001",
-            "向阳小区1号楼",
-        )
-        .await;
-        drop(c);
+        // The shared test city (`jingzhi_app::testing::World`), with residents and users here.
+        let World {
+            db,
+            app,
+            city,
+            district,
+            street,
+            comm_a,
+            comm_b,
+            grid_a,
+            grid_b,
+            building_a,
+            building_b,
+            ..
+        } = World::new().await;
         let sys = Actor::system(&city);
         let hh_a = app
             .create_household(
@@ -233,10 +144,6 @@ impl TestApp {
             )
             .await
             .unwrap();
-        {
-            let mut c = db.store.acquire().await.unwrap();
-            jingzhi_store::testing::seed_departments(&mut c, city.id, district.id).await;
-        }
         let router = jingzhi_web::router(app.clone(), jingzhi_web::WebConfig::default());
         let t = TestApp {
             db,
