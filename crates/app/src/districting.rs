@@ -7,6 +7,7 @@
 //! city-admin and district-officer record the approval steps and apply. Everything is confined
 //! to the caller's scope in the store's queries.
 
+use crate::spreadsheet::{self, SheetSpec, Value};
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::districting::approval::{self as ap, Status, Step, Vote};
@@ -1726,82 +1727,64 @@ async fn node_created(tx: &mut Conn, actor: &Actor, n: &Node, plan_id: i64) -> A
 }
 
 fn xlsx_of(d: &PlanDetail) -> AppResult<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    {
-        let ws = wb.add_worksheet().set_name("方案").map_err(err)?;
-        let head = [
-            "社区编码",
-            "社区名称",
-            "新设",
-            "户数",
-            "居民数",
-            "网格数",
-            "小区数",
-            "楼宇数",
-            "紧凑度",
-        ];
-        for (c, h) in head.iter().enumerate() {
-            ws.write_with_format(0, c as u16, *h, &bold).map_err(err)?;
+    let write = || -> Result<Vec<u8>, spreadsheet::WriteError> {
+        let mut w = spreadsheet::XlsxWriter::new();
+        w.sheet(SheetSpec::new(
+            "方案",
+            [
+                "社区编码",
+                "社区名称",
+                "新设",
+                "户数",
+                "居民数",
+                "网格数",
+                "小区数",
+                "楼宇数",
+                "紧凑度",
+            ],
+        ))?;
+        for p in &d.parts {
+            w.row([
+                Value::from(&p.community),
+                Value::from(&p.name),
+                Value::yes_no(p.new),
+                p.households.into(),
+                p.residents.into(),
+                p.grids.into(),
+                p.compounds.into(),
+                p.buildings.into(),
+                ((p.compactness * 1000.0).round() / 1000.0).into(),
+            ])?;
         }
-        for (i, p) in d.parts.iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write(r, 0, p.community.as_str()).map_err(err)?;
-            ws.write(r, 1, p.name.as_str()).map_err(err)?;
-            ws.write(r, 2, if p.new { "是" } else { "否" })
-                .map_err(err)?;
-            ws.write(r, 3, p.households).map_err(err)?;
-            ws.write(r, 4, p.residents).map_err(err)?;
-            ws.write(r, 5, p.grids as u32).map_err(err)?;
-            ws.write(r, 6, p.compounds as u32).map_err(err)?;
-            ws.write(r, 7, p.buildings as u32).map_err(err)?;
-            ws.write(r, 8, (p.compactness * 1000.0).round() / 1000.0)
-                .map_err(err)?;
+        w.sheet(SheetSpec::new(
+            "楼宇",
+            ["楼宇编码", "楼宇名称", "小区", "原社区", "调整后社区"],
+        ))?;
+        for p in &d.points {
+            w.row([
+                &p.code,
+                &p.name,
+                d.compound_names.get(&p.compound).unwrap_or(&p.compound),
+                &p.before,
+                &p.after,
+            ])?;
         }
-    }
-    {
-        let ws = wb.add_worksheet().set_name("楼宇").map_err(err)?;
-        let head = ["楼宇编码", "楼宇名称", "小区", "原社区", "调整后社区"];
-        for (c, h) in head.iter().enumerate() {
-            ws.write_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        w.sheet(SheetSpec::new(
+            "迁移小区",
+            ["小区编码", "小区名称", "原社区", "调整后社区", "户数"],
+        ))?;
+        for m in &d.moved {
+            w.row([
+                Value::from(&m.compound),
+                Value::from(&m.compound_name),
+                format!("{} {}", m.from, m.from_name).into(),
+                format!("{} {}", m.to, m.to_name).into(),
+                m.households.into(),
+            ])?;
         }
-        for (i, p) in d.points.iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write(r, 0, p.code.as_str()).map_err(err)?;
-            ws.write(r, 1, p.name.as_str()).map_err(err)?;
-            ws.write(
-                r,
-                2,
-                d.compound_names
-                    .get(&p.compound)
-                    .map(String::as_str)
-                    .unwrap_or(&p.compound),
-            )
-            .map_err(err)?;
-            ws.write(r, 3, p.before.as_str()).map_err(err)?;
-            ws.write(r, 4, p.after.as_str()).map_err(err)?;
-        }
-    }
-    {
-        let ws = wb.add_worksheet().set_name("迁移小区").map_err(err)?;
-        let head = ["小区编码", "小区名称", "原社区", "调整后社区", "户数"];
-        for (c, h) in head.iter().enumerate() {
-            ws.write_with_format(0, c as u16, *h, &bold).map_err(err)?;
-        }
-        for (i, m) in d.moved.iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write(r, 0, m.compound.as_str()).map_err(err)?;
-            ws.write(r, 1, m.compound_name.as_str()).map_err(err)?;
-            ws.write(r, 2, format!("{} {}", m.from, m.from_name))
-                .map_err(err)?;
-            ws.write(r, 3, format!("{} {}", m.to, m.to_name))
-                .map_err(err)?;
-            ws.write(r, 4, m.households).map_err(err)?;
-        }
-    }
-    wb.save_to_buffer().map_err(err)
+        w.to_bytes()
+    };
+    write().map_err(|e| e.app("districting xlsx"))
 }
 
 fn geojson_of(d: &PlanDetail) -> serde_json::Value {
@@ -1830,4 +1813,127 @@ fn geojson_of(d: &PlanDetail) -> serde_json::Value {
         }));
     }
     serde_json::json!({"type": "FeatureCollection", "features": features})
+}
+
+#[cfg(test)]
+mod xlsx_tests {
+    use super::*;
+    use calamine::{Data, Reader};
+
+    #[test]
+    fn the_plan_workbook_keeps_its_sheets_columns_and_types() {
+        let d = PlanDetail {
+            output: PlanOutput {
+                parts: vec![],
+                metrics: serde_json::json!({}),
+                infeasible: vec![],
+                mode: None,
+                seed: None,
+                before: BTreeMap::new(),
+            },
+            parts: vec![PartDetail {
+                community: "371002001001".into(),
+                name: "=前进社区".into(),
+                new: true,
+                kept: false,
+                households: 2500,
+                residents: 6000,
+                grids: 4,
+                compounds: 3,
+                buildings: 20,
+                compactness: 0.71234,
+            }],
+            moved: vec![MovedCompound {
+                compound: "371002001001001".into(),
+                compound_name: "前进小区".into(),
+                from: "371002001001".into(),
+                from_name: "前进社区".into(),
+                to: "371002001901".into(),
+                to_name: "前进二社区".into(),
+                households: 800,
+            }],
+            points: vec![MapPoint {
+                code: "371002001001001001".into(),
+                name: "1号楼".into(),
+                x: 122.1,
+                y: 37.5,
+                compound: "371002001001001".into(),
+                before: "371002001001".into(),
+                after: "371002001901".into(),
+            }],
+            barriers: vec![],
+            compound_names: [("371002001001001".to_string(), "前进小区".to_string())].into(),
+        };
+        let bytes = xlsx_of(&d).unwrap();
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), ["方案", "楼宇", "迁移小区"]);
+        let rows = |wb: &mut calamine::Xlsx<_>, name: &str| -> Vec<Vec<String>> {
+            wb.worksheet_range(name)
+                .unwrap()
+                .rows()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect()
+        };
+        let plan = rows(&mut wb, "方案");
+        assert_eq!(
+            plan[0],
+            [
+                "社区编码",
+                "社区名称",
+                "新设",
+                "户数",
+                "居民数",
+                "网格数",
+                "小区数",
+                "楼宇数",
+                "紧凑度"
+            ]
+        );
+        assert_eq!(
+            plan[1],
+            [
+                "371002001001",
+                "=前进社区",
+                "是",
+                "2500",
+                "6000",
+                "4",
+                "3",
+                "20",
+                "0.712"
+            ]
+        );
+        let range = wb.worksheet_range("方案").unwrap();
+        assert_eq!(range.get((1, 3)), Some(&Data::Float(2500.0)));
+        assert_eq!(range.get((1, 1)), Some(&Data::String("=前进社区".into())));
+        let formulas = wb.worksheet_formula("方案").unwrap();
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+        assert_eq!(
+            rows(&mut wb, "楼宇"),
+            [
+                vec!["楼宇编码", "楼宇名称", "小区", "原社区", "调整后社区"],
+                vec![
+                    "371002001001001001",
+                    "1号楼",
+                    "前进小区",
+                    "371002001001",
+                    "371002001901"
+                ],
+            ]
+        );
+        assert_eq!(
+            rows(&mut wb, "迁移小区"),
+            [
+                vec!["小区编码", "小区名称", "原社区", "调整后社区", "户数"],
+                vec![
+                    "371002001001001",
+                    "前进小区",
+                    "371002001001 前进社区",
+                    "371002001901 前进二社区",
+                    "800"
+                ],
+            ]
+        );
+    }
 }

@@ -1,10 +1,11 @@
 //! Exporting lists (residents, households, the audit log) to `.xlsx`, streaming: the store is
 //! read in keyset pages of a few thousand rows and each page goes straight to a constant-memory
-//! worksheet on a blocking thread, so a city-wide export never holds the list in memory. ID and
-//! phone numbers are written masked. A sheet holds at most [`SHEET_ROWS`] rows; longer lists
-//! continue on further sheets. Every export is audited.
+//! worksheet on a blocking thread ([`XlsxStream`]), so a city-wide export never holds the list in
+//! memory. ID and phone numbers are written masked. A sheet holds at most [`SHEET_ROWS`] rows;
+//! longer lists continue on further sheets. Every export is audited.
 
-use crate::{Actor, App, AppError, AppResult};
+use crate::spreadsheet::{SheetSpec, Value, XlsxStream};
+use crate::{Actor, App, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Permission;
 use jingzhi_store::registry::{self as sr, HouseholdFilter, ResidentFilter};
@@ -13,142 +14,13 @@ use std::path::Path;
 
 /// Rows read from the database per page.
 pub const PAGE: i64 = 5000;
-/// Data rows per worksheet (Excel's limit is 1,048,576 rows including the header).
-pub const SHEET_ROWS: u32 = 1_000_000;
+pub use crate::spreadsheet::SHEET_ROWS;
 
-/// A value to write in a cell.
-#[derive(Debug, Clone)]
-enum Out {
-    S(String),
-    N(f64),
-    Empty,
-}
-
-impl From<String> for Out {
-    fn from(s: String) -> Self {
-        Out::S(s)
-    }
-}
-
-impl From<&str> for Out {
-    fn from(s: &str) -> Self {
-        Out::S(s.to_string())
-    }
-}
-
-impl From<Option<String>> for Out {
-    fn from(s: Option<String>) -> Self {
-        s.map(Out::S).unwrap_or(Out::Empty)
-    }
-}
-
-fn yes(b: bool) -> Out {
-    Out::S(if b { "是" } else { "否" }.into())
-}
-
-/// Excel refuses cells longer than this.
-const CELL_MAX: usize = 32_767;
-
-/// Writes pages of rows to an .xlsx file on a blocking thread.
-struct XlsxStream {
-    tx: tokio::sync::mpsc::Sender<Vec<Vec<Out>>>,
-    handle: tokio::task::JoinHandle<Result<u64, String>>,
-}
-
-impl XlsxStream {
-    fn start(
-        path: &Path,
-        sheet: &'static str,
-        columns: &'static [(&'static str, f64)],
-    ) -> XlsxStream {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Vec<Out>>>(2);
-        let path = path.to_path_buf();
-        let handle = tokio::task::spawn_blocking(move || -> Result<u64, String> {
-            use rust_xlsxwriter::{Color, Format, Workbook, Worksheet};
-            let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
-            let head = Format::new()
-                .set_bold()
-                .set_background_color(Color::RGB(0xDDEBF7));
-            let mut wb = Workbook::new();
-            let new_sheet =
-                |ws: &mut Worksheet, n: u32| -> Result<(), rust_xlsxwriter::XlsxError> {
-                    ws.set_name(if n == 1 {
-                        sheet.to_string()
-                    } else {
-                        format!("{sheet}{n}")
-                    })?;
-                    // Widths and panes go before any row: a constant-memory sheet writes rows at once.
-                    for (c, (_, w)) in columns.iter().enumerate() {
-                        ws.set_column_width(c as u16, *w)?;
-                    }
-                    ws.set_freeze_panes(1, 0)?;
-                    for (c, (h, _)) in columns.iter().enumerate() {
-                        ws.write_string_with_format(0, c as u16, *h, &head)?;
-                    }
-                    Ok(())
-                };
-            let mut sheets = 1;
-            new_sheet(wb.add_worksheet_with_constant_memory().map_err(e)?, sheets).map_err(e)?;
-            let mut row: u32 = 0;
-            let mut total: u64 = 0;
-            while let Some(page) = rx.blocking_recv() {
-                for cells in page {
-                    if row == SHEET_ROWS {
-                        sheets += 1;
-                        new_sheet(wb.add_worksheet_with_constant_memory().map_err(e)?, sheets)
-                            .map_err(e)?;
-                        row = 0;
-                    }
-                    row += 1;
-                    total += 1;
-                    let ws = wb.worksheet_from_index(sheets as usize - 1).map_err(e)?;
-                    for (c, v) in cells.into_iter().enumerate() {
-                        match v {
-                            Out::S(s) if s.is_empty() => {}
-                            Out::S(s) => {
-                                let s = if s.chars().count() > CELL_MAX {
-                                    s.chars().take(CELL_MAX - 1).chain(['…']).collect()
-                                } else {
-                                    s
-                                };
-                                ws.write_string(row, c as u16, s).map_err(e)?;
-                            }
-                            Out::N(n) => {
-                                ws.write_number(row, c as u16, n).map_err(e)?;
-                            }
-                            Out::Empty => {}
-                        }
-                    }
-                }
-            }
-            wb.save(&path).map_err(e)?;
-            Ok(total)
-        });
-        XlsxStream { tx, handle }
-    }
-
-    async fn send(&self, page: Vec<Vec<Out>>) -> AppResult<()> {
-        if self.tx.send(page).await.is_err() {
-            // The writer stopped: its error comes out of finish().
-            return Err(AppError::Internal("export writer stopped".into()));
-        }
-        Ok(())
-    }
-
-    async fn finish(self) -> AppResult<u64> {
-        drop(self.tx);
-        self.handle
-            .await
-            .map_err(|e| AppError::Internal(format!("export writer: {e}")))?
-            .map_err(|e| AppError::Internal(format!("writing the .xlsx file: {e}")))
-    }
-
-    /// Stop after a failure, removing the unfinished file.
-    async fn abort(self, path: &Path) {
-        drop(self.tx);
-        let _ = self.handle.await;
-        let _ = std::fs::remove_file(path);
-    }
+/// A sheet of the export: shaded header, kept in view.
+fn spec(name: &str, columns: &[(&str, f64)]) -> SheetSpec {
+    SheetSpec::new(name, columns)
+        .shaded_header()
+        .freeze_header()
 }
 
 const RESIDENT_COLUMNS: &[(&str, f64)] = &[
@@ -172,11 +44,13 @@ const RESIDENT_COLUMNS: &[(&str, f64)] = &[
     ("家庭医生重点人群", 16.0),
 ];
 
-fn resident_cells(r: si::ResidentRow) -> Vec<Out> {
+fn resident_cells(r: si::ResidentRow) -> Vec<Value> {
     let t = &r.tags;
     vec![
         r.building_code.into(),
-        r.unit.map(|u| Out::N(u as f64)).unwrap_or(Out::Empty),
+        r.unit
+            .map(|u| Value::Number(u as f64))
+            .unwrap_or(Value::Empty),
         r.room.into(),
         r.address.into(),
         r.name.into(),
@@ -186,17 +60,17 @@ fn resident_cells(r: si::ResidentRow) -> Vec<Out> {
         r.phone_mask.into(),
         r.relationship.label_zh().into(),
         r.residence.label_zh().into(),
-        yes(t.party_member),
-        yes(t.volunteer),
-        yes(t.elderly_alone),
+        Value::yes_no(t.party_member),
+        Value::yes_no(t.volunteer),
+        Value::yes_no(t.elderly_alone),
         t.disability_grade
-            .map(|g| Out::N(g as f64))
-            .unwrap_or(Out::Empty),
+            .map(|g| Value::Number(g as f64))
+            .unwrap_or(Value::Empty),
         t.low_income
             .map(|l| l.label_zh().into())
-            .unwrap_or(Out::Empty),
-        yes(t.child_in_difficulty),
-        yes(t.family_doctor_key),
+            .unwrap_or(Value::Empty),
+        Value::yes_no(t.child_in_difficulty),
+        Value::yes_no(t.family_doctor_key),
     ]
 }
 
@@ -269,7 +143,7 @@ impl App {
         if let Some(id) = under {
             f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
         }
-        let out = XlsxStream::start(path, "居民", RESIDENT_COLUMNS);
+        let out = XlsxStream::start(path, spec("居民", RESIDENT_COLUMNS));
         let mut after: Option<si::Cursor> = None;
         loop {
             let page = match si::residents_page(
@@ -284,7 +158,7 @@ impl App {
             {
                 Ok(p) => p,
                 Err(e) => {
-                    out.abort(path).await;
+                    out.abort().await;
                     return Err(e.into());
                 }
             };
@@ -337,29 +211,31 @@ impl App {
         if let Some(id) = under {
             f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
         }
-        let out = XlsxStream::start(path, "住户", HOUSEHOLD_COLUMNS);
+        let out = XlsxStream::start(path, spec("住户", HOUSEHOLD_COLUMNS));
         let mut after: Option<si::Cursor> = None;
         loop {
             let page = match si::households_page(&mut conn, &scope, &f, after.as_ref(), PAGE).await
             {
                 Ok(p) => p,
                 Err(e) => {
-                    out.abort(path).await;
+                    out.abort().await;
                     return Err(e.into());
                 }
             };
             let done = (page.len() as i64) < PAGE;
             after = page.last().map(|r| (r.path.clone(), r.id));
-            let rows: Vec<Vec<Out>> = page
+            let rows: Vec<Vec<Value>> = page
                 .into_iter()
                 .map(|h| {
                     vec![
                         h.building_code.into(),
-                        h.unit.map(|u| Out::N(u as f64)).unwrap_or(Out::Empty),
+                        h.unit
+                            .map(|u| Value::Number(u as f64))
+                            .unwrap_or(Value::Empty),
                         h.room.into(),
                         h.address.into(),
                         h.head_name.into(),
-                        Out::N(h.members as f64),
+                        Value::Number(h.members as f64),
                     ]
                 })
                 .collect();
@@ -398,32 +274,34 @@ impl App {
         actor.require(Permission::ReadAudit)?;
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
-        let out = XlsxStream::start(path, "审计日志", AUDIT_COLUMNS);
+        let out = XlsxStream::start(path, spec("审计日志", AUDIT_COLUMNS));
         let mut before: Option<i64> = None;
         const AUDIT_PAGE: i64 = 500;
         loop {
             let page = match audit::list(&mut conn, &scope, f, before, AUDIT_PAGE).await {
                 Ok(p) => p,
                 Err(e) => {
-                    out.abort(path).await;
+                    out.abort().await;
                     return Err(e.into());
                 }
             };
             let done = (page.len() as i64) < AUDIT_PAGE;
             before = page.last().map(|r| r.id);
-            let rows: Vec<Vec<Out>> = page
+            let rows: Vec<Vec<Value>> = page
                 .into_iter()
                 .map(|r| {
                     let action = Action::parse(&r.action)
                         .map(|a| a.label_zh().to_string())
                         .unwrap_or(r.action);
                     vec![
-                        Out::N(r.id as f64),
+                        Value::Number(r.id as f64),
                         jingzhi_domain::time_fmt::format_ms(r.at).into(),
                         r.actor_name.into(),
                         action.into(),
                         r.entity.into(),
-                        r.entity_id.map(|i| Out::N(i as f64)).unwrap_or(Out::Empty),
+                        r.entity_id
+                            .map(|i| Value::Number(i as f64))
+                            .unwrap_or(Value::Empty),
                         r.summary.into(),
                         r.reason.into(),
                         r.before.map(|v| v.to_string()).into(),

@@ -12,7 +12,8 @@
 //! pick the building or discard the ticket with a reason. Community workers and above may do
 //! this ([`may_handle`]).
 
-use crate::import::{read_csv, read_xlsx, Cell, RowError, Sheet};
+use crate::import::RowError;
+use crate::spreadsheet::{self, Cell, Column, Sheet, SheetSpec};
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::{Permission, Role};
@@ -105,8 +106,8 @@ impl Format {
 
     pub fn content_type(self) -> &'static str {
         match self {
-            Format::Xlsx => crate::import::XLSX_CONTENT_TYPE,
-            Format::Csv => crate::import::CSV_CONTENT_TYPE,
+            Format::Xlsx => spreadsheet::XLSX_CONTENT_TYPE,
+            Format::Csv => spreadsheet::CSV_CONTENT_TYPE,
             Format::Json => JSON_CONTENT_TYPE,
         }
     }
@@ -286,21 +287,11 @@ fn too_many() -> AppError {
     )
 }
 
-/// An Excel date-time serial (1900 system, days since 1899-12-30 with the time as a fraction),
-/// read as China Standard Time.
+/// An Excel date-time serial, read as China Standard Time.
 fn excel_serial_ms(serial: f64) -> Option<i64> {
-    if !(1.0..2_958_466.0).contains(&serial) {
-        return None;
-    }
-    let days = if serial < 60.0 { serial + 1.0 } else { serial };
-    // 1899-12-30 00:00 CST in UTC ms.
-    let epoch = time::PrimitiveDateTime::new(
-        time::Date::from_calendar_date(1899, time::Month::December, 30).ok()?,
-        time::Time::MIDNIGHT,
-    )
-    .assume_offset(jingzhi_domain::time_fmt::CST);
-    let epoch_ms = (epoch.unix_timestamp_nanos() / 1_000_000) as i64;
-    Some(epoch_ms + (days * 86_400_000.0).round() as i64)
+    let t =
+        spreadsheet::excel_serial_datetime(serial)?.assume_offset(jingzhi_domain::time_fmt::CST);
+    Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
 fn time_of(cell: Option<&Cell>) -> Result<Option<i64>, String> {
@@ -613,60 +604,30 @@ fn write_file(format: Format, rows: &[ExportRow]) -> AppResult<Vec<u8>> {
                 .collect();
             serde_json::to_vec_pretty(&arr).map_err(|e| internal(e.to_string()))
         }
-        Format::Csv => {
-            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-            w.write_record(Col::ALL.map(|c| c.header()))
-                .map_err(|e| internal(e.to_string()))?;
-            for r in rows {
-                // A cell beginning like a formula is written as text (OWASP CSV injection).
-                w.write_record(
-                    export_cells(r)
-                        .iter()
-                        .map(|c| jingzhi_domain::spreadsheet::safe_cell(c).into_owned()),
-                )
-                .map_err(|e| internal(e.to_string()))?;
-            }
-            let body = w.into_inner().map_err(|e| internal(e.to_string()))?;
-            let mut bytes = "\u{feff}".as_bytes().to_vec();
-            bytes.extend(body);
-            Ok(bytes)
-        }
-        Format::Xlsx => {
-            use rust_xlsxwriter::{Color, Format as XFormat, Workbook};
-            let x = |e: rust_xlsxwriter::XlsxError| internal(e.to_string());
-            let mut wb = Workbook::new();
-            let ws = wb.add_worksheet();
-            ws.set_name("12345工单").map_err(x)?;
-            let head = XFormat::new()
-                .set_bold()
-                .set_background_color(Color::RGB(0xDDEBF7));
-            let text = XFormat::new().set_num_format("@");
-            for (i, c) in Col::ALL.iter().enumerate() {
-                let i = i as u16;
-                ws.write_string_with_format(0, i, c.header(), &head)
-                    .map_err(x)?;
-                ws.set_column_format(i, &text).map_err(x)?;
-                let w = match c {
-                    Col::Address | Col::Result => 30.0,
-                    Col::Content => 40.0,
-                    Col::BuildingCode => 24.0,
-                    Col::CalledAt | Col::DueAt | Col::AcceptedAt | Col::ResolvedAt => 19.0,
-                    _ => 12.0,
-                };
-                ws.set_column_width(i, w).map_err(x)?;
-            }
-            for (ri, r) in rows.iter().enumerate() {
-                for (ci, v) in export_cells(r).into_iter().enumerate() {
-                    if !v.is_empty() {
-                        ws.write_string_with_format(ri as u32 + 1, ci as u16, v, &text)
-                            .map_err(x)?;
-                    }
-                }
-            }
-            ws.set_freeze_panes(1, 0).map_err(x)?;
-            wb.save_to_buffer().map_err(x)
-        }
+        Format::Csv => export_table(spreadsheet::Format::Csv, rows),
+        Format::Xlsx => export_table(spreadsheet::Format::Xlsx, rows),
     }
+}
+
+/// The export as a spreadsheet: the columns of the import, all text.
+fn export_table(format: spreadsheet::Format, rows: &[ExportRow]) -> AppResult<Vec<u8>> {
+    let spec = SheetSpec::new(
+        "12345工单",
+        Col::ALL.iter().map(|c| {
+            Column::new(c.header()).width(match c {
+                Col::Address | Col::Result => 30.0,
+                Col::Content => 40.0,
+                Col::BuildingCode => 24.0,
+                Col::CalledAt | Col::DueAt | Col::AcceptedAt | Col::ResolvedAt => 19.0,
+                _ => 12.0,
+            })
+        }),
+    )
+    .shaded_header()
+    .text_columns()
+    .freeze_header();
+    spreadsheet::table_bytes(format, spec, rows.iter().map(export_cells))
+        .map_err(|e| e.app("hotline export"))
 }
 
 /// An export: its file name, content type and bytes.
@@ -709,8 +670,15 @@ impl App {
         let owned = bytes.to_vec();
         let read = tokio::task::spawn_blocking(move || -> AppResult<Rows> {
             match format {
-                Format::Xlsx => Ok(from_sheet(read_xlsx(&owned)?)),
-                Format::Csv => Ok(from_sheet(read_csv(&owned)?)),
+                // The roster import's cap on rows; the cap on tickets is checked below.
+                Format::Xlsx => Ok(from_sheet(spreadsheet::read_xlsx(
+                    &owned,
+                    crate::import::MAX_ROWS,
+                )?)),
+                Format::Csv => Ok(from_sheet(spreadsheet::read_csv(
+                    &owned,
+                    crate::import::MAX_ROWS,
+                )?)),
                 Format::Json => read_json(&owned),
             }
         })

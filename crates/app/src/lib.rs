@@ -19,6 +19,7 @@ pub mod open311;
 pub mod registry;
 pub mod report;
 pub mod rounds;
+pub mod spreadsheet;
 pub mod testing;
 pub mod workbench;
 

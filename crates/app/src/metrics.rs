@@ -5,6 +5,7 @@
 //! Whole months at a place above the community level are read from the monthly rollup (a city
 //! of 300,000 events in a few thousand rows); anything else counts the events themselves.
 
+use crate::spreadsheet::{Column, SheetSpec, Value, WriteError, XlsxWriter};
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Role;
@@ -346,7 +347,7 @@ impl App {
         let rows = tokio::task::spawn_blocking(move || write_xlsx(&d2, &file))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+            .map_err(|e| e.app("xlsx"))?;
         let scope = actor.scope();
         let mut tx = self.store.begin().await?;
         let node = sr::get_node(&mut tx, &scope, d.place.id).await?;
@@ -381,156 +382,125 @@ fn pct(r: Option<f64>) -> Option<f64> {
     r.map(|v| (v * 10000.0).round() / 100.0)
 }
 
-fn write_xlsx(d: &Dashboard, path: &Path) -> Result<u64, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook, Worksheet};
-    let mut wb = Workbook::new();
-    let head = Format::new().set_bold();
-    let mut rows = 0u64;
-    fn header(
-        ws: &mut Worksheet,
-        cols: &[&str],
-        head: &Format,
-    ) -> Result<(), rust_xlsxwriter::XlsxError> {
-        for (i, c) in cols.iter().enumerate() {
-            ws.write_string_with_format(0, i as u16, *c, head)?;
-            ws.set_column_width(i as u16, 14)?;
-        }
-        Ok(())
-    }
-    fn opt(
-        ws: &mut Worksheet,
-        r: u32,
-        c: u16,
-        v: Option<f64>,
-    ) -> Result<(), rust_xlsxwriter::XlsxError> {
-        if let Some(v) = v {
-            ws.write_number(r, c, v)?;
-        }
-        Ok(())
-    }
-    const RATE_COLS: [&str; 10] = [
-        "诉求量",
-        "12345诉求量",
-        "有效诉求",
-        "响应率%",
-        "解决率%",
-        "满意率%",
-        "按期办结率%",
-        "吹哨率%",
-        "满意",
-        "不满意",
+/// The cells of a row's counts and rates, under [`RATE_COLS`].
+fn counts_cells(c: &Counts, rt: &Rates) -> [Value; 10] {
+    [
+        c.reported.into(),
+        c.hotline.into(),
+        c.valid.into(),
+        pct(rt.response_rate).into(),
+        pct(rt.resolution_rate).into(),
+        pct(rt.satisfaction_rate).into(),
+        pct(rt.on_time_rate).into(),
+        pct(rt.whistle_rate).into(),
+        c.satisfied.into(),
+        c.dissatisfied.into(),
+    ]
+}
+
+const RATE_COLS: [&str; 10] = [
+    "诉求量",
+    "12345诉求量",
+    "有效诉求",
+    "响应率%",
+    "解决率%",
+    "满意率%",
+    "按期办结率%",
+    "吹哨率%",
+    "满意",
+    "不满意",
+];
+
+/// The workbook: one sheet per grouping; the number of data rows.
+fn write_xlsx(d: &Dashboard, path: &Path) -> Result<u64, WriteError> {
+    // Bold headers, every column 14 wide.
+    let sheet = |name: &str, cols: Vec<String>| {
+        SheetSpec::new(name, cols.into_iter().map(|c| Column::new(c).width(14.0)))
+    };
+    let with_rates = |first: &[&str]| -> Vec<String> {
+        first
+            .iter()
+            .chain(RATE_COLS.iter())
+            .map(|c| c.to_string())
+            .collect()
+    };
+    let mut w = XlsxWriter::new();
+
+    w.sheet(sheet("概览", with_rates(&["地区", "开始", "结束"])))?;
+    let mut row: Vec<Value> = vec![
+        d.place.name.as_str().into(),
+        jingzhi_domain::time_fmt::format_ms(d.from_ms).into(),
+        jingzhi_domain::time_fmt::format_ms(d.to_ms).into(),
     ];
-    fn counts_row(
-        ws: &mut Worksheet,
-        r: u32,
-        c0: u16,
-        c: &Counts,
-        rt: &Rates,
-    ) -> Result<(), rust_xlsxwriter::XlsxError> {
-        ws.write_number(r, c0, c.reported as f64)?;
-        ws.write_number(r, c0 + 1, c.hotline as f64)?;
-        ws.write_number(r, c0 + 2, c.valid as f64)?;
-        opt(ws, r, c0 + 3, pct(rt.response_rate))?;
-        opt(ws, r, c0 + 4, pct(rt.resolution_rate))?;
-        opt(ws, r, c0 + 5, pct(rt.satisfaction_rate))?;
-        opt(ws, r, c0 + 6, pct(rt.on_time_rate))?;
-        opt(ws, r, c0 + 7, pct(rt.whistle_rate))?;
-        ws.write_number(r, c0 + 8, c.satisfied as f64)?;
-        ws.write_number(r, c0 + 9, c.dissatisfied as f64)?;
-        Ok(())
+    row.extend(counts_cells(&d.counts, &d.rates));
+    w.row(row)?;
+
+    w.sheet(sheet("按月", with_rates(&["月份"])))?;
+    for m in &d.by_month {
+        let mut row: Vec<Value> = vec![m.label.as_str().into()];
+        row.extend(counts_cells(&m.counts, &m.rates));
+        w.row(row)?;
     }
 
-    let ws = wb.add_worksheet().set_name("概览")?;
-    let mut cols = vec!["地区", "开始", "结束"];
-    cols.extend(RATE_COLS);
-    header(ws, &cols, &head)?;
-    ws.write_string(1, 0, &d.place.name)?;
-    ws.write_string(1, 1, jingzhi_domain::time_fmt::format_ms(d.from_ms))?;
-    ws.write_string(1, 2, jingzhi_domain::time_fmt::format_ms(d.to_ms))?;
-    counts_row(ws, 1, 3, &d.counts, &d.rates)?;
-    rows += 1;
-
-    let ws = wb.add_worksheet().set_name("按月")?;
-    let mut cols = vec!["月份"];
-    cols.extend(RATE_COLS);
-    header(ws, &cols, &head)?;
-    for (i, mrow) in d.by_month.iter().enumerate() {
-        let r = i as u32 + 1;
-        ws.write_string(r, 0, &mrow.label)?;
-        counts_row(ws, r, 1, &mrow.counts, &mrow.rates)?;
-        rows += 1;
+    w.sheet(sheet(
+        "按类别",
+        ["类别", "编码", "诉求量"].map(String::from).to_vec(),
+    ))?;
+    for c in &d.by_category {
+        w.row([
+            Value::from(c.name.as_str()),
+            c.code.as_str().into(),
+            c.events.into(),
+        ])?;
     }
 
-    let ws = wb.add_worksheet().set_name("按类别")?;
-    header(ws, &["类别", "编码", "诉求量"], &head)?;
-    for (i, c) in d.by_category.iter().enumerate() {
-        let r = i as u32 + 1;
-        ws.write_string(r, 0, &c.name)?;
-        ws.write_string(r, 1, &c.code)?;
-        ws.write_number(r, 2, c.events as f64)?;
-        rows += 1;
+    w.sheet(sheet("按下级", with_rates(&["下级地区"])))?;
+    for c in &d.by_child {
+        let mut row: Vec<Value> = vec![c.place.name.as_str().into()];
+        row.extend(counts_cells(&c.counts, &c.rates));
+        w.row(row)?;
     }
 
-    let ws = wb.add_worksheet().set_name("按下级")?;
-    let mut cols = vec!["下级地区"];
-    cols.extend(RATE_COLS);
-    header(ws, &cols, &head)?;
-    for (i, c) in d.by_child.iter().enumerate() {
-        let r = i as u32 + 1;
-        ws.write_string(r, 0, &c.place.name)?;
-        counts_row(ws, r, 1, &c.counts, &c.rates)?;
-        rows += 1;
-    }
-
-    let ws = wb.add_worksheet().set_name("12345按月")?;
     let mut cols = vec!["下级地区".to_string()];
     cols.extend(d.by_month.iter().map(|m| m.label.clone()));
-    let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
-    header(ws, &refs, &head)?;
-    for (i, c) in d.by_child.iter().enumerate() {
-        let r = i as u32 + 1;
-        ws.write_string(r, 0, &c.place.name)?;
-        for (j, n) in c.hotline_by_month.iter().enumerate() {
-            ws.write_number(r, j as u16 + 1, *n as f64)?;
-        }
-        rows += 1;
+    w.sheet(sheet("12345按月", cols))?;
+    for c in &d.by_child {
+        let mut row: Vec<Value> = vec![c.place.name.as_str().into()];
+        row.extend(c.hotline_by_month.iter().map(|n| Value::from(*n)));
+        w.row(row)?;
     }
 
-    let ws = wb.add_worksheet().set_name("吹哨部门")?;
-    header(
-        ws,
-        &[
-            "部门",
-            "被召集次数",
-            "已报到",
-            "按时报到率%",
-            "平均报到用时(分钟)",
-            "任务数",
-            "已完成",
-            "任务完成率%",
-            "满意率%",
-        ],
-        &head,
-    )?;
-    for (i, dr) in d
+    let cols = [
+        "部门",
+        "被召集次数",
+        "已报到",
+        "按时报到率%",
+        "平均报到用时(分钟)",
+        "任务数",
+        "已完成",
+        "任务完成率%",
+        "满意率%",
+    ];
+    w.sheet(sheet("吹哨部门", cols.map(String::from).to_vec()))?;
+    for dr in d
         .departments
         .iter()
         .chain(std::iter::once(&d.department_total()))
-        .enumerate()
     {
-        let r = i as u32 + 1;
         let c = &dr.counts;
-        ws.write_string(r, 0, &c.department)?;
-        ws.write_number(r, 1, c.summoned as f64)?;
-        ws.write_number(r, 2, c.reported_in as f64)?;
-        opt(ws, r, 3, pct(dr.rates.on_time_report_in_rate))?;
-        opt(ws, r, 4, dr.rates.mean_report_in_minutes.map(|v| v.round()))?;
-        ws.write_number(r, 5, c.tasks as f64)?;
-        ws.write_number(r, 6, c.tasks_done as f64)?;
-        opt(ws, r, 7, pct(dr.rates.task_completion_rate))?;
-        opt(ws, r, 8, pct(dr.rates.satisfaction_rate))?;
-        rows += 1;
+        w.row([
+            Value::from(c.department.as_str()),
+            c.summoned.into(),
+            c.reported_in.into(),
+            pct(dr.rates.on_time_report_in_rate).into(),
+            dr.rates.mean_report_in_minutes.map(|v| v.round()).into(),
+            c.tasks.into(),
+            c.tasks_done.into(),
+            pct(dr.rates.task_completion_rate).into(),
+            pct(dr.rates.satisfaction_rate).into(),
+        ])?;
     }
-    wb.save(path)?;
+    let rows = w.rows();
+    w.save(path)?;
     Ok(rows)
 }

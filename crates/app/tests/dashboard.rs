@@ -364,6 +364,48 @@ async fn the_dashboard_stays_in_scope() {
     let bytes = std::fs::read(&dir).unwrap();
     let _ = std::fs::remove_file(&dir);
     assert_eq!(&bytes[..2], b"PK");
+    // The workbook's sheets and columns (scripts read them).
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["概览", "按月", "按类别", "按下级", "12345按月", "吹哨部门"]
+    );
+    let header = |wb: &mut calamine::Xlsx<_>, name: &str| -> Vec<String> {
+        let r = wb.worksheet_range(name).unwrap();
+        r.rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    };
+    let rates = [
+        "诉求量",
+        "12345诉求量",
+        "有效诉求",
+        "响应率%",
+        "解决率%",
+        "满意率%",
+        "按期办结率%",
+        "吹哨率%",
+        "满意",
+        "不满意",
+    ];
+    assert_eq!(header(&mut wb, "概览")[..3], ["地区", "开始", "结束"]);
+    assert_eq!(header(&mut wb, "概览")[3..], rates);
+    assert_eq!(header(&mut wb, "按月")[1..], rates);
+    assert_eq!(header(&mut wb, "按类别"), ["类别", "编码", "诉求量"]);
+    assert_eq!(header(&mut wb, "按下级")[0], "下级地区");
+    assert_eq!(header(&mut wb, "12345按月")[0], "下级地区");
+    assert_eq!(header(&mut wb, "吹哨部门")[0], "部门");
+    assert_eq!(header(&mut wb, "吹哨部门")[8], "满意率%");
+    let overview = wb.worksheet_range("概览").unwrap();
+    assert!(matches!(
+        overview.get((1, 3)),
+        Some(calamine::Data::Float(_))
+    ));
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! `jingzhi department`: the department registry (职能部门) — list it, add a department.
 
-use crate::app_err;
+use crate::common::app_err;
 use clap::Subcommand;
 use jingzhi_app::departments::NewDepartmentInput;
 use jingzhi_app::App;

@@ -1,6 +1,6 @@
 //! `jingzhi hotline`: import a file of 12345 tickets and export the results (docs/12345.md).
 
-use crate::{actor_for, app_err};
+use crate::common::{actor_for, app_err};
 use clap::Subcommand;
 use jingzhi_app::hotline::{self as ah, Format};
 use jingzhi_app::App;

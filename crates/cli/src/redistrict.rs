@@ -1,7 +1,7 @@
 //! `jingzhi redistrict`: communities of the right size from the command line. The JSON formats
 //! are a contract (scripts depend on them); see docs/districting.md.
 
-use crate::{actor_for, app_err};
+use crate::common::{actor_for, app_err};
 use clap::Subcommand;
 use jingzhi_app::districting::{self as jd, Graph};
 use jingzhi_app::App;
