@@ -162,6 +162,12 @@ impl World {
         }
     }
 
+    /// Add a place below `parent` (for tests that need more of the tree).
+    pub async fn add_node(&self, parent: &Node, kind: NodeKind, code: &str, name: &str) -> Node {
+        let mut c = self.app.store.acquire().await.unwrap();
+        node(&mut c, Some(parent), kind, code, name).await
+    }
+
     pub fn city_scope(&self) -> jingzhi_domain::scope::Scope {
         jingzhi_domain::scope::Scope::new(self.city.id, self.city.path.clone())
     }

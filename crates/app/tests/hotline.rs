@@ -9,7 +9,7 @@ use jingzhi_app::hotline::{Format, HotlineImportReport};
 use jingzhi_app::{Actor, AppError};
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_store::events::EventFilter;
-use jingzhi_store::registry::{self as sr, NewNode, Node};
+use jingzhi_store::registry::Node;
 use sqlx::Row;
 
 /// The world plus a second street (鲸园街道) whose community has a 海景花园 and, like community
@@ -21,54 +21,24 @@ struct Hot {
     qianjin2: Node,
 }
 
-async fn node(w: &World, parent: &Node, kind: NodeKind, code: &str, name: &str) -> Node {
-    let mut c = w.app.store.acquire().await.unwrap();
-    sr::insert_node(
-        &mut c,
-        Some(parent),
-        &NewNode {
-            kind: Some(kind),
-            code: code.into(),
-            name: name.into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
 async fn world() -> Hot {
     let w = World::new().await;
-    let street2 = node(
-        &w,
-        &w.district,
-        NodeKind::Street,
-        "371002002000",
-        "鲸园街道",
-    )
-    .await;
-    let comm = node(
-        &w,
-        &street2,
-        NodeKind::Community,
-        "371002002001",
-        "海新社区",
-    )
-    .await;
-    let grid = node(&w, &comm, NodeKind::Grid, "371002002001001", "海新第一网格").await;
-    let hj = node(
-        &w,
-        &grid,
-        NodeKind::Compound,
-        "371002002001001001",
-        "海景花园",
-    )
-    .await;
+    let street2 = w
+        .add_node(&w.district, NodeKind::Street, "371002002000", "鲸园街道")
+        .await;
+    let comm = w
+        .add_node(&street2, NodeKind::Community, "371002002001", "海新社区")
+        .await;
+    let grid = w
+        .add_node(&comm, NodeKind::Grid, "371002002001001", "海新第一网格")
+        .await;
+    let hj = w
+        .add_node(&grid, NodeKind::Compound, "371002002001001001", "海景花园")
+        .await;
     let mut haijing = vec![];
     for b in 1..=3 {
         haijing.push(
-            node(
-                &w,
+            w.add_node(
                 &hj,
                 NodeKind::Building,
                 &format!("371002002001001001{b:03}"),
@@ -77,22 +47,17 @@ async fn world() -> Hot {
             .await,
         );
     }
-    let qj = node(
-        &w,
-        &grid,
-        NodeKind::Compound,
-        "371002002001001002",
-        "前进小区",
-    )
-    .await;
-    let qianjin2 = node(
-        &w,
-        &qj,
-        NodeKind::Building,
-        "371002002001001002001",
-        "前进小区1号楼",
-    )
-    .await;
+    let qj = w
+        .add_node(&grid, NodeKind::Compound, "371002002001001002", "前进小区")
+        .await;
+    let qianjin2 = w
+        .add_node(
+            &qj,
+            NodeKind::Building,
+            "371002002001001002001",
+            "前进小区1号楼",
+        )
+        .await;
     Hot {
         w,
         street2,
