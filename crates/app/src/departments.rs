@@ -206,10 +206,14 @@ pub struct DepartmentWorkbench {
     pub summoned: Vec<sd::SummonsRow>,
     /// Tasks the joint inspection gave it, not yet done.
     pub tasks: Vec<sd::SummonsRow>,
-    /// Events dispatched to it that are past their deadline.
+    /// Events sent to it, open and past their deadline: the newest
+    /// [`crate::workbench::LIST_LEN`], and how many in all.
     pub overdue: Vec<jingzhi_store::events::Event>,
-    /// Events sent to it and still open, soonest deadline first.
+    pub overdue_count: i64,
+    /// Events sent to it, open and not yet past their deadline: the newest
+    /// [`crate::workbench::LIST_LEN`], soonest deadline first, and how many in all.
     pub open: Vec<jingzhi_store::events::Event>,
+    pub open_count: i64,
 }
 
 impl App {
@@ -232,30 +236,35 @@ impl App {
         }
         .into_iter()
         .partition(|s| s.status == "summoned");
-        // Its open events (the list is confined to what was sent to it), split by the deadline.
+        // Its open events (the list is confined to what was sent to it), split by the deadline:
+        // the figures count them all, the lists show the newest few of each.
         let now = now_ms();
-        let (overdue, mut open): (Vec<_>, Vec<_>) = self
-            .list_events(
-                actor,
-                jingzhi_store::events::EventFilter {
-                    open_only: true,
-                    ..Default::default()
-                },
-                None,
-                200,
-            )
-            .await?
-            .into_iter()
-            .partition(|e| {
-                jingzhi_domain::events::lifecycle::is_overdue(e.status, e.deadline_at, now)
-            });
+        let (all_open, overdue_count) = {
+            let mut conn = self.store.acquire().await?;
+            jingzhi_store::events::department_open_counts(&mut conn, &actor.scope(), code, now)
+                .await?
+        };
+        let list = |overdue: bool| jingzhi_store::events::EventFilter {
+            open_only: true,
+            overdue_at: overdue.then_some(now),
+            due_from: (!overdue).then_some(now),
+            ..Default::default()
+        };
+        let overdue = self
+            .list_events(actor, list(true), None, crate::workbench::LIST_LEN)
+            .await?;
+        let mut open = self
+            .list_events(actor, list(false), None, crate::workbench::LIST_LEN)
+            .await?;
         open.sort_by_key(|e| e.deadline_at);
         Ok(DepartmentWorkbench {
             department,
             summoned,
             tasks,
             overdue,
+            overdue_count,
             open,
+            open_count: all_open - overdue_count,
         })
     }
 }

@@ -526,5 +526,29 @@ async fn workbenches_count_and_split_by_deadline() {
         [old.id]
     );
     assert_eq!(bench.open.iter().map(|e| e.id).collect::<Vec<_>>(), [fresh]);
+    assert_eq!((bench.overdue_count, bench.open_count), (1, 1));
     assert!(bench.summoned.is_empty() && bench.tasks.is_empty());
+    // The lists show the newest few; the figures count them all. An event sent to another
+    // department is not counted.
+    let n = jingzhi_app::workbench::LIST_LEN as usize + 2;
+    for _ in 0..n {
+        let e = accepted_event(&w, &worker).await;
+        w.app
+            .dispatch_event(&worker, e, &dispatch("chengguan", &[], &[]))
+            .await
+            .unwrap();
+    }
+    let other = accepted_event(&w, &worker).await;
+    w.app
+        .dispatch_event(&worker, other, &dispatch("zhujian", &[], &[]))
+        .await
+        .unwrap();
+    let bench = w.app.department_workbench(&cg).await.unwrap();
+    assert_eq!((bench.overdue_count, bench.open_count), (1, 1 + n as i64));
+    assert_eq!(bench.open.len(), jingzhi_app::workbench::LIST_LEN as usize);
+    assert!(bench.open.iter().all(|e| e.id != other));
+    assert!(bench
+        .open
+        .windows(2)
+        .all(|p| p[0].deadline_at <= p[1].deadline_at));
 }

@@ -366,6 +366,8 @@ pub struct EventFilter {
     pub reporter_user_id: Option<i64>,
     /// Only events still open past their deadline at this time (ms).
     pub overdue_at: Option<i64>,
+    /// Only events whose deadline is at or after this time (ms): not overdue then.
+    pub due_from: Option<i64>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
     /// Below this place (a path inside the scope).
@@ -522,6 +524,9 @@ pub async fn list_events(
     }
     if let Some(t) = f.overdue_at {
         sql.push_str(&format!(" AND e.deadline_at < {}", p.push(V::I(t))));
+    }
+    if let Some(t) = f.due_from {
+        sql.push_str(&format!(" AND e.deadline_at >= {}", p.push(V::I(t))));
     }
     if let Some(t) = f.from_ms {
         sql.push_str(&format!(" AND e.reported_at >= {}", p.push(V::I(t))));
@@ -1182,6 +1187,35 @@ pub async fn get_attachment(
         .await?
         .ok_or(Error::NotFound)?;
     Ok((attachment_from(&row)?, row.try_get("data")?))
+}
+
+/// How many open events in scope were sent to a department, and how many of them are past
+/// their deadline at `now` (its workbench's figures; the lists show only the first few).
+pub async fn department_open_counts(
+    conn: &mut Conn,
+    scope: &Scope,
+    code: &str,
+    now: i64,
+) -> Result<(i64, i64)> {
+    let mut p = Params::default();
+    let t = p.push(V::I(now));
+    let open: Vec<String> = Status::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| p.push(V::T(s.as_str().into())))
+        .collect();
+    let range = p.range("e.path", &scope.path);
+    let sent = sent_to_exists_sql(&mut p, code);
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN e.deadline_at < {t} THEN 1 ELSE 0 END), 0) AS BIGINT) AS late \
+         FROM events e WHERE e.status IN ({}) AND {range} AND {sent}",
+        open.join(",")
+    );
+    let r = bind(sqlx::query(&sql), &p.vals)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((r.try_get("n")?, r.try_get("late")?))
 }
 
 /// Events in scope still to be worked on (open, or resolved and waiting for verification) by

@@ -135,6 +135,7 @@ pub static T: &[(&str, &str, &str)] = &[
     ("dup.event_no", "事件#", "Event #"),
     ("workbench.title", "工作台", "Workbench"),
     ("workbench.all_assigned", "全部派给本部门的事件", "All events assigned to the department"),
+    ("workbench.see_all", "查看全部", "See all"),
     ("workbench.summoned", "待报到（吹哨召集）", "To report in (whistles)"),
     ("workbench.no_summoned", "没有待报到的吹哨。", "No whistle waits for the department to report in."),
     ("workbench.tasks", "我的任务（联合踏勘分派）", "My tasks (from joint inspections)"),

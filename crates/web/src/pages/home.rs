@@ -166,7 +166,10 @@ pub struct DepartmentWorkbenchPage {
     pub summoned: Vec<WorkItem>,
     pub tasks: Vec<WorkItem>,
     pub overdue: Vec<WorkEvent>,
+    /// How many in all (the lists show the newest few).
+    pub overdue_count: i64,
     pub open: Vec<WorkEvent>,
+    pub open_count: i64,
 }
 
 fn short(s: &str) -> String {
@@ -330,7 +333,9 @@ async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -
         summoned: w.summoned.iter().map(item).collect(),
         tasks: w.tasks.iter().map(item).collect(),
         overdue: w.overdue.iter().map(ev).collect(),
+        overdue_count: w.overdue_count,
         open: w.open.iter().map(ev).collect(),
+        open_count: w.open_count,
     }))
 }
 
