@@ -146,18 +146,9 @@ where
         tracing::error!(path = %path.display(), "export file vanished");
         ApiError::from(jingzhi_app::AppError::Internal("export file".into()))
     })?;
-    let stream = futures::stream::unfold(file, |mut f| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buf = vec![0u8; 64 * 1024];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(buf), f))
-            }
-            Err(e) => Some((Err(e), f)),
-        }
-    });
+    // ReaderStream keeps answering "done" once the file is read (a layer such as compression
+    // may ask again after the end; a bare `stream::unfold` panics then).
+    let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
     Ok(attachment(Body::from_stream(stream), file_name))
 }
 
