@@ -3,6 +3,7 @@
 //! corrections of the graph. The graph and plan bodies are the command line's formats
 //! (docs/districting.md).
 
+use super::schemas::{ApplyReport, EdgeRecorded, Graph, Oversized, PlanOutput, PlanRow, PlanView};
 use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
 use crate::AppState;
@@ -10,10 +11,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use jingzhi_app::districting::{
-    self as jd, ApplyReport, Graph, PlanOutput, PlanView, StepInput, VoteInput,
-};
-use jingzhi_app::store::districting::{Oversized, PlanRow};
+use jingzhi_app::districting::{self as jd, StepInput, VoteInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -51,14 +49,15 @@ pub struct CapQuery {
 
 /// Communities in the caller's scope above the cap, largest first.
 #[utoipa::path(get, path = "/api/v1/districting/oversized", tag = "districting", params(CapQuery),
-    responses((status = 200, description = "Oversized communities, largest first", body = Vec<super::schemas::Oversized>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "Oversized communities, largest first", body = Vec<Oversized>), (status = 403, body = ErrorBody)))]
 pub async fn oversized(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     p: Result<Query<CapQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<Oversized>>> {
     let p = q(p)?;
-    Ok(Json(s.app.districting_scan(&c.actor, p.cap).await?))
+    let items = s.app.districting_scan(&c.actor, p.cap).await?;
+    Ok(Json(items.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -74,7 +73,7 @@ pub struct ScopeQuery {
 
 /// The building graph of a place: `{"cap","min","nodes":[…],"edges":[[id,id],…]}`.
 #[utoipa::path(get, path = "/api/v1/districting/graph", tag = "districting", params(ScopeQuery),
-    responses((status = 200, description = "The graph (as `jingzhi redistrict export-graph` writes it)", body = super::schemas::Graph), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The graph (as `jingzhi redistrict export-graph` writes it)", body = Graph), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn graph(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -82,13 +81,16 @@ pub async fn graph(
 ) -> ApiResult<Json<Graph>> {
     let p = q(p)?;
     Ok(Json(
-        s.app.districting_export_graph(&c.actor, &p.scope).await?,
+        s.app
+            .districting_export_graph(&c.actor, &p.scope)
+            .await?
+            .into(),
     ))
 }
 
 /// Compute a plan for a place (nothing is saved): `{"parts","metrics","infeasible","before"}`.
 #[utoipa::path(get, path = "/api/v1/districting/plan", tag = "districting", params(ScopeQuery),
-    responses((status = 200, description = "The plan (as `jingzhi redistrict plan` writes it)", body = super::schemas::PlanOutput), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The plan (as `jingzhi redistrict plan` writes it)", body = PlanOutput), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn compute(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -99,18 +101,20 @@ pub async fn compute(
     Ok(Json(
         s.app
             .districting_plan(&c.actor, &p.scope, mode, p.seed.unwrap_or(1))
-            .await?,
+            .await?
+            .into(),
     ))
 }
 
 /// Saved plans in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/districting/plans", tag = "districting",
-    responses((status = 200, description = "Plans", body = Vec<super::schemas::PlanRow>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "Plans", body = Vec<PlanRow>), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
 ) -> ApiResult<Json<Vec<PlanRow>>> {
-    Ok(Json(s.app.districting_plans(&c.actor).await?))
+    let items = s.app.districting_plans(&c.actor).await?;
+    Ok(Json(items.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -125,7 +129,7 @@ pub struct PlanCreate {
 
 /// Compute a plan and save it as a draft (公众参与 opens).
 #[utoipa::path(post, path = "/api/v1/districting/plans", tag = "districting", request_body = PlanCreate,
-    responses((status = 201, description = "The saved plan", body = super::schemas::PlanRow), (status = 403, body = ErrorBody),
+    responses((status = 201, description = "The saved plan", body = PlanRow), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "The place is unknown or outside the caller's scope"), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
@@ -138,18 +142,20 @@ pub async fn create(
         .app
         .districting_create_plan(&c.actor, &b.scope, mode, b.seed.unwrap_or(1))
         .await?;
-    Ok((StatusCode::CREATED, Json(p)))
+    Ok((StatusCode::CREATED, Json(p.into())))
 }
 
 /// A saved plan with its approval steps, comments, votes and (once applied) the moves.
 #[utoipa::path(get, path = "/api/v1/districting/plans/{id}", tag = "districting", params(("id" = i64, Path)),
-    responses((status = 200, description = "The plan", body = super::schemas::PlanView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The plan", body = PlanView), (status = 404, body = ErrorBody)))]
 pub async fn plan(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     super::Id(id): super::Id,
 ) -> ApiResult<Json<PlanView>> {
-    Ok(Json(s.app.districting_plan_view(&c.actor, id).await?))
+    Ok(Json(
+        s.app.districting_plan_view(&c.actor, id).await?.into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -163,7 +169,7 @@ pub struct StepBody {
 
 /// Record the next approval step (in order; the meeting needs every department's vote).
 #[utoipa::path(post, path = "/api/v1/districting/plans/{id}/steps", tag = "districting", params(("id" = i64, Path)), request_body = StepBody,
-    responses((status = 200, description = "The plan", body = super::schemas::PlanView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The plan", body = PlanView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn step(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -177,7 +183,10 @@ pub async fn step(
         documents: b.documents,
     };
     Ok(Json(
-        s.app.districting_record_step(&c.actor, id, &input).await?,
+        s.app
+            .districting_record_step(&c.actor, id, &input)
+            .await?
+            .into(),
     ))
 }
 
@@ -235,13 +244,13 @@ pub async fn vote(
 
 /// Apply an approved plan to the register.
 #[utoipa::path(post, path = "/api/v1/districting/plans/{id}/apply", tag = "districting", params(("id" = i64, Path)),
-    responses((status = 200, description = "What was created and moved", body = super::schemas::ApplyReport), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "What was created and moved", body = ApplyReport), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     super::Id(id): super::Id,
 ) -> ApiResult<Json<ApplyReport>> {
-    Ok(Json(s.app.districting_apply(&c.actor, id).await?))
+    Ok(Json(s.app.districting_apply(&c.actor, id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -257,16 +266,16 @@ pub struct EdgeBody {
 
 /// Add or remove an edge of the building graph by hand.
 #[utoipa::path(post, path = "/api/v1/districting/edges", tag = "districting", request_body = EdgeBody,
-    responses((status = 201, description = "Recorded", body = super::schemas::EdgeRecorded), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Recorded", body = EdgeRecorded), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn edge(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     b: Result<Json<EdgeBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<EdgeRecorded>)> {
     let b = json(b)?;
     let id = s
         .app
         .districting_edge_override(&c.actor, &b.a, &b.b, &b.op, b.note.as_deref())
         .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": id}))))
+    Ok((StatusCode::CREATED, Json(EdgeRecorded { id })))
 }

@@ -1,12 +1,12 @@
 //! Duplicate suggestions: `GET /api/v1/events/{id}/duplicates`.
 
+use super::schemas::DuplicateSuggestion;
 use super::Id;
 use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
-use jingzhi_app::duplicates::Suggestion;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,6 +25,7 @@ pub async fn of_event(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-) -> ApiResult<Json<Vec<Suggestion>>> {
-    Ok(Json(s.app.duplicates_of_event(&c.actor, id).await?))
+) -> ApiResult<Json<Vec<DuplicateSuggestion>>> {
+    let items = s.app.duplicates_of_event(&c.actor, id).await?;
+    Ok(Json(items.into_iter().map(Into::into).collect()))
 }

@@ -8,6 +8,7 @@
 //! their bytes (JPEG, PNG or WebP; size and count limits); a bad one answers 422 naming the
 //! file under `photos`, and nothing is stored.
 
+use super::schemas::{Attachment, CategoryEntry, EventView, Whistle};
 use super::{body, query};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::session::ApiCaller;
@@ -17,10 +18,8 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jingzhi_app::events::{
-    DispatchInput, EventView, HandlerInput, InspectionInput, ReportInput, Upload,
-};
-use jingzhi_app::store::events::{AttachmentMeta, CategoryRow, Event, EventFilter, WhistleRow};
+use jingzhi_app::events::{DispatchInput, HandlerInput, InspectionInput, ReportInput, Upload};
+use jingzhi_app::store::events::{AttachmentMeta, Event, EventFilter};
 use jingzhi_app::AppError;
 use jingzhi_domain::events::lifecycle::{Command, Rating, Status};
 use jingzhi_domain::events::Urgency;
@@ -153,10 +152,27 @@ impl EventQuery {
 /// A page of events, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {
-    #[schema(value_type = Vec<super::schemas::Event>)]
-    pub items: Vec<Event>,
+    pub items: Vec<super::schemas::Event>,
     /// Pass as `before` for the next page; absent on the last one.
     pub next_before: Option<i64>,
+}
+
+/// One page of the rows read (`limit + 1` were asked for, to know whether more follow), for
+/// the API's [`EventPage`] and the events page alike.
+#[derive(Debug)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    /// The id to pass as `before` for the next page; `None` on the last one.
+    pub next_before: Option<i64>,
+}
+
+impl From<Paged<Event>> for EventPage {
+    fn from(p: Paged<Event>) -> Self {
+        Self {
+            items: p.items.into_iter().map(Into::into).collect(),
+            next_before: p.next_before,
+        }
+    }
 }
 
 /// Events in the caller's scope (residents: their own), filtered, newest first.
@@ -173,13 +189,13 @@ pub async fn list(
         .app
         .list_events_under(&c.actor, q.filter()?, q.under, q.before, limit + 1)
         .await?;
-    Ok(Json(page(items, limit)))
+    Ok(Json(page(items, limit).into()))
 }
 
-pub fn page(mut items: Vec<Event>, limit: i64) -> EventPage {
+pub fn page(mut items: Vec<Event>, limit: i64) -> Paged<Event> {
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
-    EventPage {
+    Paged {
         next_before: if more {
             items.last().map(|e| e.id)
         } else {
@@ -303,19 +319,19 @@ pub async fn report(
         .app
         .report_event_with(&c.actor, &b.into(), &photos)
         .await?;
-    Ok((StatusCode::CREATED, Json(e)).into_response())
+    Ok((StatusCode::CREATED, Json(super::schemas::Event::from(e))).into_response())
 }
 
 /// An event with its timeline (every transition: actor, time, note), handlers, whistles and
 /// photos (`attachments`, each with the `transition_id` it came with).
 #[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path)),
-    responses((status = 200, body = super::schemas::EventView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = EventView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     super::Id(id): super::Id,
 ) -> ApiResult<Json<EventView>> {
-    Ok(Json(s.app.event_view(&c.actor, id).await?))
+    Ok(Json(s.app.event_view(&c.actor, id).await?.into()))
 }
 
 /// A handler of a dispatch: a department by its registry code
@@ -441,7 +457,7 @@ pub async fn command(
     ApiCaller(c): ApiCaller,
     path: Result<Path<(String, String)>, PathRejection>,
     req: Request,
-) -> ApiResult<Json<Event>> {
+) -> ApiResult<Json<super::schemas::Event>> {
     // A path that is not UTF-8 is "not found" in the API's shape, not axum's plain text.
     let Path((id, name)) = path?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
@@ -454,7 +470,8 @@ pub async fn command(
     Ok(Json(
         s.app
             .event_command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
-            .await?,
+            .await?
+            .into(),
     ))
 }
 
@@ -468,7 +485,7 @@ pub struct AttachBody {
 /// Add photos to an event without moving it (a timeline entry 补充照片 carries them).
 #[utoipa::path(post, path = "/api/v1/events/{id}/attachments", tag = "events", params(("id" = i64, Path)),
     request_body(content = AttachBody, content_type = "multipart/form-data"),
-    responses((status = 201, description = "The photos stored", body = Vec<super::schemas::Attachment>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "The photos stored", body = Vec<Attachment>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn attach(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -476,10 +493,11 @@ pub async fn attach(
     req: Request,
 ) -> ApiResult<Response> {
     let (b, photos): (AttachBody, _) = json_and_photos(&s, req).await?;
-    let a: Vec<AttachmentMeta> = s
+    let stored: Vec<AttachmentMeta> = s
         .app
         .attach_to_event(&c.actor, id, b.note.as_deref(), &photos)
         .await?;
+    let a: Vec<Attachment> = stored.into_iter().map(Into::into).collect();
     Ok((StatusCode::CREATED, Json(a)).into_response())
 }
 
@@ -525,12 +543,13 @@ pub async fn photo(
 
 /// The categories of events with their default handler and extra questions.
 #[utoipa::path(get, path = "/api/v1/event-categories", tag = "events",
-    responses((status = 200, description = "Every category, active or not, in display order", body = Vec<super::schemas::CategoryEntry>)))]
+    responses((status = 200, description = "Every category, active or not, in display order", body = Vec<CategoryEntry>)))]
 pub async fn categories(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<Vec<CategoryRow>>> {
-    Ok(Json(s.app.event_categories(&c.actor).await?))
+) -> ApiResult<Json<Vec<CategoryEntry>>> {
+    let items = s.app.event_categories(&c.actor).await?;
+    Ok(Json(items.into_iter().map(Into::into).collect()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -547,7 +566,7 @@ pub struct WhistleBody {
 /// Blow the whistle on an open event: summon departments (community staff and above).
 #[utoipa::path(post, path = "/api/v1/events/{id}/whistles", tag = "events", params(("id" = i64, Path)),
     request_body = WhistleBody,
-    responses((status = 201, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "The whistle", body = Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn blow(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -559,7 +578,7 @@ pub async fn blow(
         .app
         .blow_whistle(&c.actor, id, &b.departments, &b.reason)
         .await?;
-    Ok((StatusCode::CREATED, Json(w)).into_response())
+    Ok((StatusCode::CREATED, Json(Whistle::from(w))).into_response())
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -571,16 +590,19 @@ pub struct DepartmentBody {
 /// A summoned department reports in (报到): its own staff, or community staff for it.
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/report-in", tag = "events", params(("id" = i64, Path)),
     request_body = DepartmentBody,
-    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn report_in(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     super::Id(id): super::Id,
     b: Result<Json<DepartmentBody>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<Json<WhistleRow>> {
+) -> ApiResult<Json<Whistle>> {
     let b = body(b)?;
     Ok(Json(
-        s.app.report_in(&c.actor, id, b.department.trim()).await?,
+        s.app
+            .report_in(&c.actor, id, b.department.trim())
+            .await?
+            .into(),
     ))
 }
 
@@ -621,34 +643,38 @@ impl From<InspectionBody> for InspectionInput {
 /// The joint on-site inspection (联合踏勘) with one task per department.
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/inspection", tag = "events", params(("id" = i64, Path)),
     request_body = InspectionBody,
-    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn inspection(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     super::Id(id): super::Id,
     b: Result<Json<InspectionBody>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<Json<WhistleRow>> {
+) -> ApiResult<Json<Whistle>> {
     let b = body(b)?;
     Ok(Json(
-        s.app.record_inspection(&c.actor, id, &b.into()).await?,
+        s.app
+            .record_inspection(&c.actor, id, &b.into())
+            .await?
+            .into(),
     ))
 }
 
 /// A department's task is done (事不完、人不撤: the whistle is done when every task is).
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/complete", tag = "events", params(("id" = i64, Path)),
     request_body = DepartmentBody,
-    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn complete(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     super::Id(id): super::Id,
     b: Result<Json<DepartmentBody>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<Json<WhistleRow>> {
+) -> ApiResult<Json<Whistle>> {
     let b = body(b)?;
     Ok(Json(
         s.app
             .complete_whistle_task(&c.actor, id, b.department.trim())
-            .await?,
+            .await?
+            .into(),
     ))
 }
 
@@ -663,13 +689,13 @@ pub struct DeptRatingBody {
 /// The community rates a department's response, once every task is done.
 #[utoipa::path(post, path = "/api/v1/whistles/{id}/rate", tag = "events", params(("id" = i64, Path)),
     request_body = DeptRatingBody,
-    responses((status = 200, description = "The whistle", body = super::schemas::Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The whistle", body = Whistle), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rate_department(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     super::Id(id): super::Id,
     b: Result<Json<DeptRatingBody>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<Json<WhistleRow>> {
+) -> ApiResult<Json<Whistle>> {
     let b = body(b)?;
     let r = Rating::parse(b.rating.trim()).ok_or_else(|| {
         AppError::invalid(
@@ -680,6 +706,7 @@ pub async fn rate_department(
     Ok(Json(
         s.app
             .rate_department(&c.actor, id, b.department.trim(), r)
-            .await?,
+            .await?
+            .into(),
     ))
 }

@@ -1,13 +1,13 @@
 //! Event metrics: `GET /api/v1/metrics/events` (the dashboard's numbers as JSON).
 
 use super::query;
+use super::schemas::Dashboard;
 use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use jingzhi_app::metrics::Dashboard;
 use jingzhi_app::AppError;
 use jingzhi_domain::events::metrics::{month_start, next_month};
 use jingzhi_domain::time_fmt::{parse_date, CST};
@@ -97,7 +97,7 @@ pub async fn events(
         .app
         .event_dashboard_cached(&c.actor, node, from, to)
         .await?;
-    Ok(Json(Dashboard::clone(&d)))
+    Ok(Json(jingzhi_app::metrics::Dashboard::clone(&d).into()))
 }
 
 #[cfg(test)]

@@ -2,6 +2,10 @@
 //! (households not visited in the last 30 days), grid service specialists (双报到), their
 //! monthly services and the compliance view. Every call is confined to the caller's scope.
 
+use super::schemas::{
+    Compliance, Coverage, Event, PostPage, PostView, Service, Specialist, SpecialistPage,
+    UncoveredPage, Visit, VisitPage,
+};
 use super::{body, query, Id};
 use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
@@ -15,7 +19,6 @@ use jingzhi_app::rounds::{
 };
 use jingzhi_app::store::rounds::{SpecialistFilter, VisitFilter};
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -34,13 +37,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(end_specialist))
         .routes(routes!(log_service))
         .routes(routes!(compliance))
-}
-
-fn json<T: serde::Serialize>(v: T) -> ApiResult<Json<Value>> {
-    serde_json::to_value(v).map(Json).map_err(|e| {
-        tracing::error!(error = %e, "serialise");
-        jingzhi_app::AppError::Internal(e.to_string()).into()
-    })
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -69,15 +65,15 @@ pub struct PostBody {
 
 /// Posts below a place, by place.
 #[utoipa::path(get, path = "/api/v1/rounds/posts", tag = "rounds", params(PlaceQuery),
-    responses((status = 200, description = "`{items: [post], page, per_page, has_more}`", body = super::schemas::PostPage),
+    responses((status = 200, description = "`{items: [post], page, per_page, has_more}`", body = PostPage),
         (status = 404, body = ErrorBody)))]
 pub async fn list_posts(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     q: Result<Query<PlaceQuery>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PostPage>> {
     let q = query(q)?;
-    json(
+    Ok(Json(
         s.app
             .list_posts(
                 &c.actor,
@@ -85,22 +81,23 @@ pub async fn list_posts(
                 super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
-            .await?,
-    )
+            .await?
+            .into(),
+    ))
 }
 
 /// Assign a post or change one (community workers and above): the holder's post becomes these
 /// buildings. Audited.
 #[utoipa::path(post, path = "/api/v1/rounds/posts", tag = "rounds", request_body = PostBody,
-    responses((status = 200, description = "The post with its buildings", body = super::schemas::PostView),
+    responses((status = 200, description = "The post with its buildings", body = PostView),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn save_post(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     b: Result<Json<PostBody>, JsonRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PostView>> {
     let b = body(b)?;
-    json(
+    Ok(Json(
         s.app
             .save_post(
                 &c.actor,
@@ -110,20 +107,21 @@ pub async fn save_post(
                     building_ids: b.building_ids,
                 },
             )
-            .await?,
-    )
+            .await?
+            .into(),
+    ))
 }
 
 /// A post with its buildings and households.
 #[utoipa::path(get, path = "/api/v1/rounds/posts/{id}", tag = "rounds", params(("id" = i64, Path)),
-    responses((status = 200, description = "`{post, grid, buildings, households}`", body = super::schemas::PostView),
+    responses((status = 200, description = "`{post, grid, buildings, households}`", body = PostView),
         (status = 404, body = ErrorBody)))]
 pub async fn get_post(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-) -> ApiResult<Json<Value>> {
-    json(s.app.post_view(&c.actor, id).await?)
+) -> ApiResult<Json<PostView>> {
+    Ok(Json(s.app.post_view(&c.actor, id).await?.into()))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -181,13 +179,13 @@ pub struct VisitBody {
 
 /// Visits in scope, newest first, with their findings.
 #[utoipa::path(get, path = "/api/v1/rounds/visits", tag = "rounds", params(VisitQuery),
-    responses((status = 200, description = "`{items: [visit], page, per_page, has_more}`", body = super::schemas::VisitPage),
+    responses((status = 200, description = "`{items: [visit], page, per_page, has_more}`", body = VisitPage),
         (status = 404, body = ErrorBody)))]
 pub async fn list_visits(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     q: Result<Query<VisitQuery>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VisitPage>> {
     let q = query(q)?;
     let f = VisitFilter {
         household_id: q.household_id,
@@ -195,7 +193,7 @@ pub async fn list_visits(
         post_id: q.post_id,
         under: None,
     };
-    json(
+    Ok(Json(
         s.app
             .list_visits(
                 &c.actor,
@@ -204,20 +202,21 @@ pub async fn list_visits(
                 super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
-            .await?,
-    )
+            .await?
+            .into(),
+    ))
 }
 
 /// Log a visit to a household of the caller's post. Findings with `report_category` become
 /// events (source `round`) in the same call.
 #[utoipa::path(post, path = "/api/v1/rounds/visits", tag = "rounds", request_body = VisitBody,
-    responses((status = 201, description = "The visit with its findings (and their event ids)", body = super::schemas::Visit),
+    responses((status = 201, description = "The visit with its findings (and their event ids)", body = Visit),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn log_visit(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     b: Result<Json<VisitBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Visit>)> {
     let b = body(b)?;
     let input = VisitInput {
         household_id: b.household_id,
@@ -237,19 +236,19 @@ pub async fn log_visit(
     };
     Ok((
         StatusCode::CREATED,
-        json(s.app.log_visit(&c.actor, &input).await?)?,
+        Json(s.app.log_visit(&c.actor, &input).await?.into()),
     ))
 }
 
 /// A visit with its findings.
 #[utoipa::path(get, path = "/api/v1/rounds/visits/{id}", tag = "rounds", params(("id" = i64, Path)),
-    responses((status = 200, description = "The visit", body = super::schemas::Visit), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The visit", body = Visit), (status = 404, body = ErrorBody)))]
 pub async fn get_visit(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-) -> ApiResult<Json<Value>> {
-    json(s.app.get_visit(&c.actor, id).await?)
+) -> ApiResult<Json<Visit>> {
+    Ok(Json(s.app.get_visit(&c.actor, id).await?.into()))
 }
 
 /// A finding becomes an event.
@@ -267,7 +266,7 @@ pub struct ReportBody {
 /// finding. By the visitor or a community worker and above.
 #[utoipa::path(post, path = "/api/v1/rounds/findings/{id}/event", tag = "rounds", params(("id" = i64, Path)),
     request_body = ReportBody,
-    responses((status = 201, description = "The new event", body = super::schemas::Event),
+    responses((status = 201, description = "The new event", body = Event),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn report_finding(
@@ -275,7 +274,7 @@ pub async fn report_finding(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
     b: Result<Json<ReportBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Event>)> {
     let b = body(b)?;
     let e = s
         .app
@@ -293,21 +292,21 @@ pub async fn report_finding(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, json(e)?))
+    Ok((StatusCode::CREATED, Json(e.into())))
 }
 
 /// Coverage below a place: households, those visited in the last 30 days, and one page of its
 /// grids and of its posts with the same counts.
 #[utoipa::path(get, path = "/api/v1/rounds/coverage", tag = "rounds", params(PlaceQuery),
-    responses((status = 200, description = "`{node, days, households, covered, uncovered, grids, posts}`", body = super::schemas::Coverage),
+    responses((status = 200, description = "`{node, days, households, covered, uncovered, grids, posts}`", body = Coverage),
         (status = 404, body = ErrorBody)))]
 pub async fn coverage(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     q: Result<Query<PlaceQuery>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Coverage>> {
     let q = query(q)?;
-    json(
+    Ok(Json(
         s.app
             .coverage(
                 &c.actor,
@@ -315,8 +314,9 @@ pub async fn coverage(
                 super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
-            .await?,
-    )
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -333,15 +333,15 @@ pub struct UncoveredQuery {
 
 /// Households not visited in the last 30 days below a place (or in a post), by address.
 #[utoipa::path(get, path = "/api/v1/rounds/coverage/households", tag = "rounds", params(UncoveredQuery),
-    responses((status = 200, description = "`{items: [{household_id, address, building_id, last_at}], page, per_page, has_more}`", body = super::schemas::UncoveredPage),
+    responses((status = 200, description = "`{items: [{household_id, address, building_id, last_at}], page, per_page, has_more}`", body = UncoveredPage),
         (status = 404, body = ErrorBody)))]
 pub async fn uncovered(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     q: Result<Query<UncoveredQuery>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UncoveredPage>> {
     let q = query(q)?;
-    json(
+    Ok(Json(
         s.app
             .uncovered(
                 &c.actor,
@@ -350,8 +350,9 @@ pub async fn uncovered(
                 super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
-            .await?,
-    )
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -384,19 +385,19 @@ pub struct SpecialistBody {
 
 /// Grid service specialists below a place (phone numbers masked).
 #[utoipa::path(get, path = "/api/v1/rounds/specialists", tag = "rounds", params(SpecialistQuery),
-    responses((status = 200, description = "`{items: [specialist], page, per_page, has_more}`", body = super::schemas::SpecialistPage),
+    responses((status = 200, description = "`{items: [specialist], page, per_page, has_more}`", body = SpecialistPage),
         (status = 404, body = ErrorBody)))]
 pub async fn list_specialists(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     q: Result<Query<SpecialistQuery>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SpecialistPage>> {
     let q = query(q)?;
     let f = SpecialistFilter {
         active_only: q.active.unwrap_or(false),
         ..Default::default()
     };
-    json(
+    Ok(Json(
         s.app
             .list_specialists(
                 &c.actor,
@@ -405,19 +406,20 @@ pub async fn list_specialists(
                 super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
-            .await?,
-    )
+            .await?
+            .into(),
+    ))
 }
 
 /// Assign a grid service specialist (community workers and above); a grid has 1–2.
 #[utoipa::path(post, path = "/api/v1/rounds/specialists", tag = "rounds", request_body = SpecialistBody,
-    responses((status = 201, description = "The specialist", body = super::schemas::Specialist),
+    responses((status = 201, description = "The specialist", body = Specialist),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn assign_specialist(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     b: Result<Json<SpecialistBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Specialist>)> {
     let b = body(b)?;
     let input = SpecialistInput {
         grid_id: b.grid_id,
@@ -430,20 +432,20 @@ pub async fn assign_specialist(
     };
     Ok((
         StatusCode::CREATED,
-        json(s.app.assign_specialist(&c.actor, &input).await?)?,
+        Json(s.app.assign_specialist(&c.actor, &input).await?.into()),
     ))
 }
 
 /// A specialist stops serving their grid (after this month).
 #[utoipa::path(post, path = "/api/v1/rounds/specialists/{id}/end", tag = "rounds", params(("id" = i64, Path)),
-    responses((status = 200, description = "The specialist", body = super::schemas::Specialist),
+    responses((status = 200, description = "The specialist", body = Specialist),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn end_specialist(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-) -> ApiResult<Json<Value>> {
-    json(s.app.end_specialist(&c.actor, id).await?)
+) -> ApiResult<Json<Specialist>> {
+    Ok(Json(s.app.end_specialist(&c.actor, id).await?.into()))
 }
 
 /// A month's service in the grid.
@@ -459,7 +461,7 @@ pub struct ServiceBody {
 /// above. One per month.
 #[utoipa::path(post, path = "/api/v1/rounds/specialists/{id}/services", tag = "rounds", params(("id" = i64, Path)),
     request_body = ServiceBody,
-    responses((status = 201, description = "The service", body = super::schemas::Service),
+    responses((status = 201, description = "The service", body = Service),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn log_service(
@@ -467,7 +469,7 @@ pub async fn log_service(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
     b: Result<Json<ServiceBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Service>)> {
     let b = body(b)?;
     let input = ServiceInput {
         month: b.month,
@@ -475,7 +477,7 @@ pub async fn log_service(
     };
     Ok((
         StatusCode::CREATED,
-        json(s.app.log_service(&c.actor, id, &input).await?)?,
+        Json(s.app.log_service(&c.actor, id, &input).await?.into()),
     ))
 }
 
@@ -497,15 +499,15 @@ pub struct ComplianceQuery {
 /// Who missed which month: per specialist, the status of each month of the range (`served`,
 /// `missed`, `pending` for this month, `not_assigned`).
 #[utoipa::path(get, path = "/api/v1/rounds/compliance", tag = "rounds", params(ComplianceQuery),
-    responses((status = 200, description = "`{from, to, months, rows: [{specialist, months, missed}], page, per_page, has_more}`", body = super::schemas::Compliance),
+    responses((status = 200, description = "`{from, to, months, rows: [{specialist, months, missed}], page, per_page, has_more}`", body = Compliance),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn compliance(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     q: Result<Query<ComplianceQuery>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Compliance>> {
     let q = query(q)?;
-    json(
+    Ok(Json(
         s.app
             .compliance(
                 &c.actor,
@@ -516,6 +518,7 @@ pub async fn compliance(
                 super::page(q.page)?,
                 q.per_page.unwrap_or(20),
             )
-            .await?,
-    )
+            .await?
+            .into(),
+    ))
 }

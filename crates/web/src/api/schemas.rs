@@ -1,21 +1,80 @@
-//! The OpenAPI schemas of the answers that handlers serialise straight from the app's and the
-//! store's types (events, whistles, rounds, metrics, duplicates): those crates know nothing of
-//! HTTP, so their shapes are described here, field for field, as they serialise. The enums are
-//! built from the domain's own lists (`Status::ALL`, …) through serde, so they cannot drift;
-//! the structs are checked against real answers by CI's schemathesis run
-//! (`e2e/schemathesis.sh`, with real ids of the demo city for the routes that take one).
+//! The API's contract for events, whistles, duplicates, metrics, rounds and districting: the
+//! DTOs those handlers answer (the register's, audit's, users' and import's are in
+//! [`super::dto`]; a module with one or two answers keeps its `…Dto` beside its handlers). Each
+//! DTO is converted from the app's or the store's type with `From` (`dto_from!` names every
+//! field of the source, so a field added or renamed below fails to compile here instead of
+//! changing the public JSON); the field names, types and presence are those the API answered
+//! when it serialised the source types directly. The enums stay the domain's own (serialised by
+//! serde, documented with `value_type`); their schemas are built from the domain's lists
+//! (`Status::ALL`, …) through serde, so they cannot drift. The graph and plan of districting are
+//! the command line's file formats, converted here too; a plan's `infeasible` reasons and
+//! `metrics` stay the domain's (docs/districting.md). tests/api_answers.rs fails when a handler
+//! answers anything but a DTO of this crate; CI's schemathesis run (`e2e/schemathesis.sh`)
+//! checks real answers against these schemas.
 #![allow(dead_code)]
 
+use jingzhi_app::store::events as se;
+use jingzhi_domain::events::category::{Category as DCategory, Question as DQuestion};
+use jingzhi_domain::events::duplicates::Score as DScore;
 use jingzhi_domain::events::lifecycle::{Rating as DRating, Status};
-use jingzhi_domain::events::whistle::{DeptStatus, WhistleStatus as DWhistleStatus};
+use jingzhi_domain::events::whistle::{
+    DeptStatus, Summons as DSummons, Whistle as DWhistle, WhistleStatus as DWhistleStatus,
+};
 use jingzhi_domain::events::{HandlerKind as DHandlerKind, Urgency as DUrgency};
 use jingzhi_domain::registry::NodeKind as DNodeKind;
 use jingzhi_domain::rounds::{
     FindingKind as DFindingKind, MonthStatus as DMonthStatus, PostKind as DPostKind,
 };
+use serde::Serialize;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
+
+/// `impl From<Source> for Dto`, naming every field of the source without `..`: a field added to
+/// (or renamed in) the app's or the store's type stops this from compiling until the answer
+/// decides about it, and the JSON name of every answered field is the DTO's own. Plain fields
+/// are moved; those under `into` converted with `Into`, `opt` inside an `Option`, `vec` element
+/// by element.
+macro_rules! dto_from {
+    ($($src:ident)::+ => $dst:ident { $($f:ident),* $(,)? }
+        $(into { $($i:ident),* $(,)? })?
+        $(opt { $($o:ident),* $(,)? })?
+        $(vec { $($v:ident),* $(,)? })?) => {
+        impl From<$($src)::+> for $dst {
+            fn from(s: $($src)::+) -> Self {
+                let $($src)::+ { $($f,)* $($($i,)*)? $($($o,)*)? $($($v,)*)? } = s;
+                Self {
+                    $($f,)*
+                    $($($i: $i.into(),)*)?
+                    $($($o: $o.map(Into::into),)*)?
+                    $($($v: $v.into_iter().map(Into::into).collect(),)*)?
+                }
+            }
+        }
+    };
+}
+
+/// `From<Page<Source>> for DtoPage`: `{items, page, per_page, has_more}`.
+macro_rules! page_from {
+    ($src:ty => $dst:ident) => {
+        impl From<jingzhi_app::store::registry::Page<$src>> for $dst {
+            fn from(p: jingzhi_app::store::registry::Page<$src>) -> Self {
+                let jingzhi_app::store::registry::Page {
+                    items,
+                    page,
+                    per_page,
+                    has_more,
+                } = p;
+                Self {
+                    items: items.into_iter().map(Into::into).collect(),
+                    page,
+                    per_page,
+                    has_more,
+                }
+            }
+        }
+    };
+}
 
 /// A string schema whose values are those of a domain enum, as serde writes them.
 fn enum_of<T: serde::Serialize>(description: &str, all: &[T]) -> RefOr<Schema> {
@@ -102,7 +161,7 @@ enum_schema!(
 // Events
 
 /// An event (事件). Times are milliseconds since the Unix epoch.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Event {
     pub id: i64,
     /// Path of the place (building or grid) it is located in.
@@ -110,8 +169,10 @@ pub struct Event {
     pub node_id: i64,
     pub category_code: String,
     pub category_name: String,
-    pub urgency: Urgency,
-    pub status: EventStatus,
+    #[schema(value_type = Urgency)]
+    pub urgency: DUrgency,
+    #[schema(value_type = EventStatus)]
+    pub status: Status,
     /// How often it was sent back after a resolution.
     #[schema(minimum = 0)]
     pub reopened: u32,
@@ -133,7 +194,8 @@ pub struct Event {
     pub merged_into: Option<i64>,
     pub invalid_reason: Option<String>,
     pub result: Option<String>,
-    pub rating: Option<Rating>,
+    #[schema(value_type = Option<Rating>)]
+    pub rating: Option<DRating>,
     pub reported_at: i64,
     pub deadline_at: i64,
     pub responded_at: Option<i64>,
@@ -145,14 +207,85 @@ pub struct Event {
     pub updated_at: i64,
 }
 
+impl From<se::Event> for Event {
+    fn from(e: se::Event) -> Self {
+        let se::Event {
+            id,
+            path,
+            node_id,
+            category_code,
+            category_name,
+            urgency,
+            status,
+            reopened,
+            escalations,
+            source,
+            reporter_user_id,
+            reporter_name,
+            description,
+            answers,
+            x,
+            y,
+            merged_into,
+            invalid_reason,
+            result,
+            rating,
+            reported_at,
+            deadline_at,
+            responded_at,
+            first_resolved_at,
+            resolved_at,
+            closed_at,
+            rated_at,
+            whistled,
+            updated_at,
+        } = e;
+        Self {
+            id,
+            path,
+            node_id,
+            category_code,
+            category_name,
+            urgency,
+            status,
+            reopened,
+            escalations,
+            source,
+            reporter_user_id,
+            reporter_name,
+            description,
+            answers,
+            x,
+            y,
+            merged_into,
+            invalid_reason,
+            result,
+            rating,
+            reported_at,
+            deadline_at,
+            responded_at,
+            first_resolved_at,
+            resolved_at,
+            closed_at,
+            rated_at,
+            whistled,
+            updated_at,
+        }
+    }
+}
+
 /// A step of an event's timeline.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Transition {
     pub id: i64,
     pub event_id: i64,
     pub at: i64,
     pub actor_id: Option<i64>,
     pub actor_name: String,
+    /// The actor's role (`community_worker`, …), when the actor is a user.
+    pub actor_role: Option<String>,
+    /// A note residents do not see (内部备注).
+    pub internal: bool,
     /// `report`, `whistle` or a lifecycle command (`accept`, `dispatch`, …).
     pub command: String,
     pub from_status: Option<String>,
@@ -160,19 +293,71 @@ pub struct Transition {
     pub note: Option<String>,
 }
 
+impl From<se::Transition> for Transition {
+    fn from(t: se::Transition) -> Self {
+        let se::Transition {
+            id,
+            event_id,
+            at,
+            actor_id,
+            actor_name,
+            actor_role,
+            internal,
+            command,
+            from_status,
+            to_status,
+            note,
+        } = t;
+        Self {
+            id,
+            event_id,
+            at,
+            actor_id,
+            actor_name,
+            actor_role,
+            internal,
+            command,
+            from_status,
+            to_status,
+            note,
+        }
+    }
+}
+
 /// A handler of the current dispatch.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Assignment {
     /// `lead co_handler notified`
     pub role: String,
     /// `grid_worker community property_company department`
     pub handler_kind: String,
     pub handler_name: String,
+    /// A department handler's registry code.
+    pub handler_code: Option<String>,
     pub assigned_at: i64,
 }
 
+impl From<se::Assignment> for Assignment {
+    fn from(a: se::Assignment) -> Self {
+        let se::Assignment {
+            role,
+            handler_kind,
+            handler_name,
+            handler_code,
+            assigned_at,
+        } = a;
+        Self {
+            role,
+            handler_kind,
+            handler_name,
+            handler_code,
+            assigned_at,
+        }
+    }
+}
+
 /// A photo of an event, without its bytes (`GET …/attachments/{attachment_id}` serves them).
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Attachment {
     pub id: i64,
     pub event_id: i64,
@@ -188,8 +373,37 @@ pub struct Attachment {
     pub uploaded_at: i64,
 }
 
+impl From<se::AttachmentMeta> for Attachment {
+    fn from(a: se::AttachmentMeta) -> Self {
+        let se::AttachmentMeta {
+            id,
+            event_id,
+            transition_id,
+            file_name,
+            content_type,
+            size_bytes,
+            width,
+            height,
+            sha256,
+            uploaded_at,
+        } = a;
+        Self {
+            id,
+            event_id,
+            transition_id,
+            file_name,
+            content_type,
+            size_bytes,
+            width,
+            height,
+            sha256,
+            uploaded_at,
+        }
+    }
+}
+
 /// The joint on-site inspection (联合踏勘) of a whistle.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Inspection {
     pub at: i64,
     pub participants: String,
@@ -197,30 +411,91 @@ pub struct Inspection {
     pub solution: String,
 }
 
+impl From<se::Inspection> for Inspection {
+    fn from(i: se::Inspection) -> Self {
+        let se::Inspection {
+            at,
+            participants,
+            findings,
+            solution,
+        } = i;
+        Self {
+            at,
+            participants,
+            findings,
+            solution,
+        }
+    }
+}
+
 /// One summoned department of a whistle.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Summons {
     pub department: String,
-    pub status: DepartmentStatus,
+    #[schema(value_type = DepartmentStatus)]
+    pub status: DeptStatus,
     pub reported_in_at: Option<i64>,
     pub task: Option<String>,
     pub task_done_at: Option<i64>,
-    pub rating: Option<Rating>,
+    #[schema(value_type = Option<Rating>)]
+    pub rating: Option<DRating>,
+}
+
+impl From<DSummons> for Summons {
+    fn from(s: DSummons) -> Self {
+        let DSummons {
+            department,
+            status,
+            reported_in_at,
+            task,
+            task_done_at,
+            rating,
+        } = s;
+        Self {
+            department,
+            status,
+            reported_in_at,
+            task,
+            task_done_at,
+            rating,
+        }
+    }
 }
 
 /// The state of a whistle.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WhistleState {
-    pub status: WhistleStatus,
-    pub urgency: Urgency,
+    #[schema(value_type = WhistleStatus)]
+    pub status: DWhistleStatus,
+    #[schema(value_type = Urgency)]
+    pub urgency: DUrgency,
     pub blown_at: i64,
     /// When every department must have reported in.
     pub report_in_deadline: i64,
     pub departments: Vec<Summons>,
 }
 
+impl From<DWhistle> for WhistleState {
+    fn from(w: DWhistle) -> Self {
+        let DWhistle {
+            status,
+            urgency,
+            blown_at,
+            report_in_deadline,
+            departments,
+        } = w;
+        Self {
+            status,
+            urgency,
+            blown_at,
+            report_in_deadline,
+            departments: departments.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// A whistle (吹哨报到) on an event.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Whistle {
     pub id: i64,
     pub event_id: i64,
@@ -232,8 +507,33 @@ pub struct Whistle {
     pub whistle: WhistleState,
 }
 
+impl From<se::WhistleRow> for Whistle {
+    fn from(w: se::WhistleRow) -> Self {
+        let se::WhistleRow {
+            id,
+            event_id,
+            path,
+            reason,
+            blown_by,
+            inspection,
+            done_at,
+            whistle,
+        } = w;
+        Self {
+            id,
+            event_id,
+            path,
+            reason,
+            blown_by,
+            inspection: inspection.map(Into::into),
+            done_at,
+            whistle: whistle.into(),
+        }
+    }
+}
+
 /// An event with its timeline, handlers, whistles and photos.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
     pub event: Event,
     /// Open and past its deadline.
@@ -243,10 +543,35 @@ pub struct EventView {
     pub whistles: Vec<Whistle>,
     /// Photos of the report and of the transitions (`transition_id` ties them to the timeline).
     pub attachments: Vec<Attachment>,
+    /// Residents who said "我也遇到了".
+    pub supporters: i64,
+}
+
+impl From<jingzhi_app::events::EventView> for EventView {
+    fn from(v: jingzhi_app::events::EventView) -> Self {
+        let jingzhi_app::events::EventView {
+            event,
+            overdue,
+            timeline,
+            handlers,
+            whistles,
+            attachments,
+            supporters,
+        } = v;
+        Self {
+            event: event.into(),
+            overdue,
+            timeline: timeline.into_iter().map(Into::into).collect(),
+            handlers: handlers.into_iter().map(Into::into).collect(),
+            whistles: whistles.into_iter().map(Into::into).collect(),
+            attachments: attachments.into_iter().map(Into::into).collect(),
+            supporters,
+        }
+    }
 }
 
 /// An extra question of a category (an Open311 service attribute).
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Question {
     pub code: String,
     pub text: String,
@@ -255,35 +580,90 @@ pub struct Question {
     pub choices: Vec<String>,
 }
 
+impl From<DQuestion> for Question {
+    fn from(q: DQuestion) -> Self {
+        let DQuestion {
+            code,
+            text,
+            required,
+            choices,
+        } = q;
+        Self {
+            code,
+            text,
+            required,
+            choices,
+        }
+    }
+}
+
 /// A category of events.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Category {
     /// Stable code, `[a-z0-9_]` (the Open311 `service_code`).
     pub code: String,
     pub name: String,
     pub parent_code: Option<String>,
-    pub handler: HandlerKind,
+    #[schema(value_type = HandlerKind)]
+    pub handler: DHandlerKind,
     /// For `department`: which department by default.
     pub department: Option<String>,
     pub questions: Vec<Question>,
 }
 
+impl From<DCategory> for Category {
+    fn from(c: DCategory) -> Self {
+        let DCategory {
+            code,
+            name,
+            parent_code,
+            handler,
+            department,
+            questions,
+        } = c;
+        Self {
+            code,
+            name,
+            parent_code,
+            handler,
+            department,
+            questions: questions.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// A category with its place in the list and whether it is still offered.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryEntry {
     pub category: Category,
     pub sort_order: i32,
     pub active: bool,
 }
 
+impl From<se::CategoryRow> for CategoryEntry {
+    fn from(c: se::CategoryRow) -> Self {
+        let se::CategoryRow {
+            category,
+            sort_order,
+            active,
+        } = c;
+        Self {
+            category: category.into(),
+            sort_order,
+            active,
+        }
+    }
+}
+
 /// An event that is likely the same problem.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateCandidate {
     pub id: i64,
     pub path: String,
     pub category_code: String,
     pub category_name: String,
-    pub status: EventStatus,
+    #[schema(value_type = EventStatus)]
+    pub status: Status,
     pub description: String,
     pub reporter_name: String,
     pub x: f64,
@@ -291,8 +671,37 @@ pub struct DuplicateCandidate {
     pub reported_at: i64,
 }
 
+impl From<jingzhi_app::store::duplicates::Candidate> for DuplicateCandidate {
+    fn from(c: jingzhi_app::store::duplicates::Candidate) -> Self {
+        let jingzhi_app::store::duplicates::Candidate {
+            id,
+            path,
+            category_code,
+            category_name,
+            status,
+            description,
+            reporter_name,
+            x,
+            y,
+            reported_at,
+        } = c;
+        Self {
+            id,
+            path,
+            category_code,
+            category_name,
+            status,
+            description,
+            reporter_name,
+            x,
+            y,
+            reported_at,
+        }
+    }
+}
+
 /// How alike two events are.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateScore {
     /// 0–1: 0.5 × text similarity + 0.3 × closeness + 0.2 × recency.
     pub score: f64,
@@ -301,26 +710,56 @@ pub struct DuplicateScore {
     pub text_similarity: f64,
 }
 
+impl From<DScore> for DuplicateScore {
+    fn from(s: DScore) -> Self {
+        let DScore {
+            score,
+            distance_m,
+            hours_apart,
+            text_similarity,
+        } = s;
+        Self {
+            score,
+            distance_m,
+            hours_apart,
+            text_similarity,
+        }
+    }
+}
+
 /// A duplicate suggestion.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateSuggestion {
     pub event: DuplicateCandidate,
     pub score: DuplicateScore,
+}
+
+impl From<jingzhi_app::duplicates::Suggestion> for DuplicateSuggestion {
+    fn from(s: jingzhi_app::duplicates::Suggestion) -> Self {
+        let jingzhi_app::duplicates::Suggestion { event, score } = s;
+        Self {
+            event: event.into(),
+            score: score.into(),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Metrics (docs/metrics.md)
 
 /// A place named in the metrics.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlaceRef {
     pub id: i64,
     pub name: String,
-    pub kind: NodeKind,
+    #[schema(value_type = NodeKind)]
+    pub kind: DNodeKind,
 }
 
+dto_from!(jingzhi_app::metrics::PlaceRef => PlaceRef { id, name, kind });
+
 /// Event counts of a place and period.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MetricCounts {
     pub reported: i64,
     pub responded_in_time: i64,
@@ -334,8 +773,13 @@ pub struct MetricCounts {
     pub hotline: i64,
 }
 
+dto_from!(jingzhi_domain::events::metrics::Counts => MetricCounts {
+    reported, responded_in_time, valid, resolved, resolved_on_time, satisfied,
+    fairly_satisfied, dissatisfied, whistled, hotline,
+});
+
 /// Rates (0–1; null when there is nothing to divide by).
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MetricRates {
     pub response_rate: Option<f64>,
     pub resolution_rate: Option<f64>,
@@ -344,7 +788,11 @@ pub struct MetricRates {
     pub whistle_rate: Option<f64>,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_domain::events::metrics::Rates => MetricRates {
+    response_rate, resolution_rate, satisfaction_rate, on_time_rate, whistle_rate,
+});
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MetricMonth {
     /// `YYYYMM`
     pub month: i32,
@@ -354,14 +802,18 @@ pub struct MetricMonth {
     pub rates: MetricRates,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::metrics::MonthRow => MetricMonth { month, label } into { counts, rates });
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MetricCategory {
     pub code: String,
     pub name: String,
     pub events: i64,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::metrics::CategoryRow => MetricCategory { code, name, events });
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MetricChild {
     pub place: PlaceRef,
     pub counts: MetricCounts,
@@ -370,7 +822,9 @@ pub struct MetricChild {
     pub hotline_by_month: Vec<i64>,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::metrics::ChildRow => MetricChild { hotline_by_month } into { place, counts, rates });
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DepartmentCounts {
     pub department: String,
     pub summoned: i64,
@@ -384,7 +838,12 @@ pub struct DepartmentCounts {
     pub dissatisfied: i64,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_domain::events::metrics::DepartmentCounts => DepartmentCounts {
+    department, summoned, reported_in, reported_in_on_time, report_in_ms_total, tasks,
+    tasks_done, satisfied, fairly_satisfied, dissatisfied,
+});
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DepartmentRates {
     pub on_time_report_in_rate: Option<f64>,
     pub mean_report_in_minutes: Option<f64>,
@@ -392,14 +851,22 @@ pub struct DepartmentRates {
     pub satisfaction_rate: Option<f64>,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_domain::events::metrics::DepartmentRates => DepartmentRates {
+    on_time_report_in_rate, mean_report_in_minutes, task_completion_rate, satisfaction_rate,
+});
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MetricDepartment {
+    /// The department's registry code.
+    pub code: String,
     pub counts: DepartmentCounts,
     pub rates: DepartmentRates,
 }
 
+dto_from!(jingzhi_app::metrics::DepartmentRow => MetricDepartment { code } into { counts, rates });
+
 /// The event metrics of a place and period.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Dashboard {
     pub place: PlaceRef,
     pub ancestors: Vec<PlaceRef>,
@@ -415,15 +882,20 @@ pub struct Dashboard {
     pub departments: Vec<MetricDepartment>,
 }
 
+dto_from!(jingzhi_app::metrics::Dashboard => Dashboard { from_ms, to_ms }
+    into { place, counted_from, counts, rates }
+    vec { ancestors, by_month, by_category, by_child, departments });
+
 // ---------------------------------------------------------------------------------------------
 // Rounds (docs/rounds.md)
 
 /// A place of the tree, as the rounds answers carry it.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Place {
     pub id: i64,
     pub parent_id: Option<i64>,
-    pub kind: NodeKind,
+    #[schema(value_type = NodeKind)]
+    pub kind: DNodeKind,
     pub code: String,
     pub name: String,
     pub path: String,
@@ -436,11 +908,16 @@ pub struct Place {
     pub floors: Option<i32>,
 }
 
+dto_from!(jingzhi_app::store::registry::Node => Place {
+    id, parent_id, kind, code, name, path, depth, boundary, x, y, units, floors,
+});
+
 /// A post: the buildings of one grid a steward or grid worker looks after.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Post {
     pub id: i64,
-    pub kind: PostKind,
+    #[schema(value_type = PostKind)]
+    pub kind: DPostKind,
     pub user_id: Option<i64>,
     pub holder_name: String,
     pub grid_id: i64,
@@ -451,8 +928,12 @@ pub struct Post {
     pub updated_at: i64,
 }
 
+dto_from!(jingzhi_app::store::rounds::Post => Post {
+    id, kind, user_id, holder_name, grid_id, grid_name, path, buildings, updated_at,
+});
+
 /// A building of a grid with the posts that hold it (`[post id, holder]`).
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GridBuilding {
     pub id: i64,
     pub code: String,
@@ -465,8 +946,12 @@ pub struct GridBuilding {
     pub grid_worker_post: Option<(i64, String)>,
 }
 
+dto_from!(jingzhi_app::store::rounds::GridBuilding => GridBuilding {
+    id, code, name, path, households, steward_post, grid_worker_post,
+});
+
 /// A post with its grid and buildings.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PostView {
     pub post: Post,
     pub grid: Place,
@@ -474,7 +959,9 @@ pub struct PostView {
     pub households: i64,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::rounds::PostView => PostView { households } into { post, grid } vec { buildings });
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PostPage {
     pub items: Vec<Post>,
     pub page: i64,
@@ -482,19 +969,24 @@ pub struct PostPage {
     pub has_more: bool,
 }
 
+page_from!(jingzhi_app::store::rounds::Post => PostPage);
+
 /// Something a visit found; `event_id` once it was reported as an event.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Finding {
     pub id: i64,
     pub visit_id: i64,
     pub path: String,
-    pub kind: FindingKind,
+    #[schema(value_type = FindingKind)]
+    pub kind: DFindingKind,
     pub text: String,
     pub event_id: Option<i64>,
 }
 
+dto_from!(jingzhi_app::store::rounds::FindingRow => Finding { id, visit_id, path, kind, text, event_id });
+
 /// A visit (民情日志) to a household.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Visit {
     pub id: i64,
     pub household_id: i64,
@@ -509,7 +1001,12 @@ pub struct Visit {
     pub findings: Vec<Finding>,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::store::rounds::Visit => Visit {
+    id, household_id, address, building_id, post_id, path, visitor_user_id, visitor_name,
+    visited_at, note,
+} vec { findings });
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct VisitPage {
     pub items: Vec<Visit>,
     pub page: i64,
@@ -517,8 +1014,10 @@ pub struct VisitPage {
     pub has_more: bool,
 }
 
+page_from!(jingzhi_app::store::rounds::Visit => VisitPage);
+
 /// Coverage of a grid.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CoverageRow {
     pub id: i64,
     pub name: String,
@@ -526,7 +1025,9 @@ pub struct CoverageRow {
     pub covered: i64,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::store::rounds::CoverageRow => CoverageRow { id, name, households, covered });
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CoverageRowPage {
     pub items: Vec<CoverageRow>,
     pub page: i64,
@@ -534,18 +1035,44 @@ pub struct CoverageRowPage {
     pub has_more: bool,
 }
 
+page_from!(jingzhi_app::store::rounds::CoverageRow => CoverageRowPage);
+
 /// Posts with their coverage: each item is `[post, households, covered]`.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PostCoveragePage {
     #[schema(value_type = Vec<Vec<serde_json::Value>>)]
-    pub items: Vec<Vec<()>>,
+    pub items: Vec<(Post, i64, i64)>,
     pub page: i64,
     pub per_page: i64,
     pub has_more: bool,
 }
 
+impl From<jingzhi_app::store::registry::Page<(jingzhi_app::store::rounds::Post, i64, i64)>>
+    for PostCoveragePage
+{
+    fn from(
+        p: jingzhi_app::store::registry::Page<(jingzhi_app::store::rounds::Post, i64, i64)>,
+    ) -> Self {
+        let jingzhi_app::store::registry::Page {
+            items,
+            page,
+            per_page,
+            has_more,
+        } = p;
+        Self {
+            items: items
+                .into_iter()
+                .map(|(post, households, covered)| (post.into(), households, covered))
+                .collect(),
+            page,
+            per_page,
+            has_more,
+        }
+    }
+}
+
 /// Visit coverage below a place over the last `days` days.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Coverage {
     pub node: Place,
     pub days: i64,
@@ -558,8 +1085,12 @@ pub struct Coverage {
     pub posts: PostCoveragePage,
 }
 
+dto_from!(jingzhi_app::rounds::CoverageView => Coverage {
+    days, cutoff, households, covered, uncovered,
+} into { node, grids, posts });
+
 /// A household not visited in the period.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UncoveredHousehold {
     pub household_id: i64,
     pub address: String,
@@ -568,7 +1099,11 @@ pub struct UncoveredHousehold {
     pub last_at: Option<i64>,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::store::rounds::Uncovered => UncoveredHousehold {
+    household_id, address, building_id, last_at,
+});
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UncoveredPage {
     pub items: Vec<UncoveredHousehold>,
     pub page: i64,
@@ -576,8 +1111,10 @@ pub struct UncoveredPage {
     pub has_more: bool,
 }
 
+page_from!(jingzhi_app::store::rounds::Uncovered => UncoveredPage);
+
 /// A grid service specialist (双报到).
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Specialist {
     pub id: i64,
     pub grid_id: i64,
@@ -595,7 +1132,38 @@ pub struct Specialist {
     pub until: Option<String>,
 }
 
-#[derive(ToSchema)]
+impl From<jingzhi_app::store::rounds::Specialist> for Specialist {
+    fn from(s: jingzhi_app::store::rounds::Specialist) -> Self {
+        let jingzhi_app::store::rounds::Specialist {
+            id,
+            grid_id,
+            grid_name,
+            path,
+            name,
+            department,
+            party_org,
+            phone_mask,
+            user_id,
+            since,
+            until,
+        } = s;
+        Self {
+            id,
+            grid_id,
+            grid_name,
+            path,
+            name,
+            department,
+            party_org,
+            phone_mask,
+            user_id,
+            since: since.to_string(),
+            until: until.map(|m| m.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SpecialistPage {
     pub items: Vec<Specialist>,
     pub page: i64,
@@ -603,8 +1171,10 @@ pub struct SpecialistPage {
     pub has_more: bool,
 }
 
+page_from!(jingzhi_app::store::rounds::Specialist => SpecialistPage);
+
 /// A service a specialist logged for a month.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Service {
     pub id: i64,
     pub specialist_id: i64,
@@ -615,17 +1185,54 @@ pub struct Service {
     pub created_at: i64,
 }
 
-#[derive(ToSchema)]
+impl From<jingzhi_app::store::rounds::Service> for Service {
+    fn from(s: jingzhi_app::store::rounds::Service) -> Self {
+        let jingzhi_app::store::rounds::Service {
+            id,
+            specialist_id,
+            month,
+            content,
+            logged_by_name,
+            created_at,
+        } = s;
+        Self {
+            id,
+            specialist_id,
+            month: month.to_string(),
+            content,
+            logged_by_name,
+            created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ComplianceRow {
     pub specialist: Specialist,
     /// One per month of `months`.
-    pub months: Vec<MonthStatus>,
+    #[schema(value_type = Vec<MonthStatus>)]
+    pub months: Vec<DMonthStatus>,
     /// The months missed (`YYYY-MM`).
     pub missed: Vec<String>,
 }
 
+impl From<jingzhi_app::rounds::ComplianceRow> for ComplianceRow {
+    fn from(r: jingzhi_app::rounds::ComplianceRow) -> Self {
+        let jingzhi_app::rounds::ComplianceRow {
+            specialist,
+            months,
+            missed,
+        } = r;
+        Self {
+            specialist: specialist.into(),
+            months,
+            missed: missed.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// Monthly service compliance of specialists.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Compliance {
     pub from: String,
     pub to: String,
@@ -635,6 +1242,31 @@ pub struct Compliance {
     pub page: i64,
     pub per_page: i64,
     pub has_more: bool,
+}
+
+impl From<jingzhi_app::rounds::ComplianceView> for Compliance {
+    fn from(v: jingzhi_app::rounds::ComplianceView) -> Self {
+        let jingzhi_app::rounds::ComplianceView {
+            from,
+            to,
+            current,
+            months,
+            rows,
+            page,
+            per_page,
+            has_more,
+        } = v;
+        Self {
+            from: from.to_string(),
+            to: to.to_string(),
+            current: current.to_string(),
+            months: months.iter().map(ToString::to_string).collect(),
+            rows: rows.into_iter().map(Into::into).collect(),
+            page,
+            per_page,
+            has_more,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -666,7 +1298,7 @@ enum_schema!(
 );
 
 /// A community above the cap.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Oversized {
     pub id: i64,
     pub code: String,
@@ -679,8 +1311,12 @@ pub struct Oversized {
     pub residents: i64,
 }
 
+dto_from!(jingzhi_app::store::districting::Oversized => Oversized {
+    id, code, name, path, street_id, street_code, street_name, households, residents,
+});
+
 /// A building of the graph.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GraphNode {
     /// The building's unified code.
     pub id: String,
@@ -693,8 +1329,12 @@ pub struct GraphNode {
     pub y: f64,
 }
 
+dto_from!(jingzhi_app::districting::GraphNode => GraphNode {
+    id, households, compound, community, grid, x, y,
+});
+
 /// The building graph (`jingzhi redistrict export-graph`); each edge is `[code, code]`.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Graph {
     #[schema(minimum = 0)]
     pub cap: u32,
@@ -705,8 +1345,10 @@ pub struct Graph {
     pub edges: Vec<(String, String)>,
 }
 
+dto_from!(jingzhi_app::districting::Graph => Graph { cap, min, edges } vec { nodes });
+
 /// A community of a plan with its buildings.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlanPart {
     pub community: String,
     pub buildings: Vec<String>,
@@ -716,9 +1358,11 @@ pub struct PlanPart {
     pub kept: bool,
 }
 
+dto_from!(jingzhi_app::districting::PlanPart => PlanPart { community, buildings, households, new, kept });
+
 /// Why no valid plan exists for some units: `kind` is `compound_over_cap piece_too_small
 /// no_part_count bad_bounds not_found`; the other fields depend on it.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Infeasible {
     pub kind: String,
     pub compound: Option<String>,
@@ -729,21 +1373,28 @@ pub struct Infeasible {
 }
 
 /// A plan (`jingzhi redistrict plan`).
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlanOutput {
     pub parts: Vec<PlanPart>,
     /// The plan's measures (docs/districting.md).
     #[schema(value_type = Object)]
     pub metrics: serde_json::Value,
-    pub infeasible: Vec<Infeasible>,
-    pub mode: Option<PlanMode>,
+    /// The domain's reasons, as the command line's plan file writes them.
+    #[schema(value_type = Vec<Infeasible>)]
+    pub infeasible: Vec<jingzhi_domain::districting::Infeasible>,
+    #[schema(value_type = Option<PlanMode>)]
+    pub mode: Option<jingzhi_domain::districting::Mode>,
     pub seed: Option<u64>,
     /// Each building's community before the plan.
     pub before: std::collections::BTreeMap<String, String>,
 }
 
+dto_from!(jingzhi_app::districting::PlanOutput => PlanOutput {
+    metrics, infeasible, mode, seed, before,
+} vec { parts });
+
 /// A saved plan.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlanRow {
     pub id: i64,
     pub scope_node_id: i64,
@@ -767,7 +1418,13 @@ pub struct PlanRow {
     pub applied_at: Option<i64>,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::store::districting::PlanRow => PlanRow {
+    id, scope_node_id, scope_code, path, mode, seed, cap, min_households, status, title,
+    plan_json, metrics_json, departments_json, created_by, created_by_name, created_at,
+    updated_at, decided_at, applied_at,
+});
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlanStepRow {
     pub id: i64,
     pub step: String,
@@ -779,7 +1436,11 @@ pub struct PlanStepRow {
     pub at: i64,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::store::districting::StepRow => PlanStepRow {
+    id, step, seq, record, documents, decision, actor_name, at,
+});
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlanComment {
     pub id: i64,
     pub body: String,
@@ -787,7 +1448,9 @@ pub struct PlanComment {
     pub at: i64,
 }
 
-#[derive(ToSchema)]
+dto_from!(jingzhi_app::store::districting::CommentRow => PlanComment { id, body, author_name, at });
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlanVote {
     pub id: i64,
     pub department: String,
@@ -797,8 +1460,10 @@ pub struct PlanVote {
     pub at: i64,
 }
 
+dto_from!(jingzhi_app::store::districting::VoteRow => PlanVote { id, department, vote, note, actor_name, at });
+
 /// A place moved by an applied plan.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct NodeMove {
     pub id: i64,
     pub plan_id: i64,
@@ -815,22 +1480,33 @@ pub struct NodeMove {
     pub at: i64,
 }
 
+dto_from!(jingzhi_app::store::districting::NodeMove => NodeMove {
+    id, plan_id, node_id, node_kind, node_code, node_name, from_parent_id, from_parent_name,
+    to_parent_id, to_parent_name, from_path, to_path, at,
+});
+
 /// A saved plan with its approval record.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlanView {
     pub plan: PlanRow,
-    pub status: PlanStatus,
+    #[schema(value_type = PlanStatus)]
+    pub status: jingzhi_domain::districting::approval::Status,
     pub output: PlanOutput,
     pub departments: Vec<String>,
     pub steps: Vec<PlanStepRow>,
-    pub next_step: Option<ApprovalStep>,
+    #[schema(value_type = Option<ApprovalStep>)]
+    pub next_step: Option<jingzhi_domain::districting::approval::Step>,
     pub comments: Vec<PlanComment>,
     pub votes: Vec<PlanVote>,
     pub moves: Vec<NodeMove>,
 }
 
+dto_from!(jingzhi_app::districting::PlanView => PlanView {
+    status, departments, next_step,
+} into { plan, output } vec { steps, comments, votes, moves });
+
 /// What applying a plan created and moved.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ApplyReport {
     pub communities_created: Vec<String>,
     pub grids_created: Vec<String>,
@@ -840,8 +1516,12 @@ pub struct ApplyReport {
     pub households_moved: u64,
 }
 
+dto_from!(jingzhi_app::districting::ApplyReport => ApplyReport {
+    communities_created, grids_created, nodes_moved, households_moved,
+});
+
 /// A hand correction of the graph, as recorded.
-#[derive(ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EdgeRecorded {
     pub id: i64,
 }
