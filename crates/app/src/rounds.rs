@@ -208,6 +208,23 @@ async fn covered_of(
     Ok((households, covered))
 }
 
+/// A post with its grid, its buildings and their households (the post is in scope).
+async fn post_view_of(
+    conn: &mut Conn,
+    scope: &jingzhi_domain::scope::Scope,
+    post: Post,
+) -> AppResult<PostView> {
+    let grid = sr::get_node(conn, scope, post.grid_id).await?;
+    let buildings = so::buildings_with_posts(conn, scope, &post.path, Some(post.id)).await?;
+    let households = so::post_household_count(conn, post.id).await?;
+    Ok(PostView {
+        post,
+        grid,
+        buildings,
+        households,
+    })
+}
+
 fn post_audit(p: &Post, buildings: &[i64]) -> serde_json::Value {
     serde_json::json!({"kind": p.kind.as_str(), "user_id": p.user_id, "holder": p.holder_name,
         "grid_id": p.grid_id, "buildings": buildings})
@@ -218,12 +235,13 @@ impl App {
 
     /// The caller's own post (stewards and grid workers).
     pub async fn my_post(&self, actor: &Actor) -> AppResult<Option<PostView>> {
+        actor.require(Permission::ReadRegister)?;
+        let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
-        let Some(p) = so::post_of_user(&mut conn, &actor.scope(), actor.id()).await? else {
-            return Ok(None);
-        };
-        drop(conn);
-        Ok(Some(self.post_view(actor, p.id).await?))
+        match so::post_of_user(&mut conn, &scope, actor.id()).await? {
+            Some(post) => Ok(Some(post_view_of(&mut conn, &scope, post).await?)),
+            None => Ok(None),
+        }
     }
 
     pub async fn post_view(&self, actor: &Actor, id: i64) -> AppResult<PostView> {
@@ -231,15 +249,7 @@ impl App {
         let scope = actor.scope();
         let mut conn = self.store.acquire().await?;
         let post = so::get_post(&mut conn, &scope, id).await?;
-        let grid = sr::get_node(&mut conn, &scope, post.grid_id).await?;
-        let buildings = so::buildings_with_posts(&mut conn, &scope, &post.path, Some(id)).await?;
-        let households = so::post_household_count(&mut conn, id).await?;
-        Ok(PostView {
-            post,
-            grid,
-            buildings,
-            households,
-        })
+        post_view_of(&mut conn, &scope, post).await
     }
 
     pub async fn list_posts(

@@ -3,7 +3,6 @@
 //! full list. Department staff have their own ([`crate::departments::DepartmentWorkbench`]).
 
 use crate::events::Workload;
-use crate::rounds::PostView;
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::auth::{Permission, Role};
 use jingzhi_domain::districting::approval::Status as PlanStatus;
@@ -13,7 +12,7 @@ use jingzhi_store::departments::{self as sd, SummonsRow};
 use jingzhi_store::districting::{self as sdi, PlanRow};
 use jingzhi_store::events::{Event, EventFilter};
 use jingzhi_store::notify::Notification;
-use jingzhi_store::rounds::{self as so, MyFinding, Uncovered};
+use jingzhi_store::rounds::{self as so, MyFinding, Post, Uncovered};
 use serde::Serialize;
 
 /// How many items each list of a workbench shows (the full list is one link away).
@@ -36,7 +35,7 @@ pub struct Workbench {
     /// Households in the community not visited in the last 30 days (community workers).
     pub not_visited: Option<i64>,
     /// The caller's post (stewards and grid workers), with the households of it due a visit.
-    pub post: Option<PostView>,
+    pub post: Option<MyPost>,
     pub due: Vec<Uncovered>,
     pub due_more: bool,
     /// The caller's latest findings and what became of them (stewards and grid workers).
@@ -50,6 +49,14 @@ pub struct Workbench {
     pub plans_for_comment: Vec<PlanRow>,
     /// The latest audit records in scope (the auditor).
     pub audit: Vec<Record>,
+}
+
+/// A steward's or grid worker's own post, as their home shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyPost {
+    pub post: Post,
+    /// Households in the post's buildings.
+    pub households: i64,
 }
 
 /// Which sections a role's workbench has (a pure rule, tested below).
@@ -127,15 +134,26 @@ impl App {
             w.not_visited = Some(self.not_visited_at(actor, now).await?);
         }
         if sec.field {
-            if let Some(post) = self.my_post(actor).await? {
-                let due = self
-                    .uncovered_at(actor, None, Some(post.post.id), 1, LIST_LEN, now)
-                    .await?;
+            // The home shows the post's grid, kind and households, the households due a visit
+            // and the latest findings: the post is read once and its buildings are not listed.
+            actor.require(Permission::ReadRegister)?;
+            let mut conn = self.store.acquire().await?;
+            if let Some(post) = so::post_of_user(&mut conn, &scope, actor.id()).await? {
+                let households = so::post_household_count(&mut conn, post.id).await?;
+                let due = so::uncovered_households(
+                    &mut conn,
+                    &scope,
+                    &post.path,
+                    Some(post.id),
+                    jingzhi_domain::rounds::coverage_cutoff(now),
+                    1,
+                    LIST_LEN,
+                )
+                .await?;
                 w.due = due.items;
                 w.due_more = due.has_more;
-                w.post = Some(post);
+                w.post = Some(MyPost { post, households });
             }
-            let mut conn = self.store.acquire().await?;
             w.findings = so::findings_of_visitor(&mut conn, &scope, actor.id(), LIST_LEN).await?;
         }
         if sec.resident {

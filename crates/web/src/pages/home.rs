@@ -230,7 +230,7 @@ fn wb_lists(lang: Lang, w: &Workbench) -> WbLists {
         post: w.post.as_ref().map(|p| PostLine {
             id: p.post.id,
             kind: lang.coded("rounds.post_kind", p.post.kind.as_str()),
-            grid: p.grid.name.clone(),
+            grid: p.post.grid_name.clone(),
             households: p.households,
         }),
         due: w
