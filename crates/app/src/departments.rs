@@ -8,6 +8,7 @@ use jingzhi_domain::auth::{Permission, Role};
 use jingzhi_domain::departments::{self as dd, Level};
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::departments::{self as sd, Department};
+use jingzhi_store::events as se;
 use jingzhi_store::registry as sr;
 use jingzhi_store::{audit, Conn};
 use serde::Deserialize;
@@ -216,6 +217,34 @@ pub struct DepartmentWorkbench {
     pub open_count: i64,
 }
 
+/// A department's open events split by their deadline at `now`: how many are overdue, and the
+/// newest `n` ids of each side (from (id, deadline) pairs, newest first).
+#[derive(Debug, PartialEq, Eq)]
+struct DeadlineSplit {
+    overdue_count: i64,
+    overdue: Vec<i64>,
+    due: Vec<i64>,
+}
+
+fn split_by_deadline(open: &[(i64, i64)], now: i64, n: usize) -> DeadlineSplit {
+    let late = |d: i64| d < now;
+    DeadlineSplit {
+        overdue_count: open.iter().filter(|(_, d)| late(*d)).count() as i64,
+        overdue: open
+            .iter()
+            .filter(|(_, d)| late(*d))
+            .take(n)
+            .map(|(i, _)| *i)
+            .collect(),
+        due: open
+            .iter()
+            .filter(|(_, d)| !late(*d))
+            .take(n)
+            .map(|(i, _)| *i)
+            .collect(),
+    }
+}
+
 impl App {
     /// The caller's department's workbench (department staff only).
     pub async fn department_workbench(&self, actor: &Actor) -> AppResult<DepartmentWorkbench> {
@@ -236,27 +265,21 @@ impl App {
         }
         .into_iter()
         .partition(|s| s.status == "summoned");
-        // Its open events (the list is confined to what was sent to it), split by the deadline:
+        // Its open events (confined to what was sent to it, in scope), split by the deadline:
         // the figures count them all, the lists show the newest few of each.
         let now = now_ms();
-        let (all_open, overdue_count) = {
-            let mut conn = self.store.acquire().await?;
-            jingzhi_store::events::department_open_counts(&mut conn, &actor.scope(), code, now)
+        let mut conn = self.store.acquire().await?;
+        let all = se::department_open(&mut conn, &actor.scope(), code).await?;
+        let split = split_by_deadline(&all, now, crate::workbench::LIST_LEN as usize);
+        let ids: Vec<i64> = split.overdue.iter().chain(&split.due).copied().collect();
+        let (overdue, mut open): (Vec<_>, Vec<_>) =
+            se::events_by_ids(&mut conn, &actor.scope(), &ids)
                 .await?
-        };
-        let list = |overdue: bool| jingzhi_store::events::EventFilter {
-            open_only: true,
-            overdue_at: overdue.then_some(now),
-            due_from: (!overdue).then_some(now),
-            ..Default::default()
-        };
-        let overdue = self
-            .list_events(actor, list(true), None, crate::workbench::LIST_LEN)
-            .await?;
-        let mut open = self
-            .list_events(actor, list(false), None, crate::workbench::LIST_LEN)
-            .await?;
+                .into_iter()
+                .partition(|e| e.deadline_at < now);
         open.sort_by_key(|e| e.deadline_at);
+        let (overdue_count, open_count) =
+            (split.overdue_count, all.len() as i64 - split.overdue_count);
         Ok(DepartmentWorkbench {
             department,
             summoned,
@@ -264,7 +287,28 @@ impl App {
             overdue,
             overdue_count,
             open,
-            open_count: all_open - overdue_count,
+            open_count,
         })
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_of_each_side_and_the_true_count() {
+        // (id, deadline), newest first; now = 100.
+        let open = [(9, 50), (8, 150), (7, 99), (6, 100), (5, 10), (4, 200)];
+        let s = split_by_deadline(&open, 100, 2);
+        assert_eq!(
+            s,
+            DeadlineSplit {
+                overdue_count: 3,
+                overdue: vec![9, 7],
+                due: vec![8, 6],
+            }
+        );
+        assert_eq!(split_by_deadline(&[], 100, 8).overdue_count, 0);
     }
 }

@@ -366,8 +366,6 @@ pub struct EventFilter {
     pub reporter_user_id: Option<i64>,
     /// Only events still open past their deadline at this time (ms).
     pub overdue_at: Option<i64>,
-    /// Only events whose deadline is at or after this time (ms): not overdue then.
-    pub due_from: Option<i64>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
     /// Below this place (a path inside the scope).
@@ -455,18 +453,24 @@ pub async fn list_events(
 ) -> Result<Vec<Event>> {
     let mut p = Params::default();
     // A department's events in some states are read from the (status, path) index, each asked
-    // whether it was sent to the department. Joined to their category by a bare column, SQLite
-    // would start from the categories and read every event of the place by category instead
-    // (110 ms against 2 ms for a district department at full scale, in the `sqlite3` shell):
-    // `|| ''` keeps the join from choosing that index (a unary `+` would too on SQLite, but
-    // PostgreSQL has no `+` for text). PostgreSQL plans the same either way.
+    // whether it was sent to the department (two index probes). The ids are chosen first, from
+    // the index alone, and only the page's rows are read and joined to their category: joined in
+    // one query, SQLite read every candidate's row before the probes (a city department: 3,277
+    // open events, 3.4 ms against 0.8 ms for the same probes when counting), or, joined by a bare
+    // column, started from the categories (110 ms for a district department).
     let by_state = f.department.is_some()
         && (f.open_only || !f.any_of.is_empty() || f.status.is_some() || f.overdue_at.is_some());
-    let mut sql = format!(
-        "SELECT {EV_COLS} FROM events e JOIN event_categories c ON c.code = e.category_code{} WHERE {}",
-        if by_state { " || ''" } else { "" },
-        p.range("e.path", &scope.path)
-    );
+    let mut sql = if by_state {
+        format!(
+            "SELECT e.id FROM events e WHERE {}",
+            p.range("e.path", &scope.path)
+        )
+    } else {
+        format!(
+            "SELECT {EV_COLS} FROM events e JOIN event_categories c ON c.code = e.category_code WHERE {}",
+            p.range("e.path", &scope.path)
+        )
+    };
     if let Some(u) = &f.under_path {
         sql.push_str(&format!(" AND {}", p.range("e.path", u)));
     }
@@ -499,9 +503,7 @@ pub async fn list_events(
         // index and ask of each whether it was sent to the department (two index probes), rather
         // than gathering everything ever sent to the department first (thousands of rows at full
         // scale, to find its hundred open ones: 8 ms against 1.6 ms in the `sqlite3` shell).
-        let stated =
-            f.open_only || !f.any_of.is_empty() || f.status.is_some() || f.overdue_at.is_some();
-        if stated {
+        if by_state {
             sql.push_str(&format!(" AND {}", sent_to_exists_sql(&mut p, d)));
         } else {
             sql.push_str(&format!(" AND e.id IN ({})", sent_to_sql(&mut p, d)));
@@ -516,12 +518,10 @@ pub async fn list_events(
         ));
     }
     if f.open_only || f.overdue_at.is_some() {
-        let open: Vec<String> = Status::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| p.push(V::T(s.as_str().into())))
-            .collect();
-        sql.push_str(&format!(" AND e.status IN ({})", open.join(",")));
+        sql.push_str(&format!(
+            " AND {}",
+            status_in(&mut p, "e.status", Status::is_open)
+        ));
     }
     if !f.any_of.is_empty() {
         let any: Vec<String> = f
@@ -533,9 +533,6 @@ pub async fn list_events(
     }
     if let Some(t) = f.overdue_at {
         sql.push_str(&format!(" AND e.deadline_at < {}", p.push(V::I(t))));
-    }
-    if let Some(t) = f.due_from {
-        sql.push_str(&format!(" AND e.deadline_at >= {}", p.push(V::I(t))));
     }
     if let Some(t) = f.from_ms {
         sql.push_str(&format!(" AND e.reported_at >= {}", p.push(V::I(t))));
@@ -550,6 +547,12 @@ pub async fn list_events(
         " ORDER BY e.id DESC LIMIT {}",
         p.push(V::I(limit.clamp(1, 500)))
     ));
+    if by_state {
+        sql = format!(
+            "SELECT {EV_COLS} FROM events e JOIN event_categories c ON c.code = e.category_code \
+             WHERE e.id IN ({sql}) ORDER BY e.id DESC"
+        );
+    }
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
         .await?;
@@ -1198,33 +1201,58 @@ pub async fn get_attachment(
     Ok((attachment_from(&row)?, row.try_get("data")?))
 }
 
-/// How many open events in scope were sent to a department, and how many of them are past
-/// their deadline at `now` (its workbench's figures; the lists show only the first few).
-pub async fn department_open_counts(
+/// The open events in scope sent to a department, as (id, deadline), newest first: its
+/// workbench counts them and picks the few it lists from them. Read from the `(status, path,
+/// deadline)` index alone, each event asked whether it was sent to the department (two index
+/// probes), in one pass for the figures and both lists.
+pub async fn department_open(
     conn: &mut Conn,
     scope: &Scope,
     code: &str,
-    now: i64,
-) -> Result<(i64, i64)> {
+) -> Result<Vec<(i64, i64)>> {
     let mut p = Params::default();
-    let t = p.push(V::I(now));
-    let open: Vec<String> = Status::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| p.push(V::T(s.as_str().into())))
-        .collect();
+    let open = status_in(&mut p, "e.status", Status::is_open);
     let range = p.range("e.path", &scope.path);
     let sent = sent_to_exists_sql(&mut p, code);
     let sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
-         CAST(COALESCE(SUM(CASE WHEN e.deadline_at < {t} THEN 1 ELSE 0 END), 0) AS BIGINT) AS late \
-         FROM events e WHERE e.status IN ({}) AND {range} AND {sent}",
-        open.join(",")
+        "SELECT e.id, e.deadline_at FROM events e WHERE {open} AND {range} AND {sent} ORDER BY e.id DESC"
     );
-    let r = bind(sqlx::query(&sql), &p.vals)
-        .fetch_one(&mut *conn)
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
         .await?;
-    Ok((r.try_get("n")?, r.try_get("late")?))
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("deadline_at")?)))
+        .collect()
+}
+
+/// Events in scope by id, newest first (ids out of scope are left out).
+pub async fn events_by_ids(conn: &mut Conn, scope: &Scope, ids: &[i64]) -> Result<Vec<Event>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut p = Params::default();
+    let list: Vec<String> = ids.iter().map(|i| p.push(V::I(*i))).collect();
+    let sql = format!(
+        "SELECT {EV_COLS} FROM events e JOIN event_categories c ON c.code = e.category_code \
+         WHERE e.id IN ({}) AND {} ORDER BY e.id DESC",
+        list.join(","),
+        p.range("e.path", &scope.path)
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(event_from).collect()
+}
+
+/// `column IN (…)` over the statuses `which` holds, as bound parameters (one list of statuses,
+/// from the domain's rule, for every query that filters by it).
+fn status_in(p: &mut Params, column: &str, which: impl Fn(Status) -> bool) -> String {
+    let listed: Vec<String> = Status::ALL
+        .iter()
+        .filter(|s| which(**s))
+        .map(|s| p.push(V::T(s.as_str().into())))
+        .collect();
+    format!("{column} IN ({})", listed.join(","))
 }
 
 /// Events in scope still to be worked on (open, or resolved and waiting for verification) by
@@ -1237,17 +1265,12 @@ pub async fn open_counts(
 ) -> Result<Vec<(Status, i64, i64)>> {
     let mut p = Params::default();
     let t = p.push(V::I(now));
-    let listed: Vec<String> = Status::ALL
-        .iter()
-        .filter(|s| s.is_open() || **s == Status::Resolved)
-        .map(|s| p.push(V::T(s.as_str().into())))
-        .collect();
+    let listed = status_in(&mut p, "status", |s| s.is_open() || s == Status::Resolved);
     let range = p.range("path", &scope.path);
     let sql = format!(
         "SELECT status, CAST(COUNT(*) AS BIGINT) AS n, \
          CAST(SUM(CASE WHEN deadline_at < {t} THEN 1 ELSE 0 END) AS BIGINT) AS late \
-         FROM events WHERE status IN ({}) AND {range} GROUP BY status",
-        listed.join(",")
+         FROM events WHERE {listed} AND {range} GROUP BY status"
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
