@@ -54,11 +54,19 @@ pub(crate) struct NewReport<'a> {
 
 /// The audit record's view of a new event: the fields every later change of it records too.
 fn audit_after(e: &NewEvent<'_>) -> serde_json::Value {
-    serde_json::json!({
-        "status": Status::Reported.as_str(), "category": e.category_code,
-        "urgency": e.urgency.as_str(), "reopened": 0, "escalations": 0,
-        "deadline_at": e.deadline_at, "rating": null, "whistled": false, "source": e.source,
-    })
+    let mut v = super::AuditFields {
+        status: Status::Reported,
+        category: e.category_code,
+        urgency: e.urgency,
+        reopened: 0,
+        escalations: 0,
+        deadline_at: e.deadline_at,
+        rating: None,
+        whistled: false,
+    }
+    .json();
+    v["source"] = e.source.into();
+    v
 }
 
 /// Write new events in the caller's transaction; their ids, in order.

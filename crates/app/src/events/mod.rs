@@ -26,6 +26,7 @@ use jingzhi_domain::events::lifecycle::{
     self as lc, Command, Dispatch, Effect, Handler, Rating, Status,
 };
 use jingzhi_domain::events::metrics::{self, Counts, Rates};
+use jingzhi_domain::events::record::{timeline_note, Milestones};
 use jingzhi_domain::events::whistle::Whistle;
 use jingzhi_domain::events::{DeadlinePolicy, HandlerKind, Urgency};
 use jingzhi_domain::registry::NodeKind;
@@ -248,11 +249,41 @@ pub(crate) fn check_answers(
 }
 
 fn event_audit(e: &Event) -> serde_json::Value {
-    serde_json::json!({
-        "status": e.status.as_str(), "category": e.category_code, "urgency": e.urgency.as_str(),
-        "reopened": e.reopened, "escalations": e.escalations, "deadline_at": e.deadline_at,
-        "rating": e.rating.map(|r| r.as_str()), "whistled": e.whistled,
-    })
+    AuditFields {
+        status: e.status,
+        category: &e.category_code,
+        urgency: e.urgency,
+        reopened: e.reopened,
+        escalations: e.escalations,
+        deadline_at: e.deadline_at,
+        rating: e.rating,
+        whistled: e.whistled,
+    }
+    .json()
+}
+
+/// The fields of an event its audit records show before → after: one list for every write
+/// (a new event's record starts from the same fields).
+pub(crate) struct AuditFields<'a> {
+    pub status: Status,
+    pub category: &'a str,
+    pub urgency: jingzhi_domain::events::Urgency,
+    pub reopened: u32,
+    pub escalations: u32,
+    pub deadline_at: i64,
+    pub rating: Option<jingzhi_domain::events::Rating>,
+    pub whistled: bool,
+}
+
+impl AuditFields<'_> {
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": self.status.as_str(), "category": self.category,
+            "urgency": self.urgency.as_str(), "reopened": self.reopened,
+            "escalations": self.escalations, "deadline_at": self.deadline_at,
+            "rating": self.rating.map(|r| r.as_str()), "whistled": self.whistled,
+        })
+    }
 }
 
 /// Load an event for a command: in scope, and for a resident only their own.
@@ -708,24 +739,19 @@ impl App {
             Command::Resolve { result } => e.result = Some(result.clone()),
             _ => {}
         }
-        match e.status {
-            Status::Accepted | Status::Invalid | Status::Merged => {
-                e.responded_at.get_or_insert(now);
-            }
-            Status::Resolved => {
-                e.resolved_at = Some(now);
-                e.first_resolved_at.get_or_insert(now);
-            }
-            Status::Closed => e.closed_at = Some(now),
-            Status::Rated => e.rated_at = Some(now),
-            Status::InProgress | Status::Escalated if before.status == Status::Closed => {
-                // Reopened or escalated by a 不满意: it is no longer resolved.
-                e.rated_at = Some(now);
-                e.resolved_at = None;
-                e.closed_at = None;
-            }
-            _ => {}
+        let m = Milestones {
+            responded_at: e.responded_at,
+            first_resolved_at: e.first_resolved_at,
+            resolved_at: e.resolved_at,
+            closed_at: e.closed_at,
+            rated_at: e.rated_at,
         }
+        .after(before.status, e.status, now);
+        e.responded_at = m.responded_at;
+        e.first_resolved_at = m.first_resolved_at;
+        e.resolved_at = m.resolved_at;
+        e.closed_at = m.closed_at;
+        e.rated_at = m.rated_at;
         for fx in &effects {
             match fx {
                 Effect::Assign(d) => {
@@ -746,46 +772,7 @@ impl App {
             }
         }
         se::save_event(&mut tx, &scope, &e, before.status).await?;
-        let detail = match cmd {
-            Command::Invalidate { reason }
-            | Command::SendBack { reason }
-            | Command::Escalate { reason } => Some(reason.as_str()),
-            Command::Resolve { result } => Some(result.as_str()),
-            _ => note,
-        };
-        let note_text = match (cmd, detail, note) {
-            (Command::Rate(r), _, n) => Some(match n {
-                Some(n) if !n.trim().is_empty() => format!("{}：{n}", r.label_zh()),
-                _ => r.label_zh().to_string(),
-            }),
-            (Command::Merge { into }, _, _) => Some(format!("合并到事件#{into}")),
-            (Command::Dispatch(d), _, _) => Some(format!(
-                "主办：{}{}",
-                d.lead.name,
-                if d.co_handlers.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "；协办：{}",
-                        d.co_handlers
-                            .iter()
-                            .map(|h| h.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join("、")
-                    )
-                }
-            )),
-            (_, d, _) => d.map(str::to_string),
-        };
-        // A note given with a command that records something else (a reason, a result, the
-        // handlers) is kept too.
-        let note_text = match (cmd, note.map(str::trim).filter(|n| !n.is_empty())) {
-            (Command::Rate(_), _) | (_, None) => note_text,
-            (_, Some(n)) => match note_text {
-                Some(t) if t != n => Some(format!("{t}；备注：{n}")),
-                _ => Some(n.to_string()),
-            },
-        };
+        let note_text = timeline_note(cmd, note);
         let kind = cmd.kind();
         let tid = timeline_and_audit(
             &mut tx,

@@ -4,6 +4,7 @@
 //!   questions that become Open311 service attributes).
 //! - [`deadline`]: urgency and the deadlines that follow from it (12345 practice by default).
 //! - [`lifecycle`]: the event's state machine, a pure [`lifecycle::transition`] function.
+//! - [`record`]: what a command records besides the state (milestone times, timeline text).
 //! - [`whistle`]: 吹哨报到, the summons of departments and its own states.
 //! - [`metrics`]: the rates defined in `docs/metrics.md`.
 //! - [`duplicates`]: scoring a report as a likely duplicate of another.
@@ -17,6 +18,7 @@ pub mod deadline;
 pub mod duplicates;
 pub mod lifecycle;
 pub mod metrics;
+pub mod record;
 pub mod visibility;
 pub mod whistle;
 
