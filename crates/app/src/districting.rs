@@ -442,7 +442,7 @@ async fn load(conn: &mut Conn, scope: &Scope, code: &str, cap: u32, min: u32) ->
     let areas: HashMap<i64, Node> = areas.into_iter().map(|n| (n.id, n)).collect();
     let hh = sd::building_households(conn, scope, &node.path).await?;
     let barriers = sr::barriers(conn, &Scope::new(node.id, node.path.clone())).await?;
-    let overrides = sd::overrides_for(conn, scope, &node.path).await?;
+    let overrides = sd::overrides_for(conn, &node.path).await?;
 
     let up = |b: &Node, kind: NodeKind| -> Option<&Node> {
         path_ids(&b.path)
@@ -951,6 +951,9 @@ impl App {
         plan_id: i64,
         body: &str,
     ) -> AppResult<()> {
+        if !ap::can_comment(actor.user.role) {
+            return Err(AppError::Forbidden);
+        }
         let body = body.trim();
         if body.is_empty() || body.chars().count() > 2000 {
             return Err(AppError::invalid("body", "意见应为1–2000字"));

@@ -308,6 +308,14 @@ async fn scan_graph_plan_approve_apply() {
         .await
         .unwrap();
     assert_eq!(plan.status, "draft");
+    // The auditor reads the plan but does not comment on it.
+    assert!(w.app.districting_plan_view(&auditor, plan.id).await.is_ok());
+    assert!(matches!(
+        w.app
+            .districting_comment(&auditor, plan.id, "审计意见")
+            .await,
+        Err(AppError::Forbidden)
+    ));
     let step = |s: Step, record: &str| StepInput {
         step: s.as_str().into(),
         record: record.into(),

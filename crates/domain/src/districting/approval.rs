@@ -250,6 +250,12 @@ pub fn can_plan(role: Role) -> bool {
     )
 }
 
+/// Who may comment on a plan in public participation (公众参与): residents and every staff
+/// role whose place it covers, never the auditor, who only reads.
+pub fn can_comment(role: Role) -> bool {
+    role != Role::Auditor
+}
+
 /// Who may record approval steps, votes, and apply an approved plan.
 pub fn can_approve(role: Role) -> bool {
     matches!(role, Role::CityAdmin | Role::DistrictOfficer)
@@ -258,6 +264,15 @@ pub fn can_approve(role: Role) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_auditor_reads_but_does_not_comment() {
+        assert!(!can_comment(Role::Auditor));
+        assert!(can_view(Role::Auditor));
+        for r in Role::ALL.into_iter().filter(|r| *r != Role::Auditor) {
+            assert!(can_comment(r), "{r:?}");
+        }
+    }
 
     #[test]
     fn steps_go_in_order() {

@@ -463,7 +463,9 @@ pub async fn plan(
         status_code: status.as_str(),
         steps,
         next: next.map(|n| (n.as_str(), lang.coded("districting.step", n.as_str()))),
-        can_comment: status == Status::Draft && view.steps.is_empty(),
+        can_comment: status == Status::Draft
+            && view.steps.is_empty()
+            && jingzhi_domain::districting::approval::can_comment(c.actor.user.role),
         can_vote: next == Some(Step::MeetingDecision) && status == Status::InReview,
         votes,
         comments,
