@@ -503,6 +503,11 @@ impl PersonName {
         {
             return Err(FieldError::new("name", "姓名含有不允许的字符"));
         }
+        // No name begins with a formula's first character; a roster cell that does is an
+        // injected formula (see `spreadsheet::safe_cell`), refused rather than stored.
+        if crate::spreadsheet::is_formula_like(s) {
+            return Err(FieldError::new("name", "姓名不能以 = + - @ 开头"));
+        }
         Ok(Self(s.to_string()))
     }
 
@@ -533,6 +538,19 @@ pub fn household_address(building_name: &str, unit: Option<i32>, room: &str) -> 
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_name_is_not_a_formula() {
+        for bad in ["=HYPERLINK(\"http://x\")", "+1", "-张三", "@SUM(A1)"] {
+            assert_eq!(PersonName::parse(bad).unwrap_err().field, "name", "{bad}");
+        }
+        assert_eq!(PersonName::parse(" 王秀英 ").unwrap().as_str(), "王秀英");
+        assert_eq!(
+            PersonName::parse("Anna-Lena").unwrap().as_str(),
+            "Anna-Lena"
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 
