@@ -10,20 +10,21 @@
 //!   the audit log.
 //! - Reads need no key and return no personal data (no reporter name, phone or email).
 //! - On SQLite, concurrent creates queue in memory and are committed in groups (one
-//!   transaction for all that waited, see [`App::open311_create`]) instead of one
-//!   transaction each behind SQLite's sleeping busy handler.
+//!   transaction for all that waited, [`jingzhi_store::group`]) instead of one transaction
+//!   each behind SQLite's sleeping busy handler.
 
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::events::Urgency;
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
+use jingzhi_store::audit;
 use jingzhi_store::events::{self as se, CategoryRow};
+use jingzhi_store::group::GroupCommit;
 use jingzhi_store::open311::{
     self as so, KeyRow, RequestFilter, RequestRow, UpdateFilter, UpdateRow,
 };
 use jingzhi_store::registry::{self as sr, Node};
-use jingzhi_store::{audit, Backend};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -41,9 +42,8 @@ struct Inner {
     keys: Mutex<HashMap<String, (Instant, KeyRow)>>,
     categories: Mutex<Option<(Instant, Arc<Vec<CategoryRow>>)>>,
     city: Mutex<Option<Node>>,
-    /// Creates waiting to be written (SQLite only).
-    queue: Mutex<Queue>,
-    stats: WriteStats,
+    /// Creates, committed in groups on SQLite (`jingzhi_store::group`).
+    writes: Writes,
     /// Rendered public lists by request (format and query), with the write generation and time
     /// they were made at (see [`App::open311_cached`]).
     reads: Mutex<HashMap<String, Cached>>,
@@ -73,11 +73,7 @@ impl Open311Cache {
     /// Creates committed by this process so far, and the transactions they took (fewer than
     /// the creates when groups formed, see [`App::open311_create`]).
     pub fn write_counts(&self) -> (u64, u64) {
-        use std::sync::atomic::Ordering::Relaxed;
-        (
-            self.0.stats.creates.load(Relaxed),
-            self.0.stats.transactions.load(Relaxed),
-        )
+        self.0.writes.0.counts()
     }
 
     /// Something was written through Open311: forget every rendered list.
@@ -91,14 +87,19 @@ impl Open311Cache {
 /// The most creates written in one transaction.
 pub const MAX_GROUP: usize = 256;
 
-type Reply = tokio::sync::oneshot::Sender<AppResult<i64>>;
+/// The creates' group commit (a newtype, so that the cache can be made by `Default`).
+#[derive(Debug, Clone)]
+struct Writes(GroupCommit<PendingCreate, i64, AppError>);
 
-/// Creates waiting to be written, each with where its answer goes, and whether a writer is
-/// running (see [`App::open311_create`]).
-#[derive(Debug, Default)]
-struct Queue {
-    jobs: Vec<(PendingCreate, Reply)>,
-    writing: bool,
+impl Default for Writes {
+    fn default() -> Self {
+        Writes(GroupCommit::new(
+            MAX_GROUP,
+            Arc::new(|tx: &mut jingzhi_store::Conn, jobs: &[PendingCreate]| {
+                Box::pin(write_creates(tx, jobs))
+            }),
+        ))
+    }
 }
 
 /// A checked create, waiting to be written.
@@ -128,21 +129,6 @@ struct PendingCreate {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// How many creates this process committed, in how many transactions.
-#[derive(Debug, Default)]
-struct WriteStats {
-    transactions: std::sync::atomic::AtomicU64,
-    creates: std::sync::atomic::AtomicU64,
-}
-
-impl WriteStats {
-    fn record(&self, creates: usize) {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.transactions.fetch_add(1, Relaxed);
-        self.creates.fetch_add(creates as u64, Relaxed);
-    }
 }
 
 /// A verified key: who is writing.
@@ -381,7 +367,7 @@ impl App {
 
     /// `POST requests`: check everything, then write the event, its first timeline row, the
     /// audit record and the Open311 details in one transaction (on SQLite shared with the
-    /// creates that arrived meanwhile, see `open311_write_queued`). Nothing is written on
+    /// creates that arrived meanwhile, see `jingzhi_store::group`). Nothing is written on
     /// any error.
     pub async fn open311_create(&self, client: &Client, input: &CreateInput) -> AppResult<Created> {
         let now = now_ms();
@@ -519,156 +505,12 @@ impl App {
             address_string: blank(&input.address_string).map(str::to_string),
             media_url: media_url.map(str::to_string),
         };
-        let id = match self.store.backend {
-            Backend::Sqlite => self.open311_write_queued(job).await?,
-            // PostgreSQL takes concurrent writers as they come: one transaction each.
-            Backend::Postgres => {
-                let id = self.open311_write(std::slice::from_ref(&job)).await?[0];
-                self.open311.0.stats.record(1);
-                id
-            }
-        };
+        let id = self.open311.0.writes.0.submit(&self.store, job).await?;
         self.open311.written();
         Ok(Created {
             id,
             service_notice: service_notice(urgency, deadline_at),
         })
-    }
-
-    /// SQLite has one writer at a time, and what a transaction costs is mostly its round trips
-    /// and its commit, not its rows. So creates are committed in groups: a create joins the
-    /// queue and waits for its answer; if no writer is running it starts one. The writer (a
-    /// task of its own, so a client that hangs up cannot cancel the others' writes) takes
-    /// everything queued (up to [`MAX_GROUP`]), writes it in one transaction, answers, and
-    /// goes on until the queue is empty. If a group's transaction fails, each create in it is
-    /// tried again alone, so one bad create fails only itself.
-    async fn open311_write_queued(&self, job: PendingCreate) -> AppResult<i64> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let start = {
-            let mut q = lock(&self.open311.0.queue);
-            q.jobs.push((job, tx));
-            !std::mem::replace(&mut q.writing, true)
-        };
-        if start {
-            let app = self.clone();
-            tokio::spawn(async move { app.open311_writer().await });
-        }
-        rx.await
-            .unwrap_or_else(|_| Err(AppError::Internal("Open311 的写入任务意外中止".to_string())))
-    }
-
-    /// The writer: groups until the queue is empty. Whether a writer runs is decided under
-    /// the queue's lock, so a create is never left queued without one.
-    async fn open311_writer(&self) {
-        /// If the writer panics, the creates still queued are answered with an error (and the
-        /// next create starts a new writer) instead of waiting forever.
-        struct Armed<'a>(&'a Mutex<Queue>, bool);
-        impl Drop for Armed<'_> {
-            fn drop(&mut self) {
-                if self.1 {
-                    let mut q = lock(self.0);
-                    q.writing = false;
-                    q.jobs.clear();
-                }
-            }
-        }
-        let mut armed = Armed(&self.open311.0.queue, true);
-        loop {
-            let group: Vec<_> = {
-                let mut q = lock(&self.open311.0.queue);
-                if q.jobs.is_empty() {
-                    q.writing = false;
-                    armed.1 = false;
-                    return;
-                }
-                let n = q.jobs.len().min(MAX_GROUP);
-                q.jobs.drain(..n).collect()
-            };
-            self.open311_write_group(group).await;
-        }
-    }
-
-    /// Write a group and answer each create in it. If the group's transaction fails, each
-    /// create is written again alone.
-    async fn open311_write_group(&self, group: Vec<(PendingCreate, Reply)>) {
-        let (jobs, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
-        let stats = &self.open311.0.stats;
-        let started = Instant::now();
-        match self.open311_write(&jobs).await {
-            Ok(ids) => {
-                stats.record(jobs.len());
-                tracing::debug!(
-                    n = jobs.len(),
-                    ms = started.elapsed().as_secs_f64() * 1e3,
-                    "Open311 group written"
-                );
-                for (reply, id) in replies.into_iter().zip(ids) {
-                    let _ = reply.send(Ok(id));
-                }
-            }
-            Err(e) if jobs.len() == 1 => {
-                let _ = replies.into_iter().next().map(|r| r.send(Err(e)));
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, n = jobs.len(), "Open311 group write failed; writing one by one");
-                for (job, reply) in jobs.iter().zip(replies) {
-                    let one = self.open311_write(std::slice::from_ref(job)).await;
-                    if one.is_ok() {
-                        stats.record(1);
-                    }
-                    let _ = reply.send(one.map(|ids| ids[0]));
-                }
-            }
-        }
-    }
-
-    /// Write creates in one transaction: the events as every new event is written
-    /// ([`crate::events::create`]: rows, monthly counts, first timeline rows, audit records, in
-    /// multi-row statements) and their Open311 details. Returns the new events' ids, in order.
-    async fn open311_write(&self, jobs: &[PendingCreate]) -> AppResult<Vec<i64>> {
-        let mut tx = self.store.begin().await?;
-        let reports: Vec<_> = jobs
-            .iter()
-            .map(|j| crate::events::create::NewReport {
-                actor: &j.actor,
-                event: se::NewEvent {
-                    path: &j.path,
-                    node_id: j.node_id,
-                    category_code: &j.category_code,
-                    urgency: j.urgency,
-                    source: crate::events::Source::Open311.as_str(),
-                    reporter_user_id: None,
-                    reporter_name: &j.reporter,
-                    description: &j.description,
-                    answers: j.answers.clone(),
-                    x: j.x,
-                    y: j.y,
-                    reported_at: j.reported_at,
-                    deadline_at: j.deadline_at,
-                },
-                note: None,
-                via: Some(format!("Open311：{}", j.key_name)),
-            })
-            .collect();
-        let ids = crate::events::create::create(&mut tx, &reports).await?;
-        let requests: Vec<_> = jobs
-            .iter()
-            .zip(&ids)
-            .map(|(j, &id)| so::NewRequest {
-                event_id: id,
-                path: &j.path,
-                key_id: j.key_id,
-                email_enc: j.email_enc.clone(),
-                phone_enc: j.phone_enc.clone(),
-                device_id: j.device_id.as_deref(),
-                account_id: j.account_id.as_deref(),
-                address_string: j.address_string.as_deref(),
-                media_url: j.media_url.as_deref(),
-            })
-            .collect();
-        so::insert_requests(&mut tx, &requests).await?;
-        jingzhi_store::commit(tx).await?;
-        Ok(ids)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -752,6 +594,56 @@ impl App {
     }
 }
 
+/// Write creates in the transaction given (a group of the commit queue): the events as every new event is written
+/// ([`crate::events::create`]: rows, monthly counts, first timeline rows, audit records, in
+/// multi-row statements) and their Open311 details. Returns the new events' ids, in order.
+async fn write_creates(
+    tx: &mut jingzhi_store::Conn,
+    jobs: &[PendingCreate],
+) -> AppResult<Vec<i64>> {
+    let reports: Vec<_> = jobs
+        .iter()
+        .map(|j| crate::events::create::NewReport {
+            actor: &j.actor,
+            event: se::NewEvent {
+                path: &j.path,
+                node_id: j.node_id,
+                category_code: &j.category_code,
+                urgency: j.urgency,
+                source: crate::events::Source::Open311.as_str(),
+                reporter_user_id: None,
+                reporter_name: &j.reporter,
+                description: &j.description,
+                answers: j.answers.clone(),
+                x: j.x,
+                y: j.y,
+                reported_at: j.reported_at,
+                deadline_at: j.deadline_at,
+            },
+            note: None,
+            via: Some(format!("Open311：{}", j.key_name)),
+        })
+        .collect();
+    let ids = crate::events::create::create(&mut *tx, &reports).await?;
+    let requests: Vec<_> = jobs
+        .iter()
+        .zip(&ids)
+        .map(|(j, &id)| so::NewRequest {
+            event_id: id,
+            path: &j.path,
+            key_id: j.key_id,
+            email_enc: j.email_enc.clone(),
+            phone_enc: j.phone_enc.clone(),
+            device_id: j.device_id.as_deref(),
+            account_id: j.account_id.as_deref(),
+            address_string: j.address_string.as_deref(),
+            media_url: j.media_url.as_deref(),
+        })
+        .collect();
+    so::insert_requests(&mut *tx, &requests).await?;
+    Ok(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -812,18 +704,12 @@ mod tests {
             id: city.id + 1000,
             ..city.clone()
         };
-        let mut group = Vec::new();
-        let mut answers = Vec::new();
-        for (i, node) in [&city, &city, &gone, &city].into_iter().enumerate() {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            group.push((job(&client, node, &format!("第{i}件")), tx));
-            answers.push(rx);
-        }
-        app.open311_write_group(group).await;
-        let mut results = Vec::new();
-        for rx in answers {
-            results.push(rx.await.unwrap());
-        }
+        let jobs = [&city, &city, &gone, &city]
+            .into_iter()
+            .enumerate()
+            .map(|(i, node)| job(&client, node, &format!("第{i}件")))
+            .collect();
+        let results = app.open311.0.writes.0.write_group(&app.store, jobs).await;
         assert!(results[2].is_err(), "{:?}", results[2]);
         let ids: Vec<i64> = [0, 1, 3]
             .iter()

@@ -15,6 +15,7 @@ pub mod departments;
 pub mod districting;
 pub mod duplicates;
 pub mod events;
+pub mod group;
 pub mod hotline;
 pub mod import;
 pub mod metrics;
@@ -47,6 +48,9 @@ pub enum Error {
     Crypto(String),
     #[error("config: {0}")]
     Config(String),
+    /// A queued write that was never answered (see [`group`]).
+    #[error("write aborted: {0}")]
+    Aborted(String),
 }
 
 impl Error {
