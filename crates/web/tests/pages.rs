@@ -69,7 +69,7 @@ fn id_number(y: i32, seq: u32) -> String {
 }
 
 fn enc(s: &str) -> String {
-    jingzhi_web::pages::urlencode_all(s)
+    jingzhi_web::shared::urlencode_all(s)
 }
 
 #[tokio::test]
