@@ -71,7 +71,8 @@ pub async fn residents(
     PageCaller(c): PageCaller,
     UrlQuery(q): UrlQuery<ResidentQuery>,
 ) -> PageResult {
-    let (f, under) = q.filter();
+    // A value the page could not read is left out here too (the page said so).
+    let (f, under, _) = q.filter();
     stream(format!("居民_{}.xlsx", today()), |p| async move {
         s.app.export_residents(&c.actor, f, under, &p).await
     })
