@@ -1099,7 +1099,7 @@ pub async fn act(
     req: Request,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    let kind = CommandKind::parse(&command).ok_or_else(PageError::not_found)?;
+    let command_kind = CommandKind::parse(&command).ok_or_else(PageError::not_found)?;
     let (f, photos) = multipart_form(&s, req).await?;
     c.check_csrf(f.get("csrf"))?;
     let b = CommandInput {
@@ -1126,8 +1126,8 @@ pub async fn act(
         notified: departments_picked(&f, "notified_code"),
     };
     let result = async {
-        let cmd = b.command(kind)?;
-        let note = b.note(kind);
+        let cmd = b.command(command_kind)?;
+        let note = b.note(command_kind);
         s.app
             .event_command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
             .await
