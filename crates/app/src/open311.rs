@@ -16,6 +16,7 @@
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::events::Urgency;
+use jingzhi_domain::open311::{ContactName, ContactPhone, Email, MediaUrl};
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::audit;
@@ -398,9 +399,12 @@ impl App {
             description,
             jingzhi_domain::open311::MAX_DESCRIPTION,
         )?;
+        // The reporter's details, each read into its value type (the error names the field).
+        let first_name = blank(&input.first_name)
+            .map(ContactName::first)
+            .transpose()?;
+        let last_name = blank(&input.last_name).map(ContactName::last).transpose()?;
         for (field, what, v, max) in [
-            ("first_name", "名", &input.first_name, 64),
-            ("last_name", "姓", &input.last_name, 64),
             ("device_id", "设备编号", &input.device_id, 128),
             ("account_id", "账号", &input.account_id, 128),
             ("address_string", "地址", &input.address_string, 256),
@@ -409,39 +413,9 @@ impl App {
                 plain(field, what, s, max)?;
             }
         }
-        let email = blank(&input.email);
-        if let Some(e) = email {
-            if e.len() > 254
-                || !e.contains('@')
-                || e.chars().any(|c| c.is_whitespace() || c.is_control())
-            {
-                return Err(AppError::invalid("email", "电子邮箱格式无效"));
-            }
-        }
-        let phone = blank(&input.phone);
-        if let Some(p) = phone {
-            let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
-            if p.len() > 32
-                || !(5..=20).contains(&digits)
-                || !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
-            {
-                return Err(AppError::invalid("phone", "电话号码格式无效"));
-            }
-        }
-        let media_url = blank(&input.media_url);
-        if let Some(u) = media_url {
-            let ok = (u.starts_with("https://") || u.starts_with("http://"))
-                && u.len() <= 2048
-                && !u.chars().any(|c| {
-                    c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'
-                });
-            if !ok {
-                return Err(AppError::invalid(
-                    "media_url",
-                    "media_url 应为 http(s) 网址",
-                ));
-            }
-        }
+        let email = blank(&input.email).map(Email::parse).transpose()?;
+        let phone = blank(&input.phone).map(ContactPhone::parse).transpose()?;
+        let media_url = blank(&input.media_url).map(MediaUrl::parse).transpose()?;
         // Where: a point (placed into its grid), or a building by its unified code.
         let (node, point) = match (blank(&input.lat), blank(&input.long)) {
             (Some(lat), Some(long)) => {
@@ -476,9 +450,13 @@ impl App {
                 }
             },
         };
-        let reporter = match (blank(&input.last_name), blank(&input.first_name)) {
+        let reporter = match (&last_name, &first_name) {
             (None, None) => format!("Open311：{}", client.key.name),
-            (l, f) => format!("{}{}", l.unwrap_or(""), f.unwrap_or("")),
+            (l, f) => format!(
+                "{}{}",
+                l.as_ref().map_or("", ContactName::as_str),
+                f.as_ref().map_or("", ContactName::as_str)
+            ),
         };
         let urgency = Urgency::Ordinary;
         let deadline_at = self.deadline_policy().deadline(urgency, now);
@@ -498,12 +476,12 @@ impl App {
             y: point.map(|p| p.1).or(node.y),
             reported_at: now,
             deadline_at,
-            email_enc: email.map(|e| self.store.cipher.seal(e)),
-            phone_enc: phone.map(|p| self.store.cipher.seal(p)),
+            email_enc: email.map(|e| self.store.cipher.seal(e.as_str())),
+            phone_enc: phone.map(|p| self.store.cipher.seal(p.as_str())),
             device_id: blank(&input.device_id).map(str::to_string),
             account_id: blank(&input.account_id).map(str::to_string),
             address_string: blank(&input.address_string).map(str::to_string),
-            media_url: media_url.map(str::to_string),
+            media_url: media_url.map(|u| u.as_str().to_string()),
         };
         let id = self.open311.0.writes.0.submit(&self.store, job).await?;
         self.open311.written();

@@ -5,8 +5,11 @@
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Permission;
-use jingzhi_domain::registry::{parse_room, NodeCode, NodeKind, ResidentInput};
+use jingzhi_domain::registry::{
+    parse_room, Gender, NodeCode, NodeKind, Residence, ResidentInput, Tag,
+};
 use jingzhi_domain::scope::Scope;
+use jingzhi_domain::FieldError;
 use jingzhi_store::registry::{
     self as sr, Barrier, Household, HouseholdFilter, HouseholdMove, NewNode, Node, Page, PartyOrg,
     Resident, ResidentFilter, Stats,
@@ -128,6 +131,62 @@ async fn building_for(
         return Err(AppError::invalid("building", "所选区域不是楼宇"));
     }
     Ok(node)
+}
+
+/// The filter of a resident list as a query string sends it: `GET /api/v1/residents` and its
+/// export, the residents page and its download read the same parameters through this one parse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResidentQueryText<'a> {
+    /// Name prefix, address prefix, a whole ID-card or phone number, or a masked ID as shown.
+    pub q: Option<&'a str>,
+    /// A tag's code (`elderly_alone` …).
+    pub tag: Option<&'a str>,
+    /// `male female` (or 男/女).
+    pub gender: Option<&'a str>,
+    /// `permanent floating` (or 常住/流动).
+    pub residence: Option<&'a str>,
+}
+
+fn blank(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl ResidentQueryText<'_> {
+    /// The store's filter with every value that reads, and an error naming each parameter whose
+    /// value does not (that value is left out of the filter). A blank value asks for nothing.
+    /// The API answers the errors (422); the page lists without the value and says why.
+    pub fn parse(&self) -> (ResidentFilter, Vec<FieldError>) {
+        let mut errs = vec![];
+        let tag = blank(self.tag).and_then(|t| {
+            Tag::parse(t).or_else(|| {
+                errs.push(FieldError::new("tag", "未知的标签"));
+                None
+            })
+        });
+        let gender = blank(self.gender).and_then(|g| {
+            Gender::parse(g).or_else(|| {
+                errs.push(FieldError::new("gender", "性别应为 male 或 female"));
+                None
+            })
+        });
+        let residence = blank(self.residence).and_then(|r| {
+            Residence::parse(r).or_else(|| {
+                errs.push(FieldError::new(
+                    "residence",
+                    "居住状态应为 permanent 或 floating",
+                ));
+                None
+            })
+        });
+        let filter = ResidentFilter {
+            q: blank(self.q).map(str::to_string),
+            tag,
+            gender,
+            residence,
+            under: None,
+        };
+        (filter, errs)
+    }
 }
 
 impl App {
@@ -629,5 +688,44 @@ impl App {
             input.phone = None;
         }
         self.update_resident(actor, id, &input).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resident_query_reads_what_it_can_and_names_the_rest() {
+        let (f, errs) = ResidentQueryText {
+            q: Some(" 王 "),
+            tag: Some("elderly_alone"),
+            gender: Some("女"),
+            residence: Some(" "),
+        }
+        .parse();
+        assert!(errs.is_empty());
+        assert_eq!(f.q.as_deref(), Some("王"));
+        assert_eq!(f.tag, Some(Tag::ElderlyAlone));
+        assert_eq!(f.gender, Some(Gender::Female));
+        assert_eq!(f.residence, None);
+        let (f, errs) = ResidentQueryText {
+            q: Some(""),
+            tag: Some("nope"),
+            gender: Some("x"),
+            residence: Some("floating"),
+        }
+        .parse();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["tag", "gender"]);
+        assert_eq!(errs[1].reason, "性别应为 male 或 female");
+        assert_eq!((f.q, f.tag, f.gender), (None, None, None));
+        assert_eq!(f.residence, Some(Residence::Floating));
+        let (_, errs) = ResidentQueryText {
+            residence: Some("somewhere"),
+            ..Default::default()
+        }
+        .parse();
+        assert_eq!(errs[0].field, "residence");
     }
 }

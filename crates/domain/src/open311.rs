@@ -1,5 +1,7 @@
 //! Open311 GeoReport v2 rules that need no I/O: W3C date-times in the city's offset, the 90-day
-//! window of `GET requests`, paging, and how an event's detailed state reads as `status_notes`.
+//! window of `GET requests`, paging, how an event's detailed state reads as `status_notes`, and
+//! the reporter's details a `POST requests` may carry as value types ([`Email`],
+//! [`ContactPhone`], [`MediaUrl`], [`ContactName`]).
 //! See `docs/open311.md`.
 
 use crate::events::lifecycle::Status;
@@ -161,6 +163,145 @@ pub fn status_notes(
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// What a client may say about the reporter (`POST requests`): value types that parse.
+
+/// Longest `email` (bytes; the longest address SMTP carries).
+pub const MAX_EMAIL: usize = 254;
+/// Longest `phone` as written (bytes), and how many digits it may have.
+pub const MAX_PHONE: usize = 32;
+pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 5..=20;
+/// Longest `media_url` (bytes).
+pub const MAX_MEDIA_URL: usize = 2048;
+/// Longest `first_name` or `last_name` (characters).
+pub const MAX_NAME: usize = 64;
+
+/// The reporter's e-mail address (`email`): at most [`MAX_EMAIL`] bytes, an `@`, no spaces or
+/// control characters. Stored sealed; never answered.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// The address, trimmed (error on field `email`).
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        let s = s.trim();
+        if s.len() > MAX_EMAIL
+            || !s.contains('@')
+            || s.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(FieldError::new("email", "电子邮箱格式无效"));
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Personal data: only the domain is shown.
+        let domain = self.0.rsplit_once('@').map_or("", |(_, d)| d);
+        write!(f, "Email(…@{domain})")
+    }
+}
+
+/// The reporter's phone number (`phone`) as a client anywhere may write it: digits, spaces and
+/// `+-()`, 5 to 20 digits, at most [`MAX_PHONE`] bytes. Kept as written (not the register's
+/// mainland [`crate::registry::Phone`]: an Open311 client may send any country's number).
+/// Stored sealed; never answered.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ContactPhone(String);
+
+impl ContactPhone {
+    /// The number, trimmed (error on field `phone`).
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        let s = s.trim();
+        let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+        if s.len() > MAX_PHONE
+            || !PHONE_DIGITS.contains(&digits)
+            || !s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        {
+            return Err(FieldError::new("phone", "电话号码格式无效"));
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ContactPhone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ContactPhone(…)")
+    }
+}
+
+/// A photo of the problem elsewhere (`media_url`): an `http://` or `https://` address of at
+/// most [`MAX_MEDIA_URL`] bytes, without spaces, control characters, `"`, `<` or `>` (it is
+/// answered to every client and shown on pages as a link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaUrl(String);
+
+impl MediaUrl {
+    /// The address, trimmed (error on field `media_url`).
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        let s = s.trim();
+        let ok = (s.starts_with("https://") || s.starts_with("http://"))
+            && s.len() <= MAX_MEDIA_URL
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
+        if !ok {
+            return Err(FieldError::new("media_url", "media_url 应为 http(s) 网址"));
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The reporter's `first_name` (名) or `last_name` (姓): at most [`MAX_NAME`] characters, no
+/// control characters but line breaks and tabs. The event's reporter is the two together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactName(String);
+
+impl ContactName {
+    /// A `first_name` (error on that field).
+    pub fn first(s: &str) -> Result<Self, FieldError> {
+        Self::parse("first_name", "名", s)
+    }
+
+    /// A `last_name` (error on that field).
+    pub fn last(s: &str) -> Result<Self, FieldError> {
+        Self::parse("last_name", "姓", s)
+    }
+
+    fn parse(field: &'static str, what: &str, s: &str) -> Result<Self, FieldError> {
+        let s = s.trim();
+        if s.chars().count() > MAX_NAME {
+            return Err(FieldError::new(
+                field,
+                format!("{what}不能超过{MAX_NAME}字"),
+            ));
+        }
+        if s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
+            return Err(FieldError::new(field, format!("{what}含有不可见控制字符")));
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +367,84 @@ mod tests {
             status_notes(Status::Invalid, Some("重复上报"), None, None),
             "已作废：重复上报"
         );
+    }
+
+    #[test]
+    fn contact_details_parse() {
+        assert_eq!(
+            Email::parse(" zhang.xiaoming@example.cn ")
+                .unwrap()
+                .as_str(),
+            "zhang.xiaoming@example.cn"
+        );
+        let long_ok = format!("{}@example.cn", "a".repeat(MAX_EMAIL - 11));
+        assert!(Email::parse(&long_ok).is_ok());
+        for bad in [
+            "not an email",
+            "no-at-sign",
+            "a@b\u{7}",
+            "a b@example.cn",
+            &format!("{}@example.cn", "a".repeat(MAX_EMAIL - 10)),
+        ] {
+            assert_eq!(Email::parse(bad).unwrap_err().field, "email", "{bad}");
+        }
+        assert!(!format!("{:?}", Email::parse("zhang@example.cn").unwrap()).contains("zhang"));
+
+        for ok in ["13911112222", "+1 (555) 123-4567", "0631-5201234", "12345"] {
+            assert_eq!(ContactPhone::parse(ok).unwrap().as_str(), ok);
+        }
+        for bad in [
+            "call me",
+            "1234",
+            "123456789012345678901",
+            "139 1111 2222 ext",
+            &"1 ".repeat(17),
+        ] {
+            assert_eq!(
+                ContactPhone::parse(bad).unwrap_err().field,
+                "phone",
+                "{bad}"
+            );
+        }
+
+        for ok in [
+            "https://img.example.cn/p/1.jpg",
+            "http://example.cn/a?b=c&d=%20",
+        ] {
+            assert_eq!(MediaUrl::parse(ok).unwrap().as_str(), ok);
+        }
+        let at_limit = format!("https://example.cn/{}", "a".repeat(MAX_MEDIA_URL - 19));
+        assert_eq!(at_limit.len(), MAX_MEDIA_URL);
+        assert!(MediaUrl::parse(&at_limit).is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://example.cn/1.jpg",
+            "//example.cn/1.jpg",
+            "HTTPS://example.cn/1.jpg",
+            "https://example.cn/a b.jpg",
+            "https://example.cn/\"onerror=x",
+            "https://example.cn/<script>",
+            &format!("{at_limit}a"),
+        ] {
+            assert_eq!(
+                MediaUrl::parse(bad).unwrap_err().field,
+                "media_url",
+                "{bad}"
+            );
+        }
+
+        assert_eq!(ContactName::first(" 小明 ").unwrap().as_str(), "小明");
+        assert!(ContactName::last(&"张".repeat(MAX_NAME)).is_ok());
+        let e = ContactName::last(&"张".repeat(MAX_NAME + 1)).unwrap_err();
+        assert_eq!(
+            (e.field, e.reason.as_str()),
+            ("last_name", "姓不能超过64字")
+        );
+        let e = ContactName::first("小\u{0}明").unwrap_err();
+        assert_eq!(
+            (e.field, e.reason.as_str()),
+            ("first_name", "名含有不可见控制字符")
+        );
+        assert!(ContactName::first("小\t明").is_ok());
     }
 }

@@ -10,6 +10,7 @@ pub mod open311;
 pub mod pages;
 pub mod request;
 pub mod session;
+pub mod shared;
 
 use axum::routing::get;
 use axum::Router;

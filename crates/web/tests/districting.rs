@@ -238,7 +238,7 @@ async fn oversized_plan_approve_apply_through_the_pages() {
     for d in DEPARTMENTS {
         let body = format!(
             "csrf={csrf}&department={}&vote=agree",
-            jingzhi_web::pages::urlencode_all(d)
+            jingzhi_web::shared::urlencode_all(d)
         );
         let r = t
             .post_form(&format!("{plan_url}/votes"), &admin, &body)

@@ -16,7 +16,7 @@ use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::scope::Scope;
 
 fn enc(s: &str) -> String {
-    jingzhi_web::pages::urlencode_all(s)
+    jingzhi_web::shared::urlencode_all(s)
 }
 
 async fn actor(t: &TestApp, username: &str) -> Actor {

@@ -677,6 +677,12 @@ async fn bad_input_gets_the_specifications_errors_and_changes_nothing() {
             .map(|&(k, x)| if k == f { (k, v) } else { (k, x) })
             .collect()
     };
+    // Contact details past their limits (see jingzhi_domain::open311).
+    let long_url: &'static str =
+        Box::leak(format!("https://img.example.cn/{}", "a".repeat(2030)).into_boxed_str());
+    let long_email: &'static str =
+        Box::leak(format!("{}@example.cn", "a".repeat(244)).into_boxed_str());
+    let long_name: &'static str = Box::leak("张".repeat(65).into_boxed_str());
     for xml in [false, true] {
         let uri = if xml {
             "/open311/v2/requests.xml"
@@ -713,6 +719,10 @@ async fn bad_input_gets_the_specifications_errors_and_changes_nothing() {
             replace("email", "not an email"),
             replace("phone", "call me"),
             replace("media_url", "javascript:alert(1)"),
+            replace("media_url", "ftp://img.example.cn/p/1.jpg"),
+            replace("media_url", long_url),
+            replace("email", long_email),
+            replace("last_name", long_name),
             GOOD.iter()
                 .copied()
                 .filter(|(k, _)| *k != "lat" && *k != "long")

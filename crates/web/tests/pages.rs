@@ -69,7 +69,7 @@ fn id_number(y: i32, seq: u32) -> String {
 }
 
 fn enc(s: &str) -> String {
-    jingzhi_web::pages::urlencode_all(s)
+    jingzhi_web::shared::urlencode_all(s)
 }
 
 #[tokio::test]
@@ -775,4 +775,65 @@ async fn import_report_rejects_and_exports() {
     let x = t.page("/audit/export.xlsx", &a).await;
     assert_eq!(x.status, StatusCode::OK);
     assert!(x.body.starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn a_bad_filter_on_the_residents_page_is_named_and_the_api_refuses_it() {
+    let t = TestApp::new().await;
+    let (cookie, _) = t.browser_session("worker.a").await;
+    // The page lists without the values it cannot read, and names each one.
+    let uri = "/residents?gender=x&tag=nope&residence=%20&under=abc";
+    let zh = t.page(uri, &cookie).await;
+    assert_eq!(zh.status, StatusCode::OK, "{}", zh.text());
+    let text = zh.text();
+    assert!(text.contains(r#"role="alert""#), "{text}");
+    assert!(text.contains("性别“x”无法识别"), "{text}");
+    assert!(text.contains("标签“nope”无法识别"), "{text}");
+    assert!(text.contains("范围“abc”不是地点编号"), "{text}");
+    assert!(
+        !text.contains("居住状态“"),
+        "a blank value asks for nothing: {text}"
+    );
+    assert!(
+        text.contains(&t.res_a.name),
+        "the list is still shown: {text}"
+    );
+    let en = t.page(uri, &format!("{cookie}; lang=en")).await.text();
+    assert!(en.contains("Gender “x” is not recognised"), "{en}");
+    assert!(en.contains("Tag “nope” is not recognised"), "{en}");
+    assert!(!en.contains('⟦'), "{en}");
+    // Good values show no message.
+    let ok = t
+        .page("/residents?gender=male&tag=&residence=permanent", &cookie)
+        .await
+        .text();
+    assert!(!ok.contains(r#"role="alert""#), "{ok}");
+    // The API reads the same parameters with the same parse and refuses the values: 422
+    // naming each parameter.
+    let w = t.token("worker.a").await;
+    let api = t.get("/api/v1/residents?gender=x&tag=nope", &w).await;
+    assert_eq!(
+        api.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        api.text()
+    );
+    let fields: Vec<String> = api.json()["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["tag", "gender"]);
+    let export = t
+        .get("/api/v1/residents/export?residence=somewhere", &w)
+        .await;
+    assert_eq!(export.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(export.json()["details"][0]["field"], "residence");
+    assert_eq!(
+        t.get("/api/v1/residents?gender=male&tag=%20", &w)
+            .await
+            .status,
+        StatusCode::OK
+    );
 }

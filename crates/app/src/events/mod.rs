@@ -23,7 +23,7 @@ use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Role;
 use jingzhi_domain::events::attachment::{self as att, ImageInfo};
 use jingzhi_domain::events::lifecycle::{
-    self as lc, Command, Dispatch, Effect, Handler, Rating, Status,
+    self as lc, Command, CommandKind, Dispatch, Effect, Handler, Rating, Status,
 };
 use jingzhi_domain::events::metrics::{self, Counts, Rates};
 use jingzhi_domain::events::record::{timeline_note, Milestones};
@@ -194,6 +194,93 @@ impl DispatchInput {
                 .map(handler)
                 .collect::<AppResult<_>>()?,
         })
+    }
+}
+
+/// The fields a lifecycle command may carry, as the API's body or the event page's form gives
+/// them; each command reads what it needs ([`CommandInput::command`]).
+#[derive(Debug, Clone, Default)]
+pub struct CommandInput {
+    /// A note for the timeline (any command but `rate`).
+    pub note: Option<String>,
+    /// `invalidate`, `send_back`, `escalate`: why.
+    pub reason: Option<String>,
+    /// `resolve`: what was done.
+    pub result: Option<String>,
+    /// `rate`: `satisfied fairly_satisfied dissatisfied`.
+    pub rating: Option<String>,
+    /// `rate`: the reporter's comment (the note stored with a rating).
+    pub comment: Option<String>,
+    /// `merge`: the event it duplicates.
+    pub into: Option<i64>,
+    /// `dispatch`: the lead (主办).
+    pub lead: Option<HandlerInput>,
+    /// `dispatch`: co-handlers (协办).
+    pub co_handlers: Vec<HandlerInput>,
+    /// `dispatch`: notified (知会).
+    pub notified: Vec<HandlerInput>,
+}
+
+impl CommandInput {
+    /// The command `kind` with what it needs from these fields (422 naming the field that is
+    /// missing or wrong).
+    pub fn command(&self, kind: CommandKind) -> AppResult<Command> {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Ok(match kind {
+            CommandKind::Accept => Command::Accept,
+            CommandKind::Invalidate => Command::Invalidate {
+                reason: text(&self.reason),
+            },
+            CommandKind::Merge => Command::Merge {
+                into: self
+                    .into
+                    .ok_or_else(|| AppError::invalid("into", "请选择要合并到的事件"))?,
+            },
+            CommandKind::Dispatch => {
+                let lead = self
+                    .lead
+                    .clone()
+                    .ok_or_else(|| AppError::invalid("lead", "请填写主办单位"))?;
+                let d = DispatchInput {
+                    lead,
+                    co_handlers: self.co_handlers.clone(),
+                    notified: self.notified.clone(),
+                };
+                Command::Dispatch(d.to_domain()?)
+            }
+            CommandKind::Start => Command::Start,
+            CommandKind::Resolve => Command::Resolve {
+                result: text(&self.result),
+            },
+            CommandKind::Verify => Command::Verify,
+            CommandKind::SendBack => Command::SendBack {
+                reason: text(&self.reason),
+            },
+            CommandKind::Close => Command::Close,
+            CommandKind::Rate => {
+                let r = text(&self.rating);
+                Command::Rate(Rating::parse(r.trim()).ok_or_else(|| {
+                    AppError::invalid(
+                        "rating",
+                        "评价应为 satisfied、fairly_satisfied 或 dissatisfied",
+                    )
+                })?)
+            }
+            CommandKind::Escalate => Command::Escalate {
+                reason: text(&self.reason),
+            },
+        })
+    }
+
+    /// The note stored with the command: the rating's comment for `rate`, else `note`; blank is
+    /// none.
+    pub fn note(&self, kind: CommandKind) -> Option<String> {
+        let v = if kind == CommandKind::Rate {
+            &self.comment
+        } else {
+            &self.note
+        };
+        v.clone().filter(|s| !s.trim().is_empty())
     }
 }
 
@@ -1395,5 +1482,70 @@ impl App {
             }
         }
         Ok(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(e: AppError) -> &'static str {
+        match e {
+            AppError::Invalid(v) => v[0].field,
+            e => panic!("expected a field error, got {e:?}"),
+        }
+    }
+
+    #[test]
+    fn a_command_reads_what_it_needs() {
+        let none = CommandInput::default();
+        assert_eq!(none.command(CommandKind::Accept).unwrap(), Command::Accept);
+        assert_eq!(
+            none.command(CommandKind::SendBack).unwrap(),
+            Command::SendBack {
+                reason: String::new()
+            }
+        );
+        assert_eq!(
+            field_of(none.command(CommandKind::Merge).unwrap_err()),
+            "into"
+        );
+        assert_eq!(
+            field_of(none.command(CommandKind::Dispatch).unwrap_err()),
+            "lead"
+        );
+        assert_eq!(
+            field_of(none.command(CommandKind::Rate).unwrap_err()),
+            "rating"
+        );
+        let rate = CommandInput {
+            rating: Some(" satisfied ".into()),
+            comment: Some("很快".into()),
+            note: Some("not this".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            rate.command(CommandKind::Rate).unwrap(),
+            Command::Rate(Rating::Satisfied)
+        );
+        assert_eq!(rate.note(CommandKind::Rate).as_deref(), Some("很快"));
+        assert_eq!(rate.note(CommandKind::Close).as_deref(), Some("not this"));
+        let blank = CommandInput {
+            note: Some("  ".into()),
+            ..Default::default()
+        };
+        assert_eq!(blank.note(CommandKind::Accept), None);
+        let dispatch = CommandInput {
+            lead: Some(HandlerInput {
+                kind: "community".into(),
+                name: " 社区居委会 ".into(),
+                code: None,
+            }),
+            ..Default::default()
+        };
+        match dispatch.command(CommandKind::Dispatch).unwrap() {
+            Command::Dispatch(d) => assert_eq!(d.lead.name, "社区居委会"),
+            c => panic!("{c:?}"),
+        }
     }
 }

@@ -256,6 +256,12 @@ impl CommandKind {
         }
     }
 
+    /// The command named `s` (its [`as_str`](Self::as_str) form: the last segment of
+    /// `POST /api/v1/events/{id}/{command}` and of the page's `/events/{id}/{command}`).
+    pub fn parse(s: &str) -> Option<CommandKind> {
+        CommandKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             CommandKind::Accept => "受理",
@@ -612,6 +618,40 @@ mod tests {
     use super::*;
     use crate::events::HandlerKind;
     use proptest::prelude::*;
+
+    #[test]
+    fn command_names_parse_back() {
+        for k in CommandKind::ALL {
+            assert_eq!(CommandKind::parse(k.as_str()), Some(k));
+        }
+        let names: Vec<&str> = CommandKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "accept",
+                "invalidate",
+                "merge",
+                "dispatch",
+                "start",
+                "resolve",
+                "verify",
+                "send_back",
+                "close",
+                "rate",
+                "escalate"
+            ]
+        );
+        for bad in [
+            "",
+            "Accept",
+            " accept",
+            "send-back",
+            "report",
+            "attachments",
+        ] {
+            assert_eq!(CommandKind::parse(bad), None, "{bad}");
+        }
+    }
 
     fn dispatch() -> Command {
         Command::Dispatch(Dispatch {

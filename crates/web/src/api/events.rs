@@ -12,16 +12,17 @@ use super::schemas::{Attachment, CategoryEntry, EventView, Whistle};
 use super::{body, query};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::session::ApiCaller;
+use crate::shared::{page, photo_response, Paged, UPLOAD_BODY_LIMIT};
 use crate::AppState;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jingzhi_app::events::{DispatchInput, HandlerInput, InspectionInput, ReportInput, Upload};
+use jingzhi_app::events::{CommandInput, HandlerInput, InspectionInput, ReportInput, Upload};
 use jingzhi_app::store::events::{AttachmentMeta, Event, EventFilter};
 use jingzhi_app::AppError;
-use jingzhi_domain::events::lifecycle::{Command, Rating, Status};
+use jingzhi_domain::events::lifecycle::{CommandKind, Rating, Status};
 use jingzhi_domain::events::Urgency;
 use jingzhi_domain::FieldError;
 use serde::de::DeserializeOwned;
@@ -48,25 +49,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(complete))
         .routes(routes!(rate_department))
 }
-
-/// Largest request that carries photos (6 × 5 MiB and the form around them, with room for a
-/// deployment that raises the limits a little; the use-case enforces the real ones).
-pub const UPLOAD_BODY_LIMIT: usize = 40 * 1024 * 1024;
-
-/// The commands of `POST /api/v1/events/{id}/{command}`.
-pub const COMMANDS: &[&str] = &[
-    "accept",
-    "invalidate",
-    "merge",
-    "dispatch",
-    "start",
-    "resolve",
-    "verify",
-    "send_back",
-    "close",
-    "rate",
-    "escalate",
-];
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -157,15 +139,6 @@ pub struct EventPage {
     pub next_before: Option<i64>,
 }
 
-/// One page of the rows read (`limit + 1` were asked for, to know whether more follow), for
-/// the API's [`EventPage`] and the events page alike.
-#[derive(Debug)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    /// The id to pass as `before` for the next page; `None` on the last one.
-    pub next_before: Option<i64>,
-}
-
 impl From<Paged<Event>> for EventPage {
     fn from(p: Paged<Event>) -> Self {
         Self {
@@ -190,19 +163,6 @@ pub async fn list(
         .list_events_under(&c.actor, q.filter()?, q.under, q.before, limit + 1)
         .await?;
     Ok(Json(page(items, limit).into()))
-}
-
-pub fn page(mut items: Vec<Event>, limit: i64) -> Paged<Event> {
-    let more = items.len() as i64 > limit;
-    items.truncate(limit as usize);
-    Paged {
-        next_before: if more {
-            items.last().map(|e| e.id)
-        } else {
-            None
-        },
-        items,
-    }
 }
 
 /// The body of a report.
@@ -387,60 +347,20 @@ pub struct CommandBody {
     pub notified: Vec<HandlerBody>,
 }
 
-/// A command of the lifecycle from its name and body (an unknown name is "not found").
-pub fn command_from(name: &str, b: &CommandBody) -> Result<Command, AppError> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    Ok(match name {
-        "accept" => Command::Accept,
-        "invalidate" => Command::Invalidate {
-            reason: text(&b.reason),
-        },
-        "merge" => Command::Merge {
-            into: b
-                .into
-                .ok_or_else(|| AppError::invalid("into", "请选择要合并到的事件"))?,
-        },
-        "dispatch" => {
-            let lead = b
-                .lead
-                .as_ref()
-                .ok_or_else(|| AppError::invalid("lead", "请填写主办单位"))?;
-            let d = DispatchInput {
-                lead: lead.into(),
-                co_handlers: b.co_handlers.iter().map(Into::into).collect(),
-                notified: b.notified.iter().map(Into::into).collect(),
-            };
-            Command::Dispatch(d.to_domain()?)
+impl From<&CommandBody> for CommandInput {
+    fn from(b: &CommandBody) -> Self {
+        CommandInput {
+            note: b.note.clone(),
+            reason: b.reason.clone(),
+            result: b.result.clone(),
+            rating: b.rating.clone(),
+            comment: b.comment.clone(),
+            into: b.into,
+            lead: b.lead.as_ref().map(Into::into),
+            co_handlers: b.co_handlers.iter().map(Into::into).collect(),
+            notified: b.notified.iter().map(Into::into).collect(),
         }
-        "start" => Command::Start,
-        "resolve" => Command::Resolve {
-            result: text(&b.result),
-        },
-        "verify" => Command::Verify,
-        "send_back" => Command::SendBack {
-            reason: text(&b.reason),
-        },
-        "close" => Command::Close,
-        "rate" => {
-            let r = text(&b.rating);
-            Command::Rate(Rating::parse(r.trim()).ok_or_else(|| {
-                AppError::invalid(
-                    "rating",
-                    "评价应为 satisfied、fairly_satisfied 或 dissatisfied",
-                )
-            })?)
-        }
-        "escalate" => Command::Escalate {
-            reason: text(&b.reason),
-        },
-        _ => return Err(AppError::NotFound),
-    })
-}
-
-/// The note stored with a command: the rating's comment for `rate`, else `note`.
-pub fn command_note(name: &str, b: &CommandBody) -> Option<String> {
-    let v = if name == "rate" { &b.comment } else { &b.note };
-    v.clone().filter(|s| !s.trim().is_empty())
+    }
 }
 
 /// Move an event through its lifecycle. `command` is one of `accept invalidate merge dispatch
@@ -461,12 +381,11 @@ pub async fn command(
     // A path that is not UTF-8 is "not found" in the API's shape, not axum's plain text.
     let Path((id, name)) = path?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
-    if !COMMANDS.contains(&name.as_str()) {
-        return Err(ApiError::not_found());
-    }
+    let kind = CommandKind::parse(&name).ok_or_else(ApiError::not_found)?;
     let (b, photos): (CommandBody, _) = json_and_photos(&s, req).await?;
-    let cmd = command_from(&name, &b)?;
-    let note = command_note(&name, &b);
+    let input = CommandInput::from(&b);
+    let cmd = input.command(kind)?;
+    let note = input.note(kind);
     Ok(Json(
         s.app
             .event_command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
@@ -499,29 +418,6 @@ pub async fn attach(
         .await?;
     let a: Vec<Attachment> = stored.into_iter().map(Into::into).collect();
     Ok((StatusCode::CREATED, Json(a)).into_response())
-}
-
-/// A photo's bytes with its content type (decided when it was checked), never sniffed.
-pub fn photo_response(meta: &AttachmentMeta, bytes: Vec<u8>) -> Response {
-    let name = crate::pages::urlencode_all(&meta.file_name);
-    (
-        [
-            (header::CONTENT_TYPE, meta.content_type.clone()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename*=UTF-8''{name}"),
-            ),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".to_string(),
-            ),
-            (header::ETAG, format!("\"{}\"", meta.sha256)),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 /// A photo of an event in scope (residents: of their own events).

@@ -328,7 +328,7 @@ pub async fn export(
             (header::CONTENT_TYPE, x.content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                crate::pages::export::attachment(&x.file_name),
+                crate::shared::attachment(&x.file_name),
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],

@@ -12,9 +12,9 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use jingzhi_app::registry::ResidentQueryText;
 use jingzhi_app::store::registry::ResidentFilter;
 use jingzhi_app::AppError;
-use jingzhi_domain::registry::{Gender, Residence, Tag};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -48,48 +48,21 @@ pub struct ResidentQuery {
     pub per_page: Option<i64>,
 }
 
-fn blank(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
 impl ResidentQuery {
-    /// The store's filter, with every enumeration checked (422 naming the parameter).
+    /// The store's filter, with every enumeration checked (422 naming the parameter): the one
+    /// parse the residents page uses too ([`ResidentQueryText::parse`]).
     pub fn filter(&self) -> Result<ResidentFilter, AppError> {
-        let mut errs = vec![];
-        let tag = blank(&self.tag).and_then(|t| {
-            Tag::parse(t).or_else(|| {
-                errs.push(jingzhi_domain::FieldError::new("tag", "未知的标签"));
-                None
-            })
-        });
-        let gender = blank(&self.gender).and_then(|g| {
-            Gender::parse(g).or_else(|| {
-                errs.push(jingzhi_domain::FieldError::new(
-                    "gender",
-                    "性别应为 male 或 female",
-                ));
-                None
-            })
-        });
-        let residence = blank(&self.residence).and_then(|r| {
-            Residence::parse(r).or_else(|| {
-                errs.push(jingzhi_domain::FieldError::new(
-                    "residence",
-                    "居住状态应为 permanent 或 floating",
-                ));
-                None
-            })
-        });
+        let (filter, errs) = ResidentQueryText {
+            q: self.q.as_deref(),
+            tag: self.tag.as_deref(),
+            gender: self.gender.as_deref(),
+            residence: self.residence.as_deref(),
+        }
+        .parse();
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
         }
-        Ok(ResidentFilter {
-            q: self.q.clone(),
-            tag,
-            gender,
-            residence,
-            under: None,
-        })
+        Ok(filter)
     }
 }
 

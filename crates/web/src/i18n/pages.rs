@@ -99,4 +99,24 @@ pub static T: &[(&str, &str, &str)] = &[
     ),
     ("entity.audit", "审计日志", "Audit log"),
     ("entity.demo", "演示数据", "Demo data"),
+    (
+        "resident.bad_filter.tag",
+        "标签“{}”无法识别，已按全部标签列出。",
+        "Tag “{}” is not recognised; listing every tag.",
+    ),
+    (
+        "resident.bad_filter.gender",
+        "性别“{}”无法识别（应为 male 或 female），已按全部性别列出。",
+        "Gender “{}” is not recognised (male or female); listing both.",
+    ),
+    (
+        "resident.bad_filter.residence",
+        "居住状态“{}”无法识别（应为 permanent 或 floating），已按全部列出。",
+        "Residence “{}” is not recognised (permanent or floating); listing all.",
+    ),
+    (
+        "resident.bad_filter.under",
+        "范围“{}”不是地点编号，已按您的全部管辖范围列出。",
+        "Within “{}” is not a place number; listing your whole scope.",
+    ),
 ];

@@ -582,7 +582,7 @@ pub async fn export_xlsx(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                super::export::attachment(&format!("社区规模优化方案_{id}.xlsx")),
+                crate::shared::attachment(&format!("社区规模优化方案_{id}.xlsx")),
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
@@ -606,7 +606,7 @@ pub async fn export_geojson(
             (header::CONTENT_TYPE, "application/geo+json".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                super::export::attachment(&format!("社区规模优化方案_{id}.geojson")),
+                crate::shared::attachment(&format!("社区规模优化方案_{id}.geojson")),
             ),
         ],
         g.to_string(),

@@ -8,7 +8,6 @@
 
 use super::UrlQuery;
 use super::{map, query_string, render, render_status, Chrome, FormData, PageError, PageResult};
-use crate::api::events::{command_from, command_note, CommandBody, HandlerBody};
 use crate::i18n::Lang;
 use crate::session::{Caller, PageCaller};
 use crate::AppState;
@@ -18,7 +17,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use jingzhi_app::events::{EventView, InspectionInput, ReportInput, Upload};
+use jingzhi_app::events::{
+    CommandInput, EventView, HandlerInput, InspectionInput, ReportInput, Upload,
+};
 use jingzhi_app::store::events::{AttachmentMeta, EventFilter};
 use jingzhi_app::AppError;
 use jingzhi_domain::auth::{Permission, Role};
@@ -31,7 +32,7 @@ use serde::Deserialize;
 pub const PER_PAGE: i64 = 20;
 
 pub fn router() -> Router<AppState> {
-    let upload = axum::extract::DefaultBodyLimit::max(crate::api::events::UPLOAD_BODY_LIMIT);
+    let upload = axum::extract::DefaultBodyLimit::max(crate::shared::UPLOAD_BODY_LIMIT);
     Router::new()
         .route("/events", get(list))
         .route("/events/new", get(new_form).post(new).layer(upload))
@@ -243,7 +244,7 @@ pub async fn list(
         .app
         .list_events_under(&c.actor, f, under, num(&q.before), PER_PAGE + 1)
         .await?;
-    let page = crate::api::events::page(items, PER_PAGE);
+    let page = crate::shared::page(items, PER_PAGE);
     let cats = s.app.event_categories(&c.actor).await?;
     let now = now_ms();
     let base = vec![
@@ -1079,10 +1080,10 @@ fn picked(f: &FormData, name: &str) -> Vec<String> {
 }
 
 /// Departments picked in a multiple select (`name` repeated), as department handlers.
-fn departments_picked(f: &FormData, name: &str) -> Vec<HandlerBody> {
+fn departments_picked(f: &FormData, name: &str) -> Vec<HandlerInput> {
     picked(f, name)
         .into_iter()
-        .map(|code| HandlerBody {
+        .map(|code| HandlerInput {
             kind: "department".into(),
             name: String::new(),
             code: Some(code),
@@ -1098,12 +1099,10 @@ pub async fn act(
     req: Request,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    if !crate::api::events::COMMANDS.contains(&command.as_str()) {
-        return Err(PageError::not_found());
-    }
+    let command_kind = CommandKind::parse(&command).ok_or_else(PageError::not_found)?;
     let (f, photos) = multipart_form(&s, req).await?;
     c.check_csrf(f.get("csrf"))?;
-    let b = CommandBody {
+    let b = CommandInput {
         note: f.opt("note"),
         reason: f.opt("reason"),
         result: f.opt("result"),
@@ -1112,12 +1111,12 @@ pub async fn act(
         into: f.opt("into").and_then(|v| v.parse().ok()),
         // A department is picked from the registry; another kind of handler is named.
         lead: match f.opt("lead_kind").as_deref().unwrap_or("department") {
-            "department" => f.opt("lead_code").map(|code| HandlerBody {
+            "department" => f.opt("lead_code").map(|code| HandlerInput {
                 kind: "department".into(),
                 name: String::new(),
                 code: Some(code),
             }),
-            kind => f.opt("lead_name").map(|name| HandlerBody {
+            kind => f.opt("lead_name").map(|name| HandlerInput {
                 kind: kind.to_string(),
                 name,
                 code: None,
@@ -1127,8 +1126,8 @@ pub async fn act(
         notified: departments_picked(&f, "notified_code"),
     };
     let result = async {
-        let cmd = command_from(&command, &b)?;
-        let note = command_note(&command, &b);
+        let cmd = b.command(command_kind)?;
+        let note = b.note(command_kind);
         s.app
             .event_command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
             .await
@@ -1149,7 +1148,7 @@ pub async fn photo(
         return Err(PageError::not_found());
     };
     let (meta, bytes) = s.app.event_attachment(&c.actor, id, aid).await?;
-    Ok(crate::api::events::photo_response(&meta, bytes))
+    Ok(crate::shared::photo_response(&meta, bytes))
 }
 
 pub async fn whistle_blow(

@@ -7,6 +7,7 @@ use super::registry::{HouseholdQuery, ResidentQuery};
 use super::UrlQuery;
 use super::{PageError, PageResult};
 use crate::session::PageCaller;
+use crate::shared::attachment;
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -33,24 +34,6 @@ fn temp_path() -> PathBuf {
         "jingzhi-export-{}.xlsx",
         jingzhi_app::auth::random_secret()
     ))
-}
-
-/// `attachment; filename="…"` with the UTF-8 name for browsers and an ASCII fallback.
-pub fn attachment(name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        super::urlencode_all(name)
-    )
 }
 
 pub(crate) async fn stream<F>(name: String, write: impl FnOnce(PathBuf) -> F) -> PageResult
@@ -88,7 +71,8 @@ pub async fn residents(
     PageCaller(c): PageCaller,
     UrlQuery(q): UrlQuery<ResidentQuery>,
 ) -> PageResult {
-    let (f, under) = q.filter();
+    // A value the page could not read is left out here too (the page said so).
+    let (f, under, _) = q.filter();
     stream(format!("居民_{}.xlsx", today()), |p| async move {
         s.app.export_residents(&c.actor, f, under, &p).await
     })

@@ -210,7 +210,7 @@ pub async fn export(
             (header::CONTENT_TYPE, x.content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                super::export::attachment(&x.file_name),
+                crate::shared::attachment(&x.file_name),
             ),
         ],
         x.bytes,

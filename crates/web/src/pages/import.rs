@@ -85,7 +85,7 @@ pub async fn template(PageCaller(c): PageCaller) -> PageResult {
             (header::CONTENT_TYPE, XLSX_CONTENT_TYPE.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                super::export::attachment("居民导入模板.xlsx"),
+                crate::shared::attachment("居民导入模板.xlsx"),
             ),
         ],
         App::import_template_xlsx(),
@@ -199,7 +199,7 @@ pub async fn rejects(
             (header::CONTENT_TYPE, ct.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                super::export::attachment(&format!("{stem}.{ext}")),
+                crate::shared::attachment(&format!("{stem}.{ext}")),
             ),
         ],
         bytes,

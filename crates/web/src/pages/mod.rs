@@ -412,22 +412,9 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
     pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", urlencode_all(v)))
+        .map(|(k, v)| format!("{k}={}", crate::shared::urlencode_all(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Percent-encode everything but unreserved characters.
-pub fn urlencode_all(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Escape text for HTML/SVG built by hand (templates escape by themselves).

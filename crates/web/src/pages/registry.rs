@@ -16,7 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Form;
 use axum::Router;
-use jingzhi_app::registry::{HouseholdInput, MoveInput};
+use jingzhi_app::registry::{HouseholdInput, MoveInput, ResidentQueryText};
 use jingzhi_app::store::registry::{
     classify_query, HouseholdFilter, HouseholdMove, Resident, ResidentFilter, SearchKind,
 };
@@ -24,6 +24,7 @@ use jingzhi_domain::registry::{
     Gender, LowIncome, NodeKind, Relationship, Residence, ResidentInput, Tag,
 };
 use jingzhi_domain::time_fmt::format_ms;
+use jingzhi_domain::FieldError;
 use serde::Deserialize;
 
 /// The pages of this module (merged in [`super::router`]).
@@ -521,18 +522,46 @@ pub struct ResidentQuery {
 }
 
 impl ResidentQuery {
-    pub fn filter(&self) -> (ResidentFilter, Option<i64>) {
-        let s = |o: &Option<String>| o.as_deref().map(str::trim).unwrap_or("").to_string();
-        (
-            ResidentFilter {
-                q: Some(s(&self.q)).filter(|q| !q.is_empty()),
-                tag: Tag::parse(&s(&self.tag)),
-                gender: Gender::parse(&s(&self.gender)),
-                residence: Residence::parse(&s(&self.residence)),
-                under: None,
-            },
-            num(&self.under),
-        )
+    /// The store's filter and the place below which to list, read by the same parse as the
+    /// API's ([`ResidentQueryText::parse`]), with an error for each value that does not read:
+    /// the page lists without it and says so; the download leaves it out.
+    pub fn filter(&self) -> (ResidentFilter, Option<i64>, Vec<FieldError>) {
+        let (filter, mut errs) = ResidentQueryText {
+            q: self.q.as_deref(),
+            tag: self.tag.as_deref(),
+            gender: self.gender.as_deref(),
+            residence: self.residence.as_deref(),
+        }
+        .parse();
+        let under = self
+            .under
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .and_then(|u| {
+                u.parse().ok().or_else(|| {
+                    errs.push(FieldError::new("under", "应为地点编号"));
+                    None
+                })
+            });
+        (filter, under, errs)
+    }
+
+    /// What the page says about a value it could not read: the parameter's own words with the
+    /// value as sent.
+    fn problems(&self, lang: Lang, errs: &[FieldError]) -> Vec<String> {
+        errs.iter()
+            .map(|e| {
+                let sent = match e.field {
+                    "tag" => &self.tag,
+                    "gender" => &self.gender,
+                    "residence" => &self.residence,
+                    _ => &self.under,
+                };
+                let sent = sent.as_deref().unwrap_or("").trim();
+                lang.tf(&format!("resident.bad_filter.{}", e.field), sent)
+            })
+            .collect()
     }
 
     fn pairs(&self) -> Vec<(&'static str, String)> {
@@ -562,6 +591,8 @@ pub struct ResidentRow {
 #[template(path = "residents.html")]
 pub struct ResidentsPage {
     pub c: Chrome,
+    /// A value of the query that could not be read (left out of the list), one line each.
+    pub problems: Vec<String>,
     pub q: String,
     pub q_kind: &'static str,
     pub under: String,
@@ -582,7 +613,7 @@ pub async fn residents(
     lang: Lang,
     UrlQuery(q): UrlQuery<ResidentQuery>,
 ) -> PageResult {
-    let (f, under) = q.filter();
+    let (f, under, errs) = q.filter();
     let q_kind = match f.q.as_deref().map(classify_query) {
         None => "",
         Some(SearchKind::Name(_)) => "search.by_name",
@@ -605,6 +636,7 @@ pub async fn residents(
     };
     let page_view = ResidentsPage {
         c: Chrome::new(&c, lang, "residents"),
+        problems: q.problems(lang, &errs),
         q: q.q.clone().unwrap_or_default(),
         q_kind: if q_kind.is_empty() {
             ""

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 /// The pages of this module (merged in [`super::router`]).
 pub fn router() -> Router<AppState> {
-    let upload = axum::extract::DefaultBodyLimit::max(crate::api::events::UPLOAD_BODY_LIMIT);
+    let upload = axum::extract::DefaultBodyLimit::max(crate::shared::UPLOAD_BODY_LIMIT);
     Router::new()
         .route("/events/nearby", get(nearby))
         .route("/events/{id}/support", post(support).layer(upload))
