@@ -2,6 +2,7 @@
 //! over nothing is `None` (shown as "—"), never 0 or 100 %.
 
 use super::lifecycle::{Rating, Status};
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// Counts of events reported in a scope and period.
@@ -169,6 +170,38 @@ pub fn month_of(ms: i64) -> i32 {
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
         .to_offset(crate::time_fmt::CST);
     t.year() * 100 + t.month() as i32
+}
+
+/// The start or end of a dashboard's period: an instant from `YYYY-MM`, `YYYY-MM-DD` (China Standard Time) or milliseconds; `end` moves a
+/// month or day to its end (the start of the next).
+pub fn period_instant(
+    field: &'static str,
+    s: Option<&str>,
+    end: bool,
+) -> Result<Option<i64>, FieldError> {
+    let Some(s) = s else { return Ok(None) };
+    if let Ok(ms) = s.parse::<i64>() {
+        return Ok(Some(ms));
+    }
+    let bad = || FieldError::new(field, "日期应为 YYYY-MM 或 YYYY-MM-DD");
+    let parts: Vec<&str> = s.split('-').collect();
+    if parts.len() == 2 {
+        let y: i32 = parts[0].parse().map_err(|_| bad())?;
+        let m: i32 = parts[1].parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&m) || !(1900..=9999).contains(&y) {
+            return Err(bad());
+        }
+        let ym = y * 100 + m;
+        return Ok(Some(month_start(if end { next_month(ym) } else { ym })));
+    }
+    let d = crate::time_fmt::parse_date(s).ok_or_else(bad)?;
+    let d = if end { d.next_day().unwrap_or(d) } else { d };
+    Ok(Some(
+        d.midnight()
+            .assume_offset(crate::time_fmt::CST)
+            .unix_timestamp()
+            * 1000,
+    ))
 }
 
 /// The first instant (UTC ms) of month `yyyymm` in China Standard Time.

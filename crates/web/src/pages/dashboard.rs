@@ -6,9 +6,9 @@
 use super::export::stream;
 use super::UrlQuery;
 use super::{escape, query_string, render, Chrome, PageResult};
-use crate::api::metrics::MetricsQuery;
 use crate::i18n::Lang;
 use crate::session::PageCaller;
+use crate::shared::MetricsQuery;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
