@@ -412,23 +412,19 @@ impl Sim {
             Command::Resolve { result } => e.result = Some(result.clone()),
             _ => {}
         }
-        match e.status {
-            Status::Accepted | Status::Invalid | Status::Merged => {
-                e.responded_at.get_or_insert(at);
-            }
-            Status::Resolved => {
-                e.resolved_at = Some(at);
-                e.first_resolved_at.get_or_insert(at);
-            }
-            Status::Closed => e.closed_at = Some(at),
-            Status::Rated => e.rated_at = Some(at),
-            Status::InProgress | Status::Escalated if before == Status::Closed => {
-                e.rated_at = Some(at);
-                e.resolved_at = None;
-                e.closed_at = None;
-            }
-            _ => {}
+        let m = crate::events::record::Milestones {
+            responded_at: e.responded_at,
+            first_resolved_at: e.first_resolved_at,
+            resolved_at: e.resolved_at,
+            closed_at: e.closed_at,
+            rated_at: e.rated_at,
         }
+        .after(before, e.status, at);
+        e.responded_at = m.responded_at;
+        e.first_resolved_at = m.first_resolved_at;
+        e.resolved_at = m.resolved_at;
+        e.closed_at = m.closed_at;
+        e.rated_at = m.rated_at;
         for fx in &effects {
             match fx {
                 lc::Effect::Assign(d) => {
