@@ -525,3 +525,45 @@ impl App {
         Ok(accounts)
     }
 }
+
+impl App {
+    /// Rounds for a freshly generated demo city (see [`jingzhi_store::demo::rounds::demo_seed`]):
+    /// the demo steward, grid worker and department account (`dongbeicun.steward`,
+    /// `dongbeicun.grid1`, `zhujian`) hold the posts and a specialist's place of 东北村's first
+    /// grid. One transaction, part of the demo generation (which writes the one `generate`
+    /// audit record).
+    pub async fn seed_demo_rounds(&self, seed: u64) -> AppResult<sd::rounds::DemoCounts> {
+        let started = std::time::Instant::now();
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let holder = |u: Option<jingzhi_store::auth::User>| {
+            u.map(|u| sd::rounds::DemoHolder {
+                user_id: u.id,
+                display_name: u.display_name,
+                scope_path: u.scope_path,
+            })
+        };
+        let holders = sd::rounds::DemoHolders {
+            grid_worker: holder(
+                jingzhi_store::auth::user_by_username(&mut tx, "dongbeicun.grid1").await?,
+            ),
+            steward: holder(
+                jingzhi_store::auth::user_by_username(&mut tx, "dongbeicun.steward").await?,
+            ),
+            department: holder(jingzhi_store::auth::user_by_username(&mut tx, "zhujian").await?),
+        };
+        let counts =
+            sd::rounds::demo_seed(&mut tx, &self.store.cipher, &holders, seed, now).await?;
+        jingzhi_store::commit(tx).await?;
+        tracing::info!(
+            posts = counts.posts,
+            visits = counts.visits,
+            findings = counts.findings,
+            specialists = counts.specialists,
+            services = counts.services,
+            seconds = started.elapsed().as_secs_f64(),
+            "demo rounds generated"
+        );
+        Ok(counts)
+    }
+}

@@ -14,6 +14,7 @@
 pub mod events;
 mod names;
 mod people;
+pub mod rounds;
 
 use crate::registry::{household_address, NewResident, NodeCode, NodeKind};
 use crate::FieldError;

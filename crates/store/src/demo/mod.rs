@@ -2,6 +2,8 @@
 //! trip per row), counts computed in memory while the rows go by, and a clean-up for a load that
 //! failed half-way.
 
+pub mod rounds;
+
 use crate::registry::{resident_values, write_stats, Stats, RESIDENT_INSERT_COLS};
 use crate::sql::{bind, MAX_PARAMS, V};
 use crate::{Cipher, Conn, Result};
