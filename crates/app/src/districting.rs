@@ -10,6 +10,7 @@
 use crate::spreadsheet::{self, SheetSpec, Value};
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
+use jingzhi_domain::districting::apply as dapply;
 use jingzhi_domain::districting::approval::{self as ap, Status, Step, Vote};
 use jingzhi_domain::districting::graph::{building_graph, restore_for_small_pieces, Projection};
 use jingzhi_domain::districting::layout::{hull_polygon, next_child_code, next_community_code};
@@ -1460,33 +1461,24 @@ async fn apply_plan(
     let at = jingzhi_domain::time_fmt::now_ms();
 
     // Every compound's target community (by code), checked against the tree as it is now.
-    let mut compound_target: BTreeMap<i64, String> = BTreeMap::new();
-    for p in &output.parts {
-        for b in &p.buildings {
-            let bn = by_code
-                .get(b.as_str())
-                .filter(|n| n.kind == NodeKind::Building)
-                .ok_or_else(changed)?;
-            let cp = parent_of(bn).ok_or_else(changed)?;
-            if let Some(prev) = compound_target.insert(cp.id, p.community.clone()) {
-                if prev != p.community {
-                    return Err(changed());
-                }
-            }
-        }
-    }
-    let planned: HashSet<&str> = output
-        .parts
+    let places: Vec<dapply::Place> = all
         .iter()
-        .flat_map(|p| p.buildings.iter().map(String::as_str))
+        .map(|n| dapply::Place {
+            id: n.id,
+            parent_id: n.parent_id,
+            kind: n.kind,
+            code: n.code.clone(),
+            path: n.path.clone(),
+        })
         .collect();
-    for n in all.iter().filter(|n| n.kind == NodeKind::Building) {
-        if parent_of(n).is_some_and(|c| compound_target.contains_key(&c.id))
-            && !planned.contains(n.code.as_str())
-        {
-            return Err(changed());
-        }
-    }
+    let mut compound_target = dapply::compound_targets(
+        &places,
+        output
+            .parts
+            .iter()
+            .map(|p| (p.community.as_str(), p.buildings.as_slice())),
+    )
+    .map_err(|_| changed())?;
 
     // The target communities: existing ones, or created now under the street they come from.
     let mut report = ApplyReport {
@@ -1604,37 +1596,22 @@ async fn apply_plan(
             .filter_map(|id| by_id.get(&id))
             .find(|a| a.kind == NodeKind::Community)
     };
-    let mut grid_compounds: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for n in all.iter().filter(|n| n.kind == NodeKind::Compound) {
-        if let Some(g) = n.parent_id {
-            grid_compounds.entry(g).or_default().push(n.id);
-        }
-    }
     let mut moves: Vec<(Node, Node)> = vec![]; // (subtree root, new parent)
-    let mut new_grids: HashMap<(i64, String), Node> = HashMap::new();
-    for (gid, cps) in &grid_compounds {
-        let grid = by_id.get(gid).ok_or_else(changed)?;
-        let Some(cur) = community_of(grid) else {
-            continue;
-        };
-        let tgts: Vec<Option<&String>> = cps.iter().map(|c| compound_target.get(c)).collect();
-        if tgts.iter().all(|t| t.is_none_or(|t| *t == cur.code)) {
-            continue;
-        }
-        if let Some(first) = tgts[0] {
-            if tgts.iter().all(|t| *t == Some(first)) {
-                let t = targets.get(first).ok_or_else(changed)?;
+    for change in dapply::grid_changes(&places, &compound_target).map_err(|_| changed())? {
+        match change {
+            dapply::GridChange::Whole { grid, to } => {
+                let grid = by_id.get(&grid).ok_or_else(changed)?;
+                let t = targets.get(&to).ok_or_else(changed)?;
                 moves.push((grid.clone(), t.clone()));
-                continue;
             }
-        }
-        for (c, t) in cps.iter().zip(tgts) {
-            let Some(t) = t.filter(|t| **t != cur.code) else {
-                continue;
-            };
-            let tnode = targets.get(t).ok_or_else(changed)?.clone();
-            let key = (*gid, t.clone());
-            if !new_grids.contains_key(&key) {
+            dapply::GridChange::Part {
+                grid,
+                to,
+                compounds,
+            } => {
+                let grid = by_id.get(&grid).ok_or_else(changed)?;
+                let cur = community_of(grid).ok_or_else(changed)?;
+                let tnode = targets.get(&to).ok_or_else(changed)?.clone();
                 let taken = sd::codes_with_prefix(tx, &tnode.code).await?;
                 let code = next_child_code(&tnode.code, &taken)
                     .ok_or_else(|| AppError::invalid("code", "社区内没有可用的网格编码"))?;
@@ -1651,12 +1628,10 @@ async fn apply_plan(
                 .await?;
                 node_created(tx, actor, &g, plan.id).await?;
                 report.grids_created.push(code);
-                new_grids.insert(key.clone(), g);
+                for c in compounds {
+                    moves.push((by_id.get(&c).ok_or_else(changed)?.clone(), g.clone()));
+                }
             }
-            moves.push((
-                by_id.get(c).ok_or_else(changed)?.clone(),
-                new_grids[&key].clone(),
-            ));
         }
     }
 

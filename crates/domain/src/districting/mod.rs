@@ -25,6 +25,7 @@
 //! Every plan returned passes [`check`]; an instance without a valid plan is reported, never
 //! answered with a bad plan.
 
+pub mod apply;
 pub mod approval;
 pub mod graph;
 pub mod layout;
