@@ -5,79 +5,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::TestApp;
-use jingzhi_app::store::districting::set_geometry;
-use jingzhi_app::store::registry::{self as sr, NewNode, Node};
 use jingzhi_domain::districting::approval::{Step, DEPARTMENTS};
-use jingzhi_domain::registry::NodeKind;
-use jingzhi_domain::scope::Scope;
-
-fn lonlat(xm: f64) -> (f64, f64) {
-    (122.1 + xm / 88_316.0, 37.5)
-}
-
-/// Community A grows to 3,601 households: five more compounds of two buildings × 360
-/// households in a row 100 m apart.
-async fn grow(t: &TestApp) {
-    let mut tx = t.db.store.begin().await.unwrap();
-    let root = Scope::new(t.city.id, t.city.path.clone());
-    let (x, y) = lonlat(0.0);
-    set_geometry(&mut tx, t.building_a.id, None, Some(x), Some(y))
-        .await
-        .unwrap();
-    let (x, y) = lonlat(9000.0);
-    set_geometry(&mut tx, t.building_b.id, None, Some(x), Some(y))
-        .await
-        .unwrap();
-    let ins = async |tx: &mut jingzhi_store::Conn,
-                     parent: &Node,
-                     kind: NodeKind,
-                     code: String,
-                     name: String| {
-        sr::insert_node(
-            tx,
-            Some(parent),
-            &NewNode {
-                kind: Some(kind),
-                code,
-                name,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-    };
-    for i in 1..6 {
-        let cp = ins(
-            &mut tx,
-            &t.grid_a,
-            NodeKind::Compound,
-            format!("{}{:03}", t.grid_a.code, i + 1),
-            format!("小区{i}"),
-        )
-        .await;
-        for k in 0..2 {
-            let b = ins(
-                &mut tx,
-                &cp,
-                NodeKind::Building,
-                format!("{}{:03}", cp.code, k + 1),
-                format!("小区{i}-{}号楼", k + 1),
-            )
-            .await;
-            let (x, y) = lonlat(i as f64 * 100.0 + k as f64 * 30.0);
-            set_geometry(&mut tx, b.id, None, Some(x), Some(y))
-                .await
-                .unwrap();
-            let b = sr::get_node(&mut tx, &root, b.id).await.unwrap();
-            for r in 0..360 {
-                sr::insert_household(&mut tx, &b, Some(1), &format!("{}", 101 + r))
-                    .await
-                    .unwrap();
-            }
-        }
-    }
-    jingzhi_store::commit(tx).await.unwrap();
-}
 
 fn location(r: &common::Resp) -> String {
     r.headers
@@ -346,4 +274,11 @@ async fn the_json_api_and_its_document() {
         .paths
         .paths
         .contains_key("/api/v1/districting/plans/{id}/apply"));
+}
+
+/// Community A grows to 3,601 households (building A at the origin, building B 9 km away).
+async fn grow(t: &TestApp) {
+    t.place_building(&t.building_a, 0.0).await;
+    t.place_building(&t.building_b, 9000.0).await;
+    t.grow_past_cap(&t.grid_a).await;
 }

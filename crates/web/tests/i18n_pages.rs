@@ -9,11 +9,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{TestApp, USERS};
 use jingzhi_app::events::ReportInput;
-use jingzhi_app::store::districting::set_geometry;
-use jingzhi_app::store::registry::{self as sr, NewNode, Node};
 use jingzhi_app::Actor;
-use jingzhi_domain::registry::NodeKind;
-use jingzhi_domain::scope::Scope;
 
 fn enc(s: &str) -> String {
     jingzhi_web::shared::urlencode_all(s)
@@ -35,61 +31,6 @@ fn location(r: &common::Resp) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string()
-}
-
-/// Community A grows past the cap (3,000 households), so that a redistricting plan exists.
-async fn grow(t: &TestApp) {
-    let mut tx = t.db.store.begin().await.unwrap();
-    let root = Scope::new(t.city.id, t.city.path.clone());
-    let ll = |xm: f64| (122.1 + xm / 88_316.0, 37.5);
-    let (x, y) = ll(0.0);
-    set_geometry(&mut tx, t.building_a.id, None, Some(x), Some(y))
-        .await
-        .unwrap();
-    let (x, y) = ll(9000.0);
-    set_geometry(&mut tx, t.building_b.id, None, Some(x), Some(y))
-        .await
-        .unwrap();
-    for i in 1..6 {
-        let node = |parent: &Node, kind, code: String, name: String| {
-            (
-                parent.clone(),
-                NewNode {
-                    kind: Some(kind),
-                    code,
-                    name,
-                    ..Default::default()
-                },
-            )
-        };
-        let (p, n) = node(
-            &t.grid_a,
-            NodeKind::Compound,
-            format!("{}{:03}", t.grid_a.code, i + 1),
-            format!("小区{i}"),
-        );
-        let cp = sr::insert_node(&mut tx, Some(&p), &n).await.unwrap();
-        for k in 0..2 {
-            let (p, n) = node(
-                &cp,
-                NodeKind::Building,
-                format!("{}{:03}", cp.code, k + 1),
-                format!("小区{i}-{}号楼", k + 1),
-            );
-            let b = sr::insert_node(&mut tx, Some(&p), &n).await.unwrap();
-            let (x, y) = ll(i as f64 * 100.0 + k as f64 * 30.0);
-            set_geometry(&mut tx, b.id, None, Some(x), Some(y))
-                .await
-                .unwrap();
-            let b = sr::get_node(&mut tx, &root, b.id).await.unwrap();
-            for r in 0..360 {
-                sr::insert_household(&mut tx, &b, Some(1), &format!("{}", 101 + r))
-                    .await
-                    .unwrap();
-            }
-        }
-    }
-    jingzhi_store::commit(tx).await.unwrap();
 }
 
 /// Real records behind every page: an event reported by a resident and accepted (so a
@@ -378,4 +319,11 @@ fn contains_word(text: &str, word: &str) -> bool {
     text.match_indices(word).any(|(i, _)| {
         !han(text[..i].chars().next_back()) && !han(text[i + word.len()..].chars().next())
     })
+}
+
+/// Community A grows past the cap (3,000 households), so that a redistricting plan exists.
+async fn grow(t: &TestApp) {
+    t.place_building(&t.building_a, 0.0).await;
+    t.place_building(&t.building_b, 9000.0).await;
+    t.grow_past_cap(&t.grid_a).await;
 }

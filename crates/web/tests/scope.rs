@@ -1628,10 +1628,6 @@ async fn other_district_officer(t: &TestApp) {
         .unwrap();
 }
 
-fn lonlat(xm: f64) -> (f64, f64) {
-    (122.1 + xm / 88_316.0, 37.5)
-}
-
 /// A second building in the compound of `building` (not named as a secret: the one of
 /// community A is in the own community of A's users).
 async fn second_building(t: &TestApp, building: &Node) -> Node {
@@ -1658,62 +1654,22 @@ async fn second_building(t: &TestApp, building: &Node) -> Node {
     .unwrap()
 }
 
-/// Community B grows to 3,601 households: five more compounds of two buildings × 360 households
-/// in a row 100 m apart (as in tests/districting.rs), its own compound beside them.
+/// Community B past the cap: its own buildings placed in a row, five more compounds of 720
+/// households each.
 async fn grow_b(t: &TestApp) {
-    use jingzhi_app::store::districting::set_geometry;
     use jingzhi_app::store::registry as sr;
     use jingzhi_domain::registry::NodeKind;
     let root = jingzhi_domain::scope::Scope::new(t.city.id, t.city.path.clone());
-    let mut tx = t.db.store.begin().await.unwrap();
-    let own = sr::nodes_under(&mut tx, &root, &t.comm_b.path, &[NodeKind::Building], 100)
-        .await
-        .unwrap();
+    let own = {
+        let mut conn = t.db.store.acquire().await.unwrap();
+        sr::nodes_under(&mut conn, &root, &t.comm_b.path, &[NodeKind::Building], 100)
+            .await
+            .unwrap()
+    };
     for (k, b) in own.iter().enumerate() {
-        let (x, y) = lonlat(k as f64 * 20.0);
-        set_geometry(&mut tx, b.id, None, Some(x), Some(y))
-            .await
-            .unwrap();
+        t.place_building(b, k as f64 * 20.0).await;
     }
-    for i in 1..6 {
-        let cp = sr::insert_node(
-            &mut tx,
-            Some(&t.grid_b),
-            &sr::NewNode {
-                kind: Some(NodeKind::Compound),
-                code: format!("{}{:03}", t.grid_b.code, i + 1),
-                name: format!("小区{i}"),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        for k in 0..2 {
-            let b = sr::insert_node(
-                &mut tx,
-                Some(&cp),
-                &sr::NewNode {
-                    kind: Some(NodeKind::Building),
-                    code: format!("{}{:03}", cp.code, k + 1),
-                    name: format!("小区{i}-{}号楼", k + 1),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-            let (x, y) = lonlat(i as f64 * 100.0 + k as f64 * 30.0);
-            set_geometry(&mut tx, b.id, None, Some(x), Some(y))
-                .await
-                .unwrap();
-            let b = sr::get_node(&mut tx, &root, b.id).await.unwrap();
-            for r in 0..360 {
-                sr::insert_household(&mut tx, &b, Some(1), &format!("{}", 101 + r))
-                    .await
-                    .unwrap();
-            }
-        }
-    }
-    jingzhi_store::commit(tx).await.unwrap();
+    t.grow_past_cap(&t.grid_b).await;
 }
 
 /// A saved plan for the target's community (its title names the community: a secret outside),

@@ -373,3 +373,68 @@ pub async fn send_multipart(t: &TestApp, uri: &str, auth: (&str, &str), body: Ve
         .unwrap();
     t.send(req).await
 }
+
+/// A point `xm` metres east of the test city's origin, as (longitude, latitude).
+pub fn lonlat(xm: f64) -> (f64, f64) {
+    (122.1 + xm / 88_316.0, 37.5)
+}
+
+impl TestApp {
+    /// Grow `grid`'s community past the 3,000-household cap: five more compounds of two
+    /// buildings × 360 households, in a row 100 m apart starting 100 m east of the origin.
+    pub async fn grow_past_cap(&self, grid: &Node) {
+        use jingzhi_domain::registry::NodeKind;
+        use jingzhi_store::districting::set_geometry;
+        use jingzhi_store::registry as sr;
+        let root = jingzhi_domain::scope::Scope::new(self.city.id, self.city.path.clone());
+        let mut tx = self.db.store.begin().await.unwrap();
+        for i in 1..6 {
+            let cp = sr::insert_node(
+                &mut tx,
+                Some(grid),
+                &sr::NewNode {
+                    kind: Some(NodeKind::Compound),
+                    code: format!("{}{:03}", grid.code, i + 1),
+                    name: format!("小区{i}"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            for k in 0..2 {
+                let b = sr::insert_node(
+                    &mut tx,
+                    Some(&cp),
+                    &sr::NewNode {
+                        kind: Some(NodeKind::Building),
+                        code: format!("{}{:03}", cp.code, k + 1),
+                        name: format!("小区{i}-{}号楼", k + 1),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+                let (x, y) = lonlat(i as f64 * 100.0 + k as f64 * 30.0);
+                set_geometry(&mut tx, b.id, None, Some(x), Some(y))
+                    .await
+                    .unwrap();
+                let b = sr::get_node(&mut tx, &root, b.id).await.unwrap();
+                for r in 0..360 {
+                    sr::insert_household(&mut tx, &b, Some(1), &format!("{}", 101 + r))
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+        jingzhi_store::commit(tx).await.unwrap();
+    }
+
+    /// Place a building at `xm` metres east of the origin.
+    pub async fn place_building(&self, building: &Node, xm: f64) {
+        let mut conn = self.db.store.acquire().await.unwrap();
+        let (x, y) = lonlat(xm);
+        jingzhi_store::districting::set_geometry(&mut conn, building.id, None, Some(x), Some(y))
+            .await
+            .unwrap();
+    }
+}
