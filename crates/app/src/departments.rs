@@ -227,21 +227,13 @@ struct DeadlineSplit {
 }
 
 fn split_by_deadline(open: &[(i64, i64)], now: i64, n: usize) -> DeadlineSplit {
-    let late = |d: i64| d < now;
+    // Past the deadline as `lifecycle::is_overdue` and the lists' `overdue_at` filter say.
+    let (late, due): (Vec<_>, Vec<_>) = open.iter().partition(|(_, d)| now > *d);
+    let newest = |v: &[&(i64, i64)]| v.iter().take(n).map(|(i, _)| *i).collect();
     DeadlineSplit {
-        overdue_count: open.iter().filter(|(_, d)| late(*d)).count() as i64,
-        overdue: open
-            .iter()
-            .filter(|(_, d)| late(*d))
-            .take(n)
-            .map(|(i, _)| *i)
-            .collect(),
-        due: open
-            .iter()
-            .filter(|(_, d)| !late(*d))
-            .take(n)
-            .map(|(i, _)| *i)
-            .collect(),
+        overdue_count: late.len() as i64,
+        overdue: newest(&late),
+        due: newest(&due),
     }
 }
 
@@ -276,7 +268,7 @@ impl App {
             se::events_by_ids(&mut conn, &actor.scope(), &ids)
                 .await?
                 .into_iter()
-                .partition(|e| e.deadline_at < now);
+                .partition(|e| split.overdue.contains(&e.id));
         open.sort_by_key(|e| e.deadline_at);
         let (overdue_count, open_count) =
             (split.overdue_count, all.len() as i64 - split.overdue_count);
