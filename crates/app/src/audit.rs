@@ -1,8 +1,13 @@
 //! Browsing the audit log: the auditor and admins, within their scope.
 
 use crate::{Actor, App, AppResult};
+use jingzhi_domain::audit::Filter;
 use jingzhi_domain::auth::Permission;
-use jingzhi_store::audit::{self as sa, Filter, Record};
+use jingzhi_store::audit as sa;
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::audit::Record;
 
 impl App {
     pub async fn list_audit(

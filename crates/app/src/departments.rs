@@ -7,11 +7,15 @@ use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::{Permission, Role};
 use jingzhi_domain::departments::{self as dd, Level};
 use jingzhi_domain::time_fmt::now_ms;
-use jingzhi_store::departments::{self as sd, Department};
+use jingzhi_store::departments as sd;
 use jingzhi_store::events as se;
 use jingzhi_store::registry as sr;
 use jingzhi_store::{audit, Conn};
 use serde::Deserialize;
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::departments::{Department, SummonsRow};
 
 /// A department to add.
 #[derive(Debug, Clone, Default, Deserialize)]

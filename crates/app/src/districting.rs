@@ -19,11 +19,15 @@ use jingzhi_domain::districting::{
 };
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::scope::{path_ids, Scope};
-use jingzhi_store::districting::{self as sd, CommentRow, NodeMove, PlanRow, StepRow, VoteRow};
+use jingzhi_store::districting as sd;
 use jingzhi_store::registry::{self as sr, Barrier, NewNode, Node};
 use jingzhi_store::{audit, Conn};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::districting::{CommentRow, NodeMove, Oversized, PlanRow, StepRow, VoteRow};
 
 /// Households a community may hold (常住人口一般不超过3000户).
 pub const DEFAULT_CAP: u32 = 3000;

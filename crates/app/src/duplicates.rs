@@ -6,9 +6,13 @@
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::auth::Role;
 use jingzhi_domain::events::duplicates::{self as dup, DuplicatePolicy, Report, Score};
-use jingzhi_store::duplicates::{self as sd, Candidate};
+use jingzhi_store::duplicates as sd;
 use jingzhi_store::events as se;
 use serde::Serialize;
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::duplicates::Candidate;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Suggestion {

@@ -8,7 +8,8 @@ use crate::spreadsheet::{SheetSpec, Value, XlsxStream};
 use crate::{Actor, App, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Permission;
-use jingzhi_store::registry::{self as sr, HouseholdFilter, ResidentFilter};
+use jingzhi_domain::registry::{HouseholdFilter, ResidentFilter};
+use jingzhi_store::registry as sr;
 use jingzhi_store::{audit, import as si};
 use std::path::Path;
 
@@ -268,7 +269,7 @@ impl App {
     pub async fn export_audit(
         &self,
         actor: &Actor,
-        f: &jingzhi_store::audit::Filter,
+        f: &jingzhi_domain::audit::Filter,
         path: &Path,
     ) -> AppResult<u64> {
         actor.require(Permission::ReadAudit)?;

@@ -23,11 +23,15 @@ use jingzhi_domain::hotline::{self as dh, Col, Gazetteer};
 use jingzhi_domain::registry::{NodeKind, Phone};
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::events as se;
-use jingzhi_store::hotline::{self as sh, ExportRow, NewTicket, Ticket};
+use jingzhi_store::hotline::{self as sh, ExportRow, NewTicket};
 use jingzhi_store::registry::{self as sr, Node};
 use jingzhi_store::{audit, Conn};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::hotline::Ticket;
 
 /// Most tickets one file may hold.
 pub const MAX_TICKETS: usize = 10_000;

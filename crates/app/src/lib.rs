@@ -24,7 +24,6 @@ pub mod testing;
 pub mod workbench;
 
 pub use error::{AppError, AppResult};
-pub use jingzhi_store as store;
 pub use jingzhi_store::auth::User;
 pub use jingzhi_store::Store;
 
@@ -87,6 +86,16 @@ impl App {
                 )
             })?;
         Ok(Actor::system(&root))
+    }
+
+    /// A command-line actor acting as the user named `username` (`--user`): their scope and
+    /// permissions. `NotFound` when there is no such user.
+    pub async fn actor_named(&self, username: &str) -> AppResult<Actor> {
+        let mut conn = self.store.acquire().await?;
+        jingzhi_store::auth::user_by_username(&mut conn, username)
+            .await?
+            .map(Actor::new)
+            .ok_or(AppError::NotFound)
     }
 }
 

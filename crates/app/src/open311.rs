@@ -17,18 +17,21 @@ use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::events::Urgency;
 use jingzhi_domain::open311::{ContactName, ContactPhone, Email, MediaUrl};
+use jingzhi_domain::open311::{RequestFilter, UpdateFilter};
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::audit;
 use jingzhi_store::events::{self as se, CategoryRow};
 use jingzhi_store::group::GroupCommit;
-use jingzhi_store::open311::{
-    self as so, KeyRow, RequestFilter, RequestRow, UpdateFilter, UpdateRow,
-};
+use jingzhi_store::open311::{self as so, KeyRow, UpdateRow};
 use jingzhi_store::registry::{self as sr, Node};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::open311::RequestRow;
 
 /// How long a verified key (and the category list) is trusted without asking the database.
 pub const KEY_TTL: Duration = Duration::from_secs(5);

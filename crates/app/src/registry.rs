@@ -5,17 +5,22 @@
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Permission;
+use jingzhi_domain::paging::Page;
 use jingzhi_domain::registry::{
     parse_room, Gender, NodeCode, NodeKind, Residence, ResidentInput, Tag,
 };
+use jingzhi_domain::registry::{HouseholdFilter, ResidentFilter};
 use jingzhi_domain::scope::Scope;
 use jingzhi_domain::FieldError;
-use jingzhi_store::registry::{
-    self as sr, Barrier, Household, HouseholdFilter, HouseholdMove, NewNode, Node, Page, PartyOrg,
-    Resident, ResidentFilter, Stats,
-};
+use jingzhi_store::registry::{self as sr, NewNode};
 use jingzhi_store::{audit, Conn};
 use serde::{Deserialize, Serialize};
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::registry::{
+    Barrier, Household, HouseholdMove, Node, PartyOrg, Resident, Stats,
+};
 
 /// A place with what is below it.
 #[derive(Debug, Clone, Serialize)]

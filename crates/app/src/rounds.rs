@@ -15,19 +15,24 @@ use crate::events::ReportInput;
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::{Permission, Role};
+use jingzhi_domain::paging::Page;
 use jingzhi_domain::registry::{NodeKind, Phone};
 use jingzhi_domain::rounds::{
     self as dr, check_text, Finding, FindingKind, Month, MonthStatus, PostKind,
 };
+use jingzhi_domain::rounds::{SpecialistFilter, VisitFilter};
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::events::Event;
-use jingzhi_store::registry::{self as sr, Node, Page};
-use jingzhi_store::rounds::{
-    self as so, CoverageRow, GridBuilding, Post, Specialist, SpecialistFilter, Uncovered, Visit,
-    VisitFilter,
-};
+use jingzhi_store::registry::{self as sr, Node};
+use jingzhi_store::rounds as so;
 use jingzhi_store::{audit, Conn};
 use serde::{Deserialize, Serialize};
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::rounds::{
+    CoverageRow, FindingRow, GridBuilding, Post, Service, Specialist, Uncovered, Visit,
+};
 
 fn require_manager(actor: &Actor) -> AppResult<()> {
     if actor.user.role.is_manager() {

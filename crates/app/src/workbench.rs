@@ -4,13 +4,15 @@
 
 use crate::events::Workload;
 use crate::{Actor, App, AppError, AppResult};
+use jingzhi_domain::audit::Filter as AuditFilter;
 use jingzhi_domain::auth::{Permission, Role};
 use jingzhi_domain::districting::approval::Status as PlanStatus;
+use jingzhi_domain::events::EventFilter;
 use jingzhi_domain::time_fmt::now_ms;
-use jingzhi_store::audit::{Filter as AuditFilter, Record};
+use jingzhi_store::audit::Record;
 use jingzhi_store::departments::{self as sd, SummonsRow};
 use jingzhi_store::districting::{self as sdi, PlanRow};
-use jingzhi_store::events::{Event, EventFilter};
+use jingzhi_store::events::Event;
 use jingzhi_store::notify::Notification;
 use jingzhi_store::rounds::{self as so, MyFinding, Post, Uncovered};
 use serde::Serialize;

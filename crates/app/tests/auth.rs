@@ -9,8 +9,8 @@ use common::World;
 use jingzhi_app::auth::{NewUserInput, UserRef};
 use jingzhi_app::{Actor, AppError};
 use jingzhi_domain::audit::Action;
+use jingzhi_domain::audit::Filter;
 use jingzhi_domain::auth::{MAX_FAILED_LOGINS, MAX_FAILED_LOGINS_PER_ADDRESS};
-use jingzhi_store::audit::Filter;
 use std::net::IpAddr;
 
 const PW: &str = "test-password-1";

@@ -10,7 +10,7 @@ use jingzhi_app::departments::NewDepartmentInput;
 use jingzhi_app::events::{DispatchInput, HandlerInput, InspectionInput, ReportInput};
 use jingzhi_app::{Actor, AppError};
 use jingzhi_domain::events::lifecycle::Status;
-use jingzhi_store::events::EventFilter;
+use jingzhi_domain::events::EventFilter;
 use jingzhi_store::notify as sn;
 
 fn field(e: &AppError) -> &str {
@@ -158,7 +158,7 @@ async fn the_registry_lists_what_serves_the_place_and_adds_with_audit() {
     let log = jingzhi_store::audit::list(
         &mut c,
         &w.city_scope(),
-        &jingzhi_store::audit::Filter {
+        &jingzhi_domain::audit::Filter {
             entity: Some("department".into()),
             ..Default::default()
         },

@@ -7,11 +7,11 @@ mod common;
 use common::World;
 use jingzhi_app::districting::{self as jd, StepInput, VoteInput};
 use jingzhi_app::{Actor, AppError};
+use jingzhi_domain::audit::Filter;
 use jingzhi_domain::districting::approval::{Step, DEPARTMENTS};
 use jingzhi_domain::districting::{self as dd, Mode, Part};
 use jingzhi_domain::registry::{IdNumber, NodeKind, ResidentInput};
 use jingzhi_domain::scope::Scope;
-use jingzhi_store::audit::Filter;
 use jingzhi_store::registry::{self as sr, NewNode, Node};
 use sqlx::Row;
 
@@ -141,7 +141,7 @@ async fn fixture() -> Fixture {
             .app
             .list_households(
                 &admin,
-                jingzhi_store::registry::HouseholdFilter {
+                jingzhi_domain::registry::HouseholdFilter {
                     under: None,
                     q: Some(b.name.clone()),
                 },

@@ -5,11 +5,11 @@ mod common;
 use common::World;
 use jingzhi_app::events::{DispatchInput, HandlerInput, InspectionInput, ReportInput};
 use jingzhi_app::{Actor, AppError};
+use jingzhi_domain::audit::Filter;
 use jingzhi_domain::events::default_categories;
 use jingzhi_domain::events::lifecycle::{Rating, Status};
 use jingzhi_domain::events::whistle::{DeptStatus, WhistleStatus};
-use jingzhi_store::audit::Filter;
-use jingzhi_store::events::EventFilter;
+use jingzhi_domain::events::EventFilter;
 
 fn report(category: &str, node_id: i64, description: &str) -> ReportInput {
     ReportInput {

@@ -7,8 +7,8 @@ mod common;
 use common::World;
 use jingzhi_app::hotline::{Format, HotlineImportReport};
 use jingzhi_app::{Actor, AppError};
+use jingzhi_domain::events::EventFilter;
 use jingzhi_domain::registry::NodeKind;
-use jingzhi_store::events::EventFilter;
 use jingzhi_store::registry::Node;
 use sqlx::Row;
 
@@ -815,7 +815,7 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
         .app
         .list_audit(
             &Actor::system(&w.city),
-            &jingzhi_store::audit::Filter {
+            &jingzhi_domain::audit::Filter {
                 entity: Some("hotline_ticket".into()),
                 ..Default::default()
             },

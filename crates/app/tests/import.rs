@@ -7,9 +7,10 @@ use calamine::{Data, Reader};
 use common::World;
 use jingzhi_app::import::{ImportOptions, ImportReport, RowError};
 use jingzhi_app::{Actor, App, AppError};
+use jingzhi_domain::audit::Filter;
 use jingzhi_domain::registry::IdNumber;
-use jingzhi_store::audit::Filter;
-use jingzhi_store::registry::{HouseholdFilter, ResidentFilter, Stats};
+use jingzhi_domain::registry::{HouseholdFilter, ResidentFilter};
+use jingzhi_store::registry::Stats;
 use time::{Date, Month};
 
 const A1: &str = "371002001001001001001"; // building_a, in 前进社区

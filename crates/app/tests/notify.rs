@@ -625,7 +625,7 @@ async fn overdue_events_escalate_once_per_deadline() {
         let audits = jingzhi_store::audit::list(
             &mut c,
             &w.city_scope(),
-            &jingzhi_store::audit::Filter {
+            &jingzhi_domain::audit::Filter {
                 entity: Some("event".into()),
                 ..Default::default()
             },

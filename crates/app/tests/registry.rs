@@ -6,9 +6,9 @@ use common::World;
 use jingzhi_app::registry::{HouseholdInput, MoveInput};
 use jingzhi_app::AppError;
 use jingzhi_domain::audit::Action;
+use jingzhi_domain::audit::Filter;
+use jingzhi_domain::registry::{HouseholdFilter, ResidentFilter};
 use jingzhi_domain::registry::{ResidentInput, Tag};
-use jingzhi_store::audit::Filter;
-use jingzhi_store::registry::{HouseholdFilter, ResidentFilter};
 
 fn wang() -> ResidentInput {
     ResidentInput {

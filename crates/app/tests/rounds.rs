@@ -10,11 +10,11 @@ use jingzhi_app::rounds::{
     FindingInput, PostInput, ReportFindingInput, ServiceInput, SpecialistInput, VisitInput,
 };
 use jingzhi_app::{Actor, AppError};
+use jingzhi_domain::audit::Filter;
+use jingzhi_domain::rounds::VisitFilter;
 use jingzhi_domain::rounds::{Month, MonthStatus, DAY_MS};
 use jingzhi_domain::time_fmt::now_ms;
-use jingzhi_store::audit::Filter;
 use jingzhi_store::registry::Household;
-use jingzhi_store::rounds::VisitFilter;
 
 async fn household(w: &World, building_id: i64, room: &str) -> Household {
     let sys = Actor::system(&w.city);
@@ -732,7 +732,7 @@ async fn the_demo_city_has_posts_visits_and_specialists() {
         .unwrap();
     assert!(!comp.rows.is_empty());
     assert!(comp.rows.iter().all(|r| !r.missed.is_empty()));
-    let f = jingzhi_store::rounds::SpecialistFilter {
+    let f = jingzhi_domain::rounds::SpecialistFilter {
         user_id: Some(zhujian.id()),
         ..Default::default()
     };

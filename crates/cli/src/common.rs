@@ -28,13 +28,6 @@ pub fn no_user(e: AppError, username: &str) -> String {
 pub async fn actor_for(app: &App, user: Option<&str>) -> Result<Actor, String> {
     match user {
         None => app.system_actor().await.map_err(app_err),
-        Some(u) => {
-            let mut conn = app.store.acquire().await.map_err(|e| e.to_string())?;
-            let user = jingzhi_store::auth::user_by_username(&mut conn, u)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("没有用户 no such user: {u}"))?;
-            Ok(Actor::new(user))
-        }
+        Some(u) => app.actor_named(u).await.map_err(|e| no_user(e, u)),
     }
 }

@@ -532,6 +532,15 @@ pub fn changes(
         .collect()
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub action: Option<Action>,
+    pub entity: Option<String>,
+    pub actor: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -302,6 +302,23 @@ impl ContactName {
     }
 }
 
+/// Filters of `GET requests` (each list empty = any).
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub ids: Vec<i64>,
+    pub categories: Vec<String>,
+    pub statuses: Vec<Status>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateFilter {
+    pub event_ids: Vec<i64>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! offset of any accepted page fits an `i64` with room to spare.
 
 use crate::FieldError;
+use serde::Serialize;
 
 /// The largest page number accepted: with at most 500 rows a page, the offset stays below
 /// 5 × 10⁸, far from `i64::MAX` in every database.
@@ -39,6 +40,15 @@ pub fn offset(page: i64, per_page: i64) -> i64 {
     page.max(1)
         .saturating_sub(1)
         .saturating_mul(per_page.max(0))
+}
+
+/// One page of a list, and whether there is another.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub has_more: bool,
 }
 
 #[cfg(test)]

@@ -536,6 +536,63 @@ pub fn household_address(building_name: &str, unit: Option<i32>, room: &str) -> 
     }
 }
 
+// What a list of households or residents asks for, and what kind of search a text is
+
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdFilter {
+    /// Address prefix.
+    pub q: Option<String>,
+    /// Narrow to a node's subtree (a path inside the scope, already checked).
+    pub under: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResidentFilter {
+    /// Name prefix, address prefix (when it has digits), a whole ID or phone number, or a
+    /// masked ID as shown (`370***********123X`).
+    pub q: Option<String>,
+    pub tag: Option<Tag>,
+    pub gender: Option<Gender>,
+    pub residence: Option<Residence>,
+    /// Narrow to a node's subtree (a path inside the scope, already checked).
+    pub under: Option<String>,
+}
+
+/// What kind of search a query string is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchKind {
+    IdNumber(String),
+    MaskedId(String),
+    Phone(String),
+    Address(String),
+    Name(String),
+}
+
+pub fn classify_query(q: &str) -> SearchKind {
+    let q = q.trim();
+    if let Ok(id) = IdNumber::parse(q) {
+        return SearchKind::IdNumber(id.as_str().to_string());
+    }
+    let up = q.to_ascii_uppercase();
+    if up.len() == 18
+        && up.contains('*')
+        && up
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'X')
+    {
+        return SearchKind::MaskedId(up);
+    }
+    if let Ok(p) = Phone::parse(q) {
+        return SearchKind::Phone(p.as_str().to_string());
+    }
+    if q.chars()
+        .any(|c| c.is_ascii_digit() || "楼单元室号栋".contains(c))
+    {
+        return SearchKind::Address(q.to_string());
+    }
+    SearchKind::Name(q.to_string())
+}
+
 #[cfg(test)]
 mod tests {
 

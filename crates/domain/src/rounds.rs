@@ -371,6 +371,25 @@ pub fn check_service_month(
     Ok(())
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct VisitFilter {
+    pub household_id: Option<i64>,
+    pub visitor_user_id: Option<i64>,
+    pub post_id: Option<i64>,
+    /// Narrow to a subtree (a path inside the scope).
+    pub under: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SpecialistFilter {
+    /// Only those serving now.
+    pub active_only: bool,
+    /// Only those linked to this user account.
+    pub user_id: Option<i64>,
+    /// Only those who missed a month of `[from, to]` (before `current`).
+    pub missed: Option<(Month, Month, Month)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 use crate::sql::{bind, Params, V};
 use crate::{Conn, Result, Scope};
 use jingzhi_domain::audit::Action;
+use jingzhi_domain::audit::Filter;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -99,15 +100,6 @@ pub struct Record {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub action: Option<Action>,
-    pub entity: Option<String>,
-    pub actor: Option<String>,
-    pub from_ms: Option<i64>,
-    pub to_ms: Option<i64>,
 }
 
 fn record_from(r: &sqlx::any::AnyRow) -> Result<Record> {

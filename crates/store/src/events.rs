@@ -7,6 +7,7 @@ use jingzhi_domain::events::category::{Category, HandlerKind, Question};
 use jingzhi_domain::events::lifecycle::{Dispatch, EventState, Rating, Status};
 use jingzhi_domain::events::metrics::Counts;
 use jingzhi_domain::events::whistle::{DeptStatus, Summons, Whistle, WhistleStatus};
+use jingzhi_domain::events::EventFilter;
 use jingzhi_domain::events::Urgency;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -356,33 +357,6 @@ pub async fn save_event(conn: &mut Conn, scope: &Scope, e: &Event, expected: Sta
     } else {
         Err(Error::Conflict("status".into()))
     }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    pub status: Option<Status>,
-    pub category: Option<String>,
-    pub urgency: Option<Urgency>,
-    pub reporter_user_id: Option<i64>,
-    /// Only events still open past their deadline at this time (ms).
-    pub overdue_at: Option<i64>,
-    pub from_ms: Option<i64>,
-    pub to_ms: Option<i64>,
-    /// Below this place (a path inside the scope).
-    pub under_path: Option<String>,
-    /// `resident`, `staff`, … (how it came in).
-    pub source: Option<String>,
-    /// Only events dispatched (as lead, co-handler or notified) or whistled to this department
-    /// (its code).
-    pub department: Option<String>,
-    /// Only events whose current lead or co-handler is of this kind (`grid_worker`, …).
-    pub handler_kind: Option<String>,
-    /// "Mine": the use-case turns it into `department` or `handler_kind` for the caller's role.
-    pub assigned_mine: bool,
-    /// Only open events (reported, accepted, dispatched, in progress, escalated).
-    pub open_only: bool,
-    /// Only events in one of these states (none: any).
-    pub any_of: Vec<Status>,
 }
 
 /// The ids of events sent to a department: dispatched to it (any role, now or before) or

@@ -3,10 +3,11 @@
 //! pages over `(path, id)`, which the `residents_path` and `households_path` indexes serve).
 //! Every read takes the caller's scope and applies it in the query.
 
-use crate::registry::{prefix_cond, resident_where, HouseholdFilter, Node, ResidentFilter};
+use crate::registry::{prefix_cond, resident_where, Node};
 use crate::sql::{bind, get_bool, insert_many, Params, MAX_PARAMS, V};
 use crate::{Conn, Error, Result, Scope};
 use jingzhi_domain::registry::{Gender, LowIncome, Relationship, Residence, ResidentTags};
+use jingzhi_domain::registry::{HouseholdFilter, ResidentFilter};
 use jingzhi_domain::time_fmt::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;

@@ -7,6 +7,7 @@ use crate::sql::{bind, Params, V};
 use crate::{Conn, Error, Result, Scope};
 use jingzhi_domain::events::lifecycle::Status;
 use jingzhi_domain::events::Urgency;
+use jingzhi_domain::open311::{RequestFilter, UpdateFilter};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -154,16 +155,6 @@ pub struct RequestRow {
     pub media_url: Option<String>,
 }
 
-/// Filters of `GET requests` (each list empty = any).
-#[derive(Debug, Clone, Default)]
-pub struct RequestFilter {
-    pub ids: Vec<i64>,
-    pub categories: Vec<String>,
-    pub statuses: Vec<Status>,
-    pub from_ms: Option<i64>,
-    pub to_ms: Option<i64>,
-}
-
 const REQ_SQL: &str = "SELECT e.id, e.status, e.category_code, c.name AS category_name, e.urgency, c.handler_kind, c.department, \
     (SELECT a.handler_name FROM event_assignments a WHERE a.event_id = e.id AND a.role = 'lead' AND a.active = TRUE \
      ORDER BY a.id DESC LIMIT 1) AS lead, \
@@ -272,13 +263,6 @@ pub struct UpdateRow {
     pub to_status: Status,
     pub command: String,
     pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct UpdateFilter {
-    pub event_ids: Vec<i64>,
-    pub from_ms: Option<i64>,
-    pub to_ms: Option<i64>,
 }
 
 /// Timeline rows in scope matching `f`, newest first.

@@ -3,6 +3,8 @@
 
 use crate::sql::{bind, get_bool, insert_many, Params, V};
 use crate::{Conn, Error, Result, Scope};
+use jingzhi_domain::paging::Page;
+use jingzhi_domain::registry::{classify_query, HouseholdFilter, ResidentFilter, SearchKind};
 use jingzhi_domain::registry::{
     Gender, LowIncome, NewResident, NodeKind, Relationship, Residence, ResidentTags, Tag,
 };
@@ -922,23 +924,6 @@ pub async fn get_household(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Ho
         .ok_or(Error::NotFound)
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct HouseholdFilter {
-    /// Address prefix.
-    pub q: Option<String>,
-    /// Narrow to a node's subtree (a path inside the scope, already checked).
-    pub under: Option<String>,
-}
-
-/// One page of a list, and whether there is another.
-#[derive(Debug, Clone, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub page: i64,
-    pub per_page: i64,
-    pub has_more: bool,
-}
-
 pub async fn list_households(
     conn: &mut Conn,
     scope: &Scope,
@@ -1346,53 +1331,6 @@ pub async fn household_members(
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(resident_from).collect()
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ResidentFilter {
-    /// Name prefix, address prefix (when it has digits), a whole ID or phone number, or a
-    /// masked ID as shown (`370***********123X`).
-    pub q: Option<String>,
-    pub tag: Option<Tag>,
-    pub gender: Option<Gender>,
-    pub residence: Option<Residence>,
-    /// Narrow to a node's subtree (a path inside the scope, already checked).
-    pub under: Option<String>,
-}
-
-/// What kind of search a query string is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SearchKind {
-    IdNumber(String),
-    MaskedId(String),
-    Phone(String),
-    Address(String),
-    Name(String),
-}
-
-pub fn classify_query(q: &str) -> SearchKind {
-    let q = q.trim();
-    if let Ok(id) = jingzhi_domain::registry::IdNumber::parse(q) {
-        return SearchKind::IdNumber(id.as_str().to_string());
-    }
-    let up = q.to_ascii_uppercase();
-    if up.len() == 18
-        && up.contains('*')
-        && up
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'X')
-    {
-        return SearchKind::MaskedId(up);
-    }
-    if let Ok(p) = jingzhi_domain::registry::Phone::parse(q) {
-        return SearchKind::Phone(p.as_str().to_string());
-    }
-    if q.chars()
-        .any(|c| c.is_ascii_digit() || "楼单元室号栋".contains(c))
-    {
-        return SearchKind::Address(q.to_string());
-    }
-    SearchKind::Name(q.to_string())
 }
 
 pub(crate) fn is_sqlite(conn: &Conn) -> bool {

@@ -2,10 +2,11 @@
 //! latest visit of each household (for coverage), grid service specialists and their monthly
 //! services. Every read takes the caller's scope and applies it in the query (`path` range).
 
-use crate::registry::Page;
 use crate::sql::{bind, insert_many, Params, V};
 use crate::{Conn, Error, Result, Scope};
+use jingzhi_domain::paging::Page;
 use jingzhi_domain::rounds::{FindingKind, Month, PostKind};
+use jingzhi_domain::rounds::{SpecialistFilter, VisitFilter};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -488,15 +489,6 @@ pub async fn link_finding(conn: &mut Conn, finding_id: i64, event_id: i64) -> Re
     Ok(n == 1)
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct VisitFilter {
-    pub household_id: Option<i64>,
-    pub visitor_user_id: Option<i64>,
-    pub post_id: Option<i64>,
-    /// Narrow to a subtree (a path inside the scope).
-    pub under: Option<String>,
-}
-
 const VISIT_COLS: &str =
     "v.id, v.household_id, h.address, h.building_id, v.post_id, v.path, v.visitor_user_id, \
     v.visitor_name, v.visited_at, v.note";
@@ -941,16 +933,6 @@ pub async fn get_specialist(conn: &mut Conn, scope: &Scope, id: i64) -> Result<S
         .map(specialist_from)
         .transpose()?
         .ok_or(Error::NotFound)
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct SpecialistFilter {
-    /// Only those serving now.
-    pub active_only: bool,
-    /// Only those linked to this user account.
-    pub user_id: Option<i64>,
-    /// Only those who missed a month of `[from, to]` (before `current`).
-    pub missed: Option<(Month, Month, Month)>,
 }
 
 /// Specialists below `under` (a path inside the scope), by grid.

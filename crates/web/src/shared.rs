@@ -4,7 +4,7 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use jingzhi_app::store::events::{AttachmentMeta, Event};
+use jingzhi_app::events::{AttachmentMeta, Event};
 use jingzhi_app::AppError;
 use jingzhi_domain::events::metrics::period_instant;
 use serde::Deserialize;

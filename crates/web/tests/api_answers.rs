@@ -248,7 +248,7 @@ fn the_check_catches_store_types_and_values() {
     let none = BTreeSet::new();
     assert!(bad_answer("Value", &structs, &none).is_some());
     assert!(bad_answer("serde_json::Value", &structs, &none).is_some());
-    assert!(bad_answer("jingzhi_app::store::events::Event", &structs, &none).is_some());
+    assert!(bad_answer("jingzhi_app::events::Event", &structs, &none).is_some());
     assert!(bad_answer("store::events::Event", &structs, &none).is_some());
     assert!(bad_answer("Vec<Event>", &structs, &imported).is_some());
     assert!(bad_answer("Vec<CategoryRow>", &structs, &none).is_some());

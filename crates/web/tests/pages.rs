@@ -6,11 +6,11 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use common::{TestApp, PASSWORD};
-use jingzhi_app::store::audit::Filter;
-use jingzhi_app::store::registry::{self as sr, NewNode};
 use jingzhi_app::Actor;
 use jingzhi_domain::audit::Action;
+use jingzhi_domain::audit::Filter;
 use jingzhi_domain::scope::Scope;
+use jingzhi_store::registry::{self as sr, NewNode};
 
 fn square(lon: f64, lat: f64, d: f64) -> String {
     format!(
@@ -22,11 +22,7 @@ fn square(lon: f64, lat: f64, d: f64) -> String {
     )
 }
 
-async fn set_boundary(
-    t: &TestApp,
-    node: &jingzhi_app::store::registry::Node,
-    boundary: Option<String>,
-) {
+async fn set_boundary(t: &TestApp, node: &jingzhi_app::registry::Node, boundary: Option<String>) {
     let mut c = t.db.store.acquire().await.unwrap();
     sr::update_node(
         &mut c,

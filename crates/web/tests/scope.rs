@@ -1657,8 +1657,8 @@ async fn second_building(t: &TestApp, building: &Node) -> Node {
 /// Community B past the cap: its own buildings placed in a row, five more compounds of 720
 /// households each.
 async fn grow_b(t: &TestApp) {
-    use jingzhi_app::store::registry as sr;
     use jingzhi_domain::registry::NodeKind;
+    use jingzhi_store::registry as sr;
     let root = jingzhi_domain::scope::Scope::new(t.city.id, t.city.path.clone());
     let own = {
         let mut conn = t.db.store.acquire().await.unwrap();

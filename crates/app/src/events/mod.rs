@@ -28,16 +28,19 @@ use jingzhi_domain::events::lifecycle::{
 use jingzhi_domain::events::metrics::{self, Counts, Rates};
 use jingzhi_domain::events::record::{timeline_note, Milestones};
 use jingzhi_domain::events::whistle::Whistle;
-use jingzhi_domain::events::{DeadlinePolicy, HandlerKind, Urgency};
+use jingzhi_domain::events::{DeadlinePolicy, EventFilter, HandlerKind, Urgency};
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
-use jingzhi_store::events::{
-    self as se, Assignment, AttachmentMeta, CategoryRow, Event, EventFilter, Inspection,
-    Transition, WhistleRow,
-};
+use jingzhi_store::events as se;
 use jingzhi_store::registry as sr;
 use jingzhi_store::{audit, Conn};
 use serde::{Deserialize, Serialize};
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::events::{
+    Assignment, AttachmentMeta, CategoryRow, Event, Inspection, Transition, WhistleRow,
+};
 
 /// Longest description, result or note (characters).
 pub const MAX_TEXT: usize = 2000;

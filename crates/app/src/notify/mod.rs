@@ -22,8 +22,12 @@ use jingzhi_domain::notify as dn;
 use jingzhi_domain::scope::Scope;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::events::Event;
-use jingzhi_store::notify::{self as sn, Notification};
+use jingzhi_store::notify as sn;
 use jingzhi_store::Conn;
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::notify::Notification;
 
 /// What happened to an event: who gave which command, the event before (`None` when it was
 /// just reported) and after, the note, when. Every change reports one; notify consumes it.

@@ -26,3 +26,32 @@ pub use category::{default_categories, Category, HandlerKind, Question};
 pub use deadline::{DeadlinePolicy, Urgency};
 pub use lifecycle::{transition, Command, Effect, EventState, Rating, Status, TransitionError};
 pub mod attachment;
+
+// What a list of events asks for
+
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub status: Option<Status>,
+    pub category: Option<String>,
+    pub urgency: Option<Urgency>,
+    pub reporter_user_id: Option<i64>,
+    /// Only events still open past their deadline at this time (ms).
+    pub overdue_at: Option<i64>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Below this place (a path inside the scope).
+    pub under_path: Option<String>,
+    /// `resident`, `staff`, … (how it came in).
+    pub source: Option<String>,
+    /// Only events dispatched (as lead, co-handler or notified) or whistled to this department
+    /// (its code).
+    pub department: Option<String>,
+    /// Only events whose current lead or co-handler is of this kind (`grid_worker`, …).
+    pub handler_kind: Option<String>,
+    /// "Mine": the use-case turns it into `department` or `handler_kind` for the caller's role.
+    pub assigned_mine: bool,
+    /// Only open events (reported, accepted, dispatched, in progress, escalated).
+    pub open_only: bool,
+    /// Only events in one of these states (none: any).
+    pub any_of: Vec<Status>,
+}

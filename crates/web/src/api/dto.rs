@@ -2,11 +2,9 @@
 //! store's and the app's types. ID-card and phone numbers appear only masked, except in the
 //! answer of the audited unmask call.
 
+use jingzhi_app::audit::Record;
+use jingzhi_app::registry::{Barrier, Household, HouseholdMove, Node, PartyOrg, Resident, Stats};
 use jingzhi_app::registry::{HouseholdView, MapView, NodeView, ResidentView};
-use jingzhi_app::store::audit::Record;
-use jingzhi_app::store::registry::{
-    Barrier, Household, HouseholdMove, Node, PartyOrg, Resident, Stats,
-};
 use jingzhi_app::User;
 use jingzhi_domain::registry::ResidentInput;
 use serde::{Deserialize, Serialize};
@@ -260,8 +258,8 @@ pub struct HouseholdPage {
     pub has_more: bool,
 }
 
-impl From<jingzhi_app::store::registry::Page<Household>> for HouseholdPage {
-    fn from(p: jingzhi_app::store::registry::Page<Household>) -> Self {
+impl From<jingzhi_domain::paging::Page<Household>> for HouseholdPage {
+    fn from(p: jingzhi_domain::paging::Page<Household>) -> Self {
         Self {
             items: p.items.into_iter().map(Into::into).collect(),
             page: p.page,
@@ -433,8 +431,8 @@ pub struct ResidentPage {
     pub has_more: bool,
 }
 
-impl From<jingzhi_app::store::registry::Page<Resident>> for ResidentPage {
-    fn from(p: jingzhi_app::store::registry::Page<Resident>) -> Self {
+impl From<jingzhi_domain::paging::Page<Resident>> for ResidentPage {
+    fn from(p: jingzhi_domain::paging::Page<Resident>) -> Self {
         Self {
             items: p.items.into_iter().map(Into::into).collect(),
             page: p.page,

@@ -17,7 +17,7 @@ use axum::Json;
 use jingzhi_app::rounds::{
     FindingInput, PostInput, ReportFindingInput, ServiceInput, SpecialistInput, VisitInput,
 };
-use jingzhi_app::store::rounds::{SpecialistFilter, VisitFilter};
+use jingzhi_domain::rounds::{SpecialistFilter, VisitFilter};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;

@@ -13,7 +13,7 @@
 //! checks real answers against these schemas.
 #![allow(dead_code)]
 
-use jingzhi_app::store::events as se;
+use jingzhi_app::events as se;
 use jingzhi_domain::events::category::{Category as DCategory, Question as DQuestion};
 use jingzhi_domain::events::duplicates::Score as DScore;
 use jingzhi_domain::events::lifecycle::{Rating as DRating, Status};
@@ -57,9 +57,9 @@ macro_rules! dto_from {
 /// `From<Page<Source>> for DtoPage`: `{items, page, per_page, has_more}`.
 macro_rules! page_from {
     ($src:ty => $dst:ident) => {
-        impl From<jingzhi_app::store::registry::Page<$src>> for $dst {
-            fn from(p: jingzhi_app::store::registry::Page<$src>) -> Self {
-                let jingzhi_app::store::registry::Page {
+        impl From<jingzhi_domain::paging::Page<$src>> for $dst {
+            fn from(p: jingzhi_domain::paging::Page<$src>) -> Self {
+                let jingzhi_domain::paging::Page {
                     items,
                     page,
                     per_page,
@@ -671,9 +671,9 @@ pub struct DuplicateCandidate {
     pub reported_at: i64,
 }
 
-impl From<jingzhi_app::store::duplicates::Candidate> for DuplicateCandidate {
-    fn from(c: jingzhi_app::store::duplicates::Candidate) -> Self {
-        let jingzhi_app::store::duplicates::Candidate {
+impl From<jingzhi_app::duplicates::Candidate> for DuplicateCandidate {
+    fn from(c: jingzhi_app::duplicates::Candidate) -> Self {
+        let jingzhi_app::duplicates::Candidate {
             id,
             path,
             category_code,
@@ -908,7 +908,7 @@ pub struct Place {
     pub floors: Option<i32>,
 }
 
-dto_from!(jingzhi_app::store::registry::Node => Place {
+dto_from!(jingzhi_app::registry::Node => Place {
     id, parent_id, kind, code, name, path, depth, boundary, x, y, units, floors,
 });
 
@@ -928,7 +928,7 @@ pub struct Post {
     pub updated_at: i64,
 }
 
-dto_from!(jingzhi_app::store::rounds::Post => Post {
+dto_from!(jingzhi_app::rounds::Post => Post {
     id, kind, user_id, holder_name, grid_id, grid_name, path, buildings, updated_at,
 });
 
@@ -946,7 +946,7 @@ pub struct GridBuilding {
     pub grid_worker_post: Option<(i64, String)>,
 }
 
-dto_from!(jingzhi_app::store::rounds::GridBuilding => GridBuilding {
+dto_from!(jingzhi_app::rounds::GridBuilding => GridBuilding {
     id, code, name, path, households, steward_post, grid_worker_post,
 });
 
@@ -969,7 +969,7 @@ pub struct PostPage {
     pub has_more: bool,
 }
 
-page_from!(jingzhi_app::store::rounds::Post => PostPage);
+page_from!(jingzhi_app::rounds::Post => PostPage);
 
 /// Something a visit found; `event_id` once it was reported as an event.
 #[derive(Debug, Serialize, ToSchema)]
@@ -983,7 +983,7 @@ pub struct Finding {
     pub event_id: Option<i64>,
 }
 
-dto_from!(jingzhi_app::store::rounds::FindingRow => Finding { id, visit_id, path, kind, text, event_id });
+dto_from!(jingzhi_app::rounds::FindingRow => Finding { id, visit_id, path, kind, text, event_id });
 
 /// A visit (民情日志) to a household.
 #[derive(Debug, Serialize, ToSchema)]
@@ -1001,7 +1001,7 @@ pub struct Visit {
     pub findings: Vec<Finding>,
 }
 
-dto_from!(jingzhi_app::store::rounds::Visit => Visit {
+dto_from!(jingzhi_app::rounds::Visit => Visit {
     id, household_id, address, building_id, post_id, path, visitor_user_id, visitor_name,
     visited_at, note,
 } vec { findings });
@@ -1014,7 +1014,7 @@ pub struct VisitPage {
     pub has_more: bool,
 }
 
-page_from!(jingzhi_app::store::rounds::Visit => VisitPage);
+page_from!(jingzhi_app::rounds::Visit => VisitPage);
 
 /// Coverage of a grid.
 #[derive(Debug, Serialize, ToSchema)]
@@ -1025,7 +1025,7 @@ pub struct CoverageRow {
     pub covered: i64,
 }
 
-dto_from!(jingzhi_app::store::rounds::CoverageRow => CoverageRow { id, name, households, covered });
+dto_from!(jingzhi_app::rounds::CoverageRow => CoverageRow { id, name, households, covered });
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CoverageRowPage {
@@ -1035,7 +1035,7 @@ pub struct CoverageRowPage {
     pub has_more: bool,
 }
 
-page_from!(jingzhi_app::store::rounds::CoverageRow => CoverageRowPage);
+page_from!(jingzhi_app::rounds::CoverageRow => CoverageRowPage);
 
 /// Posts with their coverage: each item is `[post, households, covered]`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -1047,13 +1047,11 @@ pub struct PostCoveragePage {
     pub has_more: bool,
 }
 
-impl From<jingzhi_app::store::registry::Page<(jingzhi_app::store::rounds::Post, i64, i64)>>
+impl From<jingzhi_domain::paging::Page<(jingzhi_app::rounds::Post, i64, i64)>>
     for PostCoveragePage
 {
-    fn from(
-        p: jingzhi_app::store::registry::Page<(jingzhi_app::store::rounds::Post, i64, i64)>,
-    ) -> Self {
-        let jingzhi_app::store::registry::Page {
+    fn from(p: jingzhi_domain::paging::Page<(jingzhi_app::rounds::Post, i64, i64)>) -> Self {
+        let jingzhi_domain::paging::Page {
             items,
             page,
             per_page,
@@ -1099,7 +1097,7 @@ pub struct UncoveredHousehold {
     pub last_at: Option<i64>,
 }
 
-dto_from!(jingzhi_app::store::rounds::Uncovered => UncoveredHousehold {
+dto_from!(jingzhi_app::rounds::Uncovered => UncoveredHousehold {
     household_id, address, building_id, last_at,
 });
 
@@ -1111,7 +1109,7 @@ pub struct UncoveredPage {
     pub has_more: bool,
 }
 
-page_from!(jingzhi_app::store::rounds::Uncovered => UncoveredPage);
+page_from!(jingzhi_app::rounds::Uncovered => UncoveredPage);
 
 /// A grid service specialist (双报到).
 #[derive(Debug, Serialize, ToSchema)]
@@ -1132,9 +1130,9 @@ pub struct Specialist {
     pub until: Option<String>,
 }
 
-impl From<jingzhi_app::store::rounds::Specialist> for Specialist {
-    fn from(s: jingzhi_app::store::rounds::Specialist) -> Self {
-        let jingzhi_app::store::rounds::Specialist {
+impl From<jingzhi_app::rounds::Specialist> for Specialist {
+    fn from(s: jingzhi_app::rounds::Specialist) -> Self {
+        let jingzhi_app::rounds::Specialist {
             id,
             grid_id,
             grid_name,
@@ -1171,7 +1169,7 @@ pub struct SpecialistPage {
     pub has_more: bool,
 }
 
-page_from!(jingzhi_app::store::rounds::Specialist => SpecialistPage);
+page_from!(jingzhi_app::rounds::Specialist => SpecialistPage);
 
 /// A service a specialist logged for a month.
 #[derive(Debug, Serialize, ToSchema)]
@@ -1185,9 +1183,9 @@ pub struct Service {
     pub created_at: i64,
 }
 
-impl From<jingzhi_app::store::rounds::Service> for Service {
-    fn from(s: jingzhi_app::store::rounds::Service) -> Self {
-        let jingzhi_app::store::rounds::Service {
+impl From<jingzhi_app::rounds::Service> for Service {
+    fn from(s: jingzhi_app::rounds::Service) -> Self {
+        let jingzhi_app::rounds::Service {
             id,
             specialist_id,
             month,
@@ -1311,7 +1309,7 @@ pub struct Oversized {
     pub residents: i64,
 }
 
-dto_from!(jingzhi_app::store::districting::Oversized => Oversized {
+dto_from!(jingzhi_app::districting::Oversized => Oversized {
     id, code, name, path, street_id, street_code, street_name, households, residents,
 });
 
@@ -1418,7 +1416,7 @@ pub struct PlanRow {
     pub applied_at: Option<i64>,
 }
 
-dto_from!(jingzhi_app::store::districting::PlanRow => PlanRow {
+dto_from!(jingzhi_app::districting::PlanRow => PlanRow {
     id, scope_node_id, scope_code, path, mode, seed, cap, min_households, status, title,
     plan_json, metrics_json, departments_json, created_by, created_by_name, created_at,
     updated_at, decided_at, applied_at,
@@ -1436,7 +1434,7 @@ pub struct PlanStepRow {
     pub at: i64,
 }
 
-dto_from!(jingzhi_app::store::districting::StepRow => PlanStepRow {
+dto_from!(jingzhi_app::districting::StepRow => PlanStepRow {
     id, step, seq, record, documents, decision, actor_name, at,
 });
 
@@ -1448,7 +1446,7 @@ pub struct PlanComment {
     pub at: i64,
 }
 
-dto_from!(jingzhi_app::store::districting::CommentRow => PlanComment { id, body, author_name, at });
+dto_from!(jingzhi_app::districting::CommentRow => PlanComment { id, body, author_name, at });
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanVote {
@@ -1460,7 +1458,7 @@ pub struct PlanVote {
     pub at: i64,
 }
 
-dto_from!(jingzhi_app::store::districting::VoteRow => PlanVote { id, department, vote, note, actor_name, at });
+dto_from!(jingzhi_app::districting::VoteRow => PlanVote { id, department, vote, note, actor_name, at });
 
 /// A place moved by an applied plan.
 #[derive(Debug, Serialize, ToSchema)]
@@ -1480,7 +1478,7 @@ pub struct NodeMove {
     pub at: i64,
 }
 
-dto_from!(jingzhi_app::store::districting::NodeMove => NodeMove {
+dto_from!(jingzhi_app::districting::NodeMove => NodeMove {
     id, plan_id, node_id, node_kind, node_code, node_name, from_parent_id, from_parent_name,
     to_parent_id, to_parent_name, from_path, to_path, at,
 });

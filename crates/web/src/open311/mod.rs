@@ -13,12 +13,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use jingzhi_app::events::CategoryRow;
+use jingzhi_app::open311::RequestRow;
 use jingzhi_app::open311::{CreateInput, KEY_TTL};
-use jingzhi_app::store::events::CategoryRow;
-use jingzhi_app::store::open311::{RequestFilter, RequestRow, UpdateFilter};
 use jingzhi_app::AppError;
 use jingzhi_domain::events::lifecycle::Status;
 use jingzhi_domain::open311 as d;
+use jingzhi_domain::open311::{RequestFilter, UpdateFilter};
 use jingzhi_domain::time_fmt::now_ms;
 use render::{error, Doc, Fmt, Rec, F};
 

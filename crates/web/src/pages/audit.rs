@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use jingzhi_app::store::audit::Filter;
+use jingzhi_domain::audit::Filter;
 use jingzhi_domain::audit::{changes, Action, Change};
 use jingzhi_domain::time_fmt::{format_ms, parse_date, CST};
 use serde::Deserialize;

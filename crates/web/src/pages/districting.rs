@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use jingzhi_app::districting::{self as jd, PlanDetail, PlanView, StepInput, VoteInput};
-use jingzhi_app::store::districting::{Oversized, PlanRow};
+use jingzhi_app::districting::{Oversized, PlanRow};
 use jingzhi_domain::districting::approval::{self as ap, Status, Step};
 use jingzhi_domain::time_fmt::format_ms;
 use serde::Deserialize;

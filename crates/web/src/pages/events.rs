@@ -17,14 +17,15 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use jingzhi_app::events::AttachmentMeta;
 use jingzhi_app::events::{
     CommandInput, EventView, HandlerInput, InspectionInput, ReportInput, Upload,
 };
-use jingzhi_app::store::events::{AttachmentMeta, EventFilter};
 use jingzhi_app::AppError;
 use jingzhi_domain::auth::{Permission, Role};
 use jingzhi_domain::events::actions;
 use jingzhi_domain::events::lifecycle::{CommandKind, Rating, Status};
+use jingzhi_domain::events::EventFilter;
 use jingzhi_domain::events::{HandlerKind, Urgency};
 use jingzhi_domain::time_fmt::{format_ms, now_ms};
 use serde::Deserialize;
@@ -125,7 +126,7 @@ fn rating_opts(lang: Lang) -> Vec<Opt> {
 /// whistling; the category's department (or its district branch) comes first and is preselected.
 fn department_opts(
     lang: Lang,
-    deps: &[jingzhi_app::store::departments::Department],
+    deps: &[jingzhi_app::departments::Department],
     category_department: Option<&str>,
 ) -> Vec<Opt> {
     // The nearest department of the category's: its own district branch before the city's.

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
-use jingzhi_app::store::registry::{PartyOrg, Stats};
+use jingzhi_app::registry::{PartyOrg, Stats};
 use jingzhi_app::workbench::Workbench;
 use jingzhi_domain::auth::Permission;
 use jingzhi_domain::registry::{NodeKind, Tag};
@@ -182,7 +182,7 @@ fn short(s: &str) -> String {
 
 /// A summons on a workbench: its task once the joint inspection gave one, else the event's
 /// description; late once its report-in deadline has passed.
-fn work_item(r: &jingzhi_app::store::departments::SummonsRow, now: i64) -> WorkItem {
+fn work_item(r: &jingzhi_app::departments::SummonsRow, now: i64) -> WorkItem {
     WorkItem {
         event_id: r.event_id,
         whistle_id: r.whistle_id,
@@ -194,7 +194,7 @@ fn work_item(r: &jingzhi_app::store::departments::SummonsRow, now: i64) -> WorkI
     }
 }
 
-fn work_event(lang: Lang, e: &jingzhi_app::store::events::Event) -> WorkEvent {
+fn work_event(lang: Lang, e: &jingzhi_app::events::Event) -> WorkEvent {
     WorkEvent {
         id: e.id,
         category: e.category_name.clone(),
@@ -321,8 +321,8 @@ async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -
     use jingzhi_domain::time_fmt::now_ms;
     let w = s.app.department_workbench(&c.actor).await?;
     let now = now_ms();
-    let item = |r: &jingzhi_app::store::departments::SummonsRow| work_item(r, now);
-    let ev = |e: &jingzhi_app::store::events::Event| work_event(lang, e);
+    let item = |r: &jingzhi_app::departments::SummonsRow| work_item(r, now);
+    let ev = |e: &jingzhi_app::events::Event| work_event(lang, e);
     Ok(render(&DepartmentWorkbenchPage {
         c: Chrome::new(c, lang, "home"),
         department: w

@@ -6,7 +6,7 @@
 use super::{escape, kind_label};
 use crate::i18n::Lang;
 use jingzhi_app::registry::MapView;
-use jingzhi_app::store::registry::Node;
+use jingzhi_app::registry::Node;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -414,7 +414,7 @@ mod tests {
                 node(3, NodeKind::Grid, "无边界", None),
             ],
             buildings: vec![],
-            barriers: vec![jingzhi_app::store::registry::Barrier {
+            barriers: vec![jingzhi_app::registry::Barrier {
                 id: 1,
                 kind: "river".into(),
                 name: "河".into(),

@@ -440,7 +440,7 @@ pub struct Crumb {
     pub name: String,
 }
 
-pub fn crumbs(nodes: &[jingzhi_app::store::registry::Node]) -> Vec<Crumb> {
+pub fn crumbs(nodes: &[jingzhi_app::registry::Node]) -> Vec<Crumb> {
     nodes
         .iter()
         .map(|n| Crumb {

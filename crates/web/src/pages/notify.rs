@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use jingzhi_app::store::notify::Notification;
+use jingzhi_app::notify::Notification;
 use jingzhi_domain::time_fmt::format_ms;
 
 /// The pages of this module (merged in [`super::router`]).

@@ -17,9 +17,8 @@ use axum::routing::{get, post};
 use axum::Form;
 use axum::Router;
 use jingzhi_app::registry::{HouseholdInput, MoveInput, ResidentQueryText};
-use jingzhi_app::store::registry::{
-    classify_query, HouseholdFilter, HouseholdMove, Resident, ResidentFilter, SearchKind,
-};
+use jingzhi_app::registry::{HouseholdMove, Resident};
+use jingzhi_domain::registry::{classify_query, HouseholdFilter, ResidentFilter, SearchKind};
 use jingzhi_domain::registry::{
     Gender, LowIncome, NodeKind, Relationship, Residence, ResidentInput, Tag,
 };

@@ -21,11 +21,10 @@ use jingzhi_app::rounds::{
     ComplianceView, CoverageView, FindingInput, PostInput, PostView, ReportFindingInput,
     ServiceInput, SpecialistInput, VisitInput,
 };
-use jingzhi_app::store::registry::Page;
-use jingzhi_app::store::rounds::{
-    GridBuilding, Post, Specialist, SpecialistFilter, Uncovered, Visit, VisitFilter,
-};
+use jingzhi_app::rounds::{GridBuilding, Post, Specialist, Uncovered, Visit};
+use jingzhi_domain::paging::Page;
 use jingzhi_domain::rounds::{FindingKind, MonthStatus, PostKind};
+use jingzhi_domain::rounds::{SpecialistFilter, VisitFilter};
 use jingzhi_domain::time_fmt::format_ms;
 use serde::Deserialize;
 
