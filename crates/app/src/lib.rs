@@ -16,6 +16,7 @@ pub mod import;
 pub mod metrics;
 pub mod notify;
 pub mod open311;
+pub mod participation;
 pub mod registry;
 pub mod report;
 pub mod rounds;

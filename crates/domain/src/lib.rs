@@ -15,6 +15,7 @@ pub mod hotline;
 pub mod notify;
 pub mod open311;
 pub mod paging;
+pub mod participation;
 pub mod registry;
 pub mod rounds;
 pub mod scope;

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod notify;
 pub mod open311;
+pub mod participation;
 pub mod registry;
 pub mod report;
 pub mod rounds;

@@ -134,10 +134,19 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0017_register_version.sqlite.sql"),
         postgres: include_str!("../migrations/0017_register_version.postgres.sql"),
     },
+    Migration {
+        version: 18,
+        name: "votes",
+        common: include_str!("../migrations/0018_votes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
 pub const ID_TABLES: &[&str] = &[
+    "votes",
+    "ballots",
     "nodes",
     "party_orgs",
     "barriers",

@@ -1,0 +1,432 @@
+//! Votes: staff of a place open one, residents cast their unit's ballot online, staff enter
+//! paper ballots, and the result is counted against the units eligible at the opening.
+
+use super::Participation;
+use crate::{Actor, AppError, AppResult};
+use jingzhi_domain::audit::Action;
+use jingzhi_domain::auth::Role;
+use jingzhi_domain::participation::votes::{
+    date_of, decide, is_adult, may_cast, Majority, MajorityOf, Phase, Tally, Unit, VoteSpec, Voter,
+};
+use jingzhi_domain::time_fmt::now_ms;
+use jingzhi_store::participation::votes::{self as sv, NewBallot, NewVote};
+use jingzhi_store::registry as sr;
+use jingzhi_store::{audit, Conn};
+
+// The rows this capability returns (its read models): the pages render them and the API maps
+// them to its DTOs. Callers name them here, never in the store.
+pub use jingzhi_store::participation::votes::Vote;
+
+/// A new vote as the API body or a form gives it (times as RFC 3339 text).
+#[derive(Debug, Clone, Default)]
+pub struct NewVoteInput {
+    pub node_id: i64,
+    pub question: String,
+    pub options: Vec<String>,
+    pub unit: String,
+    pub quorum_percent: i64,
+    pub majority: String,
+    pub majority_of: Option<String>,
+    pub opens_at: Option<String>,
+    pub closes_at: String,
+}
+
+/// A vote's result: what [`decide`] says about its ballots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoteResult {
+    pub phase: Phase,
+    pub eligible: u64,
+    pub cast: u64,
+    pub turnout: f64,
+    pub quorum_met: bool,
+    /// (option, ballots) in the options' order.
+    pub counts: Vec<(String, u64)>,
+    /// The winning option's text, if any.
+    pub outcome: Option<String>,
+}
+
+/// Staff who run votes of a place: the managers of a place (community worker and above).
+fn may_run(actor: &Actor) -> AppResult<()> {
+    if actor.user.role.is_manager() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn time_field(field: &'static str, s: &str) -> AppResult<i64> {
+    jingzhi_domain::open311::parse_w3c(s).ok_or_else(|| {
+        AppError::invalid(
+            field,
+            "时间格式应为 RFC 3339，例如 2026-12-04T09:00:00+08:00",
+        )
+    })
+}
+
+/// The option a ballot names, by its text; 422 naming `option` if there is none.
+fn option_index(v: &Vote, option: &str) -> AppResult<usize> {
+    v.options
+        .iter()
+        .position(|o| o == option.trim())
+        .ok_or_else(|| {
+            AppError::invalid("option", format!("本次表决没有“{}”这个选项", option.trim()))
+        })
+}
+
+/// The vote must be open at `now`; take its units if this is the first touch after opening.
+async fn open_units(conn: &mut Conn, v: &Vote, now: i64) -> AppResult<()> {
+    match Phase::at(v.opens_at, v.closes_at, v.closed_at, now) {
+        Phase::Open => {
+            sv::take_units(conn, v, date_of(v.opens_at)).await?;
+            Ok(())
+        }
+        Phase::Scheduled => Err(AppError::Conflict {
+            field: "vote".into(),
+            reason: "表决尚未开始".into(),
+        }),
+        Phase::Closed => Err(AppError::Conflict {
+            field: "vote".into(),
+            reason: "表决已结束".into(),
+        }),
+    }
+}
+
+fn already_voted(e: jingzhi_store::Error) -> AppError {
+    match e {
+        jingzhi_store::Error::Conflict(_) => AppError::Conflict {
+            field: "ballot".into(),
+            reason: "本户（本人）已经投过票，每个表决单位只有一票".into(),
+        },
+        e => e.into(),
+    }
+}
+
+impl Participation<'_> {
+    pub async fn create_vote(&self, actor: &Actor, input: &NewVoteInput) -> AppResult<Vote> {
+        self.create_vote_at(actor, input, now_ms()).await
+    }
+
+    /// Open a vote over a place in the caller's scope. Audited.
+    pub async fn create_vote_at(
+        &self,
+        actor: &Actor,
+        input: &NewVoteInput,
+        now: i64,
+    ) -> AppResult<Vote> {
+        may_run(actor)?;
+        let unit = Unit::parse(&input.unit)?;
+        let majority = Majority::parse(&input.majority)?;
+        let majority_of = match input.majority_of.as_deref() {
+            None => MajorityOf::Cast,
+            Some(s) => MajorityOf::parse(s)?,
+        };
+        let opens_at = match input.opens_at.as_deref().filter(|s| !s.trim().is_empty()) {
+            None => now,
+            Some(s) => time_field("opens_at", s)?,
+        };
+        let closes_at = time_field("closes_at", &input.closes_at)?;
+        if closes_at <= now {
+            return Err(AppError::invalid("closes_at", "截止时间应晚于现在"));
+        }
+        let spec = VoteSpec::new(
+            &input.question,
+            &input.options,
+            unit,
+            input.quorum_percent,
+            majority,
+            majority_of,
+            opens_at,
+            closes_at,
+        )?;
+        let mut tx = self.app.store.begin().await?;
+        let node = sr::get_node(&mut tx, &actor.scope(), input.node_id)
+            .await
+            .map_err(|e| match e {
+                jingzhi_store::Error::NotFound => {
+                    AppError::invalid("node_id", "该区域不存在或不在您的管辖范围内")
+                }
+                e => e.into(),
+            })?;
+        let id = sv::insert(
+            &mut tx,
+            &NewVote {
+                node_id: node.id,
+                path: &node.path,
+                question: &spec.question,
+                options: &spec.options,
+                unit: spec.unit,
+                quorum_percent: spec.quorum_percent,
+                majority: spec.majority,
+                majority_of: spec.majority_of,
+                opens_at: spec.opens_at,
+                closes_at: spec.closes_at,
+                created_by: actor.audit_id(),
+                created_by_name: &actor.user.display_name,
+                now,
+            },
+        )
+        .await?;
+        let mut v = sv::get(&mut tx, &actor.scope(), id).await?;
+        if spec.opens_at <= now {
+            v.eligible = Some(sv::take_units(&mut tx, &v, date_of(v.opens_at)).await?);
+        }
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                after: serde_json::to_value(&v).ok(),
+                ..actor.audit(
+                    Action::Create,
+                    "vote",
+                    Some(id),
+                    &node.path,
+                    format!("发起表决：{}（{}）", v.question, v.unit.zh()),
+                )
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(v)
+    }
+
+    /// A vote the caller may see: staff through their scope, a resident when the vote's place
+    /// holds their own.
+    async fn visible(&self, conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Vote> {
+        if actor.user.role == Role::Resident {
+            let rid = actor.user.resident_id.ok_or(AppError::NotFound)?;
+            let r = sr::get_resident(conn, &actor.scope(), rid).await?;
+            Ok(sv::get_over(conn, &r.path, id).await?)
+        } else {
+            Ok(sv::get(conn, &actor.scope(), id).await?)
+        }
+    }
+
+    pub async fn vote(&self, actor: &Actor, id: i64) -> AppResult<Vote> {
+        let mut conn = self.app.store.acquire().await?;
+        self.visible(&mut conn, actor, id).await
+    }
+
+    pub async fn cast_ballot(&self, actor: &Actor, vote_id: i64, option: &str) -> AppResult<i64> {
+        self.cast_ballot_at(actor, vote_id, option, now_ms()).await
+    }
+
+    /// A resident casts their unit's ballot: their household's (any adult member, or the one
+    /// the household named), their own, or their representative's. A second ballot of the unit
+    /// is 409, a vote whose place does not hold them 404, an option the vote lacks 422 (and the
+    /// unit may still vote).
+    pub async fn cast_ballot_at(
+        &self,
+        actor: &Actor,
+        vote_id: i64,
+        option: &str,
+        now: i64,
+    ) -> AppResult<i64> {
+        if actor.user.role != Role::Resident {
+            return Err(AppError::Forbidden);
+        }
+        let rid = actor.user.resident_id.ok_or(AppError::Forbidden)?;
+        let mut tx = self.app.store.begin().await?;
+        let r = sr::get_resident(&mut tx, &actor.scope(), rid).await?;
+        let v = sv::get_over(&mut tx, &r.path, vote_id).await?;
+        let index = option_index(&v, option)?;
+        open_units(&mut tx, &v, now).await?;
+        let unit_id = match v.unit {
+            Unit::Household => r.household_id,
+            Unit::Resident | Unit::Representative => r.id,
+        };
+        let birth = time::Date::parse(
+            &r.birth_date,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map_err(|_| AppError::Internal(format!("bad birth date of resident {}", r.id)))?;
+        let voter = Voter {
+            adult: is_adult(birth, date_of(now)),
+            household_named_someone_else: v.unit == Unit::Household
+                && sv::household_voter(&mut tx, r.household_id)
+                    .await?
+                    .is_some_and(|named| named != r.id),
+            representative: v.unit == Unit::Representative
+                && sv::is_representative(&mut tx, r.id).await?,
+        };
+        may_cast(v.unit, voter).map_err(|why| AppError::Conflict {
+            field: "voter".into(),
+            reason: why.zh().into(),
+        })?;
+        if !sv::is_eligible(&mut tx, v.id, unit_id).await? {
+            return Err(AppError::Conflict {
+                field: "voter".into(),
+                reason: "表决开始时不在本次表决范围内".into(),
+            });
+        }
+        let id = sv::insert_ballot(
+            &mut tx,
+            &NewBallot {
+                vote_id: v.id,
+                unit_id,
+                option_index: index,
+                resident_id: Some(r.id),
+                channel: "online",
+                recorded_by: None,
+                at: now,
+            },
+        )
+        .await
+        .map_err(already_voted)?;
+        // The ballot's choice is secret from the audit log: who voted, never how.
+        audit::record(
+            &mut tx,
+            actor.audit(
+                Action::Create,
+                "ballot",
+                Some(id),
+                &r.path,
+                format!("在表决 #{} 中投票（{}）", v.id, v.unit.zh()),
+            ),
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(id)
+    }
+
+    /// Staff enter a paper ballot for a household (a household vote) or a resident (the other
+    /// units). The unit that already voted, by any channel, is 409.
+    pub async fn paper_ballot_at(
+        &self,
+        actor: &Actor,
+        vote_id: i64,
+        household_id: Option<i64>,
+        resident_id: Option<i64>,
+        option: &str,
+        now: i64,
+    ) -> AppResult<i64> {
+        may_run(actor)?;
+        let mut tx = self.app.store.begin().await?;
+        let v = sv::get(&mut tx, &actor.scope(), vote_id).await?;
+        let index = option_index(&v, option)?;
+        open_units(&mut tx, &v, now).await?;
+        let (unit_id, path, resident) = match (v.unit, household_id, resident_id) {
+            (Unit::Household, Some(h), _) => {
+                let h = sr::get_household(&mut tx, &actor.scope(), h).await?;
+                (h.id, h.path, None)
+            }
+            (Unit::Household, None, Some(r)) => {
+                let r = sr::get_resident(&mut tx, &actor.scope(), r).await?;
+                (r.household_id, r.path, Some(r.id))
+            }
+            (_, _, Some(r)) => {
+                let r = sr::get_resident(&mut tx, &actor.scope(), r).await?;
+                (r.id, r.path, Some(r.id))
+            }
+            (Unit::Household, None, None) => {
+                return Err(AppError::invalid("household_id", "请选择投票的户"))
+            }
+            (_, _, None) => return Err(AppError::invalid("resident_id", "请选择投票的居民")),
+        };
+        if !sv::is_eligible(&mut tx, v.id, unit_id).await? {
+            return Err(AppError::Conflict {
+                field: "voter".into(),
+                reason: "表决开始时不在本次表决范围内".into(),
+            });
+        }
+        let id = sv::insert_ballot(
+            &mut tx,
+            &NewBallot {
+                vote_id: v.id,
+                unit_id,
+                option_index: index,
+                resident_id: resident,
+                channel: "paper",
+                recorded_by: actor.audit_id(),
+                at: now,
+            },
+        )
+        .await
+        .map_err(already_voted)?;
+        audit::record(
+            &mut tx,
+            actor.audit(
+                Action::Create,
+                "ballot",
+                Some(id),
+                &path,
+                format!("录入表决 #{} 的纸质选票（单位 {}）", v.id, unit_id),
+            ),
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(id)
+    }
+
+    /// Close a vote by hand. Closing a closed vote is 409.
+    pub async fn close_vote_at(&self, actor: &Actor, vote_id: i64, now: i64) -> AppResult<Vote> {
+        may_run(actor)?;
+        let mut tx = self.app.store.begin().await?;
+        let v = sv::get(&mut tx, &actor.scope(), vote_id).await?;
+        if Phase::at(v.opens_at, v.closes_at, v.closed_at, now) == Phase::Closed {
+            return Err(AppError::Conflict {
+                field: "vote".into(),
+                reason: "表决已结束".into(),
+            });
+        }
+        if now >= v.opens_at {
+            sv::take_units(&mut tx, &v, date_of(v.opens_at)).await?;
+        }
+        sv::close(&mut tx, v.id, now).await?;
+        audit::record(
+            &mut tx,
+            actor.audit(
+                Action::Update,
+                "vote",
+                Some(v.id),
+                &v.path,
+                format!("结束表决：{}", v.question),
+            ),
+        )
+        .await?;
+        let v = sv::get(&mut tx, &actor.scope(), vote_id).await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(v)
+    }
+
+    /// The result. Before the close only staff of the place see live counts; a resident asking
+    /// then is 409.
+    pub async fn result_at(&self, actor: &Actor, vote_id: i64, now: i64) -> AppResult<VoteResult> {
+        let mut tx = self.app.store.begin().await?;
+        let v = self.visible(&mut tx, actor, vote_id).await?;
+        let phase = Phase::at(v.opens_at, v.closes_at, v.closed_at, now);
+        if phase != Phase::Closed && actor.user.role == Role::Resident {
+            return Err(AppError::Conflict {
+                field: "vote".into(),
+                reason: "表决结束后公布结果".into(),
+            });
+        }
+        if phase != Phase::Closed {
+            may_run(actor)?;
+        }
+        let eligible = if now >= v.opens_at {
+            sv::take_units(&mut tx, &v, date_of(v.opens_at)).await?
+        } else {
+            0
+        };
+        let mut counts = vec![0u64; v.options.len()];
+        for (i, n) in sv::counts(&mut tx, v.id).await? {
+            if let Some(c) = counts.get_mut(i) {
+                *c = u64::try_from(n).unwrap_or(0);
+            }
+        }
+        jingzhi_store::commit(tx).await?;
+        let tally = Tally {
+            eligible: u64::try_from(eligible).unwrap_or(0),
+            counts,
+        };
+        let o = decide(v.quorum_percent, v.majority, v.majority_of, &tally);
+        Ok(VoteResult {
+            phase,
+            eligible: o.eligible,
+            cast: o.cast,
+            turnout: o.turnout,
+            quorum_met: o.quorum_met,
+            outcome: o.winner.map(|w| v.options[w].clone()),
+            counts: v.options.iter().cloned().zip(tally.counts).collect(),
+        })
+    }
+}
