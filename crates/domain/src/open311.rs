@@ -5,10 +5,8 @@
 //! See `docs/open311.md`.
 
 use crate::events::lifecycle::Status;
-use crate::time_fmt::CST;
+pub use crate::time_fmt::{format_w3c, parse_w3c};
 use crate::FieldError;
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// The longest span `start_date`..`end_date` may cover, and the default window.
 pub const MAX_RANGE_DAYS: i64 = 90;
@@ -19,58 +17,6 @@ pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 1000;
 /// Longest `description` the specification allows (characters).
 pub const MAX_DESCRIPTION: usize = 4000;
-
-/// `2026-11-27T14:03:05+08:00`: UTC milliseconds shown in China Standard Time, as the W3C
-/// profile of ISO 8601 that GeoReport requires (with the offset).
-pub fn format_w3c(ms: i64) -> String {
-    let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) else {
-        return String::new();
-    };
-    let t = t.to_offset(CST);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-/// Parse a W3C date-time (`1994-11-05T08:15:30-05:00`, `…Z`, fractions of a second, or without
-/// seconds `1994-11-05T08:15-05:00`) or a bare date (`1994-11-05`, midnight in the city), to
-/// UTC milliseconds.
-pub fn parse_w3c(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
-        return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
-    }
-    // hh:mm without seconds: insert ":00" before the offset.
-    if s.len() > 16 && s.as_bytes().get(10) == Some(&b'T') && s.as_bytes().get(13) == Some(&b':') {
-        let (head, tz) = s.split_at(16);
-        if tz.starts_with(['Z', 'z', '+', '-']) {
-            if let Ok(t) = OffsetDateTime::parse(&format!("{head}:00{tz}"), &Rfc3339) {
-                return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
-            }
-        }
-    }
-    if s.len() == 10 {
-        let parts: Vec<&str> = s.split('-').collect();
-        if parts.len() == 3 && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
-            let m: u8 = parts[1].parse().ok()?;
-            let d = Date::from_calendar_date(
-                parts[0].parse().ok()?,
-                time::Month::try_from(m).ok()?,
-                parts[2].parse().ok()?,
-            )
-            .ok()?;
-            let t = PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_offset(CST);
-            return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
-        }
-    }
-    None
-}
 
 /// The requested-time window of `GET requests` (inclusive bounds, UTC ms): both given, one
 /// given (the other 90 days away from it), or neither (the last 90 days up to `now`). A start

@@ -1,6 +1,7 @@
 //! Time in jingzhi: stored as UTC milliseconds since the Unix epoch, shown in China Standard Time.
 
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// China Standard Time (UTC+8, no daylight saving).
 pub const CST: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
@@ -73,6 +74,58 @@ pub fn age_on(birth: Date, on: Date) -> i32 {
         age -= 1;
     }
     age
+}
+
+/// `2026-11-27T14:03:05+08:00`: UTC milliseconds shown in China Standard Time, as the W3C
+/// profile of ISO 8601 that GeoReport requires (with the offset).
+pub fn format_w3c(ms: i64) -> String {
+    let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) else {
+        return String::new();
+    };
+    let t = t.to_offset(CST);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Parse a W3C date-time (`1994-11-05T08:15:30-05:00`, `…Z`, fractions of a second, or without
+/// seconds `1994-11-05T08:15-05:00`) or a bare date (`1994-11-05`, midnight in the city), to
+/// UTC milliseconds.
+pub fn parse_w3c(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    // hh:mm without seconds: insert ":00" before the offset.
+    if s.len() > 16 && s.as_bytes().get(10) == Some(&b'T') && s.as_bytes().get(13) == Some(&b':') {
+        let (head, tz) = s.split_at(16);
+        if tz.starts_with(['Z', 'z', '+', '-']) {
+            if let Ok(t) = OffsetDateTime::parse(&format!("{head}:00{tz}"), &Rfc3339) {
+                return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+            }
+        }
+    }
+    if s.len() == 10 {
+        let parts: Vec<&str> = s.split('-').collect();
+        if parts.len() == 3 && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+            let m: u8 = parts[1].parse().ok()?;
+            let d = Date::from_calendar_date(
+                parts[0].parse().ok()?,
+                time::Month::try_from(m).ok()?,
+                parts[2].parse().ok()?,
+            )
+            .ok()?;
+            let t = PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_offset(CST);
+            return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

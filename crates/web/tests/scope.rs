@@ -797,6 +797,72 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         ],
         (m, p) if p.starts_with("/api/v1/rounds/") => rounds_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/districting/") => districting_probe(m, p, c).await,
+        ("POST", "/api/v1/votes") => {
+            let body = serde_json::json!({"node_id": x.comm.id, "question": "探针表决",
+                "options": ["同意", "不同意"], "unit": "household", "quorum_percent": 50,
+                "majority": "simple", "closes_at": "2099-01-01T00:00:00+08:00"});
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/votes", Some(body)).await,
+            )]
+        }
+        ("GET", "/api/v1/votes") => vec![(
+            Kind::Item,
+            c.call(
+                Method::GET,
+                &format!("/api/v1/votes?node_id={}", x.comm.id),
+                None,
+            )
+            .await,
+        )],
+        ("GET", "/api/v1/votes/{id}") => {
+            let id = fresh_vote(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(Method::GET, &format!("/api/v1/votes/{id}"), None)
+                    .await,
+            )]
+        }
+        ("POST", "/api/v1/votes/{id}/ballots") => {
+            let id = fresh_vote(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/votes/{id}/ballots"),
+                    Some(serde_json::json!({"option": "同意"})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/votes/{id}/paper-ballots") => {
+            let id = fresh_vote(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/votes/{id}/paper-ballots"),
+                    Some(serde_json::json!({"household_id": x.hh.id, "option": "同意"})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/votes/{id}/close") => {
+            let id = fresh_vote(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(Method::POST, &format!("/api/v1/votes/{id}/close"), None)
+                    .await,
+            )]
+        }
+        ("GET", "/api/v1/votes/{id}/result") => {
+            let id = fresh_vote(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(Method::GET, &format!("/api/v1/votes/{id}/result"), None)
+                    .await,
+            )]
+        }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -1548,6 +1614,29 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
         )],
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
+}
+
+/// A household vote over the target's community, open now (by the system).
+async fn fresh_vote(t: &TestApp, x: &Target) -> i64 {
+    let root = jingzhi_app::Actor::system(&t.city);
+    t.app
+        .participation()
+        .create_vote(
+            &root,
+            &jingzhi_app::participation::votes::NewVoteInput {
+                node_id: x.comm.id,
+                question: "探针表决".into(),
+                options: vec!["同意".into(), "不同意".into()],
+                unit: "household".into(),
+                quorum_percent: 50,
+                majority: "simple".into(),
+                closes_at: "2099-01-01T00:00:00+08:00".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
 }
 
 /// A report in `building` by the system (its text names the building, a secret outside).

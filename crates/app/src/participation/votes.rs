@@ -55,7 +55,7 @@ fn may_run(actor: &Actor) -> AppResult<()> {
 }
 
 fn time_field(field: &'static str, s: &str) -> AppResult<i64> {
-    jingzhi_domain::open311::parse_w3c(s).ok_or_else(|| {
+    jingzhi_domain::time_fmt::parse_w3c(s).ok_or_else(|| {
         AppError::invalid(
             field,
             "时间格式应为 RFC 3339，例如 2026-12-04T09:00:00+08:00",
@@ -200,6 +200,34 @@ impl Participation<'_> {
         }
     }
 
+    /// The votes the caller may see, newest first: staff those of places in their scope (below
+    /// `node_id` if given), a resident those over their own place.
+    pub async fn votes(&self, actor: &Actor, node_id: Option<i64>) -> AppResult<Vec<Vote>> {
+        let mut conn = self.app.store.acquire().await?;
+        let under = match node_id {
+            Some(id) => Some(sr::get_node(&mut conn, &actor.scope(), id).await?.path),
+            None => None,
+        };
+        if actor.user.role == Role::Resident {
+            let rid = actor.user.resident_id.ok_or(AppError::NotFound)?;
+            let r = sr::get_resident(&mut conn, &actor.scope(), rid).await?;
+            let all = sv::list_over(&mut conn, &r.path, 200).await?;
+            Ok(match under {
+                Some(u) => all.into_iter().filter(|v| v.path.starts_with(&u)).collect(),
+                None => all,
+            })
+        } else {
+            let scope = actor.scope();
+            Ok(sv::list(
+                &mut conn,
+                &scope,
+                under.as_deref().unwrap_or(&scope.path),
+                200,
+            )
+            .await?)
+        }
+    }
+
     pub async fn vote(&self, actor: &Actor, id: i64) -> AppResult<Vote> {
         let mut conn = self.app.store.acquire().await?;
         self.visible(&mut conn, actor, id).await
@@ -207,6 +235,26 @@ impl Participation<'_> {
 
     pub async fn cast_ballot(&self, actor: &Actor, vote_id: i64, option: &str) -> AppResult<i64> {
         self.cast_ballot_at(actor, vote_id, option, now_ms()).await
+    }
+
+    pub async fn paper_ballot(
+        &self,
+        actor: &Actor,
+        vote_id: i64,
+        household_id: Option<i64>,
+        resident_id: Option<i64>,
+        option: &str,
+    ) -> AppResult<i64> {
+        self.paper_ballot_at(actor, vote_id, household_id, resident_id, option, now_ms())
+            .await
+    }
+
+    pub async fn close_vote(&self, actor: &Actor, vote_id: i64) -> AppResult<Vote> {
+        self.close_vote_at(actor, vote_id, now_ms()).await
+    }
+
+    pub async fn result(&self, actor: &Actor, vote_id: i64) -> AppResult<VoteResult> {
+        self.result_at(actor, vote_id, now_ms()).await
     }
 
     /// A resident casts their unit's ballot: their household's (any adult member, or the one

@@ -123,6 +123,44 @@ pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Vote> {
         .ok_or(Error::NotFound)
 }
 
+/// Votes of places below `under` (a path inside the scope), newest first.
+pub async fn list(conn: &mut Conn, scope: &Scope, under: &str, limit: i64) -> Result<Vec<Vote>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT {COLS} FROM votes v JOIN nodes n ON n.id = v.node_id WHERE {} AND {} \
+         ORDER BY v.opens_at DESC, v.id DESC LIMIT {}",
+        p.range("v.path", &scope.path),
+        p.range("v.path", under),
+        p.push(V::I(limit))
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(vote_from).collect()
+}
+
+/// Votes whose place holds `own_path` (a resident's place), newest first.
+pub async fn list_over(conn: &mut Conn, own_path: &str, limit: i64) -> Result<Vec<Vote>> {
+    let mut p = Params::default();
+    let list: Vec<String> = self_and_ancestors(own_path)
+        .into_iter()
+        .map(|a| p.push(V::T(a)))
+        .collect();
+    if list.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT {COLS} FROM votes v JOIN nodes n ON n.id = v.node_id WHERE v.path IN ({}) \
+         ORDER BY v.opens_at DESC, v.id DESC LIMIT {}",
+        list.join(","),
+        p.push(V::I(limit))
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(vote_from).collect()
+}
+
 /// The paths of `path` and of every place above it (`/1/2/3/` → `/1/`, `/1/2/`, `/1/2/3/`).
 fn self_and_ancestors(path: &str) -> Vec<String> {
     path.char_indices()

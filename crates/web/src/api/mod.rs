@@ -22,6 +22,7 @@ pub mod households;
 pub mod metrics;
 pub mod nodes;
 pub mod notify;
+pub mod participation;
 pub mod residents;
 pub mod rounds;
 pub mod schemas;
@@ -61,6 +62,7 @@ use utoipa_axum::routes;
         (name = "metrics", description = "Event metrics (docs/metrics.md)"),
         (name = "departments", description = "The department registry (职能部门): whom events are dispatched and whistled to"),
         (name = "districting", description = "社区规模优化: communities of the right size"),
+        (name = "participation", description = "居民议事: votes counted per household, adult resident or representative"),
     )
 )]
 pub struct ApiDoc;
@@ -87,6 +89,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(duplicates::routes())
         .merge(departments::routes())
         .merge(districting::routes())
+        .merge(participation::routes())
 }
 
 /// The OpenAPI document of [`routes`], with the standard error answers added.

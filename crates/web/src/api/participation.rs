@@ -1,0 +1,300 @@
+//! Participation (居民议事) in the API: votes counted per household, adult resident or
+//! representative (docs/participation.md). The paths and bodies are fixed by issue 11 §4:
+//! scripts rely on them.
+
+use super::{body, query, Id};
+use crate::error::{ApiResult, ErrorBody};
+use crate::session::ApiCaller;
+use crate::AppState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use jingzhi_app::participation::votes::{NewVoteInput, Vote, VoteResult};
+use jingzhi_domain::time_fmt::format_w3c as format_rfc3339;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes of this module, each with its OpenAPI operation (see [`super::routes`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_vote, list_votes))
+        .routes(routes!(get_vote))
+        .routes(routes!(cast_ballot))
+        .routes(routes!(paper_ballot))
+        .routes(routes!(close_vote))
+        .routes(routes!(vote_result))
+}
+
+/// A new vote over a place.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VoteBody {
+    /// The place (community, compound, building …) whose units vote; in the caller's scope.
+    pub node_id: i64,
+    pub question: String,
+    /// Two to twenty distinct options.
+    pub options: Vec<String>,
+    /// `household` (one ballot per household), `resident` (per adult resident) or
+    /// `representative` (per residents' representative).
+    pub unit: String,
+    /// 0–100: the share of eligible units that must cast a ballot.
+    pub quorum_percent: i64,
+    /// `simple` (more than half) or `two_thirds`.
+    pub majority: String,
+    /// `cast` (default) or `eligible`: what the majority is counted against.
+    pub majority_of: Option<String>,
+    /// RFC 3339; default now.
+    pub opens_at: Option<String>,
+    /// RFC 3339.
+    pub closes_at: String,
+}
+
+/// A vote.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteDto {
+    pub id: i64,
+    pub node_id: i64,
+    pub node_name: String,
+    pub question: String,
+    pub options: Vec<String>,
+    pub unit: String,
+    pub quorum_percent: u8,
+    pub majority: String,
+    pub majority_of: String,
+    pub opens_at: String,
+    pub closes_at: String,
+    pub closed_at: Option<String>,
+    /// `scheduled`, `open` or `closed` (now).
+    pub phase: String,
+    /// Units eligible, taken when the vote opened (null before).
+    pub eligible: Option<i64>,
+    pub created_by: String,
+}
+
+impl From<Vote> for VoteDto {
+    fn from(v: Vote) -> Self {
+        let phase = jingzhi_domain::participation::votes::Phase::at(
+            v.opens_at,
+            v.closes_at,
+            v.closed_at,
+            jingzhi_domain::time_fmt::now_ms(),
+        );
+        VoteDto {
+            id: v.id,
+            node_id: v.node_id,
+            node_name: v.node_name,
+            question: v.question,
+            options: v.options,
+            unit: v.unit.as_str().into(),
+            quorum_percent: v.quorum_percent,
+            majority: v.majority.as_str().into(),
+            majority_of: v.majority_of.as_str().into(),
+            opens_at: format_rfc3339(v.opens_at),
+            closes_at: format_rfc3339(v.closes_at),
+            closed_at: v.closed_at.map(format_rfc3339),
+            phase: phase.as_str().into(),
+            eligible: v.eligible.filter(|n| *n >= 0),
+            created_by: v.created_by_name,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteList {
+    pub items: Vec<VoteDto>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VoteQuery {
+    /// Only votes of places below this one (a node id in scope).
+    pub node_id: Option<i64>,
+}
+
+/// A resident's ballot, for their unit.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BallotBody {
+    /// The option's text, as listed in the vote.
+    pub option: String,
+}
+
+/// A paper ballot entered by staff: the household (household votes) or the resident.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PaperBallotBody {
+    pub household_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub option: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BallotCreated {
+    pub id: i64,
+}
+
+/// What a vote decided.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteResultDto {
+    /// Units eligible when the vote opened (households with at least one resident, adult
+    /// residents, or representatives).
+    pub eligible: u64,
+    pub cast: u64,
+    /// cast / eligible, as a fraction.
+    pub turnout: f64,
+    /// turnout ≥ quorum_percent / 100.
+    pub quorum_met: bool,
+    /// Ballots per option.
+    pub counts: BTreeMap<String, u64>,
+    /// The winning option's text; null without a quorum or when no option reaches the majority.
+    pub outcome: Option<String>,
+    /// `open` (live counts, staff only) or `closed`.
+    pub phase: String,
+}
+
+impl From<VoteResult> for VoteResultDto {
+    fn from(r: VoteResult) -> Self {
+        VoteResultDto {
+            eligible: r.eligible,
+            cast: r.cast,
+            turnout: r.turnout,
+            quorum_met: r.quorum_met,
+            counts: r.counts.into_iter().collect(),
+            outcome: r.outcome,
+            phase: r.phase.as_str().into(),
+        }
+    }
+}
+
+/// Open a vote over a place (staff of the place: community worker and above).
+#[utoipa::path(post, path = "/api/v1/votes", tag = "participation", request_body = VoteBody,
+    responses((status = 201, description = "The vote", body = VoteDto),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_vote(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    b: Result<Json<VoteBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<VoteDto>)> {
+    let b = body(b)?;
+    let v = s
+        .app
+        .participation()
+        .create_vote(
+            &c.actor,
+            &NewVoteInput {
+                node_id: b.node_id,
+                question: b.question,
+                options: b.options,
+                unit: b.unit,
+                quorum_percent: b.quorum_percent,
+                majority: b.majority,
+                majority_of: b.majority_of,
+                opens_at: b.opens_at,
+                closes_at: b.closes_at,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(v.into())))
+}
+
+/// The votes the caller may see, newest first: staff those in their scope, a resident those
+/// over their own place.
+#[utoipa::path(get, path = "/api/v1/votes", tag = "participation", params(VoteQuery),
+    responses((status = 200, body = VoteList), (status = 404, body = ErrorBody)))]
+pub async fn list_votes(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    q: Result<Query<VoteQuery>, QueryRejection>,
+) -> ApiResult<Json<VoteList>> {
+    let q = query(q)?;
+    let items = s.app.participation().votes(&c.actor, q.node_id).await?;
+    Ok(Json(VoteList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// One vote.
+#[utoipa::path(get, path = "/api/v1/votes/{id}", tag = "participation", params(("id" = i64, Path)),
+    responses((status = 200, body = VoteDto), (status = 404, body = ErrorBody)))]
+pub async fn get_vote(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<VoteDto>> {
+    Ok(Json(s.app.participation().vote(&c.actor, id).await?.into()))
+}
+
+/// A resident casts their unit's ballot: any adult member casts a household's one ballot
+/// unless the household named a voter. A second ballot of the unit (any member, any channel)
+/// is 409; a vote whose place does not hold the resident 404; an unknown option 422.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/ballots", tag = "participation",
+    params(("id" = i64, Path)), request_body = BallotBody,
+    responses((status = 201, body = BallotCreated), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn cast_ballot(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<BallotBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<BallotCreated>)> {
+    let b = body(b)?;
+    let id = s
+        .app
+        .participation()
+        .cast_ballot(&c.actor, id, &b.option)
+        .await?;
+    Ok((StatusCode::CREATED, Json(BallotCreated { id })))
+}
+
+/// Staff enter a paper ballot for a household or resident; a unit that already voted is 409.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/paper-ballots", tag = "participation",
+    params(("id" = i64, Path)), request_body = PaperBallotBody,
+    responses((status = 201, body = BallotCreated), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn paper_ballot(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<PaperBallotBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<BallotCreated>)> {
+    let b = body(b)?;
+    let id = s
+        .app
+        .participation()
+        .paper_ballot(&c.actor, id, b.household_id, b.resident_id, &b.option)
+        .await?;
+    Ok((StatusCode::CREATED, Json(BallotCreated { id })))
+}
+
+/// Close a vote (staff of the place); closing a closed vote is 409.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/close", tag = "participation",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = VoteDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn close_vote(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<VoteDto>> {
+    Ok(Json(
+        s.app.participation().close_vote(&c.actor, id).await?.into(),
+    ))
+}
+
+/// The result. Before the close: live counts to staff of the place, 409 to residents.
+#[utoipa::path(get, path = "/api/v1/votes/{id}/result", tag = "participation",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = VoteResultDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn vote_result(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<VoteResultDto>> {
+    Ok(Json(
+        s.app.participation().result(&c.actor, id).await?.into(),
+    ))
+}

@@ -1,0 +1,132 @@
+//! The votes API as scripts use it (issue 11 §4): the paths, bodies and answers are fixed.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_household_vote_through_the_api() {
+    let t = TestApp::new().await;
+    let worker = t.token("worker.a").await;
+    let resident = t.token("resident.a").await;
+    let worker_b = t.token("worker.b").await;
+
+    // Bad input names the field; a resident may not open a vote.
+    let bad = json!({"node_id": t.comm_a.id, "question": "q", "options": ["同意"],
+        "unit": "household", "quorum_percent": 50, "majority": "simple",
+        "closes_at": "2099-01-01T00:00:00+08:00"});
+    let r = t
+        .request(Method::POST, "/api/v1/votes", Some(&worker), Some(bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["details"][0]["field"], "options");
+    let body = json!({"node_id": t.comm_a.id, "question": "是否统一施划停车位？",
+        "options": ["同意", "不同意"], "unit": "household", "quorum_percent": 50,
+        "majority": "simple", "majority_of": "cast",
+        "closes_at": "2099-01-01T00:00:00+08:00"});
+    let r = t
+        .request(
+            Method::POST,
+            "/api/v1/votes",
+            Some(&resident),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let r = t
+        .request(Method::POST, "/api/v1/votes", Some(&worker), Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(v["phase"], "open");
+    assert_eq!(v["unit"], "household");
+    let eligible = v["eligible"].as_i64().unwrap();
+    assert!(eligible >= 1);
+
+    // The resident's household votes once.
+    let ballots = format!("/api/v1/votes/{id}/ballots");
+    let r = t
+        .request(
+            Method::POST,
+            &ballots,
+            Some(&resident),
+            Some(json!({"option": "弃权"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["details"][0]["field"], "option");
+    let r = t
+        .request(
+            Method::POST,
+            &ballots,
+            Some(&resident),
+            Some(json!({"option": "同意"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert!(r.json()["id"].as_i64().is_some());
+    let r = t
+        .request(
+            Method::POST,
+            &ballots,
+            Some(&resident),
+            Some(json!({"option": "不同意"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // The same household on paper: 409 too.
+    let r = t
+        .request(
+            Method::POST,
+            &format!("/api/v1/votes/{id}/paper-ballots"),
+            Some(&worker),
+            Some(json!({"household_id": t.hh_a.id, "option": "不同意"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // Before the close: residents 409, staff of the place live counts, others 404.
+    let result = format!("/api/v1/votes/{id}/result");
+    assert_eq!(t.get(&result, &resident).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        t.get(&result, &worker_b).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let live = t.get(&result, &worker).await.json();
+    assert_eq!(live["cast"], 1);
+
+    let close = format!("/api/v1/votes/{id}/close");
+    let r = t.request(Method::POST, &close, Some(&worker), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["phase"], "closed");
+    let r = t.request(Method::POST, &close, Some(&worker), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = t
+        .request(
+            Method::POST,
+            &ballots,
+            Some(&resident),
+            Some(json!({"option": "同意"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    let r = t.get(&result, &resident).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let res = r.json();
+    assert_eq!(res["eligible"].as_i64().unwrap(), eligible);
+    assert_eq!(res["cast"], 1);
+    assert_eq!(res["counts"], json!({"同意": 1, "不同意": 0}));
+    let turnout = res["turnout"].as_f64().unwrap();
+    assert!((turnout - 1.0 / eligible as f64).abs() < 1e-9);
+    assert_eq!(res["quorum_met"], json!(turnout >= 0.5));
+    if turnout >= 0.5 {
+        assert_eq!(res["outcome"], "同意");
+    } else {
+        assert_eq!(res["outcome"], serde_json::Value::Null);
+    }
+}
