@@ -171,6 +171,7 @@ impl App {
         self.demo_departments(&plan).await?;
         let accounts = self.demo_accounts(&plan, &generated, opts).await?;
         self.seed_demo_rounds(opts.seed).await?;
+        seed_demo_votes(self, opts.seed).await?;
 
         let city_path = plan.nodes[0].path.clone();
         let mut tx = self.store.begin().await?;
@@ -566,4 +567,97 @@ impl App {
         );
         Ok(counts)
     }
+}
+
+/// The demo's votes in 东北村社区 (issue 11): the 向阳街 parking vote half a year ago, closed with
+/// its result, and a vote on an e-bike charging shed open now, which the demo resident
+/// (`dongbeicun.resident`) can still cast for their household. Opened by the community's demo
+/// worker; the ballots are paper ballots entered in bulk. Nothing when 东北村 or its accounts are
+/// not in this city (a small scale without them).
+async fn seed_demo_votes(app: &App, seed: u64) -> AppResult<()> {
+    use crate::participation::votes::NewVoteInput;
+    use jingzhi_domain::demo::participation as dp;
+    use jingzhi_domain::registry::NodeKind;
+    use jingzhi_domain::time_fmt::format_w3c;
+    const DAY: i64 = 24 * 3600 * 1000;
+    let now = now_ms();
+    let (worker, community, skip) = {
+        let mut conn = app.store.acquire().await?;
+        let Some(worker) = jingzhi_store::auth::user_by_username(&mut conn, "dongbeicun").await?
+        else {
+            return Ok(());
+        };
+        let worker = crate::Actor::new(worker);
+        let Some(community) = sr::search_nodes(
+            &mut conn,
+            &worker.scope(),
+            "东北村社区",
+            Some(NodeKind::Community),
+            1,
+        )
+        .await?
+        .into_iter()
+        .next() else {
+            return Ok(());
+        };
+        let resident = jingzhi_store::auth::user_by_username(&mut conn, "dongbeicun.resident")
+            .await?
+            .and_then(|u| u.resident_id);
+        let skip = match resident {
+            Some(r) => Some(
+                sr::get_resident(&mut conn, &worker.scope(), r)
+                    .await?
+                    .household_id,
+            ),
+            None => None,
+        };
+        (worker, community, skip)
+    };
+    let votes = [
+        (
+            dp::XIANGYANG_QUESTION,
+            &dp::XIANGYANG_OPTIONS[..],
+            now - 170 * DAY,
+            now - 156 * DAY,
+            78,
+            &[84u64, 11][..],
+        ),
+        (
+            dp::CHARGING_QUESTION,
+            &dp::CHARGING_OPTIONS[..],
+            now - 3 * DAY,
+            now + 11 * DAY,
+            35,
+            &[71u64][..],
+        ),
+    ];
+    let p = app.participation();
+    for (i, (question, options, opens, closes, turnout, shares)) in votes.into_iter().enumerate() {
+        let v = p
+            .create_vote_at(
+                &worker,
+                &NewVoteInput {
+                    node_id: community.id,
+                    question: question.into(),
+                    options: options.iter().map(|o| o.to_string()).collect(),
+                    unit: "household".into(),
+                    quorum_percent: 50,
+                    majority: "simple".into(),
+                    majority_of: None,
+                    opens_at: None,
+                    closes_at: format_w3c(closes),
+                },
+                opens,
+            )
+            .await?;
+        let mut tx = app.store.begin().await?;
+        let units = sd::participation::units(&mut tx, v.id).await?;
+        let ballots = dp::ballots(seed, i as u64, &units, turnout, shares, skip);
+        sd::participation::ballots(&mut tx, v.id, &ballots, opens + DAY).await?;
+        jingzhi_store::commit(tx).await?;
+        if closes < now {
+            p.close_vote_at(&worker, v.id, closes - 3600 * 1000).await?;
+        }
+    }
+    Ok(())
 }

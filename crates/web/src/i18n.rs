@@ -16,11 +16,18 @@ mod districting;
 mod events;
 mod hotline;
 mod pages;
+mod participation;
 mod rounds;
 
 /// The tables of `(key, Chinese, English)`.
-pub static TABLES: &[&[(&str, &str, &str)]] =
-    &[pages::T, events::T, hotline::T, rounds::T, districting::T];
+pub static TABLES: &[&[(&str, &str, &str)]] = &[
+    pages::T,
+    events::T,
+    hotline::T,
+    rounds::T,
+    districting::T,
+    participation::T,
+];
 
 /// What a missing key shows: `⟦key⟧`.
 pub const MISSING_OPEN: char = '⟦';

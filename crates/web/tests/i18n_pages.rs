@@ -186,6 +186,28 @@ async fn seed(t: &TestApp) -> Vec<String> {
     let plan_url = location(&r);
     assert!(plan_url.starts_with("/districting/plans/"), "{plan_url}");
 
+    // A household vote over community A (open), with the resident's household's ballot.
+    let worker = actor(t, "worker.a").await;
+    let vote = t
+        .app
+        .participation()
+        .create_vote(
+            &worker,
+            &jingzhi_app::participation::votes::NewVoteInput {
+                node_id: t.comm_a.id,
+                question: "是否统一施划停车位？".into(),
+                options: vec!["同意".into(), "不同意".into()],
+                unit: "household".into(),
+                quorum_percent: 50,
+                majority: "simple".into(),
+                closes_at: "2099-01-01T00:00:00+08:00".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+
     let (e, a, b) = (other.id, &t.comm_a, &t.building_a);
     let mut pages = vec![
         "/".to_string(),
@@ -230,6 +252,9 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/rounds/coverage".into(),
         format!("/rounds/coverage?node={}", t.grid_a.id),
         "/rounds/specialists".into(),
+        "/votes".into(),
+        "/votes/new".into(),
+        format!("/votes/{vote}"),
         "/districting".into(),
         format!("/districting/preview?scope={}&mode=split&seed=2", a.code),
         plan_url,

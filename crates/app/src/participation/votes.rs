@@ -8,6 +8,7 @@ use jingzhi_domain::auth::Role;
 use jingzhi_domain::participation::votes::{
     date_of, decide, is_adult, may_cast, Majority, MajorityOf, Phase, Tally, Unit, VoteSpec, Voter,
 };
+use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::participation::votes::{self as sv, NewBallot, NewVote};
 use jingzhi_store::registry as sr;
@@ -101,7 +102,122 @@ fn already_voted(e: jingzhi_store::Error) -> AppError {
     }
 }
 
+/// Eligible units not yet voted listed on a vote's page, for paper ballots.
+pub const NOT_VOTED_SHOWN: i64 = 500;
+
+/// What a vote's page shows the caller.
+#[derive(Debug, Clone)]
+pub struct VoteView {
+    pub vote: Vote,
+    pub phase: Phase,
+    /// Staff of the place: they enter paper ballots, close, and see live counts.
+    pub staff: bool,
+    /// A resident: the option their unit chose and how (`online`/`paper`), if it voted.
+    pub my_ballot: Option<(String, String)>,
+    /// A resident: why they may not cast the unit's ballot, if so.
+    pub cannot_cast: Option<String>,
+    /// The result: when closed, or live for staff.
+    pub result: Option<VoteResult>,
+    /// Staff, while open: eligible units that have not voted (up to [`NOT_VOTED_SHOWN`]).
+    pub not_voted: Vec<(i64, String)>,
+}
+
+/// The most places offered when opening a vote.
+pub const PLACES_SHOWN: i64 = 1000;
+
 impl Participation<'_> {
+    /// The places a vote can be opened over (staff): the caller's own place and the
+    /// communities, compounds and buildings in it, in tree order.
+    pub async fn vote_places(&self, actor: &Actor) -> AppResult<Vec<crate::registry::Node>> {
+        may_run(actor)?;
+        let scope = actor.scope();
+        let mut conn = self.app.store.acquire().await?;
+        let mut places = vec![sr::get_node(&mut conn, &scope, scope.node_id).await?];
+        places.extend(
+            sr::nodes_under(
+                &mut conn,
+                &scope,
+                &scope.path,
+                &[NodeKind::Community, NodeKind::Compound, NodeKind::Building],
+                PLACES_SHOWN,
+            )
+            .await?
+            .into_iter()
+            .filter(|n| n.id != scope.node_id),
+        );
+        places.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(places)
+    }
+
+    pub async fn vote_view(&self, actor: &Actor, id: i64) -> AppResult<VoteView> {
+        self.vote_view_at(actor, id, now_ms()).await
+    }
+
+    /// A vote as its page shows it to the caller.
+    pub async fn vote_view_at(&self, actor: &Actor, id: i64, now: i64) -> AppResult<VoteView> {
+        let v = {
+            let mut conn = self.app.store.acquire().await?;
+            self.visible(&mut conn, actor, id).await?
+        };
+        let phase = Phase::at(v.opens_at, v.closes_at, v.closed_at, now);
+        if phase != Phase::Scheduled && v.eligible.is_none() {
+            // The first look after the opening takes the units, in a transaction of its own.
+            let mut tx = self.app.store.begin().await?;
+            sv::take_units(&mut tx, &v, date_of(v.opens_at)).await?;
+            jingzhi_store::commit(tx).await?;
+        }
+        let staff = actor.user.role.is_manager();
+        let result = if phase == Phase::Closed || (staff && phase == Phase::Open) {
+            Some(self.result_at(actor, id, now).await?)
+        } else {
+            None
+        };
+        let mut conn = self.app.store.acquire().await?;
+        let (mut my_ballot, mut cannot_cast, mut not_voted) = (None, None, vec![]);
+        if actor.user.role == Role::Resident {
+            let rid = actor.user.resident_id.ok_or(AppError::NotFound)?;
+            let r = sr::get_resident(&mut conn, &actor.scope(), rid).await?;
+            let unit_id = match v.unit {
+                Unit::Household => r.household_id,
+                Unit::Resident | Unit::Representative => r.id,
+            };
+            my_ballot = sv::unit_ballot(&mut conn, v.id, unit_id)
+                .await?
+                .map(|(i, ch)| (v.options.get(i).cloned().unwrap_or_default(), ch));
+            if my_ballot.is_none() && phase == Phase::Open {
+                let birth = time::Date::parse(
+                    &r.birth_date,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .map_err(|_| AppError::Internal(format!("bad birth date of resident {}", r.id)))?;
+                let voter = Voter {
+                    adult: is_adult(birth, date_of(now)),
+                    household_named_someone_else: v.unit == Unit::Household
+                        && sv::household_voter(&mut conn, r.household_id)
+                            .await?
+                            .is_some_and(|named| named != r.id),
+                    representative: v.unit == Unit::Representative
+                        && sv::is_representative(&mut conn, r.id).await?,
+                };
+                cannot_cast = may_cast(v.unit, voter).err().map(|w| w.zh().to_string());
+                if cannot_cast.is_none() && !sv::is_eligible(&mut conn, v.id, unit_id).await? {
+                    cannot_cast = Some("表决开始时不在本次表决范围内".into());
+                }
+            }
+        } else if staff && phase == Phase::Open {
+            not_voted = sv::not_voted(&mut conn, &v, NOT_VOTED_SHOWN).await?;
+        }
+        Ok(VoteView {
+            vote: v,
+            phase,
+            staff,
+            my_ballot,
+            cannot_cast,
+            result,
+            not_voted,
+        })
+    }
+
     pub async fn create_vote(&self, actor: &Actor, input: &NewVoteInput) -> AppResult<Vote> {
         self.create_vote_at(actor, input, now_ms()).await
     }

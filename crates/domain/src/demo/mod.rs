@@ -13,6 +13,7 @@
 
 pub mod events;
 mod names;
+pub mod participation;
 mod people;
 pub mod rounds;
 

@@ -2,6 +2,7 @@
 //! trip per row), counts computed in memory while the rows go by, and a clean-up for a load that
 //! failed half-way.
 
+pub mod participation;
 pub mod rounds;
 
 use crate::registry::{resident_values, write_stats, Stats, RESIDENT_INSERT_COLS};

@@ -314,6 +314,58 @@ pub async fn counts(conn: &mut Conn, vote_id: i64) -> Result<Vec<(usize, i64)>> 
         .collect()
 }
 
+/// The option (index) a unit's ballot chose and its channel, if the unit has voted.
+pub async fn unit_ballot(
+    conn: &mut Conn,
+    vote_id: i64,
+    unit_id: i64,
+) -> Result<Option<(usize, String)>> {
+    let row = sqlx::query(
+        "SELECT option_index, channel FROM ballots WHERE vote_id = $1 AND unit_id = $2",
+    )
+    .bind(vote_id)
+    .bind(unit_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        let i: i32 = r.try_get("option_index")?;
+        Ok((
+            usize::try_from(i).unwrap_or(usize::MAX),
+            r.try_get("channel")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Eligible units that have not voted, for entering paper ballots: (unit id, what staff
+/// recognise it by: the household's address, or the resident's name and address), by address.
+pub async fn not_voted(conn: &mut Conn, v: &Vote, limit: i64) -> Result<Vec<(i64, String)>> {
+    let sql = match v.unit {
+        Unit::Household => {
+            "SELECT u.unit_id AS id, h.address AS label FROM vote_units u \
+             JOIN households h ON h.id = u.unit_id \
+             WHERE u.vote_id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM ballots b WHERE b.vote_id = u.vote_id AND b.unit_id = u.unit_id) \
+             ORDER BY h.address, h.id LIMIT $2"
+        }
+        Unit::Resident | Unit::Representative => {
+            "SELECT u.unit_id AS id, r.name || ' · ' || h.address AS label FROM vote_units u \
+             JOIN residents r ON r.id = u.unit_id JOIN households h ON h.id = r.household_id \
+             WHERE u.vote_id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM ballots b WHERE b.vote_id = u.vote_id AND b.unit_id = u.unit_id) \
+             ORDER BY h.address, r.id LIMIT $2"
+        }
+    };
+    let rows = sqlx::query(sql)
+        .bind(v.id)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("label")?)))
+        .collect()
+}
+
 /// Close a vote by hand (if it is not closed yet); false if it was.
 pub async fn close(conn: &mut Conn, id: i64, at: i64) -> Result<bool> {
     let n = sqlx::query("UPDATE votes SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")

@@ -15,6 +15,7 @@ pub mod hotline;
 pub mod import;
 pub mod map;
 pub mod notify;
+pub mod participation;
 pub mod registry;
 pub mod report;
 pub mod rounds;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(hotline::router())
         .merge(rounds::router())
+        .merge(participation::router())
 }
 
 /// What the layout needs on every signed-in page.

@@ -1,0 +1,399 @@
+//! `/votes`: residents see the votes over their place and cast their unit's ballot at phone
+//! width; staff open a vote over a place they pick, enter paper ballots for the units that have
+//! not voted, follow the live count and close it (docs/participation.md).
+
+use super::{render, render_status, Chrome, FormData, PageError, PageResult};
+use crate::i18n::Lang;
+use crate::session::{Caller, PageCaller};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use jingzhi_app::participation::votes::{NewVoteInput, Vote, VoteResult, VoteView};
+use jingzhi_app::AppError;
+use jingzhi_domain::participation::votes::{Phase, Unit};
+use jingzhi_domain::time_fmt::format_ms;
+
+/// The pages of this module (merged in [`super::router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/votes", get(list))
+        .route("/votes/new", get(new_form).post(create))
+        .route("/votes/{id}", get(detail))
+        .route("/votes/{id}/ballot", post(ballot))
+        .route("/votes/{id}/paper", post(paper))
+        .route("/votes/{id}/close", post(close))
+}
+
+fn unit_key(u: Unit) -> &'static str {
+    match u {
+        Unit::Household => "votes.unit.household",
+        Unit::Resident => "votes.unit.resident",
+        Unit::Representative => "votes.unit.representative",
+    }
+}
+
+fn phase_key(p: Phase) -> &'static str {
+    match p {
+        Phase::Scheduled => "votes.phase.scheduled",
+        Phase::Open => "votes.phase.open",
+        Phase::Closed => "votes.phase.closed",
+    }
+}
+
+pub struct Row {
+    pub id: i64,
+    pub question: String,
+    pub place: String,
+    pub unit: &'static str,
+    pub phase: &'static str,
+    pub open: bool,
+    pub window: String,
+}
+
+impl Row {
+    fn of(v: &Vote, now: i64) -> Self {
+        let phase = Phase::at(v.opens_at, v.closes_at, v.closed_at, now);
+        Row {
+            id: v.id,
+            question: v.question.clone(),
+            place: v.node_name.clone(),
+            unit: unit_key(v.unit),
+            phase: phase_key(phase),
+            open: phase == Phase::Open,
+            window: format!("{} – {}", format_ms(v.opens_at), format_ms(v.closes_at)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "votes.html")]
+pub struct VotesPage {
+    pub c: Chrome,
+    pub rows: Vec<Row>,
+    pub may_open: bool,
+}
+
+pub async fn list(State(s): State<AppState>, PageCaller(c): PageCaller, lang: Lang) -> PageResult {
+    let votes = s.app.participation().votes(&c.actor, None).await?;
+    let now = jingzhi_domain::time_fmt::now_ms();
+    Ok(render(&VotesPage {
+        c: Chrome::new(&c, lang, "votes"),
+        rows: votes.iter().map(|v| Row::of(v, now)).collect(),
+        may_open: c.actor.user.role.is_manager(),
+    }))
+}
+
+pub struct PlaceOption {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "vote_new.html")]
+pub struct NewVotePage {
+    pub c: Chrome,
+    pub places: Vec<PlaceOption>,
+    pub errors: Vec<String>,
+    pub question: String,
+    pub options: String,
+    pub unit: String,
+    pub quorum: String,
+    pub majority: String,
+    pub majority_of: String,
+    pub opens_at: String,
+    pub closes_at: String,
+}
+
+async fn new_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    f: &FormData,
+    errors: Vec<String>,
+) -> Result<NewVotePage, PageError> {
+    let places = s.app.participation().vote_places(&c.actor).await?;
+    let chosen: i64 = f
+        .get("node_id")
+        .parse()
+        .unwrap_or(c.actor.user.scope_node_id);
+    let or = |k: &str, d: &str| f.opt(k).unwrap_or_else(|| d.to_string());
+    Ok(NewVotePage {
+        c: Chrome::new(c, lang, "votes"),
+        places: places
+            .into_iter()
+            .map(|n| PlaceOption {
+                id: n.id,
+                label: format!("{} · {}", n.name, super::kind_label(lang, n.kind)),
+                selected: n.id == chosen,
+            })
+            .collect(),
+        errors,
+        question: f.get("question").to_string(),
+        options: or("options", ""),
+        unit: or("unit", "household"),
+        quorum: or("quorum_percent", "50"),
+        majority: or("majority", "simple"),
+        majority_of: or("majority_of", "cast"),
+        opens_at: f.get("opens_at").to_string(),
+        closes_at: f.get("closes_at").to_string(),
+    })
+}
+
+pub async fn new_form(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+) -> PageResult {
+    Ok(render(
+        &new_page(&s, &c, lang, &FormData(vec![]), vec![]).await?,
+    ))
+}
+
+/// A `datetime-local` value (`2026-12-20T18:00`) is China time; RFC 3339 passes through.
+fn local_time(s: &str) -> String {
+    let s = s.trim();
+    if s.len() == 16 && s.as_bytes().get(10) == Some(&b'T') {
+        format!("{s}:00+08:00")
+    } else {
+        s.to_string()
+    }
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let input = NewVoteInput {
+        node_id: f.get("node_id").parse().unwrap_or(0),
+        question: f.get("question").to_string(),
+        options: f
+            .get("options")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        unit: f.get("unit").to_string(),
+        quorum_percent: f.get("quorum_percent").trim().parse().unwrap_or(-1),
+        majority: f.get("majority").to_string(),
+        majority_of: f.opt("majority_of"),
+        opens_at: f.opt("opens_at").map(|t| local_time(&t)),
+        closes_at: local_time(f.get("closes_at")),
+    };
+    match s.app.participation().create_vote(&c.actor, &input).await {
+        Ok(v) => Ok(Redirect::to(&format!("/votes/{}", v.id)).into_response()),
+        Err(AppError::Invalid(fields)) => {
+            let errors = fields.into_iter().map(|e| e.reason).collect();
+            let page = new_page(&s, &c, lang, &f, errors).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct Count {
+    pub option: String,
+    pub n: u64,
+    /// Share of the ballots cast, in percent (for the bar).
+    pub pct: u64,
+    pub winner: bool,
+}
+
+pub struct ResultView {
+    pub eligible: u64,
+    pub cast: u64,
+    pub turnout: String,
+    pub quorum_met: bool,
+    pub counts: Vec<Count>,
+    pub outcome: Option<String>,
+    pub live: bool,
+}
+
+impl ResultView {
+    fn of(r: VoteResult) -> Self {
+        let cast = r.cast.max(1);
+        ResultView {
+            eligible: r.eligible,
+            cast: r.cast,
+            turnout: format!("{:.1}%", r.turnout * 100.0),
+            quorum_met: r.quorum_met,
+            counts: r
+                .counts
+                .iter()
+                .map(|(o, n)| Count {
+                    option: o.clone(),
+                    n: *n,
+                    pct: n * 100 / cast,
+                    winner: r.outcome.as_deref() == Some(o.as_str()),
+                })
+                .collect(),
+            outcome: r.outcome,
+            live: r.phase != Phase::Closed,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "vote.html")]
+pub struct VotePage {
+    pub c: Chrome,
+    pub id: i64,
+    pub question: String,
+    pub place: String,
+    pub options: Vec<String>,
+    pub unit: &'static str,
+    pub phase: &'static str,
+    pub open: bool,
+    pub window: String,
+    pub rule: String,
+    pub staff: bool,
+    pub resident: bool,
+    pub my_ballot: Option<(String, bool)>,
+    pub cannot_cast: Option<String>,
+    pub result: Option<ResultView>,
+    pub not_voted: Vec<(i64, String)>,
+    pub household_unit: bool,
+    pub message: Option<String>,
+}
+
+fn vote_page(c: &Caller, lang: Lang, v: VoteView, message: Option<String>) -> VotePage {
+    let vote = v.vote;
+    let rule = format!(
+        "{} {}% · {} · {}",
+        lang.t("votes.quorum"),
+        vote.quorum_percent,
+        lang.t(match vote.majority {
+            jingzhi_domain::participation::votes::Majority::Simple => "votes.majority.simple",
+            jingzhi_domain::participation::votes::Majority::TwoThirds => {
+                "votes.majority.two_thirds"
+            }
+        }),
+        lang.t(match vote.majority_of {
+            jingzhi_domain::participation::votes::MajorityOf::Cast => "votes.of.cast",
+            jingzhi_domain::participation::votes::MajorityOf::Eligible => "votes.of.eligible",
+        }),
+    );
+    VotePage {
+        c: Chrome::new(c, lang, "votes"),
+        id: vote.id,
+        question: vote.question,
+        place: vote.node_name,
+        options: vote.options,
+        unit: unit_key(vote.unit),
+        phase: phase_key(v.phase),
+        open: v.phase == Phase::Open,
+        window: format!(
+            "{} – {}",
+            format_ms(vote.opens_at),
+            format_ms(vote.closes_at)
+        ),
+        rule,
+        staff: v.staff,
+        resident: c.actor.user.role == jingzhi_domain::auth::Role::Resident,
+        my_ballot: v.my_ballot.map(|(o, ch)| (o, ch == "paper")),
+        cannot_cast: v.cannot_cast,
+        result: v.result.map(ResultView::of),
+        not_voted: v.not_voted,
+        household_unit: vote.unit == Unit::Household,
+        message,
+    }
+}
+
+pub async fn detail(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = s.app.participation().vote_view(&c.actor, id).await?;
+    Ok(render(&vote_page(&c, lang, v, None)))
+}
+
+/// After a refused ballot or paper ballot: the vote's page with the reason, status 409/422.
+async fn refused(s: &AppState, c: &Caller, lang: Lang, id: i64, e: AppError) -> PageResult {
+    let (status, message) = match e {
+        AppError::Conflict { reason, .. } => (StatusCode::CONFLICT, reason),
+        AppError::Invalid(fields) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fields
+                .into_iter()
+                .map(|f| f.reason)
+                .collect::<Vec<_>>()
+                .join("；"),
+        ),
+        e => return Err(e.into()),
+    };
+    let v = s.app.participation().vote_view(&c.actor, id).await?;
+    Ok(render_status(status, &vote_page(c, lang, v, Some(message))))
+}
+
+pub async fn ballot(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    match s
+        .app
+        .participation()
+        .cast_ballot(&c.actor, id, f.get("option"))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/votes/{id}")).into_response()),
+        Err(e) => refused(&s, &c, lang, id, e).await,
+    }
+}
+
+pub async fn paper(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let unit: Option<i64> = f.get("unit_id").parse().ok();
+    let household = f.get("unit_kind") == "household";
+    let (h, r) = if household {
+        (unit, None)
+    } else {
+        (None, unit)
+    };
+    match s
+        .app
+        .participation()
+        .paper_ballot(&c.actor, id, h, r, f.get("option"))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/votes/{id}#paper")).into_response()),
+        Err(e) => refused(&s, &c, lang, id, e).await,
+    }
+}
+
+pub async fn close(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    match s.app.participation().close_vote(&c.actor, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/votes/{id}")).into_response()),
+        Err(e) => refused(&s, &c, lang, id, e).await,
+    }
+}

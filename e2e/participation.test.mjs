@@ -1,0 +1,109 @@
+// Votes as residents and community workers use them, in headless Chromium against the real
+// binary on demo data: a resident at phone width (375 px) finds the open vote of 东北村社区 and
+// casts their household's ballot, and reads the closed 向阳街 parking vote's result; the
+// community worker at desk width (1280 px) opens a vote over a place picked from a list, enters
+// a paper ballot for a household picked from the ones that have not voted, and closes it; the
+// resident then sees the result. Screenshots go to e2e/artifacts/.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { ARTIFACTS, launch, login, logout, navTo, startServer } from "./lib.mjs";
+
+let server;
+let phone;
+let desk;
+
+before(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startServer();
+  phone = await launch({ width: 375, height: 812 });
+  desk = await launch({ width: 1280, height: 900 });
+});
+
+after(async () => {
+  await phone?.close();
+  await desk?.close();
+  await server?.stop();
+});
+
+async function noSidewaysScroll(page, what) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling on ${what} (${overflow}px too wide)`);
+}
+
+test("a resident casts their household's ballot at phone width and reads a result", async () => {
+  const page = await phone.context.newPage();
+  await login(page, server.base, "dongbeicun.resident");
+  await navTo(page, "/votes");
+  const open = page.locator("li.card.open", { hasText: "充电棚" });
+  assert.equal(await open.count(), 1, "the open charging-shed vote is listed");
+  await noSidewaysScroll(page, "the list of votes");
+  await page.screenshot({ path: path.join(ARTIFACTS, "votes-resident-list-375.png"), fullPage: true });
+
+  await Promise.all([page.waitForURL(/\/votes\/\d+$/), open.locator("a").first().click()]);
+  assert.equal((await page.textContent('[data-testid="phase"]')).trim(), "表决中");
+  assert.equal(await page.locator("#result").count(), 0, "no live count for residents");
+  await page.locator('label.choice', { hasText: "同意" }).first().click();
+  await noSidewaysScroll(page, "the ballot");
+  await page.screenshot({ path: path.join(ARTIFACTS, "votes-resident-ballot-375.png"), fullPage: true });
+  await Promise.all([page.waitForURL(/\/votes\/\d+$/), page.click('[data-testid="cast"]')]);
+  assert.match(await page.textContent('[data-testid="my-ballot"]'), /本单位已投票：\s*同意/);
+  await page.screenshot({ path: path.join(ARTIFACTS, "votes-resident-voted-375.png"), fullPage: true });
+
+  await page.goto(`${server.base}/votes`);
+  const closed = page.locator("li.card", { hasText: "向阳街" });
+  await Promise.all([page.waitForURL(/\/votes\/\d+$/), closed.locator("a").first().click()]);
+  assert.equal((await page.textContent('[data-testid="phase"]')).trim(), "已结束");
+  assert.match(await page.textContent('[data-testid="outcome"]'), /同意/);
+  assert.match(await page.textContent('[data-testid="turnout"]'), /达到法定参与比例/);
+  await noSidewaysScroll(page, "a result");
+  await page.screenshot({ path: path.join(ARTIFACTS, "votes-resident-result-375.png"), fullPage: true });
+  await page.close();
+});
+
+test("the community worker opens a vote, enters a paper ballot and closes it; the resident sees the result", async () => {
+  const page = await desk.context.newPage();
+  page.on("dialog", (d) => d.accept());
+  await login(page, server.base, "dongbeicun");
+  await navTo(page, "/votes");
+  await Promise.all([page.waitForURL(/\/votes\/new$/), page.click('[data-testid="new-vote"]')]);
+  // The place is picked from a list; the worker's own community comes first and is chosen.
+  const chosen = await page.locator('select[name="node_id"] option:checked').textContent();
+  assert.match(chosen, /东北村社区/);
+  const question = `楼道堆物集中清理日定在每月第一个周六 ${Date.now() % 100000}`;
+  await page.fill('textarea[name="question"]', question);
+  await page.fill('textarea[name="options"]', "同意\n不同意");
+  await page.fill('input[name="closes_at"]', "2099-01-01T18:00");
+  await page.screenshot({ path: path.join(ARTIFACTS, "votes-worker-new-1280.png"), fullPage: true });
+  await Promise.all([page.waitForURL(/\/votes\/\d+$/), page.click('[data-testid="open-vote"]')]);
+  const voteUrl = page.url();
+  assert.equal((await page.textContent('[data-testid="phase"]')).trim(), "表决中");
+  assert.match(await page.textContent('[data-testid="turnout"]'), /已投\s*0\s*\//);
+
+  const unit = page.locator('#paper select[name="unit_id"] option[value]:not([value=""])').first();
+  await page.locator('#paper select[name="unit_id"]').selectOption(await unit.getAttribute("value"));
+  await page.locator('#paper select[name="option"]').selectOption("不同意");
+  await Promise.all([page.waitForURL(/\/votes\/\d+#paper$/), page.click('[data-testid="paper"]')]);
+  assert.match(await page.textContent('[data-testid="turnout"]'), /已投\s*1\s*\//);
+  await page.screenshot({ path: path.join(ARTIFACTS, "votes-worker-live-1280.png"), fullPage: true });
+  await Promise.all([page.waitForURL(/\/votes\/\d+$/), page.click('[data-testid="close"]')]);
+  assert.equal((await page.textContent('[data-testid="phase"]')).trim(), "已结束");
+  assert.match(await page.textContent('[data-testid="outcome"]'), /未形成决定/);
+  await page.screenshot({ path: path.join(ARTIFACTS, "votes-worker-closed-1280.png"), fullPage: true });
+  await logout(page);
+  await page.close();
+
+  // The resident, on the phone, reads the result of the vote they did not cast.
+  const p2 = await phone.context.newPage();
+  await p2.goto(voteUrl);
+  if (p2.url().includes("/login")) {
+    await login(p2, server.base, "dongbeicun.resident");
+    await p2.goto(voteUrl);
+  }
+  assert.equal((await p2.textContent('[data-testid="phase"]')).trim(), "已结束");
+  assert.match(await p2.textContent('[data-testid="turnout"]'), /已投\s*1\s*\//);
+  await noSidewaysScroll(p2, "the result on a phone");
+  await p2.screenshot({ path: path.join(ARTIFACTS, "votes-resident-closed-375.png"), fullPage: true });
+  await p2.close();
+});
