@@ -179,7 +179,8 @@ impl App {
         }
         if sec.audit && role.can(Permission::ReadAudit) {
             w.audit = self
-                .list_audit(actor, &AuditFilter::default(), None, LIST_LEN)
+                .audit()
+                .list(actor, &AuditFilter::default(), None, LIST_LEN)
                 .await?;
         }
         Ok(w)

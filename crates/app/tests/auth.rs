@@ -35,7 +35,8 @@ async fn live(w: &World, secret: &str, token: &str) -> (bool, bool) {
 async fn audited(w: &World, action: Action, user_id: i64) -> Vec<jingzhi_store::audit::Record> {
     let sys = Actor::system(&w.city);
     w.app
-        .list_audit(
+        .audit()
+        .list(
             &sys,
             &Filter {
                 action: Some(action),

@@ -544,7 +544,8 @@ async fn scan_graph_plan_approve_apply() {
     // Audited.
     let log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             admin,
             &Filter {
                 entity: Some("districting_plan".into()),
@@ -562,7 +563,8 @@ async fn scan_graph_plan_approve_apply() {
     );
     let nodes_log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             admin,
             &Filter {
                 entity: Some("node".into()),

@@ -193,7 +193,8 @@ async fn happy_path_from_report_to_rating_with_timeline_and_audit() {
     let admin = w.user("admin", "city-admin", &w.city).await;
     let log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &admin,
             &Filter {
                 entity: Some("event".into()),
@@ -796,7 +797,8 @@ async fn every_source_creates_an_event_the_same_way() {
 
     let audit = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &admin,
             &Filter {
                 entity: Some("event".into()),

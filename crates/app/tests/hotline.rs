@@ -813,7 +813,8 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     // Both audited.
     let audit = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &Actor::system(&w.city),
             &jingzhi_store::audit::Filter {
                 entity: Some("hotline_ticket".into()),

@@ -194,7 +194,8 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     // One audit record, without plain numbers.
     let log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &admin,
             &Filter {
                 action: Some(jingzhi_domain::audit::Action::Import),
@@ -762,7 +763,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     assert_eq!(arows.len() as u64, n + 1);
     let log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &admin,
             &Filter {
                 action: Some(jingzhi_domain::audit::Action::Export),

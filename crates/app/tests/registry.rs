@@ -149,7 +149,8 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     let admin = w.user("admin", "city-admin", &w.city).await;
     let log = w
         .app
-        .list_audit(&admin, &Filter::default(), None, 100)
+        .audit()
+        .list(&admin, &Filter::default(), None, 100)
         .await
         .unwrap();
     let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
