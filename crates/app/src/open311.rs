@@ -420,7 +420,10 @@ impl App {
         let (node, point) = match (blank(&input.lat), blank(&input.long)) {
             (Some(lat), Some(long)) => {
                 let (y, x) = (coordinate("lat", lat)?, coordinate("long", long)?);
-                (self.locate_point(actor, (x, y), "lat").await?, Some((x, y)))
+                (
+                    self.geo().locate_point(actor, (x, y), "lat").await?,
+                    Some((x, y)),
+                )
             }
             (Some(_), None) => return Err(AppError::invalid("long", "缺少经度 long")),
             (None, Some(_)) => return Err(AppError::invalid("lat", "缺少纬度 lat")),

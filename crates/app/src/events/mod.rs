@@ -608,7 +608,7 @@ impl App {
         }
         // A map point without a building is placed into its grid (before the write transaction).
         let located = match (input.node_id, input.x, input.y) {
-            (None, Some(x), Some(y)) => Some(self.locate_point(actor, (x, y), "x").await?),
+            (None, Some(x), Some(y)) => Some(self.geo().locate_point(actor, (x, y), "x").await?),
             _ => None,
         };
         Ok((urgency, located))
