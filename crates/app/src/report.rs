@@ -193,7 +193,7 @@ impl App {
         let Some((x, y)) = point else {
             return Ok(vec![]);
         };
-        let p = self.duplicate_policy();
+        let p = self.duplicates().policy();
         let rows = sp::open_nearby(
             &mut conn,
             &scope,

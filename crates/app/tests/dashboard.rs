@@ -480,7 +480,7 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     )
     .await;
 
-    let found = w.app.duplicates_of_event(&worker_a, near).await.unwrap();
+    let found = w.app.duplicates().of_event(&worker_a, near).await.unwrap();
     let ids: Vec<i64> = found.iter().map(|s| s.event.id).collect();
     assert_eq!(ids, vec![original], "{found:?}");
     assert!(found[0].score.distance_m < 60.0 && found[0].score.text_similarity > 0.5);
@@ -490,7 +490,8 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     // The city admin sees the other community's report too; never the event itself.
     let city: Vec<i64> = w
         .app
-        .duplicates_of_event(&admin, near)
+        .duplicates()
+        .of_event(&admin, near)
         .await
         .unwrap()
         .iter()
@@ -500,6 +501,7 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     // A report being written: the same suggestion before it is saved.
     let live = w
         .app
+        .duplicates()
         .suggest_duplicates(
             &worker_a,
             "parking",
@@ -515,11 +517,12 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     assert!(!live.contains(&outside) && !live.contains(&far) && !live.contains(&late));
     // Out of scope: not found, as if it did not exist.
     assert!(matches!(
-        w.app.duplicates_of_event(&worker_a, outside).await,
+        w.app.duplicates().of_event(&worker_a, outside).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
         w.app
+            .duplicates()
             .suggest_duplicates(&worker_a, "parking", f64::NAN, 37.5, t, "x")
             .await,
         Err(AppError::Invalid(_))
@@ -530,7 +533,8 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     assert_eq!(merged.merged_into, Some(original));
     let again = w
         .app
-        .duplicates_of_event(&worker_a, original)
+        .duplicates()
+        .of_event(&worker_a, original)
         .await
         .unwrap();
     assert!(again.iter().all(|s| s.event.id != near));

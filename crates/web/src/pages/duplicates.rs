@@ -69,7 +69,7 @@ async fn fragment_of(
     errors: Vec<String>,
 ) -> Result<Fragment, super::PageError> {
     let v = s.app.event_view(&c.actor, id).await?;
-    let suggestions = s.app.duplicates_of_event(&c.actor, id).await?;
+    let suggestions = s.app.duplicates().of_event(&c.actor, id).await?;
     let can_merge =
         v.event.status == Status::Reported && CommandKind::Merge.allowed(c.actor.user.role);
     Ok(Fragment {
