@@ -378,20 +378,21 @@ impl App {
             .map(|n| (n.code.as_str().to_string(), n.name.clone()))
             .collect();
         for d in jingzhi_domain::departments::demo_catalogue(CITY_CODE, &districts) {
-            self.add_department(
-                None,
-                &crate::departments::NewDepartmentInput {
-                    code: d.code,
-                    name: d.name,
-                    short_name: Some(d.short_name),
-                    level: d.level.as_str().into(),
-                    node_code: d.node_code,
-                    parent_code: d.parent_code,
-                    contact: d.contact,
-                    joint_meeting: d.joint_meeting,
-                },
-            )
-            .await?;
+            self.departments()
+                .add(
+                    None,
+                    &crate::departments::NewDepartmentInput {
+                        code: d.code,
+                        name: d.name,
+                        short_name: Some(d.short_name),
+                        level: d.level.as_str().into(),
+                        node_code: d.node_code,
+                        parent_code: d.parent_code,
+                        contact: d.contact,
+                        joint_meeting: d.joint_meeting,
+                    },
+                )
+                .await?;
         }
         Ok(())
     }

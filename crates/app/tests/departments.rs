@@ -74,7 +74,7 @@ async fn the_registry_lists_what_serves_the_place_and_adds_with_audit() {
     let w = World::new().await;
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let admin = w.user("admin", "city-admin", &w.city).await;
-    let all = w.app.departments(&worker, None).await.unwrap();
+    let all = w.app.departments().list(&worker, None).await.unwrap();
     let codes: Vec<&str> = all.iter().map(|d| d.code.as_str()).collect();
     for c in ["zhujian", "chengguan", "minzheng", "jiaojing"] {
         assert!(codes.contains(&c), "{c} in {codes:?}");
@@ -83,7 +83,8 @@ async fn the_registry_lists_what_serves_the_place_and_adds_with_audit() {
     // places nor is it seen by community A's worker.
     let b_only = w
         .app
-        .add_department(
+        .departments()
+        .add(
             Some(&admin),
             &NewDepartmentInput {
                 code: "comm-b.wuye".into(),
@@ -96,24 +97,29 @@ async fn the_registry_lists_what_serves_the_place_and_adds_with_audit() {
         .await
         .unwrap();
     assert_eq!(b_only.short_name, "社区B物业办");
-    let seen = w.app.departments(&worker, None).await.unwrap();
+    let seen = w.app.departments().list(&worker, None).await.unwrap();
     assert!(!seen.iter().any(|d| d.code == "comm-b.wuye"));
     let serving_b = w
         .app
-        .departments(&admin, Some(w.building_b.id))
+        .departments()
+        .list(&admin, Some(w.building_b.id))
         .await
         .unwrap();
     assert!(serving_b.iter().any(|d| d.code == "comm-b.wuye"));
     let serving_a = w
         .app
-        .departments(&admin, Some(w.building_a.id))
+        .departments()
+        .list(&admin, Some(w.building_a.id))
         .await
         .unwrap();
     assert!(!serving_a.iter().any(|d| d.code == "comm-b.wuye"));
     assert!(serving_a.iter().any(|d| d.code == "jiaojing"));
     // A place out of the caller's scope is "not found".
     assert!(matches!(
-        w.app.departments(&worker, Some(w.building_b.id)).await,
+        w.app
+            .departments()
+            .list(&worker, Some(w.building_b.id))
+            .await,
         Err(AppError::NotFound)
     ));
     // Bad and duplicate codes, unknown jurisdiction, missing name; not for a worker.
@@ -126,31 +132,36 @@ async fn the_registry_lists_what_serves_the_place_and_adds_with_audit() {
     };
     let e = w
         .app
-        .add_department(None, &bad("住建", "x", &w.district.code))
+        .departments()
+        .add(None, &bad("住建", "x", &w.district.code))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "code");
     let e = w
         .app
-        .add_department(None, &bad("zhujian", "住建局", &w.district.code))
+        .departments()
+        .add(None, &bad("zhujian", "住建局", &w.district.code))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "code");
     let e = w
         .app
-        .add_department(None, &bad("x-1", "x", "999"))
+        .departments()
+        .add(None, &bad("x-1", "x", "999"))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "node_code");
     let e = w
         .app
-        .add_department(None, &bad("x-1", " ", &w.district.code))
+        .departments()
+        .add(None, &bad("x-1", " ", &w.district.code))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "name");
     assert!(matches!(
         w.app
-            .add_department(Some(&worker), &bad("x-2", "x", &w.comm_a.code))
+            .departments()
+            .add(Some(&worker), &bad("x-2", "x", &w.comm_a.code))
             .await,
         Err(AppError::Forbidden)
     ));
@@ -247,7 +258,8 @@ async fn dispatch_names_departments_by_code_from_the_registry() {
     assert_eq!(field(&e), "handler");
     // A department whose jurisdiction does not hold the place cannot take it.
     w.app
-        .add_department(
+        .departments()
+        .add(
             None,
             &NewDepartmentInput {
                 code: "comm-b.wuye".into(),
@@ -520,7 +532,7 @@ async fn workbenches_count_and_split_by_deadline() {
         w.app.workload(&cg).await,
         Err(AppError::Forbidden)
     ));
-    let bench = w.app.department_workbench(&cg).await.unwrap();
+    let bench = w.app.departments().workbench(&cg).await.unwrap();
     assert_eq!(
         bench.overdue.iter().map(|e| e.id).collect::<Vec<_>>(),
         [old.id]
@@ -543,7 +555,7 @@ async fn workbenches_count_and_split_by_deadline() {
         .dispatch_event(&worker, other, &dispatch("zhujian", &[], &[]))
         .await
         .unwrap();
-    let bench = w.app.department_workbench(&cg).await.unwrap();
+    let bench = w.app.departments().workbench(&cg).await.unwrap();
     assert_eq!((bench.overdue_count, bench.open_count), (1, 1 + n as i64));
     assert_eq!(bench.open.len(), jingzhi_app::workbench::LIST_LEN as usize);
     assert!(bench.open.iter().all(|e| e.id != other));

@@ -1238,7 +1238,7 @@ impl App {
 
     /// A department's name by code, for timeline notes (its code when not in the registry).
     async fn department_name(&self, code: &str) -> AppResult<String> {
-        let names = self.department_names(&[code.to_string()]).await?;
+        let names = self.departments().names(&[code.to_string()]).await?;
         Ok(names.get(code).cloned().unwrap_or_else(|| code.to_string()))
     }
 

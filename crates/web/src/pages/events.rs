@@ -862,7 +862,7 @@ async fn detail_page(
         .iter()
         .flat_map(|w| w.whistle.departments.iter().map(|d| d.department.clone()))
         .collect();
-    let dept_names = s.app.department_names(&codes).await?;
+    let dept_names = s.app.departments().names(&codes).await?;
     let dept_name = |code: &str| {
         dept_names
             .get(code)
@@ -1010,7 +1010,7 @@ async fn detail_page(
         whistles,
         can_whistle: may.whistle,
         departments: if manager {
-            let deps = s.app.departments(&c.actor, Some(e.node_id)).await?;
+            let deps = s.app.departments().list(&c.actor, Some(e.node_id)).await?;
             let cat_dept = cats
                 .iter()
                 .find(|x| x.category.code == e.category_code)

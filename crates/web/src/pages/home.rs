@@ -319,7 +319,7 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
 
 async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> PageResult {
     use jingzhi_domain::time_fmt::now_ms;
-    let w = s.app.department_workbench(&c.actor).await?;
+    let w = s.app.departments().workbench(&c.actor).await?;
     let now = now_ms();
     let item = |r: &jingzhi_app::store::departments::SummonsRow| work_item(r, now);
     let ev = |e: &jingzhi_app::store::events::Event| work_event(lang, e);

@@ -1097,7 +1097,8 @@ async fn specialists_page(
     let (prev, next) = pager_links("/rounds/specialists", &pairs, v.page, v.has_more);
     let departments = if manager {
         s.app
-            .departments(a, None)
+            .departments()
+            .list(a, None)
             .await?
             .into_iter()
             .map(|d| d.name)
