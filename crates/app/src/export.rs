@@ -96,8 +96,21 @@ const AUDIT_COLUMNS: &[(&str, f64)] = &[
     ("修改后", 40.0),
 ];
 
+/// Export: lists (residents, households, the audit log) to `.xlsx`. Reached as `app.export()`.
+#[derive(Clone, Copy)]
+pub struct Export<'a> {
+    app: &'a App,
+}
+
 impl App {
-    async fn record_export(
+    /// See [`Export`].
+    pub fn export(&self) -> Export<'_> {
+        Export { app: self }
+    }
+}
+
+impl Export<'_> {
+    async fn record(
         &self,
         actor: &Actor,
         entity: &str,
@@ -105,7 +118,7 @@ impl App {
         summary: String,
         after: serde_json::Value,
     ) -> AppResult<()> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -129,7 +142,7 @@ impl App {
     /// Write the residents in the actor's scope (optionally narrowed to node `under`, filtered)
     /// to an .xlsx file at `path`, streaming. IDs and phones masked. Returns rows written.
     /// Audited.
-    pub async fn export_residents(
+    pub async fn residents(
         &self,
         actor: &Actor,
         mut f: ResidentFilter,
@@ -139,7 +152,7 @@ impl App {
         actor.require(Permission::ReadRegister)?;
         actor.require(Permission::ImportExport)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         if let Some(id) = under {
             f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
         }
@@ -148,7 +161,7 @@ impl App {
         loop {
             let page = match si::residents_page(
                 &mut conn,
-                &self.store.cipher,
+                &self.app.store.cipher,
                 &scope,
                 &f,
                 after.as_ref(),
@@ -180,7 +193,7 @@ impl App {
         drop(conn);
         let n = out.finish().await?;
         let at = f.under.clone().unwrap_or_else(|| scope.path.clone());
-        self.record_export(
+        self.record(
             actor,
             "resident",
             &at,
@@ -197,7 +210,7 @@ impl App {
 
     /// Write the households in the actor's scope (optionally narrowed to node `under`, address
     /// prefix in `f.q`) to an .xlsx file at `path`, streaming. Audited.
-    pub async fn export_households(
+    pub async fn households(
         &self,
         actor: &Actor,
         mut f: HouseholdFilter,
@@ -207,7 +220,7 @@ impl App {
         actor.require(Permission::ReadRegister)?;
         actor.require(Permission::ImportExport)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         if let Some(id) = under {
             f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
         }
@@ -252,7 +265,7 @@ impl App {
         drop(conn);
         let n = out.finish().await?;
         let at = f.under.clone().unwrap_or_else(|| scope.path.clone());
-        self.record_export(
+        self.record(
             actor,
             "household",
             &at,
@@ -265,7 +278,7 @@ impl App {
 
     /// Write the audit log in the actor's scope (filtered), newest first, to an .xlsx file at
     /// `path`, streaming. The export is itself audited.
-    pub async fn export_audit(
+    pub async fn audit(
         &self,
         actor: &Actor,
         f: &jingzhi_store::audit::Filter,
@@ -273,7 +286,7 @@ impl App {
     ) -> AppResult<u64> {
         actor.require(Permission::ReadAudit)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let out = XlsxStream::start(path, spec("审计日志", AUDIT_COLUMNS));
         let mut before: Option<i64> = None;
         const AUDIT_PAGE: i64 = 500;
@@ -321,7 +334,7 @@ impl App {
         }
         drop(conn);
         let n = out.finish().await?;
-        self.record_export(
+        self.record(
             actor,
             "audit",
             &scope.path,

@@ -681,7 +681,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let path = dir.join("residents.xlsx");
     let n = w
         .app
-        .export_residents(&worker, ResidentFilter::default(), None, &path)
+        .export()
+        .residents(&worker, ResidentFilter::default(), None, &path)
         .await
         .unwrap();
     assert_eq!(n, 40);
@@ -709,7 +710,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let path_a2 = dir.join("a2.xlsx");
     assert_eq!(
         w.app
-            .export_residents(
+            .export()
+            .residents(
                 &worker,
                 ResidentFilter::default(),
                 Some(w.building_a2.id),
@@ -726,7 +728,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     };
     assert_eq!(
         w.app
-            .export_residents(&worker, f, None, &path_q)
+            .export()
+            .residents(&worker, f, None, &path_q)
             .await
             .unwrap(),
         1
@@ -736,7 +739,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let hh = dir.join("households.xlsx");
     assert_eq!(
         w.app
-            .export_households(&worker, HouseholdFilter::default(), None, &hh)
+            .export()
+            .households(&worker, HouseholdFilter::default(), None, &hh)
             .await
             .unwrap(),
         20
@@ -756,7 +760,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let au = dir.join("audit.xlsx");
     let n = w
         .app
-        .export_audit(&admin, &Filter::default(), &au)
+        .export()
+        .audit(&admin, &Filter::default(), &au)
         .await
         .unwrap();
     let arows = read_xlsx_rows(&std::fs::read(&au).unwrap());
@@ -786,7 +791,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let empty = dir.join("b.xlsx");
     assert_eq!(
         w.app
-            .export_residents(&worker_b, ResidentFilter::default(), None, &empty)
+            .export()
+            .residents(&worker_b, ResidentFilter::default(), None, &empty)
             .await
             .unwrap(),
         0
@@ -794,7 +800,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     assert_eq!(read_xlsx_rows(&std::fs::read(&empty).unwrap()).len(), 1);
     let e = w
         .app
-        .export_residents(
+        .export()
+        .residents(
             &worker_b,
             ResidentFilter::default(),
             Some(w.comm_a.id),
@@ -804,7 +811,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     assert!(matches!(e, Err(AppError::NotFound)), "{e:?}");
     assert!(matches!(
         w.app
-            .export_audit(&worker, &Filter::default(), &dir.join("y.xlsx"))
+            .export()
+            .audit(&worker, &Filter::default(), &dir.join("y.xlsx"))
             .await,
         Err(AppError::Forbidden)
     ));
@@ -883,7 +891,8 @@ async fn fifty_thousand_rows_in_one_go() {
     let t = std::time::Instant::now();
     assert_eq!(
         w.app
-            .export_residents(&worker, ResidentFilter::default(), None, &path)
+            .export()
+            .residents(&worker, ResidentFilter::default(), None, &path)
             .await
             .unwrap(),
         50_000

@@ -164,7 +164,7 @@ pub async fn export_residents(
     let q = query(q)?;
     let f = q.filter()?;
     export_file("residents.xlsx", |p| async move {
-        s.app.export_residents(&c.actor, f, q.under, &p).await
+        s.app.export().residents(&c.actor, f, q.under, &p).await
     })
     .await
 }
@@ -181,7 +181,7 @@ pub async fn export_households(
     let q = query(q)?;
     let f = q.filter();
     export_file("households.xlsx", |p| async move {
-        s.app.export_households(&c.actor, f, q.under, &p).await
+        s.app.export().households(&c.actor, f, q.under, &p).await
     })
     .await
 }
@@ -197,7 +197,7 @@ pub async fn export_audit(
 ) -> ApiResult<Response> {
     let f = query(q)?.filter()?;
     export_file("audit.xlsx", |p| async move {
-        s.app.export_audit(&c.actor, &f, &p).await
+        s.app.export().audit(&c.actor, &f, &p).await
     })
     .await
 }
