@@ -220,7 +220,8 @@ async fn the_rollup_agrees_with_counting_the_events() {
     // The dashboard from the rollup equals the events counted directly, the old way too.
     let d = w
         .app
-        .event_dashboard(&admin, None, Some(from), Some(to))
+        .metrics()
+        .dashboard(&admin, None, Some(from), Some(to))
         .await
         .unwrap();
     assert_eq!(d.counted_from, "rollup");
@@ -252,7 +253,8 @@ async fn the_rollup_agrees_with_counting_the_events() {
     // One millisecond later the period is not whole months: counted from the events, the same.
     let e = w
         .app
-        .event_dashboard(&admin, None, Some(from + 1), Some(to))
+        .metrics()
+        .dashboard(&admin, None, Some(from + 1), Some(to))
         .await
         .unwrap();
     assert_eq!(e.counted_from, "events");
@@ -276,7 +278,8 @@ async fn the_rollup_agrees_with_counting_the_events() {
     // Below the street (the district's one child), then the street's two communities.
     let s = w
         .app
-        .event_dashboard(&admin, Some(w.street.id), Some(from), Some(to))
+        .metrics()
+        .dashboard(&admin, Some(w.street.id), Some(from), Some(to))
         .await
         .unwrap();
     let mut per: Vec<(String, i64)> = s
@@ -291,7 +294,8 @@ async fn the_rollup_agrees_with_counting_the_events() {
     );
     let a = w
         .app
-        .event_dashboard(&admin, Some(w.comm_a.id), Some(from), Some(to))
+        .metrics()
+        .dashboard(&admin, Some(w.comm_a.id), Some(from), Some(to))
         .await
         .unwrap();
     assert_eq!(a.counted_from, "events");
@@ -333,30 +337,34 @@ async fn the_dashboard_stays_in_scope() {
     let (from, to) = (Some(month_start(202601)), Some(month_start(202606)));
     let own = w
         .app
-        .event_dashboard(&worker, None, from, to)
+        .metrics()
+        .dashboard(&worker, None, from, to)
         .await
         .unwrap();
     assert_eq!(own.place.id, w.comm_a.id);
     assert_eq!(own.counts.reported, 4);
     assert!(matches!(
         w.app
-            .event_dashboard(&worker, Some(w.comm_b.id), from, to)
+            .metrics()
+            .dashboard(&worker, Some(w.comm_b.id), from, to)
             .await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
         w.app
-            .event_dashboard(&worker, Some(w.city.id), from, to)
+            .metrics()
+            .dashboard(&worker, Some(w.city.id), from, to)
             .await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.event_dashboard(&worker, None, to, from).await,
+        w.app.metrics().dashboard(&worker, None, to, from).await,
         Err(AppError::Invalid(_))
     ));
     let dir = std::env::temp_dir().join(format!("jz-dash-{}.xlsx", std::process::id()));
     let rows = w
         .app
+        .metrics()
         .export_dashboard(&worker, None, from, to, &dir)
         .await
         .unwrap();
@@ -540,7 +548,8 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     assert!(again.iter().all(|s| s.event.id != near));
     let d = w
         .app
-        .event_dashboard(
+        .metrics()
+        .dashboard(
             &admin,
             None,
             Some(month_start(202603)),
@@ -570,7 +579,11 @@ async fn the_demo_history_fills_the_dashboard_consistently() {
         report.events
     );
     let admin = app.system_actor().await.unwrap();
-    let d = app.event_dashboard(&admin, None, None, None).await.unwrap();
+    let d = app
+        .metrics()
+        .dashboard(&admin, None, None, None)
+        .await
+        .unwrap();
     assert_eq!(d.counted_from, "rollup");
     assert_eq!(d.by_month.len(), 12);
     let mut c = db.store.acquire().await.unwrap();
@@ -612,12 +625,14 @@ async fn the_served_dashboard_is_kept_a_few_seconds_per_scope_and_place() {
     let (from, to) = (Some(month_start(202601)), Some(month_start(202606)));
     let a = w
         .app
-        .event_dashboard_cached(&admin, None, from, to)
+        .metrics()
+        .dashboard_cached(&admin, None, from, to)
         .await
         .unwrap();
     let b = w
         .app
-        .event_dashboard_cached(&admin, None, from, to)
+        .metrics()
+        .dashboard_cached(&admin, None, from, to)
         .await
         .unwrap();
     assert!(
@@ -627,7 +642,8 @@ async fn the_served_dashboard_is_kept_a_few_seconds_per_scope_and_place() {
     assert_eq!(
         a.counts.reported,
         w.app
-            .event_dashboard(&admin, None, from, to)
+            .metrics()
+            .dashboard(&admin, None, from, to)
             .await
             .unwrap()
             .counts
@@ -636,13 +652,15 @@ async fn the_served_dashboard_is_kept_a_few_seconds_per_scope_and_place() {
     // Another scope is another entry, and the cache never widens a scope.
     let own = w
         .app
-        .event_dashboard_cached(&worker, None, from, to)
+        .metrics()
+        .dashboard_cached(&worker, None, from, to)
         .await
         .unwrap();
     assert_eq!(own.place.id, w.comm_a.id);
     assert!(matches!(
         w.app
-            .event_dashboard_cached(&worker, Some(w.city.id), from, to)
+            .metrics()
+            .dashboard_cached(&worker, Some(w.city.id), from, to)
             .await,
         Err(AppError::NotFound)
     ));
