@@ -81,7 +81,7 @@ async fn a_community_workers_bench_holds_overdue_whistles_and_unvisited_househol
     let zj = w.dept_user("zj.staff", "zhujian", &w.district).await;
     w.app.report_in(&zj, wh.id, "zhujian").await.unwrap();
 
-    let b = w.app.workbench(&worker).await.unwrap();
+    let b = w.app.workbench().workbench(&worker).await.unwrap();
     let load = b.load.expect("a worker has figures");
     assert_eq!((load.to_accept, load.in_hand, load.overdue), (0, 2, 1));
     assert_eq!(b.overdue.iter().map(|e| e.id).collect::<Vec<_>>(), [old.id]);
@@ -95,18 +95,18 @@ async fn a_community_workers_bench_holds_overdue_whistles_and_unvisited_househol
     assert!(b.post.is_none() && b.my_reports.is_empty() && b.audit.is_empty());
 
     // The street officer sees the same below them, without the community's visit figure.
-    let s = w.app.workbench(&street).await.unwrap();
+    let s = w.app.workbench().workbench(&street).await.unwrap();
     assert_eq!(s.overdue.len(), 1);
     assert_eq!(s.awaiting_report_in.len(), 1);
     assert_eq!(s.not_visited, None);
     // The other community's worker sees none of it.
-    let o = w.app.workbench(&worker_b).await.unwrap();
+    let o = w.app.workbench().workbench(&worker_b).await.unwrap();
     assert!(o.overdue.is_empty() && o.awaiting_report_in.is_empty());
     assert_eq!(o.load.unwrap().in_hand, 0);
     assert_eq!(o.not_visited, Some(0));
     // Department staff have their own workbench.
     assert!(matches!(
-        w.app.workbench(&zj).await,
+        w.app.workbench().workbench(&zj).await,
         Err(AppError::Forbidden)
     ));
 }
@@ -118,7 +118,7 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
     let steward = w.user("steward.a", "steward", &w.comm_a).await;
     let h1 = household(&w, "101").await;
     let h2 = household(&w, "1001").await;
-    let none = w.app.workbench(&steward).await.unwrap();
+    let none = w.app.workbench().workbench(&steward).await.unwrap();
     assert!(none.post.is_none() && none.due.is_empty() && none.findings.is_empty());
     w.app
         .save_post(
@@ -131,7 +131,7 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
         )
         .await
         .unwrap();
-    let b = w.app.workbench(&steward).await.unwrap();
+    let b = w.app.workbench().workbench(&steward).await.unwrap();
     assert_eq!(b.post.as_ref().unwrap().households, 2);
     assert_eq!(b.due.len(), 2);
     // A visit to one household with two findings, one reported as an event.
@@ -159,7 +159,7 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
         )
         .await
         .unwrap();
-    let b = w.app.workbench(&steward).await.unwrap();
+    let b = w.app.workbench().workbench(&steward).await.unwrap();
     assert_eq!(
         b.due.iter().map(|u| u.household_id).collect::<Vec<_>>(),
         [h2]
@@ -173,7 +173,7 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
         .accept_event(&worker, reported.event_id.unwrap())
         .await
         .unwrap();
-    let b = w.app.workbench(&steward).await.unwrap();
+    let b = w.app.workbench().workbench(&steward).await.unwrap();
     let f = b.findings.iter().find(|f| f.event_id.is_some()).unwrap();
     assert_eq!(f.event_status.as_deref(), Some("accepted"));
     assert!(b.load.is_some() && b.overdue.is_empty());
@@ -232,7 +232,7 @@ async fn a_residents_bench_holds_open_reports_those_to_rate_and_unread_notices()
         .rate_event(&res, rated.id, Rating::Satisfied, None)
         .await
         .unwrap();
-    let b = w.app.workbench(&res).await.unwrap();
+    let b = w.app.workbench().workbench(&res).await.unwrap();
     // Open first, then closed and waiting for a rating; the rated one is done.
     assert_eq!(
         b.my_reports.iter().map(|e| e.id).collect::<Vec<_>>(),
@@ -254,7 +254,7 @@ async fn the_auditors_bench_is_the_latest_log_in_scope() {
         .report_event(&worker, &report(w.building_a.id, "井盖缺失"))
         .await
         .unwrap();
-    let b = w.app.workbench(&auditor).await.unwrap();
+    let b = w.app.workbench().workbench(&auditor).await.unwrap();
     assert!(!b.audit.is_empty());
     assert!(b.audit.len() <= jingzhi_app::workbench::LIST_LEN as usize);
     assert!(b.load.is_none() && b.my_reports.is_empty());

@@ -277,7 +277,7 @@ fn wb_lists(lang: Lang, w: &Workbench) -> WbLists {
 async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> PageResult {
     use jingzhi_domain::events::Status;
     use jingzhi_domain::time_fmt::format_ms;
-    let w = s.app.workbench(&c.actor).await?;
+    let w = s.app.workbench().workbench(&c.actor).await?;
     Ok(render(&ResidentHomePage {
         c: Chrome::new(c, lang, "home"),
         reports: w
@@ -404,7 +404,7 @@ async fn node_page(
     let tags = tag_counts(&v.stats, lang, id);
     // A staff member's home opens with what waits for them (the events list links each figure).
     let (work, wb) = if is_home {
-        let w = s.app.workbench(&c.actor).await?;
+        let w = s.app.workbench().workbench(&c.actor).await?;
         let count = |label, value, href: String| Count {
             label,
             value,
