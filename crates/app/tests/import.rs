@@ -5,8 +5,9 @@ mod common;
 
 use calamine::{Data, Reader};
 use common::World;
+use jingzhi_app::import::Import;
 use jingzhi_app::import::{ImportOptions, ImportReport, RowError};
-use jingzhi_app::{Actor, App, AppError};
+use jingzhi_app::{Actor, AppError};
 use jingzhi_domain::registry::IdNumber;
 use jingzhi_store::audit::Filter;
 use jingzhi_store::registry::{HouseholdFilter, ResidentFilter, Stats};
@@ -97,7 +98,8 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     ]);
     let report = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "名单.csv",
             &file,
@@ -220,7 +222,8 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     let more = csv(&[HEAD, &format!("{A1},1,301,王小红,{p4},,,,孙子女,,,,,,,,")]);
     let r = w
         .app
-        .import_residents(&worker, "补充.csv", &more, &ImportOptions::default())
+        .import()
+        .residents(&worker, "补充.csv", &more, &ImportOptions::default())
         .await
         .unwrap();
     assert_eq!(
@@ -286,7 +289,8 @@ async fn a_good_xlsx_goes_in_with_numbers_and_excel_dates_converted() {
     });
     let report = w
         .app
-        .import_residents(&worker, "roster.XLSX", &file, &ImportOptions::default())
+        .import()
+        .residents(&worker, "roster.XLSX", &file, &ImportOptions::default())
         .await
         .unwrap();
     assert!(report.committed, "{:?}", report.errors);
@@ -326,7 +330,8 @@ async fn a_good_xlsx_goes_in_with_numbers_and_excel_dates_converted() {
     });
     let r = w
         .app
-        .import_residents(&worker, "n.xlsx", &numeric, &ImportOptions::default())
+        .import()
+        .residents(&worker, "n.xlsx", &numeric, &ImportOptions::default())
         .await
         .unwrap();
     assert!(!r.committed);
@@ -368,7 +373,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     ]);
     assert!(
         w.app
-            .import_residents(&worker, "seed.csv", &seed, &ImportOptions::default())
+            .import()
+            .residents(&worker, "seed.csv", &seed, &ImportOptions::default())
             .await
             .unwrap()
             .committed
@@ -381,7 +387,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let report = w
         .app
-        .import_residents(&worker, "bad.csv", &csv(&refs), &ImportOptions::default())
+        .import()
+        .residents(&worker, "bad.csv", &csv(&refs), &ImportOptions::default())
         .await
         .unwrap();
     assert!(!report.committed);
@@ -425,7 +432,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     // With an unknown column, skipping bad rows does not help either: the header is wrong.
     let r = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "bad.csv",
             &csv(&refs),
@@ -439,7 +447,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     // Files that are not rosters at all are refused as a whole.
     let e = w
         .app
-        .import_residents(&worker, "x.pdf", b"%PDF", &ImportOptions::default())
+        .import()
+        .residents(&worker, "x.pdf", b"%PDF", &ImportOptions::default())
         .await
         .unwrap_err();
     assert!(
@@ -448,7 +457,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     );
     let e = w
         .app
-        .import_residents(&worker, "x.xlsx", b"not a zip", &ImportOptions::default())
+        .import()
+        .residents(&worker, "x.xlsx", b"not a zip", &ImportOptions::default())
         .await
         .unwrap_err();
     assert!(
@@ -457,7 +467,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     );
     let e = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "x.csv",
             &[0xb9, 0xfa, 0x2c, 0x0a],
@@ -473,7 +484,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     let steward = w.user("steward", "steward", &w.comm_a).await;
     let e = w
         .app
-        .import_residents(&steward, "bad.csv", &csv(&refs), &ImportOptions::default())
+        .import()
+        .residents(&steward, "bad.csv", &csv(&refs), &ImportOptions::default())
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::Forbidden));
@@ -509,7 +521,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
         &format!("{A1},3,999,老住户,{registered},,,,户主,,,,,,,,"),
     ]);
     w.app
-        .import_residents(&worker, "seed.csv", &seed, &ImportOptions::default())
+        .import()
+        .residents(&worker, "seed.csv", &seed, &ImportOptions::default())
         .await
         .unwrap();
     let (rows, good) = bad_rows(&registered);
@@ -520,7 +533,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let report = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "批次.csv",
             &csv(&refs),
@@ -586,7 +600,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
         .replace(",12345,", ",13900000004,");
     let again = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             &rejects.file_name,
             fixed.as_bytes(),
@@ -602,7 +617,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     let w2 = World::new().await;
     let worker2 = w2.user("worker.a", "community-worker", &w2.comm_a).await;
     w2.app
-        .import_residents(&worker2, "seed.csv", &seed, &ImportOptions::default())
+        .import()
+        .residents(&worker2, "seed.csv", &seed, &ImportOptions::default())
         .await
         .unwrap();
     let file = xlsx(|ws| {
@@ -616,7 +632,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     });
     let report = w2
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker2,
             "批次.xlsx",
             &file,
@@ -665,7 +682,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let r = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "四十人.csv",
             &csv(&refs),
@@ -823,13 +841,14 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
 async fn the_template_imports_its_example_row() {
     let w = World::new().await;
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
-    let t = App::import_template_xlsx();
+    let t = Import::template_xlsx();
     let rows = read_xlsx_rows(&t);
     assert_eq!(rows[0].len(), 17);
     assert_eq!(rows[0][0], "楼宇编码");
     let r = w
         .app
-        .import_residents(&worker, "模板.xlsx", &t, &ImportOptions::default())
+        .import()
+        .residents(&worker, "模板.xlsx", &t, &ImportOptions::default())
         .await
         .unwrap();
     assert!(r.committed, "{:?}", r.errors);
@@ -871,7 +890,8 @@ async fn fifty_thousand_rows_in_one_go() {
     let t = std::time::Instant::now();
     let r = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "big.csv",
             text.as_bytes(),
