@@ -940,7 +940,7 @@ async fn detail_page(
     let place_name = if role.can(Permission::ReadRegister) {
         String::new()
     } else {
-        s.app.event_place_name(&c.actor, e.id).await?
+        s.app.report().event_place_name(&c.actor, e.id).await?
     };
     Ok(DetailPage {
         c: Chrome::new(c, lang, "events"),
