@@ -187,6 +187,7 @@ impl WorkbenchService<'_> {
             w.my_reports = open;
             w.unread = self
                 .app
+                .notify()
                 .notifications(actor, Some(true), None, LIST_LEN)
                 .await?;
         }

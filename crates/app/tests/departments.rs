@@ -61,6 +61,7 @@ async fn accepted_event(w: &World, worker: &Actor) -> i64 {
 
 async fn titles(w: &World, a: &Actor) -> Vec<String> {
     w.app
+        .notify()
         .notifications(a, None, None, 50)
         .await
         .unwrap()
@@ -312,7 +313,7 @@ async fn dispatch_names_departments_by_code_from_the_registry() {
 #[tokio::test]
 async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let zj = w.dept_user("zj.staff", "zhujian", &w.district).await;
     let cg = w.dept_user("cg.staff", "chengguan", &w.district).await;
@@ -400,7 +401,12 @@ async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
         .unwrap();
     let t = titles(&w, &zj).await;
     assert!(t.iter().any(|t| t.contains("吹哨召集")), "{t:?}");
-    let n = w.app.notifications(&jj, None, None, 10).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&jj, None, None, 10)
+        .await
+        .unwrap();
     assert!(n[0].body.contains("前报到"), "{}", n[0].body);
     assert!(w.app.event_view(&zj, id2).await.is_ok());
     assert!(matches!(
@@ -437,7 +443,12 @@ async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
         )
         .await
         .unwrap();
-    let n = w.app.notifications(&jj, None, None, 10).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&jj, None, None, 10)
+        .await
+        .unwrap();
     assert!(n.iter().any(|n| n.body.contains("临时交通管制")), "{n:?}");
     // 交警大队's staff see what was whistled to them.
     let mine = w

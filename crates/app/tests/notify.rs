@@ -67,10 +67,12 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let res = resident(&w, &worker, "res.a", "301", "11010519491231002X").await;
     w.app
-        .set_notify_channels(&["smtp", "webhook"])
+        .notify()
+        .set_channels(&["smtp", "webhook"])
         .await
         .unwrap();
     w.app
+        .notify()
         .set_user_email(Some(&res), "res.a", Some("wang@example.org"))
         .await
         .unwrap();
@@ -83,6 +85,7 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
         .unwrap();
     assert!(w
         .app
+        .notify()
         .notifications(&res, None, None, 50)
         .await
         .unwrap()
@@ -90,16 +93,22 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     assert_eq!(all_outbox(&w.app).await, 0);
 
     w.app.accept_event(&worker, e.id).await.unwrap();
-    let list = w.app.notifications(&res, None, None, 50).await.unwrap();
+    let list = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].event_id, e.id);
     assert_eq!(list[0].status, "accepted");
     assert!(list[0].body.contains("已上报 → 已受理"), "{}", list[0].body);
     assert!(list[0].body.contains("前进小区1号楼"), "{}", list[0].body);
-    assert_eq!(w.app.unread_notifications(&res).await.unwrap(), 1);
+    assert_eq!(w.app.notify().unread(&res).await.unwrap(), 1);
     // The worker who acted is told nothing.
     assert!(w
         .app
+        .notify()
         .notifications(&worker, None, None, 50)
         .await
         .unwrap()
@@ -121,6 +130,7 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     assert!(w.app.verify_event(&worker, e.id).await.is_err());
     assert_eq!(
         w.app
+            .notify()
             .notifications(&res, None, None, 50)
             .await
             .unwrap()
@@ -149,6 +159,7 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     );
     assert_eq!(
         w.app
+            .notify()
             .notifications(&res, None, None, 50)
             .await
             .unwrap()
@@ -166,24 +177,21 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
         .dispatch_event(&worker, e.id, &dispatch())
         .await
         .unwrap();
-    assert_eq!(w.app.unread_notifications(&res).await.unwrap(), 2);
+    assert_eq!(w.app.notify().unread(&res).await.unwrap(), 2);
 
     // Marking read: only one's own.
     let n = w
         .app
+        .notify()
         .notifications(&res, Some(true), None, 50)
         .await
         .unwrap();
-    assert!(w
-        .app
-        .mark_notification_read(&worker, n[0].id)
-        .await
-        .is_err());
-    let read = w.app.mark_notification_read(&res, n[0].id).await.unwrap();
+    assert!(w.app.notify().mark_read(&worker, n[0].id).await.is_err());
+    let read = w.app.notify().mark_read(&res, n[0].id).await.unwrap();
     assert!(read.read_at.is_some());
-    assert_eq!(w.app.unread_notifications(&res).await.unwrap(), 1);
-    assert_eq!(w.app.mark_all_notifications_read(&res).await.unwrap(), 1);
-    assert_eq!(w.app.unread_notifications(&res).await.unwrap(), 0);
+    assert_eq!(w.app.notify().unread(&res).await.unwrap(), 1);
+    assert_eq!(w.app.notify().mark_all_read(&res).await.unwrap(), 1);
+    assert_eq!(w.app.notify().unread(&res).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -204,12 +212,22 @@ async fn merged_reporters_hear_of_the_target_s_changes() {
         .unwrap();
     w.app.merge_event(&worker, dup.id, target.id).await.unwrap();
     // The resident is told their event was merged.
-    let n = w.app.notifications(&res, None, None, 50).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(n.len(), 1);
     assert_eq!((n[0].event_id, n[0].status.as_str()), (dup.id, "merged"));
 
     w.app.accept_event(&worker, target.id).await.unwrap();
-    let n = w.app.notifications(&res, None, None, 50).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(n.len(), 2);
     assert_eq!(n[0].event_id, target.id);
     assert!(
@@ -218,7 +236,12 @@ async fn merged_reporters_hear_of_the_target_s_changes() {
         "{}",
         n[0].title
     );
-    let g = w.app.notifications(&grid, None, None, 50).await.unwrap();
+    let g = w
+        .app
+        .notify()
+        .notifications(&grid, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(g.len(), 1);
     assert_eq!(g[0].event_id, target.id);
 }
@@ -298,7 +321,7 @@ async fn one_change(w: &World) -> (Actor, i64) {
 #[tokio::test]
 async fn the_webhook_posts_signed_json_to_a_real_server_once() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let (_, event_id) = one_change(&w).await;
     let rx = receiver(|_| 200).await;
     let n = Notifier::new(
@@ -337,7 +360,7 @@ async fn the_webhook_posts_signed_json_to_a_real_server_once() {
 #[tokio::test]
 async fn a_failing_webhook_is_retried_with_backoff_then_given_up() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let (_, event_id) = one_change(&w).await;
     let rx = receiver(|_| 500).await;
     let policy = RetryPolicy {
@@ -378,7 +401,7 @@ async fn a_failing_webhook_is_retried_with_backoff_then_given_up() {
 #[tokio::test]
 async fn a_retried_delivery_that_succeeds_is_not_sent_again() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let (_, event_id) = one_change(&w).await;
     let rx = receiver(|n| if n == 0 { 503 } else { 204 }).await;
     let n = Notifier::new(
@@ -399,7 +422,7 @@ async fn a_retried_delivery_that_succeeds_is_not_sent_again() {
 #[tokio::test]
 async fn two_workers_never_deliver_a_row_twice() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let grid = w.user("grid.a", "grid-worker", &w.grid_a).await;
     for i in 0..12 {
@@ -507,12 +530,15 @@ async fn smtp_delivers_to_a_real_smtp_listener() {
     use base64::Engine;
     let w = World::new().await;
     w.app
-        .set_notify_channels(&["smtp", "webhook"])
+        .notify()
+        .set_channels(&["smtp", "webhook"])
         .await
         .unwrap();
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let res = resident(&w, &worker, "res.a", "301", "11010519491231002X").await;
-    jingzhi_app::App::set_user_email(&w.app, None, "res.a", Some("wang@example.org"))
+    w.app
+        .notify()
+        .set_user_email(None, "res.a", Some("wang@example.org"))
         .await
         .unwrap();
     let e = w
@@ -586,6 +612,7 @@ async fn overdue_events_escalate_once_per_deadline() {
         .unwrap();
     let before = w
         .app
+        .notify()
         .notifications(&res, None, None, 50)
         .await
         .unwrap()
@@ -617,7 +644,12 @@ async fn overdue_events_escalate_once_per_deadline() {
         ("escalate", "命令行")
     );
     assert!(last.note.as_deref().unwrap().contains("自动升级"));
-    let n = w.app.notifications(&res, None, None, 50).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(n.len(), before + 1);
     assert_eq!(n[0].status, "escalated");
     {
@@ -725,7 +757,12 @@ async fn whistle_steps_that_matter_are_told_the_others_are_not() {
         .blow_whistle(&worker, e.id, &["zhujian".to_string()], "需联合执法")
         .await
         .unwrap();
-    let n = w.app.notifications(&res, None, None, 50).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(n.len(), 2);
     assert!(n[0].title.contains("吹哨"), "{}", n[0].title);
     assert!(n[0].body.contains("住建局"), "{}", n[0].body);
@@ -733,6 +770,7 @@ async fn whistle_steps_that_matter_are_told_the_others_are_not() {
     w.app.report_in(&worker, wh.id, "zhujian").await.unwrap();
     assert_eq!(
         w.app
+            .notify()
             .notifications(&res, None, None, 50)
             .await
             .unwrap()

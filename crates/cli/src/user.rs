@@ -117,7 +117,8 @@ pub async fn run(app: &App, cmd: UserCmd) -> Result<ExitCode, String> {
             clear,
         } => {
             let email = if clear { None } else { email };
-            app.set_user_email(None, &username, email.as_deref())
+            app.notify()
+                .set_user_email(None, &username, email.as_deref())
                 .await
                 .map_err(|e| no_user(e, &username))?;
             println!("已设置通知邮箱 e-mail set: {username}");

@@ -61,6 +61,7 @@ async fn the_page_lists_unread_first_and_marks_read() {
     assert!(html.contains("已上报 → 已受理"));
     let id = t
         .app
+        .notify()
         .notifications(&actor(&t, "resident.a").await, None, None, 10)
         .await
         .unwrap()[0]

@@ -209,8 +209,9 @@ async fn report_confirmation_notification_and_rating() {
         "no e-mail without an address and SMTP"
     );
     // With SMTP in use and an address, the page says the e-mail goes there too (masked).
-    t.app.set_notify_channels(&["smtp"]).await.unwrap();
+    t.app.notify().set_channels(&["smtp"]).await.unwrap();
     t.app
+        .notify()
         .set_user_email(None, "resident.a", Some("wang.jianguo@example.com"))
         .await
         .unwrap();

@@ -995,6 +995,7 @@ async fn notification_of(t: &TestApp, username: &str, building: &Node) -> i64 {
     t.app.accept_event(&root, e.id).await.unwrap();
     let n = t
         .app
+        .notify()
         .notifications(&reporter, None, None, 10)
         .await
         .unwrap();
