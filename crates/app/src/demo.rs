@@ -502,6 +502,7 @@ impl App {
             }
             let password = opts.demo_password.clone().unwrap_or_else(readable_password);
             let user = self
+                .auth()
                 .add_user(
                     None,
                     &NewUserInput {

@@ -181,6 +181,7 @@ impl World {
     async fn user_of(&self, username: &str, role: &str, dept: Option<&str>, scope: &Node) -> Actor {
         let u = self
             .app
+            .auth()
             .add_user(
                 None,
                 &NewUserInput {
@@ -255,6 +256,7 @@ impl World {
             .unwrap();
         let u = self
             .app
+            .auth()
             .add_user(
                 None,
                 &NewUserInput {

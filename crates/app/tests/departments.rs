@@ -203,12 +203,14 @@ async fn department_staff_need_a_registry_department_within_its_jurisdiction() {
     };
     let e = w
         .app
+        .auth()
         .add_user(None, &add(None, &w.district))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "department");
     let e = w
         .app
+        .auth()
         .add_user(None, &add(Some("住建局"), &w.district))
         .await
         .unwrap_err();
@@ -216,12 +218,14 @@ async fn department_staff_need_a_registry_department_within_its_jurisdiction() {
     // 交警大队 is the district's: a city-wide account is outside its jurisdiction.
     let e = w
         .app
+        .auth()
         .add_user(None, &add(Some("jiaojing"), &w.city))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "scope");
     let u = w
         .app
+        .auth()
         .add_user(None, &add(Some("jiaojing"), &w.district))
         .await
         .unwrap();

@@ -325,33 +325,50 @@ async fn the_database_holds_no_plain_id_or_phone() {
 async fn logins_are_throttled_and_tokens_work() {
     let w = World::new().await;
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
-    assert!(w.app.login("worker.a", "test-password-1").await.is_ok());
+    assert!(w
+        .app
+        .auth()
+        .login("worker.a", "test-password-1")
+        .await
+        .is_ok());
     for _ in 0..5 {
         assert!(matches!(
-            w.app.login("worker.a", "wrong").await,
+            w.app.auth().login("worker.a", "wrong").await,
             Err(AppError::Unauthorized)
         ));
     }
     // Locked: the right password is refused with the same answer as a wrong one.
     assert!(matches!(
-        w.app.login("worker.a", "test-password-1").await,
+        w.app.auth().login("worker.a", "test-password-1").await,
         Err(AppError::Unauthorized)
     ));
     assert!(matches!(
-        w.app.login("nobody", "x").await,
+        w.app.auth().login("nobody", "x").await,
         Err(AppError::Unauthorized)
     ));
-    let token = w.app.create_token(&worker.user, "test").await.unwrap();
+    let token = w
+        .app
+        .auth()
+        .create_token(&worker.user, "test")
+        .await
+        .unwrap();
     assert_eq!(
-        w.app.token(&token).await.unwrap().unwrap().user.username,
+        w.app
+            .auth()
+            .token(&token)
+            .await
+            .unwrap()
+            .unwrap()
+            .user
+            .username,
         "worker.a"
     );
-    assert!(w.app.token("jz_nope").await.unwrap().is_none());
-    let (secret, csrf) = w.app.create_session(&worker.user).await.unwrap();
-    let (actor, c2) = w.app.session(&secret).await.unwrap().unwrap();
+    assert!(w.app.auth().token("jz_nope").await.unwrap().is_none());
+    let (secret, csrf) = w.app.auth().create_session(&worker.user).await.unwrap();
+    let (actor, c2) = w.app.auth().session(&secret).await.unwrap().unwrap();
     assert_eq!((actor.user.id, c2), (worker.user.id, csrf));
-    w.app.logout(&secret).await.unwrap();
-    assert!(w.app.session(&secret).await.unwrap().is_none());
+    w.app.auth().logout(&secret).await.unwrap();
+    assert!(w.app.auth().session(&secret).await.unwrap().is_none());
 }
 
 /// Optional values bound as NULL and then as values on the same connection (PostgreSQL caches

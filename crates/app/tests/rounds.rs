@@ -673,7 +673,7 @@ async fn the_demo_city_has_posts_visits_and_specialists() {
     .unwrap();
     let login = |u: &'static str| {
         let app = app.clone();
-        async move { Actor::new(app.login(u, "demo-pass-1").await.unwrap()) }
+        async move { Actor::new(app.auth().login(u, "demo-pass-1").await.unwrap()) }
     };
     let admin = login("admin").await;
     let steward = login("dongbeicun.steward").await;

@@ -550,7 +550,7 @@ async fn post_then_get_round_trip_without_personal_data() {
 
     // Staff move it on: the status stays "open", the detail is in status_notes; the timeline
     // is served by servicerequestupdates.
-    let admin = Actor::new(t.app.login("admin", common::PASSWORD).await.unwrap());
+    let admin = Actor::new(t.app.auth().login("admin", common::PASSWORD).await.unwrap());
     t.app.accept_event(&admin, id).await.unwrap();
     t.app
         .invalidate_event(&admin, id2, "<重复>上报")
@@ -867,7 +867,13 @@ async fn a_revoked_key_is_refused_and_keys_are_stored_hashed() {
     assert!(keys[0].revoked_at.is_some() && keys[1].revoked_at.is_none());
     assert!(t.app.open311_revoke_key(&sys, "nobody").await.is_err());
     // Key administration is the city admin's; it is audited.
-    let worker = Actor::new(t.app.login("worker.a", common::PASSWORD).await.unwrap());
+    let worker = Actor::new(
+        t.app
+            .auth()
+            .login("worker.a", common::PASSWORD)
+            .await
+            .unwrap(),
+    );
     assert!(t.app.open311_add_key(&worker, "mine").await.is_err());
     let mut c = t.db.store.acquire().await.unwrap();
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'open311_key'")

@@ -82,6 +82,7 @@ async fn neighbours(t: &TestApp) {
         .await
         .unwrap();
     t.app
+        .auth()
         .add_user(
             None,
             &jingzhi_app::auth::NewUserInput {

@@ -811,6 +811,7 @@ const PROTECTED: &str = "受保护";
 /// A new community worker whose scope is `comm`: its id.
 async fn fresh_user(t: &TestApp, comm: &Node) -> i64 {
     t.app
+        .auth()
         .add_user(
             None,
             &jingzhi_app::auth::NewUserInput {
@@ -1613,6 +1614,7 @@ async fn other_district_officer(t: &TestApp) {
     drop(conn);
     let (username, role, _) = OTHER_DISTRICT_OFFICER;
     t.app
+        .auth()
         .add_user(
             None,
             &jingzhi_app::auth::NewUserInput {

@@ -166,6 +166,7 @@ impl TestApp {
         for (u, role, scope) in USERS {
             let n = t.node_named(scope);
             t.app
+                .auth()
                 .add_user(
                     None,
                     &NewUserInput {
@@ -252,8 +253,8 @@ impl TestApp {
 
     /// A browser session: (session cookie header value, csrf token).
     pub async fn browser_session(&self, username: &str) -> (String, String) {
-        let user = self.app.login(username, PASSWORD).await.unwrap();
-        let (secret, csrf) = self.app.create_session(&user).await.unwrap();
+        let user = self.app.auth().login(username, PASSWORD).await.unwrap();
+        let (secret, csrf) = self.app.auth().create_session(&user).await.unwrap();
         (
             format!("{}={secret}", jingzhi_web::session::SESSION_COOKIE),
             csrf,
