@@ -778,11 +778,12 @@ async fn every_source_creates_an_event_the_same_way() {
         .unwrap();
     ids.push((t.event_id.unwrap(), "hotline"));
     // An Open311 request.
-    let key = w.app.open311_add_key(&admin, "one-path").await.unwrap();
-    let client = w.app.open311_client(Some(&key.api_key)).await.unwrap();
+    let key = w.app.open311().add_key(&admin, "one-path").await.unwrap();
+    let client = w.app.open311().client(Some(&key.api_key)).await.unwrap();
     let created = w
         .app
-        .open311_create(
+        .open311()
+        .create(
             &client,
             &jingzhi_app::open311::CreateInput {
                 service_code: "other".into(),
