@@ -138,7 +138,8 @@ impl WorkbenchService<'_> {
             if crate::hotline::may_handle(role) {
                 w.hotline_unmatched = Some(
                     self.app
-                        .hotline_counts(actor)
+                        .hotline()
+                        .counts(actor)
                         .await?
                         .get(jingzhi_store::hotline::QUEUED)
                         .copied()

@@ -612,12 +612,13 @@ async fn csv_exports_write_formulas_as_text() {
     ])
     .unwrap();
     let file = file.into_inner().unwrap();
-    let r = w.app.import_hotline(&sys, "t.csv", &file).await.unwrap();
+    let r = w.app.hotline().import(&sys, "t.csv", &file).await.unwrap();
     assert!(r.committed, "{:?}", r.errors);
 
     let x = w
         .app
-        .export_hotline(&sys, None, None, Format::Csv)
+        .hotline()
+        .export(&sys, None, None, Format::Csv)
         .await
         .unwrap();
     let text = String::from_utf8(x.bytes.clone()).unwrap();
@@ -644,7 +645,8 @@ async fn csv_exports_write_formulas_as_text() {
     // The file imports back as it was (the quote comes off): already imported, same text.
     let r = w
         .app
-        .import_hotline(&sys, &x.file_name, &x.bytes)
+        .hotline()
+        .import(&sys, &x.file_name, &x.bytes)
         .await
         .unwrap();
     assert_eq!(r.already_imported, 1, "{:?}", r.errors);
@@ -652,7 +654,8 @@ async fn csv_exports_write_formulas_as_text() {
     // The xlsx export writes the text as a string cell, never as a formula.
     let x = w
         .app
-        .export_hotline(&sys, None, None, Format::Xlsx)
+        .hotline()
+        .export(&sys, None, None, Format::Xlsx)
         .await
         .unwrap();
     use calamine::Reader;

@@ -766,13 +766,15 @@ async fn every_source_creates_an_event_the_same_way() {
     }]);
     let r = w
         .app
-        .import_hotline(&worker, "t.json", &serde_json::to_vec(&ticket).unwrap())
+        .hotline()
+        .import(&worker, "t.json", &serde_json::to_vec(&ticket).unwrap())
         .await
         .unwrap();
     assert_eq!((r.created, r.queued), (0, 1), "{r:?}");
-    let queued = w.app.hotline_queue(&worker, None, 10).await.unwrap();
+    let queued = w.app.hotline().queue(&worker, None, 10).await.unwrap();
     let t = w
         .app
+        .hotline()
         .hotline_match(&worker, queued[0].id, w.building_a.id)
         .await
         .unwrap();

@@ -159,13 +159,15 @@ async fn seed(t: &TestApp) -> Vec<String> {
                I18N01,2026-11-21 11:00,张三,,统一路88号,路灯不亮,路灯,\n";
     let report = t
         .app
-        .import_hotline(&street, "tickets.csv", csv.as_bytes())
+        .hotline()
+        .import(&street, "tickets.csv", csv.as_bytes())
         .await
         .unwrap();
     assert_eq!(report.queued, 1);
     let ticket = t
         .app
-        .hotline_queue(&street, None, 10)
+        .hotline()
+        .queue(&street, None, 10)
         .await
         .unwrap()
         .first()

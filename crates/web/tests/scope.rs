@@ -937,11 +937,13 @@ async fn fresh_queued(t: &TestApp, comm: &Node, text: &str) -> i64 {
         seq()
     );
     t.app
-        .import_hotline(&actor, "probe.csv", csv.as_bytes())
+        .hotline()
+        .import(&actor, "probe.csv", csv.as_bytes())
         .await
         .unwrap();
     t.app
-        .hotline_queue(&actor, None, 500)
+        .hotline()
+        .queue(&actor, None, 500)
         .await
         .unwrap()
         .into_iter()

@@ -926,7 +926,7 @@ async fn detail_page(
         .collect();
     let (hotline_ticket, called_at, deadline_from_call) =
         if e.source == "hotline" && role != Role::Resident {
-            match s.app.hotline_ticket_of_event(&c.actor, e.id).await? {
+            match s.app.hotline().ticket_of_event(&c.actor, e.id).await? {
                 Some(t) => (
                     Some(t.ticket_no),
                     Some(format_ms(t.called_at)),
