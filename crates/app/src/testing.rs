@@ -217,6 +217,7 @@ impl World {
     ) -> Actor {
         let hh = self
             .app
+            .registry()
             .create_household(
                 worker,
                 &crate::registry::HouseholdInput {
@@ -243,6 +244,7 @@ impl World {
     ) -> Actor {
         let r = self
             .app
+            .registry()
             .create_resident(
                 worker,
                 hh,

@@ -510,6 +510,7 @@ async fn user_entered_text_is_bounded() {
     let sys = Actor::system(&w.city);
     let hh = w
         .app
+        .registry()
         .create_household(
             &sys,
             &jingzhi_app::registry::HouseholdInput {
@@ -530,11 +531,13 @@ async fn user_entered_text_is_bounded() {
     };
     let e = field_errors(
         w.app
+            .registry()
             .move_household(&sys, hh.id, &mv("说".repeat(501)))
             .await,
     );
     assert_eq!(e, vec![("note".into(), "迁移说明不能超过500字".into())]);
     w.app
+        .registry()
         .move_household(&sys, hh.id, &mv("说".repeat(500)))
         .await
         .unwrap();

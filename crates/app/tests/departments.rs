@@ -491,6 +491,7 @@ async fn department_staff_do_not_read_the_register() {
     let cg = w.dept_user("cg.staff", "chengguan", &w.district).await;
     assert!(w
         .app
+        .registry()
         .list_residents(&cg, Default::default(), None, 1, 20)
         .await
         .is_err());

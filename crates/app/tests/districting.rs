@@ -139,6 +139,7 @@ async fn fixture() -> Fixture {
             .unwrap()[0];
         let page = w
             .app
+            .registry()
             .list_households(
                 &admin,
                 jingzhi_store::registry::HouseholdFilter {
@@ -153,6 +154,7 @@ async fn fixture() -> Fixture {
             .unwrap();
         let id = IdNumber::build(371002, time::macros::date!(1950 - 01 - 01), 100 + i as u32);
         w.app
+            .registry()
             .create_resident(
                 &admin,
                 page.items[0].id,
@@ -583,7 +585,12 @@ async fn scan_graph_plan_approve_apply() {
         .await
         .unwrap()
         .is_empty());
-    let home = w.app.node_view(admin, w.street.id).await.unwrap();
+    let home = w
+        .app
+        .registry()
+        .node_view(admin, w.street.id)
+        .await
+        .unwrap();
     assert_eq!(
         home.children
             .iter()

@@ -56,6 +56,7 @@ struct Snapshot {
 async fn snapshot(w: &World, admin: &Actor) -> Snapshot {
     let residents = w
         .app
+        .registry()
         .list_residents(admin, ResidentFilter::default(), None, 1, 200)
         .await
         .unwrap()
@@ -63,14 +64,21 @@ async fn snapshot(w: &World, admin: &Actor) -> Snapshot {
         .len();
     let households = w
         .app
+        .registry()
         .list_households(admin, HouseholdFilter::default(), None, 1, 200)
         .await
         .unwrap()
         .items
         .len();
     Snapshot {
-        city: w.app.home(admin).await.unwrap().stats,
-        building_a: w.app.node_view(admin, w.building_a.id).await.unwrap().stats,
+        city: w.app.registry().home(admin).await.unwrap().stats,
+        building_a: w
+            .app
+            .registry()
+            .node_view(admin, w.building_a.id)
+            .await
+            .unwrap()
+            .stats,
         residents,
         households,
     }
@@ -121,7 +129,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     );
     assert!(report.rejects.is_none());
 
-    let home = w.app.home(&worker).await.unwrap().stats;
+    let home = w.app.registry().home(&worker).await.unwrap().stats;
     assert_eq!(
         (
             home.households,
@@ -142,6 +150,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     );
     let b2 = w
         .app
+        .registry()
         .node_view(&worker, w.building_a2.id)
         .await
         .unwrap()
@@ -150,6 +159,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
 
     let hhs = w
         .app
+        .registry()
         .list_households(&worker, HouseholdFilter::default(), None, 1, 50)
         .await
         .unwrap()
@@ -165,6 +175,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
 
     let found = w
         .app
+        .registry()
         .list_residents(
             &worker,
             ResidentFilter {
@@ -185,13 +196,13 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     assert_eq!(li.tags.disability_grade, Some(2));
 
     // The counts agree with a recomputation from scratch.
-    let before = w.app.home(&admin).await.unwrap().stats;
+    let before = w.app.registry().home(&admin).await.unwrap().stats;
     let mut c = w.db.store.acquire().await.unwrap();
     jingzhi_store::registry::recompute_stats(&mut c)
         .await
         .unwrap();
     drop(c);
-    assert_eq!(w.app.home(&admin).await.unwrap().stats, before);
+    assert_eq!(w.app.registry().home(&admin).await.unwrap().stats, before);
 
     // One audit record, without plain numbers.
     let log = w
@@ -232,6 +243,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     );
     let hhs = w
         .app
+        .registry()
         .list_households(&worker, HouseholdFilter::default(), None, 1, 50)
         .await
         .unwrap()
@@ -304,6 +316,7 @@ async fn a_good_xlsx_goes_in_with_numbers_and_excel_dates_converted() {
     );
     let list = w
         .app
+        .registry()
         .list_residents(&worker, ResidentFilter::default(), None, 1, 50)
         .await
         .unwrap()
@@ -564,6 +577,7 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     );
     let list = w
         .app
+        .registry()
         .list_residents(&worker, ResidentFilter::default(), None, 1, 50)
         .await
         .unwrap()
@@ -572,6 +586,7 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     for g in &good[..2] {
         let hit = w
             .app
+            .registry()
             .list_residents(
                 &worker,
                 ResidentFilter {
@@ -586,7 +601,7 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
             .unwrap();
         assert_eq!(hit.items.len(), 1);
     }
-    let stats = w.app.home(&worker).await.unwrap().stats;
+    let stats = w.app.registry().home(&worker).await.unwrap().stats;
     assert_eq!(
         (stats.households, stats.residents, stats.party_member),
         (3, 3, 1)
@@ -902,7 +917,7 @@ async fn fifty_thousand_rows_in_one_go() {
     eprintln!("50,000 rows: {:?}", t.elapsed());
     assert!(r.committed, "{:?}", &r.errors[..r.errors.len().min(5)]);
     assert_eq!(r.residents_created, 50_000);
-    let stats = w.app.home(&worker).await.unwrap().stats;
+    let stats = w.app.registry().home(&worker).await.unwrap().stats;
     assert_eq!(
         (stats.residents, stats.households),
         (50_000, r.households_created as i64)

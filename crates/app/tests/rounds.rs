@@ -19,6 +19,7 @@ use jingzhi_store::rounds::VisitFilter;
 async fn household(w: &World, building_id: i64, room: &str) -> Household {
     let sys = Actor::system(&w.city);
     w.app
+        .registry()
         .create_household(
             &sys,
             &HouseholdInput {

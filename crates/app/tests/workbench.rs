@@ -23,6 +23,7 @@ fn report(node_id: i64, description: &str) -> ReportInput {
 
 async fn household(w: &World, room: &str) -> i64 {
     w.app
+        .registry()
         .create_household(
             &Actor::system(&w.city),
             &HouseholdInput {

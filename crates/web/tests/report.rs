@@ -50,6 +50,7 @@ async fn neighbours(t: &TestApp) {
     let sys = jingzhi_app::Actor::system(&t.city);
     let hh = t
         .app
+        .registry()
         .create_household(
             &sys,
             &jingzhi_app::registry::HouseholdInput {
@@ -63,6 +64,7 @@ async fn neighbours(t: &TestApp) {
         .unwrap();
     let r = t
         .app
+        .registry()
         .create_resident(
             &sys,
             hh.id,

@@ -836,7 +836,11 @@ async fn fresh_resident(t: &TestApp, hh: &Household) -> Resident {
         id_number: new_id_number(),
         ..Default::default()
     };
-    t.app.create_resident(&root, hh.id, &input).await.unwrap()
+    t.app
+        .registry()
+        .create_resident(&root, hh.id, &input)
+        .await
+        .unwrap()
 }
 
 /// A 1×1 PNG (signature, IHDR, IDAT, IEND).
@@ -913,6 +917,7 @@ async fn fresh_whistle(t: &TestApp, building: &Node, stage: &str) -> i64 {
 async fn fresh_household(t: &TestApp, building: &Node) -> Household {
     let root = jingzhi_app::Actor::system(&t.city);
     t.app
+        .registry()
         .create_household(
             &root,
             &jingzhi_app::registry::HouseholdInput {

@@ -331,7 +331,7 @@ pub async fn preview(
         .districting_plan(&c.actor, &q.scope, mode, seed)
         .await?;
     let detail = s.app.districting_detail(&c.actor, &q.scope, &out).await?;
-    let node = s.app.node_by_code(&c.actor, &q.scope).await?;
+    let node = s.app.registry().node_by_code(&c.actor, &q.scope).await?;
     Ok(render(&PlanPage {
         title: format!("{} · {}", node.name, lang.t("districting.preview")),
         scope: q.scope.clone(),

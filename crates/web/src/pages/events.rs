@@ -271,7 +271,7 @@ pub async fn list(
     };
     let under_name = match under {
         Some(id) if c.actor.user.role.can(Permission::ReadRegister) => {
-            Some(s.app.node_view(&c.actor, id).await?.node.name)
+            Some(s.app.registry().node_view(&c.actor, id).await?.node.name)
         }
         _ => None,
     };
@@ -404,7 +404,7 @@ async fn new_page(
         .collect();
     let can_search = c.actor.user.role.can(Permission::ReadRegister);
     // Residents too: the map of their own place holds no household data (see `report_map`).
-    let map_svg = match s.app.report_map(&c.actor).await {
+    let map_svg = match s.app.registry().report_map(&c.actor).await {
         Ok(m) => map::svg(&m, lang),
         Err(_) => None,
     };
@@ -582,6 +582,7 @@ pub async fn places(
     if q.q.trim().chars().count() >= 1 {
         let mut found = s
             .app
+            .registry()
             .search_nodes(
                 &c.actor,
                 &q.q,
@@ -591,6 +592,7 @@ pub async fn places(
             .await?;
         found.extend(
             s.app
+                .registry()
                 .search_nodes(
                     &c.actor,
                     &q.q,

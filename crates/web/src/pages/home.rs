@@ -368,14 +368,14 @@ async fn node_page(
     id: i64,
     is_home: bool,
 ) -> PageResult {
-    let v = s.app.node_view(&c.actor, id).await?;
+    let v = s.app.registry().node_view(&c.actor, id).await?;
     let kinds = jingzhi_app::registry::node_counts(&v.stats);
     // The node is in the caller's scope (node_view checked it), so is everything it draws.
-    let version = s.app.register_version().await?;
+    let version = s.app.registry().register_version().await?;
     let map_svg = match s.maps.get(id, lang, version) {
         Some(svg) => svg,
         None => {
-            let m = s.app.map(&c.actor, id).await?;
+            let m = s.app.registry().map(&c.actor, id).await?;
             let svg = Arc::new(map::svg(&m, lang));
             s.maps.put(id, lang, version, svg.clone());
             svg

@@ -252,6 +252,7 @@ async fn item_page(
         vec![]
     } else {
         s.app
+            .registry()
             .search_nodes(&c.actor, &q, Some(NodeKind::Building), 20)
             .await?
     };

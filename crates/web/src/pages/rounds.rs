@@ -568,7 +568,12 @@ pub async fn visits(
     let title = if let Some(h) = q.household {
         lang.tf(
             "rounds.visits_of_household",
-            s.app.household_view(a, h).await?.household.address,
+            s.app
+                .registry()
+                .household_view(a, h)
+                .await?
+                .household
+                .address,
         )
     } else if let Some(p) = q.post {
         let p = s.app.post_view(a, p).await?.post;
@@ -691,6 +696,7 @@ async fn post_edit_page(
     let scope_node = a.user.scope_node_id;
     let grids = s
         .app
+        .registry()
         .search_nodes(a, "", Some(jingzhi_domain::registry::NodeKind::Grid), 500)
         .await
         .unwrap_or_default()
@@ -1074,6 +1080,7 @@ async fn specialists_page(
         .items;
     let grids = if manager {
         s.app
+            .registry()
             .search_nodes(a, "", Some(jingzhi_domain::registry::NodeKind::Grid), 500)
             .await?
             .into_iter()

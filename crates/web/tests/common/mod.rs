@@ -86,6 +86,7 @@ impl TestApp {
         } = World::new().await;
         let sys = Actor::system(&city);
         let hh_a = app
+            .registry()
             .create_household(
                 &sys,
                 &HouseholdInput {
@@ -98,6 +99,7 @@ impl TestApp {
             .await
             .unwrap();
         let res_a = app
+            .registry()
             .create_resident(
                 &sys,
                 hh_a.id,
@@ -112,6 +114,7 @@ impl TestApp {
             .await
             .unwrap();
         let hh_b = app
+            .registry()
             .create_household(
                 &sys,
                 &HouseholdInput {
@@ -124,6 +127,7 @@ impl TestApp {
             .await
             .unwrap();
         let res_b = app
+            .registry()
             .create_resident(
                 &sys,
                 hh_b.id,
