@@ -551,19 +551,22 @@ async fn user_entered_text_is_bounded() {
     };
     let e = field_errors(
         w.app
-            .districting_record_step(&sys, 999_999, &step("记".repeat(2001), vec![]))
+            .districting()
+            .record_step(&sys, 999_999, &step("记".repeat(2001), vec![]))
             .await,
     );
     assert_eq!(e, vec![("record".into(), "审批记录不能超过2000字".into())]);
     let e = field_errors(
         w.app
-            .districting_record_step(&sys, 999_999, &step("记录".into(), vec!["文".repeat(201)]))
+            .districting()
+            .record_step(&sys, 999_999, &step("记录".into(), vec!["文".repeat(201)]))
             .await,
     );
     assert_eq!(e[0].0, "documents");
     assert!(matches!(
         w.app
-            .districting_record_step(&sys, 999_999, &step("记".repeat(2000), vec![]))
+            .districting()
+            .record_step(&sys, 999_999, &step("记".repeat(2000), vec![]))
             .await,
         Err(AppError::NotFound)
     ));
@@ -572,11 +575,12 @@ async fn user_entered_text_is_bounded() {
         vote: "agree".into(),
         note: Some("意".repeat(501)),
     };
-    let e = field_errors(w.app.districting_vote(&sys, 999_999, &vote).await);
+    let e = field_errors(w.app.districting().vote(&sys, 999_999, &vote).await);
     assert_eq!(e, vec![("note".into(), "表决意见不能超过500字".into())]);
     let e = field_errors(
         w.app
-            .districting_edge_override(&sys, "a", "b", "add", Some(&"注".repeat(501)))
+            .districting()
+            .edge_override(&sys, "a", "b", "add", Some(&"注".repeat(501)))
             .await,
     );
     assert_eq!(e, vec![("note".into(), "说明不能超过500字".into())]);

@@ -1721,7 +1721,8 @@ async fn fresh_plan(t: &TestApp, x: &Target, stage: &str) -> i64 {
             documents: vec![],
         };
         t.app
-            .districting_record_step(&sys, id, &input)
+            .districting()
+            .record_step(&sys, id, &input)
             .await
             .unwrap();
     }
@@ -1734,7 +1735,7 @@ async fn fresh_plan(t: &TestApp, x: &Target, stage: &str) -> i64 {
             vote: "agree".into(),
             note: None,
         };
-        t.app.districting_vote(&sys, id, &vote).await.unwrap();
+        t.app.districting().vote(&sys, id, &vote).await.unwrap();
     }
     let input = jingzhi_app::districting::StepInput {
         step: Step::MeetingDecision.as_str().into(),
@@ -1743,7 +1744,8 @@ async fn fresh_plan(t: &TestApp, x: &Target, stage: &str) -> i64 {
     };
     let v = t
         .app
-        .districting_record_step(&sys, id, &input)
+        .districting()
+        .record_step(&sys, id, &input)
         .await
         .unwrap();
     assert_eq!(v.plan.status, "approved", "{v:?}");
