@@ -148,7 +148,7 @@ impl WorkbenchService<'_> {
             }
         }
         if sec.community {
-            w.not_visited = Some(self.app.not_visited_at(actor, now).await?);
+            w.not_visited = Some(self.app.rounds().not_visited_at(actor, now).await?);
         }
         if sec.field {
             // The home shows the post's grid, kind and households, the households due a visit

@@ -122,6 +122,7 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
     let none = w.app.workbench().workbench(&steward).await.unwrap();
     assert!(none.post.is_none() && none.due.is_empty() && none.findings.is_empty());
     w.app
+        .rounds()
         .save_post(
             &worker,
             &PostInput {
@@ -137,6 +138,7 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
     assert_eq!(b.due.len(), 2);
     // A visit to one household with two findings, one reported as an event.
     w.app
+        .rounds()
         .log_visit(
             &steward,
             &VisitInput {

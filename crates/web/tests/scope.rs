@@ -1319,6 +1319,7 @@ async fn rounds_fixture(t: &TestApp, x: &Target) -> RoundsFixture {
     drop(conn);
     let post = t
         .app
+        .rounds()
         .save_post(
             &sys,
             &jingzhi_app::rounds::PostInput {
@@ -1332,6 +1333,7 @@ async fn rounds_fixture(t: &TestApp, x: &Target) -> RoundsFixture {
     let steward = jingzhi_app::Actor::new(user);
     let v = t
         .app
+        .rounds()
         .log_visit(
             &steward,
             &jingzhi_app::rounds::VisitInput {
@@ -1360,6 +1362,7 @@ async fn rounds_fixture(t: &TestApp, x: &Target) -> RoundsFixture {
 async fn fresh_specialist(t: &TestApp, x: &Target) -> i64 {
     let sys = jingzhi_app::Actor::system(&t.city);
     t.app
+        .rounds()
         .assign_specialist(
             &sys,
             &jingzhi_app::rounds::SpecialistInput {
@@ -1378,7 +1381,7 @@ async fn fresh_specialist(t: &TestApp, x: &Target) -> i64 {
 
 async fn end_quietly(t: &TestApp, id: i64) {
     let sys = jingzhi_app::Actor::system(&t.city);
-    let _ = t.app.end_specialist(&sys, id).await;
+    let _ = t.app.rounds().end_specialist(&sys, id).await;
 }
 
 async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
