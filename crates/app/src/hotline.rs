@@ -769,7 +769,7 @@ impl Hotline<'_> {
         let cat_name: HashMap<&str, &str> =
             cats.iter().map(|(c, n)| (c.as_str(), n.as_str())).collect();
 
-        let policy = self.app.deadline_policy();
+        let policy = self.app.events().deadline_policy();
         let mut tx = self.app.store.begin().await?;
         let nos: Vec<String> = parsed.iter().map(|p| p.ticket_no.clone()).collect();
         let existing = sh::existing(&mut tx, &nos).await?;
@@ -1017,7 +1017,7 @@ impl Hotline<'_> {
         let e = insert_event(
             &mut tx,
             actor,
-            &self.app.deadline_policy(),
+            &self.app.events().deadline_policy(),
             &b,
             &t.category_code,
             urgency,

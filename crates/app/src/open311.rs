@@ -475,7 +475,7 @@ impl Open311<'_> {
             ),
         };
         let urgency = Urgency::Ordinary;
-        let deadline_at = self.app.deadline_policy().deadline(urgency, now);
+        let deadline_at = self.app.events().deadline_policy().deadline(urgency, now);
         let answers = (!answers.is_empty()).then_some(serde_json::Value::Object(answers));
         let job = PendingCreate {
             actor: actor.clone(),

@@ -753,11 +753,12 @@ impl Rounds<'_> {
             ..Default::default()
         };
         // One transaction: the event (marked as a round's), the link, the audit record.
-        let (urgency, located) = self.app.prepare_report(actor, &report).await?;
+        let (urgency, located) = self.app.events().prepare_report(actor, &report).await?;
         let mut tx = self.app.store.begin().await?;
         let event = self
             .app
-            .report_event_tx(
+            .events()
+            .report_tx(
                 &mut tx,
                 actor,
                 &report,

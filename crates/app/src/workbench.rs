@@ -116,12 +116,13 @@ impl WorkbenchService<'_> {
         let now = now_ms();
         let mut w = Workbench::default();
         if sec.load {
-            w.load = Some(self.app.workload(actor).await?);
+            w.load = Some(self.app.events().workload(actor).await?);
         }
         if sec.below {
             w.overdue = self
                 .app
-                .list_events(
+                .events()
+                .list(
                     actor,
                     EventFilter {
                         overdue_at: Some(now),
@@ -177,7 +178,8 @@ impl WorkbenchService<'_> {
             // Open reports first, then closed ones waiting for the resident's rating.
             let mine = self
                 .app
-                .list_events(actor, EventFilter::default(), None, 50)
+                .events()
+                .list(actor, EventFilter::default(), None, 50)
                 .await?;
             let (mut open, rest): (Vec<_>, Vec<_>) =
                 mine.into_iter().partition(|e| e.status.is_open());

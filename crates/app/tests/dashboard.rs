@@ -56,7 +56,8 @@ async fn drive(app: &App, worker: &Actor, id: i64, t: i64, steps: &[(Command, i6
     let mut at = t;
     for (cmd, hours) in steps {
         at += hours * H;
-        app.event_command_at(worker, id, cmd, None, at)
+        app.events()
+            .command_at(worker, id, cmd, None, at)
             .await
             .unwrap_or_else(|e| panic!("{cmd:?}: {e:?}"));
     }
@@ -100,7 +101,8 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
         let t = base + (i as i64) * 9 * 24 * H + 3 * H;
         let e = w
             .app
-            .report_event_at(
+            .events()
+            .report_at(
                 &admin,
                 &report(cat, b, "楼下有车辆占用消防通道", 122.1, 37.5),
                 t,
@@ -145,6 +147,7 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
     let (wid_event, t) = ids[5];
     let wh = w
         .app
+        .events()
         .blow_whistle_at(
             &admin,
             wid_event,
@@ -155,14 +158,17 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
         .await
         .unwrap();
     w.app
+        .events()
         .report_in_at(&admin, wh.id, "zhujian", t + 6 * H)
         .await
         .unwrap();
     w.app
+        .events()
         .report_in_at(&admin, wh.id, "jiaojing", t + 40 * H)
         .await
         .unwrap();
     w.app
+        .events()
         .record_inspection_at(
             &admin,
             wh.id,
@@ -181,6 +187,7 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
         .await
         .unwrap();
     w.app
+        .events()
         .complete_whistle_task_at(&admin, wh.id, "zhujian", t + 60 * H)
         .await
         .unwrap();
@@ -426,7 +433,8 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
         let app = w.app.clone();
         let admin = admin.clone();
         async move {
-            app.report_event_at(&admin, &report(cat, b, text, x, y), at)
+            app.events()
+                .report_at(&admin, &report(cat, b, text, x, y), at)
                 .await
                 .unwrap()
                 .id
@@ -536,7 +544,12 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
         Err(AppError::Invalid(_))
     ));
     // Merging the duplicate keeps the counts right and removes it from suggestions.
-    let merged = w.app.merge_event(&worker_a, near, original).await.unwrap();
+    let merged = w
+        .app
+        .events()
+        .merge(&worker_a, near, original)
+        .await
+        .unwrap();
     assert_eq!(merged.status, Status::Merged);
     assert_eq!(merged.merged_into, Some(original));
     let again = w

@@ -286,14 +286,15 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
         assert_eq!(t.outcome, "created", "{t:?}");
         let e = w
             .app
-            .event_view(&admin, t.event_id.unwrap())
+            .events()
+            .view(&admin, t.event_id.unwrap())
             .await
             .unwrap()
             .event;
         assert_eq!(Some(e.node_id), b, "{t:?}");
         assert_eq!(e.source, "hotline");
         // The ticket number is on the event's timeline and linked to it.
-        let v = w.app.event_view(&admin, e.id).await.unwrap();
+        let v = w.app.events().view(&admin, e.id).await.unwrap();
         assert!(v.timeline[0]
             .note
             .as_deref()
@@ -310,7 +311,8 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
     }
     let e1 = w
         .app
-        .event_view(
+        .events()
+        .view(
             &admin,
             outcome(r, &format!("{prefix}001")).event_id.unwrap(),
         )
@@ -333,14 +335,15 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
     );
     assert_eq!(
         e1.deadline_at,
-        w.app.deadline_policy().deadline(e1.urgency, call),
+        w.app.events().deadline_policy().deadline(e1.urgency, call),
         "the deadline counts from 来电时间"
     );
     assert_eq!(e1.category_code, "noise");
     assert_eq!(e1.description, "楼上每晚装修噪音扰民");
     let e2 = w
         .app
-        .event_view(
+        .events()
+        .view(
             &admin,
             outcome(r, &format!("{prefix}002")).event_id.unwrap(),
         )
@@ -356,7 +359,8 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
     );
     let e4 = w
         .app
-        .event_view(
+        .events()
+        .view(
             &admin,
             outcome(r, &format!("{prefix}004")).event_id.unwrap(),
         )
@@ -424,7 +428,8 @@ async fn realistic_files_match_most_and_queue_the_rest() {
     assert_eq!((t, e), (32, 16));
     let list = w
         .app
-        .list_events(&admin, EventFilter::default(), None, 500)
+        .events()
+        .list(&admin, EventFilter::default(), None, 500)
         .await
         .unwrap();
     assert_eq!(list.iter().filter(|e| e.source == "hotline").count(), 16);
@@ -528,7 +533,8 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
     // Work one event so the export has results.
     let ev = w
         .app
-        .list_events(&admin, EventFilter::default(), None, 500)
+        .events()
+        .list(&admin, EventFilter::default(), None, 500)
         .await
         .unwrap();
     let e = ev
@@ -536,7 +542,7 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
         .find(|e| e.description.contains("噪音"))
         .unwrap()
         .id;
-    w.app.accept_event(&admin, e).await.unwrap();
+    w.app.events().accept(&admin, e).await.unwrap();
 
     for format in [Format::Xlsx, Format::Csv, Format::Json] {
         let x = w
@@ -804,7 +810,8 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     assert_eq!(t.path, w.building_b.path);
     let ev = w
         .app
-        .event_view(&street, t.event_id.unwrap())
+        .events()
+        .view(&street, t.event_id.unwrap())
         .await
         .unwrap();
     assert_eq!(ev.event.node_id, w.building_b.id);

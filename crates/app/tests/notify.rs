@@ -80,7 +80,8 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     // Reporting one's own event tells nobody (the reporter is the actor).
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "楼下垃圾三天没人清"))
+        .events()
+        .report(&res, &report(w.building_a.id, "楼下垃圾三天没人清"))
         .await
         .unwrap();
     assert!(w
@@ -92,7 +93,7 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
         .is_empty());
     assert_eq!(all_outbox(&w.app).await, 0);
 
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     let list = w
         .app
         .notify()
@@ -127,7 +128,7 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     assert_eq!(p.user_id, Some(res.id()));
 
     // A refused transition writes nothing.
-    assert!(w.app.verify_event(&worker, e.id).await.is_err());
+    assert!(w.app.events().verify(&worker, e.id).await.is_err());
     assert_eq!(
         w.app
             .notify()
@@ -148,9 +149,9 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
             .await
             .unwrap();
     }
-    let err = w.app.dispatch_event(&worker, e.id, &dispatch()).await;
+    let err = w.app.events().dispatch(&worker, e.id, &dispatch()).await;
     assert!(err.is_err());
-    let view = w.app.event_view(&worker, e.id).await.unwrap();
+    let view = w.app.events().view(&worker, e.id).await.unwrap();
     assert_eq!(view.event.status, Status::Accepted);
     assert_eq!(
         view.timeline.len(),
@@ -174,7 +175,8 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
             .unwrap();
     }
     w.app
-        .dispatch_event(&worker, e.id, &dispatch())
+        .events()
+        .dispatch(&worker, e.id, &dispatch())
         .await
         .unwrap();
     assert_eq!(w.app.notify().unread(&res).await.unwrap(), 2);
@@ -202,15 +204,21 @@ async fn merged_reporters_hear_of_the_target_s_changes() {
     let res = resident(&w, &worker, "res.a", "301", "11010519491231002X").await;
     let target = w
         .app
-        .report_event(&grid, &report(w.building_a.id, "小区门口垃圾堆积"))
+        .events()
+        .report(&grid, &report(w.building_a.id, "小区门口垃圾堆积"))
         .await
         .unwrap();
     let dup = w
         .app
-        .report_event(&res, &report(w.building_a.id, "门口垃圾没人管"))
+        .events()
+        .report(&res, &report(w.building_a.id, "门口垃圾没人管"))
         .await
         .unwrap();
-    w.app.merge_event(&worker, dup.id, target.id).await.unwrap();
+    w.app
+        .events()
+        .merge(&worker, dup.id, target.id)
+        .await
+        .unwrap();
     // The resident is told their event was merged.
     let n = w
         .app
@@ -221,7 +229,7 @@ async fn merged_reporters_hear_of_the_target_s_changes() {
     assert_eq!(n.len(), 1);
     assert_eq!((n[0].event_id, n[0].status.as_str()), (dup.id, "merged"));
 
-    w.app.accept_event(&worker, target.id).await.unwrap();
+    w.app.events().accept(&worker, target.id).await.unwrap();
     let n = w
         .app
         .notify()
@@ -311,10 +319,11 @@ async fn one_change(w: &World) -> (Actor, i64) {
     let res = resident(w, &worker, "res.a", "301", "11010519491231002X").await;
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "垃圾桶满了"))
+        .events()
+        .report(&res, &report(w.building_a.id, "垃圾桶满了"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     (worker, e.id)
 }
 
@@ -428,10 +437,11 @@ async fn two_workers_never_deliver_a_row_twice() {
     for i in 0..12 {
         let e = w
             .app
-            .report_event(&grid, &report(w.building_a.id, &format!("第{i}处垃圾")))
+            .events()
+            .report(&grid, &report(w.building_a.id, &format!("第{i}处垃圾")))
             .await
             .unwrap();
-        w.app.accept_event(&worker, e.id).await.unwrap();
+        w.app.events().accept(&worker, e.id).await.unwrap();
     }
     assert_eq!(all_outbox(&w.app).await, 12);
     let rx = receiver(|_| 200).await;
@@ -543,10 +553,11 @@ async fn smtp_delivers_to_a_real_smtp_listener() {
         .unwrap();
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "垃圾清运不及时"))
+        .events()
+        .report(&res, &report(w.building_a.id, "垃圾清运不及时"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     let (port, mails) = smtp_receiver().await;
     let smtp: Arc<dyn Channel> = Arc::new(
         Smtp::new(SmtpConfig {
@@ -601,13 +612,15 @@ async fn overdue_events_escalate_once_per_deadline() {
     let system = w.app.system_actor().await.unwrap();
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "路灯不亮"))
+        .events()
+        .report(&res, &report(w.building_a.id, "路灯不亮"))
         .await
         .unwrap();
     let late = e.deadline_at + 1;
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     w.app
-        .dispatch_event(&worker, e.id, &dispatch())
+        .events()
+        .dispatch(&worker, e.id, &dispatch())
         .await
         .unwrap();
     let before = w
@@ -621,22 +634,33 @@ async fn overdue_events_escalate_once_per_deadline() {
     // Not yet overdue.
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, e.deadline_at)
         .await
         .unwrap();
     assert_eq!(r.escalated, 0);
     // Another community's worker does not reach it.
-    let r = w.app.escalate_overdue_at(&other, late).await.unwrap();
+    let r = w
+        .app
+        .events()
+        .escalate_overdue_at(&other, late)
+        .await
+        .unwrap();
     assert_eq!(r.escalated, 0);
 
-    let r = w.app.escalate_overdue_at(&system, late).await.unwrap();
+    let r = w
+        .app
+        .events()
+        .escalate_overdue_at(&system, late)
+        .await
+        .unwrap();
     assert_eq!(r.escalated, 1);
-    let v = w.app.event_view(&worker, e.id).await.unwrap();
+    let v = w.app.events().view(&worker, e.id).await.unwrap();
     assert_eq!(
         (v.event.status, v.event.escalations),
         (Status::Escalated, 1)
     );
-    let policy = w.app.deadline_policy();
+    let policy = w.app.events().deadline_policy();
     assert_eq!(v.event.deadline_at, policy.deadline(v.event.urgency, late));
     let last = v.timeline.last().unwrap();
     assert_eq!(
@@ -675,37 +699,41 @@ async fn overdue_events_escalate_once_per_deadline() {
     for _ in 0..2 {
         let r = w
             .app
+            .events()
             .escalate_overdue_at(&system, late + 60_000)
             .await
             .unwrap();
         assert_eq!(r.escalated, 0);
     }
-    let v2 = w.app.event_view(&worker, e.id).await.unwrap();
+    let v2 = w.app.events().view(&worker, e.id).await.unwrap();
     assert_eq!(v2.event.escalations, 1);
     assert_eq!(v2.timeline.len(), v.timeline.len());
     // Past the new deadline: one level further.
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, v.event.deadline_at + 1)
         .await
         .unwrap();
     assert_eq!(r.escalated, 1);
-    let v3 = w.app.event_view(&worker, e.id).await.unwrap();
+    let v3 = w.app.events().view(&worker, e.id).await.unwrap();
     assert_eq!(v3.event.escalations, 2);
 
     // Reported and never accepted: it goes up a level too.
     let u = w
         .app
-        .report_event(&res, &report(w.building_a.id, "井盖缺失"))
+        .events()
+        .report(&res, &report(w.building_a.id, "井盖缺失"))
         .await
         .unwrap();
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, u.deadline_at + 1)
         .await
         .unwrap();
     assert_eq!(r.escalated, 1);
-    let vu = w.app.event_view(&worker, u.id).await.unwrap();
+    let vu = w.app.events().view(&worker, u.id).await.unwrap();
     assert_eq!(
         (vu.event.status, vu.event.escalations),
         (Status::Escalated, 1)
@@ -721,20 +749,23 @@ async fn a_backlog_escalates_in_batches() {
     for i in 0..230 {
         let e = w
             .app
-            .report_event(&worker, &report(w.building_a.id, &format!("积压{i}")))
+            .events()
+            .report(&worker, &report(w.building_a.id, &format!("积压{i}")))
             .await
             .unwrap();
-        w.app.accept_event(&worker, e.id).await.unwrap();
+        w.app.events().accept(&worker, e.id).await.unwrap();
         last_deadline = last_deadline.max(e.deadline_at);
     }
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, last_deadline + 1)
         .await
         .unwrap();
     assert_eq!(r.escalated, 230);
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, last_deadline + 1)
         .await
         .unwrap();
@@ -748,12 +779,14 @@ async fn whistle_steps_that_matter_are_told_the_others_are_not() {
     let res = resident(&w, &worker, "res.a", "301", "11010519491231002X").await;
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "违建占用消防通道"))
+        .events()
+        .report(&res, &report(w.building_a.id, "违建占用消防通道"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     let wh = w
         .app
+        .events()
         .blow_whistle(&worker, e.id, &["zhujian".to_string()], "需联合执法")
         .await
         .unwrap();
@@ -767,7 +800,11 @@ async fn whistle_steps_that_matter_are_told_the_others_are_not() {
     assert!(n[0].title.contains("吹哨"), "{}", n[0].title);
     assert!(n[0].body.contains("住建局"), "{}", n[0].body);
     // A department reporting in is internal.
-    w.app.report_in(&worker, wh.id, "zhujian").await.unwrap();
+    w.app
+        .events()
+        .report_in(&worker, wh.id, "zhujian")
+        .await
+        .unwrap();
     assert_eq!(
         w.app
             .notify()

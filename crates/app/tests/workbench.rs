@@ -55,22 +55,26 @@ async fn a_community_workers_bench_holds_overdue_whistles_and_unvisited_househol
     let t0 = now_ms() - 30 * 24 * 3_600_000;
     let old = w
         .app
-        .report_event_at(&worker, &report(w.building_a.id, "旧事"), t0)
+        .events()
+        .report_at(&worker, &report(w.building_a.id, "旧事"), t0)
         .await
         .unwrap();
     w.app
-        .event_command_at(&worker, old.id, &Command::Accept, None, t0)
+        .events()
+        .command_at(&worker, old.id, &Command::Accept, None, t0)
         .await
         .unwrap();
     // A fresh one, whistled to 住建局 and 交警大队; 住建局 reports in.
     let fresh = w
         .app
-        .report_event(&worker, &report(w.building_a.id, "楼体外墙脱落"))
+        .events()
+        .report(&worker, &report(w.building_a.id, "楼体外墙脱落"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, fresh.id).await.unwrap();
+    w.app.events().accept(&worker, fresh.id).await.unwrap();
     let wh = w
         .app
+        .events()
         .blow_whistle(
             &worker,
             fresh.id,
@@ -80,7 +84,11 @@ async fn a_community_workers_bench_holds_overdue_whistles_and_unvisited_househol
         .await
         .unwrap();
     let zj = w.dept_user("zj.staff", "zhujian", &w.district).await;
-    w.app.report_in(&zj, wh.id, "zhujian").await.unwrap();
+    w.app
+        .events()
+        .report_in(&zj, wh.id, "zhujian")
+        .await
+        .unwrap();
 
     let b = w.app.workbench().workbench(&worker).await.unwrap();
     let load = b.load.expect("a worker has figures");
@@ -173,7 +181,8 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
     assert!(b.findings.iter().any(|f| f.event_id.is_none()));
     // The community worker accepts it: the steward sees what became of it.
     w.app
-        .accept_event(&worker, reported.event_id.unwrap())
+        .events()
+        .accept(&worker, reported.event_id.unwrap())
         .await
         .unwrap();
     let b = w.app.workbench().workbench(&steward).await.unwrap();
@@ -190,28 +199,33 @@ async fn a_residents_bench_holds_open_reports_those_to_rate_and_unread_notices()
     let res = resident(&w, &worker, hh).await;
     let open = w
         .app
-        .report_event(&res, &report(w.building_a.id, "路灯不亮"))
+        .events()
+        .report(&res, &report(w.building_a.id, "路灯不亮"))
         .await
         .unwrap();
     let done = w
         .app
-        .report_event(&res, &report(w.building_a.id, "楼道堆物"))
+        .events()
+        .report(&res, &report(w.building_a.id, "楼道堆物"))
         .await
         .unwrap();
     let rated = w
         .app
-        .report_event(&res, &report(w.building_a.id, "垃圾未清运"))
+        .events()
+        .report(&res, &report(w.building_a.id, "垃圾未清运"))
         .await
         .unwrap();
     // Someone else's report is not the resident's.
     w.app
-        .report_event(&worker, &report(w.building_a.id, "别人的事"))
+        .events()
+        .report(&worker, &report(w.building_a.id, "别人的事"))
         .await
         .unwrap();
     for id in [done.id, rated.id] {
-        w.app.accept_event(&worker, id).await.unwrap();
+        w.app.events().accept(&worker, id).await.unwrap();
         w.app
-            .dispatch_event(
+            .events()
+            .dispatch(
                 &worker,
                 id,
                 &DispatchInput {
@@ -226,13 +240,14 @@ async fn a_residents_bench_holds_open_reports_those_to_rate_and_unread_notices()
             )
             .await
             .unwrap();
-        w.app.start_event(&worker, id).await.unwrap();
-        w.app.resolve_event(&worker, id, "已处理").await.unwrap();
-        w.app.verify_event(&worker, id).await.unwrap();
-        w.app.close_event(&worker, id).await.unwrap();
+        w.app.events().start(&worker, id).await.unwrap();
+        w.app.events().resolve(&worker, id, "已处理").await.unwrap();
+        w.app.events().verify(&worker, id).await.unwrap();
+        w.app.events().close(&worker, id).await.unwrap();
     }
     w.app
-        .rate_event(&res, rated.id, Rating::Satisfied, None)
+        .events()
+        .rate(&res, rated.id, Rating::Satisfied, None)
         .await
         .unwrap();
     let b = w.app.workbench().workbench(&res).await.unwrap();
@@ -254,7 +269,8 @@ async fn the_auditors_bench_is_the_latest_log_in_scope() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let auditor = w.user("auditor", "auditor", &w.city).await;
     w.app
-        .report_event(&worker, &report(w.building_a.id, "井盖缺失"))
+        .events()
+        .report(&worker, &report(w.building_a.id, "井盖缺失"))
         .await
         .unwrap();
     let b = w.app.workbench().workbench(&auditor).await.unwrap();
@@ -275,12 +291,14 @@ async fn old_whistles_get_the_display_name_of_who_blew_them() {
     worker.user.display_name = "前进社区王娟".into();
     let e = w
         .app
-        .report_event(&worker, &report(w.building_a.id, "需联合处置"))
+        .events()
+        .report(&worker, &report(w.building_a.id, "需联合处置"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     let wh = w
         .app
+        .events()
         .blow_whistle(&worker, e.id, &["zhujian".into()], "联合处置")
         .await
         .unwrap();

@@ -33,7 +33,8 @@ async fn records_read_field_by_field_in_both_languages() {
     // An event: created with a status, an urgency and a deadline.
     let e = t
         .app
-        .report_event(
+        .events()
+        .report(
             &sys,
             &ReportInput {
                 category: "sanitation".into(),

@@ -41,7 +41,8 @@ async fn seed(t: &TestApp) -> Vec<String> {
     let resident = actor(t, "resident.a").await;
     let reported = t
         .app
-        .report_event(
+        .events()
+        .report(
             &resident,
             &ReportInput {
                 category: "sanitation".into(),
@@ -51,11 +52,12 @@ async fn seed(t: &TestApp) -> Vec<String> {
         )
         .await
         .unwrap();
-    t.app.accept_event(&worker, reported.id).await.unwrap();
+    t.app.events().accept(&worker, reported.id).await.unwrap();
     let sys = Actor::system(&t.city);
     let other = t
         .app
-        .report_event(
+        .events()
+        .report(
             &sys,
             &ReportInput {
                 category: "sanitation".into(),

@@ -24,7 +24,8 @@ async fn notified_resident(t: &TestApp) -> i64 {
     let worker = actor(t, "worker.a").await;
     let e = t
         .app
-        .report_event(
+        .events()
+        .report(
             &res,
             &ReportInput {
                 category: "sanitation".into(),
@@ -34,7 +35,7 @@ async fn notified_resident(t: &TestApp) -> i64 {
         )
         .await
         .unwrap();
-    t.app.accept_event(&worker, e.id).await.unwrap();
+    t.app.events().accept(&worker, e.id).await.unwrap();
     e.id
 }
 

@@ -552,9 +552,10 @@ async fn post_then_get_round_trip_without_personal_data() {
     // Staff move it on: the status stays "open", the detail is in status_notes; the timeline
     // is served by servicerequestupdates.
     let admin = Actor::new(t.app.auth().login("admin", common::PASSWORD).await.unwrap());
-    t.app.accept_event(&admin, id).await.unwrap();
+    t.app.events().accept(&admin, id).await.unwrap();
     t.app
-        .invalidate_event(&admin, id2, "<重复>上报")
+        .events()
+        .invalidate(&admin, id2, "<重复>上报")
         .await
         .unwrap();
     let v = get(
@@ -901,7 +902,8 @@ async fn the_90_day_window_and_paging() {
     let day = 24 * 3600 * 1000;
     let old = t
         .app
-        .report_event_at(
+        .events()
+        .report_at(
             &sys,
             &ReportInput {
                 category: "other".into(),

@@ -869,13 +869,14 @@ async fn fresh_event(t: &TestApp, building: &Node, stage: &str) -> (i64, i64) {
     };
     let e = t
         .app
-        .report_event_with(&root, &input, &[photo])
+        .events()
+        .report_with(&root, &input, &[photo])
         .await
         .unwrap();
     if stage != "reported" {
-        t.app.accept_event(&root, e.id).await.unwrap();
+        t.app.events().accept(&root, e.id).await.unwrap();
     }
-    let v = t.app.event_view(&root, e.id).await.unwrap();
+    let v = t.app.events().view(&root, e.id).await.unwrap();
     (e.id, v.attachments[0].id)
 }
 
@@ -887,13 +888,14 @@ async fn fresh_whistle(t: &TestApp, building: &Node, stage: &str) -> i64 {
     let dept = "zhujian".to_string();
     let w = t
         .app
+        .events()
         .blow_whistle(&root, event, std::slice::from_ref(&dept), &building.name)
         .await
         .unwrap();
     let stages = ["summoned", "reported_in", "inspected", "done"];
     let n = stages.iter().position(|s| *s == stage).unwrap();
     if n >= 1 {
-        t.app.report_in(&root, w.id, &dept).await.unwrap();
+        t.app.events().report_in(&root, w.id, &dept).await.unwrap();
     }
     if n >= 2 {
         let input = jingzhi_app::events::InspectionInput {
@@ -903,10 +905,15 @@ async fn fresh_whistle(t: &TestApp, building: &Node, stage: &str) -> i64 {
             solution: building.name.clone(),
             tasks: vec![(dept.clone(), building.name.clone())],
         };
-        t.app.record_inspection(&root, w.id, &input).await.unwrap();
+        t.app
+            .events()
+            .record_inspection(&root, w.id, &input)
+            .await
+            .unwrap();
     }
     if n >= 3 {
         t.app
+            .events()
             .complete_whistle_task(&root, w.id, &dept)
             .await
             .unwrap();
@@ -988,7 +995,8 @@ async fn notification_of(t: &TestApp, username: &str, building: &Node) -> i64 {
     let reporter = jingzhi_app::Actor::new(user);
     let e = t
         .app
-        .report_event(
+        .events()
+        .report(
             &reporter,
             &jingzhi_app::events::ReportInput {
                 category: "sanitation".into(),
@@ -1000,7 +1008,7 @@ async fn notification_of(t: &TestApp, username: &str, building: &Node) -> i64 {
         .await
         .unwrap();
     let root = jingzhi_app::Actor::system(&t.city);
-    t.app.accept_event(&root, e.id).await.unwrap();
+    t.app.events().accept(&root, e.id).await.unwrap();
     let n = t
         .app
         .notify()
@@ -1566,7 +1574,8 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
 async fn fresh_report(t: &TestApp, building: &Node) -> i64 {
     let root = jingzhi_app::Actor::system(&t.city);
     t.app
-        .report_event(
+        .events()
+        .report(
             &root,
             &jingzhi_app::events::ReportInput {
                 category: "sanitation".into(),

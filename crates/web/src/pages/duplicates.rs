@@ -68,7 +68,7 @@ async fn fragment_of(
     notice: Option<String>,
     errors: Vec<String>,
 ) -> Result<Fragment, super::PageError> {
-    let v = s.app.event_view(&c.actor, id).await?;
+    let v = s.app.events().view(&c.actor, id).await?;
     let suggestions = s.app.duplicates().of_event(&c.actor, id).await?;
     let can_merge =
         v.event.status == Status::Reported && CommandKind::Merge.allowed(c.actor.user.role);
@@ -139,7 +139,7 @@ pub async fn merge(
         let f = fragment_of(&s, &c, lang, id, None, vec![lang.t("dup.choose").into()]).await?;
         return respond(&c, lang, &h, StatusCode::UNPROCESSABLE_ENTITY, f);
     };
-    match s.app.merge_event(&c.actor, id, into).await {
+    match s.app.events().merge(&c.actor, id, into).await {
         Ok(_) => {
             let f =
                 fragment_of(&s, &c, lang, id, Some(lang.tf("dup.merged", into)), vec![]).await?;

@@ -242,10 +242,11 @@ pub async fn list(
     };
     let items = s
         .app
-        .list_events_under(&c.actor, f, under, num(&q.before), PER_PAGE + 1)
+        .events()
+        .list_under(&c.actor, f, under, num(&q.before), PER_PAGE + 1)
         .await?;
     let page = crate::shared::page(items, PER_PAGE);
-    let cats = s.app.event_categories(&c.actor).await?;
+    let cats = s.app.events().categories(&c.actor).await?;
     let now = now_ms();
     let base = vec![
         ("status", status.clone()),
@@ -370,7 +371,7 @@ async fn new_page(
     form: FormData,
     errors: super::FieldErrors,
 ) -> Result<NewPage, PageError> {
-    let cats = s.app.event_categories(&c.actor).await?;
+    let cats = s.app.events().categories(&c.actor).await?;
     let current = form.get("category").to_string();
     let categories = cats
         .iter()
@@ -549,7 +550,7 @@ pub async fn new(
         if f.get("place_mode") == "map" && (input.x.is_none() || input.y.is_none()) {
             return Err(AppError::invalid("x", "请在地图上点选位置"));
         }
-        s.app.report_event_with(&c.actor, &input, &photos).await
+        s.app.events().report_with(&c.actor, &input, &photos).await
     }
     .await;
     match result {
@@ -803,7 +804,7 @@ async fn detail_page(
 ) -> Result<DetailPage, PageError> {
     let role = c.actor.user.role;
     let e = &v.event;
-    let cats = s.app.event_categories(&c.actor).await?;
+    let cats = s.app.events().categories(&c.actor).await?;
     let cat = cats.iter().find(|r| r.category.code == e.category_code);
     let answers = e
         .answers
@@ -1043,7 +1044,7 @@ pub async fn detail(
     UrlQuery(q): UrlQuery<DetailQuery>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    let v = s.app.event_view(&c.actor, id).await?;
+    let v = s.app.events().view(&c.actor, id).await?;
     let form = FormData(
         q.joined
             .map(|j| vec![("joined".to_string(), j)])
@@ -1065,7 +1066,7 @@ pub(crate) async fn again(
     form: FormData,
 ) -> PageResult {
     let (status, errors) = super::FieldErrors::from_app(e)?;
-    let v = s.app.event_view(&c.actor, id).await?;
+    let v = s.app.events().view(&c.actor, id).await?;
     let msgs = errors.0.into_iter().map(|(_, r)| r).collect();
     Ok(render_status(
         status,
@@ -1131,7 +1132,8 @@ pub async fn act(
         let cmd = b.command(command_kind)?;
         let note = b.note(command_kind);
         s.app
-            .event_command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
+            .events()
+            .command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
             .await
     }
     .await;
@@ -1149,7 +1151,7 @@ pub async fn photo(
     let (Ok(id), Ok(aid)) = (id.parse::<i64>(), aid.parse::<i64>()) else {
         return Err(PageError::not_found());
     };
-    let (meta, bytes) = s.app.event_attachment(&c.actor, id, aid).await?;
+    let (meta, bytes) = s.app.events().attachment(&c.actor, id, aid).await?;
     Ok(crate::shared::photo_response(&meta, bytes))
 }
 
@@ -1165,6 +1167,7 @@ pub async fn whistle_blow(
     c.check_csrf(f.get("csrf"))?;
     match s
         .app
+        .events()
         .blow_whistle(&c.actor, id, &picked(&f, "departments"), f.get("reason"))
         .await
     {
@@ -1201,10 +1204,20 @@ pub async fn whistle_step(
     c.check_csrf(f.get("csrf"))?;
     let dept = f.get("department").trim().to_string();
     let result = match step.as_str() {
-        "report-in" => s.app.report_in(&c.actor, wid, &dept).await,
-        "complete" => s.app.complete_whistle_task(&c.actor, wid, &dept).await,
+        "report-in" => s.app.events().report_in(&c.actor, wid, &dept).await,
+        "complete" => {
+            s.app
+                .events()
+                .complete_whistle_task(&c.actor, wid, &dept)
+                .await
+        }
         "rate" => match Rating::parse(f.get("rating")) {
-            Some(r) => s.app.rate_department(&c.actor, wid, &dept, r).await,
+            Some(r) => {
+                s.app
+                    .events()
+                    .rate_department(&c.actor, wid, &dept, r)
+                    .await
+            }
             None => Err(AppError::invalid("rating", "请选择评价")),
         },
         "inspection" => {
@@ -1224,6 +1237,7 @@ pub async fn whistle_step(
             match at {
                 Ok(at) => {
                     s.app
+                        .events()
                         .record_inspection(
                             &c.actor,
                             wid,

@@ -123,7 +123,8 @@ fn pager_links(
 
 async fn categories(s: &AppState, c: &Caller) -> Result<Vec<Cat>, PageError> {
     Ok(s.app
-        .event_categories(&c.actor)
+        .events()
+        .categories(&c.actor)
         .await?
         .into_iter()
         .filter(|r| r.active)
@@ -409,7 +410,7 @@ async fn finding_event_page(
     errors: Vec<String>,
 ) -> Result<FindingEventPage, PageError> {
     let (f, v) = s.app.rounds().finding_view(&c.actor, id).await?;
-    let all = s.app.event_categories(&c.actor).await?;
+    let all = s.app.events().categories(&c.actor).await?;
     let category = category
         .filter(|k| all.iter().any(|r| r.active && &r.category.code == k))
         .unwrap_or_else(|| f.kind.default_category().to_string());
