@@ -579,7 +579,8 @@ async fn the_demo_history_fills_the_dashboard_consistently() {
     let db = TestDb::new().await;
     let app = App::new(db.store.clone());
     let report = app
-        .generate_demo(&DemoOptions {
+        .demo()
+        .generate(&DemoOptions {
             scale: 0.003,
             seed: 3,
             demo_password: Some("demo-password-1".into()),

@@ -33,7 +33,7 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
         seed: 7,
         demo_password: Some("demo-pass-1".into()),
     };
-    let report = app.generate_demo(&opts).await.unwrap();
+    let report = app.demo().generate(&opts).await.unwrap();
 
     assert_eq!(report.districts, 7);
     assert_eq!(report.communities, 10);
@@ -161,7 +161,7 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
     drop(c);
 
     // A second run is refused and changes nothing.
-    let again = app.generate_demo(&opts).await;
+    let again = app.demo().generate(&opts).await;
     match again {
         Err(AppError::Conflict { field, reason }) => {
             assert_eq!(field, "city");
@@ -180,7 +180,8 @@ async fn bad_options_are_refused() {
     let db = TestDb::new().await;
     let app = App::new(db.store.clone());
     let r = app
-        .generate_demo(&DemoOptions {
+        .demo()
+        .generate(&DemoOptions {
             scale: 0.0,
             seed: 1,
             demo_password: None,
@@ -188,7 +189,8 @@ async fn bad_options_are_refused() {
         .await;
     assert!(matches!(r, Err(AppError::Invalid(_))));
     let r = app
-        .generate_demo(&DemoOptions {
+        .demo()
+        .generate(&DemoOptions {
             scale: 0.003,
             seed: 1,
             demo_password: Some("1234".into()),
@@ -203,7 +205,8 @@ async fn random_passwords_are_readable_and_distinct() {
     let db = TestDb::new().await;
     let app = App::new(db.store.clone());
     let report = app
-        .generate_demo(&DemoOptions {
+        .demo()
+        .generate(&DemoOptions {
             scale: 0.003,
             seed: 2,
             demo_password: None,

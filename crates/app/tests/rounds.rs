@@ -745,13 +745,14 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
 async fn the_demo_city_has_posts_visits_and_specialists() {
     let db = jingzhi_store::testing::TestDb::new().await;
     let app = jingzhi_app::App::new(db.store.clone());
-    app.generate_demo(&jingzhi_app::demo::DemoOptions {
-        scale: 0.003,
-        seed: 7,
-        demo_password: Some("demo-pass-1".into()),
-    })
-    .await
-    .unwrap();
+    app.demo()
+        .generate(&jingzhi_app::demo::DemoOptions {
+            scale: 0.003,
+            seed: 7,
+            demo_password: Some("demo-pass-1".into()),
+        })
+        .await
+        .unwrap();
     let login = |u: &'static str| {
         let app = app.clone();
         async move { Actor::new(app.auth().login(u, "demo-pass-1").await.unwrap()) }
