@@ -86,7 +86,7 @@ impl App {
 
 impl Auth<'_> {
     /// Check a username and password (no client address: the command line and the tests). The
-    /// web calls [`App::login_from`] with the caller's address.
+    /// web calls [`Auth::login_from`] with the caller's address.
     pub async fn login(&self, username: &str, password: &str) -> AppResult<User> {
         self.login_from(username, password, None).await
     }

@@ -1,6 +1,6 @@
 //! Duplicate suggestions: events in the caller's scope that are likely the same problem as a
 //! report (same category, near, close in time, similar text; see
-//! `jingzhi_domain::events::duplicates`). Staff merge a duplicate with the `merge_event`
+//! `jingzhi_domain::events::duplicates`). Staff merge a duplicate with the `Events::merge`
 //! use-case. Residents get no suggestions: they would show other people's reports.
 
 use crate::{Actor, App, AppError, AppResult};

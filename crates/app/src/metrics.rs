@@ -180,7 +180,7 @@ impl Metrics<'_> {
         self.compute_dashboard(actor, node_id, from, to).await
     }
 
-    /// [`App::event_dashboard`] as the pages and the API serve it: kept for
+    /// [`Metrics::dashboard`] as the pages and the API serve it: kept for
     /// [`DashboardCache::TTL_MS`] per (caller's scope, place, period). A dashboard a few seconds
     /// old is fine, and many people opening the city's dashboard at once then cost one
     /// computation, not one each (misses are computed one at a time).

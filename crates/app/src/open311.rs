@@ -46,7 +46,7 @@ struct Inner {
     /// Creates, committed in groups on SQLite (`jingzhi_store::group`).
     writes: Writes,
     /// Rendered public lists by request (format and query), with the write generation and time
-    /// they were made at (see [`App::open311_cached`]).
+    /// they were made at (see [`Open311::cached`]).
     reads: Mutex<HashMap<String, Cached>>,
     generation: std::sync::atomic::AtomicU64,
 }
@@ -72,7 +72,7 @@ impl Open311Cache {
     }
 
     /// Creates committed by this process so far, and the transactions they took (fewer than
-    /// the creates when groups formed, see [`App::open311_create`]).
+    /// the creates when groups formed, see [`Open311::create`]).
     pub fn write_counts(&self) -> (u64, u64) {
         self.0.writes.0.counts()
     }

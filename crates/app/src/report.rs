@@ -1,12 +1,12 @@
 //! The resident's report (issue 9 §3), around the events use-case:
 //!
-//! - [`App::nearby_reports`]: before filing, the open reports of the same category near the
+//! - [`Report::nearby`]: before filing, the open reports of the same category near the
 //!   place (scored like duplicates, `domain::events::duplicates::nearby_score`), in the caller's
 //!   scope, as minimal non-personal facts (category, place name, status, date).
-//! - [`App::support_event`]: "我也遇到了": a resident adds themselves to one of them instead of
+//! - [`Report::support_event`]: "我也遇到了": a resident adds themselves to one of them instead of
 //!   filing a duplicate; audited; they are then told of its changes like its reporter.
-//! - [`App::report_receipt`]: what the confirmation page says after a report.
-//! - [`App::add_internal_note`]: a staff note residents do not see (内部备注).
+//! - [`Report::receipt`]: what the confirmation page says after a report.
+//! - [`Report::add_internal_note`]: a staff note residents do not see (内部备注).
 //! - [`resident_view`]: what a resident sees of an event's page: no internal notes; a supporter
 //!   (not the reporter) sees neither the description, the answers, the photos nor the reporter.
 
@@ -45,7 +45,7 @@ pub struct NearbyReport {
     pub own: bool,
 }
 
-/// Where a report is being made, for [`App::nearby_reports`].
+/// Where a report is being made, for [`Report::nearby`].
 #[derive(Debug, Clone, Default)]
 pub struct NearbyQuery {
     pub category: String,

@@ -473,7 +473,7 @@ impl Rounds<'_> {
         self.log_visit_reporting_at(actor, input, now_ms()).await
     }
 
-    /// [`App::log_visit_at`], telling what became of the findings flagged for reporting. The
+    /// [`Rounds::log_visit_at`], telling what became of the findings flagged for reporting. The
     /// visit is never lost to a finding's event: a finding whose category's required questions
     /// are unanswered (or whose event is refused) stays pending, to be reported from the
     /// finding → event form, and the visit is saved.
@@ -849,7 +849,7 @@ impl Rounds<'_> {
     }
 
     /// How many households of the caller's place were not visited in the 30 days before `now`
-    /// (the workbench's figure: the totals of [`App::coverage_at`] without its pages).
+    /// (the workbench's figure: the totals of [`Rounds::coverage_at`] without its pages).
     pub async fn not_visited_at(&self, actor: &Actor, now: i64) -> AppResult<i64> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();

@@ -7,7 +7,7 @@
 //! calls back into events. A delivery worker ([`Notifier`]) sends the outbox through pluggable
 //! [`Channel`]s (webhook and SMTP here; SMS, WeChat… are adapters a deployment adds) with
 //! exponential backoff. Overdue events escalate one level up by themselves
-//! (`App::escalate_overdue`, in `crate::events::overdue`). See `docs/notifications.md`.
+//! (`Events::escalate_overdue`, in `crate::events::overdue`). See `docs/notifications.md`.
 
 pub mod channel;
 pub mod smtp;

@@ -1,7 +1,7 @@
 //! Duplicate suggestions for an event, as an htmx fragment (`GET /events/{id}/duplicates`, for
 //! the event's page to embed; a full page when opened directly), with a "合并到此事件" form per
 //! candidate for staff (`POST /events/{id}/duplicates/merge`, CSRF-checked): it merges this
-//! event into the chosen one with the `merge_event` use-case.
+//! event into the chosen one with the `Events::merge` use-case.
 
 use super::{is_htmx, render, render_status, Chrome, FormData, PageResult};
 use crate::i18n::Lang;
