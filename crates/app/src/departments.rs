@@ -57,7 +57,8 @@ pub(crate) async fn serving(
     Ok(d)
 }
 
-/// Departments (部门): the department registry and the department workbench. Reached as `app.departments()`.
+/// Departments (部门): the department registry and the department workbench. Reached as
+/// `app.departments()`.
 #[derive(Clone, Copy)]
 pub struct Departments<'a> {
     app: &'a App,

@@ -16,7 +16,8 @@ pub struct Suggestion {
     pub score: Score,
 }
 
-/// Duplicates: suggestions of events that are likely the same problem. Reached as `app.duplicates()`.
+/// Duplicates: suggestions of events that are likely the same problem. Reached as
+/// `app.duplicates()`.
 #[derive(Clone, Copy)]
 pub struct Duplicates<'a> {
     app: &'a App,

@@ -639,7 +639,8 @@ pub struct HotlineExport {
     pub rows: usize,
 }
 
-/// Hotline (12345): importing tickets, matching them to buildings, the queue and the export. Reached as `app.hotline()`.
+/// Hotline (12345): importing tickets, matching them to buildings, the queue and the export.
+/// Reached as `app.hotline()`.
 #[derive(Clone, Copy)]
 pub struct Hotline<'a> {
     app: &'a App,
