@@ -9,8 +9,21 @@ use jingzhi_store::audit as sa;
 // them to its DTOs. Callers name them here, never in the store.
 pub use jingzhi_store::audit::Record;
 
+/// Audit (审计): browsing the audit log. Reached as `app.audit()`.
+#[derive(Clone, Copy)]
+pub struct Audit<'a> {
+    app: &'a App,
+}
+
 impl App {
-    pub async fn list_audit(
+    /// See [`Audit`].
+    pub fn audit(&self) -> Audit<'_> {
+        Audit { app: self }
+    }
+}
+
+impl Audit<'_> {
+    pub async fn list(
         &self,
         actor: &Actor,
         f: &Filter,
@@ -18,13 +31,13 @@ impl App {
         limit: i64,
     ) -> AppResult<Vec<Record>> {
         actor.require(Permission::ReadAudit)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sa::list(&mut conn, &actor.scope(), f, before_id, limit).await?)
     }
 
-    pub async fn get_audit(&self, actor: &Actor, id: i64) -> AppResult<Record> {
+    pub async fn get(&self, actor: &Actor, id: i64) -> AppResult<Record> {
         actor.require(Permission::ReadAudit)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sa::get(&mut conn, &actor.scope(), id).await?)
     }
 }

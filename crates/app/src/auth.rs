@@ -71,9 +71,22 @@ async fn dummy_hash() -> String {
         .clone()
 }
 
+/// Auth: signing in and out, sessions, API tokens and user administration. Reached as `app.auth()`.
+#[derive(Clone, Copy)]
+pub struct Auth<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Auth`].
+    pub fn auth(&self) -> Auth<'_> {
+        Auth { app: self }
+    }
+}
+
+impl Auth<'_> {
     /// Check a username and password (no client address: the command line and the tests). The
-    /// web calls [`App::login_from`] with the caller's address.
+    /// web calls [`Auth::login_from`] with the caller's address.
     pub async fn login(&self, username: &str, password: &str) -> AppResult<User> {
         self.login_from(username, password, None).await
     }
@@ -92,7 +105,7 @@ impl App {
     ) -> AppResult<User> {
         let now = now_ms();
         let key = address.and_then(address_key);
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let prev = match &key {
             Some(k) => sa::address_failures(&mut conn, k).await?,
             None => None,
@@ -121,7 +134,7 @@ impl App {
                 false
             }
         };
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         if !ok {
             if let Some(k) = &key {
                 let next = AddressFailures::after_failure(prev, now);
@@ -175,13 +188,13 @@ impl App {
     pub async fn create_session(&self, user: &User) -> AppResult<(String, String)> {
         let secret = random_secret();
         let csrf = random_secret();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         sa::insert_session(
             &mut conn,
             &secret_hash(&secret),
             user.id,
             &csrf,
-            now_ms() + self.settings.session_ttl_ms,
+            now_ms() + self.app.settings.session_ttl_ms,
         )
         .await?;
         Ok((secret, csrf))
@@ -189,14 +202,14 @@ impl App {
 
     /// The user behind a session secret, and the session's CSRF token.
     pub async fn session(&self, secret: &str) -> AppResult<Option<(Actor, String)>> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sa::session_user(&mut conn, &secret_hash(secret))
             .await?
             .map(|(u, c)| (Actor::new(u), c)))
     }
 
     pub async fn logout(&self, secret: &str) -> AppResult<()> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         sa::delete_session(&mut conn, &secret_hash(secret)).await?;
         Ok(())
     }
@@ -204,13 +217,13 @@ impl App {
     /// A new API token for the user (shown once; only its hash is kept).
     pub async fn create_token(&self, user: &User, name: &str) -> AppResult<String> {
         let token = format!("jz_{}", random_secret());
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let id = sa::insert_token(
             &mut tx,
             user.id,
             &secret_hash(&token),
             name,
-            now_ms() + self.settings.token_ttl_ms,
+            now_ms() + self.app.settings.token_ttl_ms,
         )
         .await?;
         audit::record(
@@ -234,14 +247,14 @@ impl App {
     }
 
     pub async fn token(&self, token: &str) -> AppResult<Option<Actor>> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sa::token_user(&mut conn, &secret_hash(token))
             .await?
             .map(Actor::new))
     }
 
     pub async fn revoke_token(&self, actor: &Actor, token: &str) -> AppResult<()> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         sa::revoke_token(&mut conn, actor.id(), &secret_hash(token)).await?;
         Ok(())
     }
@@ -282,7 +295,7 @@ impl App {
             a.require(Permission::ManageUsers)?;
         }
         let hash = hash_password(&new.password).await?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let node = match by {
             Some(a) => sr::get_node_by_code(&mut tx, &a.scope(), &new.scope_code).await,
             None => sr::get_node_by_code_unscoped(&mut tx, &new.scope_code).await,
@@ -392,7 +405,7 @@ impl App {
     ) -> AppResult<()> {
         check_password(password)?;
         let hash = hash_password(password).await?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let user = sa::user_by_username(&mut tx, username)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -440,7 +453,7 @@ impl App {
         per_page: i64,
     ) -> AppResult<Vec<User>> {
         actor.require(Permission::ManageUsers)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let per_page = per_page.clamp(1, 200);
         Ok(sa::list_users(
             &mut conn,
@@ -455,7 +468,7 @@ impl App {
         if actor.id() != id {
             actor.require(Permission::ManageUsers)?;
         }
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sa::get_user_in_scope(&mut conn, &actor.scope(), id).await?)
     }
     /// The user an administrative action is about: `by` needs [`Permission::ManageUsers`] and
@@ -488,7 +501,7 @@ impl App {
     /// Disable an account: it can no longer sign in, and every session and API token it has
     /// stops working at once. An administrator cannot disable their own account.
     pub async fn disable_user(&self, by: Option<&Actor>, who: UserRef<'_>) -> AppResult<User> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let user = self.managed_user(&mut tx, by, who).await?;
         if by.is_some_and(|a| a.id() == user.id) {
             return Err(AppError::invalid("user", "不能停用自己的账号"));
@@ -516,7 +529,7 @@ impl App {
 
     /// Enable a disabled account again (it signs in afresh; nothing of before comes back).
     pub async fn enable_user(&self, by: Option<&Actor>, who: UserRef<'_>) -> AppResult<User> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let user = self.managed_user(&mut tx, by, who).await?;
         sa::set_disabled(&mut tx, user.id, false).await?;
         audit::record(
@@ -547,7 +560,7 @@ impl App {
         by: Option<&Actor>,
         who: UserRef<'_>,
     ) -> AppResult<(u64, u64)> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let user = self.managed_user(&mut tx, by, who).await?;
         let (sessions, tokens) = sa::end_sessions_and_tokens(&mut tx, user.id).await?;
         audit::record(
@@ -574,7 +587,7 @@ impl App {
 
     /// Lift the lock that failed logins put on an account, and forget the failures.
     pub async fn unlock_user(&self, by: Option<&Actor>, who: UserRef<'_>) -> AppResult<User> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let user = self.managed_user(&mut tx, by, who).await?;
         sa::unlock(&mut tx, user.id).await?;
         audit::record(

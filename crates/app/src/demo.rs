@@ -88,17 +88,30 @@ fn readable_password() -> String {
     )
 }
 
+/// Demo: the demo city and its rounds. Reached as `app.demo()`.
+#[derive(Clone, Copy)]
+pub struct Demo<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Demo`].
+    pub fn demo(&self) -> Demo<'_> {
+        Demo { app: self }
+    }
+}
+
+impl Demo<'_> {
     /// Generate the demo city into an empty register. Refuses when the register already holds a
     /// city.
-    pub async fn generate_demo(&self, opts: &DemoOptions) -> AppResult<DemoReport> {
+    pub async fn generate(&self, opts: &DemoOptions) -> AppResult<DemoReport> {
         let started = Instant::now();
         jingzhi_domain::demo::check_scale(opts.scale)?;
         if let Some(p) = &opts.demo_password {
             jingzhi_domain::auth::check_password(p)?;
         }
         {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             if let Some(root) = sr::root(&mut conn).await? {
                 return Err(AppError::Conflict {
                     field: "city".into(),
@@ -125,12 +138,12 @@ impl App {
 
         // Secondary indexes of households and residents are rebuilt once after the load.
         let saved = {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             sd::drop_bulk_indexes(&mut conn).await?
         };
-        let mut loaded = self.load_demo(plan.clone()).await;
+        let mut loaded = self.load(plan.clone()).await;
         if loaded.is_ok() {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             if let Err(e) = sd::restore_indexes(&mut conn, &saved).await {
                 loaded = Err(e.into());
             }
@@ -139,7 +152,7 @@ impl App {
             Ok(g) => g,
             Err(e) => {
                 // Leave the register as empty as it was, with its indexes.
-                if let Ok(mut conn) = self.store.acquire().await {
+                if let Ok(mut conn) = self.app.store.acquire().await {
                     if let Err(w) = sd::wipe_register(&mut conn).await {
                         tracing::error!(error = %w, "could not clean up after a failed demo load");
                     }
@@ -151,13 +164,10 @@ impl App {
             }
         };
         let events_started = Instant::now();
-        let events = match self
-            .load_demo_events(generated.places.clone(), plan.seed)
-            .await
-        {
+        let events = match self.load_events(generated.places.clone(), plan.seed).await {
             Ok(n) => n,
             Err(e) => {
-                if let Ok(mut conn) = self.store.acquire().await {
+                if let Ok(mut conn) = self.app.store.acquire().await {
                     if let Err(w) = sd::wipe_events(&mut conn).await {
                         tracing::error!(error = %w, "could not clean up the demo events");
                     }
@@ -166,15 +176,15 @@ impl App {
             }
         };
         let event_seconds = events_started.elapsed().as_secs_f64();
-        self.store.reset_sequences().await?;
+        self.app.store.reset_sequences().await?;
 
         self.demo_departments(&plan).await?;
-        let accounts = self.demo_accounts(&plan, &generated, opts).await?;
-        self.seed_demo_rounds(opts.seed).await?;
-        seed_demo_votes(self, opts.seed).await?;
+        let accounts = self.accounts(&plan, &generated, opts).await?;
+        self.seed_rounds(opts.seed).await?;
+        seed_demo_votes(self.app, opts.seed).await?;
 
         let city_path = plan.nodes[0].path.clone();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -204,7 +214,7 @@ impl App {
         )
         .await?;
         jingzhi_store::commit(tx).await?;
-        self.store.analyze().await?;
+        self.app.store.analyze().await?;
 
         Ok(DemoReport {
             districts: plan.count(jingzhi_domain::registry::NodeKind::District),
@@ -223,14 +233,14 @@ impl App {
     }
 
     /// Insert the plan, then the communities as the generating thread hands them over.
-    async fn load_demo(&self, plan: Arc<CityPlan>) -> AppResult<Generated> {
+    async fn load(&self, plan: Arc<CityPlan>) -> AppResult<Generated> {
         let now = now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         sd::insert_prepared(&mut tx, &sd::prepare_plan(&plan, now)).await?;
         jingzhi_store::commit(tx).await?;
 
         let (send, mut recv) = tokio::sync::mpsc::channel::<sd::Prepared>(3);
-        let cipher = self.store.cipher.clone();
+        let cipher = self.app.store.cipher.clone();
         let gen_plan = plan.clone();
         let generator = tokio::task::spawn_blocking(move || {
             let plan = gen_plan;
@@ -273,7 +283,7 @@ impl App {
         });
 
         let mut result: AppResult<()> = Ok(());
-        let mut tx = Some(self.store.begin().await?);
+        let mut tx = Some(self.app.store.begin().await?);
         let mut rows = 0usize;
         while let Some(p) = recv.recv().await {
             let Some(t) = tx.as_mut() else { break };
@@ -309,12 +319,12 @@ impl App {
         if let Some(t) = full {
             jingzhi_store::commit(t).await?;
         }
-        Ok(self.store.begin().await?)
+        Ok(self.app.store.begin().await?)
     }
 
     /// Generate and insert the year of event history (after the register), with the monthly
     /// rollup. Returns the number of events.
-    async fn load_demo_events(
+    async fn load_events(
         &self,
         places: Vec<jingzhi_domain::demo::events::CommunityPlaces>,
         seed: u64,
@@ -338,7 +348,7 @@ impl App {
             (n, acc)
         });
         let mut result: AppResult<()> = Ok(());
-        let mut tx = Some(self.store.begin().await?);
+        let mut tx = Some(self.app.store.begin().await?);
         let mut rows = 0usize;
         while let Some(p) = recv.recv().await {
             let Some(t) = tx.as_mut() else { break };
@@ -379,25 +389,27 @@ impl App {
             .map(|n| (n.code.as_str().to_string(), n.name.clone()))
             .collect();
         for d in jingzhi_domain::departments::demo_catalogue(CITY_CODE, &districts) {
-            self.add_department(
-                None,
-                &crate::departments::NewDepartmentInput {
-                    code: d.code,
-                    name: d.name,
-                    short_name: Some(d.short_name),
-                    level: d.level.as_str().into(),
-                    node_code: d.node_code,
-                    parent_code: d.parent_code,
-                    contact: d.contact,
-                    joint_meeting: d.joint_meeting,
-                },
-            )
-            .await?;
+            self.app
+                .departments()
+                .add(
+                    None,
+                    &crate::departments::NewDepartmentInput {
+                        code: d.code,
+                        name: d.name,
+                        short_name: Some(d.short_name),
+                        level: d.level.as_str().into(),
+                        node_code: d.node_code,
+                        parent_code: d.parent_code,
+                        contact: d.contact,
+                        joint_meeting: d.joint_meeting,
+                    },
+                )
+                .await?;
         }
         Ok(())
     }
 
-    async fn demo_accounts(
+    async fn accounts(
         &self,
         plan: &CityPlan,
         g: &Generated,
@@ -502,6 +514,8 @@ impl App {
             }
             let password = opts.demo_password.clone().unwrap_or_else(readable_password);
             let user = self
+                .app
+                .auth()
                 .add_user(
                     None,
                     &NewUserInput {
@@ -527,16 +541,16 @@ impl App {
     }
 }
 
-impl App {
+impl Demo<'_> {
     /// Rounds for a freshly generated demo city (see [`jingzhi_store::demo::rounds::demo_seed`]):
     /// the demo steward, grid worker and department account (`dongbeicun.steward`,
     /// `dongbeicun.grid1`, `zhujian`) hold the posts and a specialist's place of 东北村's first
     /// grid. One transaction, part of the demo generation (which writes the one `generate`
     /// audit record).
-    pub async fn seed_demo_rounds(&self, seed: u64) -> AppResult<sd::rounds::DemoCounts> {
+    pub async fn seed_rounds(&self, seed: u64) -> AppResult<sd::rounds::DemoCounts> {
         let started = std::time::Instant::now();
         let now = now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let holder = |u: Option<jingzhi_store::auth::User>| {
             u.map(|u| sd::rounds::DemoHolder {
                 user_id: u.id,
@@ -554,7 +568,7 @@ impl App {
             department: holder(jingzhi_store::auth::user_by_username(&mut tx, "zhujian").await?),
         };
         let counts =
-            sd::rounds::demo_seed(&mut tx, &self.store.cipher, &holders, seed, now).await?;
+            sd::rounds::demo_seed(&mut tx, &self.app.store.cipher, &holders, seed, now).await?;
         jingzhi_store::commit(tx).await?;
         tracing::info!(
             posts = counts.posts,

@@ -61,15 +61,29 @@ pub(crate) async fn serving(
     Ok(d)
 }
 
+/// Departments (部门): the department registry and the department workbench. Reached as
+/// `app.departments()`.
+#[derive(Clone, Copy)]
+pub struct Departments<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Departments`].
+    pub fn departments(&self) -> Departments<'_> {
+        Departments { app: self }
+    }
+}
+
+impl Departments<'_> {
     /// Departments the caller may see and pick: those serving their place and those inside it;
     /// with `serving_node`, only those serving that place (which must be in scope).
-    pub async fn departments(
+    pub async fn list(
         &self,
         actor: &Actor,
         serving_node: Option<i64>,
     ) -> AppResult<Vec<Department>> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let path = match serving_node {
             Some(id) => Some(sr::get_node(&mut conn, &actor.scope(), id).await?.path),
             None => None,
@@ -78,11 +92,11 @@ impl App {
     }
 
     /// The caller's own department (department staff), if it is in the registry.
-    pub async fn own_department(&self, actor: &Actor) -> AppResult<Option<Department>> {
+    pub async fn own(&self, actor: &Actor) -> AppResult<Option<Department>> {
         let Some(code) = actor.user.department.as_deref() else {
             return Ok(None);
         };
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         match sd::get_by_code(&mut conn, code).await {
             Ok(d) => Ok(Some(d)),
             Err(jingzhi_store::Error::NotFound) => Ok(None),
@@ -92,7 +106,7 @@ impl App {
 
     /// Add a department to the registry: a city administrator within their scope, or the
     /// command line (`by` = `None`). Audited.
-    pub async fn add_department(
+    pub async fn add(
         &self,
         by: Option<&Actor>,
         input: &NewDepartmentInput,
@@ -117,7 +131,7 @@ impl App {
         let level = Level::parse(&input.level)
             .ok_or_else(|| AppError::invalid("level", "级别应为 city、district 或 street"))?;
         let now = now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let node = match by {
             Some(a) => sr::get_node_by_code(&mut tx, &a.scope(), input.node_code.trim()).await,
             None => sr::get_node_by_code_unscoped(&mut tx, input.node_code.trim()).await,
@@ -187,11 +201,11 @@ impl App {
     }
 
     /// Department names by code, for display (unknown codes keep their code).
-    pub async fn department_names(
+    pub async fn names(
         &self,
         codes: &[String],
     ) -> AppResult<std::collections::HashMap<String, String>> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sd::names(&mut conn, codes).await?)
     }
 }
@@ -241,15 +255,15 @@ fn split_by_deadline(open: &[(i64, i64)], now: i64, n: usize) -> DeadlineSplit {
     }
 }
 
-impl App {
+impl Departments<'_> {
     /// The caller's department's workbench (department staff only).
-    pub async fn department_workbench(&self, actor: &Actor) -> AppResult<DepartmentWorkbench> {
+    pub async fn workbench(&self, actor: &Actor) -> AppResult<DepartmentWorkbench> {
         let Some(code) = own_code(actor) else {
             return Err(AppError::Forbidden);
         };
-        let department = self.own_department(actor).await?;
+        let department = self.own(actor).await?;
         let (summoned, tasks): (Vec<_>, Vec<_>) = {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             sd::summonses(
                 &mut conn,
                 &actor.scope(),
@@ -264,7 +278,7 @@ impl App {
         // Its open events (confined to what was sent to it, in scope), split by the deadline:
         // the figures count them all, the lists show the newest few of each.
         let now = now_ms();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let all = se::department_open(&mut conn, &actor.scope(), code).await?;
         let split = split_by_deadline(&all, now, crate::workbench::LIST_LEN as usize);
         let ids: Vec<i64> = split.overdue.iter().chain(&split.due).copied().collect();

@@ -579,22 +579,31 @@ fn plan_audit(p: &PlanRow) -> serde_json::Value {
     serde_json::json!({"scope": p.scope_code, "mode": p.mode, "seed": p.seed, "status": p.status, "title": p.title})
 }
 
+/// Districting (社区规模优化): communities of the right size. Reached as `app.districting()`.
+#[derive(Clone, Copy)]
+pub struct Districting<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Districting`].
+    pub fn districting(&self) -> Districting<'_> {
+        Districting { app: self }
+    }
+}
+
+impl Districting<'_> {
     /// Communities in the caller's scope above the cap (default 3,000 households), largest first.
-    pub async fn districting_scan(
-        &self,
-        actor: &Actor,
-        cap: Option<u32>,
-    ) -> AppResult<Vec<sd::Oversized>> {
+    pub async fn scan(&self, actor: &Actor, cap: Option<u32>) -> AppResult<Vec<sd::Oversized>> {
         can(actor, ap::can_view)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sd::oversized(&mut conn, &actor.scope(), cap.unwrap_or(DEFAULT_CAP) as i64).await?)
     }
 
     /// The building graph of a scope node (a community, a street or above).
-    pub async fn districting_load(&self, actor: &Actor, scope_code: &str) -> AppResult<Loaded> {
+    pub async fn load(&self, actor: &Actor, scope_code: &str) -> AppResult<Loaded> {
         can(actor, ap::can_view)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         load(
             &mut conn,
             &actor.scope(),
@@ -606,16 +615,12 @@ impl App {
     }
 
     /// `jingzhi redistrict export-graph`: the graph as written to the file.
-    pub async fn districting_export_graph(
-        &self,
-        actor: &Actor,
-        scope_code: &str,
-    ) -> AppResult<Graph> {
-        Ok(self.districting_load(actor, scope_code).await?.graph)
+    pub async fn export_graph(&self, actor: &Actor, scope_code: &str) -> AppResult<Graph> {
+        Ok(self.load(actor, scope_code).await?.graph)
     }
 
     /// Plan a scope node from the database (nothing is saved).
-    pub async fn districting_plan(
+    pub async fn plan(
         &self,
         actor: &Actor,
         scope_code: &str,
@@ -623,7 +628,7 @@ impl App {
         seed: u64,
     ) -> AppResult<PlanOutput> {
         can(actor, ap::can_view)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let loaded = load(
             &mut conn,
             &actor.scope(),
@@ -641,7 +646,7 @@ impl App {
     }
 
     /// A plan (computed now, or saved) with the figures and the map the page shows.
-    pub async fn districting_detail(
+    pub async fn detail(
         &self,
         actor: &Actor,
         scope_code: &str,
@@ -649,7 +654,7 @@ impl App {
     ) -> AppResult<PlanDetail> {
         can(actor, ap::can_view)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let loaded = load(&mut conn, &scope, scope_code, DEFAULT_CAP, DEFAULT_MIN).await?;
         let residents = sd::building_residents(&mut conn, &scope, &loaded.scope.path).await?;
         let by_code: HashMap<&str, &Node> = loaded
@@ -769,7 +774,7 @@ impl App {
     }
 
     /// Compute a plan for a scope node and save it as a draft (公众参与 opens).
-    pub async fn districting_create_plan(
+    pub async fn create_plan(
         &self,
         actor: &Actor,
         scope_code: &str,
@@ -777,7 +782,7 @@ impl App {
         seed: u64,
     ) -> AppResult<PlanRow> {
         can(actor, ap::can_plan)?;
-        let output = self.districting_plan(actor, scope_code, mode, seed).await?;
+        let output = self.plan(actor, scope_code, mode, seed).await?;
         if !output.infeasible.is_empty() {
             let reasons: Vec<String> = output.infeasible.iter().map(infeasible_zh).collect();
             return Err(AppError::invalid(
@@ -789,7 +794,7 @@ impl App {
             return Err(AppError::invalid("plan", "范围内没有需要调整的社区"));
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let node = sr::get_node_by_code(&mut tx, &scope, scope_code.trim()).await?;
         let title = format!(
             "{}社区规模优化方案（{}，种子{}）",
@@ -842,16 +847,16 @@ impl App {
         Ok(row)
     }
 
-    pub async fn districting_plans(&self, actor: &Actor) -> AppResult<Vec<PlanRow>> {
+    pub async fn plans(&self, actor: &Actor) -> AppResult<Vec<PlanRow>> {
         can(actor, ap::can_view)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sd::list_plans(&mut conn, &actor.scope(), 200).await?)
     }
 
     /// A saved plan with its approval records. Viewers see plans in their scope; anyone else
     /// (a resident, a community worker) sees the plans that cover their place, to comment.
-    pub async fn districting_plan_view(&self, actor: &Actor, id: i64) -> AppResult<PlanView> {
-        let mut conn = self.store.acquire().await?;
+    pub async fn plan_view(&self, actor: &Actor, id: i64) -> AppResult<PlanView> {
+        let mut conn = self.app.store.acquire().await?;
         let scope = actor.scope();
         let plan = if ap::can_view(actor.user.role) {
             sd::get_plan(&mut conn, &scope, id).await?
@@ -863,7 +868,7 @@ impl App {
 
     /// Record the next approval step (in order, each with its record). The meeting step needs
     /// every department's vote and decides: approved with no objection, else rejected.
-    pub async fn districting_record_step(
+    pub async fn record_step(
         &self,
         actor: &Actor,
         plan_id: i64,
@@ -880,7 +885,7 @@ impl App {
         let step =
             Step::parse(&input.step).ok_or_else(|| AppError::invalid("step", "未知的审批步骤"))?;
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let plan = sd::get_plan(&mut tx, &scope, plan_id).await?;
         let status = Status::parse(&plan.status).unwrap_or(Status::Draft);
         let done = done_steps(&sd::steps_of(&mut tx, plan.id).await?);
@@ -950,12 +955,7 @@ impl App {
     }
 
     /// A comment on a plan during 公众参与, by anyone whose place the plan covers.
-    pub async fn districting_comment(
-        &self,
-        actor: &Actor,
-        plan_id: i64,
-        body: &str,
-    ) -> AppResult<()> {
+    pub async fn comment(&self, actor: &Actor, plan_id: i64, body: &str) -> AppResult<()> {
         if !ap::can_comment(actor.user.role) {
             return Err(AppError::Forbidden);
         }
@@ -964,7 +964,7 @@ impl App {
             return Err(AppError::invalid("body", "意见应为1–2000字"));
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let plan = sd::get_plan_overlapping(&mut tx, &scope, plan_id).await?;
         let done = done_steps(&sd::steps_of(&mut tx, plan.id).await?);
         if !done.is_empty() || plan.status != Status::Draft.as_str() {
@@ -1003,12 +1003,7 @@ impl App {
 
     /// A department's vote at 会议研究 (recorded once the five earlier steps are done): by an
     /// approver for any participating department, or by department staff for their own.
-    pub async fn districting_vote(
-        &self,
-        actor: &Actor,
-        plan_id: i64,
-        input: &VoteInput,
-    ) -> AppResult<()> {
+    pub async fn vote(&self, actor: &Actor, plan_id: i64, input: &VoteInput) -> AppResult<()> {
         let vote = Vote::parse(&input.vote)
             .ok_or_else(|| AppError::invalid("vote", "表决应为同意或反对"))?;
         if let Some(n) = &input.note {
@@ -1019,7 +1014,7 @@ impl App {
         // for the member their registry department stands for.
         let own = match crate::departments::own_code(actor) {
             Some(code) => {
-                let mut conn = self.store.acquire().await?;
+                let mut conn = self.app.store.acquire().await?;
                 match jingzhi_store::departments::get_by_code(&mut conn, code).await {
                     Ok(d) => d.short_name == dept || d.name == dept || d.code == dept,
                     Err(jingzhi_store::Error::NotFound) => false,
@@ -1032,7 +1027,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let plan = if own {
             sd::get_plan_overlapping(&mut tx, &scope, plan_id).await?
         } else {
@@ -1093,7 +1088,7 @@ impl App {
     }
 
     /// Add or remove an edge of the building graph by hand (`op` = add | remove).
-    pub async fn districting_edge_override(
+    pub async fn edge_override(
         &self,
         actor: &Actor,
         a_code: &str,
@@ -1109,7 +1104,7 @@ impl App {
             jingzhi_domain::check_max_chars("note", "说明", n, MAX_NOTE)?;
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let a = building_in(&mut tx, &scope, a_code, "a").await?;
         let b = building_in(&mut tx, &scope, b_code, "b").await?;
         if a.id == b.id {
@@ -1156,10 +1151,10 @@ impl App {
     /// Apply an approved plan: create the new communities (and grids where a grid is split),
     /// move whole compounds (or whole grids) with everything below them, move the counts, keep
     /// the history, all in one transaction, audited.
-    pub async fn districting_apply(&self, actor: &Actor, plan_id: i64) -> AppResult<ApplyReport> {
+    pub async fn apply(&self, actor: &Actor, plan_id: i64) -> AppResult<ApplyReport> {
         can(actor, ap::can_approve)?;
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let plan = sd::get_plan(&mut tx, &scope, plan_id).await?;
         if plan.status != Status::Approved.as_str() {
             return Err(AppError::invalid(
@@ -1209,31 +1204,31 @@ impl App {
         )
         .await?;
         jingzhi_store::commit(tx).await?;
-        self.areas.invalidate();
+        self.app.areas.invalidate();
         Ok(report)
     }
 
     /// The communities a household belonged to before plans moved it.
-    pub async fn districting_household_history(
+    pub async fn household_history(
         &self,
         actor: &Actor,
         household_id: i64,
     ) -> AppResult<Vec<sd::CommunityChange>> {
         actor.require(jingzhi_domain::auth::Permission::ReadRegister)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sd::household_history(&mut conn, &actor.scope(), household_id).await?)
     }
 
     /// A plan as an .xlsx workbook: the proposed communities, and every building with its
     /// community before and after.
-    pub async fn districting_xlsx(
+    pub async fn xlsx(
         &self,
         actor: &Actor,
         scope_code: &str,
         output: &PlanOutput,
     ) -> AppResult<Vec<u8>> {
-        let d = self.districting_detail(actor, scope_code, output).await?;
-        let mut conn = self.store.acquire().await?;
+        let d = self.detail(actor, scope_code, output).await?;
+        let mut conn = self.app.store.acquire().await?;
         audit::record(
             &mut conn,
             audit::Entry {
@@ -1258,13 +1253,13 @@ impl App {
 
     /// A plan as GeoJSON: each proposed community as the convex hull of its buildings, and every
     /// building as a point with its community before and after.
-    pub async fn districting_geojson(
+    pub async fn geojson(
         &self,
         actor: &Actor,
         scope_code: &str,
         output: &PlanOutput,
     ) -> AppResult<serde_json::Value> {
-        let d = self.districting_detail(actor, scope_code, output).await?;
+        let d = self.detail(actor, scope_code, output).await?;
         Ok(geojson_of(&d))
     }
 }

@@ -1,6 +1,6 @@
 //! Duplicate suggestions: events in the caller's scope that are likely the same problem as a
 //! report (same category, near, close in time, similar text; see
-//! `jingzhi_domain::events::duplicates`). Staff merge a duplicate with the `merge_event`
+//! `jingzhi_domain::events::duplicates`). Staff merge a duplicate with the `Events::merge`
 //! use-case. Residents get no suggestions: they would show other people's reports.
 
 use crate::{Actor, App, AppError, AppResult};
@@ -20,9 +20,23 @@ pub struct Suggestion {
     pub score: Score,
 }
 
+/// Duplicates: suggestions of events that are likely the same problem. Reached as
+/// `app.duplicates()`.
+#[derive(Clone, Copy)]
+pub struct Duplicates<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Duplicates`].
+    pub fn duplicates(&self) -> Duplicates<'_> {
+        Duplicates { app: self }
+    }
+}
+
+impl Duplicates<'_> {
     /// The thresholds in force (the documented defaults until a deployment sets its own).
-    pub fn duplicate_policy(&self) -> DuplicatePolicy {
+    pub fn policy(&self) -> DuplicatePolicy {
         DuplicatePolicy::default()
     }
 
@@ -42,17 +56,13 @@ impl App {
 
     /// Likely duplicates of a stored event (in scope), best first. An event without a location
     /// has none.
-    pub async fn duplicates_of_event(
-        &self,
-        actor: &Actor,
-        event_id: i64,
-    ) -> AppResult<Vec<Suggestion>> {
+    pub async fn of_event(&self, actor: &Actor, event_id: i64) -> AppResult<Vec<Suggestion>> {
         // Residents never; department staff see only events sent to them, not their neighbours.
         if matches!(actor.user.role, Role::Resident | Role::DepartmentStaff) {
             return Err(AppError::Forbidden);
         }
         let e = {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             se::get_event(&mut conn, &actor.scope(), event_id).await?
         };
         let (Some(x), Some(y)) = (e.x, e.y) else {
@@ -90,7 +100,7 @@ impl App {
         if !(y.is_finite() && (-90.0..=90.0).contains(&y)) {
             return Err(AppError::invalid("y", "纬度无效"));
         }
-        let p = self.duplicate_policy();
+        let p = self.policy();
         let report = Report {
             category,
             x,
@@ -98,7 +108,7 @@ impl App {
             at,
             text,
         };
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let cands = sd::candidates(
             &mut conn,
             &actor.scope(),

@@ -97,8 +97,21 @@ const AUDIT_COLUMNS: &[(&str, f64)] = &[
     ("修改后", 40.0),
 ];
 
+/// Export: lists (residents, households, the audit log) to `.xlsx`. Reached as `app.export()`.
+#[derive(Clone, Copy)]
+pub struct Export<'a> {
+    app: &'a App,
+}
+
 impl App {
-    async fn record_export(
+    /// See [`Export`].
+    pub fn export(&self) -> Export<'_> {
+        Export { app: self }
+    }
+}
+
+impl Export<'_> {
+    async fn record(
         &self,
         actor: &Actor,
         entity: &str,
@@ -106,7 +119,7 @@ impl App {
         summary: String,
         after: serde_json::Value,
     ) -> AppResult<()> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -130,7 +143,7 @@ impl App {
     /// Write the residents in the actor's scope (optionally narrowed to node `under`, filtered)
     /// to an .xlsx file at `path`, streaming. IDs and phones masked. Returns rows written.
     /// Audited.
-    pub async fn export_residents(
+    pub async fn residents(
         &self,
         actor: &Actor,
         mut f: ResidentFilter,
@@ -140,7 +153,7 @@ impl App {
         actor.require(Permission::ReadRegister)?;
         actor.require(Permission::ImportExport)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         if let Some(id) = under {
             f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
         }
@@ -149,7 +162,7 @@ impl App {
         loop {
             let page = match si::residents_page(
                 &mut conn,
-                &self.store.cipher,
+                &self.app.store.cipher,
                 &scope,
                 &f,
                 after.as_ref(),
@@ -181,7 +194,7 @@ impl App {
         drop(conn);
         let n = out.finish().await?;
         let at = f.under.clone().unwrap_or_else(|| scope.path.clone());
-        self.record_export(
+        self.record(
             actor,
             "resident",
             &at,
@@ -198,7 +211,7 @@ impl App {
 
     /// Write the households in the actor's scope (optionally narrowed to node `under`, address
     /// prefix in `f.q`) to an .xlsx file at `path`, streaming. Audited.
-    pub async fn export_households(
+    pub async fn households(
         &self,
         actor: &Actor,
         mut f: HouseholdFilter,
@@ -208,7 +221,7 @@ impl App {
         actor.require(Permission::ReadRegister)?;
         actor.require(Permission::ImportExport)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         if let Some(id) = under {
             f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
         }
@@ -253,7 +266,7 @@ impl App {
         drop(conn);
         let n = out.finish().await?;
         let at = f.under.clone().unwrap_or_else(|| scope.path.clone());
-        self.record_export(
+        self.record(
             actor,
             "household",
             &at,
@@ -266,7 +279,7 @@ impl App {
 
     /// Write the audit log in the actor's scope (filtered), newest first, to an .xlsx file at
     /// `path`, streaming. The export is itself audited.
-    pub async fn export_audit(
+    pub async fn audit(
         &self,
         actor: &Actor,
         f: &jingzhi_domain::audit::Filter,
@@ -274,7 +287,7 @@ impl App {
     ) -> AppResult<u64> {
         actor.require(Permission::ReadAudit)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let out = XlsxStream::start(path, spec("审计日志", AUDIT_COLUMNS));
         let mut before: Option<i64> = None;
         const AUDIT_PAGE: i64 = 500;
@@ -322,7 +335,7 @@ impl App {
         }
         drop(conn);
         let n = out.finish().await?;
-        self.record_export(
+        self.record(
             actor,
             "audit",
             &scope.path,

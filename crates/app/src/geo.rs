@@ -46,9 +46,22 @@ impl AreaCache {
     }
 }
 
+/// Geo: placing a map point into the register. Reached as `app.geo()`.
+#[derive(Clone, Copy)]
+pub struct Geo<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Geo`].
+    pub fn geo(&self) -> Geo<'_> {
+        Geo { app: self }
+    }
+}
+
+impl Geo<'_> {
     async fn grid_areas(&self) -> AppResult<Arc<Vec<Grid>>> {
-        let cache = &self.areas;
+        let cache = &self.app.areas;
         let _loading = match cache.get() {
             Some((at, g)) if now_ms() - at < AreaCache::TTL_MS => return Ok(g),
             // Old: one request reloads them, the others go on with these meanwhile.
@@ -68,7 +81,7 @@ impl App {
             }
         };
         let now = now_ms();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let rows = sr::grid_boundaries(&mut conn).await?;
         drop(conn);
         let grids: Vec<Grid> = rows
@@ -108,12 +121,12 @@ impl App {
         if !scope.contains(&g.path) {
             return Err(AppError::invalid(field, "该位置不在您的管辖范围内"));
         }
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         match sr::get_node(&mut conn, &scope, g.id).await {
             Ok(n) => Ok(n),
             // Removed since the areas were loaded: reload once.
             Err(jingzhi_store::Error::NotFound) => {
-                self.areas.invalidate();
+                self.app.areas.invalidate();
                 Err(AppError::invalid(field, "网格已调整，请重试"))
             }
             Err(e) => Err(e.into()),

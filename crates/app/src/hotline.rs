@@ -643,20 +643,33 @@ pub struct HotlineExport {
     pub rows: usize,
 }
 
+/// Hotline (12345): importing tickets, matching them to buildings, the queue and the export.
+/// Reached as `app.hotline()`.
+#[derive(Clone, Copy)]
+pub struct Hotline<'a> {
+    app: &'a App,
+}
+
 impl App {
-    pub async fn import_hotline(
+    /// See [`Hotline`].
+    pub fn hotline(&self) -> Hotline<'_> {
+        Hotline { app: self }
+    }
+}
+
+impl Hotline<'_> {
+    pub async fn import(
         &self,
         actor: &Actor,
         file_name: &str,
         bytes: &[u8],
     ) -> AppResult<HotlineImportReport> {
-        self.import_hotline_at(actor, file_name, bytes, now_ms())
-            .await
+        self.import_at(actor, file_name, bytes, now_ms()).await
     }
 
     /// Import a file of hotline tickets (see the module's documentation). A malformed file gives
     /// a report with `committed = false` and every error, and changes nothing.
-    pub async fn import_hotline_at(
+    pub async fn import_at(
         &self,
         actor: &Actor,
         file_name: &str,
@@ -739,7 +752,7 @@ impl App {
         // 2. Categories, places, and the match of every new ticket.
         let scope = actor.scope();
         let (cats, gaz) = {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             let cats: Vec<(String, String)> = se::categories(&mut conn)
                 .await?
                 .into_iter()
@@ -761,8 +774,8 @@ impl App {
         let cat_name: HashMap<&str, &str> =
             cats.iter().map(|(c, n)| (c.as_str(), n.as_str())).collect();
 
-        let policy = self.deadline_policy();
-        let mut tx = self.store.begin().await?;
+        let policy = self.app.events().deadline_policy();
+        let mut tx = self.app.store.begin().await?;
         let nos: Vec<String> = parsed.iter().map(|p| p.ticket_no.clone()).collect();
         let existing = sh::existing(&mut tx, &nos).await?;
         let mut buildings: HashMap<i64, Node> = HashMap::new();
@@ -893,7 +906,7 @@ impl App {
             drop(tx);
             return Ok(report);
         }
-        sh::insert_tickets(&mut tx, &self.store.cipher, &new_tickets)
+        sh::insert_tickets(&mut tx, &self.app.store.cipher, &new_tickets)
             .await
             .map_err(|e| match e {
                 jingzhi_store::Error::Conflict(_) => AppError::Conflict {
@@ -929,43 +942,39 @@ impl App {
     }
 
     /// Tickets waiting for a person, in scope, newest first.
-    pub async fn hotline_queue(
+    pub async fn queue(
         &self,
         actor: &Actor,
         before_id: Option<i64>,
         limit: i64,
     ) -> AppResult<Vec<Ticket>> {
         require(actor)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sh::list(&mut conn, &actor.scope(), sh::QUEUED, before_id, limit).await?)
     }
 
     /// Tickets in scope by status.
-    pub async fn hotline_counts(&self, actor: &Actor) -> AppResult<BTreeMap<String, i64>> {
+    pub async fn counts(&self, actor: &Actor) -> AppResult<BTreeMap<String, i64>> {
         require(actor)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sh::counts(&mut conn, &actor.scope())
             .await?
             .into_iter()
             .collect())
     }
 
-    pub async fn hotline_ticket(&self, actor: &Actor, id: i64) -> AppResult<Ticket> {
+    pub async fn ticket(&self, actor: &Actor, id: i64) -> AppResult<Ticket> {
         require(actor)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sh::get_ticket(&mut conn, &actor.scope(), id).await?)
     }
 
     /// The hotline ticket an event came from (for the event's page and API), if any.
-    pub async fn hotline_ticket_of_event(
-        &self,
-        actor: &Actor,
-        event_id: i64,
-    ) -> AppResult<Option<Ticket>> {
+    pub async fn ticket_of_event(&self, actor: &Actor, event_id: i64) -> AppResult<Option<Ticket>> {
         if actor.user.role == Role::Resident {
             return Ok(None);
         }
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sh::ticket_of_event(&mut conn, &actor.scope(), event_id).await?)
     }
 
@@ -990,7 +999,7 @@ impl App {
     ) -> AppResult<Ticket> {
         require(actor)?;
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let t = sh::get_ticket(&mut tx, &scope, id).await?;
         if t.status != sh::QUEUED {
             return Err(AppError::Conflict {
@@ -1013,7 +1022,7 @@ impl App {
         let e = insert_event(
             &mut tx,
             actor,
-            &self.deadline_policy(),
+            &self.app.events().deadline_policy(),
             &b,
             &t.category_code,
             urgency,
@@ -1051,13 +1060,13 @@ impl App {
         Ok(t)
     }
 
-    pub async fn hotline_discard(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Ticket> {
-        self.hotline_discard_at(actor, id, reason, now_ms()).await
+    pub async fn discard(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Ticket> {
+        self.discard_at(actor, id, reason, now_ms()).await
     }
 
     /// A queued ticket is sent back (not ours, a duplicate, no place to be found) with a reason.
     /// Audited; the export reports it as 已退回 with the reason.
-    pub async fn hotline_discard_at(
+    pub async fn discard_at(
         &self,
         actor: &Actor,
         id: i64,
@@ -1068,7 +1077,7 @@ impl App {
         crate::events::text("reason", "退回原因", reason, true)?;
         let reason = reason.trim();
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let t = sh::get_ticket(&mut tx, &scope, id).await?;
         if t.status != sh::QUEUED {
             return Err(AppError::Conflict {
@@ -1100,7 +1109,7 @@ impl App {
 
     /// The tickets in scope called in `[from, to)` (all when not given), with what became of
     /// them, as a file in the import's format plus the result columns. Phones masked. Audited.
-    pub async fn export_hotline(
+    pub async fn export(
         &self,
         actor: &Actor,
         from_ms: Option<i64>,
@@ -1116,7 +1125,7 @@ impl App {
         let scope = actor.scope();
         let mut rows = vec![];
         {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             let mut after = None;
             loop {
                 let page = sh::export_page(&mut conn, &scope, from_ms, to_ms, after, 2000).await?;
@@ -1138,7 +1147,7 @@ impl App {
         let bytes = tokio::task::spawn_blocking(move || write_file(format, &rows))
             .await
             .map_err(|e| AppError::Internal(format!("hotline export: {e}")))??;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         audit::record(
             &mut tx,
             audit::Entry {

@@ -516,11 +516,24 @@ fn rejects_file(
     })
 }
 
+/// Import: a roster of residents from a spreadsheet. Reached as `app.import()`.
+#[derive(Clone, Copy)]
+pub struct Import<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Import`].
+    pub fn import(&self) -> Import<'_> {
+        Import { app: self }
+    }
+}
+
+impl Import<'_> {
     /// Import residents (and their households) from a roster file. `file_name` decides the
     /// format (.xlsx or .csv). A file with bad rows and `!skip_invalid` gives a report with
     /// `committed = false` and every error, and changes nothing.
-    pub async fn import_residents(
+    pub async fn residents(
         &self,
         actor: &Actor,
         file_name: &str,
@@ -571,11 +584,11 @@ impl App {
 
         // 3. Against the register: buildings in scope, IDs already registered, households.
         let scope = actor.scope();
-        let cipher = &self.store.cipher;
+        let cipher = &self.app.store.cipher;
         let mut buildings: HashMap<String, Node> = HashMap::new();
         let existing_households;
         {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             let codes: HashSet<&str> = ck.parsed.iter().map(|d| d.building_code.as_str()).collect();
             let mut bad_codes: HashMap<String, &'static str> = HashMap::new();
             for code in codes {
@@ -675,7 +688,7 @@ impl App {
                 new_keys.push((b, d.unit, d.room.clone()));
             }
         }
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let created = si::insert_households(&mut tx, &new_keys).await?;
         let mut deltas: HashMap<i64, Stats> = HashMap::new();
         for (b, _, _) in &new_keys {
@@ -754,7 +767,7 @@ impl App {
 
     /// The blank template with the Chinese headers and one example row, and a sheet of
     /// instructions.
-    pub fn import_template_xlsx() -> Vec<u8> {
+    pub fn template_xlsx() -> Vec<u8> {
         template().expect("the template is built from constants")
     }
 }
@@ -845,7 +858,7 @@ mod tests {
 
     #[test]
     fn the_template_reads_back() {
-        let sheet = spreadsheet::read_xlsx(&App::import_template_xlsx(), MAX_ROWS).unwrap();
+        let sheet = spreadsheet::read_xlsx(&Import::template_xlsx(), MAX_ROWS).unwrap();
         assert_eq!(sheet.headers.len(), Col::ALL.len());
         assert_eq!(sheet.rows.len(), 1);
         assert_eq!(sheet.rows[0].0, 2);

@@ -39,7 +39,7 @@ pub struct App {
     /// Grid boundaries for placing a map point (see [`geo`]).
     pub areas: geo::AreaCache,
     /// Open311 keys, services and the write lock (see [`open311`]).
-    pub open311: open311::Open311Cache,
+    pub open311_cache: open311::Open311Cache,
     /// Dashboards computed in the last seconds (see [`metrics::DashboardCache`]).
     pub dashboards: metrics::DashboardCache,
 }
@@ -71,7 +71,7 @@ impl App {
             settings: Settings::default(),
             areas: geo::AreaCache::default(),
             dashboards: metrics::DashboardCache::default(),
-            open311: open311::Open311Cache::default(),
+            open311_cache: open311::Open311Cache::default(),
         }
     }
 

@@ -153,10 +153,23 @@ fn place(n: &sr::Node) -> PlaceRef {
     }
 }
 
+/// Metrics: the event dashboard and its export. Reached as `app.metrics()`.
+#[derive(Clone, Copy)]
+pub struct Metrics<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Metrics`].
+    pub fn metrics(&self) -> Metrics<'_> {
+        Metrics { app: self }
+    }
+}
+
+impl Metrics<'_> {
     /// The dashboard of `node_id` (the caller's scope node by default) for events reported in
     /// `[from_ms, to_ms)` (the last twelve months by default). Not for residents.
-    pub async fn event_dashboard(
+    pub async fn dashboard(
         &self,
         actor: &Actor,
         node_id: Option<i64>,
@@ -167,11 +180,11 @@ impl App {
         self.compute_dashboard(actor, node_id, from, to).await
     }
 
-    /// [`App::event_dashboard`] as the pages and the API serve it: kept for
+    /// [`Metrics::dashboard`] as the pages and the API serve it: kept for
     /// [`DashboardCache::TTL_MS`] per (caller's scope, place, period). A dashboard a few seconds
     /// old is fine, and many people opening the city's dashboard at once then cost one
     /// computation, not one each (misses are computed one at a time).
-    pub async fn event_dashboard_cached(
+    pub async fn dashboard_cached(
         &self,
         actor: &Actor,
         node_id: Option<i64>,
@@ -181,15 +194,15 @@ impl App {
         let (from, to) = Self::dashboard_period(actor, from_ms, to_ms)?;
         let scope = actor.scope();
         let key = (scope.node_id, node_id.unwrap_or(scope.node_id), from, to);
-        if let Some(d) = self.dashboards.get(&key) {
+        if let Some(d) = self.app.dashboards.get(&key) {
             return Ok(d);
         }
-        let _one = self.dashboards.computing.lock().await;
-        if let Some(d) = self.dashboards.get(&key) {
+        let _one = self.app.dashboards.computing.lock().await;
+        if let Some(d) = self.app.dashboards.get(&key) {
             return Ok(d);
         }
         let d = Arc::new(self.compute_dashboard(actor, node_id, from, to).await?);
-        self.dashboards.put(key, d.clone());
+        self.app.dashboards.put(key, d.clone());
         Ok(d)
     }
 
@@ -217,7 +230,7 @@ impl App {
         to: i64,
     ) -> AppResult<Dashboard> {
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let node = sr::get_node(&mut conn, &scope, node_id.unwrap_or(scope.node_id)).await?;
         let mut ancestors = sr::ancestors(&mut conn, &scope, &node.path).await?;
         ancestors.retain(|a| a.id != node.id);
@@ -341,7 +354,7 @@ impl App {
         to_ms: Option<i64>,
         path: &Path,
     ) -> AppResult<u64> {
-        let d = self.event_dashboard(actor, node_id, from_ms, to_ms).await?;
+        let d = self.dashboard(actor, node_id, from_ms, to_ms).await?;
         let file = path.to_path_buf();
         let d2 = d.clone();
         let rows = tokio::task::spawn_blocking(move || write_xlsx(&d2, &file))
@@ -349,7 +362,7 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| e.app("xlsx"))?;
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let node = sr::get_node(&mut tx, &scope, d.place.id).await?;
         audit::record(
             &mut tx,

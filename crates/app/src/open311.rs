@@ -49,7 +49,7 @@ struct Inner {
     /// Creates, committed in groups on SQLite (`jingzhi_store::group`).
     writes: Writes,
     /// Rendered public lists by request (format and query), with the write generation and time
-    /// they were made at (see [`App::open311_cached`]).
+    /// they were made at (see [`Open311::cached`]).
     reads: Mutex<HashMap<String, Cached>>,
     generation: std::sync::atomic::AtomicU64,
 }
@@ -75,7 +75,7 @@ impl Open311Cache {
     }
 
     /// Creates committed by this process so far, and the transactions they took (fewer than
-    /// the creates when groups formed, see [`App::open311_create`]).
+    /// the creates when groups formed, see [`Open311::create`]).
     pub fn write_counts(&self) -> (u64, u64) {
         self.0.writes.0.counts()
     }
@@ -212,46 +212,59 @@ pub fn service_notice(urgency: Urgency, deadline_at: i64) -> String {
     )
 }
 
+/// Open311: GeoReport v2 keys, services, requests and updates. Reached as `app.open311()`.
+#[derive(Clone, Copy)]
+pub struct Open311<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Open311`].
+    pub fn open311(&self) -> Open311<'_> {
+        Open311 { app: self }
+    }
+}
+
+impl Open311<'_> {
     /// The city (root node), remembered.
-    async fn open311_city(&self) -> AppResult<Node> {
-        if let Some(n) = lock(&self.open311.0.city).as_ref() {
+    async fn city(&self) -> AppResult<Node> {
+        if let Some(n) = lock(&self.app.open311_cache.0.city).as_ref() {
             return Ok(n.clone());
         }
-        let actor = self.system_actor().await?;
-        let mut conn = self.store.acquire().await?;
+        let actor = self.app.system_actor().await?;
+        let mut conn = self.app.store.acquire().await?;
         let n = sr::get_node_unscoped(&mut conn, actor.user.scope_node_id).await?;
-        *lock(&self.open311.0.city) = Some(n.clone());
+        *lock(&self.app.open311_cache.0.city) = Some(n.clone());
         Ok(n)
     }
 
     /// The reader of the public surface: the whole city, no user.
-    pub async fn open311_reader(&self) -> AppResult<Actor> {
-        Ok(Actor::system(&self.open311_city().await?))
+    pub async fn reader(&self) -> AppResult<Actor> {
+        Ok(Actor::system(&self.city().await?))
     }
 
     /// Active categories (the Open311 services), in display order; remembered for [`KEY_TTL`].
-    pub async fn open311_services(&self) -> AppResult<Arc<Vec<CategoryRow>>> {
-        if let Some((at, c)) = lock(&self.open311.0.categories).as_ref() {
+    pub async fn services(&self) -> AppResult<Arc<Vec<CategoryRow>>> {
+        if let Some((at, c)) = lock(&self.app.open311_cache.0.categories).as_ref() {
             if at.elapsed() < KEY_TTL {
                 return Ok(c.clone());
             }
         }
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let all: Vec<CategoryRow> = se::categories(&mut conn)
             .await?
             .into_iter()
             .filter(|c| c.active)
             .collect();
         let all = Arc::new(all);
-        *lock(&self.open311.0.categories) = Some((Instant::now(), all.clone()));
+        *lock(&self.app.open311_cache.0.categories) = Some((Instant::now(), all.clone()));
         Ok(all)
     }
 
     /// One active service, or `None`.
-    pub async fn open311_service(&self, code: &str) -> AppResult<Option<CategoryRow>> {
+    pub async fn service(&self, code: &str) -> AppResult<Option<CategoryRow>> {
         Ok(self
-            .open311_services()
+            .services()
             .await?
             .iter()
             .find(|c| c.category.code == code)
@@ -262,7 +275,7 @@ impl App {
     // Keys
 
     /// Add a key (the command line: `jingzhi open311 key add --name NAME`). Audited.
-    pub async fn open311_add_key(&self, actor: &Actor, name: &str) -> AppResult<NewKey> {
+    pub async fn add_key(&self, actor: &Actor, name: &str) -> AppResult<NewKey> {
         actor.require(jingzhi_domain::auth::Permission::ManageUsers)?;
         let name = name.trim();
         if name.is_empty()
@@ -276,7 +289,7 @@ impl App {
         }
         let api_key = crate::auth::random_secret();
         let now = now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let id = so::insert_key(&mut tx, name, &crate::auth::secret_hash(&api_key), now)
             .await
             .map_err(|e| match e {
@@ -304,16 +317,16 @@ impl App {
         })
     }
 
-    pub async fn open311_keys(&self, actor: &Actor) -> AppResult<Vec<KeyRow>> {
+    pub async fn keys(&self, actor: &Actor) -> AppResult<Vec<KeyRow>> {
         actor.require(jingzhi_domain::auth::Permission::ManageUsers)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(so::keys(&mut conn).await?)
     }
 
     /// Revoke a key by name. Takes effect at once in this process, within [`KEY_TTL`] in others.
-    pub async fn open311_revoke_key(&self, actor: &Actor, name: &str) -> AppResult<KeyRow> {
+    pub async fn revoke_key(&self, actor: &Actor, name: &str) -> AppResult<KeyRow> {
         actor.require(jingzhi_domain::auth::Permission::ManageUsers)?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let k = so::revoke_key(&mut tx, name.trim(), now_ms()).await?;
         audit::record(
             &mut tx,
@@ -327,12 +340,12 @@ impl App {
         )
         .await?;
         jingzhi_store::commit(tx).await?;
-        lock(&self.open311.0.keys).retain(|_, (_, row)| row.id != k.id);
+        lock(&self.app.open311_cache.0.keys).retain(|_, (_, row)| row.id != k.id);
         Ok(k)
     }
 
     /// Check an `api_key`: missing, unknown or revoked is [`AppError::Forbidden`].
-    pub async fn open311_client(&self, api_key: Option<&str>) -> AppResult<Client> {
+    pub async fn client(&self, api_key: Option<&str>) -> AppResult<Client> {
         let key = api_key
             .map(str::trim)
             .filter(|k| !k.is_empty())
@@ -341,18 +354,18 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let hash = crate::auth::secret_hash(key);
-        let cached = lock(&self.open311.0.keys)
+        let cached = lock(&self.app.open311_cache.0.keys)
             .get(&hash)
             .filter(|(at, _)| at.elapsed() < KEY_TTL)
             .map(|(_, k)| k.clone());
         let row = match cached {
             Some(k) => k,
             None => {
-                let mut conn = self.store.acquire().await?;
+                let mut conn = self.app.store.acquire().await?;
                 let k = so::live_key(&mut conn, &hash)
                     .await?
                     .ok_or(AppError::Forbidden)?;
-                let mut keys = lock(&self.open311.0.keys);
+                let mut keys = lock(&self.app.open311_cache.0.keys);
                 if keys.len() > 10_000 {
                     keys.clear();
                 }
@@ -360,7 +373,7 @@ impl App {
                 k
             }
         };
-        let mut actor = self.open311_reader().await?;
+        let mut actor = self.reader().await?;
         actor.user.username = format!("open311:{}", row.name);
         actor.user.display_name = format!("Open311：{}", row.name);
         Ok(Client { key: row, actor })
@@ -373,7 +386,7 @@ impl App {
     /// audit record and the Open311 details in one transaction (on SQLite shared with the
     /// creates that arrived meanwhile, see `jingzhi_store::group`). Nothing is written on
     /// any error.
-    pub async fn open311_create(&self, client: &Client, input: &CreateInput) -> AppResult<Created> {
+    pub async fn create(&self, client: &Client, input: &CreateInput) -> AppResult<Created> {
         let now = now_ms();
         let actor = &client.actor;
         let code = input.service_code.trim();
@@ -381,7 +394,7 @@ impl App {
             return Err(AppError::invalid("service_code", "缺少 service_code"));
         }
         let cat = self
-            .open311_service(code)
+            .service(code)
             .await?
             .ok_or_else(|| AppError::invalid("service_code", format!("未知的服务类型“{code}”")))?;
         // Answers to the category's questions.
@@ -423,13 +436,16 @@ impl App {
         let (node, point) = match (blank(&input.lat), blank(&input.long)) {
             (Some(lat), Some(long)) => {
                 let (y, x) = (coordinate("lat", lat)?, coordinate("long", long)?);
-                (self.locate_point(actor, (x, y), "lat").await?, Some((x, y)))
+                (
+                    self.app.geo().locate_point(actor, (x, y), "lat").await?,
+                    Some((x, y)),
+                )
             }
             (Some(_), None) => return Err(AppError::invalid("long", "缺少经度 long")),
             (None, Some(_)) => return Err(AppError::invalid("lat", "缺少纬度 lat")),
             (None, None) => match blank(&input.address_id) {
                 Some(code) => {
-                    let mut conn = self.store.acquire().await?;
+                    let mut conn = self.app.store.acquire().await?;
                     let n = sr::get_node_by_code(&mut conn, &actor.scope(), code)
                         .await
                         .ok()
@@ -462,7 +478,7 @@ impl App {
             ),
         };
         let urgency = Urgency::Ordinary;
-        let deadline_at = self.deadline_policy().deadline(urgency, now);
+        let deadline_at = self.app.events().deadline_policy().deadline(urgency, now);
         let answers = (!answers.is_empty()).then_some(serde_json::Value::Object(answers));
         let job = PendingCreate {
             actor: actor.clone(),
@@ -479,15 +495,22 @@ impl App {
             y: point.map(|p| p.1).or(node.y),
             reported_at: now,
             deadline_at,
-            email_enc: email.map(|e| self.store.cipher.seal(e.as_str())),
-            phone_enc: phone.map(|p| self.store.cipher.seal(p.as_str())),
+            email_enc: email.map(|e| self.app.store.cipher.seal(e.as_str())),
+            phone_enc: phone.map(|p| self.app.store.cipher.seal(p.as_str())),
             device_id: blank(&input.device_id).map(str::to_string),
             account_id: blank(&input.account_id).map(str::to_string),
             address_string: blank(&input.address_string).map(str::to_string),
             media_url: media_url.map(|u| u.as_str().to_string()),
         };
-        let id = self.open311.0.writes.0.submit(&self.store, job).await?;
-        self.open311.written();
+        let id = self
+            .app
+            .open311_cache
+            .0
+            .writes
+            .0
+            .submit(&self.app.store, job)
+            .await?;
+        self.app.open311_cache.written();
         Ok(Created {
             id,
             service_notice: service_notice(urgency, deadline_at),
@@ -501,14 +524,14 @@ impl App {
     /// the same `key` (format and query). A create through Open311 in this process forgets
     /// them at once, so a client reads its own writes; other changes (staff moving an event)
     /// show within a second.
-    pub async fn open311_cached<Fut>(&self, key: &str, make: Fut) -> AppResult<Arc<str>>
+    pub async fn cached<Fut>(&self, key: &str, make: Fut) -> AppResult<Arc<str>>
     where
         Fut: std::future::Future<Output = AppResult<String>>,
     {
         use std::sync::atomic::Ordering;
-        let gen = self.open311.0.generation.load(Ordering::SeqCst);
+        let gen = self.app.open311_cache.0.generation.load(Ordering::SeqCst);
         {
-            let mut reads = lock(&self.open311.0.reads);
+            let mut reads = lock(&self.app.open311_cache.0.reads);
             if let Some(c) = reads.get_mut(key) {
                 if c.generation == gen {
                     if c.at.elapsed() < READ_TTL || c.refreshing {
@@ -522,7 +545,7 @@ impl App {
         }
         let started = Instant::now();
         let made = make.await;
-        let mut reads = lock(&self.open311.0.reads);
+        let mut reads = lock(&self.app.open311_cache.0.reads);
         let body: Arc<str> = match made {
             Ok(b) => b.into(),
             Err(e) => {
@@ -550,27 +573,27 @@ impl App {
         Ok(body)
     }
 
-    pub async fn open311_requests(
+    pub async fn requests(
         &self,
         f: &RequestFilter,
         limit: i64,
         offset: i64,
     ) -> AppResult<Vec<RequestRow>> {
-        let city = self.open311_city().await?;
+        let city = self.city().await?;
         let scope = jingzhi_domain::scope::Scope::new(city.id, city.path);
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(so::list_requests(&mut conn, &scope, f, limit, offset).await?)
     }
 
-    pub async fn open311_updates(
+    pub async fn updates(
         &self,
         f: &UpdateFilter,
         limit: i64,
         offset: i64,
     ) -> AppResult<Vec<UpdateRow>> {
-        let city = self.open311_city().await?;
+        let city = self.city().await?;
         let scope = jingzhi_domain::scope::Scope::new(city.id, city.path);
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(so::list_updates(&mut conn, &scope, f, limit, offset).await?)
     }
 }
@@ -677,10 +700,11 @@ mod tests {
         .unwrap();
         drop(c);
         let key = app
-            .open311_add_key(&Actor::system(&city), "group-test")
+            .open311()
+            .add_key(&Actor::system(&city), "group-test")
             .await
             .unwrap();
-        let client = app.open311_client(Some(&key.api_key)).await.unwrap();
+        let client = app.open311().client(Some(&key.api_key)).await.unwrap();
         let gone = Node {
             id: city.id + 1000,
             ..city.clone()
@@ -690,14 +714,20 @@ mod tests {
             .enumerate()
             .map(|(i, node)| job(&client, node, &format!("第{i}件")))
             .collect();
-        let results = app.open311.0.writes.0.write_group(&app.store, jobs).await;
+        let results = app
+            .open311_cache
+            .0
+            .writes
+            .0
+            .write_group(&app.store, jobs)
+            .await;
         assert!(results[2].is_err(), "{:?}", results[2]);
         let ids: Vec<i64> = [0, 1, 3]
             .iter()
             .map(|&i| *results[i].as_ref().unwrap())
             .collect();
         // One failed group transaction, then four alone of which three committed.
-        assert_eq!(app.open311.write_counts(), (3, 3));
+        assert_eq!(app.open311_cache.write_counts(), (3, 3));
         let mut c = db.store.acquire().await.unwrap();
         for (table, col) in [
             ("events", "id"),

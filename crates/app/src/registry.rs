@@ -194,7 +194,20 @@ impl ResidentQueryText<'_> {
     }
 }
 
+/// Registry (登记): the tree of places, households and residents. Reached as `app.registry()`.
+#[derive(Clone, Copy)]
+pub struct Registry<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Registry`].
+    pub fn registry(&self) -> Registry<'_> {
+        Registry { app: self }
+    }
+}
+
+impl Registry<'_> {
     /// The caller's own scope node, with counts and children: the home page.
     pub async fn home(&self, actor: &Actor) -> AppResult<NodeView> {
         self.node_view(actor, actor.scope().node_id).await
@@ -203,7 +216,7 @@ impl App {
     pub async fn node_view(&self, actor: &Actor, id: i64) -> AppResult<NodeView> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let node = sr::get_node(&mut conn, &scope, id).await?;
         let mut ancestors = sr::ancestors(&mut conn, &scope, &node.path).await?;
         ancestors.retain(|a| a.id != node.id);
@@ -221,7 +234,7 @@ impl App {
 
     pub async fn node_by_code(&self, actor: &Actor, code: &str) -> AppResult<Node> {
         actor.require(Permission::ReadRegister)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sr::get_node_by_code(&mut conn, &actor.scope(), code).await?)
     }
 
@@ -243,7 +256,7 @@ impl App {
 
     async fn map_of(&self, actor: &Actor, id: i64) -> AppResult<MapView> {
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let node = sr::get_node(&mut conn, &scope, id).await?;
         let kinds: Vec<NodeKind> = [node.kind.child(), node.kind.child().and_then(|k| k.child())]
             .into_iter()
@@ -277,7 +290,7 @@ impl App {
         limit: i64,
     ) -> AppResult<Vec<Node>> {
         actor.require(Permission::ReadRegister)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sr::search_nodes(
             &mut conn,
             &actor.scope(),
@@ -297,7 +310,7 @@ impl App {
     ) -> AppResult<Node> {
         actor.require(Permission::WriteTree)?;
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let parent = sr::get_node(&mut tx, &scope, parent_id).await?;
         let kind = parent
             .kind
@@ -383,7 +396,7 @@ impl App {
     ) -> AppResult<Page<Household>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         if let Some(id) = under {
             f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
         }
@@ -393,7 +406,7 @@ impl App {
     pub async fn household_view(&self, actor: &Actor, id: i64) -> AppResult<HouseholdView> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let household = sr::get_household(&mut conn, &scope, id).await?;
         let ancestors = sr::ancestors(&mut conn, &scope, &household.path).await?;
         let members = sr::household_members(&mut conn, &scope, id).await?;
@@ -419,7 +432,7 @@ impl App {
             }
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let building = building_for(
             &mut tx,
             &scope,
@@ -458,7 +471,7 @@ impl App {
             jingzhi_domain::check_max_chars("note", "迁移说明", n, MAX_NOTE)?;
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let hh = sr::get_household(&mut tx, &scope, id).await?;
         let to = building_for(
             &mut tx,
@@ -510,17 +523,25 @@ impl App {
     ) -> AppResult<Page<Resident>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         if let Some(id) = under {
             f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
         }
-        Ok(sr::list_residents(&mut conn, &self.store.cipher, &scope, &f, page, per_page).await?)
+        Ok(sr::list_residents(
+            &mut conn,
+            &self.app.store.cipher,
+            &scope,
+            &f,
+            page,
+            per_page,
+        )
+        .await?)
     }
 
     pub async fn resident_view(&self, actor: &Actor, id: i64) -> AppResult<ResidentView> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let resident = sr::get_resident(&mut conn, &scope, id).await?;
         let household = sr::get_household(&mut conn, &scope, resident.household_id).await?;
         let ancestors = sr::ancestors(&mut conn, &scope, &resident.path).await?;
@@ -540,9 +561,9 @@ impl App {
         actor.require(Permission::WriteRegister)?;
         let new = input.parse().map_err(AppError::Invalid)?;
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let hh = sr::get_household(&mut tx, &scope, household_id).await?;
-        let r = sr::insert_resident(&mut tx, &self.store.cipher, &hh, &new).await?;
+        let r = sr::insert_resident(&mut tx, &self.app.store.cipher, &hh, &new).await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -570,9 +591,10 @@ impl App {
         actor.require(Permission::WriteRegister)?;
         let new = input.parse().map_err(AppError::Invalid)?;
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let before = sr::get_resident(&mut tx, &scope, id).await?;
-        let after = sr::update_resident(&mut tx, &self.store.cipher, &scope, &before, &new).await?;
+        let after =
+            sr::update_resident(&mut tx, &self.app.store.cipher, &scope, &before, &new).await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -605,10 +627,10 @@ impl App {
             return Err(AppError::invalid("reason", "请填写查看原因（2–200字）"));
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let r = sr::get_resident(&mut tx, &scope, id).await?;
         let (id_number, phone) =
-            sr::unmask_resident(&mut tx, &self.store.cipher, &scope, id).await?;
+            sr::unmask_resident(&mut tx, &self.app.store.cipher, &scope, id).await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -628,13 +650,13 @@ impl App {
     }
 }
 
-impl App {
+impl Registry<'_> {
     /// How many places of each kind lie below a node in scope (communities, grids, compounds,
     /// buildings …), for its page.
     pub async fn count_nodes(&self, actor: &Actor, id: i64) -> AppResult<Vec<(NodeKind, i64)>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let stats = sr::stats(&mut conn, &scope, id).await?;
         Ok(node_counts(&stats))
     }
@@ -642,7 +664,7 @@ impl App {
     /// The register's version (it grows with every change to a place or a barrier): a map
     /// drawn at the same version is still true. A number only, it tells nothing of the places.
     pub async fn register_version(&self) -> AppResult<i64> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sr::register_version(&mut conn).await?)
     }
 }
@@ -656,7 +678,7 @@ pub fn node_counts(stats: &sr::Stats) -> Vec<(NodeKind, i64)> {
         .collect()
 }
 
-impl App {
+impl Registry<'_> {
     /// Update a resident from the edit form, which never shows the ID and phone numbers in full:
     /// a blank ID number keeps the stored one, and so does a blank phone unless `clear_phone`.
     /// The stored numbers are opened only to be sealed again; nothing is shown, so this is not
@@ -679,9 +701,9 @@ impl App {
                 .is_empty();
         let mut input = input.clone();
         if keep_id || keep_phone {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             let (id_number, phone) =
-                sr::unmask_resident(&mut conn, &self.store.cipher, &actor.scope(), id).await?;
+                sr::unmask_resident(&mut conn, &self.app.store.cipher, &actor.scope(), id).await?;
             if keep_id {
                 input.id_number = id_number;
             }

@@ -1,12 +1,12 @@
 //! The resident's report (issue 9 §3), around the events use-case:
 //!
-//! - [`App::nearby_reports`]: before filing, the open reports of the same category near the
+//! - [`Report::nearby`]: before filing, the open reports of the same category near the
 //!   place (scored like duplicates, `domain::events::duplicates::nearby_score`), in the caller's
 //!   scope, as minimal non-personal facts (category, place name, status, date).
-//! - [`App::support_event`]: "我也遇到了": a resident adds themselves to one of them instead of
+//! - [`Report::support_event`]: "我也遇到了": a resident adds themselves to one of them instead of
 //!   filing a duplicate; audited; they are then told of its changes like its reporter.
-//! - [`App::report_receipt`]: what the confirmation page says after a report.
-//! - [`App::add_internal_note`]: a staff note residents do not see (内部备注).
+//! - [`Report::receipt`]: what the confirmation page says after a report.
+//! - [`Report::add_internal_note`]: a staff note residents do not see (内部备注).
 //! - [`resident_view`]: what a resident sees of an event's page: no internal notes; a supporter
 //!   (not the reporter) sees neither the description, the answers, the photos nor the reporter.
 
@@ -14,7 +14,7 @@ use crate::events::EventView;
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Role;
-use jingzhi_domain::events::duplicates::{self as dup, Report};
+use jingzhi_domain::events::duplicates as dup;
 use jingzhi_domain::events::lifecycle::Status;
 use jingzhi_domain::events::visibility::note_visible_to_resident;
 use jingzhi_domain::events::HandlerKind;
@@ -45,7 +45,7 @@ pub struct NearbyReport {
     pub own: bool,
 }
 
-/// Where a report is being made, for [`App::nearby_reports`].
+/// Where a report is being made, for [`Report::nearby`].
 #[derive(Debug, Clone, Default)]
 pub struct NearbyQuery {
     pub category: String,
@@ -137,19 +137,28 @@ fn handler_label(cat: &se::CategoryRow) -> String {
     }
 }
 
+/// Report: the resident's report around the events use-case. Reached as `app.report()`.
+#[derive(Clone, Copy)]
+pub struct Report<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Report`].
+    pub fn report(&self) -> Report<'_> {
+        Report { app: self }
+    }
+}
+
+impl Report<'_> {
     /// Open reports of `q.category` near the place of a report being made, best first, at most
     /// [`NEARBY_LIMIT`]: in the caller's scope (a resident's: their community), as minimal
     /// facts. Empty when the place has no coordinates.
-    pub async fn nearby_reports(
-        &self,
-        actor: &Actor,
-        q: &NearbyQuery,
-    ) -> AppResult<Vec<NearbyReport>> {
-        self.nearby_reports_at(actor, q, now_ms()).await
+    pub async fn nearby(&self, actor: &Actor, q: &NearbyQuery) -> AppResult<Vec<NearbyReport>> {
+        self.nearby_at(actor, q, now_ms()).await
     }
 
-    pub async fn nearby_reports_at(
+    pub async fn nearby_at(
         &self,
         actor: &Actor,
         q: &NearbyQuery,
@@ -164,7 +173,7 @@ impl App {
             return Ok(vec![]);
         }
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let point = match (q.x, q.y) {
             (Some(x), Some(y)) if x.is_finite() && y.is_finite() => Some((x, y)),
             _ => {
@@ -193,7 +202,7 @@ impl App {
         let Some((x, y)) = point else {
             return Ok(vec![]);
         };
-        let p = self.duplicate_policy();
+        let p = self.app.duplicates().policy();
         let rows = sp::open_nearby(
             &mut conn,
             &scope,
@@ -204,7 +213,7 @@ impl App {
             200,
         )
         .await?;
-        let report = Report {
+        let report = dup::Report {
             category,
             x,
             y,
@@ -216,7 +225,7 @@ impl App {
             .filter_map(|r| {
                 let s = dup::nearby_score(
                     &report,
-                    &Report {
+                    &dup::Report {
                         category: &r.category_code,
                         x: r.x,
                         y: r.y,
@@ -259,7 +268,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let e = se::get_event(&mut tx, &scope, id).await?;
         if e.reporter_user_id == Some(actor.id()) {
             return Err(AppError::invalid("event", "这是您自己上报的事件"));
@@ -295,7 +304,7 @@ impl App {
     /// The name of the place (building or grid) of an event the caller may read: what a resident
     /// sees instead of a link into the register.
     pub async fn event_place_name(&self, actor: &Actor, id: i64) -> AppResult<String> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let (e, _) = load_for_view(&mut conn, actor, id).await?;
         // Read within the event's own place (the caller may not read the register).
         let own = jingzhi_domain::scope::Scope::new(e.node_id, e.path.clone());
@@ -304,7 +313,7 @@ impl App {
 
     /// How many residents support an event the caller may read.
     pub async fn event_supporters(&self, actor: &Actor, id: i64) -> AppResult<i64> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         load_for_view(&mut conn, actor, id).await?;
         Ok(sp::supporter_count(&mut conn, &actor.scope(), id).await?)
     }
@@ -312,8 +321,8 @@ impl App {
     /// What the confirmation page says after the caller reported event `id`: its number and
     /// deadline, who handles it by default, and where they will be told (in the app; by e-mail
     /// when SMTP is in use and they gave an address). Only the reporter asks.
-    pub async fn report_receipt(&self, actor: &Actor, id: i64) -> AppResult<Receipt> {
-        let mut conn = self.store.acquire().await?;
+    pub async fn receipt(&self, actor: &Actor, id: i64) -> AppResult<Receipt> {
+        let mut conn = self.app.store.acquire().await?;
         let e = se::get_event(&mut conn, &actor.scope(), id).await?;
         if e.reporter_user_id != Some(actor.id()) {
             return Err(AppError::NotFound);
@@ -354,7 +363,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         crate::events::text("note", "内部备注", note, true)?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let e = se::get_event(&mut tx, &actor.scope(), id).await?;
         crate::events::department_may_see(&mut tx, actor, id).await?;
         let tid = sp::insert_internal_note(

@@ -235,14 +235,27 @@ fn post_audit(p: &Post, buildings: &[i64]) -> serde_json::Value {
         "grid_id": p.grid_id, "buildings": buildings})
 }
 
+/// Rounds: stewards' posts, visits, coverage and specialists. Reached as `app.rounds()`.
+#[derive(Clone, Copy)]
+pub struct Rounds<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Rounds`].
+    pub fn rounds(&self) -> Rounds<'_> {
+        Rounds { app: self }
+    }
+}
+
+impl Rounds<'_> {
     // --- posts
 
     /// The caller's own post (stewards and grid workers).
     pub async fn my_post(&self, actor: &Actor) -> AppResult<Option<PostView>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         match so::post_of_user(&mut conn, &scope, actor.id()).await? {
             Some(post) => Ok(Some(post_view_of(&mut conn, &scope, post).await?)),
             None => Ok(None),
@@ -252,7 +265,7 @@ impl App {
     pub async fn post_view(&self, actor: &Actor, id: i64) -> AppResult<PostView> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let post = so::get_post(&mut conn, &scope, id).await?;
         post_view_of(&mut conn, &scope, post).await
     }
@@ -265,7 +278,7 @@ impl App {
         per_page: i64,
     ) -> AppResult<Page<Post>> {
         actor.require(Permission::ReadRegister)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let node = node_or_scope(&mut conn, actor, under).await?;
         Ok(so::list_posts(&mut conn, &actor.scope(), &node.path, page, per_page).await?)
     }
@@ -278,7 +291,7 @@ impl App {
     ) -> AppResult<(Node, Vec<GridBuilding>)> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let grid = sr::get_node(&mut conn, &scope, grid_id).await?;
         if grid.kind != NodeKind::Grid {
             return Err(AppError::NotFound);
@@ -293,7 +306,7 @@ impl App {
         actor: &Actor,
     ) -> AppResult<Vec<(i64, String, String, Role, Option<i64>)>> {
         require_manager(actor)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(so::post_candidates(&mut conn, &actor.scope(), 500).await?)
     }
 
@@ -302,7 +315,7 @@ impl App {
         require_manager(actor)?;
         let scope = actor.scope();
         let now = now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let holder = jingzhi_store::auth::get_user_in_scope(&mut tx, &scope, input.user_id)
             .await
             .map_err(not_in_scope("user_id", "该用户"))?;
@@ -435,7 +448,7 @@ impl App {
     ) -> AppResult<Vec<(i64, String)>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         so::get_post(&mut conn, &scope, post_id).await?;
         Ok(so::post_households(&mut conn, &scope, post_id, 3000).await?)
     }
@@ -465,7 +478,7 @@ impl App {
         self.log_visit_reporting_at(actor, input, now_ms()).await
     }
 
-    /// [`App::log_visit_at`], telling what became of the findings flagged for reporting. The
+    /// [`Rounds::log_visit_at`], telling what became of the findings flagged for reporting. The
     /// visit is never lost to a finding's event: a finding whose category's required questions
     /// are unanswered (or whose event is refused) stays pending, to be reported from the
     /// finding → event form, and the visit is saved.
@@ -495,7 +508,7 @@ impl App {
             .map(|f| Finding::parse(&f.kind, &f.text))
             .collect::<Result<_, _>>()?;
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         for f in &input.findings {
             if let Some(c) = f
                 .report_category
@@ -619,7 +632,7 @@ impl App {
                 }
             }
         }
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(VisitLogged {
             visit: so::get_visit(&mut conn, &scope, id).await?,
             reported,
@@ -631,13 +644,13 @@ impl App {
         &self,
         code: &str,
     ) -> AppResult<jingzhi_store::events::CategoryRow> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(jingzhi_store::events::get_category(&mut conn, code).await?)
     }
 
     pub async fn get_visit(&self, actor: &Actor, id: i64) -> AppResult<Visit> {
         actor.require(Permission::ReadRegister)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(so::get_visit(&mut conn, &actor.scope(), id).await?)
     }
 
@@ -652,7 +665,7 @@ impl App {
     ) -> AppResult<Page<Visit>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         if let Some(id) = under {
             f.under = Some(sr::get_node(&mut conn, &scope, id).await?.path);
         }
@@ -673,7 +686,7 @@ impl App {
     /// The name of a worker in scope (for the title of their visits).
     pub async fn worker_name(&self, actor: &Actor, user_id: i64) -> AppResult<String> {
         actor.require(Permission::ReadRegister)?;
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(
             jingzhi_store::auth::get_user_in_scope(&mut conn, &actor.scope(), user_id)
                 .await?
@@ -685,7 +698,7 @@ impl App {
     pub async fn finding_view(&self, actor: &Actor, id: i64) -> AppResult<(so::FindingRow, Visit)> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let f = so::get_finding(&mut conn, &scope, id).await?;
         let v = so::get_visit(&mut conn, &scope, f.visit_id).await?;
         Ok((f, v))
@@ -713,7 +726,7 @@ impl App {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
         let (finding, visit) = {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             let f = so::get_finding(&mut conn, &scope, finding_id).await?;
             let v = so::get_visit(&mut conn, &scope, f.visit_id).await?;
             (f, v)
@@ -745,10 +758,12 @@ impl App {
             ..Default::default()
         };
         // One transaction: the event (marked as a round's), the link, the audit record.
-        let (urgency, located) = self.prepare_report(actor, &report).await?;
-        let mut tx = self.store.begin().await?;
+        let (urgency, located) = self.app.events().prepare_report(actor, &report).await?;
+        let mut tx = self.app.store.begin().await?;
         let event = self
-            .report_event_tx(
+            .app
+            .events()
+            .report_tx(
                 &mut tx,
                 actor,
                 &report,
@@ -819,7 +834,7 @@ impl App {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
         let cutoff = dr::coverage_cutoff(now);
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let node = node_or_scope(&mut conn, actor, node_id).await?;
         let (households, covered) = covered_of(&mut conn, &scope, &node, cutoff).await?;
         let grids =
@@ -839,11 +854,11 @@ impl App {
     }
 
     /// How many households of the caller's place were not visited in the 30 days before `now`
-    /// (the workbench's figure: the totals of [`App::coverage_at`] without its pages).
+    /// (the workbench's figure: the totals of [`Rounds::coverage_at`] without its pages).
     pub async fn not_visited_at(&self, actor: &Actor, now: i64) -> AppResult<i64> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let node = node_or_scope(&mut conn, actor, None).await?;
         let (households, covered) =
             covered_of(&mut conn, &scope, &node, dr::coverage_cutoff(now)).await?;
@@ -874,7 +889,7 @@ impl App {
     ) -> AppResult<Page<Uncovered>> {
         actor.require(Permission::ReadRegister)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let under = match post_id {
             Some(p) => so::get_post(&mut conn, &scope, p).await?.path,
             None => node_or_scope(&mut conn, actor, node_id).await?.path,
@@ -937,7 +952,7 @@ impl App {
             return Err(AppError::invalid("since", "起始月份最多为下个月"));
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let grid = sr::get_node(&mut tx, &scope, input.grid_id)
             .await
             .map_err(not_in_scope("grid_id", "该网格"))?;
@@ -974,7 +989,7 @@ impl App {
         dr::check_specialist_slot(active as usize)?;
         let id = so::insert_specialist(
             &mut tx,
-            &self.store.cipher,
+            &self.app.store.cipher,
             &so::NewSpecialist {
                 grid_id: grid.id,
                 path: &grid.path,
@@ -1013,7 +1028,7 @@ impl App {
         require_manager(actor)?;
         let scope = actor.scope();
         let now = now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let s = so::get_specialist(&mut tx, &scope, id).await?;
         if s.until.is_some() {
             return Err(AppError::Conflict {
@@ -1057,7 +1072,7 @@ impl App {
         } else {
             actor.require(Permission::ReadRegister)?;
         }
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let node = node_or_scope(&mut conn, actor, under).await?;
         Ok(
             so::list_specialists(&mut conn, &actor.scope(), &node.path, &own, page, per_page)
@@ -1088,7 +1103,7 @@ impl App {
             actor.require(Permission::ReadRegister)?;
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let s = so::get_specialist(&mut tx, &scope, specialist_id).await?;
         let own = s.user_id.is_some() && s.user_id == actor.audit_id();
         if !own && !actor.user.role.is_manager() {
@@ -1189,7 +1204,7 @@ impl App {
         let from = parse(from, "from")?.unwrap_or(Month(to.0 - 6));
         dr::check_month_range(from, to)?;
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let node = node_or_scope(&mut conn, actor, under).await?;
         let f = SpecialistFilter {
             missed: missed_only.then_some((from, to, current)),

@@ -181,6 +181,7 @@ impl World {
     async fn user_of(&self, username: &str, role: &str, dept: Option<&str>, scope: &Node) -> Actor {
         let u = self
             .app
+            .auth()
             .add_user(
                 None,
                 &NewUserInput {
@@ -216,6 +217,7 @@ impl World {
     ) -> Actor {
         let hh = self
             .app
+            .registry()
             .create_household(
                 worker,
                 &crate::registry::HouseholdInput {
@@ -242,6 +244,7 @@ impl World {
     ) -> Actor {
         let r = self
             .app
+            .registry()
             .create_resident(
                 worker,
                 hh,
@@ -255,6 +258,7 @@ impl World {
             .unwrap();
         let u = self
             .app
+            .auth()
             .add_user(
                 None,
                 &NewUserInput {

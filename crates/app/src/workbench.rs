@@ -92,7 +92,21 @@ pub fn sections(role: Role) -> Sections {
     }
 }
 
+/// Workbench (工作台): each role's home page. Reached as `app.workbench()`. Named
+/// `WorkbenchService` because [`Workbench`] is the page it answers.
+#[derive(Clone, Copy)]
+pub struct WorkbenchService<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`WorkbenchService`].
+    pub fn workbench(&self) -> WorkbenchService<'_> {
+        WorkbenchService { app: self }
+    }
+}
+
+impl WorkbenchService<'_> {
     /// The caller's workbench (every role but department staff, who have their own).
     pub async fn workbench(&self, actor: &Actor) -> AppResult<Workbench> {
         let role = actor.user.role;
@@ -104,11 +118,13 @@ impl App {
         let now = now_ms();
         let mut w = Workbench::default();
         if sec.load {
-            w.load = Some(self.workload(actor).await?);
+            w.load = Some(self.app.events().workload(actor).await?);
         }
         if sec.below {
             w.overdue = self
-                .list_events(
+                .app
+                .events()
+                .list(
                     actor,
                     EventFilter {
                         overdue_at: Some(now),
@@ -118,13 +134,15 @@ impl App {
                     LIST_LEN,
                 )
                 .await?;
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             w.awaiting_report_in =
                 sd::summonses(&mut conn, &scope, None, &["summoned"], LIST_LEN).await?;
             drop(conn);
             if crate::hotline::may_handle(role) {
                 w.hotline_unmatched = Some(
-                    self.hotline_counts(actor)
+                    self.app
+                        .hotline()
+                        .counts(actor)
                         .await?
                         .get(jingzhi_store::hotline::QUEUED)
                         .copied()
@@ -133,13 +151,13 @@ impl App {
             }
         }
         if sec.community {
-            w.not_visited = Some(self.not_visited_at(actor, now).await?);
+            w.not_visited = Some(self.app.rounds().not_visited_at(actor, now).await?);
         }
         if sec.field {
             // The home shows the post's grid, kind and households, the households due a visit
             // and the latest findings: the post is read once and its buildings are not listed.
             actor.require(Permission::ReadRegister)?;
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             if let Some(post) = so::post_of_user(&mut conn, &scope, actor.id()).await? {
                 let households = so::post_household_count(&mut conn, post.id).await?;
                 let due = so::uncovered_households(
@@ -161,7 +179,9 @@ impl App {
         if sec.resident {
             // Open reports first, then closed ones waiting for the resident's rating.
             let mine = self
-                .list_events(actor, EventFilter::default(), None, 50)
+                .app
+                .events()
+                .list(actor, EventFilter::default(), None, 50)
                 .await?;
             let (mut open, rest): (Vec<_>, Vec<_>) =
                 mine.into_iter().partition(|e| e.status.is_open());
@@ -171,17 +191,21 @@ impl App {
             open.truncate(LIST_LEN as usize);
             w.my_reports = open;
             w.unread = self
+                .app
+                .notify()
                 .notifications(actor, Some(true), None, LIST_LEN)
                 .await?;
         }
         if sec.plans {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             w.plans_for_comment =
                 sdi::plans_covering(&mut conn, &scope, PlanStatus::Draft.as_str(), 5).await?;
         }
         if sec.audit && role.can(Permission::ReadAudit) {
             w.audit = self
-                .list_audit(actor, &AuditFilter::default(), None, LIST_LEN)
+                .app
+                .audit()
+                .list(actor, &AuditFilter::default(), None, LIST_LEN)
                 .await?;
         }
         Ok(w)

@@ -17,17 +17,17 @@ const PW: &str = "test-password-1";
 
 /// A session secret and an API token of the user, both live.
 async fn session_and_token(w: &World, a: &Actor) -> (String, String) {
-    let (secret, _) = w.app.create_session(&a.user).await.unwrap();
-    let token = w.app.create_token(&a.user, "test").await.unwrap();
-    assert!(w.app.session(&secret).await.unwrap().is_some());
-    assert!(w.app.token(&token).await.unwrap().is_some());
+    let (secret, _) = w.app.auth().create_session(&a.user).await.unwrap();
+    let token = w.app.auth().create_token(&a.user, "test").await.unwrap();
+    assert!(w.app.auth().session(&secret).await.unwrap().is_some());
+    assert!(w.app.auth().token(&token).await.unwrap().is_some());
     (secret, token)
 }
 
 async fn live(w: &World, secret: &str, token: &str) -> (bool, bool) {
     (
-        w.app.session(secret).await.unwrap().is_some(),
-        w.app.token(token).await.unwrap().is_some(),
+        w.app.auth().session(secret).await.unwrap().is_some(),
+        w.app.auth().token(token).await.unwrap().is_some(),
     )
 }
 
@@ -35,7 +35,8 @@ async fn live(w: &World, secret: &str, token: &str) -> (bool, bool) {
 async fn audited(w: &World, action: Action, user_id: i64) -> Vec<jingzhi_store::audit::Record> {
     let sys = Actor::system(&w.city);
     w.app
-        .list_audit(
+        .audit()
+        .list(
             &sys,
             &Filter {
                 action: Some(action),
@@ -74,6 +75,7 @@ async fn a_new_password_ends_every_session_and_token() {
     let (s3, t3) = session_and_token(&w, &other).await;
 
     w.app
+        .auth()
         .set_password(None, "worker.a", "another-password-2")
         .await
         .unwrap();
@@ -92,8 +94,13 @@ async fn a_new_password_ends_every_session_and_token() {
         serde_json::json!(2)
     );
     // The old password no longer works, the new one does.
-    assert!(w.app.login("worker.a", PW).await.is_err());
-    assert!(w.app.login("worker.a", "another-password-2").await.is_ok());
+    assert!(w.app.auth().login("worker.a", PW).await.is_err());
+    assert!(w
+        .app
+        .auth()
+        .login("worker.a", "another-password-2")
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -105,6 +112,7 @@ async fn a_disabled_user_cannot_sign_in_and_is_signed_out_at_once() {
 
     let u = w
         .app
+        .auth()
         .disable_user(Some(&admin), UserRef::Id(worker.user.id))
         .await
         .unwrap();
@@ -112,7 +120,7 @@ async fn a_disabled_user_cannot_sign_in_and_is_signed_out_at_once() {
     assert_eq!(live(&w, &secret, &token).await, (false, false));
     // The right password no longer signs in, with the same answer as a wrong one.
     assert!(matches!(
-        w.app.login("worker.a", PW).await,
+        w.app.auth().login("worker.a", PW).await,
         Err(AppError::Unauthorized)
     ));
     let rec = audited(&w, Action::UserDisable, worker.user.id).await;
@@ -130,12 +138,13 @@ async fn a_disabled_user_cannot_sign_in_and_is_signed_out_at_once() {
     // Enabled again: signs in afresh; what was ended stays ended.
     let u = w
         .app
+        .auth()
         .enable_user(Some(&admin), UserRef::Id(worker.user.id))
         .await
         .unwrap();
     assert!(!u.disabled);
     assert_eq!(live(&w, &secret, &token).await, (false, false));
-    assert!(w.app.login("worker.a", PW).await.is_ok());
+    assert!(w.app.auth().login("worker.a", PW).await.is_ok());
     assert_eq!(
         audited(&w, Action::UserEnable, worker.user.id).await.len(),
         1
@@ -143,6 +152,7 @@ async fn a_disabled_user_cannot_sign_in_and_is_signed_out_at_once() {
 
     // The command line's commands (`jingzhi user disable|enable --username U`).
     w.app
+        .auth()
         .disable_user(None, UserRef::Username("worker.a"))
         .await
         .unwrap();
@@ -150,12 +160,16 @@ async fn a_disabled_user_cannot_sign_in_and_is_signed_out_at_once() {
     let rec = audited(&w, Action::UserDisable, worker.user.id).await;
     assert_eq!((rec.len(), rec[0].actor_name.as_str()), (2, "命令行"));
     w.app
+        .auth()
         .enable_user(None, UserRef::Username("worker.a"))
         .await
         .unwrap();
     assert!(!stored(&w, worker.user.id).await.disabled);
     assert!(matches!(
-        w.app.disable_user(None, UserRef::Username("nobody")).await,
+        w.app
+            .auth()
+            .disable_user(None, UserRef::Username("nobody"))
+            .await,
         Err(AppError::NotFound)
     ));
 }
@@ -169,14 +183,15 @@ async fn sign_out_everywhere_ends_sessions_and_tokens() {
     let (s2, _t2) = session_and_token(&w, &worker).await;
     let (sessions, tokens) = w
         .app
+        .auth()
         .sign_out_everywhere(Some(&admin), UserRef::Id(worker.user.id))
         .await
         .unwrap();
     assert_eq!((sessions, tokens), (2, 2));
     assert_eq!(live(&w, &s1, &t1).await, (false, false));
-    assert!(w.app.session(&s2).await.unwrap().is_none());
+    assert!(w.app.auth().session(&s2).await.unwrap().is_none());
     // The account itself still works.
-    assert!(w.app.login("worker.a", PW).await.is_ok());
+    assert!(w.app.auth().login("worker.a", PW).await.is_ok());
     let rec = audited(&w, Action::UserSignOut, worker.user.id).await;
     assert_eq!(rec.len(), 1);
     assert!(rec[0].summary.contains("2 个会话"), "{}", rec[0].summary);
@@ -185,6 +200,7 @@ async fn sign_out_everywhere_ends_sessions_and_tokens() {
     let (s3, t3) = session_and_token(&w, &worker).await;
     let n = w
         .app
+        .auth()
         .sign_out_everywhere(None, UserRef::Username("worker.a"))
         .await
         .unwrap();
@@ -208,22 +224,27 @@ async fn only_admins_within_their_scope_may_stop_accounts() {
     // Outside the admin's scope: "not found", and nothing changes.
     for r in [
         w.app
+            .auth()
             .disable_user(Some(&admin_a), UserRef::Id(worker_b.user.id))
             .await
             .map(|_| ()),
         w.app
+            .auth()
             .enable_user(Some(&admin_a), UserRef::Id(worker_b.user.id))
             .await
             .map(|_| ()),
         w.app
+            .auth()
             .unlock_user(Some(&admin_a), UserRef::Id(worker_b.user.id))
             .await
             .map(|_| ()),
         w.app
+            .auth()
             .sign_out_everywhere(Some(&admin_a), UserRef::Id(worker_b.user.id))
             .await
             .map(|_| ()),
         w.app
+            .auth()
             .disable_user(Some(&admin_a), UserRef::Username("worker.b"))
             .await
             .map(|_| ()),
@@ -236,12 +257,14 @@ async fn only_admins_within_their_scope_may_stop_accounts() {
     // Without ManageUsers: forbidden, even inside the scope.
     assert!(matches!(
         w.app
+            .auth()
             .disable_user(Some(&officer), UserRef::Id(worker_a.user.id))
             .await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
         w.app
+            .auth()
             .sign_out_everywhere(Some(&worker_a), UserRef::Id(worker_a.user.id))
             .await,
         Err(AppError::Forbidden)
@@ -249,11 +272,13 @@ async fn only_admins_within_their_scope_may_stop_accounts() {
 
     // Inside: allowed. An admin cannot disable themselves.
     w.app
+        .auth()
         .disable_user(Some(&admin_a), UserRef::Id(worker_a.user.id))
         .await
         .unwrap();
     match w
         .app
+        .auth()
         .disable_user(Some(&admin_a), UserRef::Id(admin_a.user.id))
         .await
     {
@@ -272,7 +297,7 @@ async fn every_refusal_is_the_same_and_an_admin_can_unlock() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     for _ in 0..MAX_FAILED_LOGINS {
         assert!(matches!(
-            w.app.login("worker.a", "wrong-password").await,
+            w.app.auth().login("worker.a", "wrong-password").await,
             Err(AppError::Unauthorized)
         ));
     }
@@ -282,9 +307,9 @@ async fn every_refusal_is_the_same_and_an_admin_can_unlock() {
     // Locked: the right password is refused with exactly the answer of a wrong password and of
     // an unknown username.
     let answers = [
-        w.app.login("worker.a", PW).await,
-        w.app.login("worker.a", "wrong-password").await,
-        w.app.login("no.such.user", PW).await,
+        w.app.auth().login("worker.a", PW).await,
+        w.app.auth().login("worker.a", "wrong-password").await,
+        w.app.auth().login("no.such.user", PW).await,
     ];
     for a in &answers {
         assert!(matches!(a, Err(AppError::Unauthorized)), "{a:?}");
@@ -305,11 +330,12 @@ async fn every_refusal_is_the_same_and_an_admin_can_unlock() {
 
     let u = w
         .app
+        .auth()
         .unlock_user(Some(&admin), UserRef::Id(worker.user.id))
         .await
         .unwrap();
     assert_eq!((u.failed_logins, u.locked_until), (0, 0));
-    assert!(w.app.login("worker.a", PW).await.is_ok());
+    assert!(w.app.auth().login("worker.a", PW).await.is_ok());
     let rec = audited(&w, Action::UserUnlock, worker.user.id).await;
     assert_eq!(rec.len(), 1);
     assert_eq!(
@@ -319,14 +345,15 @@ async fn every_refusal_is_the_same_and_an_admin_can_unlock() {
 
     // `jingzhi user unlock --username U`
     for _ in 0..MAX_FAILED_LOGINS {
-        let _ = w.app.login("worker.a", "wrong-password").await;
+        let _ = w.app.auth().login("worker.a", "wrong-password").await;
     }
-    assert!(w.app.login("worker.a", PW).await.is_err());
+    assert!(w.app.auth().login("worker.a", PW).await.is_err());
     w.app
+        .auth()
         .unlock_user(None, UserRef::Username("worker.a"))
         .await
         .unwrap();
-    assert!(w.app.login("worker.a", PW).await.is_ok());
+    assert!(w.app.auth().login("worker.a", PW).await.is_ok());
 }
 
 #[tokio::test]
@@ -343,7 +370,10 @@ async fn one_address_guessing_many_accounts_is_stopped() {
             format!("guess{i}")
         };
         assert!(matches!(
-            w.app.login_from(&name, "wrong-password", attacker).await,
+            w.app
+                .auth()
+                .login_from(&name, "wrong-password", attacker)
+                .await,
             Err(AppError::Unauthorized)
         ));
     }
@@ -351,17 +381,19 @@ async fn one_address_guessing_many_accounts_is_stopped() {
     assert_eq!(stored(&w, id).await.failed_logins, MAX_FAILED_LOGINS - 1);
     // The address is refused now, even with the right password, with the same answer.
     assert!(matches!(
-        w.app.login_from("worker.a", PW, attacker).await,
+        w.app.auth().login_from("worker.a", PW, attacker).await,
         Err(AppError::Unauthorized)
     ));
     // Another address (and an IPv6 one) still signs in; the account is not locked.
     assert!(w
         .app
+        .auth()
         .login_from("worker.a", PW, ip("198.51.100.1"))
         .await
         .is_ok());
     assert!(w
         .app
+        .auth()
         .login_from("worker.a", PW, ip("2001:db8::1"))
         .await
         .is_ok());
@@ -369,21 +401,27 @@ async fn one_address_guessing_many_accounts_is_stopped() {
     // A good sign-in from an address does not wipe its failures.
     let other = ip("198.51.100.2");
     for _ in 0..MAX_FAILED_LOGINS_PER_ADDRESS - 1 {
-        let _ = w.app.login_from("nobody", "x-password", other).await;
+        let _ = w.app.auth().login_from("nobody", "x-password", other).await;
     }
-    assert!(w.app.login_from("worker.a", PW, other).await.is_ok());
-    let _ = w.app.login_from("nobody", "x-password", other).await;
-    assert!(w.app.login_from("worker.a", PW, other).await.is_err());
+    assert!(w.app.auth().login_from("worker.a", PW, other).await.is_ok());
+    let _ = w.app.auth().login_from("nobody", "x-password", other).await;
+    assert!(w
+        .app
+        .auth()
+        .login_from("worker.a", PW, other)
+        .await
+        .is_err());
 
     // Loopback (the machine itself, or a reverse proxy on it) is never refused as an address.
     let local = ip("127.0.0.1");
     for i in 0..MAX_FAILED_LOGINS_PER_ADDRESS + 5 {
         let _ = w
             .app
+            .auth()
             .login_from(&format!("guess{i}"), "x-password", local)
             .await;
     }
-    assert!(w.app.login_from("worker.a", PW, local).await.is_ok());
+    assert!(w.app.auth().login_from("worker.a", PW, local).await.is_ok());
 }
 
 async fn jingzhi_store_user_id(w: &World, username: &str) -> i64 {
@@ -425,6 +463,7 @@ async fn user_entered_text_is_bounded() {
     for by in [None, Some(&admin)] {
         let e = field_errors(
             w.app
+                .auth()
                 .add_user(by, &new_user("long.name", Some("王".repeat(100_000)), None))
                 .await,
         );
@@ -435,6 +474,7 @@ async fn user_entered_text_is_bounded() {
     }
     let e = field_errors(
         w.app
+            .auth()
             .add_user(None, &new_user("long.dept", None, Some("局".repeat(101))))
             .await,
     );
@@ -442,11 +482,17 @@ async fn user_entered_text_is_bounded() {
         e,
         vec![("department".into(), "部门编码不能超过100字".into())]
     );
-    let e = field_errors(w.app.set_password(None, "admin", &"a".repeat(129)).await);
+    let e = field_errors(
+        w.app
+            .auth()
+            .set_password(None, "admin", &"a".repeat(129))
+            .await,
+    );
     assert_eq!(e[0].0, "password");
     // At the limit, and trimmed: accepted.
     let u = w
         .app
+        .auth()
         .add_user(
             None,
             &new_user(
@@ -464,6 +510,7 @@ async fn user_entered_text_is_bounded() {
     let sys = Actor::system(&w.city);
     let hh = w
         .app
+        .registry()
         .create_household(
             &sys,
             &jingzhi_app::registry::HouseholdInput {
@@ -484,11 +531,13 @@ async fn user_entered_text_is_bounded() {
     };
     let e = field_errors(
         w.app
+            .registry()
             .move_household(&sys, hh.id, &mv("说".repeat(501)))
             .await,
     );
     assert_eq!(e, vec![("note".into(), "迁移说明不能超过500字".into())]);
     w.app
+        .registry()
         .move_household(&sys, hh.id, &mv("说".repeat(500)))
         .await
         .unwrap();
@@ -502,19 +551,22 @@ async fn user_entered_text_is_bounded() {
     };
     let e = field_errors(
         w.app
-            .districting_record_step(&sys, 999_999, &step("记".repeat(2001), vec![]))
+            .districting()
+            .record_step(&sys, 999_999, &step("记".repeat(2001), vec![]))
             .await,
     );
     assert_eq!(e, vec![("record".into(), "审批记录不能超过2000字".into())]);
     let e = field_errors(
         w.app
-            .districting_record_step(&sys, 999_999, &step("记录".into(), vec!["文".repeat(201)]))
+            .districting()
+            .record_step(&sys, 999_999, &step("记录".into(), vec!["文".repeat(201)]))
             .await,
     );
     assert_eq!(e[0].0, "documents");
     assert!(matches!(
         w.app
-            .districting_record_step(&sys, 999_999, &step("记".repeat(2000), vec![]))
+            .districting()
+            .record_step(&sys, 999_999, &step("记".repeat(2000), vec![]))
             .await,
         Err(AppError::NotFound)
     ));
@@ -523,11 +575,12 @@ async fn user_entered_text_is_bounded() {
         vote: "agree".into(),
         note: Some("意".repeat(501)),
     };
-    let e = field_errors(w.app.districting_vote(&sys, 999_999, &vote).await);
+    let e = field_errors(w.app.districting().vote(&sys, 999_999, &vote).await);
     assert_eq!(e, vec![("note".into(), "表决意见不能超过500字".into())]);
     let e = field_errors(
         w.app
-            .districting_edge_override(&sys, "a", "b", "add", Some(&"注".repeat(501)))
+            .districting()
+            .edge_override(&sys, "a", "b", "add", Some(&"注".repeat(501)))
             .await,
     );
     assert_eq!(e, vec![("note".into(), "说明不能超过500字".into())]);
@@ -566,12 +619,13 @@ async fn csv_exports_write_formulas_as_text() {
     ])
     .unwrap();
     let file = file.into_inner().unwrap();
-    let r = w.app.import_hotline(&sys, "t.csv", &file).await.unwrap();
+    let r = w.app.hotline().import(&sys, "t.csv", &file).await.unwrap();
     assert!(r.committed, "{:?}", r.errors);
 
     let x = w
         .app
-        .export_hotline(&sys, None, None, Format::Csv)
+        .hotline()
+        .export(&sys, None, None, Format::Csv)
         .await
         .unwrap();
     let text = String::from_utf8(x.bytes.clone()).unwrap();
@@ -598,7 +652,8 @@ async fn csv_exports_write_formulas_as_text() {
     // The file imports back as it was (the quote comes off): already imported, same text.
     let r = w
         .app
-        .import_hotline(&sys, &x.file_name, &x.bytes)
+        .hotline()
+        .import(&sys, &x.file_name, &x.bytes)
         .await
         .unwrap();
     assert_eq!(r.already_imported, 1, "{:?}", r.errors);
@@ -606,7 +661,8 @@ async fn csv_exports_write_formulas_as_text() {
     // The xlsx export writes the text as a string cell, never as a formula.
     let x = w
         .app
-        .export_hotline(&sys, None, None, Format::Xlsx)
+        .hotline()
+        .export(&sys, None, None, Format::Xlsx)
         .await
         .unwrap();
     use calamine::Reader;

@@ -56,7 +56,8 @@ async fn drive(app: &App, worker: &Actor, id: i64, t: i64, steps: &[(Command, i6
     let mut at = t;
     for (cmd, hours) in steps {
         at += hours * H;
-        app.event_command_at(worker, id, cmd, None, at)
+        app.events()
+            .command_at(worker, id, cmd, None, at)
             .await
             .unwrap_or_else(|e| panic!("{cmd:?}: {e:?}"));
     }
@@ -100,7 +101,8 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
         let t = base + (i as i64) * 9 * 24 * H + 3 * H;
         let e = w
             .app
-            .report_event_at(
+            .events()
+            .report_at(
                 &admin,
                 &report(cat, b, "楼下有车辆占用消防通道", 122.1, 37.5),
                 t,
@@ -145,6 +147,7 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
     let (wid_event, t) = ids[5];
     let wh = w
         .app
+        .events()
         .blow_whistle_at(
             &admin,
             wid_event,
@@ -155,14 +158,17 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
         .await
         .unwrap();
     w.app
+        .events()
         .report_in_at(&admin, wh.id, "zhujian", t + 6 * H)
         .await
         .unwrap();
     w.app
+        .events()
         .report_in_at(&admin, wh.id, "jiaojing", t + 40 * H)
         .await
         .unwrap();
     w.app
+        .events()
         .record_inspection_at(
             &admin,
             wh.id,
@@ -181,6 +187,7 @@ async fn history(w: &World) -> (Actor, Vec<i64>) {
         .await
         .unwrap();
     w.app
+        .events()
         .complete_whistle_task_at(&admin, wh.id, "zhujian", t + 60 * H)
         .await
         .unwrap();
@@ -220,7 +227,8 @@ async fn the_rollup_agrees_with_counting_the_events() {
     // The dashboard from the rollup equals the events counted directly, the old way too.
     let d = w
         .app
-        .event_dashboard(&admin, None, Some(from), Some(to))
+        .metrics()
+        .dashboard(&admin, None, Some(from), Some(to))
         .await
         .unwrap();
     assert_eq!(d.counted_from, "rollup");
@@ -252,7 +260,8 @@ async fn the_rollup_agrees_with_counting_the_events() {
     // One millisecond later the period is not whole months: counted from the events, the same.
     let e = w
         .app
-        .event_dashboard(&admin, None, Some(from + 1), Some(to))
+        .metrics()
+        .dashboard(&admin, None, Some(from + 1), Some(to))
         .await
         .unwrap();
     assert_eq!(e.counted_from, "events");
@@ -276,7 +285,8 @@ async fn the_rollup_agrees_with_counting_the_events() {
     // Below the street (the district's one child), then the street's two communities.
     let s = w
         .app
-        .event_dashboard(&admin, Some(w.street.id), Some(from), Some(to))
+        .metrics()
+        .dashboard(&admin, Some(w.street.id), Some(from), Some(to))
         .await
         .unwrap();
     let mut per: Vec<(String, i64)> = s
@@ -291,7 +301,8 @@ async fn the_rollup_agrees_with_counting_the_events() {
     );
     let a = w
         .app
-        .event_dashboard(&admin, Some(w.comm_a.id), Some(from), Some(to))
+        .metrics()
+        .dashboard(&admin, Some(w.comm_a.id), Some(from), Some(to))
         .await
         .unwrap();
     assert_eq!(a.counted_from, "events");
@@ -333,30 +344,34 @@ async fn the_dashboard_stays_in_scope() {
     let (from, to) = (Some(month_start(202601)), Some(month_start(202606)));
     let own = w
         .app
-        .event_dashboard(&worker, None, from, to)
+        .metrics()
+        .dashboard(&worker, None, from, to)
         .await
         .unwrap();
     assert_eq!(own.place.id, w.comm_a.id);
     assert_eq!(own.counts.reported, 4);
     assert!(matches!(
         w.app
-            .event_dashboard(&worker, Some(w.comm_b.id), from, to)
+            .metrics()
+            .dashboard(&worker, Some(w.comm_b.id), from, to)
             .await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
         w.app
-            .event_dashboard(&worker, Some(w.city.id), from, to)
+            .metrics()
+            .dashboard(&worker, Some(w.city.id), from, to)
             .await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.event_dashboard(&worker, None, to, from).await,
+        w.app.metrics().dashboard(&worker, None, to, from).await,
         Err(AppError::Invalid(_))
     ));
     let dir = std::env::temp_dir().join(format!("jz-dash-{}.xlsx", std::process::id()));
     let rows = w
         .app
+        .metrics()
         .export_dashboard(&worker, None, from, to, &dir)
         .await
         .unwrap();
@@ -418,7 +433,8 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
         let app = w.app.clone();
         let admin = admin.clone();
         async move {
-            app.report_event_at(&admin, &report(cat, b, text, x, y), at)
+            app.events()
+                .report_at(&admin, &report(cat, b, text, x, y), at)
                 .await
                 .unwrap()
                 .id
@@ -480,7 +496,7 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     )
     .await;
 
-    let found = w.app.duplicates_of_event(&worker_a, near).await.unwrap();
+    let found = w.app.duplicates().of_event(&worker_a, near).await.unwrap();
     let ids: Vec<i64> = found.iter().map(|s| s.event.id).collect();
     assert_eq!(ids, vec![original], "{found:?}");
     assert!(found[0].score.distance_m < 60.0 && found[0].score.text_similarity > 0.5);
@@ -490,7 +506,8 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     // The city admin sees the other community's report too; never the event itself.
     let city: Vec<i64> = w
         .app
-        .duplicates_of_event(&admin, near)
+        .duplicates()
+        .of_event(&admin, near)
         .await
         .unwrap()
         .iter()
@@ -500,6 +517,7 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     // A report being written: the same suggestion before it is saved.
     let live = w
         .app
+        .duplicates()
         .suggest_duplicates(
             &worker_a,
             "parking",
@@ -515,28 +533,36 @@ async fn duplicates_are_near_similar_recent_and_in_scope() {
     assert!(!live.contains(&outside) && !live.contains(&far) && !live.contains(&late));
     // Out of scope: not found, as if it did not exist.
     assert!(matches!(
-        w.app.duplicates_of_event(&worker_a, outside).await,
+        w.app.duplicates().of_event(&worker_a, outside).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
         w.app
+            .duplicates()
             .suggest_duplicates(&worker_a, "parking", f64::NAN, 37.5, t, "x")
             .await,
         Err(AppError::Invalid(_))
     ));
     // Merging the duplicate keeps the counts right and removes it from suggestions.
-    let merged = w.app.merge_event(&worker_a, near, original).await.unwrap();
+    let merged = w
+        .app
+        .events()
+        .merge(&worker_a, near, original)
+        .await
+        .unwrap();
     assert_eq!(merged.status, Status::Merged);
     assert_eq!(merged.merged_into, Some(original));
     let again = w
         .app
-        .duplicates_of_event(&worker_a, original)
+        .duplicates()
+        .of_event(&worker_a, original)
         .await
         .unwrap();
     assert!(again.iter().all(|s| s.event.id != near));
     let d = w
         .app
-        .event_dashboard(
+        .metrics()
+        .dashboard(
             &admin,
             None,
             Some(month_start(202603)),
@@ -553,7 +579,8 @@ async fn the_demo_history_fills_the_dashboard_consistently() {
     let db = TestDb::new().await;
     let app = App::new(db.store.clone());
     let report = app
-        .generate_demo(&DemoOptions {
+        .demo()
+        .generate(&DemoOptions {
             scale: 0.003,
             seed: 3,
             demo_password: Some("demo-password-1".into()),
@@ -566,7 +593,11 @@ async fn the_demo_history_fills_the_dashboard_consistently() {
         report.events
     );
     let admin = app.system_actor().await.unwrap();
-    let d = app.event_dashboard(&admin, None, None, None).await.unwrap();
+    let d = app
+        .metrics()
+        .dashboard(&admin, None, None, None)
+        .await
+        .unwrap();
     assert_eq!(d.counted_from, "rollup");
     assert_eq!(d.by_month.len(), 12);
     let mut c = db.store.acquire().await.unwrap();
@@ -608,12 +639,14 @@ async fn the_served_dashboard_is_kept_a_few_seconds_per_scope_and_place() {
     let (from, to) = (Some(month_start(202601)), Some(month_start(202606)));
     let a = w
         .app
-        .event_dashboard_cached(&admin, None, from, to)
+        .metrics()
+        .dashboard_cached(&admin, None, from, to)
         .await
         .unwrap();
     let b = w
         .app
-        .event_dashboard_cached(&admin, None, from, to)
+        .metrics()
+        .dashboard_cached(&admin, None, from, to)
         .await
         .unwrap();
     assert!(
@@ -623,7 +656,8 @@ async fn the_served_dashboard_is_kept_a_few_seconds_per_scope_and_place() {
     assert_eq!(
         a.counts.reported,
         w.app
-            .event_dashboard(&admin, None, from, to)
+            .metrics()
+            .dashboard(&admin, None, from, to)
             .await
             .unwrap()
             .counts
@@ -632,13 +666,15 @@ async fn the_served_dashboard_is_kept_a_few_seconds_per_scope_and_place() {
     // Another scope is another entry, and the cache never widens a scope.
     let own = w
         .app
-        .event_dashboard_cached(&worker, None, from, to)
+        .metrics()
+        .dashboard_cached(&worker, None, from, to)
         .await
         .unwrap();
     assert_eq!(own.place.id, w.comm_a.id);
     assert!(matches!(
         w.app
-            .event_dashboard_cached(&worker, Some(w.city.id), from, to)
+            .metrics()
+            .dashboard_cached(&worker, Some(w.city.id), from, to)
             .await,
         Err(AppError::NotFound)
     ));

@@ -33,7 +33,7 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
         seed: 7,
         demo_password: Some("demo-pass-1".into()),
     };
-    let report = app.generate_demo(&opts).await.unwrap();
+    let report = app.demo().generate(&opts).await.unwrap();
 
     assert_eq!(report.districts, 7);
     assert_eq!(report.communities, 10);
@@ -100,7 +100,7 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
         );
     }
     for a in &report.accounts {
-        let user = app.login(&a.username, &a.password).await.unwrap();
+        let user = app.auth().login(&a.username, &a.password).await.unwrap();
         assert_eq!(user.scope_code, a.scope_code);
     }
     let scope_of = |u: &str| {
@@ -119,15 +119,16 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
     assert_eq!(scope_of("qianjin"), "前进社区");
     assert!(scope_of("dongbeicun.grid1").starts_with("东北村"));
     let resident = app
+        .auth()
         .login("dongbeicun.resident", "demo-pass-1")
         .await
         .unwrap();
     assert!(resident.resident_id.is_some());
-    let staff = app.login("zhujian", "demo-pass-1").await.unwrap();
+    let staff = app.auth().login("zhujian", "demo-pass-1").await.unwrap();
     assert_eq!(staff.department.as_deref(), Some("371002-zhujian"));
 
     // A community worker sees their community and nothing beyond it.
-    let worker = Actor::new(app.login("qianjin", "demo-pass-1").await.unwrap());
+    let worker = Actor::new(app.auth().login("qianjin", "demo-pass-1").await.unwrap());
     let mut c = db.store.acquire().await.unwrap();
     let dbc = sr::get_node_by_code_unscoped(
         &mut c,
@@ -160,7 +161,7 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
     drop(c);
 
     // A second run is refused and changes nothing.
-    let again = app.generate_demo(&opts).await;
+    let again = app.demo().generate(&opts).await;
     match again {
         Err(AppError::Conflict { field, reason }) => {
             assert_eq!(field, "city");
@@ -179,7 +180,8 @@ async fn bad_options_are_refused() {
     let db = TestDb::new().await;
     let app = App::new(db.store.clone());
     let r = app
-        .generate_demo(&DemoOptions {
+        .demo()
+        .generate(&DemoOptions {
             scale: 0.0,
             seed: 1,
             demo_password: None,
@@ -187,7 +189,8 @@ async fn bad_options_are_refused() {
         .await;
     assert!(matches!(r, Err(AppError::Invalid(_))));
     let r = app
-        .generate_demo(&DemoOptions {
+        .demo()
+        .generate(&DemoOptions {
             scale: 0.003,
             seed: 1,
             demo_password: Some("1234".into()),
@@ -202,7 +205,8 @@ async fn random_passwords_are_readable_and_distinct() {
     let db = TestDb::new().await;
     let app = App::new(db.store.clone());
     let report = app
-        .generate_demo(&DemoOptions {
+        .demo()
+        .generate(&DemoOptions {
             scale: 0.003,
             seed: 2,
             demo_password: None,
@@ -218,23 +222,24 @@ async fn random_passwords_are_readable_and_distinct() {
         .find(|a| a.username == "admin")
         .unwrap();
     assert_eq!(admin.password.len(), 14);
-    app.login("admin", &admin.password).await.unwrap();
+    app.auth().login("admin", &admin.password).await.unwrap();
     // After the explicit-id load, ordinary inserts still get fresh ids (PostgreSQL sequences).
-    let actor = Actor::new(app.login("admin", &admin.password).await.unwrap());
+    let actor = Actor::new(app.auth().login("admin", &admin.password).await.unwrap());
     let before = count(&db, "SELECT MAX(id) FROM users").await;
-    app.add_user(
-        Some(&actor),
-        &jingzhi_app::auth::NewUserInput {
-            username: "another".into(),
-            password: "another-pass-1".into(),
-            role: "auditor".into(),
-            scope_code: "371000000000".into(),
-            display_name: None,
-            department: None,
-            resident_id: None,
-        },
-    )
-    .await
-    .unwrap();
+    app.auth()
+        .add_user(
+            Some(&actor),
+            &jingzhi_app::auth::NewUserInput {
+                username: "another".into(),
+                password: "another-pass-1".into(),
+                role: "auditor".into(),
+                scope_code: "371000000000".into(),
+                display_name: None,
+                department: None,
+                resident_id: None,
+            },
+        )
+        .await
+        .unwrap();
     assert!(count(&db, "SELECT MAX(id) FROM users").await > before);
 }

@@ -39,7 +39,8 @@ fn dispatch(lead: &str, co: &[&str], notified: &[&str]) -> DispatchInput {
 async fn accepted_event(w: &World, worker: &Actor) -> i64 {
     let e = w
         .app
-        .report_event(
+        .events()
+        .report(
             worker,
             &ReportInput {
                 category: "road_facility".into(),
@@ -55,12 +56,13 @@ async fn accepted_event(w: &World, worker: &Actor) -> i64 {
         )
         .await
         .unwrap();
-    w.app.accept_event(worker, e.id).await.unwrap();
+    w.app.events().accept(worker, e.id).await.unwrap();
     e.id
 }
 
 async fn titles(w: &World, a: &Actor) -> Vec<String> {
     w.app
+        .notify()
         .notifications(a, None, None, 50)
         .await
         .unwrap()
@@ -74,7 +76,7 @@ async fn the_registry_lists_what_serves_the_place_and_adds_with_audit() {
     let w = World::new().await;
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let admin = w.user("admin", "city-admin", &w.city).await;
-    let all = w.app.departments(&worker, None).await.unwrap();
+    let all = w.app.departments().list(&worker, None).await.unwrap();
     let codes: Vec<&str> = all.iter().map(|d| d.code.as_str()).collect();
     for c in ["zhujian", "chengguan", "minzheng", "jiaojing"] {
         assert!(codes.contains(&c), "{c} in {codes:?}");
@@ -83,7 +85,8 @@ async fn the_registry_lists_what_serves_the_place_and_adds_with_audit() {
     // places nor is it seen by community A's worker.
     let b_only = w
         .app
-        .add_department(
+        .departments()
+        .add(
             Some(&admin),
             &NewDepartmentInput {
                 code: "comm-b.wuye".into(),
@@ -96,24 +99,29 @@ async fn the_registry_lists_what_serves_the_place_and_adds_with_audit() {
         .await
         .unwrap();
     assert_eq!(b_only.short_name, "社区B物业办");
-    let seen = w.app.departments(&worker, None).await.unwrap();
+    let seen = w.app.departments().list(&worker, None).await.unwrap();
     assert!(!seen.iter().any(|d| d.code == "comm-b.wuye"));
     let serving_b = w
         .app
-        .departments(&admin, Some(w.building_b.id))
+        .departments()
+        .list(&admin, Some(w.building_b.id))
         .await
         .unwrap();
     assert!(serving_b.iter().any(|d| d.code == "comm-b.wuye"));
     let serving_a = w
         .app
-        .departments(&admin, Some(w.building_a.id))
+        .departments()
+        .list(&admin, Some(w.building_a.id))
         .await
         .unwrap();
     assert!(!serving_a.iter().any(|d| d.code == "comm-b.wuye"));
     assert!(serving_a.iter().any(|d| d.code == "jiaojing"));
     // A place out of the caller's scope is "not found".
     assert!(matches!(
-        w.app.departments(&worker, Some(w.building_b.id)).await,
+        w.app
+            .departments()
+            .list(&worker, Some(w.building_b.id))
+            .await,
         Err(AppError::NotFound)
     ));
     // Bad and duplicate codes, unknown jurisdiction, missing name; not for a worker.
@@ -126,31 +134,36 @@ async fn the_registry_lists_what_serves_the_place_and_adds_with_audit() {
     };
     let e = w
         .app
-        .add_department(None, &bad("住建", "x", &w.district.code))
+        .departments()
+        .add(None, &bad("住建", "x", &w.district.code))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "code");
     let e = w
         .app
-        .add_department(None, &bad("zhujian", "住建局", &w.district.code))
+        .departments()
+        .add(None, &bad("zhujian", "住建局", &w.district.code))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "code");
     let e = w
         .app
-        .add_department(None, &bad("x-1", "x", "999"))
+        .departments()
+        .add(None, &bad("x-1", "x", "999"))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "node_code");
     let e = w
         .app
-        .add_department(None, &bad("x-1", " ", &w.district.code))
+        .departments()
+        .add(None, &bad("x-1", " ", &w.district.code))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "name");
     assert!(matches!(
         w.app
-            .add_department(Some(&worker), &bad("x-2", "x", &w.comm_a.code))
+            .departments()
+            .add(Some(&worker), &bad("x-2", "x", &w.comm_a.code))
             .await,
         Err(AppError::Forbidden)
     ));
@@ -191,12 +204,14 @@ async fn department_staff_need_a_registry_department_within_its_jurisdiction() {
     };
     let e = w
         .app
+        .auth()
         .add_user(None, &add(None, &w.district))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "department");
     let e = w
         .app
+        .auth()
         .add_user(None, &add(Some("住建局"), &w.district))
         .await
         .unwrap_err();
@@ -204,12 +219,14 @@ async fn department_staff_need_a_registry_department_within_its_jurisdiction() {
     // 交警大队 is the district's: a city-wide account is outside its jurisdiction.
     let e = w
         .app
+        .auth()
         .add_user(None, &add(Some("jiaojing"), &w.city))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "scope");
     let u = w
         .app
+        .auth()
         .add_user(None, &add(Some("jiaojing"), &w.district))
         .await
         .unwrap();
@@ -225,7 +242,8 @@ async fn dispatch_names_departments_by_code_from_the_registry() {
     for bad in ["住建局", "nope"] {
         let e = w
             .app
-            .dispatch_event(&worker, id, &dispatch(bad, &[], &[]))
+            .events()
+            .dispatch(&worker, id, &dispatch(bad, &[], &[]))
             .await
             .unwrap_err();
         assert_eq!(field(&e), "handler", "{bad}");
@@ -241,13 +259,15 @@ async fn dispatch_names_departments_by_code_from_the_registry() {
     };
     let e = w
         .app
-        .dispatch_event(&worker, id, &no_code)
+        .events()
+        .dispatch(&worker, id, &no_code)
         .await
         .unwrap_err();
     assert_eq!(field(&e), "handler");
     // A department whose jurisdiction does not hold the place cannot take it.
     w.app
-        .add_department(
+        .departments()
+        .add(
             None,
             &NewDepartmentInput {
                 code: "comm-b.wuye".into(),
@@ -261,13 +281,15 @@ async fn dispatch_names_departments_by_code_from_the_registry() {
         .unwrap();
     let e = w
         .app
-        .dispatch_event(&worker, id, &dispatch("comm-b.wuye", &[], &[]))
+        .events()
+        .dispatch(&worker, id, &dispatch("comm-b.wuye", &[], &[]))
         .await
         .unwrap_err();
     assert_eq!(field(&e), "handler");
     let e = w
         .app
-        .dispatch_event(
+        .events()
+        .dispatch(
             &worker,
             id,
             &dispatch("zhujian", &["chengguan"], &["minzheng"]),
@@ -275,7 +297,7 @@ async fn dispatch_names_departments_by_code_from_the_registry() {
         .await
         .unwrap();
     assert_eq!(e.status, Status::Dispatched);
-    let v = w.app.event_view(&worker, id).await.unwrap();
+    let v = w.app.events().view(&worker, id).await.unwrap();
     let h: Vec<(&str, &str, Option<&str>)> = v
         .handlers
         .iter()
@@ -300,7 +322,7 @@ async fn dispatch_names_departments_by_code_from_the_registry() {
 #[tokio::test]
 async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let zj = w.dept_user("zj.staff", "zhujian", &w.district).await;
     let cg = w.dept_user("cg.staff", "chengguan", &w.district).await;
@@ -310,33 +332,35 @@ async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
     // Before anything is sent, no department sees it.
     for d in [&zj, &cg, &mz, &jj] {
         assert!(matches!(
-            w.app.event_view(d, id).await,
+            w.app.events().view(d, id).await,
             Err(AppError::NotFound)
         ));
         assert!(w
             .app
-            .list_events(d, EventFilter::default(), None, 50)
+            .events()
+            .list(d, EventFilter::default(), None, 50)
             .await
             .unwrap()
             .is_empty());
     }
     w.app
-        .dispatch_event(&worker, id, &dispatch("chengguan", &[], &["minzheng"]))
+        .events()
+        .dispatch(&worker, id, &dispatch("chengguan", &[], &["minzheng"]))
         .await
         .unwrap();
     // 住建局 was not sent it: it can neither see it nor start or resolve it.
     assert!(matches!(
-        w.app.start_event(&zj, id).await,
+        w.app.events().start(&zj, id).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.resolve_event(&zj, id, "x").await,
+        w.app.events().resolve(&zj, id, "x").await,
         Err(AppError::NotFound)
     ));
     // 民政局 is only notified: it sees it, but does not handle it.
-    assert!(w.app.event_view(&mz, id).await.is_ok());
+    assert!(w.app.events().view(&mz, id).await.is_ok());
     assert!(matches!(
-        w.app.start_event(&mz, id).await,
+        w.app.events().start(&mz, id).await,
         Err(AppError::Forbidden)
     ));
     // The lead department is told, with the deadline; the notified one too.
@@ -347,7 +371,8 @@ async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
     assert!(titles(&w, &zj).await.is_empty());
     let mine = w
         .app
-        .list_events(
+        .events()
+        .list(
             &cg,
             EventFilter {
                 assigned_mine: true,
@@ -370,14 +395,15 @@ async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
             u.user.username
         );
     }
-    w.app.start_event(&cg, id).await.unwrap();
-    w.app.resolve_event(&cg, id, "已补装井盖").await.unwrap();
+    w.app.events().start(&cg, id).await.unwrap();
+    w.app.events().resolve(&cg, id, "已补装井盖").await.unwrap();
 
     // A whistle summons 住建局 and 交警大队: they are told, with the report-in deadline; each
     // reports in for itself only; the inspection tells each its task.
     let id2 = accepted_event(&w, &worker).await;
     let wh = w
         .app
+        .events()
         .blow_whistle(
             &worker,
             id2,
@@ -388,20 +414,33 @@ async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
         .unwrap();
     let t = titles(&w, &zj).await;
     assert!(t.iter().any(|t| t.contains("吹哨召集")), "{t:?}");
-    let n = w.app.notifications(&jj, None, None, 10).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&jj, None, None, 10)
+        .await
+        .unwrap();
     assert!(n[0].body.contains("前报到"), "{}", n[0].body);
-    assert!(w.app.event_view(&zj, id2).await.is_ok());
+    assert!(w.app.events().view(&zj, id2).await.is_ok());
     assert!(matches!(
-        w.app.event_view(&cg, id2).await,
+        w.app.events().view(&cg, id2).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.report_in(&zj, wh.id, "jiaojing").await,
+        w.app.events().report_in(&zj, wh.id, "jiaojing").await,
         Err(AppError::Forbidden)
     ));
-    w.app.report_in(&zj, wh.id, "zhujian").await.unwrap();
-    w.app.report_in(&jj, wh.id, "jiaojing").await.unwrap();
-    let view = w.app.event_view(&worker, id2).await.unwrap();
+    w.app
+        .events()
+        .report_in(&zj, wh.id, "zhujian")
+        .await
+        .unwrap();
+    w.app
+        .events()
+        .report_in(&jj, wh.id, "jiaojing")
+        .await
+        .unwrap();
+    let view = w.app.events().view(&worker, id2).await.unwrap();
     assert!(
         view.timeline
             .iter()
@@ -409,6 +448,7 @@ async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
         "names, not codes, on the timeline"
     );
     w.app
+        .events()
         .record_inspection(
             &worker,
             wh.id,
@@ -425,12 +465,18 @@ async fn a_department_acts_only_on_what_was_sent_to_it_and_is_told() {
         )
         .await
         .unwrap();
-    let n = w.app.notifications(&jj, None, None, 10).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&jj, None, None, 10)
+        .await
+        .unwrap();
     assert!(n.iter().any(|n| n.body.contains("临时交通管制")), "{n:?}");
     // 交警大队's staff see what was whistled to them.
     let mine = w
         .app
-        .list_events(&jj, EventFilter::default(), None, 50)
+        .events()
+        .list(&jj, EventFilter::default(), None, 50)
         .await
         .unwrap();
     assert_eq!(mine.iter().map(|e| e.id).collect::<Vec<_>>(), [id2]);
@@ -444,12 +490,14 @@ async fn an_overdue_event_tells_its_lead_department() {
     let id = accepted_event(&w, &worker).await;
     let e = w
         .app
-        .dispatch_event(&worker, id, &dispatch("chengguan", &[], &[]))
+        .events()
+        .dispatch(&worker, id, &dispatch("chengguan", &[], &[]))
         .await
         .unwrap();
     let admin = w.user("admin", "city-admin", &w.city).await;
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&admin, e.deadline_at + 60_000)
         .await
         .unwrap();
@@ -464,6 +512,7 @@ async fn department_staff_do_not_read_the_register() {
     let cg = w.dept_user("cg.staff", "chengguan", &w.district).await;
     assert!(w
         .app
+        .registry()
         .list_residents(&cg, Default::default(), None, 1, 20)
         .await
         .is_err());
@@ -482,9 +531,10 @@ async fn workbenches_count_and_split_by_deadline() {
         description: "旧事".into(),
         ..Default::default()
     };
-    let old = w.app.report_event_at(&worker, &input, t0).await.unwrap();
+    let old = w.app.events().report_at(&worker, &input, t0).await.unwrap();
     w.app
-        .event_command_at(
+        .events()
+        .command_at(
             &worker,
             old.id,
             &jingzhi_domain::events::Command::Accept,
@@ -495,7 +545,8 @@ async fn workbenches_count_and_split_by_deadline() {
         .unwrap();
     let d = dispatch("chengguan", &[], &[]).to_domain().unwrap();
     w.app
-        .event_command_at(
+        .events()
+        .command_at(
             &worker,
             old.id,
             &jingzhi_domain::events::Command::Dispatch(d),
@@ -505,22 +556,23 @@ async fn workbenches_count_and_split_by_deadline() {
         .await
         .unwrap();
     // Now: one report waiting to be accepted, one dispatched to 城管局 within its deadline.
-    w.app.report_event(&worker, &input).await.unwrap();
+    w.app.events().report(&worker, &input).await.unwrap();
     let fresh = accepted_event(&w, &worker).await;
     w.app
-        .dispatch_event(&worker, fresh, &dispatch("chengguan", &[], &[]))
+        .events()
+        .dispatch(&worker, fresh, &dispatch("chengguan", &[], &[]))
         .await
         .unwrap();
-    let load = w.app.workload(&worker).await.unwrap();
+    let load = w.app.events().workload(&worker).await.unwrap();
     assert_eq!(
         (load.to_accept, load.overdue, load.in_hand, load.to_verify),
         (1, 1, 2, 0)
     );
     assert!(matches!(
-        w.app.workload(&cg).await,
+        w.app.events().workload(&cg).await,
         Err(AppError::Forbidden)
     ));
-    let bench = w.app.department_workbench(&cg).await.unwrap();
+    let bench = w.app.departments().workbench(&cg).await.unwrap();
     assert_eq!(
         bench.overdue.iter().map(|e| e.id).collect::<Vec<_>>(),
         [old.id]
@@ -534,16 +586,18 @@ async fn workbenches_count_and_split_by_deadline() {
     for _ in 0..n {
         let e = accepted_event(&w, &worker).await;
         w.app
-            .dispatch_event(&worker, e, &dispatch("chengguan", &[], &[]))
+            .events()
+            .dispatch(&worker, e, &dispatch("chengguan", &[], &[]))
             .await
             .unwrap();
     }
     let other = accepted_event(&w, &worker).await;
     w.app
-        .dispatch_event(&worker, other, &dispatch("zhujian", &[], &[]))
+        .events()
+        .dispatch(&worker, other, &dispatch("zhujian", &[], &[]))
         .await
         .unwrap();
-    let bench = w.app.department_workbench(&cg).await.unwrap();
+    let bench = w.app.departments().workbench(&cg).await.unwrap();
     assert_eq!((bench.overdue_count, bench.open_count), (1, 1 + n as i64));
     assert_eq!(bench.open.len(), jingzhi_app::workbench::LIST_LEN as usize);
     assert!(bench.open.iter().all(|e| e.id != other));

@@ -139,6 +139,7 @@ async fn fixture() -> Fixture {
             .unwrap()[0];
         let page = w
             .app
+            .registry()
             .list_households(
                 &admin,
                 jingzhi_domain::registry::HouseholdFilter {
@@ -153,6 +154,7 @@ async fn fixture() -> Fixture {
             .unwrap();
         let id = IdNumber::build(371002, time::macros::date!(1950 - 01 - 01), 100 + i as u32);
         w.app
+            .registry()
             .create_resident(
                 &admin,
                 page.items[0].id,
@@ -196,7 +198,7 @@ async fn scan_graph_plan_approve_apply() {
     assert_eq!(f.households, 3600);
 
     // Scan: community A is over the cap, B is not.
-    let over = w.app.districting_scan(admin, None).await.unwrap();
+    let over = w.app.districting().scan(admin, None).await.unwrap();
     assert_eq!(over.len(), 1);
     assert_eq!(over[0].code, w.comm_a.code);
     assert_eq!(over[0].households, 3600);
@@ -204,7 +206,8 @@ async fn scan_graph_plan_approve_apply() {
     // The graph file's format.
     let g = w
         .app
-        .districting_export_graph(admin, &w.comm_a.code)
+        .districting()
+        .export_graph(admin, &w.comm_a.code)
         .await
         .unwrap();
     let v = serde_json::to_value(&g).unwrap();
@@ -236,7 +239,8 @@ async fn scan_graph_plan_approve_apply() {
     // The plan: valid by the optimiser's own check, in the contract's format.
     let out = w
         .app
-        .districting_plan(admin, &w.comm_a.code, Mode::Split, 7)
+        .districting()
+        .plan(admin, &w.comm_a.code, Mode::Split, 7)
         .await
         .unwrap();
     assert!(out.infeasible.is_empty(), "{:?}", out.infeasible);
@@ -294,25 +298,33 @@ async fn scan_graph_plan_approve_apply() {
 
     // Roles: the auditor reads but cannot plan; a street officer plans but cannot approve.
     let auditor = w.user("auditor", "auditor", &w.city).await;
-    assert!(w.app.districting_scan(&auditor, None).await.is_ok());
+    assert!(w.app.districting().scan(&auditor, None).await.is_ok());
     assert!(matches!(
         w.app
-            .districting_create_plan(&auditor, &w.comm_a.code, Mode::Split, 7)
+            .districting()
+            .create_plan(&auditor, &w.comm_a.code, Mode::Split, 7)
             .await,
         Err(AppError::Forbidden)
     ));
     let street = w.user("street.o", "street-officer", &w.street).await;
     let plan = w
         .app
-        .districting_create_plan(&street, &w.comm_a.code, Mode::Split, 7)
+        .districting()
+        .create_plan(&street, &w.comm_a.code, Mode::Split, 7)
         .await
         .unwrap();
     assert_eq!(plan.status, "draft");
     // The auditor reads the plan but does not comment on it.
-    assert!(w.app.districting_plan_view(&auditor, plan.id).await.is_ok());
+    assert!(w
+        .app
+        .districting()
+        .plan_view(&auditor, plan.id)
+        .await
+        .is_ok());
     assert!(matches!(
         w.app
-            .districting_comment(&auditor, plan.id, "审计意见")
+            .districting()
+            .comment(&auditor, plan.id, "审计意见")
             .await,
         Err(AppError::Forbidden)
     ));
@@ -323,7 +335,8 @@ async fn scan_graph_plan_approve_apply() {
     };
     assert!(matches!(
         w.app
-            .districting_record_step(&street, plan.id, &step(Step::PublicParticipation, "x"))
+            .districting()
+            .record_step(&street, plan.id, &step(Step::PublicParticipation, "x"))
             .await,
         Err(AppError::Forbidden)
     ));
@@ -346,34 +359,40 @@ async fn scan_graph_plan_approve_apply() {
     let other = w.user("other.o", "street-officer", &other_street).await;
     assert!(matches!(
         w.app
-            .districting_plan(&other, &w.comm_a.code, Mode::Split, 7)
+            .districting()
+            .plan(&other, &w.comm_a.code, Mode::Split, 7)
             .await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.districting_export_graph(&other, &w.comm_a.code).await,
+        w.app
+            .districting()
+            .export_graph(&other, &w.comm_a.code)
+            .await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.districting_plan_view(&other, plan.id).await,
+        w.app.districting().plan_view(&other, plan.id).await,
         Err(AppError::NotFound)
     ));
     assert!(w
         .app
-        .districting_scan(&other, None)
+        .districting()
+        .scan(&other, None)
         .await
         .unwrap()
         .is_empty());
 
     // Not approved yet: apply refuses.
     assert!(matches!(
-        w.app.districting_apply(admin, plan.id).await,
+        w.app.districting().apply(admin, plan.id).await,
         Err(AppError::Invalid(_))
     ));
     // Out of order: refused.
     let e = w
         .app
-        .districting_record_step(admin, plan.id, &step(Step::ExpertReview, "专家意见"))
+        .districting()
+        .record_step(admin, plan.id, &step(Step::ExpertReview, "专家意见"))
         .await
         .unwrap_err();
     assert!(
@@ -383,12 +402,14 @@ async fn scan_graph_plan_approve_apply() {
     // Residents of the community comment during 公众参与 (a worker of A sees the street's plan).
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     w.app
-        .districting_comment(&worker, plan.id, "希望新社区服务中心离小区近一些")
+        .districting()
+        .comment(&worker, plan.id, "希望新社区服务中心离小区近一些")
         .await
         .unwrap();
     assert!(w
         .app
-        .districting_comment(&other, plan.id, "x")
+        .districting()
+        .comment(&other, plan.id, "x")
         .await
         .is_err());
     for (s, r) in [
@@ -399,20 +420,23 @@ async fn scan_graph_plan_approve_apply() {
         (Step::LegalityReview, "合法性审查通过"),
     ] {
         w.app
-            .districting_record_step(admin, plan.id, &step(s, r))
+            .districting()
+            .record_step(admin, plan.id, &step(s, r))
             .await
             .unwrap();
     }
     // Comments close after 公众参与.
     assert!(w
         .app
-        .districting_comment(&worker, plan.id, "晚到的意见")
+        .districting()
+        .comment(&worker, plan.id, "晚到的意见")
         .await
         .is_err());
     // The meeting needs every department's vote.
     let e = w
         .app
-        .districting_record_step(admin, plan.id, &step(Step::MeetingDecision, "联席会议"))
+        .districting()
+        .record_step(admin, plan.id, &step(Step::MeetingDecision, "联席会议"))
         .await
         .unwrap_err();
     assert!(
@@ -429,11 +453,12 @@ async fn scan_graph_plan_approve_apply() {
             },
             note: None,
         };
-        w.app.districting_vote(admin, plan.id, &v).await.unwrap();
+        w.app.districting().vote(admin, plan.id, &v).await.unwrap();
     }
     // A vote can be changed until the meeting decides.
     w.app
-        .districting_vote(
+        .districting()
+        .vote(
             admin,
             plan.id,
             &VoteInput {
@@ -446,7 +471,8 @@ async fn scan_graph_plan_approve_apply() {
         .unwrap();
     let view = w
         .app
-        .districting_record_step(
+        .districting()
+        .record_step(
             admin,
             plan.id,
             &step(Step::MeetingDecision, "联席会议研究同意"),
@@ -459,7 +485,7 @@ async fn scan_graph_plan_approve_apply() {
 
     // Apply.
     let before_stats = stats_table(w).await;
-    let report = w.app.districting_apply(admin, plan.id).await.unwrap();
+    let report = w.app.districting().apply(admin, plan.id).await.unwrap();
     assert_eq!(
         report.communities_created.len(),
         out.parts.iter().filter(|p| p.new).count()
@@ -468,7 +494,7 @@ async fn scan_graph_plan_approve_apply() {
     assert_eq!(report.households_moved, moved_hh);
     assert!(
         matches!(
-            w.app.districting_apply(admin, plan.id).await,
+            w.app.districting().apply(admin, plan.id).await,
             Err(AppError::Invalid(_))
         ),
         "applied once only"
@@ -515,7 +541,7 @@ async fn scan_graph_plan_approve_apply() {
         }
     }
     // History: the moves, and which community each moved household belonged to.
-    let view = w.app.districting_plan_view(admin, plan.id).await.unwrap();
+    let view = w.app.districting().plan_view(admin, plan.id).await.unwrap();
     assert_eq!(view.plan.status, "applied");
     assert_eq!(view.moves.len(), report.nodes_moved);
     let hist: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM districting_household_history WHERE plan_id = $1 AND from_community_id = $2")
@@ -536,7 +562,8 @@ async fn scan_graph_plan_approve_apply() {
     drop(c);
     let h = w
         .app
-        .districting_household_history(admin, hh_id)
+        .districting()
+        .household_history(admin, hh_id)
         .await
         .unwrap();
     assert_eq!(h.len(), 1);
@@ -544,7 +571,8 @@ async fn scan_graph_plan_approve_apply() {
     // Audited.
     let log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             admin,
             &Filter {
                 entity: Some("districting_plan".into()),
@@ -562,7 +590,8 @@ async fn scan_graph_plan_approve_apply() {
     );
     let nodes_log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             admin,
             &Filter {
                 entity: Some("node".into()),
@@ -577,11 +606,17 @@ async fn scan_graph_plan_approve_apply() {
     // Nothing is over the cap any more; every page sees the new tree.
     assert!(w
         .app
-        .districting_scan(admin, None)
+        .districting()
+        .scan(admin, None)
         .await
         .unwrap()
         .is_empty());
-    let home = w.app.node_view(admin, w.street.id).await.unwrap();
+    let home = w
+        .app
+        .registry()
+        .node_view(admin, w.street.id)
+        .await
+        .unwrap();
     assert_eq!(
         home.children
             .iter()
@@ -599,12 +634,14 @@ async fn a_rejected_plan_cannot_be_applied_and_infeasible_scopes_are_explained()
     let admin = &f.admin;
     let plan = w
         .app
-        .districting_create_plan(admin, &w.comm_a.code, Mode::Split, 3)
+        .districting()
+        .create_plan(admin, &w.comm_a.code, Mode::Split, 3)
         .await
         .unwrap();
     for s in &Step::ALL[..5] {
         w.app
-            .districting_record_step(
+            .districting()
+            .record_step(
                 admin,
                 plan.id,
                 &StepInput {
@@ -619,7 +656,8 @@ async fn a_rejected_plan_cannot_be_applied_and_infeasible_scopes_are_explained()
     for d in DEPARTMENTS {
         let vote = if d == "公安局" { "反对" } else { "同意" };
         w.app
-            .districting_vote(
+            .districting()
+            .vote(
                 admin,
                 plan.id,
                 &VoteInput {
@@ -633,7 +671,8 @@ async fn a_rejected_plan_cannot_be_applied_and_infeasible_scopes_are_explained()
     }
     let view = w
         .app
-        .districting_record_step(
+        .districting()
+        .record_step(
             admin,
             plan.id,
             &StepInput {
@@ -646,14 +685,15 @@ async fn a_rejected_plan_cannot_be_applied_and_infeasible_scopes_are_explained()
         .unwrap();
     assert_eq!(view.plan.status, "rejected");
     assert!(matches!(
-        w.app.districting_apply(admin, plan.id).await,
+        w.app.districting().apply(admin, plan.id).await,
         Err(AppError::Invalid(_))
     ));
 
     // A single compound above the cap cannot be split: the reason names it.
     let mut g = w
         .app
-        .districting_export_graph(admin, &w.comm_a.code)
+        .districting()
+        .export_graph(admin, &w.comm_a.code)
         .await
         .unwrap();
     for n in &mut g.nodes {

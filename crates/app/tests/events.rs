@@ -59,7 +59,8 @@ async fn resident(w: &World, worker: &Actor) -> Actor {
 async fn to_closed(w: &World, reporter: &Actor, worker: &Actor) -> i64 {
     let e = w
         .app
-        .report_event(
+        .events()
+        .report(
             reporter,
             &ReportInput {
                 answers: answers(&[("floor", "3")]),
@@ -68,18 +69,20 @@ async fn to_closed(w: &World, reporter: &Actor, worker: &Actor) -> i64 {
         )
         .await
         .unwrap();
-    w.app.accept_event(worker, e.id).await.unwrap();
+    w.app.events().accept(worker, e.id).await.unwrap();
     w.app
-        .dispatch_event(worker, e.id, &dispatch("chengguan"))
+        .events()
+        .dispatch(worker, e.id, &dispatch("chengguan"))
         .await
         .unwrap();
-    w.app.start_event(worker, e.id).await.unwrap();
+    w.app.events().start(worker, e.id).await.unwrap();
     w.app
-        .resolve_event(worker, e.id, "已清理纸箱")
+        .events()
+        .resolve(worker, e.id, "已清理纸箱")
         .await
         .unwrap();
-    w.app.verify_event(worker, e.id).await.unwrap();
-    let e = w.app.close_event(worker, e.id).await.unwrap();
+    w.app.events().verify(worker, e.id).await.unwrap();
+    let e = w.app.events().close(worker, e.id).await.unwrap();
     assert_eq!(e.status, Status::Closed);
     e.id
 }
@@ -88,7 +91,7 @@ async fn to_closed(w: &World, reporter: &Actor, worker: &Actor) -> i64 {
 async fn categories_in_the_database_are_the_domain_defaults() {
     let w = World::new().await;
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
-    let rows = w.app.event_categories(&worker).await.unwrap();
+    let rows = w.app.events().categories(&worker).await.unwrap();
     let cats: Vec<_> = rows
         .into_iter()
         .map(|r| {
@@ -107,7 +110,8 @@ async fn happy_path_from_report_to_rating_with_timeline_and_audit() {
     let html = "<script>alert(1)</script> 三楼楼道堆满纸箱";
     let e = w
         .app
-        .report_event(
+        .events()
+        .report(
             &res,
             &ReportInput {
                 category: "stairwell_clutter".into(),
@@ -124,21 +128,24 @@ async fn happy_path_from_report_to_rating_with_timeline_and_audit() {
     assert_eq!(e.reporter_name, "王建国");
     assert_eq!(e.deadline_at - e.reported_at, 7 * 24 * 3_600_000);
 
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     w.app
-        .dispatch_event(&worker, e.id, &dispatch("chengguan"))
+        .events()
+        .dispatch(&worker, e.id, &dispatch("chengguan"))
         .await
         .unwrap();
-    w.app.start_event(&worker, e.id).await.unwrap();
+    w.app.events().start(&worker, e.id).await.unwrap();
     w.app
-        .resolve_event(&worker, e.id, "已清理纸箱")
+        .events()
+        .resolve(&worker, e.id, "已清理纸箱")
         .await
         .unwrap();
-    w.app.verify_event(&worker, e.id).await.unwrap();
-    w.app.close_event(&worker, e.id).await.unwrap();
+    w.app.events().verify(&worker, e.id).await.unwrap();
+    w.app.events().close(&worker, e.id).await.unwrap();
     let rated = w
         .app
-        .rate_event(&res, e.id, Rating::Satisfied, Some("很快"))
+        .events()
+        .rate(&res, e.id, Rating::Satisfied, Some("很快"))
         .await
         .unwrap();
     assert_eq!(rated.status, Status::Rated);
@@ -149,7 +156,7 @@ async fn happy_path_from_report_to_rating_with_timeline_and_audit() {
             && rated.closed_at.is_some()
     );
 
-    let view = w.app.event_view(&worker, e.id).await.unwrap();
+    let view = w.app.events().view(&worker, e.id).await.unwrap();
     let steps: Vec<_> = view.timeline.iter().map(|t| t.to_status.as_str()).collect();
     assert_eq!(
         steps,
@@ -183,17 +190,22 @@ async fn happy_path_from_report_to_rating_with_timeline_and_audit() {
     // The resident sees their own event; every step is in the audit log.
     assert_eq!(
         w.app
-            .list_events(&res, EventFilter::default(), None, 50)
+            .events()
+            .list(&res, EventFilter::default(), None, 50)
             .await
             .unwrap()
             .len(),
         1
     );
-    assert_eq!(w.app.event_view(&res, e.id).await.unwrap().event.id, e.id);
+    assert_eq!(
+        w.app.events().view(&res, e.id).await.unwrap().event.id,
+        e.id
+    );
     let admin = w.user("admin", "city-admin", &w.city).await;
     let log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &admin,
             &Filter {
                 entity: Some("event".into()),
@@ -226,7 +238,8 @@ async fn dissatisfied_reopens_once_then_escalates() {
     let id = to_closed(&w, &res, &worker).await;
     let e = w
         .app
-        .rate_event(&res, id, Rating::Dissatisfied, Some("纸箱又堆回来了"))
+        .events()
+        .rate(&res, id, Rating::Dissatisfied, Some("纸箱又堆回来了"))
         .await
         .unwrap();
     assert_eq!(
@@ -235,14 +248,16 @@ async fn dissatisfied_reopens_once_then_escalates() {
     );
     assert!(e.closed_at.is_none() && e.resolved_at.is_none() && e.first_resolved_at.is_some());
     w.app
-        .resolve_event(&worker, id, "再次清理并张贴告示")
+        .events()
+        .resolve(&worker, id, "再次清理并张贴告示")
         .await
         .unwrap();
-    w.app.verify_event(&worker, id).await.unwrap();
-    w.app.close_event(&worker, id).await.unwrap();
+    w.app.events().verify(&worker, id).await.unwrap();
+    w.app.events().close(&worker, id).await.unwrap();
     let e = w
         .app
-        .rate_event(&res, id, Rating::Dissatisfied, None)
+        .events()
+        .rate(&res, id, Rating::Dissatisfied, None)
         .await
         .unwrap();
     assert_eq!(
@@ -253,11 +268,12 @@ async fn dissatisfied_reopens_once_then_escalates() {
     let street = w.user("street.a", "street-officer", &w.street).await;
     let e = w
         .app
-        .dispatch_event(&street, id, &dispatch("minzheng"))
+        .events()
+        .dispatch(&street, id, &dispatch("minzheng"))
         .await
         .unwrap();
     assert_eq!(e.status, Status::Dispatched);
-    let view = w.app.event_view(&street, id).await.unwrap();
+    let view = w.app.events().view(&street, id).await.unwrap();
     assert_eq!(view.handlers[0].handler_name, "民政局");
     assert_eq!(view.handlers.len(), 3, "old handlers deactivated");
 }
@@ -269,7 +285,8 @@ async fn illegal_transitions_are_refused_and_change_nothing() {
     let grid = w.user("grid.a", "grid-worker", &w.grid_a).await;
     let e = w
         .app
-        .report_event(&grid, &report("noise", w.building_a.id, "夜间施工"))
+        .events()
+        .report(&grid, &report("noise", w.building_a.id, "夜间施工"))
         .await
         .unwrap_err();
     assert!(
@@ -278,7 +295,8 @@ async fn illegal_transitions_are_refused_and_change_nothing() {
     );
     let e = w
         .app
-        .report_event(
+        .events()
+        .report(
             &grid,
             &ReportInput {
                 answers: answers(&[("time", "夜间")]),
@@ -288,8 +306,8 @@ async fn illegal_transitions_are_refused_and_change_nothing() {
         .await
         .unwrap();
 
-    let before = w.app.event_view(&worker, e.id).await.unwrap();
-    let err = w.app.close_event(&worker, e.id).await.unwrap_err();
+    let before = w.app.events().view(&worker, e.id).await.unwrap();
+    let err = w.app.events().close(&worker, e.id).await.unwrap_err();
     match err {
         AppError::Invalid(f) => {
             assert_eq!(f[0].field, "status");
@@ -298,23 +316,23 @@ async fn illegal_transitions_are_refused_and_change_nothing() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        w.app.resolve_event(&worker, e.id, "x").await,
+        w.app.events().resolve(&worker, e.id, "x").await,
         Err(AppError::Invalid(_))
     ));
     // A grid worker may not accept; an empty reason is refused.
     assert!(matches!(
-        w.app.accept_event(&grid, e.id).await,
+        w.app.events().accept(&grid, e.id).await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        w.app.invalidate_event(&worker, e.id, "  ").await,
+        w.app.events().invalidate(&worker, e.id, "  ").await,
         Err(AppError::Invalid(_))
     ));
     assert!(matches!(
-        w.app.merge_event(&worker, e.id, e.id).await,
+        w.app.events().merge(&worker, e.id, e.id).await,
         Err(AppError::Invalid(_))
     ));
-    let after = w.app.event_view(&worker, e.id).await.unwrap();
+    let after = w.app.events().view(&worker, e.id).await.unwrap();
     assert_eq!(after.event.status, Status::Reported);
     assert_eq!(after.event.updated_at, before.event.updated_at);
     assert_eq!(after.timeline.len(), 1);
@@ -332,7 +350,7 @@ async fn illegal_transitions_are_refused_and_change_nothing() {
     ] {
         assert!(
             matches!(
-                w.app.report_event(&grid, &bad).await,
+                w.app.events().report(&grid, &bad).await,
                 Err(AppError::Invalid(_))
             ),
             "{bad:?}"
@@ -342,13 +360,14 @@ async fn illegal_transitions_are_refused_and_change_nothing() {
     // Invalid and merged are final.
     let dup = w
         .app
-        .report_event(&worker, &report("other", w.building_a2.id, "同一问题"))
+        .events()
+        .report(&worker, &report("other", w.building_a2.id, "同一问题"))
         .await
         .unwrap();
-    let m = w.app.merge_event(&worker, dup.id, e.id).await.unwrap();
+    let m = w.app.events().merge(&worker, dup.id, e.id).await.unwrap();
     assert_eq!((m.status, m.merged_into), (Status::Merged, Some(e.id)));
     assert!(matches!(
-        w.app.accept_event(&worker, dup.id).await,
+        w.app.events().accept(&worker, dup.id).await,
         Err(AppError::Invalid(_))
     ));
 }
@@ -359,7 +378,8 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let e = w
         .app
-        .report_event(
+        .events()
+        .report(
             &worker,
             &ReportInput {
                 urgency: Some("emergency".into()),
@@ -373,13 +393,15 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
     // Not before it is accepted.
     assert!(w
         .app
+        .events()
         .blow_whistle(&worker, e.id, &["chengguan".into()], "需联合执法")
         .await
         .is_err());
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     let depts = vec!["chengguan".to_string(), "jiaojing".to_string()];
     let wh = w
         .app
+        .events()
         .blow_whistle(&worker, e.id, &depts, "需联合执法")
         .await
         .unwrap();
@@ -394,10 +416,14 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
     let chengguan = Actor::new(chengguan_user);
     // Staff of one department cannot report in for another.
     assert!(matches!(
-        w.app.report_in(&chengguan, wh.id, "jiaojing").await,
+        w.app
+            .events()
+            .report_in(&chengguan, wh.id, "jiaojing")
+            .await,
         Err(AppError::Forbidden)
     ));
     w.app
+        .events()
         .report_in(&chengguan, wh.id, "chengguan")
         .await
         .unwrap();
@@ -413,20 +439,29 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
     };
     assert!(
         matches!(
-            w.app.record_inspection(&worker, wh.id, &inspection).await,
+            w.app
+                .events()
+                .record_inspection(&worker, wh.id, &inspection)
+                .await,
             Err(AppError::Invalid(_))
         ),
         "交警大队 not yet reported in"
     );
-    w.app.report_in(&worker, wh.id, "jiaojing").await.unwrap();
+    w.app
+        .events()
+        .report_in(&worker, wh.id, "jiaojing")
+        .await
+        .unwrap();
     let wh2 = w
         .app
+        .events()
         .record_inspection(&worker, wh.id, &inspection)
         .await
         .unwrap();
     assert_eq!(wh2.whistle.status, WhistleStatus::Inspected);
     let wh3 = w
         .app
+        .events()
         .complete_whistle_task(&chengguan, wh.id, "chengguan")
         .await
         .unwrap();
@@ -438,23 +473,27 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
     assert!(wh3.done_at.is_none());
     assert!(matches!(
         w.app
+            .events()
             .rate_department(&worker, wh.id, "chengguan", Rating::Satisfied)
             .await,
         Err(AppError::Invalid(_))
     ));
     let wh4 = w
         .app
+        .events()
         .complete_whistle_task(&worker, wh.id, "jiaojing")
         .await
         .unwrap();
     assert_eq!(wh4.whistle.status, WhistleStatus::Done);
     assert!(wh4.done_at.is_some());
     w.app
+        .events()
         .rate_department(&worker, wh.id, "chengguan", Rating::Satisfied)
         .await
         .unwrap();
     let wh5 = w
         .app
+        .events()
         .rate_department(&worker, wh.id, "jiaojing", Rating::FairlySatisfied)
         .await
         .unwrap();
@@ -465,7 +504,7 @@ async fn a_whistle_is_done_only_when_every_task_is_done() {
         .iter()
         .all(|d| d.status == DeptStatus::Rated));
 
-    let view = w.app.event_view(&worker, e.id).await.unwrap();
+    let view = w.app.events().view(&worker, e.id).await.unwrap();
     assert!(view.event.whistled);
     assert_eq!(view.whistles.len(), 1);
     assert_eq!(
@@ -488,39 +527,44 @@ async fn another_community_sees_nothing() {
     let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
     let e = w
         .app
-        .report_event(&worker_a, &report("other", w.building_a.id, "井盖松动"))
+        .events()
+        .report(&worker_a, &report("other", w.building_a.id, "井盖松动"))
         .await
         .unwrap();
     assert!(matches!(
-        w.app.event_view(&worker_b, e.id).await,
+        w.app.events().view(&worker_b, e.id).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.accept_event(&worker_b, e.id).await,
+        w.app.events().accept(&worker_b, e.id).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
         w.app
+            .events()
             .blow_whistle(&worker_b, e.id, &["chengguan".into()], "x")
             .await,
         Err(AppError::NotFound)
     ));
     assert!(w
         .app
-        .list_events(&worker_b, EventFilter::default(), None, 50)
+        .events()
+        .list(&worker_b, EventFilter::default(), None, 50)
         .await
         .unwrap()
         .is_empty());
     // Nor can they report at a building outside their scope.
     assert!(matches!(
         w.app
-            .report_event(&worker_b, &report("other", w.building_a.id, "x"))
+            .events()
+            .report(&worker_b, &report("other", w.building_a.id, "x"))
             .await,
         Err(AppError::Invalid(_))
     ));
     let m = w
         .app
-        .event_metrics(&worker_b, None, 0, i64::MAX)
+        .events()
+        .metrics(&worker_b, None, 0, i64::MAX)
         .await
         .unwrap();
     assert_eq!(m.counts.reported, 0);
@@ -529,14 +573,15 @@ async fn another_community_sees_nothing() {
     let street = w.user("street.a", "street-officer", &w.street).await;
     assert_eq!(
         w.app
-            .list_events(&street, EventFilter::default(), None, 50)
+            .events()
+            .list(&street, EventFilter::default(), None, 50)
             .await
             .unwrap()
             .len(),
         1
     );
     assert_eq!(
-        w.app.event_view(&worker_a, e.id).await.unwrap().event.id,
+        w.app.events().view(&worker_a, e.id).await.unwrap().event.id,
         e.id
     );
 }
@@ -573,14 +618,18 @@ async fn metrics_on_a_small_set() {
     .enumerate()
     {
         let e = app
-            .report_event_at(&res, &ev(cat, urg), t0 + i as i64)
+            .events()
+            .report_at(&res, &ev(cat, urg), t0 + i as i64)
             .await
             .unwrap();
         ids.push(e.id);
     }
     let run = |id: i64, steps: Vec<(C, i64)>, who: Actor| async move {
         for (c, at) in steps {
-            app.event_command_at(&who, id, &c, None, at).await.unwrap();
+            app.events()
+                .command_at(&who, id, &c, None, at)
+                .await
+                .unwrap();
         }
     };
     let full = |resp: i64, resolved: i64, rating: Rating| {
@@ -621,12 +670,14 @@ async fn metrics_on_a_small_set() {
     )
     .await;
     run(ids[3], vec![(C::Accept, t0 + 10)], worker.clone()).await;
-    app.blow_whistle_at(&worker, ids[3], &["chengguan".into()], "联合处置", t0 + 20)
+    app.events()
+        .blow_whistle_at(&worker, ids[3], &["chengguan".into()], "联合处置", t0 + 20)
         .await
         .unwrap();
 
     let m = app
-        .event_metrics(&worker, None, t0, t0 + 100 * h)
+        .events()
+        .metrics(&worker, None, t0, t0 + 100 * h)
         .await
         .unwrap();
     let c = &m.counts;
@@ -653,14 +704,14 @@ async fn metrics_on_a_small_set() {
         overdue_at: Some(t0 + 8 * 24 * h),
         ..Default::default()
     };
-    let overdue = app.list_events(&worker, f, None, 50).await.unwrap();
+    let overdue = app.events().list(&worker, f, None, 50).await.unwrap();
     assert_eq!(
         overdue.iter().map(|e| e.id).collect::<Vec<_>>(),
         vec![ids[3]]
     );
     // Residents have no metrics.
     assert!(matches!(
-        app.event_metrics(&res, None, t0, t0 + h).await,
+        app.events().metrics(&res, None, t0, t0 + h).await,
         Err(AppError::Forbidden)
     ));
 }
@@ -698,7 +749,8 @@ async fn a_map_point_is_placed_into_its_grid() {
     };
     let e = w
         .app
-        .report_event(&worker_a, &at(122.105, 37.505))
+        .events()
+        .report(&worker_a, &at(122.105, 37.505))
         .await
         .unwrap();
     assert_eq!(e.node_id, w.grid_a.id);
@@ -706,7 +758,8 @@ async fn a_map_point_is_placed_into_its_grid() {
     // In grid B: another community, not this worker's.
     let err = w
         .app
-        .report_event(&worker_a, &at(122.115, 37.505))
+        .events()
+        .report(&worker_a, &at(122.115, 37.505))
         .await
         .unwrap_err();
     assert!(
@@ -715,13 +768,19 @@ async fn a_map_point_is_placed_into_its_grid() {
     );
     // Outside every grid, and not a coordinate at all.
     for (x, y) in [(121.0, 37.0), (500.0, 37.0), (f64::NAN, 1.0)] {
-        let err = w.app.report_event(&worker_a, &at(x, y)).await.unwrap_err();
+        let err = w
+            .app
+            .events()
+            .report(&worker_a, &at(x, y))
+            .await
+            .unwrap_err();
         assert!(matches!(&err, AppError::Invalid(_)), "{err:?}");
     }
     let street = w.user("street", "street-officer", &w.street).await;
     let e = w
         .app
-        .report_event(&street, &at(122.115, 37.505))
+        .events()
+        .report(&street, &at(122.115, 37.505))
         .await
         .unwrap();
     assert_eq!(e.node_id, w.grid_b.id);
@@ -740,7 +799,8 @@ async fn every_source_creates_an_event_the_same_way() {
     for who in [&res, &worker] {
         let e = w
             .app
-            .report_event(
+            .events()
+            .report(
                 who,
                 &ReportInput {
                     answers: answers(&[("floor", "3")]),
@@ -765,23 +825,26 @@ async fn every_source_creates_an_event_the_same_way() {
     }]);
     let r = w
         .app
-        .import_hotline(&worker, "t.json", &serde_json::to_vec(&ticket).unwrap())
+        .hotline()
+        .import(&worker, "t.json", &serde_json::to_vec(&ticket).unwrap())
         .await
         .unwrap();
     assert_eq!((r.created, r.queued), (0, 1), "{r:?}");
-    let queued = w.app.hotline_queue(&worker, None, 10).await.unwrap();
+    let queued = w.app.hotline().queue(&worker, None, 10).await.unwrap();
     let t = w
         .app
+        .hotline()
         .hotline_match(&worker, queued[0].id, w.building_a.id)
         .await
         .unwrap();
     ids.push((t.event_id.unwrap(), "hotline"));
     // An Open311 request.
-    let key = w.app.open311_add_key(&admin, "one-path").await.unwrap();
-    let client = w.app.open311_client(Some(&key.api_key)).await.unwrap();
+    let key = w.app.open311().add_key(&admin, "one-path").await.unwrap();
+    let client = w.app.open311().client(Some(&key.api_key)).await.unwrap();
     let created = w
         .app
-        .open311_create(
+        .open311()
+        .create(
             &client,
             &jingzhi_app::open311::CreateInput {
                 service_code: "other".into(),
@@ -796,7 +859,8 @@ async fn every_source_creates_an_event_the_same_way() {
 
     let audit = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &admin,
             &Filter {
                 entity: Some("event".into()),
@@ -809,7 +873,7 @@ async fn every_source_creates_an_event_the_same_way() {
         .unwrap();
     let mut shapes = vec![];
     for (id, source) in ids {
-        let e = w.app.event_view(&admin, id).await.unwrap();
+        let e = w.app.events().view(&admin, id).await.unwrap();
         assert_eq!(e.event.source, source);
         assert_eq!(e.event.status, Status::Reported);
         let first = &e.timeline[0];

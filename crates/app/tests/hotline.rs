@@ -286,14 +286,15 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
         assert_eq!(t.outcome, "created", "{t:?}");
         let e = w
             .app
-            .event_view(&admin, t.event_id.unwrap())
+            .events()
+            .view(&admin, t.event_id.unwrap())
             .await
             .unwrap()
             .event;
         assert_eq!(Some(e.node_id), b, "{t:?}");
         assert_eq!(e.source, "hotline");
         // The ticket number is on the event's timeline and linked to it.
-        let v = w.app.event_view(&admin, e.id).await.unwrap();
+        let v = w.app.events().view(&admin, e.id).await.unwrap();
         assert!(v.timeline[0]
             .note
             .as_deref()
@@ -301,7 +302,8 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
             .contains(&format!("{prefix}{no}")));
         let tk = w
             .app
-            .hotline_ticket_of_event(&admin, e.id)
+            .hotline()
+            .ticket_of_event(&admin, e.id)
             .await
             .unwrap()
             .unwrap();
@@ -309,7 +311,8 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
     }
     let e1 = w
         .app
-        .event_view(
+        .events()
+        .view(
             &admin,
             outcome(r, &format!("{prefix}001")).event_id.unwrap(),
         )
@@ -320,7 +323,8 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
     // Without the hotline's own 办理时限 the deadline counts from the call, not the import.
     let call = w
         .app
-        .hotline_ticket_of_event(&admin, e1.id)
+        .hotline()
+        .ticket_of_event(&admin, e1.id)
         .await
         .unwrap()
         .unwrap()
@@ -331,14 +335,15 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
     );
     assert_eq!(
         e1.deadline_at,
-        w.app.deadline_policy().deadline(e1.urgency, call),
+        w.app.events().deadline_policy().deadline(e1.urgency, call),
         "the deadline counts from 来电时间"
     );
     assert_eq!(e1.category_code, "noise");
     assert_eq!(e1.description, "楼上每晚装修噪音扰民");
     let e2 = w
         .app
-        .event_view(
+        .events()
+        .view(
             &admin,
             outcome(r, &format!("{prefix}002")).event_id.unwrap(),
         )
@@ -354,7 +359,8 @@ async fn check_realistic(h: &Hot, r: &HotlineImportReport, prefix: &str) {
     );
     let e4 = w
         .app
-        .event_view(
+        .events()
+        .view(
             &admin,
             outcome(r, &format!("{prefix}004")).event_id.unwrap(),
         )
@@ -390,27 +396,31 @@ async fn realistic_files_match_most_and_queue_the_rest() {
     let rows: Vec<Vec<String>> = tickets("X").into_iter().map(|r| r.to_vec()).collect();
     let r = w
         .app
-        .import_hotline(&admin, "12345工单.xlsx", &xlsx(&HEADERS, &rows))
+        .hotline()
+        .import(&admin, "12345工单.xlsx", &xlsx(&HEADERS, &rows))
         .await
         .unwrap();
     check_realistic(&h, &r, "X").await;
     // .csv with a BOM, and without
     let r = w
         .app
-        .import_hotline(&admin, "tickets.csv", &csv(&tickets("C"), true))
+        .hotline()
+        .import(&admin, "tickets.csv", &csv(&tickets("C"), true))
         .await
         .unwrap();
     check_realistic(&h, &r, "C").await;
     let r = w
         .app
-        .import_hotline(&admin, "tickets.csv", &csv(&tickets("D"), false))
+        .hotline()
+        .import(&admin, "tickets.csv", &csv(&tickets("D"), false))
         .await
         .unwrap();
     check_realistic(&h, &r, "D").await;
     // JSON with the English keys
     let r = w
         .app
-        .import_hotline(&admin, "tickets.json", &json(&tickets("J")))
+        .hotline()
+        .import(&admin, "tickets.json", &json(&tickets("J")))
         .await
         .unwrap();
     check_realistic(&h, &r, "J").await;
@@ -418,7 +428,8 @@ async fn realistic_files_match_most_and_queue_the_rest() {
     assert_eq!((t, e), (32, 16));
     let list = w
         .app
-        .list_events(&admin, EventFilter::default(), None, 500)
+        .events()
+        .list(&admin, EventFilter::default(), None, 500)
         .await
         .unwrap();
     assert_eq!(list.iter().filter(|e| e.source == "hotline").count(), 16);
@@ -492,9 +503,18 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
     let w = &h.w;
     let admin = Actor::system(&w.city);
     let file = csv(&tickets("R"), true);
-    w.app.import_hotline(&admin, "a.csv", &file).await.unwrap();
+    w.app
+        .hotline()
+        .import(&admin, "a.csv", &file)
+        .await
+        .unwrap();
     let before = counts(w).await;
-    let r = w.app.import_hotline(&admin, "a.csv", &file).await.unwrap();
+    let r = w
+        .app
+        .hotline()
+        .import(&admin, "a.csv", &file)
+        .await
+        .unwrap();
     assert!(r.committed);
     assert_eq!((r.created, r.queued, r.already_imported), (0, 0, 8));
     assert!(r.tickets.iter().all(|t| t.outcome == "already_imported"));
@@ -504,7 +524,8 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
     mixed.extend(tickets("S").into_iter().take(1));
     let r = w
         .app
-        .import_hotline(&admin, "b.csv", &csv(&mixed, false))
+        .hotline()
+        .import(&admin, "b.csv", &csv(&mixed, false))
         .await
         .unwrap();
     assert_eq!((r.created, r.already_imported), (1, 8));
@@ -512,7 +533,8 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
     // Work one event so the export has results.
     let ev = w
         .app
-        .list_events(&admin, EventFilter::default(), None, 500)
+        .events()
+        .list(&admin, EventFilter::default(), None, 500)
         .await
         .unwrap();
     let e = ev
@@ -520,12 +542,13 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
         .find(|e| e.description.contains("噪音"))
         .unwrap()
         .id;
-    w.app.accept_event(&admin, e).await.unwrap();
+    w.app.events().accept(&admin, e).await.unwrap();
 
     for format in [Format::Xlsx, Format::Csv, Format::Json] {
         let x = w
             .app
-            .export_hotline(&admin, None, None, format)
+            .hotline()
+            .export(&admin, None, None, format)
             .await
             .unwrap();
         assert_eq!(x.rows, 9);
@@ -547,7 +570,8 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
         let before = counts(w).await;
         let r = w
             .app
-            .import_hotline(&admin, &x.file_name, &x.bytes)
+            .hotline()
+            .import(&admin, &x.file_name, &x.bytes)
             .await
             .unwrap();
         assert!(r.committed, "{format:?}: {:?}", r.errors);
@@ -561,7 +585,8 @@ async fn reimport_is_idempotent_and_the_export_comes_back_as_already_imported() 
     let to = jingzhi_app::hotline::day_bound("2026-11-20", true, "to").unwrap();
     let x = w
         .app
-        .export_hotline(&admin, from, to, Format::Json)
+        .hotline()
+        .export(&admin, from, to, Format::Json)
         .await
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&x.bytes).unwrap();
@@ -666,7 +691,7 @@ async fn a_malformed_file_changes_nothing() {
         } else {
             "bad.csv"
         };
-        let r = w.app.import_hotline(&admin, name, &bytes).await.unwrap();
+        let r = w.app.hotline().import(&admin, name, &bytes).await.unwrap();
         assert!(!r.committed, "{what}");
         assert!(
             r.errors.iter().any(|e| e.row == row && e.column == column),
@@ -682,7 +707,8 @@ async fn a_malformed_file_changes_nothing() {
     rows[3][1] = "明天上午".into();
     let r = w
         .app
-        .import_hotline(&admin, "two.csv", &csv(&rows, false))
+        .hotline()
+        .import(&admin, "two.csv", &csv(&rows, false))
         .await
         .unwrap();
     assert!(!r.committed);
@@ -705,7 +731,8 @@ async fn a_malformed_file_changes_nothing() {
     arr[2]["addr"] = "x".into();
     let r = w
         .app
-        .import_hotline(&admin, "bad.json", &serde_json::to_vec(&arr).unwrap())
+        .hotline()
+        .import(&admin, "bad.json", &serde_json::to_vec(&arr).unwrap())
         .await
         .unwrap();
     assert!(!r.committed);
@@ -716,13 +743,15 @@ async fn a_malformed_file_changes_nothing() {
     );
     let e = w
         .app
-        .import_hotline(&admin, "bad.json", b"{\"ticket_no\":1}")
+        .hotline()
+        .import(&admin, "bad.json", b"{\"ticket_no\":1}")
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::Invalid(_)));
     let e = w
         .app
-        .import_hotline(&admin, "bad.xls", b"whatever")
+        .hotline()
+        .import(&admin, "bad.xls", b"whatever")
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::Invalid(_)));
@@ -736,7 +765,8 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     let street = w.user("street.hl", "street-officer", &w.street).await;
     let r = w
         .app
-        .import_hotline(&street, "q.csv", &csv(&tickets("Q"), true))
+        .hotline()
+        .import(&street, "q.csv", &csv(&tickets("Q"), true))
         .await
         .unwrap();
     // In the street's scope 前进小区1号楼 is not ambiguous (the other is in 鲸园街道), and
@@ -744,7 +774,7 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     assert_eq!(outcome(&r, "Q005").outcome, "created");
     assert_eq!(outcome(&r, "Q004").outcome, "queued");
     assert_eq!(r.created, 4);
-    let queue = w.app.hotline_queue(&street, None, 50).await.unwrap();
+    let queue = w.app.hotline().queue(&street, None, 50).await.unwrap();
     assert_eq!(queue.len(), 4);
     assert!(queue.iter().all(|t| t.path == w.street.path));
     let road = queue.iter().find(|t| t.ticket_no == "Q006").unwrap();
@@ -752,6 +782,7 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     // Match: a building outside the scope is a field error; inside, the event is created.
     let e = w
         .app
+        .hotline()
         .hotline_match(&street, road.id, h.haijing[0].id)
         .await
         .unwrap_err();
@@ -761,6 +792,7 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     );
     let e = w
         .app
+        .hotline()
         .hotline_match(&street, road.id, w.comm_a.id)
         .await
         .unwrap_err();
@@ -770,6 +802,7 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     );
     let t = w
         .app
+        .hotline()
         .hotline_match(&street, road.id, w.building_b.id)
         .await
         .unwrap();
@@ -777,7 +810,8 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     assert_eq!(t.path, w.building_b.path);
     let ev = w
         .app
-        .event_view(&street, t.event_id.unwrap())
+        .events()
+        .view(&street, t.event_id.unwrap())
         .await
         .unwrap();
     assert_eq!(ev.event.node_id, w.building_b.id);
@@ -787,6 +821,7 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     // Twice is a conflict.
     let e = w
         .app
+        .hotline()
         .hotline_match(&street, road.id, w.building_b.id)
         .await
         .unwrap_err();
@@ -796,24 +831,32 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     let nb = queue.iter().find(|t| t.ticket_no == "Q008").unwrap();
     let e = w
         .app
-        .hotline_discard(&street, nb.id, "  ")
+        .hotline()
+        .discard(&street, nb.id, "  ")
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::Invalid(_)));
     let t = w
         .app
-        .hotline_discard(&street, nb.id, "不属于本街道")
+        .hotline()
+        .discard(&street, nb.id, "不属于本街道")
         .await
         .unwrap();
     assert_eq!(t.status, "discarded");
     assert_eq!(
-        w.app.hotline_queue(&street, None, 50).await.unwrap().len(),
+        w.app
+            .hotline()
+            .queue(&street, None, 50)
+            .await
+            .unwrap()
+            .len(),
         2
     );
     // Both audited.
     let audit = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &Actor::system(&w.city),
             &jingzhi_domain::audit::Filter {
                 entity: Some("hotline_ticket".into()),
@@ -833,7 +876,8 @@ async fn the_queue_creates_events_and_discards_with_a_reason() {
     // The export says so.
     let x = w
         .app
-        .export_hotline(&street, None, None, Format::Csv)
+        .hotline()
+        .export(&street, None, None, Format::Csv)
         .await
         .unwrap();
     let text = String::from_utf8(x.bytes).unwrap();
@@ -850,48 +894,55 @@ async fn scope_and_roles() {
     let grid = w.user("grid.hl", "grid-worker", &w.grid_a).await;
     let r = w
         .app
-        .import_hotline(&street1, "s.csv", &csv(&tickets("P"), true))
+        .hotline()
+        .import(&street1, "s.csv", &csv(&tickets("P"), true))
         .await
         .unwrap();
     assert!(r.committed);
-    let mine = w.app.hotline_queue(&street1, None, 50).await.unwrap();
+    let mine = w.app.hotline().queue(&street1, None, 50).await.unwrap();
     assert!(!mine.is_empty());
     // Another street's worker sees none of it and cannot act on it.
     assert!(w
         .app
-        .hotline_queue(&street2, None, 50)
+        .hotline()
+        .queue(&street2, None, 50)
         .await
         .unwrap()
         .is_empty());
     for t in &mine {
         assert!(matches!(
-            w.app.hotline_match(&street2, t.id, h.qianjin2.id).await,
+            w.app
+                .hotline()
+                .hotline_match(&street2, t.id, h.qianjin2.id)
+                .await,
             Err(AppError::NotFound)
         ));
         assert!(matches!(
-            w.app.hotline_discard(&street2, t.id, "越权").await,
+            w.app.hotline().discard(&street2, t.id, "越权").await,
             Err(AppError::NotFound)
         ));
         assert!(matches!(
-            w.app.hotline_ticket(&street2, t.id).await,
+            w.app.hotline().ticket(&street2, t.id).await,
             Err(AppError::NotFound)
         ));
         // Nor does a community worker below the street (the queue is the importer's scope).
         assert!(matches!(
-            w.app.hotline_ticket(&worker_a, t.id).await,
+            w.app.hotline().ticket(&worker_a, t.id).await,
             Err(AppError::NotFound)
         ));
     }
     let x = w
         .app
-        .export_hotline(&street2, None, None, Format::Json)
+        .hotline()
+        .export(&street2, None, None, Format::Json)
         .await
         .unwrap();
     assert_eq!(x.rows, 0);
     // The community worker sees the events created in its community in the export.
     let x = w
         .app
-        .export_hotline(&worker_a, None, None, Format::Json)
+        .hotline()
+        .export(&worker_a, None, None, Format::Json)
         .await
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&x.bytes).unwrap();
@@ -908,12 +959,13 @@ async fn scope_and_roles() {
     // A grid worker may not import.
     assert!(matches!(
         w.app
-            .import_hotline(&grid, "g.csv", &csv(&tickets("G"), true))
+            .hotline()
+            .import(&grid, "g.csv", &csv(&tickets("G"), true))
             .await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        w.app.hotline_queue(&grid, None, 50).await,
+        w.app.hotline().queue(&grid, None, 50).await,
         Err(AppError::Forbidden)
     ));
 }

@@ -5,8 +5,9 @@ mod common;
 
 use calamine::{Data, Reader};
 use common::World;
+use jingzhi_app::import::Import;
 use jingzhi_app::import::{ImportOptions, ImportReport, RowError};
-use jingzhi_app::{Actor, App, AppError};
+use jingzhi_app::{Actor, AppError};
 use jingzhi_domain::audit::Filter;
 use jingzhi_domain::registry::IdNumber;
 use jingzhi_domain::registry::{HouseholdFilter, ResidentFilter};
@@ -56,6 +57,7 @@ struct Snapshot {
 async fn snapshot(w: &World, admin: &Actor) -> Snapshot {
     let residents = w
         .app
+        .registry()
         .list_residents(admin, ResidentFilter::default(), None, 1, 200)
         .await
         .unwrap()
@@ -63,14 +65,21 @@ async fn snapshot(w: &World, admin: &Actor) -> Snapshot {
         .len();
     let households = w
         .app
+        .registry()
         .list_households(admin, HouseholdFilter::default(), None, 1, 200)
         .await
         .unwrap()
         .items
         .len();
     Snapshot {
-        city: w.app.home(admin).await.unwrap().stats,
-        building_a: w.app.node_view(admin, w.building_a.id).await.unwrap().stats,
+        city: w.app.registry().home(admin).await.unwrap().stats,
+        building_a: w
+            .app
+            .registry()
+            .node_view(admin, w.building_a.id)
+            .await
+            .unwrap()
+            .stats,
         residents,
         households,
     }
@@ -98,7 +107,8 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     ]);
     let report = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "名单.csv",
             &file,
@@ -120,7 +130,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     );
     assert!(report.rejects.is_none());
 
-    let home = w.app.home(&worker).await.unwrap().stats;
+    let home = w.app.registry().home(&worker).await.unwrap().stats;
     assert_eq!(
         (
             home.households,
@@ -141,6 +151,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     );
     let b2 = w
         .app
+        .registry()
         .node_view(&worker, w.building_a2.id)
         .await
         .unwrap()
@@ -149,6 +160,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
 
     let hhs = w
         .app
+        .registry()
         .list_households(&worker, HouseholdFilter::default(), None, 1, 50)
         .await
         .unwrap()
@@ -164,6 +176,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
 
     let found = w
         .app
+        .registry()
         .list_residents(
             &worker,
             ResidentFilter {
@@ -184,18 +197,19 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     assert_eq!(li.tags.disability_grade, Some(2));
 
     // The counts agree with a recomputation from scratch.
-    let before = w.app.home(&admin).await.unwrap().stats;
+    let before = w.app.registry().home(&admin).await.unwrap().stats;
     let mut c = w.db.store.acquire().await.unwrap();
     jingzhi_store::registry::recompute_stats(&mut c)
         .await
         .unwrap();
     drop(c);
-    assert_eq!(w.app.home(&admin).await.unwrap().stats, before);
+    assert_eq!(w.app.registry().home(&admin).await.unwrap().stats, before);
 
     // One audit record, without plain numbers.
     let log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &admin,
             &Filter {
                 action: Some(jingzhi_domain::audit::Action::Import),
@@ -220,7 +234,8 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     let more = csv(&[HEAD, &format!("{A1},1,301,王小红,{p4},,,,孙子女,,,,,,,,")]);
     let r = w
         .app
-        .import_residents(&worker, "补充.csv", &more, &ImportOptions::default())
+        .import()
+        .residents(&worker, "补充.csv", &more, &ImportOptions::default())
         .await
         .unwrap();
     assert_eq!(
@@ -229,6 +244,7 @@ async fn a_good_csv_goes_in_with_households_heads_counts_and_one_audit_record() 
     );
     let hhs = w
         .app
+        .registry()
         .list_households(&worker, HouseholdFilter::default(), None, 1, 50)
         .await
         .unwrap()
@@ -286,7 +302,8 @@ async fn a_good_xlsx_goes_in_with_numbers_and_excel_dates_converted() {
     });
     let report = w
         .app
-        .import_residents(&worker, "roster.XLSX", &file, &ImportOptions::default())
+        .import()
+        .residents(&worker, "roster.XLSX", &file, &ImportOptions::default())
         .await
         .unwrap();
     assert!(report.committed, "{:?}", report.errors);
@@ -300,6 +317,7 @@ async fn a_good_xlsx_goes_in_with_numbers_and_excel_dates_converted() {
     );
     let list = w
         .app
+        .registry()
         .list_residents(&worker, ResidentFilter::default(), None, 1, 50)
         .await
         .unwrap()
@@ -326,7 +344,8 @@ async fn a_good_xlsx_goes_in_with_numbers_and_excel_dates_converted() {
     });
     let r = w
         .app
-        .import_residents(&worker, "n.xlsx", &numeric, &ImportOptions::default())
+        .import()
+        .residents(&worker, "n.xlsx", &numeric, &ImportOptions::default())
         .await
         .unwrap();
     assert!(!r.committed);
@@ -368,7 +387,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     ]);
     assert!(
         w.app
-            .import_residents(&worker, "seed.csv", &seed, &ImportOptions::default())
+            .import()
+            .residents(&worker, "seed.csv", &seed, &ImportOptions::default())
             .await
             .unwrap()
             .committed
@@ -381,7 +401,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let report = w
         .app
-        .import_residents(&worker, "bad.csv", &csv(&refs), &ImportOptions::default())
+        .import()
+        .residents(&worker, "bad.csv", &csv(&refs), &ImportOptions::default())
         .await
         .unwrap();
     assert!(!report.committed);
@@ -425,7 +446,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     // With an unknown column, skipping bad rows does not help either: the header is wrong.
     let r = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "bad.csv",
             &csv(&refs),
@@ -439,7 +461,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     // Files that are not rosters at all are refused as a whole.
     let e = w
         .app
-        .import_residents(&worker, "x.pdf", b"%PDF", &ImportOptions::default())
+        .import()
+        .residents(&worker, "x.pdf", b"%PDF", &ImportOptions::default())
         .await
         .unwrap_err();
     assert!(
@@ -448,7 +471,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     );
     let e = w
         .app
-        .import_residents(&worker, "x.xlsx", b"not a zip", &ImportOptions::default())
+        .import()
+        .residents(&worker, "x.xlsx", b"not a zip", &ImportOptions::default())
         .await
         .unwrap_err();
     assert!(
@@ -457,7 +481,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     );
     let e = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "x.csv",
             &[0xb9, 0xfa, 0x2c, 0x0a],
@@ -473,7 +498,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_and_changes_nothing() {
     let steward = w.user("steward", "steward", &w.comm_a).await;
     let e = w
         .app
-        .import_residents(&steward, "bad.csv", &csv(&refs), &ImportOptions::default())
+        .import()
+        .residents(&steward, "bad.csv", &csv(&refs), &ImportOptions::default())
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::Forbidden));
@@ -509,7 +535,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
         &format!("{A1},3,999,老住户,{registered},,,,户主,,,,,,,,"),
     ]);
     w.app
-        .import_residents(&worker, "seed.csv", &seed, &ImportOptions::default())
+        .import()
+        .residents(&worker, "seed.csv", &seed, &ImportOptions::default())
         .await
         .unwrap();
     let (rows, good) = bad_rows(&registered);
@@ -520,7 +547,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let report = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "批次.csv",
             &csv(&refs),
@@ -550,6 +578,7 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     );
     let list = w
         .app
+        .registry()
         .list_residents(&worker, ResidentFilter::default(), None, 1, 50)
         .await
         .unwrap()
@@ -558,6 +587,7 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     for g in &good[..2] {
         let hit = w
             .app
+            .registry()
             .list_residents(
                 &worker,
                 ResidentFilter {
@@ -572,7 +602,7 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
             .unwrap();
         assert_eq!(hit.items.len(), 1);
     }
-    let stats = w.app.home(&worker).await.unwrap().stats;
+    let stats = w.app.registry().home(&worker).await.unwrap().stats;
     assert_eq!(
         (stats.households, stats.residents, stats.party_member),
         (3, 3, 1)
@@ -586,7 +616,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
         .replace(",12345,", ",13900000004,");
     let again = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             &rejects.file_name,
             fixed.as_bytes(),
@@ -602,7 +633,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     let w2 = World::new().await;
     let worker2 = w2.user("worker.a", "community-worker", &w2.comm_a).await;
     w2.app
-        .import_residents(&worker2, "seed.csv", &seed, &ImportOptions::default())
+        .import()
+        .residents(&worker2, "seed.csv", &seed, &ImportOptions::default())
         .await
         .unwrap();
     let file = xlsx(|ws| {
@@ -616,7 +648,8 @@ async fn skipping_bad_rows_imports_the_good_ones_and_returns_the_rest_as_a_file(
     });
     let report = w2
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker2,
             "批次.xlsx",
             &file,
@@ -665,7 +698,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let r = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "四十人.csv",
             &csv(&refs),
@@ -681,7 +715,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let path = dir.join("residents.xlsx");
     let n = w
         .app
-        .export_residents(&worker, ResidentFilter::default(), None, &path)
+        .export()
+        .residents(&worker, ResidentFilter::default(), None, &path)
         .await
         .unwrap();
     assert_eq!(n, 40);
@@ -709,7 +744,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let path_a2 = dir.join("a2.xlsx");
     assert_eq!(
         w.app
-            .export_residents(
+            .export()
+            .residents(
                 &worker,
                 ResidentFilter::default(),
                 Some(w.building_a2.id),
@@ -726,7 +762,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     };
     assert_eq!(
         w.app
-            .export_residents(&worker, f, None, &path_q)
+            .export()
+            .residents(&worker, f, None, &path_q)
             .await
             .unwrap(),
         1
@@ -736,7 +773,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let hh = dir.join("households.xlsx");
     assert_eq!(
         w.app
-            .export_households(&worker, HouseholdFilter::default(), None, &hh)
+            .export()
+            .households(&worker, HouseholdFilter::default(), None, &hh)
             .await
             .unwrap(),
         20
@@ -756,14 +794,16 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let au = dir.join("audit.xlsx");
     let n = w
         .app
-        .export_audit(&admin, &Filter::default(), &au)
+        .export()
+        .audit(&admin, &Filter::default(), &au)
         .await
         .unwrap();
     let arows = read_xlsx_rows(&std::fs::read(&au).unwrap());
     assert_eq!(arows.len() as u64, n + 1);
     let log = w
         .app
-        .list_audit(
+        .audit()
+        .list(
             &admin,
             &Filter {
                 action: Some(jingzhi_domain::audit::Action::Export),
@@ -785,7 +825,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     let empty = dir.join("b.xlsx");
     assert_eq!(
         w.app
-            .export_residents(&worker_b, ResidentFilter::default(), None, &empty)
+            .export()
+            .residents(&worker_b, ResidentFilter::default(), None, &empty)
             .await
             .unwrap(),
         0
@@ -793,7 +834,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     assert_eq!(read_xlsx_rows(&std::fs::read(&empty).unwrap()).len(), 1);
     let e = w
         .app
-        .export_residents(
+        .export()
+        .residents(
             &worker_b,
             ResidentFilter::default(),
             Some(w.comm_a.id),
@@ -803,7 +845,8 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
     assert!(matches!(e, Err(AppError::NotFound)), "{e:?}");
     assert!(matches!(
         w.app
-            .export_audit(&worker, &Filter::default(), &dir.join("y.xlsx"))
+            .export()
+            .audit(&worker, &Filter::default(), &dir.join("y.xlsx"))
             .await,
         Err(AppError::Forbidden)
     ));
@@ -814,13 +857,14 @@ async fn exports_stream_masked_lists_in_scope_and_are_audited() {
 async fn the_template_imports_its_example_row() {
     let w = World::new().await;
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
-    let t = App::import_template_xlsx();
+    let t = Import::template_xlsx();
     let rows = read_xlsx_rows(&t);
     assert_eq!(rows[0].len(), 17);
     assert_eq!(rows[0][0], "楼宇编码");
     let r = w
         .app
-        .import_residents(&worker, "模板.xlsx", &t, &ImportOptions::default())
+        .import()
+        .residents(&worker, "模板.xlsx", &t, &ImportOptions::default())
         .await
         .unwrap();
     assert!(r.committed, "{:?}", r.errors);
@@ -862,7 +906,8 @@ async fn fifty_thousand_rows_in_one_go() {
     let t = std::time::Instant::now();
     let r = w
         .app
-        .import_residents(
+        .import()
+        .residents(
             &worker,
             "big.csv",
             text.as_bytes(),
@@ -873,7 +918,7 @@ async fn fifty_thousand_rows_in_one_go() {
     eprintln!("50,000 rows: {:?}", t.elapsed());
     assert!(r.committed, "{:?}", &r.errors[..r.errors.len().min(5)]);
     assert_eq!(r.residents_created, 50_000);
-    let stats = w.app.home(&worker).await.unwrap().stats;
+    let stats = w.app.registry().home(&worker).await.unwrap().stats;
     assert_eq!(
         (stats.residents, stats.households),
         (50_000, r.households_created as i64)
@@ -882,7 +927,8 @@ async fn fifty_thousand_rows_in_one_go() {
     let t = std::time::Instant::now();
     assert_eq!(
         w.app
-            .export_residents(&worker, ResidentFilter::default(), None, &path)
+            .export()
+            .residents(&worker, ResidentFilter::default(), None, &path)
             .await
             .unwrap(),
         50_000

@@ -67,10 +67,12 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let res = resident(&w, &worker, "res.a", "301", "11010519491231002X").await;
     w.app
-        .set_notify_channels(&["smtp", "webhook"])
+        .notify()
+        .set_channels(&["smtp", "webhook"])
         .await
         .unwrap();
     w.app
+        .notify()
         .set_user_email(Some(&res), "res.a", Some("wang@example.org"))
         .await
         .unwrap();
@@ -78,28 +80,36 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     // Reporting one's own event tells nobody (the reporter is the actor).
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "楼下垃圾三天没人清"))
+        .events()
+        .report(&res, &report(w.building_a.id, "楼下垃圾三天没人清"))
         .await
         .unwrap();
     assert!(w
         .app
+        .notify()
         .notifications(&res, None, None, 50)
         .await
         .unwrap()
         .is_empty());
     assert_eq!(all_outbox(&w.app).await, 0);
 
-    w.app.accept_event(&worker, e.id).await.unwrap();
-    let list = w.app.notifications(&res, None, None, 50).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
+    let list = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].event_id, e.id);
     assert_eq!(list[0].status, "accepted");
     assert!(list[0].body.contains("已上报 → 已受理"), "{}", list[0].body);
     assert!(list[0].body.contains("前进小区1号楼"), "{}", list[0].body);
-    assert_eq!(w.app.unread_notifications(&res).await.unwrap(), 1);
+    assert_eq!(w.app.notify().unread(&res).await.unwrap(), 1);
     // The worker who acted is told nothing.
     assert!(w
         .app
+        .notify()
         .notifications(&worker, None, None, 50)
         .await
         .unwrap()
@@ -118,9 +128,10 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     assert_eq!(p.user_id, Some(res.id()));
 
     // A refused transition writes nothing.
-    assert!(w.app.verify_event(&worker, e.id).await.is_err());
+    assert!(w.app.events().verify(&worker, e.id).await.is_err());
     assert_eq!(
         w.app
+            .notify()
             .notifications(&res, None, None, 50)
             .await
             .unwrap()
@@ -138,9 +149,9 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
             .await
             .unwrap();
     }
-    let err = w.app.dispatch_event(&worker, e.id, &dispatch()).await;
+    let err = w.app.events().dispatch(&worker, e.id, &dispatch()).await;
     assert!(err.is_err());
-    let view = w.app.event_view(&worker, e.id).await.unwrap();
+    let view = w.app.events().view(&worker, e.id).await.unwrap();
     assert_eq!(view.event.status, Status::Accepted);
     assert_eq!(
         view.timeline.len(),
@@ -149,6 +160,7 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
     );
     assert_eq!(
         w.app
+            .notify()
             .notifications(&res, None, None, 50)
             .await
             .unwrap()
@@ -163,27 +175,25 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
             .unwrap();
     }
     w.app
-        .dispatch_event(&worker, e.id, &dispatch())
+        .events()
+        .dispatch(&worker, e.id, &dispatch())
         .await
         .unwrap();
-    assert_eq!(w.app.unread_notifications(&res).await.unwrap(), 2);
+    assert_eq!(w.app.notify().unread(&res).await.unwrap(), 2);
 
     // Marking read: only one's own.
     let n = w
         .app
+        .notify()
         .notifications(&res, Some(true), None, 50)
         .await
         .unwrap();
-    assert!(w
-        .app
-        .mark_notification_read(&worker, n[0].id)
-        .await
-        .is_err());
-    let read = w.app.mark_notification_read(&res, n[0].id).await.unwrap();
+    assert!(w.app.notify().mark_read(&worker, n[0].id).await.is_err());
+    let read = w.app.notify().mark_read(&res, n[0].id).await.unwrap();
     assert!(read.read_at.is_some());
-    assert_eq!(w.app.unread_notifications(&res).await.unwrap(), 1);
-    assert_eq!(w.app.mark_all_notifications_read(&res).await.unwrap(), 1);
-    assert_eq!(w.app.unread_notifications(&res).await.unwrap(), 0);
+    assert_eq!(w.app.notify().unread(&res).await.unwrap(), 1);
+    assert_eq!(w.app.notify().mark_all_read(&res).await.unwrap(), 1);
+    assert_eq!(w.app.notify().unread(&res).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -194,22 +204,38 @@ async fn merged_reporters_hear_of_the_target_s_changes() {
     let res = resident(&w, &worker, "res.a", "301", "11010519491231002X").await;
     let target = w
         .app
-        .report_event(&grid, &report(w.building_a.id, "小区门口垃圾堆积"))
+        .events()
+        .report(&grid, &report(w.building_a.id, "小区门口垃圾堆积"))
         .await
         .unwrap();
     let dup = w
         .app
-        .report_event(&res, &report(w.building_a.id, "门口垃圾没人管"))
+        .events()
+        .report(&res, &report(w.building_a.id, "门口垃圾没人管"))
         .await
         .unwrap();
-    w.app.merge_event(&worker, dup.id, target.id).await.unwrap();
+    w.app
+        .events()
+        .merge(&worker, dup.id, target.id)
+        .await
+        .unwrap();
     // The resident is told their event was merged.
-    let n = w.app.notifications(&res, None, None, 50).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(n.len(), 1);
     assert_eq!((n[0].event_id, n[0].status.as_str()), (dup.id, "merged"));
 
-    w.app.accept_event(&worker, target.id).await.unwrap();
-    let n = w.app.notifications(&res, None, None, 50).await.unwrap();
+    w.app.events().accept(&worker, target.id).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(n.len(), 2);
     assert_eq!(n[0].event_id, target.id);
     assert!(
@@ -218,7 +244,12 @@ async fn merged_reporters_hear_of_the_target_s_changes() {
         "{}",
         n[0].title
     );
-    let g = w.app.notifications(&grid, None, None, 50).await.unwrap();
+    let g = w
+        .app
+        .notify()
+        .notifications(&grid, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(g.len(), 1);
     assert_eq!(g[0].event_id, target.id);
 }
@@ -288,17 +319,18 @@ async fn one_change(w: &World) -> (Actor, i64) {
     let res = resident(w, &worker, "res.a", "301", "11010519491231002X").await;
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "垃圾桶满了"))
+        .events()
+        .report(&res, &report(w.building_a.id, "垃圾桶满了"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     (worker, e.id)
 }
 
 #[tokio::test]
 async fn the_webhook_posts_signed_json_to_a_real_server_once() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let (_, event_id) = one_change(&w).await;
     let rx = receiver(|_| 200).await;
     let n = Notifier::new(
@@ -337,7 +369,7 @@ async fn the_webhook_posts_signed_json_to_a_real_server_once() {
 #[tokio::test]
 async fn a_failing_webhook_is_retried_with_backoff_then_given_up() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let (_, event_id) = one_change(&w).await;
     let rx = receiver(|_| 500).await;
     let policy = RetryPolicy {
@@ -378,7 +410,7 @@ async fn a_failing_webhook_is_retried_with_backoff_then_given_up() {
 #[tokio::test]
 async fn a_retried_delivery_that_succeeds_is_not_sent_again() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let (_, event_id) = one_change(&w).await;
     let rx = receiver(|n| if n == 0 { 503 } else { 204 }).await;
     let n = Notifier::new(
@@ -399,16 +431,17 @@ async fn a_retried_delivery_that_succeeds_is_not_sent_again() {
 #[tokio::test]
 async fn two_workers_never_deliver_a_row_twice() {
     let w = World::new().await;
-    w.app.set_notify_channels(&["webhook"]).await.unwrap();
+    w.app.notify().set_channels(&["webhook"]).await.unwrap();
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let grid = w.user("grid.a", "grid-worker", &w.grid_a).await;
     for i in 0..12 {
         let e = w
             .app
-            .report_event(&grid, &report(w.building_a.id, &format!("第{i}处垃圾")))
+            .events()
+            .report(&grid, &report(w.building_a.id, &format!("第{i}处垃圾")))
             .await
             .unwrap();
-        w.app.accept_event(&worker, e.id).await.unwrap();
+        w.app.events().accept(&worker, e.id).await.unwrap();
     }
     assert_eq!(all_outbox(&w.app).await, 12);
     let rx = receiver(|_| 200).await;
@@ -507,20 +540,24 @@ async fn smtp_delivers_to_a_real_smtp_listener() {
     use base64::Engine;
     let w = World::new().await;
     w.app
-        .set_notify_channels(&["smtp", "webhook"])
+        .notify()
+        .set_channels(&["smtp", "webhook"])
         .await
         .unwrap();
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let res = resident(&w, &worker, "res.a", "301", "11010519491231002X").await;
-    jingzhi_app::App::set_user_email(&w.app, None, "res.a", Some("wang@example.org"))
+    w.app
+        .notify()
+        .set_user_email(None, "res.a", Some("wang@example.org"))
         .await
         .unwrap();
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "垃圾清运不及时"))
+        .events()
+        .report(&res, &report(w.building_a.id, "垃圾清运不及时"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     let (port, mails) = smtp_receiver().await;
     let smtp: Arc<dyn Channel> = Arc::new(
         Smtp::new(SmtpConfig {
@@ -575,17 +612,20 @@ async fn overdue_events_escalate_once_per_deadline() {
     let system = w.app.system_actor().await.unwrap();
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "路灯不亮"))
+        .events()
+        .report(&res, &report(w.building_a.id, "路灯不亮"))
         .await
         .unwrap();
     let late = e.deadline_at + 1;
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     w.app
-        .dispatch_event(&worker, e.id, &dispatch())
+        .events()
+        .dispatch(&worker, e.id, &dispatch())
         .await
         .unwrap();
     let before = w
         .app
+        .notify()
         .notifications(&res, None, None, 50)
         .await
         .unwrap()
@@ -594,22 +634,33 @@ async fn overdue_events_escalate_once_per_deadline() {
     // Not yet overdue.
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, e.deadline_at)
         .await
         .unwrap();
     assert_eq!(r.escalated, 0);
     // Another community's worker does not reach it.
-    let r = w.app.escalate_overdue_at(&other, late).await.unwrap();
+    let r = w
+        .app
+        .events()
+        .escalate_overdue_at(&other, late)
+        .await
+        .unwrap();
     assert_eq!(r.escalated, 0);
 
-    let r = w.app.escalate_overdue_at(&system, late).await.unwrap();
+    let r = w
+        .app
+        .events()
+        .escalate_overdue_at(&system, late)
+        .await
+        .unwrap();
     assert_eq!(r.escalated, 1);
-    let v = w.app.event_view(&worker, e.id).await.unwrap();
+    let v = w.app.events().view(&worker, e.id).await.unwrap();
     assert_eq!(
         (v.event.status, v.event.escalations),
         (Status::Escalated, 1)
     );
-    let policy = w.app.deadline_policy();
+    let policy = w.app.events().deadline_policy();
     assert_eq!(v.event.deadline_at, policy.deadline(v.event.urgency, late));
     let last = v.timeline.last().unwrap();
     assert_eq!(
@@ -617,7 +668,12 @@ async fn overdue_events_escalate_once_per_deadline() {
         ("escalate", "命令行")
     );
     assert!(last.note.as_deref().unwrap().contains("自动升级"));
-    let n = w.app.notifications(&res, None, None, 50).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(n.len(), before + 1);
     assert_eq!(n[0].status, "escalated");
     {
@@ -643,37 +699,41 @@ async fn overdue_events_escalate_once_per_deadline() {
     for _ in 0..2 {
         let r = w
             .app
+            .events()
             .escalate_overdue_at(&system, late + 60_000)
             .await
             .unwrap();
         assert_eq!(r.escalated, 0);
     }
-    let v2 = w.app.event_view(&worker, e.id).await.unwrap();
+    let v2 = w.app.events().view(&worker, e.id).await.unwrap();
     assert_eq!(v2.event.escalations, 1);
     assert_eq!(v2.timeline.len(), v.timeline.len());
     // Past the new deadline: one level further.
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, v.event.deadline_at + 1)
         .await
         .unwrap();
     assert_eq!(r.escalated, 1);
-    let v3 = w.app.event_view(&worker, e.id).await.unwrap();
+    let v3 = w.app.events().view(&worker, e.id).await.unwrap();
     assert_eq!(v3.event.escalations, 2);
 
     // Reported and never accepted: it goes up a level too.
     let u = w
         .app
-        .report_event(&res, &report(w.building_a.id, "井盖缺失"))
+        .events()
+        .report(&res, &report(w.building_a.id, "井盖缺失"))
         .await
         .unwrap();
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, u.deadline_at + 1)
         .await
         .unwrap();
     assert_eq!(r.escalated, 1);
-    let vu = w.app.event_view(&worker, u.id).await.unwrap();
+    let vu = w.app.events().view(&worker, u.id).await.unwrap();
     assert_eq!(
         (vu.event.status, vu.event.escalations),
         (Status::Escalated, 1)
@@ -689,20 +749,23 @@ async fn a_backlog_escalates_in_batches() {
     for i in 0..230 {
         let e = w
             .app
-            .report_event(&worker, &report(w.building_a.id, &format!("积压{i}")))
+            .events()
+            .report(&worker, &report(w.building_a.id, &format!("积压{i}")))
             .await
             .unwrap();
-        w.app.accept_event(&worker, e.id).await.unwrap();
+        w.app.events().accept(&worker, e.id).await.unwrap();
         last_deadline = last_deadline.max(e.deadline_at);
     }
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, last_deadline + 1)
         .await
         .unwrap();
     assert_eq!(r.escalated, 230);
     let r = w
         .app
+        .events()
         .escalate_overdue_at(&system, last_deadline + 1)
         .await
         .unwrap();
@@ -716,23 +779,35 @@ async fn whistle_steps_that_matter_are_told_the_others_are_not() {
     let res = resident(&w, &worker, "res.a", "301", "11010519491231002X").await;
     let e = w
         .app
-        .report_event(&res, &report(w.building_a.id, "违建占用消防通道"))
+        .events()
+        .report(&res, &report(w.building_a.id, "违建占用消防通道"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     let wh = w
         .app
+        .events()
         .blow_whistle(&worker, e.id, &["zhujian".to_string()], "需联合执法")
         .await
         .unwrap();
-    let n = w.app.notifications(&res, None, None, 50).await.unwrap();
+    let n = w
+        .app
+        .notify()
+        .notifications(&res, None, None, 50)
+        .await
+        .unwrap();
     assert_eq!(n.len(), 2);
     assert!(n[0].title.contains("吹哨"), "{}", n[0].title);
     assert!(n[0].body.contains("住建局"), "{}", n[0].body);
     // A department reporting in is internal.
-    w.app.report_in(&worker, wh.id, "zhujian").await.unwrap();
+    w.app
+        .events()
+        .report_in(&worker, wh.id, "zhujian")
+        .await
+        .unwrap();
     assert_eq!(
         w.app
+            .notify()
             .notifications(&res, None, None, 50)
             .await
             .unwrap()

@@ -77,6 +77,7 @@ async fn street(w: &World) -> Street {
         .await;
     let hh = w
         .app
+        .registry()
         .resident_view(&worker, a1.user.resident_id.unwrap())
         .await
         .unwrap()
@@ -121,6 +122,7 @@ async fn street(w: &World) -> Street {
     let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
     let hb = w
         .app
+        .registry()
         .create_household(
             &worker_b,
             &jingzhi_app::registry::HouseholdInput {
@@ -134,6 +136,7 @@ async fn street(w: &World) -> Street {
         .unwrap();
     let r = w
         .app
+        .registry()
         .create_resident(
             &worker_b,
             hb.id,
@@ -147,6 +150,7 @@ async fn street(w: &World) -> Street {
         .unwrap();
     let other = Actor::new(
         w.app
+            .auth()
             .add_user(
                 None,
                 &jingzhi_app::auth::NewUserInput {
@@ -229,6 +233,7 @@ async fn one_ballot_per_household_whoever_casts_it() {
     // A paper ballot for 303.
     let hh303 = w
         .app
+        .registry()
         .resident_view(&s.worker, s.c.user.resident_id.unwrap())
         .await
         .unwrap()

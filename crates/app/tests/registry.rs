@@ -28,6 +28,7 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let hh = w
         .app
+        .registry()
         .create_household(
             &worker,
             &HouseholdInput {
@@ -42,6 +43,7 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     assert_eq!(hh.address, "前进小区1号楼1单元301室");
     let r = w
         .app
+        .registry()
         .create_resident(&worker, hh.id, &wang())
         .await
         .unwrap();
@@ -50,7 +52,7 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     assert!(r.tags.party_member);
 
     // Counts flow up the tree.
-    let home = w.app.home(&worker).await.unwrap();
+    let home = w.app.registry().home(&worker).await.unwrap();
     assert_eq!(home.stats.households, 1);
     assert_eq!(home.stats.residents, 1);
     assert_eq!(home.stats.tag(Tag::PartyMember), 1);
@@ -66,6 +68,7 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     ] {
         let page = w
             .app
+            .registry()
             .list_residents(
                 &worker,
                 ResidentFilter {
@@ -82,6 +85,7 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     }
     let tagged = w
         .app
+        .registry()
         .list_residents(
             &worker,
             ResidentFilter {
@@ -99,6 +103,7 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     // Duplicate ID numbers are refused.
     let dup = w
         .app
+        .registry()
         .create_resident(&worker, hh.id, &wang())
         .await
         .unwrap_err();
@@ -109,11 +114,12 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
 
     // Unmask needs a reason and is audited with it.
     assert!(matches!(
-        w.app.unmask_resident(&worker, r.id, "").await,
+        w.app.registry().unmask_resident(&worker, r.id, "").await,
         Err(AppError::Invalid(_))
     ));
     let plain = w
         .app
+        .registry()
         .unmask_resident(&worker, r.id, "核对低保资格")
         .await
         .unwrap();
@@ -123,6 +129,7 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     // Move to another building; history kept, counts follow.
     let moved = w
         .app
+        .registry()
         .move_household(
             &worker,
             hh.id,
@@ -137,19 +144,35 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
         .await
         .unwrap();
     assert_eq!(moved.address, "前进小区2号楼2单元502室");
-    let view = w.app.household_view(&worker, hh.id).await.unwrap();
+    let view = w
+        .app
+        .registry()
+        .household_view(&worker, hh.id)
+        .await
+        .unwrap();
     assert_eq!(view.moves.len(), 1);
     assert_eq!(view.members.len(), 1);
     assert_eq!(view.members[0].address, moved.address);
-    let b1 = w.app.node_view(&worker, w.building_a.id).await.unwrap();
-    let b2 = w.app.node_view(&worker, w.building_a2.id).await.unwrap();
+    let b1 = w
+        .app
+        .registry()
+        .node_view(&worker, w.building_a.id)
+        .await
+        .unwrap();
+    let b2 = w
+        .app
+        .registry()
+        .node_view(&worker, w.building_a2.id)
+        .await
+        .unwrap();
     assert_eq!((b1.stats.residents, b2.stats.residents), (0, 1));
 
     // The audit log has every write, with masked values only.
     let admin = w.user("admin", "city-admin", &w.city).await;
     let log = w
         .app
-        .list_audit(&admin, &Filter::default(), None, 100)
+        .audit()
+        .list(&admin, &Filter::default(), None, 100)
         .await
         .unwrap();
     let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
@@ -167,13 +190,13 @@ async fn create_search_unmask_and_move_with_audit_and_counts() {
     assert!(!text.contains("11010519491231002X") && !text.contains("13812345678"));
 
     // Recomputing the counts from scratch gives the same numbers.
-    let before = w.app.home(&admin).await.unwrap().stats;
+    let before = w.app.registry().home(&admin).await.unwrap().stats;
     let mut c = w.db.store.acquire().await.unwrap();
     jingzhi_store::registry::recompute_stats(&mut c)
         .await
         .unwrap();
     drop(c);
-    assert_eq!(w.app.home(&admin).await.unwrap().stats, before);
+    assert_eq!(w.app.registry().home(&admin).await.unwrap().stats, before);
 }
 
 #[tokio::test]
@@ -183,6 +206,7 @@ async fn nothing_outside_the_scope_is_seen_or_changed() {
     let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
     let hh = w
         .app
+        .registry()
         .create_household(
             &worker_a,
             &HouseholdInput {
@@ -196,32 +220,40 @@ async fn nothing_outside_the_scope_is_seen_or_changed() {
         .unwrap();
     let r = w
         .app
+        .registry()
         .create_resident(&worker_a, hh.id, &wang())
         .await
         .unwrap();
 
     assert!(matches!(
-        w.app.resident_view(&worker_b, r.id).await,
+        w.app.registry().resident_view(&worker_b, r.id).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.household_view(&worker_b, hh.id).await,
+        w.app.registry().household_view(&worker_b, hh.id).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.node_view(&worker_b, w.comm_a.id).await,
+        w.app.registry().node_view(&worker_b, w.comm_a.id).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.unmask_resident(&worker_b, r.id, "查看").await,
+        w.app
+            .registry()
+            .unmask_resident(&worker_b, r.id, "查看")
+            .await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.update_resident(&worker_b, r.id, &wang()).await,
+        w.app
+            .registry()
+            .update_resident(&worker_b, r.id, &wang())
+            .await,
         Err(AppError::NotFound)
     ));
     let into_b = w
         .app
+        .registry()
         .create_household(
             &worker_a,
             &HouseholdInput {
@@ -235,12 +267,14 @@ async fn nothing_outside_the_scope_is_seen_or_changed() {
     assert!(matches!(into_b, Err(AppError::Invalid(_))), "{into_b:?}");
     let list = w
         .app
+        .registry()
         .list_residents(&worker_b, ResidentFilter::default(), None, 1, 50)
         .await
         .unwrap();
     assert!(list.items.is_empty());
     let list = w
         .app
+        .registry()
         .list_households(&worker_b, HouseholdFilter::default(), None, 1, 50)
         .await
         .unwrap();
@@ -248,6 +282,7 @@ async fn nothing_outside_the_scope_is_seen_or_changed() {
     // Narrowing to a node outside the scope is a 404, not an empty list.
     assert!(matches!(
         w.app
+            .registry()
             .list_residents(
                 &worker_b,
                 ResidentFilter::default(),
@@ -262,6 +297,7 @@ async fn nothing_outside_the_scope_is_seen_or_changed() {
     let street = w.user("street", "street-officer", &w.street).await;
     assert_eq!(
         w.app
+            .registry()
             .resident_view(&street, r.id)
             .await
             .unwrap()
@@ -271,13 +307,19 @@ async fn nothing_outside_the_scope_is_seen_or_changed() {
     );
     // A steward may read but not write or unmask.
     let steward = w.user("steward", "steward", &w.comm_a).await;
-    assert!(w.app.resident_view(&steward, r.id).await.is_ok());
+    assert!(w.app.registry().resident_view(&steward, r.id).await.is_ok());
     assert!(matches!(
-        w.app.unmask_resident(&steward, r.id, "查看").await,
+        w.app
+            .registry()
+            .unmask_resident(&steward, r.id, "查看")
+            .await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        w.app.create_resident(&steward, hh.id, &wang()).await,
+        w.app
+            .registry()
+            .create_resident(&steward, hh.id, &wang())
+            .await,
         Err(AppError::Forbidden)
     ));
 }
@@ -288,6 +330,7 @@ async fn the_database_holds_no_plain_id_or_phone() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let hh = w
         .app
+        .registry()
         .create_household(
             &worker,
             &HouseholdInput {
@@ -300,6 +343,7 @@ async fn the_database_holds_no_plain_id_or_phone() {
         .await
         .unwrap();
     w.app
+        .registry()
         .create_resident(&worker, hh.id, &wang())
         .await
         .unwrap();
@@ -324,33 +368,50 @@ async fn the_database_holds_no_plain_id_or_phone() {
 async fn logins_are_throttled_and_tokens_work() {
     let w = World::new().await;
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
-    assert!(w.app.login("worker.a", "test-password-1").await.is_ok());
+    assert!(w
+        .app
+        .auth()
+        .login("worker.a", "test-password-1")
+        .await
+        .is_ok());
     for _ in 0..5 {
         assert!(matches!(
-            w.app.login("worker.a", "wrong").await,
+            w.app.auth().login("worker.a", "wrong").await,
             Err(AppError::Unauthorized)
         ));
     }
     // Locked: the right password is refused with the same answer as a wrong one.
     assert!(matches!(
-        w.app.login("worker.a", "test-password-1").await,
+        w.app.auth().login("worker.a", "test-password-1").await,
         Err(AppError::Unauthorized)
     ));
     assert!(matches!(
-        w.app.login("nobody", "x").await,
+        w.app.auth().login("nobody", "x").await,
         Err(AppError::Unauthorized)
     ));
-    let token = w.app.create_token(&worker.user, "test").await.unwrap();
+    let token = w
+        .app
+        .auth()
+        .create_token(&worker.user, "test")
+        .await
+        .unwrap();
     assert_eq!(
-        w.app.token(&token).await.unwrap().unwrap().user.username,
+        w.app
+            .auth()
+            .token(&token)
+            .await
+            .unwrap()
+            .unwrap()
+            .user
+            .username,
         "worker.a"
     );
-    assert!(w.app.token("jz_nope").await.unwrap().is_none());
-    let (secret, csrf) = w.app.create_session(&worker.user).await.unwrap();
-    let (actor, c2) = w.app.session(&secret).await.unwrap().unwrap();
+    assert!(w.app.auth().token("jz_nope").await.unwrap().is_none());
+    let (secret, csrf) = w.app.auth().create_session(&worker.user).await.unwrap();
+    let (actor, c2) = w.app.auth().session(&secret).await.unwrap().unwrap();
     assert_eq!((actor.user.id, c2), (worker.user.id, csrf));
-    w.app.logout(&secret).await.unwrap();
-    assert!(w.app.session(&secret).await.unwrap().is_none());
+    w.app.auth().logout(&secret).await.unwrap();
+    assert!(w.app.auth().session(&secret).await.unwrap().is_none());
 }
 
 /// Optional values bound as NULL and then as values on the same connection (PostgreSQL caches
@@ -414,6 +475,7 @@ async fn households_of_a_building_list_rooms_in_natural_order() {
         (Some(10), "101"),
     ] {
         w.app
+            .registry()
             .create_household(
                 &worker,
                 &HouseholdInput {
@@ -443,6 +505,7 @@ async fn households_of_a_building_list_rooms_in_natural_order() {
         for page in 1.. {
             let p = w
                 .app
+                .registry()
                 .list_households(
                     &worker,
                     HouseholdFilter {

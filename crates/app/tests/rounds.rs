@@ -19,6 +19,7 @@ use jingzhi_store::registry::Household;
 async fn household(w: &World, building_id: i64, room: &str) -> Household {
     let sys = Actor::system(&w.city);
     w.app
+        .registry()
         .create_household(
             &sys,
             &HouseholdInput {
@@ -68,16 +69,17 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
         building_ids: vec![w.building_a.id],
     };
     assert!(matches!(
-        w.app.save_post(&steward, &input).await,
+        w.app.rounds().save_post(&steward, &input).await,
         Err(AppError::Forbidden)
     ));
-    let post = w.app.save_post(&worker, &input).await.unwrap();
+    let post = w.app.rounds().save_post(&worker, &input).await.unwrap();
     assert_eq!(post.post.holder_name, "steward.a");
     assert_eq!(post.buildings.len(), 1);
     assert_eq!(post.households, 1);
     // A building is in at most one steward post …
     let e = w
         .app
+        .rounds()
         .save_post(
             &worker,
             &PostInput {
@@ -90,9 +92,10 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
         .unwrap_err();
     assert_eq!(field(&e), "building_ids", "{e:?}");
     // … and nothing was changed by the refused call.
-    assert!(w.app.my_post(&steward2).await.unwrap().is_none());
+    assert!(w.app.rounds().my_post(&steward2).await.unwrap().is_none());
     // … but it may also be in one grid-worker post.
     w.app
+        .rounds()
         .save_post(
             &worker,
             &PostInput {
@@ -106,6 +109,7 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
     // A building of another grid (and community) cannot join the post.
     let e = w
         .app
+        .rounds()
         .save_post(
             &worker,
             &PostInput {
@@ -134,6 +138,7 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
     // The steward logs a visit to a household of the post …
     let v = w
         .app
+        .rounds()
         .log_visit(&steward, &visit(h1.id, None))
         .await
         .unwrap();
@@ -142,6 +147,7 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
     for hh in [&h2, &hb] {
         let e = w
             .app
+            .rounds()
             .log_visit(&steward, &visit(hh.id, None))
             .await
             .unwrap_err();
@@ -151,6 +157,7 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
     assert_eq!(
         field(
             &w.app
+                .rounds()
                 .log_visit(&steward2, &visit(h1.id, None))
                 .await
                 .unwrap_err()
@@ -158,12 +165,13 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
         "household_id"
     );
     assert!(matches!(
-        w.app.log_visit(&worker, &visit(h1.id, None)).await,
+        w.app.rounds().log_visit(&worker, &visit(h1.id, None)).await,
         Err(AppError::Forbidden)
     ));
     // Domain rules reach the user: a time in the future, an unknown finding kind.
     let e = w
         .app
+        .rounds()
         .log_visit(&steward, &visit(h1.id, Some(now_ms() + 3_600_000)))
         .await
         .unwrap_err();
@@ -175,38 +183,48 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
         ..Default::default()
     });
     assert_eq!(
-        field(&w.app.log_visit(&steward, &bad).await.unwrap_err()),
+        field(&w.app.rounds().log_visit(&steward, &bad).await.unwrap_err()),
         "kind"
     );
 
     // Community B's worker sees nothing of A.
     assert!(w
         .app
+        .rounds()
         .list_posts(&worker_b, None, 1, 50)
         .await
         .unwrap()
         .items
         .is_empty());
     assert!(matches!(
-        w.app.post_view(&worker_b, post.post.id).await,
+        w.app.rounds().post_view(&worker_b, post.post.id).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        w.app.get_visit(&worker_b, v.id).await,
+        w.app.rounds().get_visit(&worker_b, v.id).await,
         Err(AppError::NotFound)
     ));
     assert!(w
         .app
+        .rounds()
         .list_visits(&worker_b, VisitFilter::default(), None, 1, 50)
         .await
         .unwrap()
         .items
         .is_empty());
     assert!(matches!(
-        w.app.coverage(&worker_b, Some(w.comm_a.id), 1, 20).await,
+        w.app
+            .rounds()
+            .coverage(&worker_b, Some(w.comm_a.id), 1, 20)
+            .await,
         Err(AppError::NotFound)
     ));
-    let cov_b = w.app.coverage(&worker_b, None, 1, 20).await.unwrap();
+    let cov_b = w
+        .app
+        .rounds()
+        .coverage(&worker_b, None, 1, 20)
+        .await
+        .unwrap();
     assert!(cov_b.posts.items.is_empty());
     assert_eq!((cov_b.households, cov_b.covered), (1, 0));
     // A's worker sees the visit, per household and per worker.
@@ -216,6 +234,7 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
     };
     assert_eq!(
         w.app
+            .rounds()
             .list_visits(&worker, by_h, None, 1, 20)
             .await
             .unwrap()
@@ -229,6 +248,7 @@ async fn posts_confine_visits_and_scopes_hide_other_communities() {
     };
     assert_eq!(
         w.app
+            .rounds()
             .list_visits(&worker, by_u, None, 1, 20)
             .await
             .unwrap()
@@ -249,6 +269,7 @@ async fn the_visit_form_lists_rooms_in_natural_order() {
     }
     let post = w
         .app
+        .rounds()
         .save_post(
             &worker,
             &PostInput {
@@ -261,6 +282,7 @@ async fn the_visit_form_lists_rooms_in_natural_order() {
         .unwrap();
     let rooms: Vec<String> = w
         .app
+        .rounds()
         .post_households(&steward, post.post.id)
         .await
         .unwrap()
@@ -289,6 +311,7 @@ async fn coverage_counts_thirty_days() {
     let h_never = household(&w, w.building_a2.id, "201").await;
     let post = w
         .app
+        .rounds()
         .save_post(
             &worker,
             &PostInput {
@@ -301,20 +324,28 @@ async fn coverage_counts_thirty_days() {
         .unwrap();
     let now = now_ms();
     w.app
+        .rounds()
         .log_visit_at(&steward, &visit(h_old.id, Some(now - 31 * DAY_MS)), now)
         .await
         .unwrap();
     w.app
+        .rounds()
         .log_visit_at(&steward, &visit(h_recent.id, Some(now - 29 * DAY_MS)), now)
         .await
         .unwrap();
     // An older visit logged later does not undo a newer one.
     w.app
+        .rounds()
         .log_visit_at(&steward, &visit(h_recent.id, Some(now - 50 * DAY_MS)), now)
         .await
         .unwrap();
 
-    let cov = w.app.coverage_at(&worker, None, 1, 20, now).await.unwrap();
+    let cov = w
+        .app
+        .rounds()
+        .coverage_at(&worker, None, 1, 20, now)
+        .await
+        .unwrap();
     assert_eq!((cov.households, cov.covered, cov.uncovered), (3, 1, 2));
     let g = cov
         .grids
@@ -328,6 +359,7 @@ async fn coverage_counts_thirty_days() {
 
     let list = w
         .app
+        .rounds()
         .uncovered_at(&worker, None, None, 1, 20, now)
         .await
         .unwrap();
@@ -346,6 +378,7 @@ async fn coverage_counts_thirty_days() {
     // Per post, and paged.
     let by_post = w
         .app
+        .rounds()
         .uncovered_at(&worker, None, Some(post.post.id), 1, 1, now)
         .await
         .unwrap();
@@ -354,6 +387,7 @@ async fn coverage_counts_thirty_days() {
     // Thirty days later nothing is covered.
     let later = w
         .app
+        .rounds()
         .coverage_at(&worker, Some(w.grid_a.id), 1, 20, now + 2 * DAY_MS)
         .await
         .unwrap();
@@ -368,6 +402,7 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
     let other = w.user("steward.a2", "steward", &w.comm_a).await;
     let h = household(&w, w.building_a2.id, "201").await;
     w.app
+        .rounds()
         .save_post(
             &worker,
             &PostInput {
@@ -393,7 +428,7 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
             ..Default::default()
         },
     ];
-    let v = w.app.log_visit(&steward, &input).await.unwrap();
+    let v = w.app.rounds().log_visit(&steward, &input).await.unwrap();
     assert_eq!(v.findings.len(), 2);
     assert!(v.findings[0].event_id.is_none());
     let auto = v.findings[1].event_id.expect("reported with the visit");
@@ -407,7 +442,12 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
         report_category: Some("fire_safety".into()),
         ..Default::default()
     }];
-    let logged = w.app.log_visit_reporting(&steward, &blind).await.unwrap();
+    let logged = w
+        .app
+        .rounds()
+        .log_visit_reporting(&steward, &blind)
+        .await
+        .unwrap();
     assert_eq!(logged.visit.findings.len(), 1);
     assert!(logged.visit.findings[0].event_id.is_none());
     assert!(logged.reported.is_empty());
@@ -419,7 +459,12 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
         "{:?}",
         logged.pending
     );
-    let saved = w.app.get_visit(&worker, logged.visit.id).await.unwrap();
+    let saved = w
+        .app
+        .rounds()
+        .get_visit(&worker, logged.visit.id)
+        .await
+        .unwrap();
     assert_eq!(saved.findings[0].event_id, None);
     // With its answers it is reported with the visit.
     let mut answered = blind.clone();
@@ -430,6 +475,7 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
     );
     let logged = w
         .app
+        .rounds()
         .log_visit_reporting(&steward, &answered)
         .await
         .unwrap();
@@ -440,7 +486,13 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
     let mut unknown = blind.clone();
     unknown.findings[0].report_category = Some("ufo".into());
     assert_eq!(
-        field(&w.app.log_visit(&steward, &unknown).await.unwrap_err()),
+        field(
+            &w.app
+                .rounds()
+                .log_visit(&steward, &unknown)
+                .await
+                .unwrap_err()
+        ),
         "report_category"
     );
 
@@ -456,20 +508,25 @@ async fn a_finding_becomes_an_event_at_the_households_building() {
     };
     // Another steward (not the visitor, not a manager) may not.
     assert!(matches!(
-        w.app.report_finding(&other, f, &req).await,
+        w.app.rounds().report_finding(&other, f, &req).await,
         Err(AppError::Forbidden)
     ));
-    let e = w.app.report_finding(&steward, f, &req).await.unwrap();
+    let e = w
+        .app
+        .rounds()
+        .report_finding(&steward, f, &req)
+        .await
+        .unwrap();
     assert_eq!(e.node_id, w.building_a2.id);
     assert_eq!(e.path, w.building_a2.path);
     assert_eq!(e.source, "round");
     assert_eq!(e.category_code, "fire_safety");
     assert!(e.description.contains("楼道内电动车飞线充电"));
     // Linked, and only once.
-    let again = w.app.get_visit(&worker, v.id).await.unwrap();
+    let again = w.app.rounds().get_visit(&worker, v.id).await.unwrap();
     assert_eq!(again.findings[0].event_id, Some(e.id));
     assert!(matches!(
-        w.app.report_finding(&worker, f, &req).await,
+        w.app.rounds().report_finding(&worker, f, &req).await,
         Err(AppError::Conflict { .. })
     ));
     // The events use-case's own record and ours.
@@ -513,22 +570,28 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
         since: Some(since.to_string()),
     };
     assert!(matches!(
-        w.app.assign_specialist(&steward, &spec("张三", None)).await,
+        w.app
+            .rounds()
+            .assign_specialist(&steward, &spec("张三", None))
+            .await,
         Err(AppError::Forbidden)
     ));
     let a = w
         .app
+        .rounds()
         .assign_specialist_at(&worker, &spec("李建国", Some("dept.zj")), now)
         .await
         .unwrap();
     assert_eq!(a.phone_mask.as_deref(), Some("139****5678"));
     let b = w
         .app
+        .rounds()
         .assign_specialist_at(&worker, &spec("王秀英", None), now)
         .await
         .unwrap();
     let e = w
         .app
+        .rounds()
         .assign_specialist_at(&worker, &spec("赵六", None), now)
         .await
         .unwrap_err();
@@ -552,11 +615,13 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
     };
     for m in [since, Month(since.0 + 1), Month(since.0 + 2)] {
         w.app
+            .rounds()
             .log_service_at(&dept, a.id, &svc(m), now)
             .await
             .unwrap();
     }
     w.app
+        .rounds()
         .log_service_at(&worker, b.id, &svc(since), now)
         .await
         .unwrap();
@@ -564,6 +629,7 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
     assert_eq!(
         field(
             &w.app
+                .rounds()
                 .log_service_at(&dept, a.id, &svc(since), now)
                 .await
                 .unwrap_err()
@@ -573,6 +639,7 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
     assert_eq!(
         field(
             &w.app
+                .rounds()
                 .log_service_at(&dept, a.id, &svc(cur.next()), now)
                 .await
                 .unwrap_err()
@@ -580,16 +647,23 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
         "month"
     );
     assert!(matches!(
-        w.app.log_service_at(&dept, b.id, &svc(cur), now).await,
+        w.app
+            .rounds()
+            .log_service_at(&dept, b.id, &svc(cur), now)
+            .await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        w.app.log_service_at(&steward, b.id, &svc(cur), now).await,
+        w.app
+            .rounds()
+            .log_service_at(&steward, b.id, &svc(cur), now)
+            .await,
         Err(AppError::Forbidden)
     ));
 
     let v = w
         .app
+        .rounds()
         .compliance_at(
             &worker,
             None,
@@ -612,6 +686,7 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
     // Only those who missed a month.
     let missed = w
         .app
+        .rounds()
         .compliance_at(
             &worker,
             None,
@@ -629,6 +704,7 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
     // A bad range is refused.
     assert!(w
         .app
+        .rounds()
         .compliance_at(
             &worker,
             None,
@@ -644,17 +720,22 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
     // Community B sees none of A's specialists.
     let vb = w
         .app
+        .rounds()
         .compliance_at(&worker_b, None, None, None, false, 1, 20, now)
         .await
         .unwrap();
     assert!(vb.rows.is_empty());
     assert!(matches!(
-        w.app.log_service_at(&worker_b, a.id, &svc(cur), now).await,
+        w.app
+            .rounds()
+            .log_service_at(&worker_b, a.id, &svc(cur), now)
+            .await,
         Err(AppError::NotFound)
     ));
     // Ending one frees a place in the grid.
-    w.app.end_specialist(&worker, b.id).await.unwrap();
+    w.app.rounds().end_specialist(&worker, b.id).await.unwrap();
     w.app
+        .rounds()
         .assign_specialist_at(&worker, &spec("赵六", None), now)
         .await
         .unwrap();
@@ -664,16 +745,17 @@ async fn specialists_one_or_two_per_grid_and_compliance_shows_missed_months() {
 async fn the_demo_city_has_posts_visits_and_specialists() {
     let db = jingzhi_store::testing::TestDb::new().await;
     let app = jingzhi_app::App::new(db.store.clone());
-    app.generate_demo(&jingzhi_app::demo::DemoOptions {
-        scale: 0.003,
-        seed: 7,
-        demo_password: Some("demo-pass-1".into()),
-    })
-    .await
-    .unwrap();
+    app.demo()
+        .generate(&jingzhi_app::demo::DemoOptions {
+            scale: 0.003,
+            seed: 7,
+            demo_password: Some("demo-pass-1".into()),
+        })
+        .await
+        .unwrap();
     let login = |u: &'static str| {
         let app = app.clone();
-        async move { Actor::new(app.login(u, "demo-pass-1").await.unwrap()) }
+        async move { Actor::new(app.auth().login(u, "demo-pass-1").await.unwrap()) }
     };
     let admin = login("admin").await;
     let steward = login("dongbeicun.steward").await;
@@ -681,7 +763,7 @@ async fn the_demo_city_has_posts_visits_and_specialists() {
     let zhujian = login("zhujian").await;
 
     // City coverage: most households covered, some not; grids and posts listed.
-    let cov = app.coverage(&admin, None, 1, 20).await.unwrap();
+    let cov = app.rounds().coverage(&admin, None, 1, 20).await.unwrap();
     assert!(cov.households > 3000, "{}", cov.households);
     assert!(
         cov.covered * 2 > cov.households,
@@ -691,10 +773,15 @@ async fn the_demo_city_has_posts_visits_and_specialists() {
     );
     assert!(cov.uncovered > 0);
     assert!(!cov.grids.items.is_empty() && !cov.posts.items.is_empty());
-    let list = app.uncovered(&admin, None, None, 1, 20).await.unwrap();
+    let list = app
+        .rounds()
+        .uncovered(&admin, None, None, 1, 20)
+        .await
+        .unwrap();
     assert_eq!(list.items.len(), 20);
     // The city's newest visits (on SQLite walked by the time index), newest first.
     let newest = app
+        .rounds()
         .list_visits(&admin, VisitFilter::default(), None, 1, 20)
         .await
         .unwrap();
@@ -705,9 +792,10 @@ async fn the_demo_city_has_posts_visits_and_specialists() {
         .all(|w| (w[0].visited_at, w[0].id) >= (w[1].visited_at, w[1].id)));
     // The demo steward and grid worker hold posts and have visits.
     for a in [&steward, &gridw] {
-        let post = app.my_post(a).await.unwrap().expect("a demo post");
+        let post = app.rounds().my_post(a).await.unwrap().expect("a demo post");
         assert!(!post.buildings.is_empty());
         let mine = app
+            .rounds()
             .list_visits(
                 a,
                 VisitFilter {
@@ -722,11 +810,12 @@ async fn the_demo_city_has_posts_visits_and_specialists() {
             .unwrap();
         assert!(!mine.items.is_empty());
         // And may log a new one to a household of their post.
-        let hh = app.post_households(a, post.post.id).await.unwrap()[0].0;
-        app.log_visit(a, &visit(hh, None)).await.unwrap();
+        let hh = app.rounds().post_households(a, post.post.id).await.unwrap()[0].0;
+        app.rounds().log_visit(a, &visit(hh, None)).await.unwrap();
     }
     // Specialists: every grid has one or two; some months were missed; zhujian has one.
     let comp = app
+        .rounds()
         .compliance(&admin, None, None, None, true, 1, 50)
         .await
         .unwrap();
@@ -737,7 +826,8 @@ async fn the_demo_city_has_posts_visits_and_specialists() {
         ..Default::default()
     };
     assert_eq!(
-        app.list_specialists(&zhujian, None, &f, 1, 5)
+        app.rounds()
+            .list_specialists(&zhujian, None, &f, 1, 5)
             .await
             .unwrap()
             .items

@@ -23,6 +23,7 @@ fn report(node_id: i64, description: &str) -> ReportInput {
 
 async fn household(w: &World, room: &str) -> i64 {
     w.app
+        .registry()
         .create_household(
             &Actor::system(&w.city),
             &HouseholdInput {
@@ -54,22 +55,26 @@ async fn a_community_workers_bench_holds_overdue_whistles_and_unvisited_househol
     let t0 = now_ms() - 30 * 24 * 3_600_000;
     let old = w
         .app
-        .report_event_at(&worker, &report(w.building_a.id, "旧事"), t0)
+        .events()
+        .report_at(&worker, &report(w.building_a.id, "旧事"), t0)
         .await
         .unwrap();
     w.app
-        .event_command_at(&worker, old.id, &Command::Accept, None, t0)
+        .events()
+        .command_at(&worker, old.id, &Command::Accept, None, t0)
         .await
         .unwrap();
     // A fresh one, whistled to 住建局 and 交警大队; 住建局 reports in.
     let fresh = w
         .app
-        .report_event(&worker, &report(w.building_a.id, "楼体外墙脱落"))
+        .events()
+        .report(&worker, &report(w.building_a.id, "楼体外墙脱落"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, fresh.id).await.unwrap();
+    w.app.events().accept(&worker, fresh.id).await.unwrap();
     let wh = w
         .app
+        .events()
         .blow_whistle(
             &worker,
             fresh.id,
@@ -79,9 +84,13 @@ async fn a_community_workers_bench_holds_overdue_whistles_and_unvisited_househol
         .await
         .unwrap();
     let zj = w.dept_user("zj.staff", "zhujian", &w.district).await;
-    w.app.report_in(&zj, wh.id, "zhujian").await.unwrap();
+    w.app
+        .events()
+        .report_in(&zj, wh.id, "zhujian")
+        .await
+        .unwrap();
 
-    let b = w.app.workbench(&worker).await.unwrap();
+    let b = w.app.workbench().workbench(&worker).await.unwrap();
     let load = b.load.expect("a worker has figures");
     assert_eq!((load.to_accept, load.in_hand, load.overdue), (0, 2, 1));
     assert_eq!(b.overdue.iter().map(|e| e.id).collect::<Vec<_>>(), [old.id]);
@@ -95,18 +104,18 @@ async fn a_community_workers_bench_holds_overdue_whistles_and_unvisited_househol
     assert!(b.post.is_none() && b.my_reports.is_empty() && b.audit.is_empty());
 
     // The street officer sees the same below them, without the community's visit figure.
-    let s = w.app.workbench(&street).await.unwrap();
+    let s = w.app.workbench().workbench(&street).await.unwrap();
     assert_eq!(s.overdue.len(), 1);
     assert_eq!(s.awaiting_report_in.len(), 1);
     assert_eq!(s.not_visited, None);
     // The other community's worker sees none of it.
-    let o = w.app.workbench(&worker_b).await.unwrap();
+    let o = w.app.workbench().workbench(&worker_b).await.unwrap();
     assert!(o.overdue.is_empty() && o.awaiting_report_in.is_empty());
     assert_eq!(o.load.unwrap().in_hand, 0);
     assert_eq!(o.not_visited, Some(0));
     // Department staff have their own workbench.
     assert!(matches!(
-        w.app.workbench(&zj).await,
+        w.app.workbench().workbench(&zj).await,
         Err(AppError::Forbidden)
     ));
 }
@@ -118,9 +127,10 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
     let steward = w.user("steward.a", "steward", &w.comm_a).await;
     let h1 = household(&w, "101").await;
     let h2 = household(&w, "1001").await;
-    let none = w.app.workbench(&steward).await.unwrap();
+    let none = w.app.workbench().workbench(&steward).await.unwrap();
     assert!(none.post.is_none() && none.due.is_empty() && none.findings.is_empty());
     w.app
+        .rounds()
         .save_post(
             &worker,
             &PostInput {
@@ -131,11 +141,12 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
         )
         .await
         .unwrap();
-    let b = w.app.workbench(&steward).await.unwrap();
+    let b = w.app.workbench().workbench(&steward).await.unwrap();
     assert_eq!(b.post.as_ref().unwrap().households, 2);
     assert_eq!(b.due.len(), 2);
     // A visit to one household with two findings, one reported as an event.
     w.app
+        .rounds()
         .log_visit(
             &steward,
             &VisitInput {
@@ -159,7 +170,7 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
         )
         .await
         .unwrap();
-    let b = w.app.workbench(&steward).await.unwrap();
+    let b = w.app.workbench().workbench(&steward).await.unwrap();
     assert_eq!(
         b.due.iter().map(|u| u.household_id).collect::<Vec<_>>(),
         [h2]
@@ -170,10 +181,11 @@ async fn a_stewards_bench_holds_the_post_households_due_and_findings_with_their_
     assert!(b.findings.iter().any(|f| f.event_id.is_none()));
     // The community worker accepts it: the steward sees what became of it.
     w.app
-        .accept_event(&worker, reported.event_id.unwrap())
+        .events()
+        .accept(&worker, reported.event_id.unwrap())
         .await
         .unwrap();
-    let b = w.app.workbench(&steward).await.unwrap();
+    let b = w.app.workbench().workbench(&steward).await.unwrap();
     let f = b.findings.iter().find(|f| f.event_id.is_some()).unwrap();
     assert_eq!(f.event_status.as_deref(), Some("accepted"));
     assert!(b.load.is_some() && b.overdue.is_empty());
@@ -187,28 +199,33 @@ async fn a_residents_bench_holds_open_reports_those_to_rate_and_unread_notices()
     let res = resident(&w, &worker, hh).await;
     let open = w
         .app
-        .report_event(&res, &report(w.building_a.id, "路灯不亮"))
+        .events()
+        .report(&res, &report(w.building_a.id, "路灯不亮"))
         .await
         .unwrap();
     let done = w
         .app
-        .report_event(&res, &report(w.building_a.id, "楼道堆物"))
+        .events()
+        .report(&res, &report(w.building_a.id, "楼道堆物"))
         .await
         .unwrap();
     let rated = w
         .app
-        .report_event(&res, &report(w.building_a.id, "垃圾未清运"))
+        .events()
+        .report(&res, &report(w.building_a.id, "垃圾未清运"))
         .await
         .unwrap();
     // Someone else's report is not the resident's.
     w.app
-        .report_event(&worker, &report(w.building_a.id, "别人的事"))
+        .events()
+        .report(&worker, &report(w.building_a.id, "别人的事"))
         .await
         .unwrap();
     for id in [done.id, rated.id] {
-        w.app.accept_event(&worker, id).await.unwrap();
+        w.app.events().accept(&worker, id).await.unwrap();
         w.app
-            .dispatch_event(
+            .events()
+            .dispatch(
                 &worker,
                 id,
                 &DispatchInput {
@@ -223,16 +240,17 @@ async fn a_residents_bench_holds_open_reports_those_to_rate_and_unread_notices()
             )
             .await
             .unwrap();
-        w.app.start_event(&worker, id).await.unwrap();
-        w.app.resolve_event(&worker, id, "已处理").await.unwrap();
-        w.app.verify_event(&worker, id).await.unwrap();
-        w.app.close_event(&worker, id).await.unwrap();
+        w.app.events().start(&worker, id).await.unwrap();
+        w.app.events().resolve(&worker, id, "已处理").await.unwrap();
+        w.app.events().verify(&worker, id).await.unwrap();
+        w.app.events().close(&worker, id).await.unwrap();
     }
     w.app
-        .rate_event(&res, rated.id, Rating::Satisfied, None)
+        .events()
+        .rate(&res, rated.id, Rating::Satisfied, None)
         .await
         .unwrap();
-    let b = w.app.workbench(&res).await.unwrap();
+    let b = w.app.workbench().workbench(&res).await.unwrap();
     // Open first, then closed and waiting for a rating; the rated one is done.
     assert_eq!(
         b.my_reports.iter().map(|e| e.id).collect::<Vec<_>>(),
@@ -251,10 +269,11 @@ async fn the_auditors_bench_is_the_latest_log_in_scope() {
     let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
     let auditor = w.user("auditor", "auditor", &w.city).await;
     w.app
-        .report_event(&worker, &report(w.building_a.id, "井盖缺失"))
+        .events()
+        .report(&worker, &report(w.building_a.id, "井盖缺失"))
         .await
         .unwrap();
-    let b = w.app.workbench(&auditor).await.unwrap();
+    let b = w.app.workbench().workbench(&auditor).await.unwrap();
     assert!(!b.audit.is_empty());
     assert!(b.audit.len() <= jingzhi_app::workbench::LIST_LEN as usize);
     assert!(b.load.is_none() && b.my_reports.is_empty());
@@ -272,12 +291,14 @@ async fn old_whistles_get_the_display_name_of_who_blew_them() {
     worker.user.display_name = "前进社区王娟".into();
     let e = w
         .app
-        .report_event(&worker, &report(w.building_a.id, "需联合处置"))
+        .events()
+        .report(&worker, &report(w.building_a.id, "需联合处置"))
         .await
         .unwrap();
-    w.app.accept_event(&worker, e.id).await.unwrap();
+    w.app.events().accept(&worker, e.id).await.unwrap();
     let wh = w
         .app
+        .events()
         .blow_whistle(&worker, e.id, &["zhujian".into()], "联合处置")
         .await
         .unwrap();

@@ -56,7 +56,7 @@ pub async fn run(app: App, cfg: &Config, args: DemoArgs) -> Result<ExitCode, Str
             demo_password,
         };
         println!("正在生成演示城市 generating the demo city (scale {scale}, seed {seed}) …");
-        let report = app.generate_demo(&opts).await.map_err(app_err)?;
+        let report = app.demo().generate(&opts).await.map_err(app_err)?;
         println!(
             "完成 done in {:.1} s: {} 区市, {} 街道, {} 社区, {} 网格, {} 小区, {} 楼宇, {} 户, {} 居民",
             report.seconds,

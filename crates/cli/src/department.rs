@@ -43,7 +43,12 @@ pub async fn run(app: &App, cmd: DepartmentCmd) -> Result<ExitCode, String> {
     match cmd {
         DepartmentCmd::List => {
             let actor = app.system_actor().await.map_err(app_err)?;
-            for d in app.departments(&actor, None).await.map_err(app_err)? {
+            for d in app
+                .departments()
+                .list(&actor, None)
+                .await
+                .map_err(app_err)?
+            {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     d.code,
@@ -65,7 +70,8 @@ pub async fn run(app: &App, cmd: DepartmentCmd) -> Result<ExitCode, String> {
             joint_meeting,
         } => {
             let d = app
-                .add_department(
+                .departments()
+                .add(
                     None,
                     &NewDepartmentInput {
                         code,

@@ -19,7 +19,11 @@ pub async fn run(app: &App, cfg: &Config, cmd: EventsCmd) -> Result<ExitCode, St
             // Records the configured channels, so the escalations' notifications reach them.
             notifier(app, cfg).await?;
             let actor = app.system_actor().await.map_err(app_err)?;
-            let r = app.escalate_overdue(&actor).await.map_err(app_err)?;
+            let r = app
+                .events()
+                .escalate_overdue(&actor)
+                .await
+                .map_err(app_err)?;
             println!(
                 "超期事件已升级 escalated: {} ({} 已被他人处理 changed meanwhile)",
                 r.escalated, r.skipped

@@ -31,14 +31,16 @@ pub async fn run(app: &App, args: ExportArgs) -> Result<ExitCode, String> {
     let actor = actor_for(app, user.as_deref()).await?;
     let n = match what {
         ExportWhat::Residents => {
-            app.export_residents(&actor, Default::default(), None, &out)
+            app.export()
+                .residents(&actor, Default::default(), None, &out)
                 .await
         }
         ExportWhat::Households => {
-            app.export_households(&actor, Default::default(), None, &out)
+            app.export()
+                .households(&actor, Default::default(), None, &out)
                 .await
         }
-        ExportWhat::Audit => app.export_audit(&actor, &Default::default(), &out).await,
+        ExportWhat::Audit => app.export().audit(&actor, &Default::default(), &out).await,
     }
     .map_err(app_err)?;
     println!("已导出 exported {n} 行 rows to {}", out.display());

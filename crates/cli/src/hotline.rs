@@ -46,7 +46,8 @@ pub async fn run(app: &App, cmd: HotlineCmd) -> Result<ExitCode, String> {
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
             let report = app
-                .import_hotline(&actor, &name, &bytes)
+                .hotline()
+                .import(&actor, &name, &bytes)
                 .await
                 .map_err(app_err)?;
             for e in &report.errors {
@@ -92,7 +93,8 @@ pub async fn run(app: &App, cmd: HotlineCmd) -> Result<ExitCode, String> {
                 ah::day_bound(from.as_deref().unwrap_or(""), false, "from").map_err(app_err)?;
             let to = ah::day_bound(to.as_deref().unwrap_or(""), true, "to").map_err(app_err)?;
             let x = app
-                .export_hotline(&actor, from, to, format)
+                .hotline()
+                .export(&actor, from, to, format)
                 .await
                 .map_err(app_err)?;
             std::fs::write(&out, &x.bytes).map_err(|e| format!("{}: {e}", out.display()))?;

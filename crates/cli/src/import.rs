@@ -41,7 +41,8 @@ pub async fn run(app: &App, cmd: ImportCmd) -> Result<ExitCode, String> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let report = app
-        .import_residents(&actor, &name, &bytes, &ImportOptions { skip_invalid })
+        .import()
+        .residents(&actor, &name, &bytes, &ImportOptions { skip_invalid })
         .await
         .map_err(app_err)?;
     for e in &report.errors {

@@ -35,7 +35,8 @@ pub async fn run(app: &App, cfg: &Config, cmd: NotifyCmd) -> Result<ExitCode, St
 pub async fn notifier(app: &App, cfg: &Config) -> Result<Notifier, String> {
     let channels = cfg.notify.channels()?;
     let n = Notifier::new(app.store.clone(), channels, cfg.notify.retry);
-    app.set_notify_channels(&n.channel_names())
+    app.notify()
+        .set_channels(&n.channel_names())
         .await
         .map_err(app_err)?;
     Ok(n)

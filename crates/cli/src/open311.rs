@@ -30,7 +30,11 @@ pub async fn run(app: &App, cmd: Open311Cmd) -> Result<ExitCode, String> {
     let actor = app.system_actor().await.map_err(app_err)?;
     match cmd {
         Open311KeyCmd::Add { name } => {
-            let k = app.open311_add_key(&actor, &name).await.map_err(app_err)?;
+            let k = app
+                .open311()
+                .add_key(&actor, &name)
+                .await
+                .map_err(app_err)?;
             eprintln!(
                 "已添加 Open311 密钥 key added: {} (只显示这一次 shown only once)",
                 k.name
@@ -38,7 +42,7 @@ pub async fn run(app: &App, cmd: Open311Cmd) -> Result<ExitCode, String> {
             println!("{}", k.api_key);
         }
         Open311KeyCmd::List => {
-            for k in app.open311_keys(&actor).await.map_err(app_err)? {
+            for k in app.open311().keys(&actor).await.map_err(app_err)? {
                 println!(
                     "{}\t{}\t{}",
                     k.name,
@@ -53,7 +57,8 @@ pub async fn run(app: &App, cmd: Open311Cmd) -> Result<ExitCode, String> {
             }
         }
         Open311KeyCmd::Revoke { name } => {
-            app.open311_revoke_key(&actor, &name)
+            app.open311()
+                .revoke_key(&actor, &name)
                 .await
                 .map_err(|e| match e {
                     AppError::NotFound => format!("没有密钥 no such key: {name}"),

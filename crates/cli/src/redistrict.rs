@@ -71,7 +71,8 @@ pub async fn run(app: &App, cmd: RedistrictCmd) -> Result<ExitCode, String> {
         RedistrictCmd::ExportGraph { scope, out, user } => {
             let actor = actor_for(app, user.as_deref()).await?;
             let g = app
-                .districting_export_graph(&actor, &scope)
+                .districting()
+                .export_graph(&actor, &scope)
                 .await
                 .map_err(app_err)?;
             write_json(&out, &g)?;
@@ -111,7 +112,8 @@ pub async fn run(app: &App, cmd: RedistrictCmd) -> Result<ExitCode, String> {
                     let scope = scope.ok_or(
                         "--scope 或 --graph 必须给出一个 (--scope or --graph is required)",
                     )?;
-                    app.districting_plan(&actor, &scope, mode, seed)
+                    app.districting()
+                        .plan(&actor, &scope, mode, seed)
                         .await
                         .map_err(app_err)?
                 }
@@ -140,7 +142,8 @@ pub async fn run(app: &App, cmd: RedistrictCmd) -> Result<ExitCode, String> {
         RedistrictCmd::Scan { user, cap, json } => {
             let actor = actor_for(app, user.as_deref()).await?;
             let list = app
-                .districting_scan(&actor, Some(cap))
+                .districting()
+                .scan(&actor, Some(cap))
                 .await
                 .map_err(app_err)?;
             if json {

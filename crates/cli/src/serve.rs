@@ -55,10 +55,8 @@ pub async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), S
     // The outbox's delivery worker and the overdue escalation job run beside the server.
     let delivery = tokio::spawn(notifier(&app, cfg).await?.run_forever(cfg.notify.poll));
     let escalation = (!cfg.notify.escalate_every.is_zero()).then(|| {
-        tokio::spawn(
-            app.clone()
-                .run_escalation_forever(cfg.notify.escalate_every),
-        )
+        let (app, every) = (app.clone(), cfg.notify.escalate_every);
+        tokio::spawn(async move { app.events().run_escalation_forever(every).await })
     });
     let config = jingzhi_web::WebConfig {
         secure_cookies: cfg.secure_cookies,

@@ -89,6 +89,7 @@ pub async fn run(app: &App, cmd: UserCmd) -> Result<ExitCode, String> {
             resident_id,
         } => {
             let u = app
+                .auth()
                 .add_user(
                     None,
                     &NewUserInput {
@@ -117,19 +118,22 @@ pub async fn run(app: &App, cmd: UserCmd) -> Result<ExitCode, String> {
             clear,
         } => {
             let email = if clear { None } else { email };
-            app.set_user_email(None, &username, email.as_deref())
+            app.notify()
+                .set_user_email(None, &username, email.as_deref())
                 .await
                 .map_err(|e| no_user(e, &username))?;
             println!("已设置通知邮箱 e-mail set: {username}");
         }
         UserCmd::Passwd { username, password } => {
-            app.set_password(None, &username, &password)
+            app.auth()
+                .set_password(None, &username, &password)
                 .await
                 .map_err(|e| no_user(e, &username))?;
             println!("已修改密码 password changed: {username}");
         }
         UserCmd::Disable { username } => {
-            app.disable_user(None, UserRef::Username(&username))
+            app.auth()
+                .disable_user(None, UserRef::Username(&username))
                 .await
                 .map_err(|e| no_user(e, &username))?;
             println!(
@@ -137,19 +141,22 @@ pub async fn run(app: &App, cmd: UserCmd) -> Result<ExitCode, String> {
             );
         }
         UserCmd::Enable { username } => {
-            app.enable_user(None, UserRef::Username(&username))
+            app.auth()
+                .enable_user(None, UserRef::Username(&username))
                 .await
                 .map_err(|e| no_user(e, &username))?;
             println!("已启用 enabled: {username}");
         }
         UserCmd::Unlock { username } => {
-            app.unlock_user(None, UserRef::Username(&username))
+            app.auth()
+                .unlock_user(None, UserRef::Username(&username))
                 .await
                 .map_err(|e| no_user(e, &username))?;
             println!("已解除锁定 unlocked: {username}");
         }
         UserCmd::Tokens(TokensCmd::Revoke { username }) => {
             let (sessions, tokens) = app
+                .auth()
                 .sign_out_everywhere(None, UserRef::Username(&username))
                 .await
                 .map_err(|e| no_user(e, &username))?;

@@ -548,7 +548,7 @@ mod tests {
 
     /// Every key the application writes into `before`/`after` today, by entity (collected from
     /// `crates/app/src`: `before: Some(`, `after: Some(`, `event_audit`, `resident_audit`,
-    /// `household_audit`, `post_audit`, `plan_audit`, `ApplyReport`, `record_export`).
+    /// `household_audit`, `post_audit`, `plan_audit`, `ApplyReport`, `Export::record`).
     const WRITTEN: &[(&str, &[&str])] = &[
         (
             "event",

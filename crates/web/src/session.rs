@@ -80,7 +80,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiE
                 "Authorization 头应为 Bearer <token>",
             ));
         };
-        return match state.app.token(token).await? {
+        return match state.app.auth().token(token).await? {
             Some(actor) => Ok(Some(Caller { actor, csrf: None })),
             None => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -90,7 +90,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiE
         };
     }
     if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
-        if let Some((actor, csrf)) = state.app.session(secret).await? {
+        if let Some((actor, csrf)) = state.app.auth().session(secret).await? {
             return Ok(Some(Caller {
                 actor,
                 csrf: Some(csrf),

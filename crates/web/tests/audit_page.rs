@@ -15,6 +15,7 @@ async fn records_read_field_by_field_in_both_languages() {
     let sys = Actor::system(&t.city);
     // An update of resident A: a new phone number, and a volunteer now.
     t.app
+        .registry()
         .update_resident(
             &sys,
             t.res_a.id,
@@ -32,7 +33,8 @@ async fn records_read_field_by_field_in_both_languages() {
     // An event: created with a status, an urgency and a deadline.
     let e = t
         .app
-        .report_event(
+        .events()
+        .report(
             &sys,
             &ReportInput {
                 category: "sanitation".into(),

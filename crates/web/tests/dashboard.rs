@@ -11,7 +11,8 @@ use jingzhi_app::events::ReportInput;
 async fn report(t: &TestApp, building: i64, text: &str, x: f64) -> i64 {
     let root = jingzhi_app::Actor::system(&t.city);
     t.app
-        .report_event(
+        .events()
+        .report(
             &root,
             &ReportInput {
                 category: "sanitation".into(),

@@ -740,10 +740,11 @@ async fn overdue_events_are_flagged_and_filtered() {
         ..Default::default()
     };
     let then = jingzhi_domain::time_fmt::now_ms() - 3 * 24 * 3600 * 1000;
-    let old = t.app.report_event_at(&root, &input, then).await.unwrap();
+    let old = t.app.events().report_at(&root, &input, then).await.unwrap();
     let fresh = t
         .app
-        .report_event(
+        .events()
+        .report(
             &root,
             &jingzhi_app::events::ReportInput {
                 description: "刚报的".into(),

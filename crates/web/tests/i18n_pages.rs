@@ -41,7 +41,8 @@ async fn seed(t: &TestApp) -> Vec<String> {
     let resident = actor(t, "resident.a").await;
     let reported = t
         .app
-        .report_event(
+        .events()
+        .report(
             &resident,
             &ReportInput {
                 category: "sanitation".into(),
@@ -51,11 +52,12 @@ async fn seed(t: &TestApp) -> Vec<String> {
         )
         .await
         .unwrap();
-    t.app.accept_event(&worker, reported.id).await.unwrap();
+    t.app.events().accept(&worker, reported.id).await.unwrap();
     let sys = Actor::system(&t.city);
     let other = t
         .app
-        .report_event(
+        .events()
+        .report(
             &sys,
             &ReportInput {
                 category: "sanitation".into(),
@@ -159,13 +161,15 @@ async fn seed(t: &TestApp) -> Vec<String> {
                I18N01,2026-11-21 11:00,张三,,统一路88号,路灯不亮,路灯,\n";
     let report = t
         .app
-        .import_hotline(&street, "tickets.csv", csv.as_bytes())
+        .hotline()
+        .import(&street, "tickets.csv", csv.as_bytes())
         .await
         .unwrap();
     assert_eq!(report.queued, 1);
     let ticket = t
         .app
-        .hotline_queue(&street, None, 10)
+        .hotline()
+        .queue(&street, None, 10)
         .await
         .unwrap()
         .first()

@@ -24,7 +24,8 @@ async fn notified_resident(t: &TestApp) -> i64 {
     let worker = actor(t, "worker.a").await;
     let e = t
         .app
-        .report_event(
+        .events()
+        .report(
             &res,
             &ReportInput {
                 category: "sanitation".into(),
@@ -34,7 +35,7 @@ async fn notified_resident(t: &TestApp) -> i64 {
         )
         .await
         .unwrap();
-    t.app.accept_event(&worker, e.id).await.unwrap();
+    t.app.events().accept(&worker, e.id).await.unwrap();
     e.id
 }
 
@@ -61,6 +62,7 @@ async fn the_page_lists_unread_first_and_marks_read() {
     assert!(html.contains("已上报 → 已受理"));
     let id = t
         .app
+        .notify()
         .notifications(&actor(&t, "resident.a").await, None, None, 10)
         .await
         .unwrap()[0]

@@ -107,7 +107,8 @@ async fn setup() -> (TestApp, String) {
     drop(c);
     let key = t
         .app
-        .open311_add_key(&Actor::system(&t.city), "fixmystreet")
+        .open311()
+        .add_key(&Actor::system(&t.city), "fixmystreet")
         .await
         .unwrap();
     (t, key.api_key)
@@ -271,7 +272,7 @@ async fn discovery_services_and_definitions_in_both_formats() {
         .await
         .unwrap();
     drop(c);
-    t.app.open311.clear();
+    t.app.open311_cache.clear();
     assert_eq!(
         get(&t, "/open311/v2/services.json")
             .await
@@ -550,10 +551,11 @@ async fn post_then_get_round_trip_without_personal_data() {
 
     // Staff move it on: the status stays "open", the detail is in status_notes; the timeline
     // is served by servicerequestupdates.
-    let admin = Actor::new(t.app.login("admin", common::PASSWORD).await.unwrap());
-    t.app.accept_event(&admin, id).await.unwrap();
+    let admin = Actor::new(t.app.auth().login("admin", common::PASSWORD).await.unwrap());
+    t.app.events().accept(&admin, id).await.unwrap();
     t.app
-        .invalidate_event(&admin, id2, "<重复>上报")
+        .events()
+        .invalidate(&admin, id2, "<重复>上报")
         .await
         .unwrap();
     let v = get(
@@ -837,9 +839,18 @@ async fn a_revoked_key_is_refused_and_keys_are_stored_hashed() {
     assert_ne!(hash, key);
     assert_eq!(hash, jingzhi_app::auth::secret_hash(&key));
     // A second key with the same name is refused; a second name works.
-    assert!(t.app.open311_add_key(&sys, "fixmystreet").await.is_err());
-    let other = t.app.open311_add_key(&sys, "wechat-miniapp").await.unwrap();
-    t.app.open311_revoke_key(&sys, "fixmystreet").await.unwrap();
+    assert!(t.app.open311().add_key(&sys, "fixmystreet").await.is_err());
+    let other = t
+        .app
+        .open311()
+        .add_key(&sys, "wechat-miniapp")
+        .await
+        .unwrap();
+    t.app
+        .open311()
+        .revoke_key(&sys, "fixmystreet")
+        .await
+        .unwrap();
     for xml in [false, true] {
         let uri = if xml {
             "/open311/v2/requests.xml"
@@ -862,13 +873,19 @@ async fn a_revoked_key_is_refused_and_keys_are_stored_hashed() {
         .status,
         StatusCode::OK
     );
-    let keys = t.app.open311_keys(&sys).await.unwrap();
+    let keys = t.app.open311().keys(&sys).await.unwrap();
     assert_eq!(keys.len(), 2);
     assert!(keys[0].revoked_at.is_some() && keys[1].revoked_at.is_none());
-    assert!(t.app.open311_revoke_key(&sys, "nobody").await.is_err());
+    assert!(t.app.open311().revoke_key(&sys, "nobody").await.is_err());
     // Key administration is the city admin's; it is audited.
-    let worker = Actor::new(t.app.login("worker.a", common::PASSWORD).await.unwrap());
-    assert!(t.app.open311_add_key(&worker, "mine").await.is_err());
+    let worker = Actor::new(
+        t.app
+            .auth()
+            .login("worker.a", common::PASSWORD)
+            .await
+            .unwrap(),
+    );
+    assert!(t.app.open311().add_key(&worker, "mine").await.is_err());
     let mut c = t.db.store.acquire().await.unwrap();
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'open311_key'")
         .fetch_one(&mut *c)
@@ -885,7 +902,8 @@ async fn the_90_day_window_and_paging() {
     let day = 24 * 3600 * 1000;
     let old = t
         .app
-        .report_event_at(
+        .events()
+        .report_at(
             &sys,
             &ReportInput {
                 category: "other".into(),
@@ -1085,7 +1103,7 @@ async fn concurrent_creates_all_land_whole() {
     distinct.sort_unstable();
     distinct.dedup();
     assert_eq!(distinct.len(), n);
-    let (creates, transactions) = t.app.open311.write_counts();
+    let (creates, transactions) = t.app.open311_cache.write_counts();
     assert_eq!(creates, n as u64);
     match t.db.store.backend {
         jingzhi_store::Backend::Sqlite => {

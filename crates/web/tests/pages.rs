@@ -279,7 +279,8 @@ async fn unmask_needs_a_reason_and_is_audited() {
 
     let audit = t
         .app
-        .list_audit(
+        .audit()
+        .list(
             &Actor::system(&t.city),
             &Filter {
                 action: Some(Action::Unmask),

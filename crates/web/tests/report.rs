@@ -50,6 +50,7 @@ async fn neighbours(t: &TestApp) {
     let sys = jingzhi_app::Actor::system(&t.city);
     let hh = t
         .app
+        .registry()
         .create_household(
             &sys,
             &jingzhi_app::registry::HouseholdInput {
@@ -63,6 +64,7 @@ async fn neighbours(t: &TestApp) {
         .unwrap();
     let r = t
         .app
+        .registry()
         .create_resident(
             &sys,
             hh.id,
@@ -82,6 +84,7 @@ async fn neighbours(t: &TestApp) {
         .await
         .unwrap();
     t.app
+        .auth()
         .add_user(
             None,
             &jingzhi_app::auth::NewUserInput {
@@ -209,8 +212,9 @@ async fn report_confirmation_notification_and_rating() {
         "no e-mail without an address and SMTP"
     );
     // With SMTP in use and an address, the page says the e-mail goes there too (masked).
-    t.app.set_notify_channels(&["smtp"]).await.unwrap();
+    t.app.notify().set_channels(&["smtp"]).await.unwrap();
     t.app
+        .notify()
         .set_user_email(None, "resident.a", Some("wang.jianguo@example.com"))
         .await
         .unwrap();

@@ -877,6 +877,7 @@ const PROTECTED: &str = "受保护";
 /// A new community worker whose scope is `comm`: its id.
 async fn fresh_user(t: &TestApp, comm: &Node) -> i64 {
     t.app
+        .auth()
         .add_user(
             None,
             &jingzhi_app::auth::NewUserInput {
@@ -901,7 +902,11 @@ async fn fresh_resident(t: &TestApp, hh: &Household) -> Resident {
         id_number: new_id_number(),
         ..Default::default()
     };
-    t.app.create_resident(&root, hh.id, &input).await.unwrap()
+    t.app
+        .registry()
+        .create_resident(&root, hh.id, &input)
+        .await
+        .unwrap()
 }
 
 /// A 1×1 PNG (signature, IHDR, IDAT, IEND).
@@ -930,13 +935,14 @@ async fn fresh_event(t: &TestApp, building: &Node, stage: &str) -> (i64, i64) {
     };
     let e = t
         .app
-        .report_event_with(&root, &input, &[photo])
+        .events()
+        .report_with(&root, &input, &[photo])
         .await
         .unwrap();
     if stage != "reported" {
-        t.app.accept_event(&root, e.id).await.unwrap();
+        t.app.events().accept(&root, e.id).await.unwrap();
     }
-    let v = t.app.event_view(&root, e.id).await.unwrap();
+    let v = t.app.events().view(&root, e.id).await.unwrap();
     (e.id, v.attachments[0].id)
 }
 
@@ -948,13 +954,14 @@ async fn fresh_whistle(t: &TestApp, building: &Node, stage: &str) -> i64 {
     let dept = "zhujian".to_string();
     let w = t
         .app
+        .events()
         .blow_whistle(&root, event, std::slice::from_ref(&dept), &building.name)
         .await
         .unwrap();
     let stages = ["summoned", "reported_in", "inspected", "done"];
     let n = stages.iter().position(|s| *s == stage).unwrap();
     if n >= 1 {
-        t.app.report_in(&root, w.id, &dept).await.unwrap();
+        t.app.events().report_in(&root, w.id, &dept).await.unwrap();
     }
     if n >= 2 {
         let input = jingzhi_app::events::InspectionInput {
@@ -964,10 +971,15 @@ async fn fresh_whistle(t: &TestApp, building: &Node, stage: &str) -> i64 {
             solution: building.name.clone(),
             tasks: vec![(dept.clone(), building.name.clone())],
         };
-        t.app.record_inspection(&root, w.id, &input).await.unwrap();
+        t.app
+            .events()
+            .record_inspection(&root, w.id, &input)
+            .await
+            .unwrap();
     }
     if n >= 3 {
         t.app
+            .events()
             .complete_whistle_task(&root, w.id, &dept)
             .await
             .unwrap();
@@ -978,6 +990,7 @@ async fn fresh_whistle(t: &TestApp, building: &Node, stage: &str) -> i64 {
 async fn fresh_household(t: &TestApp, building: &Node) -> Household {
     let root = jingzhi_app::Actor::system(&t.city);
     t.app
+        .registry()
         .create_household(
             &root,
             &jingzhi_app::registry::HouseholdInput {
@@ -1002,11 +1015,13 @@ async fn fresh_queued(t: &TestApp, comm: &Node, text: &str) -> i64 {
         seq()
     );
     t.app
-        .import_hotline(&actor, "probe.csv", csv.as_bytes())
+        .hotline()
+        .import(&actor, "probe.csv", csv.as_bytes())
         .await
         .unwrap();
     t.app
-        .hotline_queue(&actor, None, 500)
+        .hotline()
+        .queue(&actor, None, 500)
         .await
         .unwrap()
         .into_iter()
@@ -1046,7 +1061,8 @@ async fn notification_of(t: &TestApp, username: &str, building: &Node) -> i64 {
     let reporter = jingzhi_app::Actor::new(user);
     let e = t
         .app
-        .report_event(
+        .events()
+        .report(
             &reporter,
             &jingzhi_app::events::ReportInput {
                 category: "sanitation".into(),
@@ -1058,9 +1074,10 @@ async fn notification_of(t: &TestApp, username: &str, building: &Node) -> i64 {
         .await
         .unwrap();
     let root = jingzhi_app::Actor::system(&t.city);
-    t.app.accept_event(&root, e.id).await.unwrap();
+    t.app.events().accept(&root, e.id).await.unwrap();
     let n = t
         .app
+        .notify()
         .notifications(&reporter, None, None, 10)
         .await
         .unwrap();
@@ -1376,6 +1393,7 @@ async fn rounds_fixture(t: &TestApp, x: &Target) -> RoundsFixture {
     drop(conn);
     let post = t
         .app
+        .rounds()
         .save_post(
             &sys,
             &jingzhi_app::rounds::PostInput {
@@ -1389,6 +1407,7 @@ async fn rounds_fixture(t: &TestApp, x: &Target) -> RoundsFixture {
     let steward = jingzhi_app::Actor::new(user);
     let v = t
         .app
+        .rounds()
         .log_visit(
             &steward,
             &jingzhi_app::rounds::VisitInput {
@@ -1417,6 +1436,7 @@ async fn rounds_fixture(t: &TestApp, x: &Target) -> RoundsFixture {
 async fn fresh_specialist(t: &TestApp, x: &Target) -> i64 {
     let sys = jingzhi_app::Actor::system(&t.city);
     t.app
+        .rounds()
         .assign_specialist(
             &sys,
             &jingzhi_app::rounds::SpecialistInput {
@@ -1435,7 +1455,7 @@ async fn fresh_specialist(t: &TestApp, x: &Target) -> i64 {
 
 async fn end_quietly(t: &TestApp, id: i64) {
     let sys = jingzhi_app::Actor::system(&t.city);
-    let _ = t.app.end_specialist(&sys, id).await;
+    let _ = t.app.rounds().end_specialist(&sys, id).await;
 }
 
 async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
@@ -1643,7 +1663,8 @@ async fn fresh_vote(t: &TestApp, x: &Target) -> i64 {
 async fn fresh_report(t: &TestApp, building: &Node) -> i64 {
     let root = jingzhi_app::Actor::system(&t.city);
     t.app
-        .report_event(
+        .events()
+        .report(
             &root,
             &jingzhi_app::events::ReportInput {
                 category: "sanitation".into(),
@@ -1701,6 +1722,7 @@ async fn other_district_officer(t: &TestApp) {
     drop(conn);
     let (username, role, _) = OTHER_DISTRICT_OFFICER;
     t.app
+        .auth()
         .add_user(
             None,
             &jingzhi_app::auth::NewUserInput {
@@ -1800,7 +1822,8 @@ async fn fresh_plan(t: &TestApp, x: &Target, stage: &str) -> i64 {
             documents: vec![],
         };
         t.app
-            .districting_record_step(&sys, id, &input)
+            .districting()
+            .record_step(&sys, id, &input)
             .await
             .unwrap();
     }
@@ -1813,7 +1836,7 @@ async fn fresh_plan(t: &TestApp, x: &Target, stage: &str) -> i64 {
             vote: "agree".into(),
             note: None,
         };
-        t.app.districting_vote(&sys, id, &vote).await.unwrap();
+        t.app.districting().vote(&sys, id, &vote).await.unwrap();
     }
     let input = jingzhi_app::districting::StepInput {
         step: Step::MeetingDecision.as_str().into(),
@@ -1822,7 +1845,8 @@ async fn fresh_plan(t: &TestApp, x: &Target, stage: &str) -> i64 {
     };
     let v = t
         .app
-        .districting_record_step(&sys, id, &input)
+        .districting()
+        .record_step(&sys, id, &input)
         .await
         .unwrap();
     assert_eq!(v.plan.status, "approved", "{v:?}");

@@ -529,55 +529,67 @@ async fn store_uploads(
     Ok(())
 }
 
+/// Events (事件): reporting, commands, whistles and lists. Reached as `app.events()`.
+#[derive(Clone, Copy)]
+pub struct Events<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Events`].
+    pub fn events(&self) -> Events<'_> {
+        Events { app: self }
+    }
+}
+
+impl Events<'_> {
     /// The deadlines in force (the 12345 defaults until a deployment configures its own).
     pub fn deadline_policy(&self) -> DeadlinePolicy {
         DeadlinePolicy::default()
     }
 
-    pub async fn event_categories(&self, _actor: &Actor) -> AppResult<Vec<CategoryRow>> {
-        let mut conn = self.store.acquire().await?;
+    pub async fn categories(&self, _actor: &Actor) -> AppResult<Vec<CategoryRow>> {
+        let mut conn = self.app.store.acquire().await?;
         Ok(se::categories(&mut conn).await?)
     }
 
-    pub async fn report_event(&self, actor: &Actor, input: &ReportInput) -> AppResult<Event> {
-        self.report_event_at(actor, input, now_ms()).await
+    pub async fn report(&self, actor: &Actor, input: &ReportInput) -> AppResult<Event> {
+        self.report_at(actor, input, now_ms()).await
     }
 
     /// Report a problem: a resident at their household's building, staff at a building or grid
     /// in their scope.
-    pub async fn report_event_at(
+    pub async fn report_at(
         &self,
         actor: &Actor,
         input: &ReportInput,
         now: i64,
     ) -> AppResult<Event> {
-        self.report_event_with_at(actor, input, &[], now).await
+        self.report_with_at(actor, input, &[], now).await
     }
 
     /// Report with photos (checked by their bytes; all or nothing).
-    pub async fn report_event_with(
+    pub async fn report_with(
         &self,
         actor: &Actor,
         input: &ReportInput,
         photos: &[Upload],
     ) -> AppResult<Event> {
-        self.report_event_with_at(actor, input, photos, now_ms())
-            .await
+        self.report_with_at(actor, input, photos, now_ms()).await
     }
 
-    pub async fn report_event_with_at(
+    pub async fn report_with_at(
         &self,
         actor: &Actor,
         input: &ReportInput,
         photos: &[Upload],
         now: i64,
     ) -> AppResult<Event> {
-        let photos = check_uploads(photos, &self.settings.attachments)?;
+        let photos = check_uploads(photos, &self.app.settings.attachments)?;
         let (urgency, located) = self.prepare_report(actor, input).await?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let e = self
-            .report_event_tx(&mut tx, actor, input, urgency, located, &photos, None, now)
+            .report_tx(&mut tx, actor, input, urgency, located, &photos, None, now)
             .await?;
         jingzhi_store::commit(tx).await?;
         Ok(e)
@@ -611,7 +623,9 @@ impl App {
         }
         // A map point without a building is placed into its grid (before the write transaction).
         let located = match (input.node_id, input.x, input.y) {
-            (None, Some(x), Some(y)) => Some(self.locate_point(actor, (x, y), "x").await?),
+            (None, Some(x), Some(y)) => {
+                Some(self.app.geo().locate_point(actor, (x, y), "x").await?)
+            }
             _ => None,
         };
         Ok((urgency, located))
@@ -621,7 +635,7 @@ impl App {
     /// and audit record, its photos. `source` overrides the one the caller's role implies
     /// (`round` for a steward's finding, …).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn report_event_tx(
+    pub(crate) async fn report_tx(
         &self,
         tx: &mut Conn,
         actor: &Actor,
@@ -716,17 +730,17 @@ impl App {
     }
 
     /// Move an event through its lifecycle (see [`jingzhi_domain::events::lifecycle`]).
-    pub async fn event_command(
+    pub async fn command(
         &self,
         actor: &Actor,
         id: i64,
         cmd: &Command,
         note: Option<&str>,
     ) -> AppResult<Event> {
-        self.event_command_at(actor, id, cmd, note, now_ms()).await
+        self.command_at(actor, id, cmd, note, now_ms()).await
     }
 
-    pub async fn event_command_at(
+    pub async fn command_at(
         &self,
         actor: &Actor,
         id: i64,
@@ -734,13 +748,12 @@ impl App {
         note: Option<&str>,
         now: i64,
     ) -> AppResult<Event> {
-        self.event_command_with_at(actor, id, cmd, note, &[], now)
-            .await
+        self.command_with_at(actor, id, cmd, note, &[], now).await
     }
 
     /// A command with photos (a resolve with the result's photos, or any other transition):
     /// they join the timeline entry of the transition.
-    pub async fn event_command_with(
+    pub async fn command_with(
         &self,
         actor: &Actor,
         id: i64,
@@ -748,11 +761,11 @@ impl App {
         note: Option<&str>,
         photos: &[Upload],
     ) -> AppResult<Event> {
-        self.event_command_with_at(actor, id, cmd, note, photos, now_ms())
+        self.command_with_at(actor, id, cmd, note, photos, now_ms())
             .await
     }
 
-    pub async fn event_command_with_at(
+    pub async fn command_with_at(
         &self,
         actor: &Actor,
         id: i64,
@@ -761,7 +774,7 @@ impl App {
         photos: &[Upload],
         now: i64,
     ) -> AppResult<Event> {
-        let photos = check_uploads(photos, &self.settings.attachments)?;
+        let photos = check_uploads(photos, &self.app.settings.attachments)?;
         if let Some(n) = note {
             text("note", "备注", n, false)?;
         }
@@ -773,7 +786,7 @@ impl App {
             _ => {}
         }
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let before = load_for(&mut tx, actor, id).await?;
         // A department acts only on what was dispatched to it as lead or co-handler.
         // (`load_for` has already refused staff without a department, or not sent it.)
@@ -880,12 +893,12 @@ impl App {
         Ok(e)
     }
 
-    pub async fn accept_event(&self, actor: &Actor, id: i64) -> AppResult<Event> {
-        self.event_command(actor, id, &Command::Accept, None).await
+    pub async fn accept(&self, actor: &Actor, id: i64) -> AppResult<Event> {
+        self.command(actor, id, &Command::Accept, None).await
     }
 
-    pub async fn invalidate_event(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Event> {
-        self.event_command(
+    pub async fn invalidate(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Event> {
+        self.command(
             actor,
             id,
             &Command::Invalidate {
@@ -896,27 +909,22 @@ impl App {
         .await
     }
 
-    pub async fn merge_event(&self, actor: &Actor, id: i64, into: i64) -> AppResult<Event> {
-        self.event_command(actor, id, &Command::Merge { into }, None)
+    pub async fn merge(&self, actor: &Actor, id: i64, into: i64) -> AppResult<Event> {
+        self.command(actor, id, &Command::Merge { into }, None)
             .await
     }
 
-    pub async fn dispatch_event(
-        &self,
-        actor: &Actor,
-        id: i64,
-        d: &DispatchInput,
-    ) -> AppResult<Event> {
-        self.event_command(actor, id, &Command::Dispatch(d.to_domain()?), None)
+    pub async fn dispatch(&self, actor: &Actor, id: i64, d: &DispatchInput) -> AppResult<Event> {
+        self.command(actor, id, &Command::Dispatch(d.to_domain()?), None)
             .await
     }
 
-    pub async fn start_event(&self, actor: &Actor, id: i64) -> AppResult<Event> {
-        self.event_command(actor, id, &Command::Start, None).await
+    pub async fn start(&self, actor: &Actor, id: i64) -> AppResult<Event> {
+        self.command(actor, id, &Command::Start, None).await
     }
 
-    pub async fn resolve_event(&self, actor: &Actor, id: i64, result: &str) -> AppResult<Event> {
-        self.event_command(
+    pub async fn resolve(&self, actor: &Actor, id: i64, result: &str) -> AppResult<Event> {
+        self.command(
             actor,
             id,
             &Command::Resolve {
@@ -927,12 +935,12 @@ impl App {
         .await
     }
 
-    pub async fn verify_event(&self, actor: &Actor, id: i64) -> AppResult<Event> {
-        self.event_command(actor, id, &Command::Verify, None).await
+    pub async fn verify(&self, actor: &Actor, id: i64) -> AppResult<Event> {
+        self.command(actor, id, &Command::Verify, None).await
     }
 
-    pub async fn send_back_event(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Event> {
-        self.event_command(
+    pub async fn send_back(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Event> {
+        self.command(
             actor,
             id,
             &Command::SendBack {
@@ -943,23 +951,23 @@ impl App {
         .await
     }
 
-    pub async fn close_event(&self, actor: &Actor, id: i64) -> AppResult<Event> {
-        self.event_command(actor, id, &Command::Close, None).await
+    pub async fn close(&self, actor: &Actor, id: i64) -> AppResult<Event> {
+        self.command(actor, id, &Command::Close, None).await
     }
 
-    pub async fn rate_event(
+    pub async fn rate(
         &self,
         actor: &Actor,
         id: i64,
         rating: Rating,
         comment: Option<&str>,
     ) -> AppResult<Event> {
-        self.event_command(actor, id, &Command::Rate(rating), comment)
+        self.command(actor, id, &Command::Rate(rating), comment)
             .await
     }
 
-    pub async fn escalate_event(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Event> {
-        self.event_command(
+    pub async fn escalate(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<Event> {
+        self.command(
             actor,
             id,
             &Command::Escalate {
@@ -971,7 +979,7 @@ impl App {
     }
 
     /// Events in scope (a resident sees only their own), newest first.
-    pub async fn list_events(
+    pub async fn list(
         &self,
         actor: &Actor,
         mut f: EventFilter,
@@ -1003,14 +1011,14 @@ impl App {
                 return Err(AppError::NotFound);
             }
         }
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(se::list_events(&mut conn, &actor.scope(), &f, before_id, limit).await?)
     }
 
     /// An event with its timeline, handlers and whistles.
-    pub async fn event_view(&self, actor: &Actor, id: i64) -> AppResult<EventView> {
+    pub async fn view(&self, actor: &Actor, id: i64) -> AppResult<EventView> {
         let scope = actor.scope();
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         // A resident reads the events they reported or support (`crate::report`).
         let (event, access) = crate::report::load_for_view(&mut conn, actor, id).await?;
         let timeline = se::timeline(&mut conn, &scope, id).await?;
@@ -1033,7 +1041,7 @@ impl App {
     }
 
     /// Events in scope below a place in scope (`under`, a node id), newest first.
-    pub async fn list_events_under(
+    pub async fn list_under(
         &self,
         actor: &Actor,
         mut f: EventFilter,
@@ -1042,16 +1050,16 @@ impl App {
         limit: i64,
     ) -> AppResult<Vec<Event>> {
         if let Some(n) = under {
-            let mut conn = self.store.acquire().await?;
+            let mut conn = self.app.store.acquire().await?;
             let node = sr::get_node(&mut conn, &actor.scope(), n).await?;
             f.under_path = Some(node.path);
         }
-        self.list_events(actor, f, before_id, limit).await
+        self.list(actor, f, before_id, limit).await
     }
 
     /// Add photos to an event without moving it (the reporter or staff in scope): a timeline
     /// entry "补充照片" carries them.
-    pub async fn attach_to_event(
+    pub async fn attach(
         &self,
         actor: &Actor,
         id: i64,
@@ -1061,9 +1069,9 @@ impl App {
         if let Some(n) = note {
             text("note", "备注", n, false)?;
         }
-        let checked = check_uploads(photos, &self.settings.attachments)?;
+        let checked = check_uploads(photos, &self.app.settings.attachments)?;
         let now = now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let e = load_for(&mut tx, actor, id).await?;
         if actor.user.role == Role::Auditor {
             return Err(AppError::Forbidden);
@@ -1092,13 +1100,13 @@ impl App {
     }
 
     /// One photo of an event, for a caller who may see the event (residents: their own).
-    pub async fn event_attachment(
+    pub async fn attachment(
         &self,
         actor: &Actor,
         event_id: i64,
         id: i64,
     ) -> AppResult<(AttachmentMeta, Vec<u8>)> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         load_for(&mut conn, actor, event_id).await?;
         Ok(se::get_attachment(&mut conn, &actor.scope(), event_id, id).await?)
     }
@@ -1131,7 +1139,7 @@ impl App {
         }
         text("reason", "吹哨原因", reason, true)?;
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let before = se::get_event(&mut tx, &scope, event_id).await?;
         if !jingzhi_domain::events::actions::WHISTLE_STATES.contains(&before.status) {
             return Err(AppError::invalid(
@@ -1209,7 +1217,7 @@ impl App {
         tell: Vec<(String, jingzhi_domain::notify::DepartmentNotice)>,
     ) -> AppResult<WhistleRow> {
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let mut w = se::get_whistle(&mut tx, &scope, whistle_id).await?;
         let event = se::get_event(&mut tx, &scope, w.event_id).await?;
         let note = step(&mut w)?;
@@ -1241,7 +1249,7 @@ impl App {
 
     /// A department's name by code, for timeline notes (its code when not in the registry).
     async fn department_name(&self, code: &str) -> AppResult<String> {
-        let names = self.department_names(&[code.to_string()]).await?;
+        let names = self.app.departments().names(&[code.to_string()]).await?;
         Ok(names.get(code).cloned().unwrap_or_else(|| code.to_string()))
     }
 
@@ -1417,7 +1425,7 @@ impl App {
 
     /// The rates of `docs/metrics.md` for events reported in `[from, to)` below `node_id` (the
     /// caller's scope node by default).
-    pub async fn event_metrics(
+    pub async fn metrics(
         &self,
         actor: &Actor,
         node_id: Option<i64>,
@@ -1430,7 +1438,7 @@ impl App {
         if to_ms <= from_ms {
             return Err(AppError::invalid("to", "结束时间应晚于开始时间"));
         }
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let scope = actor.scope();
         let node = sr::get_node(&mut conn, &scope, node_id.unwrap_or(scope.node_id)).await?;
         let sub = jingzhi_domain::scope::Scope::new(node.id, node.path.clone());
@@ -1462,7 +1470,7 @@ pub struct Workload {
     pub overdue: i64,
 }
 
-impl App {
+impl Events<'_> {
     /// The caller's workload in their scope (staff only; residents and department staff have
     /// their own homes).
     pub async fn workload(&self, actor: &Actor) -> AppResult<Workload> {
@@ -1472,7 +1480,7 @@ impl App {
         ) {
             return Err(AppError::Forbidden);
         }
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let mut w = Workload::default();
         for (s, n, late) in se::open_counts(&mut conn, &actor.scope(), now_ms()).await? {
             if s.is_open() {

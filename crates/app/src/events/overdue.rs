@@ -9,7 +9,8 @@
 //! notifications like any other change. Escalating at most once per deadline, a rerun is a
 //! no-op until the new deadline passes too.
 
-use crate::{Actor, App, AppError, AppResult};
+use super::Events;
+use crate::{Actor, AppError, AppResult};
 use jingzhi_domain::events::lifecycle::{self as lc, CommandKind, Effect, MAX_ESCALATIONS};
 use jingzhi_domain::notify as dn;
 use jingzhi_domain::time_fmt::{format_ms, now_ms};
@@ -28,7 +29,7 @@ pub struct EscalationReport {
     pub skipped: u64,
 }
 
-impl App {
+impl Events<'_> {
     pub async fn escalate_overdue(&self, actor: &Actor) -> AppResult<EscalationReport> {
         self.escalate_overdue_at(actor, now_ms()).await
     }
@@ -48,7 +49,7 @@ impl App {
         let mut after = None;
         loop {
             let batch = {
-                let mut conn = self.store.acquire().await?;
+                let mut conn = self.app.store.acquire().await?;
                 sn::overdue_candidates(
                     &mut conn,
                     &scope,
@@ -83,7 +84,7 @@ impl App {
         now: i64,
     ) -> AppResult<bool> {
         let scope = actor.scope();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         if !sn::lock_if_deadline(&mut tx, &scope, id, deadline).await? {
             return Ok(false);
         }
@@ -138,7 +139,7 @@ impl App {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let actor = match self.system_actor().await {
+            let actor = match self.app.system_actor().await {
                 Ok(a) => a,
                 Err(_) => continue, // no city yet
             };

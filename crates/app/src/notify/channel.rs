@@ -3,7 +3,7 @@
 //!
 //! A deployment adds a channel (SMS, WeChat, …) by implementing [`Channel`] and handing it to
 //! [`Notifier::new`] with the others, and by listing its name among the channels in use
-//! ([`crate::App::set_notify_channels`]) so that changes of events write rows for it.
+//! ([`crate::notify::Notify::set_channels`]) so that changes of events write rows for it.
 
 use crate::AppResult;
 use jingzhi_domain::notify::{AfterFailure, RetryPolicy};

@@ -7,7 +7,7 @@
 //! calls back into events. A delivery worker ([`Notifier`]) sends the outbox through pluggable
 //! [`Channel`]s (webhook and SMTP here; SMS, WeChat… are adapters a deployment adds) with
 //! exponential backoff. Overdue events escalate one level up by themselves
-//! (`App::escalate_overdue`, in `crate::events::overdue`). See `docs/notifications.md`.
+//! (`Events::escalate_overdue`, in `crate::events::overdue`). See `docs/notifications.md`.
 
 pub mod channel;
 pub mod smtp;
@@ -296,7 +296,20 @@ pub struct Inbox {
     pub read: Vec<Notification>,
 }
 
+/// Notify: in-app notifications, the inbox and the delivery settings. Reached as `app.notify()`.
+#[derive(Clone, Copy)]
+pub struct Notify<'a> {
+    app: &'a App,
+}
+
 impl App {
+    /// See [`Notify`].
+    pub fn notify(&self) -> Notify<'_> {
+        Notify { app: self }
+    }
+}
+
+impl Notify<'_> {
     /// The caller's own notifications, newest first (`unread`: only unread / only read).
     pub async fn notifications(
         &self,
@@ -305,7 +318,7 @@ impl App {
         before_id: Option<i64>,
         limit: i64,
     ) -> AppResult<Vec<Notification>> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         Ok(sn::list(
             &mut conn,
             &actor.scope(),
@@ -319,7 +332,7 @@ impl App {
 
     /// The caller's inbox for the page: unread first, then the latest `read_limit` read.
     pub async fn inbox(&self, actor: &Actor, read_limit: i64) -> AppResult<Inbox> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.app.store.acquire().await?;
         let scope = actor.scope();
         Ok(Inbox {
             unread: sn::list(&mut conn, &scope, actor.id(), Some(true), None, 200).await?,
@@ -328,26 +341,26 @@ impl App {
     }
 
     /// How many of the caller's notifications are unread (the nav badge).
-    pub async fn unread_notifications(&self, actor: &Actor) -> AppResult<i64> {
-        let mut conn = self.store.acquire().await?;
+    pub async fn unread(&self, actor: &Actor) -> AppResult<i64> {
+        let mut conn = self.app.store.acquire().await?;
         Ok(sn::unread_count(&mut conn, &actor.scope(), actor.id()).await?)
     }
 
     /// Mark one of the caller's own notifications read; anyone else's is "not found".
-    pub async fn mark_notification_read(&self, actor: &Actor, id: i64) -> AppResult<Notification> {
-        let mut conn = self.store.acquire().await?;
+    pub async fn mark_read(&self, actor: &Actor, id: i64) -> AppResult<Notification> {
+        let mut conn = self.app.store.acquire().await?;
         Ok(sn::mark_read(&mut conn, &actor.scope(), actor.id(), id, now_ms()).await?)
     }
 
-    pub async fn mark_all_notifications_read(&self, actor: &Actor) -> AppResult<u64> {
-        let mut conn = self.store.acquire().await?;
+    pub async fn mark_all_read(&self, actor: &Actor) -> AppResult<u64> {
+        let mut conn = self.app.store.acquire().await?;
         Ok(sn::mark_all_read(&mut conn, &actor.scope(), actor.id(), now_ms()).await?)
     }
 
     /// Record which external channels are in use (from the configuration, at start): every
     /// later change of an event writes one outbox row per channel.
-    pub async fn set_notify_channels(&self, names: &[&str]) -> AppResult<()> {
-        let mut tx = self.store.begin().await?;
+    pub async fn set_channels(&self, names: &[&str]) -> AppResult<()> {
+        let mut tx = self.app.store.begin().await?;
         sn::set_channels(&mut tx, names, now_ms()).await?;
         jingzhi_store::commit(tx).await?;
         Ok(())
@@ -368,7 +381,7 @@ impl App {
                 return Err(AppError::invalid("email", "邮箱地址格式不正确"));
             }
         }
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.app.store.begin().await?;
         let user = jingzhi_store::auth::user_by_username(&mut tx, username)
             .await?
             .ok_or(AppError::NotFound)?;

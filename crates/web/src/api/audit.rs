@@ -95,7 +95,8 @@ pub async fn list(
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let items: Vec<AuditDto> = s
         .app
-        .list_audit(&c.actor, &q.filter()?, q.before, limit)
+        .audit()
+        .list(&c.actor, &q.filter()?, q.before, limit)
         .await?
         .into_iter()
         .map(Into::into)
@@ -114,5 +115,5 @@ pub async fn get(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<AuditDto>> {
-    Ok(Json(s.app.get_audit(&c.actor, id).await?.into()))
+    Ok(Json(s.app.audit().get(&c.actor, id).await?.into()))
 }

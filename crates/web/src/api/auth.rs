@@ -64,8 +64,12 @@ pub async fn login(
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Json<LoginResponse>> {
     let Json(req) = body?;
-    let user = s.app.login_from(&req.username, &req.password, addr).await?;
-    let token = s.app.create_token(&user, "api login").await?;
+    let user = s
+        .app
+        .auth()
+        .login_from(&req.username, &req.password, addr)
+        .await?;
+    let token = s.app.auth().create_token(&user, "api login").await?;
     Ok(Json(LoginResponse { token }))
 }
 
@@ -82,11 +86,11 @@ pub async fn logout(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if let Some(token) = bearer {
-        s.app.revoke_token(&c.actor, token.trim()).await?;
+        s.app.auth().revoke_token(&c.actor, token.trim()).await?;
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
-        s.app.logout(secret).await?;
+        s.app.auth().logout(secret).await?;
     }
     Ok((
         StatusCode::NO_CONTENT,

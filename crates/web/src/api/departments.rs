@@ -80,7 +80,7 @@ pub async fn list(
     q: Result<Query<DepartmentQuery>, QueryRejection>,
 ) -> ApiResult<Json<DepartmentList>> {
     let q = query(q)?;
-    let items = s.app.departments(&c.actor, q.serving).await?;
+    let items = s.app.departments().list(&c.actor, q.serving).await?;
     Ok(Json(DepartmentList {
         items: items.into_iter().map(Into::into).collect(),
     }))

@@ -56,7 +56,7 @@ pub async fn oversized(
     p: Result<Query<CapQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<Oversized>>> {
     let p = q(p)?;
-    let items = s.app.districting_scan(&c.actor, p.cap).await?;
+    let items = s.app.districting().scan(&c.actor, p.cap).await?;
     Ok(Json(items.into_iter().map(Into::into).collect()))
 }
 
@@ -82,7 +82,8 @@ pub async fn graph(
     let p = q(p)?;
     Ok(Json(
         s.app
-            .districting_export_graph(&c.actor, &p.scope)
+            .districting()
+            .export_graph(&c.actor, &p.scope)
             .await?
             .into(),
     ))
@@ -100,7 +101,8 @@ pub async fn compute(
     let mode = jd::parse_mode(p.mode.as_deref().unwrap_or(""))?;
     Ok(Json(
         s.app
-            .districting_plan(&c.actor, &p.scope, mode, p.seed.unwrap_or(1))
+            .districting()
+            .plan(&c.actor, &p.scope, mode, p.seed.unwrap_or(1))
             .await?
             .into(),
     ))
@@ -113,7 +115,7 @@ pub async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
 ) -> ApiResult<Json<Vec<PlanRow>>> {
-    let items = s.app.districting_plans(&c.actor).await?;
+    let items = s.app.districting().plans(&c.actor).await?;
     Ok(Json(items.into_iter().map(Into::into).collect()))
 }
 
@@ -140,7 +142,8 @@ pub async fn create(
     let mode = jd::parse_mode(&b.mode)?;
     let p = s
         .app
-        .districting_create_plan(&c.actor, &b.scope, mode, b.seed.unwrap_or(1))
+        .districting()
+        .create_plan(&c.actor, &b.scope, mode, b.seed.unwrap_or(1))
         .await?;
     Ok((StatusCode::CREATED, Json(p.into())))
 }
@@ -154,7 +157,7 @@ pub async fn plan(
     super::Id(id): super::Id,
 ) -> ApiResult<Json<PlanView>> {
     Ok(Json(
-        s.app.districting_plan_view(&c.actor, id).await?.into(),
+        s.app.districting().plan_view(&c.actor, id).await?.into(),
     ))
 }
 
@@ -184,7 +187,8 @@ pub async fn step(
     };
     Ok(Json(
         s.app
-            .districting_record_step(&c.actor, id, &input)
+            .districting()
+            .record_step(&c.actor, id, &input)
             .await?
             .into(),
     ))
@@ -205,7 +209,7 @@ pub async fn comment(
     b: Result<Json<CommentBody>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let b = json(b)?;
-    s.app.districting_comment(&c.actor, id, &b.body).await?;
+    s.app.districting().comment(&c.actor, id, &b.body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -229,7 +233,8 @@ pub async fn vote(
 ) -> ApiResult<StatusCode> {
     let b = json(b)?;
     s.app
-        .districting_vote(
+        .districting()
+        .vote(
             &c.actor,
             id,
             &VoteInput {
@@ -250,7 +255,7 @@ pub async fn apply(
     ApiCaller(c): ApiCaller,
     super::Id(id): super::Id,
 ) -> ApiResult<Json<ApplyReport>> {
-    Ok(Json(s.app.districting_apply(&c.actor, id).await?.into()))
+    Ok(Json(s.app.districting().apply(&c.actor, id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -275,7 +280,8 @@ pub async fn edge(
     let b = json(b)?;
     let id = s
         .app
-        .districting_edge_override(&c.actor, &b.a, &b.b, &b.op, b.note.as_deref())
+        .districting()
+        .edge_override(&c.actor, &b.a, &b.b, &b.op, b.note.as_deref())
         .await?;
     Ok((StatusCode::CREATED, Json(EdgeRecorded { id })))
 }

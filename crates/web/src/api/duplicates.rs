@@ -26,6 +26,6 @@ pub async fn of_event(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<Vec<DuplicateSuggestion>>> {
-    let items = s.app.duplicates_of_event(&c.actor, id).await?;
+    let items = s.app.duplicates().of_event(&c.actor, id).await?;
     Ok(Json(items.into_iter().map(Into::into).collect()))
 }

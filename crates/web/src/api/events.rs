@@ -161,7 +161,8 @@ pub async fn list(
     let limit = q.limit.unwrap_or(20).clamp(1, 200);
     let items = s
         .app
-        .list_events_under(&c.actor, q.filter()?, q.under, q.before, limit + 1)
+        .events()
+        .list_under(&c.actor, q.filter()?, q.under, q.before, limit + 1)
         .await?;
     Ok(Json(page(items, limit).into()))
 }
@@ -278,7 +279,8 @@ pub async fn report(
     let (b, photos): (ReportBody, _) = json_and_photos(&s, req).await?;
     let e = s
         .app
-        .report_event_with(&c.actor, &b.into(), &photos)
+        .events()
+        .report_with(&c.actor, &b.into(), &photos)
         .await?;
     Ok((StatusCode::CREATED, Json(super::schemas::Event::from(e))).into_response())
 }
@@ -292,7 +294,7 @@ pub async fn get(
     ApiCaller(c): ApiCaller,
     super::Id(id): super::Id,
 ) -> ApiResult<Json<EventView>> {
-    Ok(Json(s.app.event_view(&c.actor, id).await?.into()))
+    Ok(Json(s.app.events().view(&c.actor, id).await?.into()))
 }
 
 /// A handler of a dispatch: a department by its registry code
@@ -389,7 +391,8 @@ pub async fn command(
     let note = input.note(kind);
     Ok(Json(
         s.app
-            .event_command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
+            .events()
+            .command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
             .await?
             .into(),
     ))
@@ -415,7 +418,8 @@ pub async fn attach(
     let (b, photos): (AttachBody, _) = json_and_photos(&s, req).await?;
     let stored: Vec<AttachmentMeta> = s
         .app
-        .attach_to_event(&c.actor, id, b.note.as_deref(), &photos)
+        .events()
+        .attach(&c.actor, id, b.note.as_deref(), &photos)
         .await?;
     let a: Vec<Attachment> = stored.into_iter().map(Into::into).collect();
     Ok((StatusCode::CREATED, Json(a)).into_response())
@@ -434,7 +438,7 @@ pub async fn photo(
     let (Ok(id), Ok(aid)) = (id.parse::<i64>(), aid.parse::<i64>()) else {
         return Err(ApiError::not_found());
     };
-    let (meta, bytes) = s.app.event_attachment(&c.actor, id, aid).await?;
+    let (meta, bytes) = s.app.events().attachment(&c.actor, id, aid).await?;
     Ok(photo_response(&meta, bytes))
 }
 
@@ -445,7 +449,7 @@ pub async fn categories(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
 ) -> ApiResult<Json<Vec<CategoryEntry>>> {
-    let items = s.app.event_categories(&c.actor).await?;
+    let items = s.app.events().categories(&c.actor).await?;
     Ok(Json(items.into_iter().map(Into::into).collect()))
 }
 
@@ -473,6 +477,7 @@ pub async fn blow(
     let b = body(b)?;
     let w = s
         .app
+        .events()
         .blow_whistle(&c.actor, id, &b.departments, &b.reason)
         .await?;
     Ok((StatusCode::CREATED, Json(Whistle::from(w))).into_response())
@@ -497,6 +502,7 @@ pub async fn report_in(
     let b = body(b)?;
     Ok(Json(
         s.app
+            .events()
             .report_in(&c.actor, id, b.department.trim())
             .await?
             .into(),
@@ -550,6 +556,7 @@ pub async fn inspection(
     let b = body(b)?;
     Ok(Json(
         s.app
+            .events()
             .record_inspection(&c.actor, id, &b.into())
             .await?
             .into(),
@@ -569,6 +576,7 @@ pub async fn complete(
     let b = body(b)?;
     Ok(Json(
         s.app
+            .events()
             .complete_whistle_task(&c.actor, id, b.department.trim())
             .await?
             .into(),
@@ -602,6 +610,7 @@ pub async fn rate_department(
     })?;
     Ok(Json(
         s.app
+            .events()
             .rate_department(&c.actor, id, b.department.trim(), r)
             .await?
             .into(),

@@ -21,8 +21,9 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use jingzhi_app::import::Import;
 use jingzhi_app::import::{ImportOptions, XLSX_CONTENT_TYPE};
-use jingzhi_app::{App, AppResult};
+use jingzhi_app::AppResult;
 use std::path::PathBuf;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
@@ -93,7 +94,8 @@ pub async fn import_residents(
     };
     let report = s
         .app
-        .import_residents(&c.actor, &name, &bytes, &ImportOptions { skip_invalid })
+        .import()
+        .residents(&c.actor, &name, &bytes, &ImportOptions { skip_invalid })
         .await?;
     if !report.committed {
         let mut e = ApiError::new(
@@ -119,7 +121,7 @@ pub async fn import_residents(
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)))]
 pub async fn import_template(ApiCaller(_c): ApiCaller) -> Response {
     attachment(
-        Body::from(App::import_template_xlsx()),
+        Body::from(Import::template_xlsx()),
         "residents-template.xlsx",
     )
 }
@@ -164,7 +166,7 @@ pub async fn export_residents(
     let q = query(q)?;
     let f = q.filter()?;
     export_file("residents.xlsx", |p| async move {
-        s.app.export_residents(&c.actor, f, q.under, &p).await
+        s.app.export().residents(&c.actor, f, q.under, &p).await
     })
     .await
 }
@@ -181,7 +183,7 @@ pub async fn export_households(
     let q = query(q)?;
     let f = q.filter();
     export_file("households.xlsx", |p| async move {
-        s.app.export_households(&c.actor, f, q.under, &p).await
+        s.app.export().households(&c.actor, f, q.under, &p).await
     })
     .await
 }
@@ -197,7 +199,7 @@ pub async fn export_audit(
 ) -> ApiResult<Response> {
     let f = query(q)?.filter()?;
     export_file("audit.xlsx", |p| async move {
-        s.app.export_audit(&c.actor, &f, &p).await
+        s.app.export().audit(&c.actor, &f, &p).await
     })
     .await
 }

@@ -221,7 +221,7 @@ pub async fn import(
     let Some((name, bytes)) = file else {
         return Err(jingzhi_app::AppError::invalid("file", "请选择要导入的文件").into());
     };
-    let report = s.app.import_hotline(&c.actor, &name, &bytes).await?;
+    let report = s.app.hotline().import(&c.actor, &name, &bytes).await?;
     if !report.committed {
         let mut e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -251,7 +251,7 @@ pub async fn queue(
 ) -> ApiResult<Json<QueueDto>> {
     let q = query(q)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let items = s.app.hotline_queue(&c.actor, q.before_id, limit).await?;
+    let items = s.app.hotline().queue(&c.actor, q.before_id, limit).await?;
     let next_before_id = if items.len() as i64 == limit {
         items.last().map(|t| t.id)
     } else {
@@ -279,6 +279,7 @@ pub async fn match_ticket(
     let b = body(b)?;
     Ok(Json(
         s.app
+            .hotline()
             .hotline_match(&c.actor, id, b.building_id)
             .await?
             .into(),
@@ -299,7 +300,11 @@ pub async fn discard(
 ) -> ApiResult<Json<TicketDto>> {
     let b = body(b)?;
     Ok(Json(
-        s.app.hotline_discard(&c.actor, id, &b.reason).await?.into(),
+        s.app
+            .hotline()
+            .discard(&c.actor, id, &b.reason)
+            .await?
+            .into(),
     ))
 }
 
@@ -322,7 +327,7 @@ pub async fn export(
     let from = ah::day_bound(q.from.as_deref().unwrap_or(""), false, "from")?;
     let to = ah::day_bound(q.to.as_deref().unwrap_or(""), true, "to")?;
     let format = ah::Format::parse(q.format.as_deref().unwrap_or(""))?;
-    let x = s.app.export_hotline(&c.actor, from, to, format).await?;
+    let x = s.app.hotline().export(&c.actor, from, to, format).await?;
     Ok((
         [
             (header::CONTENT_TYPE, x.content_type.to_string()),

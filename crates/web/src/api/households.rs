@@ -59,6 +59,7 @@ pub async fn list(
     let q = query(q)?;
     let page = s
         .app
+        .registry()
         .list_households(
             &c.actor,
             q.filter(),
@@ -78,7 +79,9 @@ pub async fn get(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<HouseholdDetail>> {
-    Ok(Json(s.app.household_view(&c.actor, id).await?.into()))
+    Ok(Json(
+        s.app.registry().household_view(&c.actor, id).await?.into(),
+    ))
 }
 
 /// A new household in a building in scope.
@@ -90,7 +93,11 @@ pub async fn create(
     ApiCaller(c): ApiCaller,
     b: Result<Json<HouseholdCreate>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<HouseholdDto>)> {
-    let hh = s.app.create_household(&c.actor, &body(b)?.into()).await?;
+    let hh = s
+        .app
+        .registry()
+        .create_household(&c.actor, &body(b)?.into())
+        .await?;
     Ok((StatusCode::CREATED, Json(hh.into())))
 }
 
@@ -107,6 +114,7 @@ pub async fn move_to(
 ) -> ApiResult<Json<HouseholdDto>> {
     Ok(Json(
         s.app
+            .registry()
             .move_household(&c.actor, id, &body(b)?.into())
             .await?
             .into(),

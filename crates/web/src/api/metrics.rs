@@ -31,7 +31,8 @@ pub async fn events(
     let (node, from, to) = query(q)?.parse()?;
     let d = s
         .app
-        .event_dashboard_cached(&c.actor, node, from, to)
+        .metrics()
+        .dashboard_cached(&c.actor, node, from, to)
         .await?;
     Ok(Json(jingzhi_app::metrics::Dashboard::clone(&d).into()))
 }

@@ -60,7 +60,11 @@ pub async fn list(
     let q = query(q)?;
     let kind = kind(q.kind.as_deref())?;
     if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
-        let found = s.app.search_nodes(&c.actor, text, kind, 50).await?;
+        let found = s
+            .app
+            .registry()
+            .search_nodes(&c.actor, text, kind, 50)
+            .await?;
         return Ok(Json(NodeList {
             items: found
                 .into_iter()
@@ -72,7 +76,7 @@ pub async fn list(
         }));
     }
     let parent = q.parent_id.unwrap_or(c.actor.user.scope_node_id);
-    let view = s.app.node_view(&c.actor, parent).await?;
+    let view = s.app.registry().node_view(&c.actor, parent).await?;
     let items = view
         .children
         .into_iter()
@@ -93,7 +97,7 @@ pub async fn get(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<NodeDetail>> {
-    Ok(Json(s.app.node_view(&c.actor, id).await?.into()))
+    Ok(Json(s.app.registry().node_view(&c.actor, id).await?.into()))
 }
 
 /// What a map of the place draws: areas with boundaries, buildings, barriers.
@@ -104,7 +108,7 @@ pub async fn map(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<MapDto>> {
-    Ok(Json(s.app.map(&c.actor, id).await?.into()))
+    Ok(Json(s.app.registry().map(&c.actor, id).await?.into()))
 }
 
 /// Add a place below `parent_id` (in scope). The kind follows from the parent.
@@ -118,6 +122,10 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<NodeDto>)> {
     let b = body(b)?;
     let parent = b.parent_id;
-    let node = s.app.create_node(&c.actor, parent, &b.into()).await?;
+    let node = s
+        .app
+        .registry()
+        .create_node(&c.actor, parent, &b.into())
+        .await?;
     Ok((StatusCode::CREATED, Json(node.into())))
 }

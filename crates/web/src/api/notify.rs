@@ -86,9 +86,10 @@ pub async fn list(
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let items = s
         .app
+        .notify()
         .notifications(&c.actor, q.unread, q.before, limit)
         .await?;
-    let unread = s.app.unread_notifications(&c.actor).await?;
+    let unread = s.app.notify().unread(&c.actor).await?;
     let next_before = (items.len() as i64 == limit)
         .then(|| items.last().map(|n| n.id))
         .flatten();
@@ -108,7 +109,5 @@ pub async fn read(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<NotificationDto>> {
-    Ok(Json(
-        s.app.mark_notification_read(&c.actor, id).await?.into(),
-    ))
+    Ok(Json(s.app.notify().mark_read(&c.actor, id).await?.into()))
 }

@@ -77,6 +77,7 @@ pub async fn list(
     let q = query(q)?;
     let page = s
         .app
+        .registry()
         .list_residents(
             &c.actor,
             q.filter()?,
@@ -96,7 +97,9 @@ pub async fn get(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<ResidentDetail>> {
-    Ok(Json(s.app.resident_view(&c.actor, id).await?.into()))
+    Ok(Json(
+        s.app.registry().resident_view(&c.actor, id).await?.into(),
+    ))
 }
 
 /// A new resident in a household in scope.
@@ -111,6 +114,7 @@ pub async fn create(
     let b = body(b)?;
     let r = s
         .app
+        .registry()
         .create_resident(&c.actor, b.household_id, &b.fields.into())
         .await?;
     Ok((StatusCode::CREATED, Json(r.into())))
@@ -129,6 +133,7 @@ pub async fn update(
 ) -> ApiResult<Json<ResidentDto>> {
     Ok(Json(
         s.app
+            .registry()
             .update_resident(&c.actor, id, &body(b)?.into())
             .await?
             .into(),
@@ -148,6 +153,7 @@ pub async fn unmask(
 ) -> ApiResult<Json<UnmaskResponse>> {
     let u = s
         .app
+        .registry()
         .unmask_resident(&c.actor, id, &body(b)?.reason)
         .await?;
     Ok(Json(UnmaskResponse {

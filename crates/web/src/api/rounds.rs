@@ -75,6 +75,7 @@ pub async fn list_posts(
     let q = query(q)?;
     Ok(Json(
         s.app
+            .rounds()
             .list_posts(
                 &c.actor,
                 q.node_id,
@@ -99,6 +100,7 @@ pub async fn save_post(
     let b = body(b)?;
     Ok(Json(
         s.app
+            .rounds()
             .save_post(
                 &c.actor,
                 &PostInput {
@@ -121,7 +123,7 @@ pub async fn get_post(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<PostView>> {
-    Ok(Json(s.app.post_view(&c.actor, id).await?.into()))
+    Ok(Json(s.app.rounds().post_view(&c.actor, id).await?.into()))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -195,6 +197,7 @@ pub async fn list_visits(
     };
     Ok(Json(
         s.app
+            .rounds()
             .list_visits(
                 &c.actor,
                 f,
@@ -236,7 +239,7 @@ pub async fn log_visit(
     };
     Ok((
         StatusCode::CREATED,
-        Json(s.app.log_visit(&c.actor, &input).await?.into()),
+        Json(s.app.rounds().log_visit(&c.actor, &input).await?.into()),
     ))
 }
 
@@ -248,7 +251,7 @@ pub async fn get_visit(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<Visit>> {
-    Ok(Json(s.app.get_visit(&c.actor, id).await?.into()))
+    Ok(Json(s.app.rounds().get_visit(&c.actor, id).await?.into()))
 }
 
 /// A finding becomes an event.
@@ -278,6 +281,7 @@ pub async fn report_finding(
     let b = body(b)?;
     let e = s
         .app
+        .rounds()
         .report_finding(
             &c.actor,
             id,
@@ -308,6 +312,7 @@ pub async fn coverage(
     let q = query(q)?;
     Ok(Json(
         s.app
+            .rounds()
             .coverage(
                 &c.actor,
                 q.node_id,
@@ -343,6 +348,7 @@ pub async fn uncovered(
     let q = query(q)?;
     Ok(Json(
         s.app
+            .rounds()
             .uncovered(
                 &c.actor,
                 q.node_id,
@@ -399,6 +405,7 @@ pub async fn list_specialists(
     };
     Ok(Json(
         s.app
+            .rounds()
             .list_specialists(
                 &c.actor,
                 q.node_id,
@@ -432,7 +439,13 @@ pub async fn assign_specialist(
     };
     Ok((
         StatusCode::CREATED,
-        Json(s.app.assign_specialist(&c.actor, &input).await?.into()),
+        Json(
+            s.app
+                .rounds()
+                .assign_specialist(&c.actor, &input)
+                .await?
+                .into(),
+        ),
     ))
 }
 
@@ -445,7 +458,9 @@ pub async fn end_specialist(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<Specialist>> {
-    Ok(Json(s.app.end_specialist(&c.actor, id).await?.into()))
+    Ok(Json(
+        s.app.rounds().end_specialist(&c.actor, id).await?.into(),
+    ))
 }
 
 /// A month's service in the grid.
@@ -477,7 +492,13 @@ pub async fn log_service(
     };
     Ok((
         StatusCode::CREATED,
-        Json(s.app.log_service(&c.actor, id, &input).await?.into()),
+        Json(
+            s.app
+                .rounds()
+                .log_service(&c.actor, id, &input)
+                .await?
+                .into(),
+        ),
     ))
 }
 
@@ -509,6 +530,7 @@ pub async fn compliance(
     let q = query(q)?;
     Ok(Json(
         s.app
+            .rounds()
             .compliance(
                 &c.actor,
                 q.node_id,

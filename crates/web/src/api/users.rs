@@ -46,7 +46,7 @@ pub async fn list(
 ) -> ApiResult<Json<UserList>> {
     let q = query(q)?;
     let (page, per_page) = (super::page(q.page)?, q.per_page.unwrap_or(50).clamp(1, 200));
-    let users = s.app.list_users(&c.actor, page, per_page).await?;
+    let users = s.app.auth().list_users(&c.actor, page, per_page).await?;
     Ok(Json(UserList {
         items: users.into_iter().map(Into::into).collect(),
         page,
@@ -62,7 +62,7 @@ pub async fn get(
     ApiCaller(c): ApiCaller,
     Id(id): Id,
 ) -> ApiResult<Json<UserDto>> {
-    Ok(Json(s.app.get_user(&c.actor, id).await?.into()))
+    Ok(Json(s.app.auth().get_user(&c.actor, id).await?.into()))
 }
 
 /// A new user; the scope must lie inside the caller's.
@@ -74,7 +74,11 @@ pub async fn create(
     ApiCaller(c): ApiCaller,
     b: Result<Json<UserCreate>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<UserDto>)> {
-    let u = s.app.add_user(Some(&c.actor), &body(b)?.into()).await?;
+    let u = s
+        .app
+        .auth()
+        .add_user(Some(&c.actor), &body(b)?.into())
+        .await?;
     Ok((StatusCode::CREATED, Json(u.into())))
 }
 
@@ -90,6 +94,7 @@ pub async fn disable(
 ) -> ApiResult<Json<UserDto>> {
     Ok(Json(
         s.app
+            .auth()
             .disable_user(Some(&c.actor), UserRef::Id(id))
             .await?
             .into(),
@@ -106,6 +111,7 @@ pub async fn enable(
 ) -> ApiResult<Json<UserDto>> {
     Ok(Json(
         s.app
+            .auth()
             .enable_user(Some(&c.actor), UserRef::Id(id))
             .await?
             .into(),
@@ -122,6 +128,7 @@ pub async fn sign_out_everywhere(
 ) -> ApiResult<Json<SignedOut>> {
     let (sessions, tokens) = s
         .app
+        .auth()
         .sign_out_everywhere(Some(&c.actor), UserRef::Id(id))
         .await?;
     Ok(Json(SignedOut {
@@ -140,6 +147,7 @@ pub async fn unlock(
 ) -> ApiResult<Json<UserDto>> {
     Ok(Json(
         s.app
+            .auth()
             .unlock_user(Some(&c.actor), UserRef::Id(id))
             .await?
             .into(),

@@ -171,7 +171,8 @@ async fn check_jurisdiction(s: &AppState, p: &Params, fmt: Fmt) -> Result<(), Re
     {
         let city = s
             .app
-            .open311_reader()
+            .open311()
+            .reader()
             .await
             .map_err(|e| app_error(e, fmt))?;
         if j != city.user.scope_code {
@@ -300,7 +301,7 @@ fn handler_of(c: &CategoryRow) -> String {
 }
 
 async fn services(s: &AppState, fmt: Fmt) -> Response {
-    let cats = match s.app.open311_services().await {
+    let cats = match s.app.open311().services().await {
         Ok(c) => c,
         Err(e) => return app_error(e, fmt),
     };
@@ -351,7 +352,7 @@ async fn service_definition(
     if let Err(r) = check_jurisdiction(&s, &p, fmt).await {
         return r;
     }
-    let c = match s.app.open311_service(code).await {
+    let c = match s.app.open311().service(code).await {
         Ok(Some(c)) => c,
         Ok(None) => {
             return error(
@@ -411,7 +412,7 @@ async fn service_definition(
 }
 
 async fn create(s: &AppState, p: &Params, fmt: Fmt) -> Response {
-    let client = match s.app.open311_client(p.get("api_key")).await {
+    let client = match s.app.open311().client(p.get("api_key")).await {
         Ok(c) => c,
         Err(e) => return app_error(e, fmt),
     };
@@ -419,7 +420,7 @@ async fn create(s: &AppState, p: &Params, fmt: Fmt) -> Response {
     // bad input (400, from the use-case with the other checks).
     let code = p.get("service_code").map(str::trim).unwrap_or_default();
     if !code.is_empty() {
-        match s.app.open311_service(code).await {
+        match s.app.open311().service(code).await {
             Ok(Some(_)) => {}
             Ok(None) => {
                 return error(
@@ -454,7 +455,7 @@ async fn create(s: &AppState, p: &Params, fmt: Fmt) -> Response {
         description: p.get_owned("description"),
         media_url: p.get_owned("media_url"),
     };
-    match s.app.open311_create(&client, &input).await {
+    match s.app.open311().create(&client, &input).await {
         Ok(c) => Doc::List {
             root: "service_requests",
             item: "request",
@@ -572,7 +573,7 @@ async fn list_requests(s: &AppState, p: &Params, query: &str, fmt: Fmt) -> Respo
         }
         let mut categories = Vec::new();
         for c in p.list("service_code") {
-            match s.app.open311_service(c).await {
+            match s.app.open311().service(c).await {
                 Ok(Some(_)) => categories.push(c.to_string()),
                 Ok(None) => return bad(fmt, "service_code", &format!("未知的服务类型“{c}”")),
                 Err(e) => return app_error(e, fmt),
@@ -589,8 +590,9 @@ async fn list_requests(s: &AppState, p: &Params, query: &str, fmt: Fmt) -> Respo
     let key = format!("requests.{fmt:?}?{}", query);
     let body = s
         .app
-        .open311_cached(&key, async {
-            let rows = s.app.open311_requests(&f, limit, offset).await?;
+        .open311()
+        .cached(&key, async {
+            let rows = s.app.open311().requests(&f, limit, offset).await?;
             Ok(requests_doc(&rows).render(fmt))
         })
         .await;
@@ -631,7 +633,7 @@ async fn one_request(
         ids: vec![id],
         ..Default::default()
     };
-    match s.app.open311_requests(&f, 1, 0).await {
+    match s.app.open311().requests(&f, 1, 0).await {
         Ok(rows) if rows.is_empty() => error(
             StatusCode::NOT_FOUND,
             fmt,
@@ -662,7 +664,7 @@ async fn token(State(s): State<AppState>, Path(file): Path<String>) -> Response 
         ids: vec![id],
         ..Default::default()
     };
-    match s.app.open311_requests(&f, 1, 0).await {
+    match s.app.open311().requests(&f, 1, 0).await {
         Ok(rows) if rows.is_empty() => missing(),
         Ok(_) => Doc::List {
             root: "service_requests",
@@ -698,7 +700,7 @@ async fn updates(s: &AppState, p: &Params, fmt: Fmt) -> Response {
             Err(e) => return bad(fmt, e.field, &e.reason),
         }
     }
-    let rows = match s.app.open311_updates(&f, limit, offset).await {
+    let rows = match s.app.open311().updates(&f, limit, offset).await {
         Ok(r) => r,
         Err(e) => return app_error(e, fmt),
     };

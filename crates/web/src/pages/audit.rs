@@ -153,7 +153,7 @@ pub async fn audit(
         .before
         .as_deref()
         .and_then(|b| b.trim().parse::<i64>().ok());
-    let records = s.app.list_audit(&c.actor, &f, before, PER_PAGE).await?;
+    let records = s.app.audit().list(&c.actor, &f, before, PER_PAGE).await?;
     let base = q.pairs();
     let next = (records.len() as i64 == PER_PAGE).then(|| {
         let mut p = base.clone();

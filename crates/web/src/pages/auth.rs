@@ -75,11 +75,12 @@ pub async fn login(
     };
     match s
         .app
+        .auth()
         .login_from(f.get("username"), f.get("password"), addr)
         .await
     {
         Ok(user) => {
-            let (secret, _csrf) = s.app.create_session(&user).await?;
+            let (secret, _csrf) = s.app.auth().create_session(&user).await?;
             Ok((
                 [(
                     header::SET_COOKIE,
@@ -105,7 +106,7 @@ pub async fn logout(
 ) -> PageResult {
     c.check_csrf(FormData(f).get("csrf"))?;
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
-        s.app.logout(secret).await?;
+        s.app.auth().logout(secret).await?;
     }
     Ok((
         [(

@@ -109,7 +109,8 @@ pub async fn dashboard(
     let (node, from, to) = q.parse()?;
     let d = s
         .app
-        .event_dashboard_cached(&c.actor, node, from, to)
+        .metrics()
+        .dashboard_cached(&c.actor, node, from, to)
         .await?;
     Ok(render(&page(&c, lang, &d)))
 }
@@ -121,7 +122,10 @@ pub async fn export(
 ) -> PageResult {
     let (node, from, to) = q.parse()?;
     stream(format!("事件统计_{}.xlsx", today()), |p| async move {
-        s.app.export_dashboard(&c.actor, node, from, to, &p).await
+        s.app
+            .metrics()
+            .export_dashboard(&c.actor, node, from, to, &p)
+            .await
     })
     .await
 }

@@ -67,10 +67,11 @@ fn item(lang: Lang, p: &PlanRow) -> PlanItem {
 }
 
 pub async fn index(State(s): State<AppState>, PageCaller(c): PageCaller, lang: Lang) -> PageResult {
-    let oversized = s.app.districting_scan(&c.actor, None).await?;
+    let oversized = s.app.districting().scan(&c.actor, None).await?;
     let plans = s
         .app
-        .districting_plans(&c.actor)
+        .districting()
+        .plans(&c.actor)
         .await?
         .iter()
         .map(|p| item(lang, p))
@@ -328,10 +329,11 @@ pub async fn preview(
     let seed = q.seed.unwrap_or(1);
     let out = s
         .app
-        .districting_plan(&c.actor, &q.scope, mode, seed)
+        .districting()
+        .plan(&c.actor, &q.scope, mode, seed)
         .await?;
-    let detail = s.app.districting_detail(&c.actor, &q.scope, &out).await?;
-    let node = s.app.node_by_code(&c.actor, &q.scope).await?;
+    let detail = s.app.districting().detail(&c.actor, &q.scope, &out).await?;
+    let node = s.app.registry().node_by_code(&c.actor, &q.scope).await?;
     Ok(render(&PlanPage {
         title: format!("{} · {}", node.name, lang.t("districting.preview")),
         scope: q.scope.clone(),
@@ -356,7 +358,8 @@ pub async fn edge(
     c.check_csrf(f.get("csrf"))?;
     let note = f.get("note");
     s.app
-        .districting_edge_override(
+        .districting()
+        .edge_override(
             &c.actor,
             f.get("a").trim(),
             f.get("b").trim(),
@@ -384,7 +387,8 @@ pub async fn create(
     let seed = f.get("seed").trim().parse().unwrap_or(1);
     let p = s
         .app
-        .districting_create_plan(&c.actor, f.get("scope"), mode, seed)
+        .districting()
+        .create_plan(&c.actor, f.get("scope"), mode, seed)
         .await?;
     Ok(Redirect::to(&format!("/districting/plans/{}", p.id)).into_response())
 }
@@ -402,13 +406,14 @@ pub async fn plan(
     Path(id): Path<i64>,
     UrlQuery(q): UrlQuery<PlanQuery>,
 ) -> PageResult {
-    let view = s.app.districting_plan_view(&c.actor, id).await?;
+    let view = s.app.districting().plan_view(&c.actor, id).await?;
     let role = c.actor.user.role;
     let drawn = if ap::can_view(role) {
         Some(drawn(
             lang,
             s.app
-                .districting_detail(&c.actor, &view.plan.scope_code, &view.output)
+                .districting()
+                .detail(&c.actor, &view.plan.scope_code, &view.output)
                 .await?,
         ))
     } else {
@@ -517,7 +522,10 @@ pub async fn step(
             .map(String::from)
             .collect(),
     };
-    s.app.districting_record_step(&c.actor, id, &input).await?;
+    s.app
+        .districting()
+        .record_step(&c.actor, id, &input)
+        .await?;
     back(id, "step")
 }
 
@@ -530,7 +538,8 @@ pub async fn comment(
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
     s.app
-        .districting_comment(&c.actor, id, f.get("body"))
+        .districting()
+        .comment(&c.actor, id, f.get("body"))
         .await?;
     back(id, "comment")
 }
@@ -548,7 +557,7 @@ pub async fn vote(
         vote: f.get("vote").into(),
         note: f.opt("note"),
     };
-    s.app.districting_vote(&c.actor, id, &input).await?;
+    s.app.districting().vote(&c.actor, id, &input).await?;
     back(id, "vote")
 }
 
@@ -560,7 +569,7 @@ pub async fn apply(
 ) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    s.app.districting_apply(&c.actor, id).await?;
+    s.app.districting().apply(&c.actor, id).await?;
     back(id, "applied")
 }
 
@@ -569,10 +578,11 @@ pub async fn export_xlsx(
     PageCaller(c): PageCaller,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let view = s.app.districting_plan_view(&c.actor, id).await?;
+    let view = s.app.districting().plan_view(&c.actor, id).await?;
     let bytes = s
         .app
-        .districting_xlsx(&c.actor, &view.plan.scope_code, &view.output)
+        .districting()
+        .xlsx(&c.actor, &view.plan.scope_code, &view.output)
         .await?;
     Ok((
         [
@@ -596,10 +606,11 @@ pub async fn export_geojson(
     PageCaller(c): PageCaller,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let view = s.app.districting_plan_view(&c.actor, id).await?;
+    let view = s.app.districting().plan_view(&c.actor, id).await?;
     let g = s
         .app
-        .districting_geojson(&c.actor, &view.plan.scope_code, &view.output)
+        .districting()
+        .geojson(&c.actor, &view.plan.scope_code, &view.output)
         .await?;
     Ok((
         [

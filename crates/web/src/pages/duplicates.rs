@@ -1,7 +1,7 @@
 //! Duplicate suggestions for an event, as an htmx fragment (`GET /events/{id}/duplicates`, for
 //! the event's page to embed; a full page when opened directly), with a "合并到此事件" form per
 //! candidate for staff (`POST /events/{id}/duplicates/merge`, CSRF-checked): it merges this
-//! event into the chosen one with the `merge_event` use-case.
+//! event into the chosen one with the `Events::merge` use-case.
 
 use super::{is_htmx, render, render_status, Chrome, FormData, PageResult};
 use crate::i18n::Lang;
@@ -68,8 +68,8 @@ async fn fragment_of(
     notice: Option<String>,
     errors: Vec<String>,
 ) -> Result<Fragment, super::PageError> {
-    let v = s.app.event_view(&c.actor, id).await?;
-    let suggestions = s.app.duplicates_of_event(&c.actor, id).await?;
+    let v = s.app.events().view(&c.actor, id).await?;
+    let suggestions = s.app.duplicates().of_event(&c.actor, id).await?;
     let can_merge =
         v.event.status == Status::Reported && CommandKind::Merge.allowed(c.actor.user.role);
     Ok(Fragment {
@@ -139,7 +139,7 @@ pub async fn merge(
         let f = fragment_of(&s, &c, lang, id, None, vec![lang.t("dup.choose").into()]).await?;
         return respond(&c, lang, &h, StatusCode::UNPROCESSABLE_ENTITY, f);
     };
-    match s.app.merge_event(&c.actor, id, into).await {
+    match s.app.events().merge(&c.actor, id, into).await {
         Ok(_) => {
             let f =
                 fragment_of(&s, &c, lang, id, Some(lang.tf("dup.merged", into)), vec![]).await?;

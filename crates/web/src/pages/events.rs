@@ -243,10 +243,11 @@ pub async fn list(
     };
     let items = s
         .app
-        .list_events_under(&c.actor, f, under, num(&q.before), PER_PAGE + 1)
+        .events()
+        .list_under(&c.actor, f, under, num(&q.before), PER_PAGE + 1)
         .await?;
     let page = crate::shared::page(items, PER_PAGE);
-    let cats = s.app.event_categories(&c.actor).await?;
+    let cats = s.app.events().categories(&c.actor).await?;
     let now = now_ms();
     let base = vec![
         ("status", status.clone()),
@@ -272,7 +273,7 @@ pub async fn list(
     };
     let under_name = match under {
         Some(id) if c.actor.user.role.can(Permission::ReadRegister) => {
-            Some(s.app.node_view(&c.actor, id).await?.node.name)
+            Some(s.app.registry().node_view(&c.actor, id).await?.node.name)
         }
         _ => None,
     };
@@ -371,7 +372,7 @@ async fn new_page(
     form: FormData,
     errors: super::FieldErrors,
 ) -> Result<NewPage, PageError> {
-    let cats = s.app.event_categories(&c.actor).await?;
+    let cats = s.app.events().categories(&c.actor).await?;
     let current = form.get("category").to_string();
     let categories = cats
         .iter()
@@ -405,7 +406,7 @@ async fn new_page(
         .collect();
     let can_search = c.actor.user.role.can(Permission::ReadRegister);
     // Residents too: the map of their own place holds no household data (see `report_map`).
-    let map_svg = match s.app.report_map(&c.actor).await {
+    let map_svg = match s.app.registry().report_map(&c.actor).await {
         Ok(m) => map::svg(&m, lang),
         Err(_) => None,
     };
@@ -550,7 +551,7 @@ pub async fn new(
         if f.get("place_mode") == "map" && (input.x.is_none() || input.y.is_none()) {
             return Err(AppError::invalid("x", "请在地图上点选位置"));
         }
-        s.app.report_event_with(&c.actor, &input, &photos).await
+        s.app.events().report_with(&c.actor, &input, &photos).await
     }
     .await;
     match result {
@@ -583,6 +584,7 @@ pub async fn places(
     if q.q.trim().chars().count() >= 1 {
         let mut found = s
             .app
+            .registry()
             .search_nodes(
                 &c.actor,
                 &q.q,
@@ -592,6 +594,7 @@ pub async fn places(
             .await?;
         found.extend(
             s.app
+                .registry()
                 .search_nodes(
                     &c.actor,
                     &q.q,
@@ -802,7 +805,7 @@ async fn detail_page(
 ) -> Result<DetailPage, PageError> {
     let role = c.actor.user.role;
     let e = &v.event;
-    let cats = s.app.event_categories(&c.actor).await?;
+    let cats = s.app.events().categories(&c.actor).await?;
     let cat = cats.iter().find(|r| r.category.code == e.category_code);
     let answers = e
         .answers
@@ -863,7 +866,7 @@ async fn detail_page(
         .iter()
         .flat_map(|w| w.whistle.departments.iter().map(|d| d.department.clone()))
         .collect();
-    let dept_names = s.app.department_names(&codes).await?;
+    let dept_names = s.app.departments().names(&codes).await?;
     let dept_name = |code: &str| {
         dept_names
             .get(code)
@@ -927,7 +930,7 @@ async fn detail_page(
         .collect();
     let (hotline_ticket, called_at, deadline_from_call) =
         if e.source == "hotline" && role != Role::Resident {
-            match s.app.hotline_ticket_of_event(&c.actor, e.id).await? {
+            match s.app.hotline().ticket_of_event(&c.actor, e.id).await? {
                 Some(t) => (
                     Some(t.ticket_no),
                     Some(format_ms(t.called_at)),
@@ -941,7 +944,7 @@ async fn detail_page(
     let place_name = if role.can(Permission::ReadRegister) {
         String::new()
     } else {
-        s.app.event_place_name(&c.actor, e.id).await?
+        s.app.report().event_place_name(&c.actor, e.id).await?
     };
     Ok(DetailPage {
         c: Chrome::new(c, lang, "events"),
@@ -1011,7 +1014,7 @@ async fn detail_page(
         whistles,
         can_whistle: may.whistle,
         departments: if manager {
-            let deps = s.app.departments(&c.actor, Some(e.node_id)).await?;
+            let deps = s.app.departments().list(&c.actor, Some(e.node_id)).await?;
             let cat_dept = cats
                 .iter()
                 .find(|x| x.category.code == e.category_code)
@@ -1042,7 +1045,7 @@ pub async fn detail(
     UrlQuery(q): UrlQuery<DetailQuery>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    let v = s.app.event_view(&c.actor, id).await?;
+    let v = s.app.events().view(&c.actor, id).await?;
     let form = FormData(
         q.joined
             .map(|j| vec![("joined".to_string(), j)])
@@ -1064,7 +1067,7 @@ pub(crate) async fn again(
     form: FormData,
 ) -> PageResult {
     let (status, errors) = super::FieldErrors::from_app(e)?;
-    let v = s.app.event_view(&c.actor, id).await?;
+    let v = s.app.events().view(&c.actor, id).await?;
     let msgs = errors.0.into_iter().map(|(_, r)| r).collect();
     Ok(render_status(
         status,
@@ -1130,7 +1133,8 @@ pub async fn act(
         let cmd = b.command(command_kind)?;
         let note = b.note(command_kind);
         s.app
-            .event_command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
+            .events()
+            .command_with(&c.actor, id, &cmd, note.as_deref(), &photos)
             .await
     }
     .await;
@@ -1148,7 +1152,7 @@ pub async fn photo(
     let (Ok(id), Ok(aid)) = (id.parse::<i64>(), aid.parse::<i64>()) else {
         return Err(PageError::not_found());
     };
-    let (meta, bytes) = s.app.event_attachment(&c.actor, id, aid).await?;
+    let (meta, bytes) = s.app.events().attachment(&c.actor, id, aid).await?;
     Ok(crate::shared::photo_response(&meta, bytes))
 }
 
@@ -1164,6 +1168,7 @@ pub async fn whistle_blow(
     c.check_csrf(f.get("csrf"))?;
     match s
         .app
+        .events()
         .blow_whistle(&c.actor, id, &picked(&f, "departments"), f.get("reason"))
         .await
     {
@@ -1200,10 +1205,20 @@ pub async fn whistle_step(
     c.check_csrf(f.get("csrf"))?;
     let dept = f.get("department").trim().to_string();
     let result = match step.as_str() {
-        "report-in" => s.app.report_in(&c.actor, wid, &dept).await,
-        "complete" => s.app.complete_whistle_task(&c.actor, wid, &dept).await,
+        "report-in" => s.app.events().report_in(&c.actor, wid, &dept).await,
+        "complete" => {
+            s.app
+                .events()
+                .complete_whistle_task(&c.actor, wid, &dept)
+                .await
+        }
         "rate" => match Rating::parse(f.get("rating")) {
-            Some(r) => s.app.rate_department(&c.actor, wid, &dept, r).await,
+            Some(r) => {
+                s.app
+                    .events()
+                    .rate_department(&c.actor, wid, &dept, r)
+                    .await
+            }
             None => Err(AppError::invalid("rating", "请选择评价")),
         },
         "inspection" => {
@@ -1223,6 +1238,7 @@ pub async fn whistle_step(
             match at {
                 Ok(at) => {
                     s.app
+                        .events()
                         .record_inspection(
                             &c.actor,
                             wid,

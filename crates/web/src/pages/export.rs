@@ -74,7 +74,7 @@ pub async fn residents(
     // A value the page could not read is left out here too (the page said so).
     let (f, under, _) = q.filter();
     stream(format!("居民_{}.xlsx", today()), |p| async move {
-        s.app.export_residents(&c.actor, f, under, &p).await
+        s.app.export().residents(&c.actor, f, under, &p).await
     })
     .await
 }
@@ -86,7 +86,7 @@ pub async fn households(
 ) -> PageResult {
     let (f, under) = q.filter();
     stream(format!("住户_{}.xlsx", today()), |p| async move {
-        s.app.export_households(&c.actor, f, under, &p).await
+        s.app.export().households(&c.actor, f, under, &p).await
     })
     .await
 }
@@ -98,7 +98,7 @@ pub async fn audit(
 ) -> PageResult {
     let f = q.filter();
     stream(format!("审计日志_{}.xlsx", today()), |p| async move {
-        s.app.export_audit(&c.actor, &f, &p).await
+        s.app.export().audit(&c.actor, &f, &p).await
     })
     .await
 }

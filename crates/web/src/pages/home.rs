@@ -277,7 +277,7 @@ fn wb_lists(lang: Lang, w: &Workbench) -> WbLists {
 async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> PageResult {
     use jingzhi_domain::events::Status;
     use jingzhi_domain::time_fmt::format_ms;
-    let w = s.app.workbench(&c.actor).await?;
+    let w = s.app.workbench().workbench(&c.actor).await?;
     Ok(render(&ResidentHomePage {
         c: Chrome::new(c, lang, "home"),
         reports: w
@@ -319,7 +319,7 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
 
 async fn department_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> PageResult {
     use jingzhi_domain::time_fmt::now_ms;
-    let w = s.app.department_workbench(&c.actor).await?;
+    let w = s.app.departments().workbench(&c.actor).await?;
     let now = now_ms();
     let item = |r: &jingzhi_app::departments::SummonsRow| work_item(r, now);
     let ev = |e: &jingzhi_app::events::Event| work_event(lang, e);
@@ -368,14 +368,14 @@ async fn node_page(
     id: i64,
     is_home: bool,
 ) -> PageResult {
-    let v = s.app.node_view(&c.actor, id).await?;
+    let v = s.app.registry().node_view(&c.actor, id).await?;
     let kinds = jingzhi_app::registry::node_counts(&v.stats);
     // The node is in the caller's scope (node_view checked it), so is everything it draws.
-    let version = s.app.register_version().await?;
+    let version = s.app.registry().register_version().await?;
     let map_svg = match s.maps.get(id, lang, version) {
         Some(svg) => svg,
         None => {
-            let m = s.app.map(&c.actor, id).await?;
+            let m = s.app.registry().map(&c.actor, id).await?;
             let svg = Arc::new(map::svg(&m, lang));
             s.maps.put(id, lang, version, svg.clone());
             svg
@@ -404,7 +404,7 @@ async fn node_page(
     let tags = tag_counts(&v.stats, lang, id);
     // A staff member's home opens with what waits for them (the events list links each figure).
     let (work, wb) = if is_home {
-        let w = s.app.workbench(&c.actor).await?;
+        let w = s.app.workbench().workbench(&c.actor).await?;
         let count = |label, value, href: String| Count {
             label,
             value,

@@ -91,8 +91,8 @@ async fn index_page(
     lang: Lang,
     before: Option<i64>,
 ) -> Result<IndexPage, PageError> {
-    let counts = s.app.hotline_counts(&c.actor).await?;
-    let items = s.app.hotline_queue(&c.actor, before, PAGE).await?;
+    let counts = s.app.hotline().counts(&c.actor).await?;
+    let items = s.app.hotline().queue(&c.actor, before, PAGE).await?;
     let more = (items.len() as i64 == PAGE)
         .then(|| items.last().map(|t| t.id))
         .flatten();
@@ -161,7 +161,7 @@ pub async fn import(
         p.error = Some(lang.t("hotline.no_file").into());
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &p));
     };
-    match s.app.import_hotline(&c.actor, &name, &bytes).await {
+    match s.app.hotline().import(&c.actor, &name, &bytes).await {
         Ok(report) => {
             // The queue after the import.
             let mut p = index_page(&s, &c, lang, None).await?;
@@ -204,7 +204,7 @@ pub async fn export(
     let from = ah::day_bound(&q.from, false, "from")?;
     let to = ah::day_bound(&q.to, true, "to")?;
     let format = ah::Format::parse(&q.format)?;
-    let x = s.app.export_hotline(&c.actor, from, to, format).await?;
+    let x = s.app.hotline().export(&c.actor, from, to, format).await?;
     Ok((
         [
             (header::CONTENT_TYPE, x.content_type.to_string()),
@@ -243,7 +243,7 @@ async fn item_page(
     id: i64,
     q: &str,
 ) -> Result<ItemPage, PageError> {
-    let t = s.app.hotline_ticket(&c.actor, id).await?;
+    let t = s.app.hotline().ticket(&c.actor, id).await?;
     if t.status != "queued" {
         return Err(PageError::keyed(StatusCode::CONFLICT, "hotline.handled"));
     }
@@ -252,6 +252,7 @@ async fn item_page(
         vec![]
     } else {
         s.app
+            .registry()
             .search_nodes(&c.actor, &q, Some(NodeKind::Building), 20)
             .await?
     };
@@ -287,7 +288,7 @@ pub async fn match_ticket(
     c.check_csrf(f.get("csrf"))?;
     let building = f.get("building_id").trim().parse::<i64>().ok();
     let result = match building {
-        Some(b) => s.app.hotline_match(&c.actor, id, b).await,
+        Some(b) => s.app.hotline().hotline_match(&c.actor, id, b).await,
         None => Err(jingzhi_app::AppError::invalid("building_id", "请选择楼宇")),
     };
     match result {
@@ -315,7 +316,7 @@ pub async fn discard(
 ) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    match s.app.hotline_discard(&c.actor, id, f.get("reason")).await {
+    match s.app.hotline().discard(&c.actor, id, f.get("reason")).await {
         Ok(_) => Ok(Redirect::to("/hotline?done=discard").into_response()),
         Err(jingzhi_app::AppError::Invalid(fs)) => {
             let mut p = item_page(&s, &c, lang, id, "").await?;

@@ -16,10 +16,10 @@ use axum::routing::{get, post};
 use axum::Form;
 use axum::Router;
 use base64::Engine;
+use jingzhi_app::import::Import;
 use jingzhi_app::import::{
     ImportOptions, ImportReport, RowError, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE,
 };
-use jingzhi_app::App;
 use jingzhi_domain::auth::Permission;
 
 /// The pages of this module (merged in [`super::router`]).
@@ -88,7 +88,7 @@ pub async fn template(PageCaller(c): PageCaller) -> PageResult {
                 crate::shared::attachment("居民导入模板.xlsx"),
             ),
         ],
-        App::import_template_xlsx(),
+        Import::template_xlsx(),
     )
         .into_response())
 }
@@ -128,7 +128,8 @@ pub async fn import(
     p.file_name = name.clone();
     match s
         .app
-        .import_residents(
+        .import()
+        .residents(
             &c.actor,
             &name,
             &bytes,

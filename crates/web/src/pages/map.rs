@@ -13,7 +13,7 @@ use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
 /// Drawings of places' maps by place and language, each with the register's version it was
-/// drawn at (`App::register_version`): a drawing is used only while the version is the same,
+/// drawn at (`Registry::register_version`): a drawing is used only while the version is the same,
 /// so a renamed place or a moved border shows on the next load. Drawing a city's map costs
 /// more than the rest of its page (its outlines are parsed and projected every time); the
 /// places are few (a few thousand), and the cache forgets everything when it holds

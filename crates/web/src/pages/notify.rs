@@ -76,7 +76,7 @@ pub async fn notifications(
     PageCaller(c): PageCaller,
     lang: Lang,
 ) -> PageResult {
-    let inbox = s.app.inbox(&c.actor, READ_SHOWN).await?;
+    let inbox = s.app.notify().inbox(&c.actor, READ_SHOWN).await?;
     Ok(render(&NotificationsPage {
         c: Chrome::new(&c, lang, "notifications"),
         unread: inbox.unread.into_iter().map(|n| Row::of(lang, n)).collect(),
@@ -92,7 +92,7 @@ pub async fn mark_read(
 ) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    s.app.mark_notification_read(&c.actor, id).await?;
+    s.app.notify().mark_read(&c.actor, id).await?;
     Ok(Redirect::to("/notifications").into_response())
 }
 
@@ -103,13 +103,13 @@ pub async fn mark_all_read(
 ) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    s.app.mark_all_notifications_read(&c.actor).await?;
+    s.app.notify().mark_all_read(&c.actor).await?;
     Ok(Redirect::to("/notifications").into_response())
 }
 
 /// The nav's unread count as a fragment (empty when none), never cached.
 pub async fn badge(State(s): State<AppState>, PageCaller(c): PageCaller, lang: Lang) -> Response {
-    let n = s.app.unread_notifications(&c.actor).await.unwrap_or(0);
+    let n = s.app.notify().unread(&c.actor).await.unwrap_or(0);
     let html = if n > 0 {
         format!(
             "<span class=\"badge\" aria-label=\"{}\">{}</span>",

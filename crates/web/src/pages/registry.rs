@@ -119,7 +119,9 @@ async fn under_name(
     under: Option<i64>,
 ) -> Result<Option<String>, PageError> {
     match under {
-        Some(id) => Ok(Some(s.app.node_view(&c.actor, id).await?.node.name)),
+        Some(id) => Ok(Some(
+            s.app.registry().node_view(&c.actor, id).await?.node.name,
+        )),
         None => Ok(None),
     }
 }
@@ -193,6 +195,7 @@ pub async fn households(
     let page = super::page_number("page", q.page.as_deref())?;
     let res = s
         .app
+        .registry()
         .list_households(&c.actor, f, under, page, PER_PAGE)
         .await?;
     let base = q.pairs();
@@ -270,7 +273,7 @@ async fn household_page(
     form: FormData,
     errors: FieldErrors,
 ) -> Result<HouseholdPage, PageError> {
-    let v = s.app.household_view(&c.actor, id).await?;
+    let v = s.app.registry().household_view(&c.actor, id).await?;
     let other_errors = errors.other(&["building", "unit", "room", "note"]);
     Ok(HouseholdPage {
         c: Chrome::new(c, lang, "households"),
@@ -352,7 +355,7 @@ pub async fn household_move(
         room: f.get("room").to_string(),
         note: f.opt("note"),
     };
-    match s.app.move_household(&c.actor, id, &input).await {
+    match s.app.registry().move_household(&c.actor, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(e) => {
             let (status, errs) = FieldErrors::from_app(e)?;
@@ -393,6 +396,7 @@ pub async fn household_new_form(
         String::new()
     } else {
         s.app
+            .registry()
             .search_nodes(&c.actor, &code, Some(NodeKind::Building), 1)
             .await?
             .into_iter()
@@ -449,7 +453,7 @@ pub async fn household_new(
         unit,
         room: f.get("room").to_string(),
     };
-    match s.app.create_household(&c.actor, &input).await {
+    match s.app.registry().create_household(&c.actor, &input).await {
         Ok(h) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
         Err(e) => {
             let (status, errs) = FieldErrors::from_app(e)?;
@@ -490,6 +494,7 @@ pub async fn building_picks(
         vec![]
     } else {
         s.app
+            .registry()
             .search_nodes(&c.actor, &text, Some(NodeKind::Building), 12)
             .await?
             .into_iter()
@@ -625,6 +630,7 @@ pub async fn residents(
     let (tag, gender, residence) = (f.tag, f.gender, f.residence);
     let res = s
         .app
+        .registry()
         .list_residents(&c.actor, f, under, page, PER_PAGE)
         .await?;
     let base = q.pairs();
@@ -759,7 +765,7 @@ async fn resident_page(
     id: i64,
     block: Option<UnmaskBlock>,
 ) -> Result<ResidentPage, PageError> {
-    let v = s.app.resident_view(&c.actor, id).await?;
+    let v = s.app.registry().resident_view(&c.actor, id).await?;
     let r = &v.resident;
     let block = block.unwrap_or_else(|| masked_block(c, lang, r));
     Ok(ResidentPage {
@@ -803,10 +809,15 @@ pub async fn resident_unmask(
 ) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    let view = s.app.resident_view(&c.actor, id).await?;
+    let view = s.app.registry().resident_view(&c.actor, id).await?;
     let mut block = masked_block(&c, lang, &view.resident);
     block.reason = f.get("reason").trim().to_string();
-    let status = match s.app.unmask_resident(&c.actor, id, f.get("reason")).await {
+    let status = match s
+        .app
+        .registry()
+        .unmask_resident(&c.actor, id, f.get("reason"))
+        .await
+    {
         Ok(u) => {
             block.id_number = u.id_number;
             block.phone = u.phone.unwrap_or_default();
@@ -949,7 +960,7 @@ pub async fn resident_new_form(
 ) -> PageResult {
     c.actor
         .require(jingzhi_domain::auth::Permission::WriteRegister)?;
-    let v = s.app.household_view(&c.actor, hid).await?;
+    let v = s.app.registry().household_view(&c.actor, hid).await?;
     let rel = if v.household.head_id.is_none() {
         "head"
     } else {
@@ -983,13 +994,14 @@ pub async fn resident_new(
     c.check_csrf(f.get("csrf"))?;
     match s
         .app
+        .registry()
         .create_resident(&c.actor, hid, &resident_input(&f))
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/residents/{}", r.id)).into_response()),
         Err(e) => {
             let (status, errs) = FieldErrors::from_app(e)?;
-            let v = s.app.household_view(&c.actor, hid).await?;
+            let v = s.app.registry().household_view(&c.actor, hid).await?;
             let page = resident_form_page(
                 &c,
                 lang,
@@ -1014,7 +1026,7 @@ pub async fn resident_edit_form(
 ) -> PageResult {
     c.actor
         .require(jingzhi_domain::auth::Permission::WriteRegister)?;
-    let v = s.app.resident_view(&c.actor, id).await?;
+    let v = s.app.registry().resident_view(&c.actor, id).await?;
     let r = &v.resident;
     let b = |x: bool| if x { "on" } else { "" }.to_string();
     let form = FormData(vec![
@@ -1072,13 +1084,14 @@ pub async fn resident_edit(
     c.check_csrf(f.get("csrf"))?;
     match s
         .app
+        .registry()
         .update_resident_from_form(&c.actor, id, &resident_input(&f), f.checked("clear_phone"))
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/residents/{id}")).into_response()),
         Err(e) => {
             let (status, errs) = FieldErrors::from_app(e)?;
-            let v = s.app.resident_view(&c.actor, id).await?;
+            let v = s.app.registry().resident_view(&c.actor, id).await?;
             f.0.push(("id_mask".into(), v.resident.id_mask.clone()));
             f.0.push((
                 "phone_mask".into(),

@@ -96,7 +96,7 @@ pub async fn nearby(
         y: if map { f(&q.y) } else { None },
         text: q.description,
     };
-    let items = s.app.nearby_reports(&c.actor, &query).await?;
+    let items = s.app.report().nearby(&c.actor, &query).await?;
     Ok(render(&NearbyFragment {
         c: Chrome::new(&c, lang, "events"),
         resident: c.actor.user.role == Role::Resident,
@@ -115,7 +115,7 @@ pub async fn support(
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let (f, _) = super::events::multipart_form(&s, req).await?;
     c.check_csrf(f.get("csrf"))?;
-    s.app.support_event(&c.actor, id).await?;
+    s.app.report().support_event(&c.actor, id).await?;
     Ok(Redirect::to(&format!("/events/{id}?joined=1")).into_response())
 }
 
@@ -139,7 +139,7 @@ pub async fn submitted(
     Path(id): Path<String>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    let r = s.app.report_receipt(&c.actor, id).await?;
+    let r = s.app.report().receipt(&c.actor, id).await?;
     Ok(render(&SubmittedPage {
         c: Chrome::new(&c, lang, "events"),
         id: r.event.id,
@@ -170,7 +170,12 @@ pub async fn internal_note(
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    match s.app.add_internal_note(&c.actor, id, f.get("note")).await {
+    match s
+        .app
+        .report()
+        .add_internal_note(&c.actor, id, f.get("note"))
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/events/{id}#timeline")).into_response()),
         Err(e) => super::events::again(&s, &c, lang, id, "note", e, f).await,
     }

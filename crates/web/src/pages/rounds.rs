@@ -122,7 +122,8 @@ fn pager_links(
 
 async fn categories(s: &AppState, c: &Caller) -> Result<Vec<Cat>, PageError> {
     Ok(s.app
-        .event_categories(&c.actor)
+        .events()
+        .categories(&c.actor)
         .await?
         .into_iter()
         .filter(|r| r.active)
@@ -185,12 +186,12 @@ async fn index_page(
         return Err(PageError::forbidden());
     }
     let post = if holder {
-        s.app.my_post(a).await?
+        s.app.rounds().my_post(a).await?
     } else {
         None
     };
     let households = match &post {
-        Some(p) => s.app.post_households(a, p.post.id).await?,
+        Some(p) => s.app.rounds().post_households(a, p.post.id).await?,
         None => vec![],
     };
     let visits = if holder {
@@ -198,12 +199,16 @@ async fn index_page(
             visitor_user_id: Some(a.user.id),
             ..Default::default()
         };
-        visit_rows(c, lang, s.app.list_visits(a, f, None, 1, 10).await?.items)
+        visit_rows(
+            c,
+            lang,
+            s.app.rounds().list_visits(a, f, None, 1, 10).await?.items,
+        )
     } else {
         vec![]
     };
     let (posts, prev, next) = if manager {
-        let p = s.app.list_posts(a, None, page, PER_PAGE).await?;
+        let p = s.app.rounds().list_posts(a, None, page, PER_PAGE).await?;
         let (prev, next) = pager_links("/rounds", &[], p.page, p.has_more);
         (p.items, prev, next)
     } else {
@@ -324,7 +329,7 @@ pub async fn log_visit(
         note: f.opt("note"),
         findings,
     };
-    match s.app.log_visit_reporting(&c.actor, &input).await {
+    match s.app.rounds().log_visit_reporting(&c.actor, &input).await {
         // The visit is saved; a finding whose category asks questions is reported from its own
         // form, with the category chosen and its questions asked there.
         Ok(done) => match done.pending.first() {
@@ -403,8 +408,8 @@ async fn finding_event_page(
     form: FormData,
     errors: Vec<String>,
 ) -> Result<FindingEventPage, PageError> {
-    let (f, v) = s.app.finding_view(&c.actor, id).await?;
-    let all = s.app.event_categories(&c.actor).await?;
+    let (f, v) = s.app.rounds().finding_view(&c.actor, id).await?;
+    let all = s.app.events().categories(&c.actor).await?;
     let category = category
         .filter(|k| all.iter().any(|r| r.active && &r.category.code == k))
         .unwrap_or_else(|| f.kind.default_category().to_string());
@@ -500,7 +505,7 @@ pub async fn report_finding(
         urgency: f.opt("urgency"),
         answers: (!answers.is_empty()).then_some(answers),
     };
-    match s.app.report_finding(&c.actor, id, &input).await {
+    match s.app.rounds().report_finding(&c.actor, id, &input).await {
         Ok(_) => {
             let back = super::super::session::safe_next(f.opt("next").as_deref());
             Ok(Redirect::to(&back).into_response())
@@ -563,14 +568,23 @@ pub async fn visits(
         post_id: q.post,
         under: None,
     };
-    let list = s.app.list_visits(a, f, None, page, PER_PAGE).await?;
+    let list = s
+        .app
+        .rounds()
+        .list_visits(a, f, None, page, PER_PAGE)
+        .await?;
     let title = if let Some(h) = q.household {
         lang.tf(
             "rounds.visits_of_household",
-            s.app.household_view(a, h).await?.household.address,
+            s.app
+                .registry()
+                .household_view(a, h)
+                .await?
+                .household
+                .address,
         )
     } else if let Some(p) = q.post {
-        let p = s.app.post_view(a, p).await?.post;
+        let p = s.app.rounds().post_view(a, p).await?.post;
         lang.tf(
             "rounds.visits_of_post",
             format!("{}{}", p.holder_name, lang.paren(&p.grid_name)),
@@ -579,7 +593,7 @@ pub async fn visits(
         let name = if u == a.user.id {
             a.user.display_name.clone()
         } else {
-            s.app.worker_name(a, u).await?
+            s.app.rounds().worker_name(a, u).await?
         };
         lang.tf("rounds.visits_of", name)
     } else {
@@ -625,7 +639,7 @@ pub async fn post_page(
     lang: Lang,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let v = s.app.post_view(&c.actor, id).await?;
+    let v = s.app.rounds().post_view(&c.actor, id).await?;
     Ok(render(&PostPage {
         c: Chrome::new(&c, lang, "rounds"),
         manager: c.actor.user.role.is_manager(),
@@ -679,17 +693,18 @@ async fn post_edit_page(
     errors: Vec<String>,
 ) -> Result<PostEditPage, PageError> {
     let a = &c.actor;
-    let cands = s.app.post_candidates(a).await?;
+    let cands = s.app.rounds().post_candidates(a).await?;
     let holder = user_id.and_then(|u| cands.iter().find(|x| x.0 == u));
     let kind = holder.and_then(|h| PostKind::of_role(h.3));
     let current = match holder.and_then(|h| h.4) {
-        Some(pid) => Some(s.app.post_view(a, pid).await?),
+        Some(pid) => Some(s.app.rounds().post_view(a, pid).await?),
         None => None,
     };
     let grid_id = grid_id.or(current.as_ref().map(|p| p.post.grid_id));
     let scope_node = a.user.scope_node_id;
     let grids = s
         .app
+        .registry()
         .search_nodes(a, "", Some(jingzhi_domain::registry::NodeKind::Grid), 500)
         .await
         .unwrap_or_default()
@@ -699,7 +714,7 @@ async fn post_edit_page(
     let _ = scope_node;
     let (grid_name, buildings) = match grid_id {
         Some(g) => {
-            let (grid, bs) = s.app.grid_buildings(a, g).await?;
+            let (grid, bs) = s.app.rounds().grid_buildings(a, g).await?;
             let mine: Vec<i64> = match (&picked, &current) {
                 (Some(p), _) => p.clone(),
                 (None, Some(cur)) if cur.post.grid_id == g => {
@@ -811,7 +826,7 @@ pub async fn post_save(
         grid_id: g,
         building_ids: building_ids.clone(),
     };
-    match s.app.save_post(&c.actor, &input).await {
+    match s.app.rounds().save_post(&c.actor, &input).await {
         Ok(v) => Ok(Redirect::to(&format!("/rounds/posts/{}", v.post.id)).into_response()),
         Err(e) => {
             let (status, errs) = FieldErrors::from_app(e)?;
@@ -883,14 +898,15 @@ pub async fn coverage(
     let a = &c.actor;
     let page = super::page_number("page", q.page.as_deref())?;
     let list_page = super::page_number("list_page", q.list_page.as_deref())?;
-    let v = s.app.coverage(a, q.node, page, PER_PAGE).await?;
+    let v = s.app.rounds().coverage(a, q.node, page, PER_PAGE).await?;
     let uncovered = s
         .app
+        .rounds()
         .uncovered(a, q.node, q.post, list_page, PER_PAGE)
         .await?;
     let list_title = match q.post {
         Some(p) => {
-            let p = s.app.post_view(a, p).await?.post;
+            let p = s.app.rounds().post_view(a, p).await?.post;
             lang.tf(
                 "rounds.unvisited_of",
                 format!("{}{}", p.holder_name, lang.paren(&p.grid_name)),
@@ -1012,6 +1028,7 @@ async fn specialists_page(
     let missed_only = q.missed.as_deref().is_some_and(|m| !m.is_empty());
     let v = s
         .app
+        .rounds()
         .compliance(
             a,
             None,
@@ -1059,6 +1076,7 @@ async fn specialists_page(
         .collect();
     let mine = s
         .app
+        .rounds()
         .list_specialists(
             a,
             None,
@@ -1073,6 +1091,7 @@ async fn specialists_page(
         .items;
     let grids = if manager {
         s.app
+            .registry()
             .search_nodes(a, "", Some(jingzhi_domain::registry::NodeKind::Grid), 500)
             .await?
             .into_iter()
@@ -1096,7 +1115,8 @@ async fn specialists_page(
     let (prev, next) = pager_links("/rounds/specialists", &pairs, v.page, v.has_more);
     let departments = if manager {
         s.app
-            .departments(a, None)
+            .departments()
+            .list(a, None)
             .await?
             .into_iter()
             .map(|d| d.name)
@@ -1156,7 +1176,7 @@ pub async fn specialist_assign(
         username: f.opt("username"),
         since: f.opt("since"),
     };
-    match s.app.assign_specialist(&c.actor, &input).await {
+    match s.app.rounds().assign_specialist(&c.actor, &input).await {
         Ok(_) => Ok(Redirect::to("/rounds/specialists?saved=1").into_response()),
         Err(e) => {
             let (status, errs) = FieldErrors::from_app(e)?;
@@ -1189,7 +1209,7 @@ pub async fn service_log(
         month: f.get("month").to_string(),
         content: f.get("content").to_string(),
     };
-    match s.app.log_service(&c.actor, id, &input).await {
+    match s.app.rounds().log_service(&c.actor, id, &input).await {
         Ok(_) => Ok(Redirect::to("/rounds/specialists?saved=1").into_response()),
         Err(e) => {
             let (status, errs) = FieldErrors::from_app(e)?;
@@ -1217,7 +1237,7 @@ pub async fn specialist_end(
 ) -> PageResult {
     let f = FormData(f);
     c.check_csrf(f.get("csrf"))?;
-    s.app.end_specialist(&c.actor, id).await?;
+    s.app.rounds().end_specialist(&c.actor, id).await?;
     Ok(Redirect::to("/rounds/specialists?saved=1").into_response())
 }
 

@@ -71,7 +71,11 @@ pub async fn users(
         .unwrap_or(1)
         .max(1);
     // One more than a page, to know whether there is a next one.
-    let mut users = s.app.list_users(&c.actor, page, PER_PAGE + 1).await?;
+    let mut users = s
+        .app
+        .auth()
+        .list_users(&c.actor, page, PER_PAGE + 1)
+        .await?;
     let more = users.len() as i64 > PER_PAGE;
     users.truncate(PER_PAGE as usize);
     let now = now_ms();
@@ -121,10 +125,10 @@ pub async fn action(
     let who = UserRef::Id(id);
     let by = Some(&c.actor);
     match action.as_str() {
-        "disable" => drop(s.app.disable_user(by, who).await?),
-        "enable" => drop(s.app.enable_user(by, who).await?),
-        "sign-out-everywhere" => drop(s.app.sign_out_everywhere(by, who).await?),
-        "unlock" => drop(s.app.unlock_user(by, who).await?),
+        "disable" => drop(s.app.auth().disable_user(by, who).await?),
+        "enable" => drop(s.app.auth().enable_user(by, who).await?),
+        "sign-out-everywhere" => drop(s.app.auth().sign_out_everywhere(by, who).await?),
+        "unlock" => drop(s.app.auth().unlock_user(by, who).await?),
         _ => return Err(PageError::not_found()),
     }
     Ok(Redirect::to(&format!("/users?done={action}")).into_response())

@@ -86,6 +86,7 @@ impl TestApp {
         } = World::new().await;
         let sys = Actor::system(&city);
         let hh_a = app
+            .registry()
             .create_household(
                 &sys,
                 &HouseholdInput {
@@ -98,6 +99,7 @@ impl TestApp {
             .await
             .unwrap();
         let res_a = app
+            .registry()
             .create_resident(
                 &sys,
                 hh_a.id,
@@ -112,6 +114,7 @@ impl TestApp {
             .await
             .unwrap();
         let hh_b = app
+            .registry()
             .create_household(
                 &sys,
                 &HouseholdInput {
@@ -124,6 +127,7 @@ impl TestApp {
             .await
             .unwrap();
         let res_b = app
+            .registry()
             .create_resident(
                 &sys,
                 hh_b.id,
@@ -166,6 +170,7 @@ impl TestApp {
         for (u, role, scope) in USERS {
             let n = t.node_named(scope);
             t.app
+                .auth()
                 .add_user(
                     None,
                     &NewUserInput {
@@ -252,8 +257,8 @@ impl TestApp {
 
     /// A browser session: (session cookie header value, csrf token).
     pub async fn browser_session(&self, username: &str) -> (String, String) {
-        let user = self.app.login(username, PASSWORD).await.unwrap();
-        let (secret, csrf) = self.app.create_session(&user).await.unwrap();
+        let user = self.app.auth().login(username, PASSWORD).await.unwrap();
+        let (secret, csrf) = self.app.auth().create_session(&user).await.unwrap();
         (
             format!("{}={secret}", jingzhi_web::session::SESSION_COOKIE),
             csrf,
