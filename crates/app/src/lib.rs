@@ -42,6 +42,9 @@ pub struct App {
     pub open311_cache: open311::Open311Cache,
     /// Dashboards computed in the last seconds (see [`metrics::DashboardCache`]).
     pub dashboards: metrics::DashboardCache,
+    /// Reports from the pages and the API, committed in groups on SQLite (see
+    /// [`events::ReportWrites`]).
+    pub reports: events::ReportWrites,
 }
 
 #[derive(Clone, Debug)]
@@ -71,6 +74,7 @@ impl App {
             settings: Settings::default(),
             areas: geo::AreaCache::default(),
             dashboards: metrics::DashboardCache::default(),
+            reports: events::ReportWrites::default(),
             open311_cache: open311::Open311Cache::default(),
         }
     }

@@ -32,6 +32,7 @@ use jingzhi_domain::events::{DeadlinePolicy, EventFilter, HandlerKind, Urgency};
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::events as se;
+use jingzhi_store::group::GroupCommit;
 use jingzhi_store::registry as sr;
 use jingzhi_store::{audit, Conn};
 use serde::{Deserialize, Serialize};
@@ -116,9 +117,21 @@ pub struct Upload {
 /// An upload that passed the checks.
 pub(crate) struct Checked<'a> {
     name: String,
-    bytes: &'a [u8],
+    bytes: std::borrow::Cow<'a, [u8]>,
     info: ImageInfo,
     sha256: String,
+}
+
+impl Checked<'_> {
+    /// The same upload holding its own bytes (to wait in a write queue).
+    fn into_owned(self) -> Checked<'static> {
+        Checked {
+            name: self.name,
+            bytes: std::borrow::Cow::Owned(self.bytes.into_owned()),
+            info: self.info,
+            sha256: self.sha256,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -491,7 +504,7 @@ fn check_uploads<'a>(
             let sha256 = hex::encode(sha2::Sha256::digest(&f.bytes));
             Ok(Checked {
                 name,
-                bytes: &f.bytes,
+                bytes: std::borrow::Cow::Borrowed(&f.bytes),
                 info,
                 sha256,
             })
@@ -519,7 +532,7 @@ async fn store_uploads(
                 width: f.info.width,
                 height: f.info.height,
                 sha256: &f.sha256,
-                data: f.bytes,
+                data: &f.bytes,
                 uploaded_by: actor.audit_id(),
                 uploaded_at: now,
             },
@@ -587,12 +600,16 @@ impl Events<'_> {
     ) -> AppResult<Event> {
         let photos = check_uploads(photos, &self.app.settings.attachments)?;
         let (urgency, located) = self.prepare_report(actor, input).await?;
-        let mut tx = self.app.store.begin().await?;
-        let e = self
-            .report_tx(&mut tx, actor, input, urgency, located, &photos, None, now)
-            .await?;
-        jingzhi_store::commit(tx).await?;
-        Ok(e)
+        let job = PendingReport {
+            actor: actor.clone(),
+            input: input.clone(),
+            urgency,
+            located,
+            photos: photos.into_iter().map(Checked::into_owned).collect(),
+            deadline_at: self.deadline_policy().deadline(urgency, now),
+            now,
+        };
+        self.app.reports.0.submit(&self.app.store, job).await
     }
 
     /// What a report needs checked before its write transaction: who, the text, the urgency,
@@ -646,89 +663,179 @@ impl Events<'_> {
         source: Option<Source>,
         now: i64,
     ) -> AppResult<Event> {
-        let scope = actor.scope();
-        let cat = match se::get_category(&mut *tx, input.category.trim()).await {
-            Ok(c) if c.active => c,
-            Ok(_) | Err(jingzhi_store::Error::NotFound) => {
-                return Err(AppError::invalid(
-                    "category",
-                    format!("未知的问题类别“{}”", input.category),
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        check_answers(&cat, input.answers.as_ref())?;
-        let (node, role_source, reporter_name) = if actor.user.role == Role::Resident {
-            let rid = actor
-                .user
-                .resident_id
-                .ok_or_else(|| AppError::invalid("resident", "居民账号未关联居民档案"))?;
-            let r = sr::get_resident(&mut *tx, &scope, rid).await?;
-            let hh = sr::get_household(&mut *tx, &scope, r.household_id).await?;
-            if input.node_id.is_some_and(|n| n != hh.building_id) {
-                return Err(AppError::invalid(
-                    "node_id",
-                    "居民只能上报自家所在楼宇的问题",
-                ));
-            }
-            let node = match located {
-                // A map point instead of the home building: the grid that holds it.
-                Some(n) => n,
-                None => sr::get_node(&mut *tx, &scope, hh.building_id).await?,
-            };
-            (node, Source::Resident, r.name)
-        } else if let Some(node) = located {
-            (node, Source::Staff, actor.user.display_name.clone())
-        } else {
-            let id = input
-                .node_id
-                .ok_or_else(|| AppError::invalid("node_id", "请选择楼宇或网格，或在地图上选点"))?;
-            let node = sr::get_node(&mut *tx, &scope, id)
-                .await
-                .map_err(|e| match e {
-                    jingzhi_store::Error::NotFound => {
-                        AppError::invalid("node_id", "楼宇不存在或不在您的管辖范围内")
-                    }
-                    e => e.into(),
-                })?;
-            if !matches!(node.kind, NodeKind::Building | NodeKind::Grid) {
-                return Err(AppError::invalid("node_id", "请选择楼宇或网格"));
-            }
-            (node, Source::Staff, actor.user.display_name.clone())
-        };
-        let event = se::NewEvent {
-            path: &node.path,
-            node_id: node.id,
-            category_code: &cat.category.code,
+        let deadline_at = self.deadline_policy().deadline(urgency, now);
+        write_report(
+            tx,
+            actor,
+            input,
             urgency,
-            source: source.unwrap_or(role_source).as_str(),
-            reporter_user_id: actor.audit_id(),
-            reporter_name: &reporter_name,
-            description: &input.description,
-            answers: input.answers.clone().map(serde_json::Value::Object),
-            x: input.x.or(node.x),
-            y: input.y.or(node.y),
-            reported_at: now,
-            deadline_at: self.deadline_policy().deadline(urgency, now),
-        };
-        let id = create::create_one(
-            &mut *tx,
-            create::NewReport {
-                actor,
-                event,
-                note: None,
-                via: None,
-            },
+            located,
+            photos,
+            source,
+            (now, deadline_at),
         )
-        .await?;
-        let e = se::get_event(&mut *tx, &scope, id).await?;
-        if !photos.is_empty() {
-            let tid = se::report_transition_id(&mut *tx, id).await?;
-            store_uploads(tx, actor, &e, tid, photos, now).await?;
-        }
-        Ok(e)
+        .await
     }
+}
 
+/// Write one report in the transaction given (see [`Events::report_tx`]): the place it is at
+/// (a resident's home building or map point; staff's building, grid or point), the event with
+/// its first timeline row and audit record ([`create::create_one`]), and its photos.
+#[allow(clippy::too_many_arguments)]
+async fn write_report(
+    tx: &mut Conn,
+    actor: &Actor,
+    input: &ReportInput,
+    urgency: Urgency,
+    located: Option<sr::Node>,
+    photos: &[Checked<'_>],
+    source: Option<Source>,
+    (now, deadline_at): (i64, i64),
+) -> AppResult<Event> {
+    let scope = actor.scope();
+    let cat = match se::get_category(&mut *tx, input.category.trim()).await {
+        Ok(c) if c.active => c,
+        Ok(_) | Err(jingzhi_store::Error::NotFound) => {
+            return Err(AppError::invalid(
+                "category",
+                format!("未知的问题类别“{}”", input.category),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    check_answers(&cat, input.answers.as_ref())?;
+    let (node, role_source, reporter_name) = if actor.user.role == Role::Resident {
+        let rid = actor
+            .user
+            .resident_id
+            .ok_or_else(|| AppError::invalid("resident", "居民账号未关联居民档案"))?;
+        let r = sr::get_resident(&mut *tx, &scope, rid).await?;
+        let hh = sr::get_household(&mut *tx, &scope, r.household_id).await?;
+        if input.node_id.is_some_and(|n| n != hh.building_id) {
+            return Err(AppError::invalid(
+                "node_id",
+                "居民只能上报自家所在楼宇的问题",
+            ));
+        }
+        let node = match located {
+            // A map point instead of the home building: the grid that holds it.
+            Some(n) => n,
+            None => sr::get_node(&mut *tx, &scope, hh.building_id).await?,
+        };
+        (node, Source::Resident, r.name)
+    } else if let Some(node) = located {
+        (node, Source::Staff, actor.user.display_name.clone())
+    } else {
+        let id = input
+            .node_id
+            .ok_or_else(|| AppError::invalid("node_id", "请选择楼宇或网格，或在地图上选点"))?;
+        let node = sr::get_node(&mut *tx, &scope, id)
+            .await
+            .map_err(|e| match e {
+                jingzhi_store::Error::NotFound => {
+                    AppError::invalid("node_id", "楼宇不存在或不在您的管辖范围内")
+                }
+                e => e.into(),
+            })?;
+        if !matches!(node.kind, NodeKind::Building | NodeKind::Grid) {
+            return Err(AppError::invalid("node_id", "请选择楼宇或网格"));
+        }
+        (node, Source::Staff, actor.user.display_name.clone())
+    };
+    let event = se::NewEvent {
+        path: &node.path,
+        node_id: node.id,
+        category_code: &cat.category.code,
+        urgency,
+        source: source.unwrap_or(role_source).as_str(),
+        reporter_user_id: actor.audit_id(),
+        reporter_name: &reporter_name,
+        description: &input.description,
+        answers: input.answers.clone().map(serde_json::Value::Object),
+        x: input.x.or(node.x),
+        y: input.y.or(node.y),
+        reported_at: now,
+        deadline_at,
+    };
+    let id = create::create_one(
+        &mut *tx,
+        create::NewReport {
+            actor,
+            event,
+            note: None,
+            via: None,
+        },
+    )
+    .await?;
+    let e = se::get_event(&mut *tx, &scope, id).await?;
+    if !photos.is_empty() {
+        let tid = se::report_transition_id(&mut *tx, id).await?;
+        store_uploads(tx, actor, &e, tid, photos, now).await?;
+    }
+    Ok(e)
+}
+
+/// A checked report waiting in the write queue ([`ReportWrites`]).
+pub(crate) struct PendingReport {
+    actor: Actor,
+    input: ReportInput,
+    urgency: Urgency,
+    located: Option<sr::Node>,
+    photos: Vec<Checked<'static>>,
+    deadline_at: i64,
+    now: i64,
+}
+
+/// Write a group of reports in the transaction given: each as it would be written alone; an
+/// error in one fails the group, which the queue then writes one by one
+/// (`jingzhi_store::group`).
+async fn write_reports(tx: &mut Conn, jobs: &[PendingReport]) -> AppResult<Vec<Event>> {
+    let mut out = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        out.push(
+            write_report(
+                &mut *tx,
+                &j.actor,
+                &j.input,
+                j.urgency,
+                j.located.clone(),
+                &j.photos,
+                None,
+                (j.now, j.deadline_at),
+            )
+            .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// Reports from the web pages and the API, committed in groups on SQLite like Open311's
+/// creates (`jingzhi_store::group`); one transaction each on PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct ReportWrites(pub(crate) GroupCommit<PendingReport, Event, AppError>);
+
+/// Reports written in one group at most.
+const MAX_REPORT_GROUP: usize = 64;
+
+impl Default for ReportWrites {
+    fn default() -> Self {
+        ReportWrites(GroupCommit::new(
+            MAX_REPORT_GROUP,
+            std::sync::Arc::new(|tx: &mut Conn, jobs: &[PendingReport]| {
+                Box::pin(write_reports(tx, jobs))
+            }),
+        ))
+    }
+}
+
+impl ReportWrites {
+    /// Reports committed by this process, and the transactions they took.
+    pub fn counts(&self) -> (u64, u64) {
+        self.0.counts()
+    }
+}
+
+impl Events<'_> {
     /// Move an event through its lifecycle (see [`jingzhi_domain::events::lifecycle`]).
     pub async fn command(
         &self,
@@ -1558,5 +1665,92 @@ mod tests {
             Command::Dispatch(d) => assert_eq!(d.lead.name, "社区居委会"),
             c => panic!("{c:?}"),
         }
+    }
+}
+
+/// Reports through the group commit ([`ReportWrites`]), on a real database (SQLite, or
+/// PostgreSQL with JINGZHI_TEST_DATABASE_URL).
+#[cfg(test)]
+mod report_group_tests {
+    use super::*;
+    use crate::testing::World;
+
+    fn job(actor: &Actor, building: i64, category: &str, description: &str) -> PendingReport {
+        let now = now_ms();
+        PendingReport {
+            actor: actor.clone(),
+            input: ReportInput {
+                category: category.into(),
+                description: description.into(),
+                node_id: Some(building),
+                ..Default::default()
+            },
+            urgency: Urgency::Ordinary,
+            located: None,
+            photos: vec![],
+            deadline_at: now + 3_600_000,
+            now,
+        }
+    }
+
+    /// One bad report in a group (an unknown category) fails alone: the group's transaction
+    /// rolls back and each report is written by itself, so the good ones land once each.
+    #[tokio::test]
+    async fn a_bad_report_in_a_group_fails_alone() {
+        let w = World::new().await;
+        let worker = w.user("worker.g", "community-worker", &w.comm_a).await;
+        let b = w.building_a.id;
+        let jobs = vec![
+            job(&worker, b, "sanitation", "垃圾桶满溢一"),
+            job(&worker, b, "no-such-category", "坏的"),
+            job(&worker, b, "sanitation", "垃圾桶满溢二"),
+        ];
+        let out = w.app.reports.0.write_group(&w.app.store, jobs).await;
+        assert_eq!(out[0].as_ref().unwrap().description, "垃圾桶满溢一");
+        assert!(matches!(&out[1], Err(AppError::Invalid(f)) if f[0].field == "category"));
+        assert_eq!(out[2].as_ref().unwrap().description, "垃圾桶满溢二");
+        let listed = w
+            .app
+            .events()
+            .list(&worker, EventFilter::default(), None, 50)
+            .await
+            .unwrap();
+        let mine: Vec<_> = listed
+            .iter()
+            .filter(|e| e.description.starts_with("垃圾桶满溢"))
+            .collect();
+        assert_eq!(mine.len(), 2, "each good report once");
+    }
+
+    /// Reports sent at once all land, each with its own id, through the queue.
+    #[tokio::test]
+    async fn concurrent_reports_all_land() {
+        let w = World::new().await;
+        let worker = w.user("worker.c", "community-worker", &w.comm_a).await;
+        let mut tasks = vec![];
+        for i in 0..24 {
+            let (app, actor, b) = (w.app.clone(), worker.clone(), w.building_a.id);
+            tasks.push(tokio::spawn(async move {
+                app.events()
+                    .report(
+                        &actor,
+                        &ReportInput {
+                            category: "sanitation".into(),
+                            description: format!("并发上报 {i}"),
+                            node_id: Some(b),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+            }));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for t in tasks {
+            ids.insert(t.await.unwrap().unwrap().id);
+        }
+        assert_eq!(ids.len(), 24);
+        let (writes, transactions) = w.app.reports.counts();
+        assert_eq!(writes, 24);
+        assert!((1..=24).contains(&transactions), "{transactions}");
     }
 }
