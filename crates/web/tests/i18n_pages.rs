@@ -190,27 +190,8 @@ async fn seed(t: &TestApp) -> Vec<String> {
     let plan_url = location(&r);
     assert!(plan_url.starts_with("/districting/plans/"), "{plan_url}");
 
-    // A household vote over community A (open), with the resident's household's ballot.
-    let worker = actor(t, "worker.a").await;
-    let vote = t
-        .app
-        .participation()
-        .create_vote(
-            &worker,
-            &jingzhi_app::participation::votes::NewVoteInput {
-                node_id: t.comm_a.id,
-                question: "是否统一施划停车位？".into(),
-                options: vec!["同意".into(), "不同意".into()],
-                unit: "household".into(),
-                quorum_percent: 50,
-                majority: "simple".into(),
-                closes_at: "2099-01-01T00:00:00+08:00".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    // A household vote over community A, open.
+    let vote = t.household_vote(&t.comm_a).await;
 
     let (e, a, b) = (other.id, &t.comm_a, &t.building_a);
     let mut pages = vec![

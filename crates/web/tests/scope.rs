@@ -1636,27 +1636,9 @@ async fn rounds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
     }
 }
 
-/// A household vote over the target's community, open now (by the system).
+/// A household vote over the target's community, open now.
 async fn fresh_vote(t: &TestApp, x: &Target) -> i64 {
-    let root = jingzhi_app::Actor::system(&t.city);
-    t.app
-        .participation()
-        .create_vote(
-            &root,
-            &jingzhi_app::participation::votes::NewVoteInput {
-                node_id: x.comm.id,
-                question: "探针表决".into(),
-                options: vec!["同意".into(), "不同意".into()],
-                unit: "household".into(),
-                quorum_percent: 50,
-                majority: "simple".into(),
-                closes_at: "2099-01-01T00:00:00+08:00".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id
+    t.household_vote(&x.comm).await
 }
 
 /// A report in `building` by the system (its text names the building, a secret outside).

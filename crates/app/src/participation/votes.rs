@@ -92,6 +92,45 @@ async fn open_units(conn: &mut Conn, v: &Vote, now: i64) -> AppResult<()> {
     }
 }
 
+/// The unit a resident casts for in this vote (their household, or themselves).
+fn unit_of(v: &Vote, r: &crate::registry::Resident) -> i64 {
+    match v.unit {
+        Unit::Household => r.household_id,
+        Unit::Resident | Unit::Representative => r.id,
+    }
+}
+
+/// Whether the resident may cast their unit's ballot now: `Ok(unit)`, or why not (a minor,
+/// not the household's named voter, not a representative, not in the place at the opening).
+async fn may_cast_now(
+    conn: &mut Conn,
+    v: &Vote,
+    r: &crate::registry::Resident,
+    now: i64,
+) -> AppResult<Result<i64, &'static str>> {
+    let birth = time::Date::parse(
+        &r.birth_date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| AppError::Internal(format!("bad birth date of resident {}", r.id)))?;
+    let voter = Voter {
+        adult: is_adult(birth, date_of(now)),
+        household_named_someone_else: v.unit == Unit::Household
+            && sv::household_voter(conn, r.household_id)
+                .await?
+                .is_some_and(|named| named != r.id),
+        representative: v.unit == Unit::Representative && sv::is_representative(conn, r.id).await?,
+    };
+    if let Err(why) = may_cast(v.unit, voter) {
+        return Ok(Err(why.zh()));
+    }
+    let unit = unit_of(v, r);
+    if !sv::is_eligible(conn, v.id, unit).await? {
+        return Ok(Err("表决开始时不在本次表决范围内"));
+    }
+    Ok(Ok(unit))
+}
+
 fn already_voted(e: jingzhi_store::Error) -> AppError {
     match e {
         jingzhi_store::Error::Conflict(_) => AppError::Conflict {
@@ -177,32 +216,14 @@ impl Participation<'_> {
         if actor.user.role == Role::Resident {
             let rid = actor.user.resident_id.ok_or(AppError::NotFound)?;
             let r = sr::get_resident(&mut conn, &actor.scope(), rid).await?;
-            let unit_id = match v.unit {
-                Unit::Household => r.household_id,
-                Unit::Resident | Unit::Representative => r.id,
-            };
-            my_ballot = sv::unit_ballot(&mut conn, v.id, unit_id)
+            my_ballot = sv::unit_ballot(&mut conn, v.id, unit_of(&v, &r))
                 .await?
                 .map(|(i, ch)| (v.options.get(i).cloned().unwrap_or_default(), ch));
             if my_ballot.is_none() && phase == Phase::Open {
-                let birth = time::Date::parse(
-                    &r.birth_date,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .map_err(|_| AppError::Internal(format!("bad birth date of resident {}", r.id)))?;
-                let voter = Voter {
-                    adult: is_adult(birth, date_of(now)),
-                    household_named_someone_else: v.unit == Unit::Household
-                        && sv::household_voter(&mut conn, r.household_id)
-                            .await?
-                            .is_some_and(|named| named != r.id),
-                    representative: v.unit == Unit::Representative
-                        && sv::is_representative(&mut conn, r.id).await?,
-                };
-                cannot_cast = may_cast(v.unit, voter).err().map(|w| w.zh().to_string());
-                if cannot_cast.is_none() && !sv::is_eligible(&mut conn, v.id, unit_id).await? {
-                    cannot_cast = Some("表决开始时不在本次表决范围内".into());
-                }
+                cannot_cast = may_cast_now(&mut conn, &v, &r, now)
+                    .await?
+                    .err()
+                    .map(str::to_string);
             }
         } else if staff && phase == Phase::Open {
             not_voted = sv::not_voted(&mut conn, &v, NOT_VOTED_SHOWN).await?;
@@ -393,34 +414,13 @@ impl Participation<'_> {
         let v = sv::get_over(&mut tx, &r.path, vote_id).await?;
         let index = option_index(&v, option)?;
         open_units(&mut tx, &v, now).await?;
-        let unit_id = match v.unit {
-            Unit::Household => r.household_id,
-            Unit::Resident | Unit::Representative => r.id,
-        };
-        let birth = time::Date::parse(
-            &r.birth_date,
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .map_err(|_| AppError::Internal(format!("bad birth date of resident {}", r.id)))?;
-        let voter = Voter {
-            adult: is_adult(birth, date_of(now)),
-            household_named_someone_else: v.unit == Unit::Household
-                && sv::household_voter(&mut tx, r.household_id)
-                    .await?
-                    .is_some_and(|named| named != r.id),
-            representative: v.unit == Unit::Representative
-                && sv::is_representative(&mut tx, r.id).await?,
-        };
-        may_cast(v.unit, voter).map_err(|why| AppError::Conflict {
-            field: "voter".into(),
-            reason: why.zh().into(),
-        })?;
-        if !sv::is_eligible(&mut tx, v.id, unit_id).await? {
-            return Err(AppError::Conflict {
-                field: "voter".into(),
-                reason: "表决开始时不在本次表决范围内".into(),
-            });
-        }
+        let unit_id =
+            may_cast_now(&mut tx, &v, &r, now)
+                .await?
+                .map_err(|why| AppError::Conflict {
+                    field: "voter".into(),
+                    reason: why.into(),
+                })?;
         let id = sv::insert_ballot(
             &mut tx,
             &NewBallot {

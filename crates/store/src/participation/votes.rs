@@ -142,23 +142,27 @@ pub async fn list(conn: &mut Conn, scope: &Scope, under: &str, limit: i64) -> Re
 /// Votes whose place holds `own_path` (a resident's place), newest first.
 pub async fn list_over(conn: &mut Conn, own_path: &str, limit: i64) -> Result<Vec<Vote>> {
     let mut p = Params::default();
-    let list: Vec<String> = self_and_ancestors(own_path)
-        .into_iter()
-        .map(|a| p.push(V::T(a)))
-        .collect();
-    if list.is_empty() {
+    let Some(over) = over(&mut p, own_path) else {
         return Ok(vec![]);
-    }
+    };
     let sql = format!(
-        "SELECT {COLS} FROM votes v JOIN nodes n ON n.id = v.node_id WHERE v.path IN ({}) \
+        "SELECT {COLS} FROM votes v JOIN nodes n ON n.id = v.node_id WHERE {over} \
          ORDER BY v.opens_at DESC, v.id DESC LIMIT {}",
-        list.join(","),
         p.push(V::I(limit))
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(vote_from).collect()
+}
+
+/// `v.path IN (…)`: the vote's place is `own_path` or above it (`None` for an empty path).
+fn over(p: &mut Params, own_path: &str) -> Option<String> {
+    let list: Vec<String> = self_and_ancestors(own_path)
+        .into_iter()
+        .map(|a| p.push(V::T(a)))
+        .collect();
+    (!list.is_empty()).then(|| format!("v.path IN ({})", list.join(",")))
 }
 
 /// The paths of `path` and of every place above it (`/1/2/3/` → `/1/`, `/1/2/`, `/1/2/3/`).
@@ -174,17 +178,10 @@ fn self_and_ancestors(path: &str) -> Vec<String> {
 pub async fn get_over(conn: &mut Conn, own_path: &str, id: i64) -> Result<Vote> {
     let mut p = Params::default();
     let id_ph = p.push(V::I(id));
-    let list: Vec<String> = self_and_ancestors(own_path)
-        .into_iter()
-        .map(|a| p.push(V::T(a)))
-        .collect();
-    if list.is_empty() {
-        return Err(Error::NotFound);
-    }
+    let over = over(&mut p, own_path).ok_or(Error::NotFound)?;
     let sql = format!(
         "SELECT {COLS} FROM votes v JOIN nodes n ON n.id = v.node_id WHERE v.id = {id_ph} \
-         AND v.path IN ({})",
-        list.join(",")
+         AND {over}"
     );
     let row = bind(sqlx::query(&sql), &p.vals)
         .fetch_optional(&mut *conn)

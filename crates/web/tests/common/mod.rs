@@ -443,3 +443,28 @@ impl TestApp {
             .unwrap();
     }
 }
+
+impl TestApp {
+    /// A household vote over `node` ("同意" / "不同意", quorum 50 %, open now until 2099),
+    /// opened by the command line; its id.
+    pub async fn household_vote(&self, node: &Node) -> i64 {
+        self.app
+            .participation()
+            .create_vote(
+                &jingzhi_app::Actor::system(&self.city),
+                &jingzhi_app::participation::votes::NewVoteInput {
+                    node_id: node.id,
+                    question: "是否统一施划停车位？".into(),
+                    options: vec!["同意".into(), "不同意".into()],
+                    unit: "household".into(),
+                    quorum_percent: 50,
+                    majority: "simple".into(),
+                    closes_at: "2099-01-01T00:00:00+08:00".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+    }
+}
