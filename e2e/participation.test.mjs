@@ -35,6 +35,9 @@ async function noSidewaysScroll(page, what) {
 test("a resident casts their household's ballot at phone width and reads a result", async () => {
   const page = await phone.context.newPage();
   await login(page, server.base, "dongbeicun.resident");
+  // Home tells them a vote is open over their place.
+  assert.match(await page.textContent('[data-testid="open-votes"]'), /充电棚/);
+  await page.screenshot({ path: path.join(ARTIFACTS, "votes-resident-home-375.png"), fullPage: true });
   await navTo(page, "/votes");
   const open = page.locator("li.card.open", { hasText: "充电棚" });
   assert.equal(await open.count(), 1, "the open charging-shed vote is listed");

@@ -651,3 +651,184 @@ pub struct NewUserInput {
     pub department: Option<String>,
     pub resident_id: Option<i64>,
 }
+
+/// What a resident gives to open their own account (issue 11 §1).
+#[derive(Debug, Clone, Default)]
+pub struct SignUpInput {
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// The one answer to a sign-up that does not match the register: it does not say which of the
+/// three did not match, nor whether the ID number is registered at all.
+pub const SIGNUP_NO_MATCH: &str =
+    "姓名、身份证号和手机号与社区登记的信息不一致。请核对后重试，或带身份证到社区服务站办理";
+
+/// The answer when sign-ups from this client or for this ID number are paused.
+pub const SIGNUP_PAUSED: &str = "尝试次数过多，请15分钟后再试，或到社区服务站办理";
+
+impl Auth<'_> {
+    pub async fn sign_up(&self, input: &SignUpInput, address: Option<IpAddr>) -> AppResult<User> {
+        self.sign_up_at(input, address, now_ms()).await
+    }
+
+    /// A resident opens their own account: name, ID number and mobile number are matched against
+    /// the register (by the keyed hashes of the numbers; nothing is decrypted), and a match
+    /// creates a `resident` account linked to them, scoped to their community. A mismatch gets
+    /// [`SIGNUP_NO_MATCH`] and counts against the client address and the ID number (after
+    /// [`jingzhi_domain::auth::MAX_SIGNUP_FAILURES_PER_CLIENT`] or
+    /// [`jingzhi_domain::auth::MAX_SIGNUP_FAILURES_PER_ID`] in 15 minutes: [`SIGNUP_PAUSED`]).
+    /// Every attempt is audited (the number masked).
+    pub async fn sign_up_at(
+        &self,
+        input: &SignUpInput,
+        address: Option<IpAddr>,
+        now: i64,
+    ) -> AppResult<User> {
+        use jingzhi_domain::auth::{MAX_SIGNUP_FAILURES_PER_CLIENT, MAX_SIGNUP_FAILURES_PER_ID};
+        use jingzhi_domain::registry::{IdNumber, PersonName, Phone};
+        let mut errors = vec![];
+        let name = PersonName::parse(&input.name)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let id = IdNumber::parse(&input.id_number)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let phone = Phone::parse(&input.phone).map_err(|e| errors.push(e)).ok();
+        let username = input.username.trim();
+        if let Err(e) = check_username(username) {
+            errors.push(e);
+        }
+        if let Err(e) = check_password(&input.password) {
+            errors.push(e);
+        }
+        let (Some(name), Some(id), Some(phone)) = (name, id, phone) else {
+            return Err(AppError::Invalid(errors));
+        };
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let cipher = &self.app.store.cipher;
+        let id_key = format!("signup-id:{}", cipher.lookup_hash(id.as_str()));
+        let client_key = address.and_then(address_key).map(|k| format!("signup:{k}"));
+        let masked = id.masked();
+        // The password is hashed whatever comes next, so a refusal takes as long as a success.
+        let hash = hash_password(&input.password).await?;
+        let mut tx = self.app.store.begin().await?;
+        let prev_id = sa::address_failures(&mut tx, &id_key).await?;
+        let prev_client = match &client_key {
+            Some(k) => sa::address_failures(&mut tx, k).await?,
+            None => None,
+        };
+        let paused =
+            prev_id.is_some_and(|p| p.locked(now)) || prev_client.is_some_and(|p| p.locked(now));
+        let found = if paused {
+            None
+        } else {
+            sa::resident_for_signup(&mut tx, cipher, id.as_str(), phone.as_str()).await?
+        };
+        let matched = found.filter(|m| m.name.trim() == name.as_str());
+        let Some(m) = matched else {
+            // Refused: count it against the number and the client, audit it, one answer.
+            let next = AddressFailures::after_failure_of(prev_id, now, MAX_SIGNUP_FAILURES_PER_ID);
+            sa::put_address_failures(&mut tx, &id_key, &next, now - ADDRESS_WINDOW_MS).await?;
+            if let Some(k) = &client_key {
+                let next = AddressFailures::after_failure_of(
+                    prev_client,
+                    now,
+                    MAX_SIGNUP_FAILURES_PER_CLIENT,
+                );
+                sa::put_address_failures(&mut tx, k, &next, now - ADDRESS_WINDOW_MS).await?;
+            }
+            let root = sr::root(&mut tx).await?.ok_or(AppError::NotFound)?;
+            audit::record(
+                &mut tx,
+                audit::Entry {
+                    actor_id: None,
+                    actor_name: "居民自助注册",
+                    action: Action::SignUpRefused,
+                    entity: "user",
+                    entity_id: None,
+                    path: &root.path,
+                    summary: format!(
+                        "注册未通过：{masked}{}",
+                        if paused {
+                            "（尝试过多，暂停中）"
+                        } else {
+                            ""
+                        }
+                    ),
+                    before: None,
+                    after: None,
+                    reason: None,
+                },
+            )
+            .await?;
+            jingzhi_store::commit(tx).await?;
+            return Err(if paused {
+                AppError::Conflict {
+                    field: "signup".into(),
+                    reason: SIGNUP_PAUSED.into(),
+                }
+            } else {
+                AppError::Invalid(vec![jingzhi_domain::FieldError::new(
+                    "identity",
+                    SIGNUP_NO_MATCH,
+                )])
+            });
+        };
+        if m.user_id.is_some() {
+            return Err(AppError::Conflict {
+                field: "resident".into(),
+                reason: "您已开通账号，请直接登录；忘记用户名或密码请到社区服务站办理".into(),
+            });
+        }
+        let Some(&community) = jingzhi_domain::scope::path_ids(&m.path).get(3) else {
+            return Err(AppError::Internal(format!(
+                "resident {} has no community in its path",
+                m.resident_id
+            )));
+        };
+        let uid = sa::insert_user(
+            &mut tx,
+            &sa::NewUser {
+                username,
+                display_name: name.as_str(),
+                password_hash: &hash,
+                role: Role::Resident,
+                scope_node_id: community,
+                resident_id: Some(m.resident_id),
+                department: None,
+            },
+        )
+        .await?;
+        let user = sa::user_by_id(&mut tx, uid)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor_id: Some(uid),
+                actor_name: username,
+                action: Action::SignUp,
+                entity: "user",
+                entity_id: Some(uid),
+                path: &user.scope_path,
+                summary: format!("居民自助注册：{username}（{masked}）"),
+                before: None,
+                after: Some(serde_json::json!({
+                    "username": username,
+                    "role": Role::Resident.as_str(),
+                    "scope": user.scope_name,
+                })),
+                reason: None,
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(user)
+    }
+}

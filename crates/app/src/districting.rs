@@ -1203,6 +1203,8 @@ impl Districting<'_> {
             },
         )
         .await?;
+        // Residents' own accounts follow their homes into the new communities.
+        jingzhi_store::auth::rescope_residents(&mut tx, &scope.path).await?;
         jingzhi_store::commit(tx).await?;
         self.app.areas.invalidate();
         Ok(report)

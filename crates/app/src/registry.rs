@@ -507,6 +507,9 @@ impl Registry<'_> {
             },
         )
         .await?;
+        // Its members' own accounts follow them (issue 11 §1): one that moved out of its scope
+        // is re-scoped to the new community in the same transaction.
+        jingzhi_store::auth::rescope_residents(&mut tx, &after.path).await?;
         jingzhi_store::commit(tx).await?;
         Ok(after)
     }

@@ -24,10 +24,14 @@ pub enum Action {
     UserEnable,
     UserSignOut,
     UserUnlock,
+    /// A resident opened their own account, matched against the register.
+    SignUp,
+    /// A sign-up that did not match the register (or was throttled).
+    SignUpRefused,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Action::Create,
         Action::Update,
         Action::Move,
@@ -46,6 +50,8 @@ impl Action {
         Action::UserEnable,
         Action::UserSignOut,
         Action::UserUnlock,
+        Action::SignUp,
+        Action::SignUpRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +74,8 @@ impl Action {
             Action::UserEnable => "user_enable",
             Action::UserSignOut => "user_sign_out",
             Action::UserUnlock => "user_unlock",
+            Action::SignUp => "sign_up",
+            Action::SignUpRefused => "sign_up_refused",
         }
     }
 
@@ -95,6 +103,8 @@ impl Action {
             Action::UserEnable => "启用账号",
             Action::UserSignOut => "强制下线",
             Action::UserUnlock => "解除锁定",
+            Action::SignUp => "居民注册",
+            Action::SignUpRefused => "注册未通过",
         }
     }
 }
@@ -237,6 +247,17 @@ pub const FIELDS: &[(&str, &str, &str, &str)] = &[
     ("", "to_ms", "截止时间", "To"),
     ("", "events", "事件数", "Events"),
     // Redistricting.
+    // Votes.
+    ("vote", "place", "表决范围", "Place that votes"),
+    ("vote", "question", "表决事项", "Question"),
+    ("vote", "options", "选项", "Options"),
+    ("vote", "unit", "表决单位", "Who votes"),
+    ("vote", "quorum_percent", "法定参与比例（%）", "Quorum (%)"),
+    ("vote", "majority", "通过标准", "Majority"),
+    ("vote", "majority_of", "计算基数", "Counted against"),
+    ("vote", "opens_at", "开始时间", "Opens"),
+    ("vote", "closes_at", "截止时间", "Closes"),
+    ("vote", "eligible", "有表决权的单位数", "Units eligible"),
     ("", "plan_id", "方案", "Plan"),
     ("", "plan.scope", "方案范围", "Plan scope"),
     ("", "plan.mode", "方案方式", "Plan mode"),

@@ -184,6 +184,14 @@ pub const ADDRESS_WINDOW_MS: i64 = 15 * 60_000;
 /// How long an address that reached the limit is refused (ms).
 pub const ADDRESS_LOCKOUT_MS: i64 = 15 * 60_000;
 
+/// Sign-ups that did not match the register, per ID number, within [`ADDRESS_WINDOW_MS`] before
+/// sign-ups with that number are refused for [`ADDRESS_LOCKOUT_MS`]: someone holding a name and
+/// an ID number cannot try phone numbers until one fits.
+pub const MAX_SIGNUP_FAILURES_PER_ID: i32 = 5;
+
+/// The same per client address (any ID numbers).
+pub const MAX_SIGNUP_FAILURES_PER_CLIENT: i32 = 10;
+
 /// What is kept about an address's failed logins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AddressFailures {
@@ -204,11 +212,17 @@ impl AddressFailures {
     /// [`ADDRESS_WINDOW_MS`] starts again from this failure; reaching
     /// [`MAX_FAILED_LOGINS_PER_ADDRESS`] refuses the address for [`ADDRESS_LOCKOUT_MS`].
     pub fn after_failure(prev: Option<AddressFailures>, now: i64) -> AddressFailures {
+        Self::after_failure_of(prev, now, MAX_FAILED_LOGINS_PER_ADDRESS)
+    }
+
+    /// The same with another limit (sign-ups: [`MAX_SIGNUP_FAILURES_PER_ID`],
+    /// [`MAX_SIGNUP_FAILURES_PER_CLIENT`]).
+    pub fn after_failure_of(prev: Option<AddressFailures>, now: i64, max: i32) -> AddressFailures {
         let (failures, window_start) = match prev {
             Some(p) if now - p.window_start < ADDRESS_WINDOW_MS => (p.failures + 1, p.window_start),
             _ => (1, now),
         };
-        let locked_until = if failures >= MAX_FAILED_LOGINS_PER_ADDRESS {
+        let locked_until = if failures >= max {
             now + ADDRESS_LOCKOUT_MS
         } else {
             prev.map(|p| p.locked_until).unwrap_or(0)

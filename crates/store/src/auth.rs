@@ -376,3 +376,76 @@ pub async fn live_sessions_and_tokens(conn: &mut Conn, user_id: i64) -> Result<(
     .await?;
     Ok((s, t))
 }
+
+/// A resident as a sign-up finds them: by the keyed hashes of their ID and phone numbers (no
+/// decryption), with the name as registered and their place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignUpMatch {
+    pub resident_id: i64,
+    pub name: String,
+    pub path: String,
+    /// The account already linked to this resident, if any.
+    pub user_id: Option<i64>,
+}
+
+/// The resident whose ID number and phone number are these, if one is registered.
+pub async fn resident_for_signup(
+    conn: &mut Conn,
+    cipher: &crate::Cipher,
+    id_number: &str,
+    phone: &str,
+) -> Result<Option<SignUpMatch>> {
+    let row = sqlx::query(
+        "SELECT r.id, r.name, r.path, (SELECT MIN(u.id) FROM users u WHERE u.resident_id = r.id) AS user_id \
+         FROM residents r WHERE r.id_hash = $1 AND r.phone_hash = $2",
+    )
+    .bind(cipher.lookup_hash(id_number))
+    .bind(cipher.lookup_hash(phone))
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(SignUpMatch {
+            resident_id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            path: r.try_get("path")?,
+            user_id: r.try_get("user_id")?,
+        })
+    })
+    .transpose()
+}
+
+/// Move the resident accounts whose resident now lives outside the account's scope (a household
+/// moved, or communities were redrawn below `under`, a path) to the community their resident
+/// lives in (the fourth place of the path: city, district, street, community). An account whose
+/// resident is still inside its scope keeps it. Returns the accounts moved.
+pub async fn rescope_residents(conn: &mut Conn, under: &str) -> Result<u64> {
+    let (lo, hi) = jingzhi_domain::scope::path_range(under);
+    let rows = sqlx::query(
+        "SELECT u.id, n.path AS scope_path, r.path FROM users u JOIN residents r ON r.id = u.resident_id \
+         JOIN nodes n ON n.id = u.scope_node_id \
+         WHERE u.role = 'resident' AND r.path >= $1 AND r.path < $2",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut moved = 0;
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        let (scope, path): (String, String) = (r.try_get("scope_path")?, r.try_get("path")?);
+        if path.starts_with(&scope) {
+            continue;
+        }
+        let Some(&community) = jingzhi_domain::scope::path_ids(&path).get(3) else {
+            continue;
+        };
+        sqlx::query("UPDATE users SET scope_node_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(community)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        moved += 1;
+    }
+    Ok(moved)
+}

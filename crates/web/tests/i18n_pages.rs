@@ -238,6 +238,7 @@ async fn seed(t: &TestApp) -> Vec<String> {
         format!("/rounds/coverage?node={}", t.grid_a.id),
         "/rounds/specialists".into(),
         "/votes".into(),
+        "/signup".into(),
         "/votes/new".into(),
         format!("/votes/{vote}"),
         "/districting".into(),

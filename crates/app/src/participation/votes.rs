@@ -310,7 +310,24 @@ impl Participation<'_> {
         audit::record(
             &mut tx,
             audit::Entry {
-                after: serde_json::to_value(&v).ok(),
+                after: Some(serde_json::json!({
+                    "place": v.node_name,
+                    "question": v.question,
+                    "options": v.options,
+                    "unit": v.unit.zh(),
+                    "quorum_percent": v.quorum_percent,
+                    "majority": match v.majority {
+                        Majority::Simple => "过半数",
+                        Majority::TwoThirds => "三分之二以上",
+                    },
+                    "majority_of": match v.majority_of {
+                        MajorityOf::Cast => "按实际投票",
+                        MajorityOf::Eligible => "按全部有表决权单位",
+                    },
+                    "opens_at": v.opens_at,
+                    "closes_at": v.closes_at,
+                    "eligible": v.eligible,
+                })),
                 ..actor.audit(
                     Action::Create,
                     "vote",

@@ -3,6 +3,12 @@
 pub static T: &[(&str, &str, &str)] = &[
     ("nav.votes", "居民表决", "Votes"),
     ("votes.new", "发起表决", "Open a vote"),
+    ("wb.open_votes", "正在表决", "Votes open now"),
+    (
+        "wb.open_votes_hint",
+        "点开即可投票；每个表决单位一票。",
+        "Open one to vote; one ballot per unit.",
+    ),
     ("votes.none", "暂无表决", "No votes yet"),
     ("votes.place", "表决范围", "Place that votes"),
     ("votes.question", "表决事项", "Question"),

@@ -19,6 +19,7 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_form).post(login))
+        .route("/signup", get(signup_form).post(signup))
         .route("/logout", post(logout))
         .route("/lang/{lang}", get(set_lang))
 }
@@ -165,5 +166,94 @@ mod tests {
         );
         assert_eq!(s("http://evil/x", Some("a:1")), None);
         assert_eq!(s("http://a:1", Some("a:1")), Some("/".into()));
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+pub struct SignUpPage {
+    pub lang: Lang,
+    pub errors: Vec<String>,
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub username: String,
+}
+
+impl SignUpPage {
+    pub fn t(&self, k: &str) -> &'static str {
+        self.lang.t(k)
+    }
+}
+
+pub async fn signup_form(lang: Lang) -> Response {
+    render_status(
+        StatusCode::OK,
+        &SignUpPage {
+            lang,
+            errors: vec![],
+            name: String::new(),
+            id_number: String::new(),
+            phone: String::new(),
+            username: String::new(),
+        },
+    )
+}
+
+/// `POST /signup`: a resident opens their own account (matched against the register, see
+/// `jingzhi_app::auth::Auth::sign_up`) and is signed in; a refusal shows the form again with
+/// what they typed (never the password) and the reason.
+pub async fn signup(
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    lang: Lang,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    let input = jingzhi_app::auth::SignUpInput {
+        name: f.get("name").to_string(),
+        id_number: f.get("id_number").to_string(),
+        phone: f.get("phone").to_string(),
+        username: f.get("username").to_string(),
+        password: f.get("password").to_string(),
+    };
+    let again = |status, errors: Vec<String>| {
+        render_status(
+            status,
+            &SignUpPage {
+                lang,
+                errors,
+                name: input.name.clone(),
+                id_number: input.id_number.clone(),
+                phone: input.phone.clone(),
+                username: input.username.clone(),
+            },
+        )
+    };
+    match s.app.auth().sign_up(&input, addr).await {
+        Ok(user) => {
+            let (secret, _csrf) = s.app.auth().create_session(&user).await?;
+            Ok((
+                [(
+                    header::SET_COOKIE,
+                    session_cookie(&secret, s.config.secure_cookies),
+                )],
+                Redirect::to("/"),
+            )
+                .into_response())
+        }
+        Err(AppError::Invalid(fields)) => Ok(again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fields.into_iter().map(|e| e.reason).collect(),
+        )),
+        Err(AppError::Conflict { reason, field }) => Ok(again(
+            if field == "signup" {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::CONFLICT
+            },
+            vec![reason],
+        )),
+        Err(e) => Err(e.into()),
     }
 }

@@ -117,6 +117,8 @@ pub struct ResidentHomePage {
     pub reports: Vec<ResidentReport>,
     pub unread: Vec<UnreadLine>,
     pub plans: Vec<PlanLine>,
+    /// Votes open over the resident's place: (id, question).
+    pub votes: Vec<(i64, String)>,
 }
 
 pub struct ResidentReport {
@@ -278,6 +280,23 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
     use jingzhi_domain::events::Status;
     use jingzhi_domain::time_fmt::format_ms;
     let w = s.app.workbench().workbench(&c.actor).await?;
+    let now = jingzhi_domain::time_fmt::now_ms();
+    let votes = s
+        .app
+        .participation()
+        .votes(&c.actor, None)
+        .await?
+        .into_iter()
+        .filter(|v| {
+            jingzhi_domain::participation::votes::Phase::at(
+                v.opens_at,
+                v.closes_at,
+                v.closed_at,
+                now,
+            ) == jingzhi_domain::participation::votes::Phase::Open
+        })
+        .map(|v| (v.id, v.question))
+        .collect();
     Ok(render(&ResidentHomePage {
         c: Chrome::new(c, lang, "home"),
         reports: w
@@ -314,6 +333,7 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
             })
             .collect(),
         plans: plan_lines(&w),
+        votes,
     }))
 }
 
