@@ -405,3 +405,93 @@ async fn concurrent_ballots_of_one_household_count_once() {
     let r = p.result_at(&s.worker, v.id, NOW + 100).await.unwrap();
     assert_eq!(r.cast, 1);
 }
+
+#[tokio::test]
+async fn representatives_and_a_households_named_voter() {
+    let w = World::new().await;
+    let s = street(&w).await;
+    let p = w.app.participation();
+    let rid = |a: &Actor| a.user.resident_id.unwrap();
+
+    // A representative vote: only the resident named representative is eligible.
+    p.set_representative(&s.worker, rid(&s.a1), true)
+        .await
+        .unwrap();
+    let e = p
+        .set_representative(&s.a1, rid(&s.a1), true)
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), "403", "residents do not name representatives");
+    let e = p
+        .set_representative(&s.worker, rid(&s.other), true)
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), "404", "a resident of another community");
+    let v = p
+        .create_vote_at(&s.worker, &vote_input(w.comm_a.id, "representative"), NOW)
+        .await
+        .unwrap();
+    assert_eq!(v.eligible, Some(1));
+    let e = p
+        .cast_ballot_at(&s.b, v.id, "同意", NOW + 1)
+        .await
+        .unwrap_err();
+    assert_eq!((status(&e), field(&e)), ("409", "voter"));
+    p.cast_ballot_at(&s.a1, v.id, "同意", NOW + 2)
+        .await
+        .unwrap();
+    assert!(
+        p.voter_settings(&s.worker, rid(&s.a1))
+            .await
+            .unwrap()
+            .representative
+    );
+
+    // Household 301 names 李秀兰 (a2) to vote for it: 王建国 (a1) may not any more.
+    let hh = w
+        .app
+        .registry()
+        .resident_view(&s.worker, rid(&s.a1))
+        .await
+        .unwrap()
+        .resident
+        .household_id;
+    let e = p
+        .set_household_voter(&s.worker, hh, Some(rid(&s.child)))
+        .await
+        .unwrap_err();
+    assert_eq!((status(&e), field(&e)), ("422", "resident_id"), "a minor");
+    let e = p
+        .set_household_voter(&s.worker, hh, Some(rid(&s.b)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (status(&e), field(&e)),
+        ("422", "resident_id"),
+        "not a member"
+    );
+    p.set_household_voter(&s.worker, hh, Some(rid(&s.a2)))
+        .await
+        .unwrap();
+    let hv = p
+        .create_vote_at(&s.worker, &vote_input(w.comm_a.id, "household"), NOW)
+        .await
+        .unwrap();
+    let e = p
+        .cast_ballot_at(&s.a1, hv.id, "同意", NOW + 3)
+        .await
+        .unwrap_err();
+    assert_eq!((status(&e), field(&e)), ("409", "voter"));
+    p.cast_ballot_at(&s.a2, hv.id, "不同意", NOW + 4)
+        .await
+        .unwrap();
+    // Naming nobody lets any adult member vote again (in a later vote).
+    p.set_household_voter(&s.worker, hh, None).await.unwrap();
+    assert_eq!(
+        p.voter_settings(&s.worker, rid(&s.a1))
+            .await
+            .unwrap()
+            .household_voter,
+        None
+    );
+}

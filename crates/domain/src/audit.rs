@@ -258,6 +258,18 @@ pub const FIELDS: &[(&str, &str, &str, &str)] = &[
     ("vote", "opens_at", "开始时间", "Opens"),
     ("vote", "closes_at", "截止时间", "Closes"),
     ("vote", "eligible", "有表决权的单位数", "Units eligible"),
+    (
+        "",
+        "representative",
+        "居民代表",
+        "Residents' representative",
+    ),
+    (
+        "",
+        "household_voter",
+        "代表本户投票的成员",
+        "Member who votes for the household",
+    ),
     ("", "plan_id", "方案", "Plan"),
     ("", "plan.scope", "方案范围", "Plan scope"),
     ("", "plan.mode", "方案方式", "Plan mode"),

@@ -130,3 +130,54 @@ async fn a_household_vote_through_the_api() {
         assert_eq!(res["outcome"], serde_json::Value::Null);
     }
 }
+
+#[tokio::test]
+async fn staff_name_a_representative_and_a_households_voter_from_the_register_pages() {
+    let t = TestApp::new().await;
+    let (cookie, csrf) = t.browser_session("worker.a").await;
+    let resident = format!("/residents/{}", t.res_a.id);
+    let page = t.page(&resident, &cookie).await.text();
+    assert!(page.contains(r#"data-testid="representative""#));
+    assert!(page.contains("设为居民代表"));
+    let r = t
+        .post_form(
+            &format!("{resident}/representative"),
+            &cookie,
+            &format!("csrf={csrf}&on=1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(t
+        .page(&resident, &cookie)
+        .await
+        .text()
+        .contains("取消居民代表"));
+
+    let household = format!("/households/{}", t.hh_a.id);
+    let r = t
+        .post_form(
+            &format!("{household}/voter"),
+            &cookie,
+            &format!("csrf={csrf}&resident_id={}", t.res_a.id),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = t.page(&household, &cookie).await.text();
+    assert!(
+        page.contains(&format!(r#"<option value="{}" selected>"#, t.res_a.id)),
+        "the named member is chosen"
+    );
+
+    // A steward sees neither block and may not post them.
+    let (steward, scsrf) = t.browser_session("steward.a").await;
+    let page = t.page(&resident, &steward).await;
+    assert!(!page.text().contains(r#"data-testid="representative""#));
+    let r = t
+        .post_form(
+            &format!("{resident}/representative"),
+            &steward,
+            &format!("csrf={scsrf}&on=0"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -863,6 +863,24 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
                     .await,
             )]
         }
+        ("POST", "/api/v1/residents/{id}/representative") => vec![(
+            Kind::Item,
+            c.call(
+                Method::POST,
+                &format!("/api/v1/residents/{}/representative", x.res.id),
+                Some(serde_json::json!({"representative": false})),
+            )
+            .await,
+        )],
+        ("POST", "/api/v1/households/{id}/voter") => vec![(
+            Kind::Item,
+            c.call(
+                Method::POST,
+                &format!("/api/v1/households/{}/voter", x.hh.id),
+                Some(serde_json::json!({"resident_id": null})),
+            )
+            .await,
+        )],
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }

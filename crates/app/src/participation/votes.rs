@@ -100,6 +100,15 @@ fn unit_of(v: &Vote, r: &crate::registry::Resident) -> i64 {
     }
 }
 
+/// A resident's date of birth as the register holds it (`YYYY-MM-DD`).
+fn birth_of(r: &crate::registry::Resident) -> AppResult<time::Date> {
+    time::Date::parse(
+        &r.birth_date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| AppError::Internal(format!("bad birth date of resident {}", r.id)))
+}
+
 /// Whether the resident may cast their unit's ballot now: `Ok(unit)`, or why not (a minor,
 /// not the household's named voter, not a representative, not in the place at the opening).
 async fn may_cast_now(
@@ -108,11 +117,7 @@ async fn may_cast_now(
     r: &crate::registry::Resident,
     now: i64,
 ) -> AppResult<Result<i64, &'static str>> {
-    let birth = time::Date::parse(
-        &r.birth_date,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| AppError::Internal(format!("bad birth date of resident {}", r.id)))?;
+    let birth = birth_of(r)?;
     let voter = Voter {
         adult: is_adult(birth, date_of(now)),
         household_named_someone_else: v.unit == Unit::Household
@@ -161,10 +166,124 @@ pub struct VoteView {
     pub not_voted: Vec<(i64, String)>,
 }
 
+/// Who votes for a household and whether a resident is a representative, as the register's
+/// pages show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoterSettings {
+    pub representative: bool,
+    /// The member the household named to cast its ballots, if any.
+    pub household_voter: Option<i64>,
+}
+
 /// The most places offered when opening a vote.
 pub const PLACES_SHOWN: i64 = 1000;
 
 impl Participation<'_> {
+    /// Whether the resident is a representative, and whom their household named to vote.
+    pub async fn voter_settings(
+        &self,
+        actor: &Actor,
+        resident_id: i64,
+    ) -> AppResult<VoterSettings> {
+        let mut conn = self.app.store.acquire().await?;
+        let r = sr::get_resident(&mut conn, &actor.scope(), resident_id).await?;
+        Ok(VoterSettings {
+            representative: sv::is_representative(&mut conn, r.id).await?,
+            household_voter: sv::household_voter(&mut conn, r.household_id).await?,
+        })
+    }
+
+    /// Name a resident of the caller's place a residents' representative (居民代表), or no
+    /// longer (staff of the place). Audited. Representatives vote in `representative` votes
+    /// opened afterwards.
+    pub async fn set_representative(
+        &self,
+        actor: &Actor,
+        resident_id: i64,
+        on: bool,
+    ) -> AppResult<VoterSettings> {
+        may_run(actor)?;
+        let now = now_ms();
+        let mut tx = self.app.store.begin().await?;
+        let r = sr::get_resident(&mut tx, &actor.scope(), resident_id).await?;
+        if sv::set_representative(&mut tx, r.id, &r.path, on, actor.audit_id(), now).await? {
+            audit::record(
+                &mut tx,
+                audit::Entry {
+                    before: Some(serde_json::json!({ "representative": !on })),
+                    after: Some(serde_json::json!({ "representative": on })),
+                    ..actor.audit(
+                        Action::Update,
+                        "resident",
+                        Some(r.id),
+                        &r.path,
+                        format!("{}居民代表：{}", if on { "设为" } else { "取消" }, r.name),
+                    )
+                },
+            )
+            .await?;
+        }
+        let settings = VoterSettings {
+            representative: on,
+            household_voter: sv::household_voter(&mut tx, r.household_id).await?,
+        };
+        jingzhi_store::commit(tx).await?;
+        Ok(settings)
+    }
+
+    /// Name the member who casts a household's ballots (an adult member of it), or none, so
+    /// any adult member may (staff of the place). Audited.
+    pub async fn set_household_voter(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        resident_id: Option<i64>,
+    ) -> AppResult<()> {
+        may_run(actor)?;
+        let now = now_ms();
+        let mut tx = self.app.store.begin().await?;
+        let hh = sr::get_household(&mut tx, &actor.scope(), household_id).await?;
+        let named = match resident_id {
+            Some(rid) => {
+                let r = sr::get_resident(&mut tx, &actor.scope(), rid)
+                    .await
+                    .ok()
+                    .filter(|r| r.household_id == hh.id)
+                    .ok_or_else(|| AppError::invalid("resident_id", "请选择本户的成员"))?;
+                if !is_adult(birth_of(&r)?, date_of(now)) {
+                    return Err(AppError::invalid(
+                        "resident_id",
+                        "代表本户投票的成员须年满十八周岁",
+                    ));
+                }
+                Some(r)
+            }
+            None => None,
+        };
+        let before = sv::household_voter(&mut tx, hh.id).await?;
+        sv::set_household_voter(&mut tx, hh.id, named.as_ref().map(|r| r.id), now).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                before: Some(serde_json::json!({ "household_voter": before })),
+                after: Some(serde_json::json!({ "household_voter": named.as_ref().map(|r| r.id) })),
+                ..actor.audit(
+                    Action::Update,
+                    "household",
+                    Some(hh.id),
+                    &hh.path,
+                    match &named {
+                        Some(r) => format!("{} 指定 {} 代表本户投票", hh.address, r.name),
+                        None => format!("{} 不再指定投票人，成年成员均可投票", hh.address),
+                    },
+                )
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(())
+    }
+
     /// The places a vote can be opened over (staff): the caller's own place and the
     /// communities, compounds and buildings in it, in tree order.
     pub async fn vote_places(&self, actor: &Actor) -> AppResult<Vec<crate::registry::Node>> {

@@ -393,6 +393,61 @@ pub async fn is_representative(conn: &mut Conn, resident_id: i64) -> Result<bool
     Ok(n > 0)
 }
 
+/// Name a resident a residents' representative (`on`), or no longer; false if nothing changed.
+pub async fn set_representative(
+    conn: &mut Conn,
+    resident_id: i64,
+    path: &str,
+    on: bool,
+    by: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let n = if on {
+        sqlx::query(
+            "INSERT INTO representatives (resident_id, path, since, named_by) VALUES ($1,$2,$3,$4) \
+             ON CONFLICT (resident_id) DO NOTHING",
+        )
+        .bind(resident_id)
+        .bind(path)
+        .bind(now)
+        .bind(by)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    } else {
+        sqlx::query("DELETE FROM representatives WHERE resident_id = $1")
+            .bind(resident_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    };
+    Ok(n == 1)
+}
+
+/// The member a household names to cast its ballots (`Some`), or none (any adult member).
+pub async fn set_household_voter(
+    conn: &mut Conn,
+    household_id: i64,
+    resident_id: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("DELETE FROM household_voters WHERE household_id = $1")
+        .bind(household_id)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(r) = resident_id {
+        sqlx::query(
+            "INSERT INTO household_voters (household_id, resident_id, since) VALUES ($1,$2,$3)",
+        )
+        .bind(household_id)
+        .bind(r)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(paper_ballot))
         .routes(routes!(close_vote))
         .routes(routes!(vote_result))
+        .routes(routes!(set_representative))
+        .routes(routes!(set_household_voter))
 }
 
 /// A new vote over a place.
@@ -297,4 +299,75 @@ pub async fn vote_result(
     Ok(Json(
         s.app.participation().result(&c.actor, id).await?.into(),
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RepresentativeBody {
+    /// `true` names the resident a residents' representative (居民代表), `false` no longer.
+    pub representative: bool,
+}
+
+/// How a resident votes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoterSettingsDto {
+    pub representative: bool,
+    /// The member their household named to cast its ballots (null: any adult member).
+    pub household_voter: Option<i64>,
+}
+
+/// Name a resident of the caller's place a residents' representative, or no longer (staff).
+#[utoipa::path(post, path = "/api/v1/residents/{id}/representative", tag = "participation",
+    params(("id" = i64, Path)), request_body = RepresentativeBody,
+    responses((status = 200, body = VoterSettingsDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_representative(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<RepresentativeBody>, JsonRejection>,
+) -> ApiResult<Json<VoterSettingsDto>> {
+    let b = body(b)?;
+    let v = s
+        .app
+        .participation()
+        .set_representative(&c.actor, id, b.representative)
+        .await?;
+    Ok(Json(VoterSettingsDto {
+        representative: v.representative,
+        household_voter: v.household_voter,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HouseholdVoterBody {
+    /// An adult member of the household, or null so that any adult member may vote for it.
+    pub resident_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdVoterDto {
+    pub household_id: i64,
+    pub resident_id: Option<i64>,
+}
+
+/// Name the member who casts a household's ballots, or none (staff of the place).
+#[utoipa::path(post, path = "/api/v1/households/{id}/voter", tag = "participation",
+    params(("id" = i64, Path)), request_body = HouseholdVoterBody,
+    responses((status = 200, body = HouseholdVoterDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_household_voter(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<HouseholdVoterBody>, JsonRejection>,
+) -> ApiResult<Json<HouseholdVoterDto>> {
+    let b = body(b)?;
+    s.app
+        .participation()
+        .set_household_voter(&c.actor, id, b.resident_id)
+        .await?;
+    Ok(Json(HouseholdVoterDto {
+        household_id: id,
+        resident_id: b.resident_id,
+    }))
 }

@@ -3,6 +3,42 @@
 pub static T: &[(&str, &str, &str)] = &[
     ("nav.votes", "居民表决", "Votes"),
     ("votes.new", "发起表决", "Open a vote"),
+    (
+        "votes.representative",
+        "居民代表",
+        "Residents' representative",
+    ),
+    (
+        "votes.is_representative",
+        "是居民代表，参加“每位居民代表一票”的表决。",
+        "A residents' representative: votes in representatives' votes.",
+    ),
+    (
+        "votes.not_representative",
+        "不是居民代表。",
+        "Not a residents' representative.",
+    ),
+    (
+        "votes.name_representative",
+        "设为居民代表",
+        "Name as representative",
+    ),
+    (
+        "votes.unname_representative",
+        "取消居民代表",
+        "No longer a representative",
+    ),
+    (
+        "votes.household_voter",
+        "本户投票人",
+        "Who votes for the household",
+    ),
+    (
+        "votes.household_voter_pick",
+        "“每户一票”的表决由谁投票",
+        "Who casts the household's ballot",
+    ),
+    ("votes.any_adult", "任一成年成员", "Any adult member"),
     ("wb.open_votes", "正在表决", "Votes open now"),
     (
         "wb.open_votes_hint",

@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/votes/{id}/ballot", post(ballot))
         .route("/votes/{id}/paper", post(paper))
         .route("/votes/{id}/close", post(close))
+        .route("/residents/{id}/representative", post(representative))
+        .route("/households/{id}/voter", post(household_voter))
 }
 
 fn unit_key(u: Unit) -> &'static str {
@@ -396,4 +398,43 @@ pub async fn close(
         Ok(_) => Ok(Redirect::to(&format!("/votes/{id}")).into_response()),
         Err(e) => refused(&s, &c, lang, id, e).await,
     }
+}
+
+/// From the resident's page: name them a representative (`on=1`) or no longer (`on=0`).
+pub async fn representative(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    s.app
+        .participation()
+        .set_representative(&c.actor, id, f.get("on") == "1")
+        .await?;
+    Ok(Redirect::to(&format!("/residents/{id}#voting")).into_response())
+}
+
+/// From the household's page: the member who votes for it, or any adult member (empty).
+pub async fn household_voter(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let resident =
+        match f.opt("resident_id") {
+            None => None,
+            Some(v) => Some(v.parse::<i64>().map_err(|_| {
+                PageError::from(AppError::invalid("resident_id", "请选择本户的成员"))
+            })?),
+        };
+    s.app
+        .participation()
+        .set_household_voter(&c.actor, id, resident)
+        .await?;
+    Ok(Redirect::to(&format!("/households/{id}#voter")).into_response())
 }

@@ -256,6 +256,10 @@ pub struct HouseholdPage {
     pub form: FormData,
     pub errors: FieldErrors,
     pub other_errors: Vec<String>,
+    /// Staff of the place: whether no member is named to vote for the household (any adult
+    /// member votes), and the adult members to pick from, the named one marked
+    /// (participation, docs/participation.md).
+    pub voter: Option<(bool, Vec<(i64, String, bool)>)>,
 }
 
 fn relationship_label(lang: Lang, r: Relationship) -> &'static str {
@@ -275,7 +279,39 @@ async fn household_page(
 ) -> Result<HouseholdPage, PageError> {
     let v = s.app.registry().household_view(&c.actor, id).await?;
     let other_errors = errors.other(&["building", "unit", "room", "note"]);
+    let voter = if c.actor.user.role.is_manager() {
+        let today = jingzhi_domain::time_fmt::today();
+        let adults = v
+            .members
+            .iter()
+            .filter(|r| {
+                jingzhi_domain::time_fmt::parse_date(&r.birth_date)
+                    .is_some_and(|b| jingzhi_domain::participation::votes::is_adult(b, today))
+            })
+            .map(|r| (r.id, r.name.clone()))
+            .collect::<Vec<(i64, String)>>();
+        let named = match v.members.first() {
+            Some(m) => {
+                s.app
+                    .participation()
+                    .voter_settings(&c.actor, m.id)
+                    .await?
+                    .household_voter
+            }
+            None => None,
+        };
+        Some((
+            named.is_none(),
+            adults
+                .into_iter()
+                .map(|(id, name)| (id, name, Some(id) == named))
+                .collect(),
+        ))
+    } else {
+        None
+    };
     Ok(HouseholdPage {
+        voter,
         c: Chrome::new(c, lang, "households"),
         id,
         address: v.household.address.clone(),
@@ -731,6 +767,8 @@ pub struct ResidentPage {
     pub updated: String,
     /// The rendered [`UnmaskBlock`] (escaped by its own template).
     pub sensitive: String,
+    /// Staff of the place: whether the resident is a residents' representative (居民代表).
+    pub representative: Option<bool>,
 }
 
 fn low_income_label(lang: Lang, l: LowIncome) -> &'static str {
@@ -768,7 +806,19 @@ async fn resident_page(
     let v = s.app.registry().resident_view(&c.actor, id).await?;
     let r = &v.resident;
     let block = block.unwrap_or_else(|| masked_block(c, lang, r));
+    let representative = if c.actor.user.role.is_manager() {
+        Some(
+            s.app
+                .participation()
+                .voter_settings(&c.actor, r.id)
+                .await?
+                .representative,
+        )
+    } else {
+        None
+    };
     Ok(ResidentPage {
+        representative,
         c: Chrome::new(c, lang, "residents"),
         id,
         name: r.name.clone(),
