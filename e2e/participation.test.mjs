@@ -110,3 +110,44 @@ test("the community worker opens a vote, enters a paper ballot and closes it; th
   await p2.screenshot({ path: path.join(ARTIFACTS, "votes-resident-closed-375.png"), fullPage: true });
   await p2.close();
 });
+
+test("a resident makes a proposal on a phone; the community takes it up; the resident follows it", async () => {
+  const page = await phone.context.newPage();
+  // The phone is still signed in as the resident from the first test.
+  await page.goto(`${server.base}/`);
+  if (page.url().includes("/login")) await login(page, server.base, "dongbeicun.resident");
+  await navTo(page, "/proposals");
+  await Promise.all([page.waitForURL(/\/proposals\/new$/), page.click('[data-testid="new-proposal"]')]);
+  const title = `单元门口加装无障碍坡道 ${Date.now() % 100000}`;
+  await page.fill('input[name="title"]', title);
+  await page.fill('textarea[name="body"]', "轮椅和婴儿车进出单元门很难，建议加装坡道和扶手。");
+  // The place is picked from the community's places.
+  const places = await page.locator('select[name="node_id"] option').count();
+  assert.ok(places > 1, "the community and its places to pick from");
+  await noSidewaysScroll(page, "the proposal form");
+  await page.screenshot({ path: path.join(ARTIFACTS, "proposal-new-375.png"), fullPage: true });
+  await Promise.all([page.waitForURL(/\/proposals\/\d+$/), page.click('[data-testid="file-proposal"]')]);
+  const url = page.url();
+  assert.equal((await page.textContent('[data-testid="phase"]')).trim(), "征集附议中");
+  assert.match(await page.textContent('[data-testid="supports"]'), /附议\s*0\s*\//);
+  assert.equal(await page.locator('[data-testid="support"]').count(), 0, "no supporting one's own");
+  await page.screenshot({ path: path.join(ARTIFACTS, "proposal-filed-375.png"), fullPage: true });
+
+  const staff = await desk.context.newPage();
+  await login(staff, server.base, "dongbeicun");
+  await staff.goto(url);
+  await staff.locator('select[name="answer"]').selectOption("take_up");
+  await staff.fill('textarea[name="reasons"]', "列入本月民主议事会议题");
+  await Promise.all([staff.waitForURL(/\/proposals\/\d+$/), staff.click('[data-testid="answer"]')]);
+  assert.equal((await staff.textContent('[data-testid="phase"]')).trim(), "已列入议题");
+  await staff.screenshot({ path: path.join(ARTIFACTS, "proposal-answered-1280.png"), fullPage: true });
+  await staff.close();
+
+  await page.reload();
+  assert.equal((await page.textContent('[data-testid="phase"]')).trim(), "已列入议题");
+  const timeline = await page.textContent('[data-testid="timeline"]');
+  assert.match(timeline, /征集附议中[\s\S]*已列入议题[\s\S]*列入本月民主议事会议题/);
+  await noSidewaysScroll(page, "the proposal's timeline");
+  await page.screenshot({ path: path.join(ARTIFACTS, "proposal-followed-375.png"), fullPage: true });
+  await page.close();
+});

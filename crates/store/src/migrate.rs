@@ -141,12 +141,21 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 19,
+        name: "proposals",
+        common: include_str!("../migrations/0019_proposals.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
 pub const ID_TABLES: &[&str] = &[
     "votes",
     "ballots",
+    "proposals",
+    "proposal_timeline",
     "nodes",
     "party_orgs",
     "barriers",

@@ -192,6 +192,7 @@ async fn seed(t: &TestApp) -> Vec<String> {
 
     // A household vote over community A, open.
     let vote = t.household_vote(&t.comm_a).await;
+    let proposal = t.proposal_in(t.res_a.id).await;
 
     let (e, a, b) = (other.id, &t.comm_a, &t.building_a);
     let mut pages = vec![
@@ -239,6 +240,9 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/rounds/specialists".into(),
         "/votes".into(),
         "/signup".into(),
+        "/proposals".into(),
+        "/proposals/new".into(),
+        format!("/proposals/{proposal}"),
         "/votes/new".into(),
         format!("/votes/{vote}"),
         "/districting".into(),

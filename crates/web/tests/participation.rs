@@ -181,3 +181,98 @@ async fn staff_name_a_representative_and_a_households_voter_from_the_register_pa
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn proposals_through_the_api_and_the_pages() {
+    let t = TestApp::new().await;
+    let resident = t.token("resident.a").await;
+    let worker = t.token("worker.a").await;
+    let worker_b = t.token("worker.b").await;
+
+    let bad = json!({"title": "", "body": "x"});
+    let r = t
+        .request(
+            Method::POST,
+            "/api/v1/proposals",
+            Some(&resident),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["details"][0]["field"], "title");
+    let body = json!({"title": "楼道加装扶手", "body": "<b>老人</b>上下楼不安全"});
+    let r = t
+        .request(
+            Method::POST,
+            "/api/v1/proposals",
+            Some(&resident),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let p = r.json();
+    let id = p["id"].as_i64().unwrap();
+    assert_eq!(p["phase"], "collecting");
+
+    // The author cannot support their own; another community does not see it.
+    let supports = format!("/api/v1/proposals/{id}/supports");
+    let r = t
+        .request(Method::POST, &supports, Some(&resident), None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get(&format!("/api/v1/proposals/{id}"), &worker_b)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let d = t
+        .get(&format!("/api/v1/proposals/{id}"), &worker)
+        .await
+        .json();
+    assert_eq!(d["may_answer"], true);
+    assert_eq!(d["timeline"].as_array().unwrap().len(), 1);
+
+    let answer = format!("/api/v1/proposals/{id}/answer");
+    let r = t
+        .request(
+            Method::POST,
+            &answer,
+            Some(&worker),
+            Some(json!({"answer": "decline"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["details"][0]["field"], "reasons");
+    let r = t
+        .request(
+            Method::POST,
+            &answer,
+            Some(&worker),
+            Some(json!({"answer": "take_up", "reasons": "列入议题"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["phase"], "taken_up");
+    let r = t
+        .request(
+            Method::POST,
+            &format!("/api/v1/proposals/{id}/withdraw"),
+            Some(&resident),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "answered already");
+
+    // The page shows the text escaped and the timeline.
+    let (cookie, _) = t.browser_session("resident.a").await;
+    let html = t.page(&format!("/proposals/{id}"), &cookie).await.text();
+    let at = html.find("老人").expect("the text is on the page");
+    assert!(
+        !html.contains("<b>老人")
+            && (html.contains("&lt;b&gt;老人") || html.contains("&#60;b&#62;老人")),
+        "HTML in a proposal is shown as text: {}",
+        &html[at.saturating_sub(60)..(at + 60).min(html.len())]
+    );
+    assert!(html.contains("已列入议题"));
+}

@@ -881,6 +881,62 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             )
             .await,
         )],
+        ("POST", "/api/v1/proposals") => {
+            let body = serde_json::json!({"title": "探针提案", "body": "探针",
+                "resident_id": x.res.id});
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/proposals", Some(body)).await,
+            )]
+        }
+        ("GET", "/api/v1/proposals") => vec![(
+            Kind::NoIds,
+            c.call(Method::GET, "/api/v1/proposals", None).await,
+        )],
+        ("GET", "/api/v1/proposals/{id}") => {
+            let id = t.proposal_in(x.res.id).await;
+            vec![(
+                Kind::Item,
+                c.call(Method::GET, &format!("/api/v1/proposals/{id}"), None)
+                    .await,
+            )]
+        }
+        ("POST", "/api/v1/proposals/{id}/supports") => {
+            let id = t.proposal_in(x.res.id).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/proposals/{id}/supports"),
+                    None,
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/proposals/{id}/answer") => {
+            let id = t.proposal_in(x.res.id).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/proposals/{id}/answer"),
+                    Some(serde_json::json!({"answer": "take_up"})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/proposals/{id}/withdraw") => {
+            let id = t.proposal_in(x.res.id).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/proposals/{id}/withdraw"),
+                    None,
+                )
+                .await,
+            )]
+        }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }

@@ -1,4 +1,5 @@
 //! Residents decide together: the rows of votes (issue 11). Proposals, meetings, decisions and
 //! councils join this module tree.
 
+pub mod proposals;
 pub mod votes;

@@ -10,6 +10,9 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use jingzhi_app::participation::proposals::{
+    AnswerInput, NewProposalInput, Proposal, ProposalView,
+};
 use jingzhi_app::participation::votes::{NewVoteInput, Vote, VoteResult};
 use jingzhi_domain::time_fmt::format_w3c as format_rfc3339;
 use serde::{Deserialize, Serialize};
@@ -29,6 +32,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(vote_result))
         .routes(routes!(set_representative))
         .routes(routes!(set_household_voter))
+        .routes(routes!(file_proposal, list_proposals))
+        .routes(routes!(get_proposal))
+        .routes(routes!(support_proposal))
+        .routes(routes!(answer_proposal))
+        .routes(routes!(withdraw_proposal))
 }
 
 /// A new vote over a place.
@@ -370,4 +378,241 @@ pub async fn set_household_voter(
         household_id: id,
         resident_id: b.resident_id,
     }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small proposals (居民小提案)
+
+/// A new proposal: a resident files their own; staff who visit households file one for a
+/// resident (`resident_id`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProposalBody {
+    pub title: String,
+    pub body: String,
+    /// The place it concerns, in the author's community (default: the community).
+    pub node_id: Option<i64>,
+    /// Staff only: the resident it is filed for.
+    pub resident_id: Option<i64>,
+}
+
+/// A proposal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalDto {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub node_id: i64,
+    pub node_name: String,
+    pub community_id: i64,
+    pub author_name: String,
+    pub filed_by: String,
+    /// `collecting`, `awaiting_answer`, `taken_up`, `merged`, `declined`, `withdrawn`,
+    /// `became_event`.
+    pub phase: String,
+    pub supports: i64,
+    /// When the community must answer (once the supports reached the threshold).
+    pub answer_due: Option<String>,
+    /// The proposal it was merged into, or the event it became.
+    pub linked: Option<i64>,
+    /// The community's answer (reasons of a decline, or a note).
+    pub answer: Option<String>,
+    pub created_at: String,
+}
+
+impl From<Proposal> for ProposalDto {
+    fn from(p: Proposal) -> Self {
+        ProposalDto {
+            id: p.id,
+            title: p.title,
+            body: p.body,
+            node_id: p.node_id,
+            node_name: p.node_name,
+            community_id: p.community_id,
+            author_name: p.author_name,
+            filed_by: p.filed_by_name,
+            phase: p.phase.as_str().into(),
+            supports: p.supports,
+            answer_due: p.answer_due.map(format_rfc3339),
+            linked: p.linked,
+            answer: p.answer,
+            created_at: format_rfc3339(p.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalList {
+    pub items: Vec<ProposalDto>,
+}
+
+/// One entry of a proposal's public timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalStep {
+    pub at: String,
+    pub phase: String,
+    pub by: String,
+    pub note: Option<String>,
+}
+
+/// A proposal with its timeline and what the caller may do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalDetail {
+    pub proposal: ProposalDto,
+    pub timeline: Vec<ProposalStep>,
+    /// Supports that make the community answer.
+    pub needed: u64,
+    pub overdue: bool,
+    pub may_support: bool,
+    pub supported: bool,
+    pub may_answer: bool,
+    pub may_withdraw: bool,
+}
+
+impl From<ProposalView> for ProposalDetail {
+    fn from(v: ProposalView) -> Self {
+        ProposalDetail {
+            timeline: v
+                .timeline
+                .into_iter()
+                .map(|t| ProposalStep {
+                    at: format_rfc3339(t.at),
+                    phase: t.phase.as_str().into(),
+                    by: t.actor_name,
+                    note: t.note,
+                })
+                .collect(),
+            needed: v.needed,
+            overdue: v.overdue,
+            may_support: v.may_support,
+            supported: v.supported,
+            may_answer: v.may_answer,
+            may_withdraw: v.may_withdraw,
+            proposal: v.proposal.into(),
+        }
+    }
+}
+
+/// The community's answer.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProposalAnswerBody {
+    /// `take_up`, `merge` or `decline`.
+    pub answer: String,
+    /// With `merge`: the proposal of the same community it goes into.
+    pub into: Option<i64>,
+    /// Required with `decline`; a note otherwise.
+    pub reasons: Option<String>,
+}
+
+/// File a proposal.
+#[utoipa::path(post, path = "/api/v1/proposals", tag = "participation", request_body = ProposalBody,
+    responses((status = 201, body = ProposalDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn file_proposal(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    b: Result<Json<ProposalBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<ProposalDto>)> {
+    let b = body(b)?;
+    let p = s
+        .app
+        .participation()
+        .file_proposal(
+            &c.actor,
+            &NewProposalInput {
+                title: b.title,
+                body: b.body,
+                node_id: b.node_id,
+                resident_id: b.resident_id,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(p.into())))
+}
+
+/// The proposals the caller may see, newest first: a resident's community's, staff's scope's.
+#[utoipa::path(get, path = "/api/v1/proposals", tag = "participation",
+    responses((status = 200, body = ProposalList)))]
+pub async fn list_proposals(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> ApiResult<Json<ProposalList>> {
+    let items = s.app.participation().proposals(&c.actor).await?;
+    Ok(Json(ProposalList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// A proposal, its timeline, and what the caller may do.
+#[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "participation", params(("id" = i64, Path)),
+    responses((status = 200, body = ProposalDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_proposal(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<ProposalDetail>> {
+    Ok(Json(
+        s.app
+            .participation()
+            .proposal_view(&c.actor, id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Support (附议) a proposal of one's community, once; not one's own.
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/supports", tag = "participation",
+    params(("id" = i64, Path)),
+    responses((status = 201, body = ProposalDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn support_proposal(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<(StatusCode, Json<ProposalDto>)> {
+    let p = s.app.participation().support(&c.actor, id).await?;
+    Ok((StatusCode::CREATED, Json(p.into())))
+}
+
+/// The community answers (staff of the place).
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/answer", tag = "participation",
+    params(("id" = i64, Path)), request_body = ProposalAnswerBody,
+    responses((status = 200, body = ProposalDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn answer_proposal(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<ProposalAnswerBody>, JsonRejection>,
+) -> ApiResult<Json<ProposalDto>> {
+    let b = body(b)?;
+    let p = s
+        .app
+        .participation()
+        .answer(
+            &c.actor,
+            id,
+            &AnswerInput {
+                answer: b.answer,
+                into: b.into,
+                reasons: b.reasons,
+            },
+        )
+        .await?;
+    Ok(Json(p.into()))
+}
+
+/// The author withdraws it before an answer.
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/withdraw", tag = "participation",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ProposalDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn withdraw_proposal(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<ProposalDto>> {
+    Ok(Json(
+        s.app.participation().withdraw(&c.actor, id).await?.into(),
+    ))
 }

@@ -12,8 +12,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
+use jingzhi_app::participation::proposals::{AnswerInput, NewProposalInput};
 use jingzhi_app::participation::votes::{NewVoteInput, Vote, VoteResult, VoteView};
 use jingzhi_app::AppError;
+use jingzhi_domain::participation::proposals::Phase as ProposalPhase;
 use jingzhi_domain::participation::votes::{Phase, Unit};
 use jingzhi_domain::time_fmt::format_ms;
 
@@ -26,6 +28,12 @@ pub fn router() -> Router<AppState> {
         .route("/votes/{id}/ballot", post(ballot))
         .route("/votes/{id}/paper", post(paper))
         .route("/votes/{id}/close", post(close))
+        .route("/proposals", get(proposals))
+        .route("/proposals/new", get(new_proposal_form).post(file_proposal))
+        .route("/proposals/{id}", get(proposal))
+        .route("/proposals/{id}/support", post(support))
+        .route("/proposals/{id}/answer", post(answer))
+        .route("/proposals/{id}/withdraw", post(withdraw))
         .route("/residents/{id}/representative", post(representative))
         .route("/households/{id}/voter", post(household_voter))
 }
@@ -437,4 +445,298 @@ pub async fn household_voter(
         .set_household_voter(&c.actor, id, resident)
         .await?;
     Ok(Redirect::to(&format!("/households/{id}#voter")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small proposals (居民小提案)
+
+fn proposal_phase_key(p: ProposalPhase) -> &'static str {
+    match p {
+        ProposalPhase::Collecting => "proposals.phase.collecting",
+        ProposalPhase::AwaitingAnswer => "proposals.phase.awaiting_answer",
+        ProposalPhase::TakenUp => "proposals.phase.taken_up",
+        ProposalPhase::Merged => "proposals.phase.merged",
+        ProposalPhase::Declined => "proposals.phase.declined",
+        ProposalPhase::Withdrawn => "proposals.phase.withdrawn",
+        ProposalPhase::BecameEvent => "proposals.phase.became_event",
+    }
+}
+
+pub struct ProposalRow {
+    pub id: i64,
+    pub title: String,
+    pub place: String,
+    pub author: String,
+    pub phase: &'static str,
+    pub supports: i64,
+    pub open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "proposals.html")]
+pub struct ProposalsPage {
+    pub c: Chrome,
+    pub rows: Vec<ProposalRow>,
+    pub may_file: bool,
+}
+
+pub async fn proposals(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+) -> PageResult {
+    let list = s.app.participation().proposals(&c.actor).await?;
+    Ok(render(&ProposalsPage {
+        c: Chrome::new(&c, lang, "proposals"),
+        rows: list
+            .into_iter()
+            .map(|p| ProposalRow {
+                id: p.id,
+                open: p.phase.open(),
+                phase: proposal_phase_key(p.phase),
+                title: p.title,
+                place: p.node_name,
+                author: p.author_name,
+                supports: p.supports,
+            })
+            .collect(),
+        may_file: c.actor.user.role == jingzhi_domain::auth::Role::Resident,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "proposal_new.html")]
+pub struct NewProposalPage {
+    pub c: Chrome,
+    /// (id, label, selected)
+    pub places: Vec<(i64, String, bool)>,
+    pub errors: Vec<String>,
+    pub title: String,
+    pub body: String,
+}
+
+async fn new_proposal_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    f: &FormData,
+    errors: Vec<String>,
+) -> Result<NewProposalPage, PageError> {
+    let places = s.app.participation().proposal_places(&c.actor).await?;
+    let chosen: i64 = f.get("node_id").parse().unwrap_or(0);
+    Ok(NewProposalPage {
+        c: Chrome::new(c, lang, "proposals"),
+        places: places
+            .into_iter()
+            .map(|n| {
+                let label = format!("{} · {}", n.name, super::kind_label(lang, n.kind));
+                (n.id, label, n.id == chosen)
+            })
+            .collect(),
+        errors,
+        title: f.get("title").to_string(),
+        body: f.get("body").to_string(),
+    })
+}
+
+pub async fn new_proposal_form(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+) -> PageResult {
+    Ok(render(
+        &new_proposal_page(&s, &c, lang, &FormData(vec![]), vec![]).await?,
+    ))
+}
+
+pub async fn file_proposal(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let input = NewProposalInput {
+        title: f.get("title").to_string(),
+        body: f.get("body").to_string(),
+        node_id: f.get("node_id").parse().ok(),
+        resident_id: None,
+    };
+    match s.app.participation().file_proposal(&c.actor, &input).await {
+        Ok(p) => Ok(Redirect::to(&format!("/proposals/{}", p.id)).into_response()),
+        Err(AppError::Invalid(fields)) => {
+            let errors = fields.into_iter().map(|e| e.reason).collect();
+            let page = new_proposal_page(&s, &c, lang, &f, errors).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct StepRow {
+    pub at: String,
+    pub phase: &'static str,
+    pub by: String,
+    pub note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "proposal.html")]
+pub struct ProposalPage {
+    pub c: Chrome,
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub place: String,
+    pub author: String,
+    /// Staff who filed it for the author, if not the author.
+    pub filed_by: Option<String>,
+    pub phase: &'static str,
+    pub supports: i64,
+    pub needed: u64,
+    pub pct: u64,
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub answer: Option<String>,
+    pub may_support: bool,
+    pub supported: bool,
+    pub may_answer: bool,
+    pub may_withdraw: bool,
+    /// Other open proposals of the same community to merge into: (id, title).
+    pub others: Vec<(i64, String)>,
+    pub timeline: Vec<StepRow>,
+    pub message: Option<String>,
+}
+
+async fn proposal_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    id: i64,
+    message: Option<String>,
+) -> Result<ProposalPage, PageError> {
+    let v = s.app.participation().proposal_view(&c.actor, id).await?;
+    let p = &v.proposal;
+    let others = if v.may_answer {
+        s.app
+            .participation()
+            .proposals(&c.actor)
+            .await?
+            .into_iter()
+            .filter(|o| o.id != p.id && o.community_id == p.community_id && o.phase.open())
+            .map(|o| (o.id, o.title))
+            .collect()
+    } else {
+        vec![]
+    };
+    let supports = u64::try_from(p.supports).unwrap_or(0);
+    Ok(ProposalPage {
+        c: Chrome::new(c, lang, "proposals"),
+        id: p.id,
+        title: p.title.clone(),
+        body: p.body.clone(),
+        place: p.node_name.clone(),
+        author: p.author_name.clone(),
+        filed_by: (p.filed_by_name != p.author_name).then(|| p.filed_by_name.clone()),
+        phase: proposal_phase_key(p.phase),
+        supports: p.supports,
+        needed: v.needed,
+        pct: (supports * 100 / v.needed.max(1)).min(100),
+        due: p.answer_due.map(format_ms),
+        overdue: v.overdue,
+        answer: p.answer.clone(),
+        may_support: v.may_support,
+        supported: v.supported,
+        may_answer: v.may_answer,
+        may_withdraw: v.may_withdraw,
+        others,
+        timeline: v
+            .timeline
+            .iter()
+            .map(|t| StepRow {
+                at: format_ms(t.at),
+                phase: proposal_phase_key(t.phase),
+                by: t.actor_name.clone(),
+                note: t.note.clone(),
+            })
+            .collect(),
+        message,
+    })
+}
+
+pub async fn proposal(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+) -> PageResult {
+    Ok(render(&proposal_page(&s, &c, lang, id, None).await?))
+}
+
+/// After an action on a proposal: back to it, or its page with the reason (409/422).
+async fn after_proposal_action(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    id: i64,
+    r: jingzhi_app::AppResult<jingzhi_app::participation::proposals::Proposal>,
+) -> PageResult {
+    let (status, message) = match r {
+        Ok(_) => return Ok(Redirect::to(&format!("/proposals/{id}")).into_response()),
+        Err(AppError::Conflict { reason, .. }) => (StatusCode::CONFLICT, reason),
+        Err(AppError::Invalid(fields)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fields
+                .into_iter()
+                .map(|f| f.reason)
+                .collect::<Vec<_>>()
+                .join("；"),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let page = proposal_page(s, c, lang, id, Some(message)).await?;
+    Ok(render_status(status, &page))
+}
+
+pub async fn support(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    c.check_csrf(FormData(f).get("csrf"))?;
+    let r = s.app.participation().support(&c.actor, id).await;
+    after_proposal_action(&s, &c, lang, id, r).await
+}
+
+pub async fn answer(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let input = AnswerInput {
+        answer: f.get("answer").to_string(),
+        into: f.get("into").parse().ok(),
+        reasons: f.opt("reasons"),
+    };
+    let r = s.app.participation().answer(&c.actor, id, &input).await;
+    after_proposal_action(&s, &c, lang, id, r).await
+}
+
+pub async fn withdraw(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    c.check_csrf(FormData(f).get("csrf"))?;
+    let r = s.app.participation().withdraw(&c.actor, id).await;
+    after_proposal_action(&s, &c, lang, id, r).await
 }

@@ -468,3 +468,24 @@ impl TestApp {
             .id
     }
 }
+
+impl TestApp {
+    /// A proposal filed for the resident of `comm`'s fixture household by the command line;
+    /// its id.
+    pub async fn proposal_in(&self, resident_id: i64) -> i64 {
+        self.app
+            .participation()
+            .file_proposal(
+                &jingzhi_app::Actor::system(&self.city),
+                &jingzhi_app::participation::proposals::NewProposalInput {
+                    title: "楼道加装扶手".into(),
+                    body: "老人上下楼不安全".into(),
+                    resident_id: Some(resident_id),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+    }
+}
