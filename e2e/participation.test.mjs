@@ -149,5 +149,16 @@ test("a resident makes a proposal on a phone; the community takes it up; the res
   assert.match(timeline, /征集附议中[\s\S]*已列入议题[\s\S]*列入本月民主议事会议题/);
   await noSidewaysScroll(page, "the proposal's timeline");
   await page.screenshot({ path: path.join(ARTIFACTS, "proposal-followed-375.png"), fullPage: true });
+
+  // A neighbour's proposal from the demo: the resident supports it, once.
+  await page.goto(`${server.base}/proposals`);
+  const handrail = page.locator("li.card", { hasText: "单元楼道加装扶手" });
+  await Promise.all([page.waitForURL(/\/proposals\/\d+$/), handrail.locator("a").first().click()]);
+  const before = Number((await page.textContent('[data-testid="supports"]')).match(/附议\s*(\d+)/)[1]);
+  await Promise.all([page.waitForURL(/\/proposals\/\d+$/), page.click('[data-testid="support"]')]);
+  assert.match(await page.textContent('[data-testid="supported"]'), /您已附议/);
+  assert.match(await page.textContent('[data-testid="supports"]'), new RegExp(`附议\\s*${before + 1}\\s*/`));
+  assert.equal(await page.locator('[data-testid="support"]').count(), 0, "once");
+  await page.screenshot({ path: path.join(ARTIFACTS, "proposal-supported-375.png"), fullPage: true });
   await page.close();
 });

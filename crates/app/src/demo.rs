@@ -182,6 +182,7 @@ impl Demo<'_> {
         let accounts = self.accounts(&plan, &generated, opts).await?;
         self.seed_rounds(opts.seed).await?;
         seed_demo_votes(self.app, opts.seed).await?;
+        seed_demo_proposals(self.app).await?;
 
         let city_path = plan.nodes[0].path.clone();
         let mut tx = self.app.store.begin().await?;
@@ -671,6 +672,120 @@ async fn seed_demo_votes(app: &App, seed: u64) -> AppResult<()> {
         jingzhi_store::commit(tx).await?;
         if closes < now {
             p.close_vote_at(&worker, v.id, closes - 3600 * 1000).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The demo's small proposals in 东北村社区 (`domain::demo::participation::PROPOSALS`): filed by
+/// the community's steward for residents, as stewards collect them door to door; supported by
+/// neighbours (in bulk); those past the threshold awaiting an answer, two answered by the
+/// community's worker. The demo resident is neither an author nor a supporter, so they can
+/// support one. Nothing when 东北村 or its accounts are not in this city.
+async fn seed_demo_proposals(app: &App) -> AppResult<()> {
+    use crate::participation::proposals::{AnswerInput, NewProposalInput};
+    use jingzhi_domain::demo::participation as dp;
+    use jingzhi_domain::participation::proposals::{Phase, State, Threshold, ANSWER_DAYS};
+    use jingzhi_domain::registry::NodeKind;
+    use jingzhi_store::participation::proposals as sp;
+    const DAY: i64 = 24 * 3600 * 1000;
+    let now = now_ms();
+    let (steward, worker, community, residents, households) = {
+        let mut conn = app.store.acquire().await?;
+        let Some(steward) =
+            jingzhi_store::auth::user_by_username(&mut conn, "dongbeicun.steward").await?
+        else {
+            return Ok(());
+        };
+        let Some(worker) = jingzhi_store::auth::user_by_username(&mut conn, "dongbeicun").await?
+        else {
+            return Ok(());
+        };
+        let (steward, worker) = (crate::Actor::new(steward), crate::Actor::new(worker));
+        let Some(community) = sr::search_nodes(
+            &mut conn,
+            &worker.scope(),
+            "东北村社区",
+            Some(NodeKind::Community),
+            1,
+        )
+        .await?
+        .into_iter()
+        .next() else {
+            return Ok(());
+        };
+        let skip = jingzhi_store::auth::user_by_username(&mut conn, "dongbeicun.resident")
+            .await?
+            .and_then(|u| u.resident_id);
+        let residents: Vec<i64> = sd::participation::residents_of(&mut conn, &community.path, 400)
+            .await?
+            .into_iter()
+            .filter(|r| Some(*r) != skip)
+            .collect();
+        let households = sp::households_in(&mut conn, &community.path).await?;
+        (steward, worker, community, residents, households)
+    };
+    let needed = Threshold::default().needed(u64::try_from(households).unwrap_or(0));
+    let p = app.participation();
+    for (i, (title, body, days, supports, answer)) in dp::PROPOSALS.iter().enumerate() {
+        let Some(&author) = residents.get(i) else {
+            return Ok(());
+        };
+        let at = now - days * DAY;
+        let filed = p
+            .file_proposal_at(
+                &steward,
+                &NewProposalInput {
+                    title: (*title).into(),
+                    body: (*body).into(),
+                    node_id: Some(community.id),
+                    resident_id: Some(author),
+                },
+                at,
+            )
+            .await?;
+        let supporters: Vec<i64> = residents
+            .iter()
+            .skip(10 + i * 60)
+            .filter(|r| **r != author)
+            .take(*supports)
+            .copied()
+            .collect();
+        let mut tx = app.store.begin().await?;
+        let n = sd::participation::supports(&mut tx, filed.id, &supporters, at + DAY).await?;
+        if n >= needed {
+            let reached = at + DAY;
+            let state = State {
+                phase: Phase::AwaitingAnswer,
+                supports: n,
+                awaiting_since: Some(reached),
+                answer_due: Some(reached + ANSWER_DAYS * DAY),
+                linked: None,
+            };
+            sp::save_state(&mut tx, filed.id, Phase::Collecting, &state, None, reached).await?;
+            sp::add_timeline(
+                &mut tx,
+                filed.id,
+                reached,
+                Phase::AwaitingAnswer,
+                "附议达到人数",
+                None,
+            )
+            .await?;
+        }
+        jingzhi_store::commit(tx).await?;
+        if let Some((kind, note)) = answer {
+            p.answer_at(
+                &worker,
+                filed.id,
+                &AnswerInput {
+                    answer: (*kind).into(),
+                    into: None,
+                    reasons: Some((*note).into()),
+                },
+                at + 3 * DAY,
+            )
+            .await?;
         }
     }
     Ok(())

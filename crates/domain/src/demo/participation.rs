@@ -12,6 +12,39 @@ pub const XIANGYANG_OPTIONS: [&str; 3] = ["同意", "不同意", "弃权"];
 pub const CHARGING_QUESTION: &str = "是否在小区内增设电动自行车集中充电棚？";
 pub const CHARGING_OPTIONS: [&str; 2] = ["同意", "不同意"];
 
+/// The demo's proposals in 东北村社区: (title, text, days ago it was filed, supports, the
+/// community's answer: `take_up`/`decline` with its note, or none yet).
+pub const PROPOSALS: &[(&str, &str, i64, usize, Option<(&str, &str)>)] = &[
+    (
+        "向阳街私装地锁占道，停车越来越难",
+        "向阳街两侧不少车位被业主私装地锁，晚上回来找不到地方停车，消防通道也常被占。建议社区牵头商量个办法。",
+        200,
+        46,
+        Some(("take_up", "列入民主议事会议题：业主、物业、交警、城管共同协商，形成方案后交全体住户表决")),
+    ),
+    (
+        "小区增设电动自行车集中充电棚",
+        "楼道里飞线充电太危险，建议在小区空地建集中充电棚，按次扫码收费。",
+        12,
+        38,
+        None,
+    ),
+    (
+        "单元楼道加装扶手",
+        "老楼没有电梯，老人上下楼吃力，建议在楼道加装扶手。",
+        6,
+        4,
+        None,
+    ),
+    (
+        "广场舞音乐太吵，建议调整时间",
+        "晚上九点以后广场舞音乐还很大声，影响孩子学习和老人休息。",
+        60,
+        24,
+        Some(("decline", "已与广场舞队协商：活动调整到19:00—20:30、音量限定，不再另立议题；如仍有扰民请随时反映")),
+    ),
+];
+
 /// The ballots of the units of a vote: about `turnout_pct` % of them vote; of those, about
 /// `shares[i]` % choose option `i` (the rest the last option). `skip` never votes (the demo
 /// resident's own unit, left for them).
