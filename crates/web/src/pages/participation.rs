@@ -328,20 +328,26 @@ pub async fn detail(
     Ok(render(&vote_page(&c, lang, v, None)))
 }
 
-/// After a refused ballot or paper ballot: the vote's page with the reason, status 409/422.
-async fn refused(s: &AppState, c: &Caller, lang: Lang, id: i64, e: AppError) -> PageResult {
-    let (status, message) = match e {
-        AppError::Conflict { reason, .. } => (StatusCode::CONFLICT, reason),
-        AppError::Invalid(fields) => (
+/// A refusal the page shows beside the item (409 for a conflict, 422 for bad input, with the
+/// reasons); anything else is an error page.
+fn shown_refusal(e: AppError) -> Result<(StatusCode, String), PageError> {
+    match e {
+        AppError::Conflict { reason, .. } => Ok((StatusCode::CONFLICT, reason)),
+        AppError::Invalid(fields) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             fields
                 .into_iter()
                 .map(|f| f.reason)
                 .collect::<Vec<_>>()
                 .join("；"),
-        ),
-        e => return Err(e.into()),
-    };
+        )),
+        e => Err(e.into()),
+    }
+}
+
+/// After a refused ballot, paper ballot or close: the vote's page with the reason.
+async fn refused(s: &AppState, c: &Caller, lang: Lang, id: i64, e: AppError) -> PageResult {
+    let (status, message) = shown_refusal(e)?;
     let v = s.app.participation().vote_view(&c.actor, id).await?;
     Ok(render_status(status, &vote_page(c, lang, v, Some(message))))
 }
@@ -684,16 +690,7 @@ async fn after_proposal_action(
 ) -> PageResult {
     let (status, message) = match r {
         Ok(_) => return Ok(Redirect::to(&format!("/proposals/{id}")).into_response()),
-        Err(AppError::Conflict { reason, .. }) => (StatusCode::CONFLICT, reason),
-        Err(AppError::Invalid(fields)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            fields
-                .into_iter()
-                .map(|f| f.reason)
-                .collect::<Vec<_>>()
-                .join("；"),
-        ),
-        Err(e) => return Err(e.into()),
+        Err(e) => shown_refusal(e)?,
     };
     let page = proposal_page(s, c, lang, id, Some(message)).await?;
     Ok(render_status(status, &page))
