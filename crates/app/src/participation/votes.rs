@@ -193,6 +193,25 @@ impl Participation<'_> {
         })
     }
 
+    /// Who may be named to vote for a household (its adult members, in register order) and
+    /// who is named, if anyone.
+    pub async fn household_voter_choice(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+    ) -> AppResult<(Option<i64>, Vec<crate::registry::Resident>)> {
+        let mut conn = self.app.store.acquire().await?;
+        let hh = sr::get_household(&mut conn, &actor.scope(), household_id).await?;
+        let today = date_of(now_ms());
+        let mut adults = vec![];
+        for r in sr::household_members(&mut conn, &actor.scope(), hh.id).await? {
+            if is_adult(birth_of(&r)?, today) {
+                adults.push(r);
+            }
+        }
+        Ok((sv::household_voter(&mut conn, hh.id).await?, adults))
+    }
+
     /// Name a resident of the caller's place a residents' representative (居民代表), or no
     /// longer (staff of the place). Audited. Representatives vote in `representative` votes
     /// opened afterwards.
@@ -313,40 +332,36 @@ impl Participation<'_> {
 
     /// A vote as its page shows it to the caller.
     pub async fn vote_view_at(&self, actor: &Actor, id: i64, now: i64) -> AppResult<VoteView> {
-        let v = {
-            let mut conn = self.app.store.acquire().await?;
-            self.visible(&mut conn, actor, id).await?
-        };
+        // One transaction: the first look after the opening takes the units.
+        let mut tx = self.app.store.begin().await?;
+        let v = self.visible(&mut tx, actor, id).await?;
         let phase = Phase::at(v.opens_at, v.closes_at, v.closed_at, now);
-        if phase != Phase::Scheduled && v.eligible.is_none() {
-            // The first look after the opening takes the units, in a transaction of its own.
-            let mut tx = self.app.store.begin().await?;
-            sv::take_units(&mut tx, &v, date_of(v.opens_at)).await?;
-            jingzhi_store::commit(tx).await?;
-        }
         let staff = actor.user.role.is_manager();
         let result = if phase == Phase::Closed || (staff && phase == Phase::Open) {
-            Some(self.result_at(actor, id, now).await?)
+            Some(tally(&mut tx, &v, phase, now).await?)
         } else {
+            if phase != Phase::Scheduled {
+                sv::take_units(&mut tx, &v, date_of(v.opens_at)).await?;
+            }
             None
         };
-        let mut conn = self.app.store.acquire().await?;
         let (mut my_ballot, mut cannot_cast, mut not_voted) = (None, None, vec![]);
         if actor.user.role == Role::Resident {
             let rid = actor.user.resident_id.ok_or(AppError::NotFound)?;
-            let r = sr::get_resident(&mut conn, &actor.scope(), rid).await?;
-            my_ballot = sv::unit_ballot(&mut conn, v.id, unit_of(&v, &r))
+            let r = sr::get_resident(&mut tx, &actor.scope(), rid).await?;
+            my_ballot = sv::unit_ballot(&mut tx, v.id, unit_of(&v, &r))
                 .await?
                 .map(|(i, ch)| (v.options.get(i).cloned().unwrap_or_default(), ch));
             if my_ballot.is_none() && phase == Phase::Open {
-                cannot_cast = may_cast_now(&mut conn, &v, &r, now)
+                cannot_cast = may_cast_now(&mut tx, &v, &r, now)
                     .await?
                     .err()
                     .map(str::to_string);
             }
         } else if staff && phase == Phase::Open {
-            not_voted = sv::not_voted(&mut conn, &v, NOT_VOTED_SHOWN).await?;
+            not_voted = sv::not_voted(&mut tx, &v, NOT_VOTED_SHOWN).await?;
         }
+        jingzhi_store::commit(tx).await?;
         Ok(VoteView {
             vote: v,
             phase,
@@ -702,31 +717,38 @@ impl Participation<'_> {
         if phase != Phase::Closed {
             may_run(actor)?;
         }
-        let eligible = if now >= v.opens_at {
-            sv::take_units(&mut tx, &v, date_of(v.opens_at)).await?
-        } else {
-            0
-        };
-        let mut counts = vec![0u64; v.options.len()];
-        for (i, n) in sv::counts(&mut tx, v.id).await? {
-            if let Some(c) = counts.get_mut(i) {
-                *c = u64::try_from(n).unwrap_or(0);
-            }
-        }
+        let result = tally(&mut tx, &v, phase, now).await?;
         jingzhi_store::commit(tx).await?;
-        let tally = Tally {
-            eligible: u64::try_from(eligible).unwrap_or(0),
-            counts,
-        };
-        let o = decide(v.quorum_percent, v.majority, v.majority_of, &tally);
-        Ok(VoteResult {
-            phase,
-            eligible: o.eligible,
-            cast: o.cast,
-            turnout: o.turnout,
-            quorum_met: o.quorum_met,
-            outcome: o.winner.map(|w| v.options[w].clone()),
-            counts: v.options.iter().cloned().zip(tally.counts).collect(),
-        })
+        Ok(result)
     }
+}
+
+/// Count a vote's ballots against the units eligible at its opening (taken now if this is the
+/// first look since), and decide it.
+async fn tally(conn: &mut Conn, v: &Vote, phase: Phase, now: i64) -> AppResult<VoteResult> {
+    let eligible = if now >= v.opens_at {
+        sv::take_units(conn, v, date_of(v.opens_at)).await?
+    } else {
+        0
+    };
+    let mut counts = vec![0u64; v.options.len()];
+    for (i, n) in sv::counts(conn, v.id).await? {
+        if let Some(c) = counts.get_mut(i) {
+            *c = u64::try_from(n).unwrap_or(0);
+        }
+    }
+    let tally = Tally {
+        eligible: u64::try_from(eligible).unwrap_or(0),
+        counts,
+    };
+    let o = decide(v.quorum_percent, v.majority, v.majority_of, &tally);
+    Ok(VoteResult {
+        phase,
+        eligible: o.eligible,
+        cast: o.cast,
+        turnout: o.turnout,
+        quorum_met: o.quorum_met,
+        outcome: o.winner.map(|w| v.options[w].clone()),
+        counts: v.options.iter().cloned().zip(tally.counts).collect(),
+    })
 }

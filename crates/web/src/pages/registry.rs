@@ -280,31 +280,16 @@ async fn household_page(
     let v = s.app.registry().household_view(&c.actor, id).await?;
     let other_errors = errors.other(&["building", "unit", "room", "note"]);
     let voter = if c.actor.user.role.is_manager() {
-        let today = jingzhi_domain::time_fmt::today();
-        let adults = v
-            .members
-            .iter()
-            .filter(|r| {
-                jingzhi_domain::time_fmt::parse_date(&r.birth_date)
-                    .is_some_and(|b| jingzhi_domain::participation::votes::is_adult(b, today))
-            })
-            .map(|r| (r.id, r.name.clone()))
-            .collect::<Vec<(i64, String)>>();
-        let named = match v.members.first() {
-            Some(m) => {
-                s.app
-                    .participation()
-                    .voter_settings(&c.actor, m.id)
-                    .await?
-                    .household_voter
-            }
-            None => None,
-        };
+        let (named, adults) = s
+            .app
+            .participation()
+            .household_voter_choice(&c.actor, id)
+            .await?;
         Some((
             named.is_none(),
             adults
                 .into_iter()
-                .map(|(id, name)| (id, name, Some(id) == named))
+                .map(|r| (r.id, r.name, Some(r.id) == named))
                 .collect(),
         ))
     } else {
