@@ -183,6 +183,7 @@ impl Demo<'_> {
         self.seed_rounds(opts.seed).await?;
         seed_demo_votes(self.app, opts.seed).await?;
         seed_demo_proposals(self.app).await?;
+        seed_demo_meetings(self.app).await?;
 
         let city_path = plan.nodes[0].path.clone();
         let mut tx = self.app.store.begin().await?;
@@ -786,6 +787,428 @@ async fn seed_demo_proposals(app: &App) -> AppResult<()> {
                 at + 3 * DAY,
             )
             .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The demo's meetings in 东北村社区 (issue 11 §3, §5): the 向阳街 parking deliberation end to
+/// end — the proposal on the agenda, twelve rounds, the household vote, the decision with its
+/// numbers (68 spaces marked, 43 locks removed, 20 spaces rented out), its tasks done, an
+/// evaluation meeting's rating — and thirty more meetings over the year (the report's 32), each
+/// with locked minutes, most with a decision carried out. Held by the community's demo worker.
+/// Nothing when 东北村 or its accounts are not in this city.
+async fn seed_demo_meetings(app: &App) -> AppResult<()> {
+    use crate::participation::decisions::{DecisionInput, EvaluationInput, TaskInput};
+    use crate::participation::meetings::{ItemInput, NewMeetingInput, PartyInput, RoundInput};
+    use jingzhi_domain::demo::participation as dp;
+    use jingzhi_domain::participation::decisions::Figure;
+    use jingzhi_domain::participation::meetings::Position;
+    use jingzhi_domain::registry::NodeKind;
+    use jingzhi_domain::time_fmt::format_w3c;
+    use jingzhi_store::participation::{proposals as sp, votes as sv};
+    const DAY: i64 = 24 * 3600 * 1000;
+    let now = now_ms();
+    let (worker, steward, community, reps, proposal, vote) = {
+        let mut conn = app.store.acquire().await?;
+        let by_name = |u: Option<jingzhi_store::auth::User>| u.map(crate::Actor::new);
+        let Some(worker) =
+            by_name(jingzhi_store::auth::user_by_username(&mut conn, "dongbeicun").await?)
+        else {
+            return Ok(());
+        };
+        let Some(steward) =
+            by_name(jingzhi_store::auth::user_by_username(&mut conn, "dongbeicun.steward").await?)
+        else {
+            return Ok(());
+        };
+        let Some(community) = sr::search_nodes(
+            &mut conn,
+            &worker.scope(),
+            "东北村社区",
+            Some(NodeKind::Community),
+            1,
+        )
+        .await?
+        .into_iter()
+        .next() else {
+            return Ok(());
+        };
+        let reps = sd::participation::residents_of(&mut conn, &community.path, 400).await?;
+        let proposal = sp::list(&mut conn, &worker.scope(), &community.path, 50)
+            .await?
+            .into_iter()
+            .find(|p| p.title == dp::PROPOSALS[0].0)
+            .map(|p| p.id);
+        let vote = sv::list(&mut conn, &worker.scope(), &community.path, 50)
+            .await?
+            .into_iter()
+            .find(|v| v.question == dp::XIANGYANG_QUESTION)
+            .map(|v| (v.id, v.closed_at.unwrap_or(v.closes_at)));
+        (worker, steward, community, reps, proposal, vote)
+    };
+    let (Some(proposal), Some((vote, vote_closed))) = (proposal, vote) else {
+        return Ok(());
+    };
+    let p = app.participation();
+    let departments = app.departments().list(&worker, Some(community.id)).await?;
+    let dept = |slug: &str| {
+        departments
+            .iter()
+            .find(|d| d.code.ends_with(slug))
+            .map(|d| d.code.clone())
+    };
+    let new_meeting = |kind: &str, title: &str, venue: &str, held: i64| NewMeetingInput {
+        node_id: community.id,
+        kind: kind.into(),
+        title: title.into(),
+        held_at: format_w3c(held),
+        venue: venue.into(),
+    };
+    let party = |role: &str| PartyInput {
+        role: role.into(),
+        attended: true,
+        ..Default::default()
+    };
+    // Representatives of the residents: a few of the community's residents, by turns.
+    let rep = |i: usize| reps.get((i * 7) % reps.len().max(1)).copied();
+    let invite = |m: i64, i: usize, with_departments: &[&str]| {
+        let mut list = vec![];
+        for k in 0..3 {
+            if let Some(r) = rep(i + k) {
+                list.push(PartyInput {
+                    resident_id: Some(r),
+                    ..party("representative")
+                });
+            }
+        }
+        list.push(PartyInput {
+            name: "红色物业服务中心".into(),
+            ..party("property")
+        });
+        list.push(PartyInput {
+            user_id: steward.audit_id(),
+            ..party("steward")
+        });
+        for slug in with_departments {
+            if let Some(code) = dept(slug) {
+                list.push(PartyInput {
+                    department_code: Some(code),
+                    ..party("department")
+                });
+            }
+        }
+        (m, list)
+    };
+    let lock_minutes = |m: i64, text: String, at: i64| {
+        let worker = &worker;
+        async move {
+            p.write_minutes_at(worker, m, &text, at).await?;
+            p.lock_minutes_at(worker, m, at + DAY).await?;
+            AppResult::Ok(())
+        }
+    };
+
+    // 向阳街: the deliberation.
+    let held = now - 195 * DAY;
+    let m = p
+        .create_meeting_at(
+            &worker,
+            &new_meeting(
+                "deliberation",
+                "向阳街停车问题民主议事会",
+                "东北村社区党群服务中心议事厅",
+                held,
+            ),
+            held - 3 * DAY,
+        )
+        .await?;
+    let (mid, list) = invite(m.id, 0, &["jiaojing", "zhifa"]);
+    for x in &list {
+        p.add_party(&worker, mid, x).await?;
+    }
+    p.add_party(
+        &worker,
+        mid,
+        &PartyInput {
+            name: "社区法律顾问".into(),
+            ..party("lawyer")
+        },
+    )
+    .await?;
+    let item = p
+        .add_item_at(
+            &worker,
+            mid,
+            &ItemInput {
+                proposal_id: Some(proposal),
+                ..Default::default()
+            },
+            held - 2 * DAY,
+        )
+        .await?;
+    for (n, (positions, changes, open)) in dp::XIANGYANG_ROUNDS.iter().enumerate() {
+        let input = RoundInput {
+            positions: positions
+                .iter()
+                .map(|(w, x)| Position {
+                    who: (*w).into(),
+                    what: (*x).into(),
+                })
+                .collect(),
+            changes: (*changes).into(),
+            open_points: (*open).into(),
+        };
+        p.add_round_at(&worker, item.id, &input, held + n as i64 * 2 * DAY)
+            .await?;
+    }
+    lock_minutes(
+        mid,
+        "经十二轮协商，各方就向阳街停车治理形成方案：业主自行拆除私装地锁43把，统一施划68个停车位，富余20个车位错时对外出租，租金纳入共享基金。方案提交全体住户表决。".into(),
+        held + 24 * DAY,
+    )
+    .await?;
+    let figure = |label: &str, value: i64, unit: &str| Figure {
+        label: label.into(),
+        value,
+        unit: unit.into(),
+    };
+    let decided = vote_closed + DAY;
+    let d = p
+        .decide_at(
+            &worker,
+            &DecisionInput {
+                item_id: Some(item.id),
+                vote_id: Some(vote),
+                title: dp::XIANGYANG_DECISION.0.into(),
+                body: dp::XIANGYANG_DECISION.1.into(),
+                figures: vec![
+                    figure("施划停车位", 68, "个"),
+                    figure("拆除私装地锁", 43, "把"),
+                    figure("富余车位对外出租", 20, "个"),
+                    figure("每个车位年租金", 500, "元"),
+                ],
+            },
+            decided,
+        )
+        .await?;
+    let tasks: [(&str, &str, Option<&str>, Option<String>, i64, &str); 4] = [
+        (
+            "业主自行拆除私装地锁43把",
+            "community",
+            None,
+            None,
+            14,
+            "43把地锁已全部拆除",
+        ),
+        (
+            "统一施划68个停车位",
+            "property",
+            Some("红色物业服务中心"),
+            None,
+            30,
+            "68个车位施划完毕，住户车辆登记48辆",
+        ),
+        (
+            "停车标线施划技术指导",
+            "department",
+            None,
+            dept("jiaojing"),
+            20,
+            "标线经现场验收合格",
+        ),
+        (
+            "20个富余车位错时对外出租",
+            "community",
+            None,
+            None,
+            60,
+            "20个车位已签约出租，年租金1万元进入共享基金",
+        ),
+    ];
+    for (title, kind, owner, code, days, note) in tasks {
+        if kind == "department" && code.is_none() {
+            continue;
+        }
+        let t = p
+            .add_task_at(
+                &worker,
+                d.id,
+                &TaskInput {
+                    title: title.into(),
+                    owner_kind: kind.into(),
+                    owner_name: owner.map(str::to_string),
+                    department_code: code,
+                    event_id: None,
+                    due_at: format_w3c(decided + days * DAY),
+                },
+                decided,
+            )
+            .await?;
+        p.progress_task_at(&worker, t.id, "started", None, decided + 2 * DAY)
+            .await?;
+        p.progress_task_at(&worker, t.id, "half_done", None, decided + days * DAY / 2)
+            .await?;
+        p.progress_task_at(
+            &worker,
+            t.id,
+            "done",
+            Some(note),
+            decided + days * DAY - DAY,
+        )
+        .await?;
+    }
+    let ev_held = decided + 70 * DAY;
+    let ev = p
+        .create_meeting_at(
+            &worker,
+            &new_meeting(
+                "evaluation",
+                "向阳街停车治理落实情况评议会",
+                "东北村社区党群服务中心",
+                ev_held,
+            ),
+            ev_held - 5 * DAY,
+        )
+        .await?;
+    let (eid, list) = invite(ev.id, 1, &["jiaojing"]);
+    for x in &list {
+        p.add_party(&worker, eid, x).await?;
+    }
+    p.add_item_at(
+        &worker,
+        eid,
+        &ItemInput {
+            decision_id: Some(d.id),
+            ..Default::default()
+        },
+        ev_held - 4 * DAY,
+    )
+    .await?;
+    p.evaluate_at(
+        &worker,
+        d.id,
+        &EvaluationInput {
+            meeting_id: ev.id,
+            rating: 5,
+            note: Some("车位施划、地锁拆除、车位出租全部落实，居民满意。".into()),
+        },
+        ev_held,
+    )
+    .await?;
+    lock_minutes(
+        eid,
+        "评议向阳街停车治理落实情况：四项任务全部完成，评为五星。".into(),
+        ev_held + DAY,
+    )
+    .await?;
+
+    // Thirty more over the year.
+    let mut last_decision = None;
+    for (i, (kind, title, venue, rounds, decides)) in dp::MEETINGS.iter().enumerate() {
+        let held = now - (365 - i as i64 * 12) * DAY;
+        let m = p
+            .create_meeting_at(
+                &worker,
+                &new_meeting(kind, title, venue, held),
+                held - 3 * DAY,
+            )
+            .await?;
+        let (mid, list) = invite(m.id, i + 2, &[]);
+        for x in &list {
+            p.add_party(&worker, mid, x).await?;
+        }
+        let topic = title
+            .trim_end_matches("协商会")
+            .trim_end_matches("会")
+            .to_string();
+        let item = match (*kind, last_decision) {
+            ("evaluation", Some(did)) => ItemInput {
+                decision_id: Some(did),
+                ..Default::default()
+            },
+            _ => ItemInput {
+                title: topic.clone(),
+                ..Default::default()
+            },
+        };
+        let item = p.add_item_at(&worker, mid, &item, held - 2 * DAY).await?;
+        if *kind == "evaluation" {
+            if let Some(did) = last_decision {
+                let input = EvaluationInput {
+                    meeting_id: mid,
+                    rating: 4 + (i as i64 % 2),
+                    note: None,
+                };
+                p.evaluate_at(&worker, did, &input, held).await?;
+            }
+        } else {
+            for n in 0..*rounds {
+                let input = RoundInput {
+                    positions: vec![
+                        Position {
+                            who: "居民代表".into(),
+                            what: format!("希望尽快解决：{topic}"),
+                        },
+                        Position {
+                            who: "物业".into(),
+                            what: "可以配合，需要明确费用与分工".into(),
+                        },
+                    ],
+                    changes: if n == 0 {
+                        String::new()
+                    } else {
+                        "各方意见逐步接近".into()
+                    },
+                    open_points: if n + 1 == *rounds {
+                        String::new()
+                    } else {
+                        "实施细则".into()
+                    },
+                };
+                p.add_round_at(&worker, item.id, &input, held + i64::from(n) * 3 * DAY)
+                    .await?;
+            }
+        }
+        lock_minutes(
+            mid,
+            format!("{title}：各方充分协商，形成一致意见。"),
+            held + i64::from(*rounds) * 3 * DAY,
+        )
+        .await?;
+        if *decides && held + 40 * DAY < now {
+            let at = held + i64::from(*rounds) * 3 * DAY + DAY;
+            let d = p
+                .decide_at(
+                    &worker,
+                    &DecisionInput {
+                        item_id: Some(item.id),
+                        vote_id: None,
+                        title: format!("{topic}方案"),
+                        body: format!("按协商一致的方案推进{topic}，社区牵头、物业配合。"),
+                        figures: vec![],
+                    },
+                    at,
+                )
+                .await?;
+            let t = p
+                .add_task_at(
+                    &worker,
+                    d.id,
+                    &TaskInput {
+                        title: format!("落实{topic}"),
+                        owner_kind: "community".into(),
+                        due_at: format_w3c(at + 30 * DAY),
+                        ..Default::default()
+                    },
+                    at,
+                )
+                .await?;
+            p.progress_task_at(&worker, t.id, "started", None, at + 3 * DAY)
+                .await?;
+            p.progress_task_at(&worker, t.id, "done", Some("已完成"), at + 25 * DAY)
+                .await?;
+            last_decision = Some(d.id);
         }
     }
     Ok(())

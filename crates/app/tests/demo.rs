@@ -127,6 +127,48 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
     let staff = app.auth().login("zhujian", "demo-pass-1").await.unwrap();
     assert_eq!(staff.department.as_deref(), Some("371002-zhujian"));
 
+    // 东北村's meetings: the report's 32, the 向阳街 deliberation over twelve rounds to a
+    // decision with its numbers and every task done, all minutes locked.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM meetings").await, 32);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM meetings WHERE minutes_hash IS NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT MAX(n) FROM deliberation_rounds r JOIN agenda_items i ON i.id = r.item_id \
+             WHERE i.proposal_id IS NOT NULL"
+        )
+        .await,
+        12
+    );
+    let xiangyang = count(
+        &db,
+        "SELECT id FROM decisions WHERE vote_id IS NOT NULL AND figures_json LIKE '%68%'",
+    )
+    .await;
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM decision_tasks WHERE decision_id = {xiangyang} AND step <> 'done'")
+        )
+        .await,
+        0
+    );
+    assert!(
+        count(
+            &db,
+            &format!("SELECT rating FROM decisions WHERE id = {xiangyang}")
+        )
+        .await
+            == 5
+    );
+
     // A community worker sees their community and nothing beyond it.
     let worker = Actor::new(app.auth().login("qianjin", "demo-pass-1").await.unwrap());
     let mut c = db.store.acquire().await.unwrap();

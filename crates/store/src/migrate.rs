@@ -148,6 +148,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 20,
+        name: "meetings",
+        common: include_str!("../migrations/0020_meetings.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -156,6 +163,14 @@ pub const ID_TABLES: &[&str] = &[
     "ballots",
     "proposals",
     "proposal_timeline",
+    "meetings",
+    "meeting_parties",
+    "agenda_items",
+    "deliberation_rounds",
+    "minute_amendments",
+    "decisions",
+    "decision_tasks",
+    "task_progress",
     "nodes",
     "party_orgs",
     "barriers",

@@ -15,6 +15,7 @@ use std::sync::{Mutex, OnceLock};
 mod districting;
 mod events;
 mod hotline;
+mod meetings;
 mod pages;
 mod participation;
 mod rounds;
@@ -27,6 +28,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     rounds::T,
     districting::T,
     participation::T,
+    meetings::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

@@ -193,6 +193,23 @@ async fn seed(t: &TestApp) -> Vec<String> {
     // A household vote over community A, open.
     let vote = t.household_vote(&t.comm_a).await;
     let proposal = t.proposal_in(t.res_a.id).await;
+    let meeting = t.meeting_in(&t.comm_a).await;
+    t.app
+        .participation()
+        .add_round(
+            &jingzhi_app::Actor::system(&t.city),
+            meeting.open_item,
+            &jingzhi_app::participation::meetings::RoundInput {
+                positions: vec![jingzhi_domain::participation::meetings::Position {
+                    who: "业主代表".into(),
+                    what: "同意".into(),
+                }],
+                changes: "有变化".into(),
+                open_points: "待议".into(),
+            },
+        )
+        .await
+        .unwrap();
 
     let (e, a, b) = (other.id, &t.comm_a, &t.building_a);
     let mut pages = vec![
@@ -245,6 +262,11 @@ async fn seed(t: &TestApp) -> Vec<String> {
         format!("/proposals/{proposal}"),
         "/votes/new".into(),
         format!("/votes/{vote}"),
+        "/meetings".into(),
+        "/meetings/new".into(),
+        format!("/meetings/{}", meeting.meeting),
+        "/decisions".into(),
+        format!("/decisions/{}", meeting.decision),
         "/districting".into(),
         format!("/districting/preview?scope={}&mode=split&seed=2", a.code),
         plan_url,

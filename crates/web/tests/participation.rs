@@ -276,3 +276,140 @@ async fn proposals_through_the_api_and_the_pages() {
     );
     assert!(html.contains("已列入议题"));
 }
+
+/// Meetings through the API and the pages: a worker holds one, invites a party with HTML in its
+/// name (shown as text), records a round and a decision from the page, writes and locks the
+/// minutes (the digest on the page), and edits after the lock are refused with a reason.
+#[tokio::test]
+async fn meetings_rounds_minutes_and_decisions_through_the_api_and_the_pages() {
+    let t = TestApp::new().await;
+    let worker = t.token("worker.a").await;
+    let resident = t.token("resident.a").await;
+    let bad = json!({"node_id": t.comm_a.id, "kind": "party", "title": "", "held_at": "soon", "venue": "x"});
+    let r = t
+        .request(Method::POST, "/api/v1/meetings", Some(&worker), Some(bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let fields: Vec<String> = r.json()["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["kind", "title", "held_at"]);
+    let body = json!({"node_id": t.comm_a.id, "kind": "deliberation", "title": "楼道停车议事",
+        "held_at": "2026-11-20T19:00:00+08:00", "venue": "议事厅"});
+    let r = t
+        .request(
+            Method::POST,
+            "/api/v1/meetings",
+            Some(&resident),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .request(Method::POST, "/api/v1/meetings", Some(&worker), Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["minutes_phase"], "empty");
+
+    let (cookie, csrf) = t.browser_session("worker.a").await;
+    let page = |p: &str| format!("/meetings/{id}{p}");
+    let r = t
+        .post_form(
+            &page("/parties"),
+            &cookie,
+            &format!(
+                "csrf={csrf}&role=lawyer&name=%3Cb%3E%E5%BE%8B%E5%B8%88%3C%2Fb%3E&attended=on"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = t
+        .post_form(
+            &page("/items"),
+            &cookie,
+            &format!("csrf={csrf}&subject=&title=%E5%81%9C%E8%BD%A6"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let detail = t
+        .request(
+            Method::GET,
+            &format!("/api/v1/meetings/{id}"),
+            Some(&worker),
+            None,
+        )
+        .await
+        .json();
+    let item = detail["items"][0]["id"].as_i64().unwrap();
+    // A round with no position is refused on the page with its reason.
+    let r = t
+        .post_form(
+            &format!("/agenda-items/{item}/rounds"),
+            &cookie,
+            &format!("csrf={csrf}&who=&what=&who=&what="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("请至少记录一方的意见"));
+    let r = t
+        .post_form(&format!("/agenda-items/{item}/rounds"), &cookie, &format!("csrf={csrf}&who=%E7%89%A9%E4%B8%9A&what=%3Ci%3E%E5%90%8C%E6%84%8F%3C%2Fi%3E&changes=&open_points="))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = t
+        .post_form(&format!("/agenda-items/{item}/decision"), &cookie, &format!("csrf={csrf}&title=%E5%88%92%E8%BD%A6%E4%BD%8D&body=%E7%BB%9F%E4%B8%80%E6%96%BD%E5%88%92&figure_label=%E8%BD%A6%E4%BD%8D&figure_value=68&figure_unit="))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let decision_page = r
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = t.page(&decision_page, &cookie).await.text();
+    assert!(html.contains("68") && html.contains("划车位"));
+
+    let r = t
+        .post_form(
+            &page("/minutes"),
+            &cookie,
+            &format!("csrf={csrf}&text=%E4%B8%80%E8%87%B4%E5%90%8C%E6%84%8F"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = t
+        .post_form(&page("/minutes/lock"), &cookie, &format!("csrf={csrf}"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = t.page(&page(""), &cookie).await.text();
+    assert!(html.contains(r#"data-testid="digest""#) && html.contains(r#"data-testid="verified""#));
+    assert!(
+        !html.contains("<b>律师") && !html.contains("<i>同意"),
+        "HTML shown as text"
+    );
+    let r = t
+        .post_form(&page("/minutes"), &cookie, &format!("csrf={csrf}&text=x"))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text().contains("纪要已定稿锁定"));
+    let r = t
+        .request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{id}/minutes"),
+            Some(&worker),
+            Some(json!({"text": "x"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // The resident reads it (no forms), another community's worker does not see it.
+    let (rc, _) = t.browser_session("resident.a").await;
+    let html = t.page(&page(""), &rc).await.text();
+    assert!(html.contains("楼道停车议事") && !html.contains(r#"data-testid="round-form""#));
+    let (bc, _) = t.browser_session("worker.b").await;
+    assert_eq!(t.page(&page(""), &bc).await.status, StatusCode::NOT_FOUND);
+}

@@ -937,6 +937,190 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
                 .await,
             )]
         }
+        ("POST", "/api/v1/meetings") => {
+            let body = serde_json::json!({"node_id": x.comm.id, "kind": "deliberation",
+                "title": "探针会议", "held_at": "2026-11-20T19:00:00+08:00", "venue": "会议室"});
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/meetings", Some(body)).await,
+            )]
+        }
+        ("GET", "/api/v1/meetings") => vec![(
+            Kind::NoIds,
+            c.call(Method::GET, "/api/v1/meetings", None).await,
+        )],
+        ("GET", "/api/v1/meetings/{id}") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/meetings/{}", f.meeting),
+                    None,
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/meetings/{id}/parties") => {
+            let f = t.meeting_in(&x.comm).await;
+            let body = serde_json::json!({"role": "lawyer", "name": "律师事务所"});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/meetings/{}/parties", f.meeting),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/meetings/{id}/attendance") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/meetings/{}/attendance", f.meeting),
+                    Some(serde_json::json!({"present": []})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/meetings/{id}/items") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/meetings/{}/items", f.meeting),
+                    Some(serde_json::json!({"title": "垃圾分类"})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/agenda-items/{id}/rounds") => {
+            let f = t.meeting_in(&x.comm).await;
+            let body = serde_json::json!({"positions": [{"who": "业主代表", "what": "同意"}]});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/agenda-items/{}/rounds", f.open_item),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("PUT", "/api/v1/meetings/{id}/minutes") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::PUT,
+                    &format!("/api/v1/meetings/{}/minutes", f.meeting),
+                    Some(serde_json::json!({"text": "纪要"})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/meetings/{id}/minutes/open") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/meetings/{}/minutes/open", f.meeting),
+                    Some(serde_json::json!({"days": 3})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/meetings/{id}/minutes/amendments") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/meetings/{}/minutes/amendments", f.meeting),
+                    Some(serde_json::json!({"text": "补充"})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/meetings/{id}/minutes/lock") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/meetings/{}/minutes/lock", f.meeting),
+                    None,
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/decisions") => {
+            let f = t.meeting_in(&x.comm).await;
+            let body = serde_json::json!({"item_id": f.open_item, "title": "决定", "body": "内容"});
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/decisions", Some(body)).await,
+            )]
+        }
+        ("GET", "/api/v1/decisions") => vec![(
+            Kind::NoIds,
+            c.call(Method::GET, "/api/v1/decisions", None).await,
+        )],
+        ("GET", "/api/v1/decisions/{id}") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/decisions/{}", f.decision),
+                    None,
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/decisions/{id}/tasks") => {
+            let f = t.meeting_in(&x.comm).await;
+            let body = serde_json::json!({"title": "施工", "owner_kind": "community",
+                "due_at": "2099-01-01T00:00:00+08:00"});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/decisions/{}/tasks", f.decision),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/tasks/{id}/progress") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/tasks/{}/progress", f.task),
+                    Some(serde_json::json!({"step": "studying"})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/decisions/{id}/evaluation") => {
+            let f = t.meeting_in(&x.comm).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/decisions/{}/evaluation", f.decision),
+                    Some(serde_json::json!({"meeting_id": f.meeting, "rating": 4})),
+                )
+                .await,
+            )]
+        }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }

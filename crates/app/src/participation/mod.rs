@@ -1,10 +1,13 @@
 //! Residents decide together (issue 11): votes counted per household, resident or
 //! representative. Reached as `app.participation()`.
 
+pub mod decisions;
+pub mod meetings;
 pub mod proposals;
 pub mod votes;
 
-use crate::App;
+use crate::{App, AppError, AppResult};
+use jingzhi_domain::scope::Scope;
 
 /// Participation (居民议事): votes now; proposals, meetings, decisions and councils to come.
 #[derive(Clone, Copy)]
@@ -17,4 +20,48 @@ impl App {
     pub fn participation(&self) -> Participation<'_> {
         Participation { app: self }
     }
+}
+
+/// The community a path lies in (city, district, street, community: the first four places).
+pub(crate) fn community_scope(path: &str) -> Option<Scope> {
+    let ids = jingzhi_domain::scope::path_ids(path);
+    let community = *ids.get(3)?;
+    let prefix: String = ids[..4].iter().map(|i| format!("/{i}")).collect::<String>() + "/";
+    Some(Scope::new(community, prefix))
+}
+
+pub(crate) fn text(field: &'static str, what: &str, s: &str, max: usize) -> AppResult<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(AppError::invalid(field, format!("请填写{what}")));
+    }
+    jingzhi_domain::check_max_chars(field, what, s, max)?;
+    Ok(s.to_string())
+}
+
+/// A time given as RFC 3339, or a field error naming `field`.
+pub(crate) fn time_field(field: &'static str, s: &str) -> AppResult<i64> {
+    jingzhi_domain::time_fmt::parse_w3c(s).ok_or_else(|| {
+        AppError::invalid(
+            field,
+            "时间格式应为 RFC 3339，例如 2026-12-04T09:00:00+08:00",
+        )
+    })
+}
+
+/// How an event is named where a person picks it or an agenda shows it: its category, number
+/// and the start of its description.
+pub(crate) fn event_label(e: &jingzhi_store::events::Event) -> String {
+    let head: String = e.description.chars().take(24).collect();
+    let more = if e.description.chars().count() > 24 {
+        "…"
+    } else {
+        ""
+    };
+    format!("{} #{}：{head}{more}", e.category_name, e.id)
+}
+
+/// Every place: for reads that check membership themselves (a department's invitations).
+pub(crate) fn everywhere() -> Scope {
+    Scope::new(0, "/".to_string())
 }

@@ -3,7 +3,7 @@
 //! the community answers by a deadline: take it up, merge it, or decline with reasons. Every
 //! change is on the proposal's public timeline and in the audit log.
 
-use super::Participation;
+use super::{community_scope, text, Participation};
 use crate::{Actor, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Role;
@@ -45,11 +45,35 @@ pub struct AnswerInput {
     pub reasons: Option<String>,
 }
 
+/// One step of a proposal's way from idea to result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JourneyRow {
+    pub at: i64,
+    pub kind: JourneyKind,
+    pub by: String,
+    pub note: Option<String>,
+    /// What it links to: ("votes" | "decisions" | "meetings", id).
+    pub link: Option<(&'static str, i64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JourneyKind {
+    /// A change of phase, or a step of the deliberation (item, round, decision, evaluation).
+    Phase(Phase),
+    /// A vote on it closed.
+    Vote,
+    /// A task of a decision on it moved.
+    Task(jingzhi_domain::participation::decisions::Step),
+}
+
 /// A proposal as its page shows it to the caller.
 #[derive(Debug, Clone)]
 pub struct ProposalView {
     pub proposal: Proposal,
     pub timeline: Vec<TimelineRow>,
+    /// From idea to result: the timeline, with the votes and the tasks of the decisions taken
+    /// on it, in time order.
+    pub journey: Vec<JourneyRow>,
     /// Supports that make the community answer.
     pub needed: u64,
     pub overdue: bool,
@@ -58,14 +82,6 @@ pub struct ProposalView {
     pub supported: bool,
     pub may_answer: bool,
     pub may_withdraw: bool,
-}
-
-/// The community a path lies in (city, district, street, community: the first four places).
-fn community_scope(path: &str) -> Option<Scope> {
-    let ids = jingzhi_domain::scope::path_ids(path);
-    let community = *ids.get(3)?;
-    let prefix: String = ids[..4].iter().map(|i| format!("/{i}")).collect::<String>() + "/";
-    Some(Scope::new(community, prefix))
 }
 
 fn refused(r: Refusal) -> AppError {
@@ -83,18 +99,9 @@ fn refused(r: Refusal) -> AppError {
     }
 }
 
-fn text(field: &'static str, what: &str, s: &str, max: usize) -> AppResult<String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(AppError::invalid(field, format!("请填写{what}")));
-    }
-    jingzhi_domain::check_max_chars(field, what, s, max)?;
-    Ok(s.to_string())
-}
-
 impl Participation<'_> {
     /// The resident behind a resident's account, and the scope of their community.
-    async fn resident_and_community(
+    pub(super) async fn resident_and_community(
         &self,
         conn: &mut Conn,
         actor: &Actor,
@@ -106,7 +113,7 @@ impl Participation<'_> {
     }
 
     /// A proposal the caller may see: a resident those of their community, staff those in scope.
-    async fn visible_proposal(
+    pub(super) async fn visible_proposal(
         &self,
         conn: &mut Conn,
         actor: &Actor,
@@ -297,8 +304,61 @@ impl Participation<'_> {
         };
         let needed = self.needed(&mut conn, &p).await?;
         let open = p.phase.open();
+        let timeline = sp::timeline(&mut conn, p.id).await?;
+        let mut journey: Vec<JourneyRow> = timeline
+            .iter()
+            .map(|t| JourneyRow {
+                at: t.at,
+                kind: JourneyKind::Phase(t.phase),
+                by: t.actor_name.clone(),
+                note: t.note.clone(),
+                link: None,
+            })
+            .collect();
+        let decided = self.decisions_of_proposal(&mut conn, p.id).await?;
+        drop(conn);
+        for (d, tasks, progress) in decided {
+            if let Some(vid) = d.vote_id {
+                // The vote's result, as the caller may see it (after its close).
+                if let Ok(r) = self.result_at(actor, vid, now).await {
+                    let counts: Vec<String> =
+                        r.counts.iter().map(|(o, n)| format!("{o} {n}")).collect();
+                    journey.push(JourneyRow {
+                        at: d.decided_at - 1,
+                        kind: JourneyKind::Vote,
+                        by: String::new(),
+                        note: Some(format!(
+                            "{}；投票率{:.0}%；结果：{}",
+                            counts.join("，"),
+                            r.turnout * 100.0,
+                            r.outcome.as_deref().unwrap_or("未形成多数")
+                        )),
+                        link: Some(("votes", vid)),
+                    });
+                }
+            }
+            for pr in progress {
+                let title = tasks
+                    .iter()
+                    .find(|t| t.id == pr.task_id)
+                    .map(|t| format!("{}（{}）", t.title, t.owner_name))
+                    .unwrap_or_default();
+                journey.push(JourneyRow {
+                    at: pr.at,
+                    kind: JourneyKind::Task(pr.step),
+                    by: pr.by_name,
+                    note: Some(match pr.note {
+                        Some(n) => format!("{title}：{n}"),
+                        None => title,
+                    }),
+                    link: Some(("decisions", d.id)),
+                });
+            }
+        }
+        journey.sort_by_key(|j| j.at);
         Ok(ProposalView {
-            timeline: sp::timeline(&mut conn, p.id).await?,
+            timeline,
+            journey,
             needed,
             overdue: p.state().overdue(now),
             may_support: open && who == dp::Actor::Neighbour && !supported,

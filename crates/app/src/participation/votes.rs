@@ -1,7 +1,7 @@
 //! Votes: staff of a place open one, residents cast their unit's ballot online, staff enter
 //! paper ballots, and the result is counted against the units eligible at the opening.
 
-use super::Participation;
+use super::{time_field, Participation};
 use crate::{Actor, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Role;
@@ -53,15 +53,6 @@ fn may_run(actor: &Actor) -> AppResult<()> {
     } else {
         Err(AppError::Forbidden)
     }
-}
-
-fn time_field(field: &'static str, s: &str) -> AppResult<i64> {
-    jingzhi_domain::time_fmt::parse_w3c(s).ok_or_else(|| {
-        AppError::invalid(
-            field,
-            "时间格式应为 RFC 3339，例如 2026-12-04T09:00:00+08:00",
-        )
-    })
 }
 
 /// The option a ballot names, by its text; 422 naming `option` if there is none.

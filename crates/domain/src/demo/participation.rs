@@ -45,6 +45,295 @@ pub const PROPOSALS: &[(&str, &str, i64, usize, Option<(&str, &str)>)] = &[
     ),
 ];
 
+/// The twelve rounds of the 向阳街 deliberation (domain.md §8): who put what, what changed since
+/// the round before, what was still open. Written for the demo from the report's outline.
+pub const XIANGYANG_ROUNDS: [(&[(&str, &str)], &str, &str); 12] = [
+    (
+        &[
+            ("居民代表", "晚上回家找不到车位，消防通道被占，必须解决"),
+            ("装地锁业主", "车位是自己先占的，拆锁没有保障"),
+            ("物业", "地锁非物业安装，无权拆除"),
+        ],
+        "",
+        "地锁数量与归属底数不清",
+    ),
+    (
+        &[
+            ("楼道管家", "已逐户摸排：向阳街两侧私装地锁43把"),
+            ("社区", "先摸清车位总量，再谈分配"),
+        ],
+        "摸清地锁底数43把",
+        "可施划车位总数",
+    ),
+    (
+        &[
+            ("交警", "道路宽度允许单侧施划，消防通道须留足4米"),
+            ("城管执法", "私装地锁占用公共通道，依法可拆"),
+        ],
+        "明确了施划和拆除的依据",
+        "按什么办法分配车位",
+    ),
+    (
+        &[
+            ("物业", "测绘后可划72个，扣除消防通道余68个"),
+            ("居民代表", "车位不够分，先保障本小区住户"),
+        ],
+        "确定可施划68个车位",
+        "68个车位给谁",
+    ),
+    (
+        &[
+            ("装地锁业主", "拆锁后希望优先保留原位置"),
+            ("其他业主", "反对固定给个人，应统一管理"),
+        ],
+        "",
+        "原装锁业主是否优先",
+    ),
+    (
+        &[
+            ("律师", "公共部位不能私设专属车位，可约定使用规则"),
+            ("社区", "建议住户车辆备案、错时停放"),
+        ],
+        "否定了“固定给个人”的方案",
+        "备案和错时停车的细则",
+    ),
+    (
+        &[
+            ("居民代表", "白天上班车辆少，可对周边单位开放"),
+            ("物业", "开放后管理成本增加，需要收费"),
+        ],
+        "提出错时共享、对外出租的思路",
+        "收费标准和收入去向",
+    ),
+    (
+        &[
+            ("社区", "富余车位出租收入进共享基金，用于补贴物业费"),
+            ("装地锁业主", "若收入用于全体住户，同意自行拆锁"),
+        ],
+        "装锁业主态度松动",
+        "出租车位数量",
+    ),
+    (
+        &[
+            ("物业", "住户备案车辆48辆，富余约20个"),
+            ("居民代表", "20个对外出租，每个每年500元可以接受"),
+        ],
+        "确定富余20个车位、每年500元",
+        "施工时间和费用",
+    ),
+    (
+        &[
+            ("物业", "施划费用由物业先行垫付，从租金中回收"),
+            ("交警", "标线需按规范施划，可派员指导"),
+        ],
+        "施工费用有了来源",
+        "拆锁时限",
+    ),
+    (
+        &[
+            ("装地锁业主", "同意两周内自行拆除地锁"),
+            ("社区", "逾期未拆的由城管依法处理"),
+        ],
+        "43把地锁业主承诺自拆",
+        "方案交全体住户表决",
+    ),
+    (
+        &[
+            (
+                "社区",
+                "形成方案：自拆地锁、统一施划68个车位、富余20个车位出租、租金进共享基金",
+            ),
+            ("居民代表", "同意提交全体住户表决"),
+        ],
+        "方案定稿",
+        "",
+    ),
+];
+
+/// The decision the 向阳街 vote carried, with its numbers.
+pub const XIANGYANG_DECISION: (&str, &str) = (
+    "拆除私装地锁，统一施划68个停车位，富余车位对外出租",
+    "业主两周内自行拆除私装地锁43把；物业统一施划68个停车位并登记住户车辆；白天富余的20个车位错时对外出租，每个每年500元，租金纳入共享基金，用于补贴物业费。",
+);
+
+/// Other meetings of 东北村社区 over the year: (kind, title, venue, rounds, with a decision).
+pub const MEETINGS: &[(&str, &str, &str, u32, bool)] = &[
+    (
+        "topic_gathering",
+        "一季度居民议题征集会",
+        "社区党群服务中心",
+        1,
+        false,
+    ),
+    (
+        "deliberation",
+        "老旧小区雨污分流改造协商会",
+        "社区议事厅",
+        3,
+        true,
+    ),
+    ("deliberation", "楼道堆物清理协商会", "3号楼楼道", 2, true),
+    (
+        "deliberation",
+        "小区南门早市占道协商会",
+        "社区议事厅",
+        4,
+        true,
+    ),
+    (
+        "evaluation",
+        "一季度民生实事评议会",
+        "社区党群服务中心",
+        1,
+        false,
+    ),
+    (
+        "deliberation",
+        "电动自行车充电难协商会",
+        "社区议事厅",
+        3,
+        true,
+    ),
+    (
+        "topic_gathering",
+        "二季度居民议题征集会",
+        "社区党群服务中心",
+        1,
+        false,
+    ),
+    ("deliberation", "高空抛物治理协商会", "社区议事厅", 2, true),
+    (
+        "deliberation",
+        "小区绿地改健身场地协商会",
+        "中心花园",
+        3,
+        true,
+    ),
+    (
+        "deliberation",
+        "宠物犬文明饲养公约协商会",
+        "社区议事厅",
+        2,
+        true,
+    ),
+    (
+        "evaluation",
+        "二季度民生实事评议会",
+        "社区党群服务中心",
+        1,
+        false,
+    ),
+    (
+        "deliberation",
+        "老年助餐点选址协商会",
+        "社区议事厅",
+        3,
+        true,
+    ),
+    ("deliberation", "快递柜进小区协商会", "社区议事厅", 2, true),
+    (
+        "topic_gathering",
+        "三季度居民议题征集会",
+        "社区党群服务中心",
+        1,
+        false,
+    ),
+    (
+        "deliberation",
+        "屋面防水维修资金分摊协商会",
+        "7号楼会议室",
+        4,
+        true,
+    ),
+    (
+        "deliberation",
+        "背街小巷路灯补装协商会",
+        "社区议事厅",
+        2,
+        true,
+    ),
+    (
+        "deliberation",
+        "外卖骑手停车点设置协商会",
+        "社区议事厅",
+        2,
+        true,
+    ),
+    (
+        "evaluation",
+        "三季度民生实事评议会",
+        "社区党群服务中心",
+        1,
+        false,
+    ),
+    (
+        "deliberation",
+        "垃圾分类投放点调整协商会",
+        "社区议事厅",
+        3,
+        true,
+    ),
+    (
+        "deliberation",
+        "四点半课堂开设协商会",
+        "社区党群服务中心",
+        2,
+        true,
+    ),
+    ("deliberation", "商户门前三包公约协商会", "商业街", 2, true),
+    (
+        "topic_gathering",
+        "四季度居民议题征集会",
+        "社区党群服务中心",
+        1,
+        false,
+    ),
+    (
+        "deliberation",
+        "冬季供暖不热问题协商会",
+        "社区议事厅",
+        3,
+        true,
+    ),
+    ("deliberation", "小区监控补盲协商会", "社区议事厅", 2, true),
+    ("deliberation", "楼道扶手加装协商会", "5号楼楼道", 2, true),
+    (
+        "deliberation",
+        "地下室积水治理协商会",
+        "社区议事厅",
+        3,
+        true,
+    ),
+    (
+        "evaluation",
+        "四季度民生实事评议会",
+        "社区党群服务中心",
+        1,
+        false,
+    ),
+    (
+        "deliberation",
+        "共享基金年度使用协商会",
+        "社区议事厅",
+        2,
+        true,
+    ),
+    (
+        "deliberation",
+        "春节平安志愿值守协商会",
+        "社区党群服务中心",
+        1,
+        true,
+    ),
+    (
+        "topic_gathering",
+        "新年度居民议题征集会",
+        "社区党群服务中心",
+        1,
+        false,
+    ),
+];
+
 /// The ballots of the units of a vote: about `turnout_pct` % of them vote; of those, about
 /// `shares[i]` % choose option `i` (the rest the last option). `skip` never votes (the demo
 /// resident's own unit, left for them).
@@ -82,6 +371,14 @@ pub fn ballots(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thirty_two_meetings_with_the_xiangyang_case() {
+        // The 向阳街 deliberation and its evaluation, and thirty more: the report's 32.
+        assert_eq!(MEETINGS.len() + 2, 32);
+        assert!(XIANGYANG_ROUNDS.iter().all(|r| !r.0.is_empty()));
+        assert!(XIANGYANG_DECISION.1.contains("68个停车位"));
+    }
 
     #[test]
     fn about_the_turnout_asked_one_per_unit_and_the_same_each_time() {

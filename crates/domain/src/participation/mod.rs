@@ -1,7 +1,8 @@
-//! Residents decide together (居民议事): small proposals and supports, and votes counted per
-//! household, resident or representative.
-//! Deliberation meetings, decisions carried out and councils follow in this module tree
-//! (issue 11). The proposals' rules are here; their store, use-cases and pages are not built yet.
+//! Residents decide together (居民议事, issue 11): small proposals and supports, votes counted
+//! per household, resident or representative, deliberation meetings in rounds with minutes that
+//! lock, and decisions carried out as tasks. Councils and associations join this module tree.
 
+pub mod decisions;
+pub mod meetings;
 pub mod proposals;
 pub mod votes;

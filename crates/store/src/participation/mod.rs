@@ -1,5 +1,7 @@
-//! Residents decide together: the rows of votes (issue 11). Proposals, meetings, decisions and
-//! councils join this module tree.
+//! Residents decide together: the rows of proposals, votes, meetings and decisions (issue 11).
+//! Councils and associations join this module tree.
 
+pub mod decisions;
+pub mod meetings;
 pub mod proposals;
 pub mod votes;

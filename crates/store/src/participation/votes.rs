@@ -463,3 +463,19 @@ mod tests {
         assert_eq!(years_before(date!(2028 - 02 - 29), 18), "2010-02-28");
     }
 }
+
+/// The residents' representatives living below a place: (resident id, name), by name.
+pub async fn representatives_in(conn: &mut Conn, path: &str) -> Result<Vec<(i64, String)>> {
+    let (lo, hi) = jingzhi_domain::scope::path_range(path);
+    let rows = sqlx::query(
+        "SELECT r.id, r.name FROM representatives p JOIN residents r ON r.id = p.resident_id \
+         WHERE r.path >= $1 AND r.path < $2 ORDER BY r.name, r.id LIMIT 500",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect()
+}

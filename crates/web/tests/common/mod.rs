@@ -489,3 +489,83 @@ impl TestApp {
             .id
     }
 }
+
+/// A meeting of a place with what the probes act on: an item still open, a decision on a
+/// second item, and a task of that decision.
+pub struct MeetingFixture {
+    pub meeting: i64,
+    pub open_item: i64,
+    pub decision: i64,
+    pub task: i64,
+}
+
+impl TestApp {
+    /// An evaluation meeting in `node` held by the command line (so no caller is its
+    /// organiser), with an open item, a decided item and a task.
+    pub async fn meeting_in(&self, node: &Node) -> MeetingFixture {
+        use jingzhi_app::participation::{decisions as d, meetings as m};
+        let root = jingzhi_app::Actor::system(&self.city);
+        let p = self.app.participation();
+        let meeting = p
+            .create_meeting(
+                &root,
+                &m::NewMeetingInput {
+                    node_id: node.id,
+                    kind: "evaluation".into(),
+                    title: format!("{}评议会", node.name),
+                    held_at: "2026-11-20T19:00:00+08:00".into(),
+                    venue: "党群服务中心".into(),
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let item = |title: &str| m::ItemInput {
+            title: title.into(),
+            ..Default::default()
+        };
+        let open_item = p
+            .add_item(&root, meeting, &item("车棚改造"))
+            .await
+            .unwrap()
+            .id;
+        let decided = p
+            .add_item(&root, meeting, &item("楼道照明"))
+            .await
+            .unwrap()
+            .id;
+        let decision = p
+            .decide(
+                &root,
+                &d::DecisionInput {
+                    item_id: Some(decided),
+                    title: format!("{}楼道照明更换", node.name),
+                    body: "更换声控灯".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let task = p
+            .add_task(
+                &root,
+                decision,
+                &d::TaskInput {
+                    title: "采购灯具".into(),
+                    owner_kind: "community".into(),
+                    due_at: "2099-01-01T00:00:00+08:00".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        MeetingFixture {
+            meeting,
+            open_item,
+            decision,
+            task,
+        }
+    }
+}

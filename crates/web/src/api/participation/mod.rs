@@ -2,6 +2,9 @@
 //! representative (docs/participation.md). The paths and bodies are fixed by issue 11 §4:
 //! scripts rely on them.
 
+pub mod decisions;
+pub mod meetings;
+
 use super::{body, query, Id};
 use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
@@ -37,6 +40,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(support_proposal))
         .routes(routes!(answer_proposal))
         .routes(routes!(withdraw_proposal))
+        .merge(meetings::routes())
+        .merge(decisions::routes())
 }
 
 /// A new vote over a place.
@@ -459,6 +464,8 @@ pub struct ProposalStep {
 pub struct ProposalDetail {
     pub proposal: ProposalDto,
     pub timeline: Vec<ProposalStep>,
+    /// From idea to result: the timeline with the votes and the decisions' task steps.
+    pub journey: Vec<JourneyStep>,
     /// Supports that make the community answer.
     pub needed: u64,
     pub overdue: bool,
@@ -468,9 +475,43 @@ pub struct ProposalDetail {
     pub may_withdraw: bool,
 }
 
+/// One step of a proposal's way from idea to result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JourneyStep {
+    pub at: String,
+    /// `phase` (a change of phase or a step of the deliberation), `vote` or `task`.
+    pub kind: String,
+    /// The phase (kind `phase`) or the task's step (kind `task`).
+    pub state: Option<String>,
+    pub by: String,
+    pub note: Option<String>,
+    /// The API path of what it refers to (a vote, a decision).
+    pub link: Option<String>,
+}
+
 impl From<ProposalView> for ProposalDetail {
     fn from(v: ProposalView) -> Self {
+        use jingzhi_app::participation::proposals::JourneyKind;
         ProposalDetail {
+            journey: v
+                .journey
+                .into_iter()
+                .map(|j| {
+                    let (kind, state) = match j.kind {
+                        JourneyKind::Phase(p) => ("phase", Some(p.as_str().to_string())),
+                        JourneyKind::Vote => ("vote", None),
+                        JourneyKind::Task(s) => ("task", Some(s.as_str().to_string())),
+                    };
+                    JourneyStep {
+                        at: format_rfc3339(j.at),
+                        kind: kind.into(),
+                        state,
+                        by: j.by,
+                        note: j.note,
+                        link: j.link.map(|(k, id)| format!("/api/v1/{k}/{id}")),
+                    }
+                })
+                .collect(),
             timeline: v
                 .timeline
                 .into_iter()

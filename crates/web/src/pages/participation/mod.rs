@@ -2,6 +2,9 @@
 //! width; staff open a vote over a place they pick, enter paper ballots for the units that have
 //! not voted, follow the live count and close it (docs/participation.md).
 
+pub mod decisions;
+pub mod meetings;
+
 use super::{render, render_status, Chrome, FormData, PageError, PageResult};
 use crate::i18n::Lang;
 use crate::session::{Caller, PageCaller};
@@ -12,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
-use jingzhi_app::participation::proposals::{AnswerInput, NewProposalInput};
+use jingzhi_app::participation::proposals::{AnswerInput, JourneyKind, NewProposalInput};
 use jingzhi_app::participation::votes::{NewVoteInput, Vote, VoteResult, VoteView};
 use jingzhi_app::AppError;
 use jingzhi_domain::participation::proposals::Phase as ProposalPhase;
@@ -36,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/proposals/{id}/withdraw", post(withdraw))
         .route("/residents/{id}/representative", post(representative))
         .route("/households/{id}/voter", post(household_voter))
+        .merge(meetings::router())
+        .merge(decisions::router())
 }
 
 fn unit_key(u: Unit) -> &'static str {
@@ -585,6 +590,8 @@ pub struct StepRow {
     pub phase: &'static str,
     pub by: String,
     pub note: Option<String>,
+    /// The page it refers to (a vote, a decision).
+    pub link: Option<String>,
 }
 
 #[derive(Template)]
@@ -658,13 +665,18 @@ async fn proposal_page(
         may_withdraw: v.may_withdraw,
         others,
         timeline: v
-            .timeline
+            .journey
             .iter()
-            .map(|t| StepRow {
-                at: format_ms(t.at),
-                phase: proposal_phase_key(t.phase),
-                by: t.actor_name.clone(),
-                note: t.note.clone(),
+            .map(|j| StepRow {
+                at: format_ms(j.at),
+                phase: match j.kind {
+                    JourneyKind::Phase(p) => proposal_phase_key(p),
+                    JourneyKind::Vote => "proposals.journey.vote",
+                    JourneyKind::Task(s) => decisions::step_key(s),
+                },
+                by: j.by.clone(),
+                note: j.note.clone(),
+                link: j.link.map(|(k, id)| format!("/{k}/{id}")),
             })
             .collect(),
         message,
