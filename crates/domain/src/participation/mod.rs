@@ -3,5 +3,6 @@
 //! Deliberation meetings, decisions carried out and councils follow in this module tree
 //! (issue 11). The proposals' rules are here; their store, use-cases and pages are not built yet.
 
+pub mod councils;
 pub mod proposals;
 pub mod votes;
