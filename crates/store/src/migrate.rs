@@ -148,6 +148,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 21,
+        name: "councils",
+        common: include_str!("../migrations/0021_councils.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -156,6 +163,12 @@ pub const ID_TABLES: &[&str] = &[
     "ballots",
     "proposals",
     "proposal_timeline",
+    "associations",
+    "merchants",
+    "councils",
+    "council_members",
+    "council_handovers",
+    "council_matters",
     "nodes",
     "party_orgs",
     "barriers",
