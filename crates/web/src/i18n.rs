@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Mutex, OnceLock};
 
+mod councils;
 mod districting;
 mod events;
 mod hotline;
@@ -27,6 +28,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     rounds::T,
     districting::T,
     participation::T,
+    councils::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

@@ -2,6 +2,8 @@
 //! representative (docs/participation.md). The paths and bodies are fixed by issue 11 §4:
 //! scripts rely on them.
 
+pub mod councils;
+
 use super::{body, query, Id};
 use crate::error::{ApiResult, ErrorBody};
 use crate::session::ApiCaller;
@@ -37,6 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(support_proposal))
         .routes(routes!(answer_proposal))
         .routes(routes!(withdraw_proposal))
+        .merge(councils::routes())
 }
 
 /// A new vote over a place.

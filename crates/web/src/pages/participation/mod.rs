@@ -2,6 +2,8 @@
 //! width; staff open a vote over a place they pick, enter paper ballots for the units that have
 //! not voted, follow the live count and close it (docs/participation.md).
 
+pub mod councils;
+
 use super::{render, render_status, Chrome, FormData, PageError, PageResult};
 use crate::i18n::Lang;
 use crate::session::{Caller, PageCaller};
@@ -36,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/proposals/{id}/withdraw", post(withdraw))
         .route("/residents/{id}/representative", post(representative))
         .route("/households/{id}/voter", post(household_voter))
+        .merge(councils::router())
 }
 
 fn unit_key(u: Unit) -> &'static str {
