@@ -76,9 +76,12 @@ pub const ASSOCIATIONS: [(&str, Trade, &[&str]); 11] = [
     ),
 ];
 
-/// The council's matters: (title, days after the set-up it was raised, its outcome and the
-/// days it took, or none: still open).
-pub const MATTERS: &[(&str, i64, Option<(&str, i64)>)] = &[
+/// A matter of the demo council: (title, days after the set-up it was raised, its outcome and
+/// the days it took, or none: still open).
+pub type DemoMatter = (&'static str, i64, Option<(&'static str, i64)>);
+
+/// The council's matters.
+pub const MATTERS: &[DemoMatter] = &[
     (
         "向阳街沿街商户占道经营整治",
         12,
