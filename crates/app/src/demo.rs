@@ -5,6 +5,8 @@
 //! thread, one community at a time, feeding the inserts through a bounded channel, so both cores
 //! work and memory stays bounded. Rows carry their ids, so no insert waits for a round trip.
 
+mod councils;
+
 use crate::auth::NewUserInput;
 use crate::{App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
@@ -184,6 +186,7 @@ impl Demo<'_> {
         seed_demo_votes(self.app, opts.seed).await?;
         seed_demo_proposals(self.app).await?;
         seed_demo_meetings(self.app).await?;
+        councils::seed(self.app).await?;
 
         let city_path = plan.nodes[0].path.clone();
         let mut tx = self.app.store.begin().await?;

@@ -202,6 +202,42 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
     assert!(grid.id > max);
     drop(c);
 
+    // The council of 环翠楼街道 (issue 11 §6): 东北村社区, a property company and eleven trade
+    // associations in chair order, a handover every 90 days for two years, its matters mostly
+    // settled; its officer runs it, and 东北村's resident reads it.
+    let officer = Actor::new(app.auth().login("huancuilou", "demo-pass-1").await.unwrap());
+    let councils = app.participation().councils(&officer).await.unwrap();
+    assert_eq!(councils.len(), 1);
+    let v = app
+        .participation()
+        .council_view(&officer, councils[0].id)
+        .await
+        .unwrap();
+    assert_eq!(v.members.len(), 13);
+    assert_eq!(v.members[0].name, "东北村社区");
+    assert_eq!(v.handovers.len(), 9, "the first chair and eight handovers");
+    assert!(v.current_name.is_some() && v.next_name.is_some());
+    assert!(!v.chair.overdue);
+    assert!(
+        v.council.settled * 10 >= v.council.matters * 8,
+        "{:?}",
+        v.council
+    );
+    assert_eq!(
+        app.participation()
+            .associations(&officer)
+            .await
+            .unwrap()
+            .len(),
+        11
+    );
+    assert!(count(&db, "SELECT COUNT(*) FROM merchants").await >= 33);
+    let resident = Actor::new(resident);
+    assert_eq!(
+        app.participation().councils(&resident).await.unwrap().len(),
+        1
+    );
+
     // A second run is refused and changes nothing.
     let again = app.demo().generate(&opts).await;
     match again {

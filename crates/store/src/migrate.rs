@@ -155,6 +155,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 21,
+        name: "councils",
+        common: include_str!("../migrations/0021_councils.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -171,6 +178,12 @@ pub const ID_TABLES: &[&str] = &[
     "decisions",
     "decision_tasks",
     "task_progress",
+    "associations",
+    "merchants",
+    "councils",
+    "council_members",
+    "council_handovers",
+    "council_matters",
     "nodes",
     "party_orgs",
     "barriers",

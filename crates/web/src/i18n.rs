@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Mutex, OnceLock};
 
+mod councils;
 mod districting;
 mod events;
 mod hotline;
@@ -29,6 +30,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     districting::T,
     participation::T,
     meetings::T,
+    councils::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

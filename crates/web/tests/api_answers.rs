@@ -20,12 +20,29 @@ fn api_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/api")
 }
 
+/// Every `.rs` file below `dir`, module directories (`api/participation/`) included.
+fn rust_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(rust_files(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// The handler sources: (file name, text), the DTO modules aside.
 fn handler_files() -> Vec<(String, String)> {
     let mut out = vec![];
-    for e in std::fs::read_dir(api_dir()).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_name().unwrap().to_string_lossy().to_string();
+    for p in rust_files(&api_dir()) {
+        let name = p
+            .strip_prefix(api_dir())
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         if name.ends_with(".rs") && name != "dto.rs" && name != "schemas.rs" {
             out.push((name, std::fs::read_to_string(&p).unwrap()));
         }
@@ -38,8 +55,8 @@ fn handler_files() -> Vec<(String, String)> {
 /// Names of the structs declared in `crates/web/src/api/`.
 fn web_structs() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for e in std::fs::read_dir(api_dir()).unwrap() {
-        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+    for p in rust_files(&api_dir()) {
+        let text = std::fs::read_to_string(p).unwrap();
         for line in text.lines() {
             if let Some(rest) = line.trim_start().strip_prefix("pub struct ") {
                 let name: String = rest

@@ -211,6 +211,10 @@ async fn seed(t: &TestApp) -> Vec<String> {
         .await
         .unwrap();
 
+    // A council over community A (members, a handover, a matter settled and one open) and an
+    // association with a merchant.
+    let (council, association) = council_in(t).await;
+
     let (e, a, b) = (other.id, &t.comm_a, &t.building_a);
     let mut pages = vec![
         "/".to_string(),
@@ -267,6 +271,10 @@ async fn seed(t: &TestApp) -> Vec<String> {
         format!("/meetings/{}", meeting.meeting),
         "/decisions".into(),
         format!("/decisions/{}", meeting.decision),
+        "/councils".into(),
+        format!("/councils/{council}"),
+        "/associations".into(),
+        format!("/associations/{association}"),
         "/districting".into(),
         format!("/districting/preview?scope={}&mode=split&seed=2", a.code),
         plan_url,
@@ -275,6 +283,89 @@ async fn seed(t: &TestApp) -> Vec<String> {
     ];
     pages.dedup();
     pages
+}
+
+/// A council over community A and an association there (ids), as the command line sets them up.
+async fn council_in(t: &TestApp) -> (i64, i64) {
+    use jingzhi_app::participation::councils::{
+        NewAssociationInput, NewCouncilInput, NewMatterInput, NewMemberInput, NewMerchantInput,
+    };
+    let sys = Actor::system(&t.city);
+    let p = t.app.participation();
+    let a = p
+        .create_association(
+            &sys,
+            &NewAssociationInput {
+                node_id: t.comm_a.id,
+                name: "东北村餐饮行业协会".into(),
+                trade: "catering".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let m = p
+        .create_merchant(
+            &sys,
+            &NewMerchantInput {
+                building_id: t.building_a.id,
+                name: "老船长水饺".into(),
+                licence_number: "91350100M000100Y43".into(),
+                contact_phone: Some("0631-5201234".into()),
+                association_id: Some(a.id),
+            },
+        )
+        .await
+        .unwrap();
+    let c = p
+        .create_council(
+            &sys,
+            &NewCouncilInput {
+                node_id: t.comm_a.id,
+                name: "东北村共治理事会".into(),
+                term_days: 90,
+            },
+        )
+        .await
+        .unwrap();
+    for member in [
+        NewMemberInput {
+            kind: "community".into(),
+            node_id: Some(t.comm_a.id),
+            ..Default::default()
+        },
+        NewMemberInput {
+            kind: "property_company".into(),
+            name: Some("威海宏安物业".into()),
+            ..Default::default()
+        },
+        NewMemberInput {
+            kind: "merchant".into(),
+            merchant_id: Some(m.id),
+            ..Default::default()
+        },
+    ] {
+        p.add_member(&sys, c.id, &member).await.unwrap();
+    }
+    p.handover(&sys, c.id, None).await.unwrap();
+    for (i, title) in ["沿街占道经营", "油烟扰民"].into_iter().enumerate() {
+        let m = p
+            .raise_matter(
+                &sys,
+                c.id,
+                &NewMatterInput {
+                    title: title.into(),
+                    raised_at: None,
+                },
+            )
+            .await
+            .unwrap();
+        if i == 0 {
+            p.settle_matter(&sys, m.id, "签订门前三包承诺书")
+                .await
+                .unwrap();
+        }
+    }
+    (c.id, a.id)
 }
 
 /// Pages (or, but for `/`, every page under them) whose labels are not translated yet.

@@ -1,6 +1,7 @@
 //! Residents decide together (issue 11): votes counted per household, resident or
 //! representative. Reached as `app.participation()`.
 
+pub mod councils;
 pub mod decisions;
 pub mod meetings;
 pub mod proposals;

@@ -1,6 +1,8 @@
 //! Deterministic pieces of the demo's votes: which units cast a ballot and what they chose, from
 //! a hash of the seed and the unit (no shared RNG), so the same seed gives the same ballots.
 
+pub mod councils;
+
 use super::rounds::mix;
 
 /// The 向阳街 parking vote in 东北村社区 (issue 11, domain.md §8): after twelve rounds of

@@ -2,6 +2,7 @@
 //! per household, resident or representative, deliberation meetings in rounds with minutes that
 //! lock, and decisions carried out as tasks. Councils and associations join this module tree.
 
+pub mod councils;
 pub mod decisions;
 pub mod meetings;
 pub mod proposals;

@@ -76,6 +76,8 @@ pub struct Chrome {
     pub can_users: bool,
     /// Redistricting (社区规模优化): officers and the auditor.
     pub can_districting: bool,
+    /// Councils and associations (managers, and residents who follow those over their home).
+    pub can_councils: bool,
 }
 
 impl Chrome {
@@ -102,6 +104,7 @@ impl Chrome {
             can_hotline: jingzhi_app::hotline::may_handle(u.role),
             can_users: can(Permission::ManageUsers),
             can_districting: jingzhi_domain::districting::approval::can_view(u.role),
+            can_councils: jingzhi_app::participation::councils::may_read(u.role),
         }
     }
 

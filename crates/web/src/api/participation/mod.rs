@@ -2,6 +2,7 @@
 //! representative (docs/participation.md). The paths and bodies are fixed by issue 11 §4:
 //! scripts rely on them.
 
+pub mod councils;
 pub mod decisions;
 pub mod meetings;
 
@@ -42,6 +43,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(withdraw_proposal))
         .merge(meetings::routes())
         .merge(decisions::routes())
+        .merge(councils::routes())
 }
 
 /// A new vote over a place.

@@ -2,6 +2,7 @@
 //! width; staff open a vote over a place they pick, enter paper ballots for the units that have
 //! not voted, follow the live count and close it (docs/participation.md).
 
+pub mod councils;
 pub mod decisions;
 pub mod meetings;
 
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}/voter", post(household_voter))
         .merge(meetings::router())
         .merge(decisions::router())
+        .merge(councils::router())
 }
 
 fn unit_key(u: Unit) -> &'static str {
