@@ -86,6 +86,9 @@ async fn a_proposal_goes_through_twelve_rounds_a_vote_and_tasks_to_its_result() 
         .await
         .unwrap();
 
+    // A neighbour supports it: they follow it from now on.
+    p.support_at(&neighbour, prop.id, NOW).await.unwrap();
+
     let m = p
         .create_meeting_at(
             &worker,
@@ -453,6 +456,35 @@ async fn a_proposal_goes_through_twelve_rounds_a_vote_and_tasks_to_its_result() 
         .iter()
         .any(|j| j.kind == JourneyKind::Task(Step::Done)));
     assert!(v.journey.windows(2).all(|x| x[0].at <= x[1].at));
+
+    // The author and the supporter were told of every step, in their notifications; the
+    // worker who took the steps was not.
+    for who in [&author, &neighbour] {
+        let told: Vec<String> = w
+            .app
+            .notify()
+            .notifications(who, None, None, 200)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.proposal_id == Some(prop.id))
+            .map(|n| n.body)
+            .collect();
+        let has = |s: &str| told.iter().any(|n| n.contains(s));
+        assert!(has("已列入议题"), "{told:?}");
+        assert!(has("第12轮协商"), "{told:?}");
+        assert!(has("形成决定"), "{told:?}");
+        assert!(has("任务“施划68个车位”已完成：68个车位已施划"), "{told:?}");
+        assert!(has("5星"), "{told:?}");
+    }
+    assert!(w
+        .app
+        .notify()
+        .notifications(&worker, None, None, 200)
+        .await
+        .unwrap()
+        .iter()
+        .all(|n| n.proposal_id.is_none()));
 
     // The resident reads the meeting, its twelve rounds and the decision.
     let seen = p.meeting_view_at(&author, m.id, NOW + 90).await.unwrap();

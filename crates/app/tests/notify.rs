@@ -101,7 +101,7 @@ async fn a_transition_notifies_the_reporter_in_its_own_transaction() {
         .await
         .unwrap();
     assert_eq!(list.len(), 1);
-    assert_eq!(list[0].event_id, e.id);
+    assert_eq!(list[0].event_id, Some(e.id));
     assert_eq!(list[0].status, "accepted");
     assert!(list[0].body.contains("已上报 → 已受理"), "{}", list[0].body);
     assert!(list[0].body.contains("前进小区1号楼"), "{}", list[0].body);
@@ -227,7 +227,10 @@ async fn merged_reporters_hear_of_the_target_s_changes() {
         .await
         .unwrap();
     assert_eq!(n.len(), 1);
-    assert_eq!((n[0].event_id, n[0].status.as_str()), (dup.id, "merged"));
+    assert_eq!(
+        (n[0].event_id, n[0].status.as_str()),
+        (Some(dup.id), "merged")
+    );
 
     w.app.events().accept(&worker, target.id).await.unwrap();
     let n = w
@@ -237,7 +240,7 @@ async fn merged_reporters_hear_of_the_target_s_changes() {
         .await
         .unwrap();
     assert_eq!(n.len(), 2);
-    assert_eq!(n[0].event_id, target.id);
+    assert_eq!(n[0].event_id, Some(target.id));
     assert!(
         n[0].title
             .contains(&format!("#{}（已并入#{}）", dup.id, target.id)),
@@ -251,7 +254,7 @@ async fn merged_reporters_hear_of_the_target_s_changes() {
         .await
         .unwrap();
     assert_eq!(g.len(), 1);
-    assert_eq!(g[0].event_id, target.id);
+    assert_eq!(g[0].event_id, Some(target.id));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -303,3 +303,237 @@ async fn supports_at_once_all_count() {
         .count();
     assert_eq!(awaiting, 1, "the threshold is reached once");
 }
+
+/// A community sets its own threshold: staff of the community only, checked field by field,
+/// audited; the next support counts against it.
+#[tokio::test]
+async fn a_community_sets_its_own_threshold() {
+    use jingzhi_app::participation::proposals::ThresholdInput;
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
+    let people = neighbours(&w, &worker, 4).await;
+    let p = w.app.participation();
+
+    let before = p.threshold(&worker, w.comm_a.id).await.unwrap();
+    assert!(!before.own);
+    assert_eq!(
+        before.needed, 10,
+        "the default: 1 % of households, at least 10"
+    );
+
+    let set = |kind: &str, count, permille, floor| ThresholdInput {
+        kind: kind.into(),
+        count,
+        permille,
+        floor,
+    };
+    let e = p
+        .set_threshold(&worker, w.comm_a.id, &set("share", None, Some(0), None))
+        .await
+        .unwrap_err();
+    match e {
+        AppError::Invalid(v) => assert_eq!(
+            v.iter().map(|f| f.field).collect::<Vec<_>>(),
+            ["permille", "floor"]
+        ),
+        other => panic!("{other:?}"),
+    }
+    let e = p
+        .set_threshold(
+            &people[0],
+            w.comm_a.id,
+            &set("absolute", Some(2), None, None),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), "403");
+    let e = p
+        .set_threshold(
+            &worker_b,
+            w.comm_a.id,
+            &set("absolute", Some(2), None, None),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), "404");
+    let e = p
+        .set_threshold(
+            &worker,
+            w.building_a.id,
+            &set("absolute", Some(2), None, None),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), "404", "a threshold belongs to a community");
+
+    let v = p
+        .set_threshold(&worker, w.comm_a.id, &set("absolute", Some(2), None, None))
+        .await
+        .unwrap();
+    assert!(v.own);
+    assert_eq!(v.needed, 2);
+    // A resident of the community reads it.
+    assert_eq!(
+        p.threshold(&people[0], w.comm_a.id).await.unwrap().needed,
+        2
+    );
+
+    let filed = p
+        .file_proposal_at(&people[0], &proposal("路灯不亮"), NOW)
+        .await
+        .unwrap();
+    p.support_at(&people[1], filed.id, NOW + 1).await.unwrap();
+    let after = p.support_at(&people[2], filed.id, NOW + 2).await.unwrap();
+    assert_eq!(after.phase, Phase::AwaitingAnswer);
+    assert_eq!(after.answer_due, Some(NOW + 2 + 15 * DAY));
+
+    // Not answered in time: the job escalates it to the street, once; the street's officer
+    // and the author are told.
+    let officer = w.user("street.o", "street-officer", &w.street).await;
+    let system = Actor::system(&w.city);
+    assert_eq!(
+        p.escalate_overdue_proposals_at(&system, NOW + 3)
+            .await
+            .unwrap(),
+        0
+    );
+    let late = NOW + 2 + 15 * DAY + 1;
+    assert_eq!(
+        p.escalate_overdue_proposals_at(&system, late)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        p.escalate_overdue_proposals_at(&system, late + 1)
+            .await
+            .unwrap(),
+        0
+    );
+    let v = p
+        .proposal_view_at(&people[0], filed.id, late + 2)
+        .await
+        .unwrap();
+    assert!(v.proposal.escalated_at.is_some());
+    assert!(v
+        .timeline
+        .iter()
+        .any(|t| t.note.as_deref() == Some("社区答复已超期，已提请街道督办")));
+    let told = |a: &Actor| {
+        let a = a.clone();
+        let w = &w;
+        async move {
+            w.app
+                .notify()
+                .notifications(&a, None, None, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|n| n.proposal_id == Some(filed.id))
+                .map(|n| n.title + &n.body)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(told(&officer).await.iter().any(|t| t.contains("请督办")));
+    assert!(told(&people[0])
+        .await
+        .iter()
+        .any(|t| t.contains("提请街道督办")));
+}
+
+/// A resident's event that needs a collective decision becomes a proposal in their name; a
+/// proposal that is really a complaint becomes an event; each links to the other.
+#[tokio::test]
+async fn events_and_proposals_turn_into_each_other() {
+    use jingzhi_app::events::ReportInput;
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
+    let people = neighbours(&w, &worker, 2).await;
+    let p = w.app.participation();
+    let report = |a: &Actor, text: &str| {
+        let a = a.clone();
+        let text = text.to_string();
+        let w = &w;
+        async move {
+            w.app
+                .events()
+                .report(
+                    &a,
+                    &ReportInput {
+                        category: "sanitation".into(),
+                        node_id: Some(w.building_a.id),
+                        description: text,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    };
+
+    // Event → proposal, in the reporter's name, once.
+    let e = report(&people[0], "小区缺少垃圾分类投放点，需要大家商量放在哪里").await;
+    let e2 = p
+        .event_to_proposal(&people[1], e.id, None)
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e2), "403");
+    let e2 = p
+        .event_to_proposal(&worker_b, e.id, None)
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e2), "404");
+    let prop = p.event_to_proposal(&worker, e.id, None).await.unwrap();
+    assert_eq!(prop.author_name, "邻居0");
+    assert_eq!(prop.from_event_id, Some(e.id));
+    assert_eq!(prop.phase, Phase::Collecting);
+    let again = p.event_to_proposal(&worker, e.id, None).await.unwrap_err();
+    assert_eq!(status(&again), "409");
+    assert_eq!(
+        p.proposals_of_event(&worker, e.id).await.unwrap(),
+        vec![(prop.id, prop.title.clone(), false)]
+    );
+    // An event staff reported (no resident behind it) needs the resident named.
+    let staff_event = report(&worker, "楼道灯坏了").await;
+    let e3 = p
+        .event_to_proposal(&worker, staff_event.id, None)
+        .await
+        .unwrap_err();
+    assert_eq!(field(&e3), "resident_id");
+
+    // Proposal → event: the community reports it and links it.
+    let filed = p
+        .file_proposal_at(&people[1], &proposal("单元门口污水井冒水"), NOW)
+        .await
+        .unwrap();
+    let ev = report(&worker, "单元门口污水井冒水").await;
+    let e4 = p
+        .proposal_to_event(&people[0], filed.id, ev.id)
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e4), "403");
+    let e5 = p
+        .proposal_to_event(&worker, filed.id, 999_999)
+        .await
+        .unwrap_err();
+    assert_eq!(field(&e5), "event_id");
+    let became = p.proposal_to_event(&worker, filed.id, ev.id).await.unwrap();
+    assert_eq!(became.phase, Phase::BecameEvent);
+    assert_eq!(became.linked, Some(ev.id));
+    assert_eq!(
+        p.proposals_of_event(&worker, ev.id).await.unwrap(),
+        vec![(filed.id, filed.title.clone(), true)]
+    );
+    // Its author was told.
+    let told = w
+        .app
+        .notify()
+        .notifications(&people[1], None, None, 20)
+        .await
+        .unwrap();
+    assert!(told
+        .iter()
+        .any(|n| n.proposal_id == Some(filed.id) && n.body.contains(&format!("事件#{}", ev.id))));
+}

@@ -258,7 +258,7 @@ async fn a_residents_bench_holds_open_reports_those_to_rate_and_unread_notices()
     );
     assert_eq!(b.my_reports[1].status, Status::Closed);
     assert!(!b.unread.is_empty());
-    assert!(b.unread.iter().any(|n| n.event_id == done.id));
+    assert!(b.unread.iter().any(|n| n.event_id == Some(done.id)));
     assert!(b.load.is_none() && b.overdue.is_empty() && b.audit.is_empty());
     assert!(b.plans_for_comment.is_empty());
 }

@@ -28,6 +28,12 @@ pub async fn run(app: &App, cfg: &Config, cmd: EventsCmd) -> Result<ExitCode, St
                 "超期事件已升级 escalated: {} ({} 已被他人处理 changed meanwhile)",
                 r.escalated, r.skipped
             );
+            let n = app
+                .participation()
+                .escalate_overdue_proposals_at(&actor, jingzhi_domain::time_fmt::now_ms())
+                .await
+                .map_err(app_err)?;
+            println!("答复超期的提案已提请街道督办 proposals escalated: {n}");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -162,6 +162,20 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 22,
+        name: "notification_subjects",
+        common: "",
+        sqlite: include_str!("../migrations/0022_notification_subjects.sqlite.sql"),
+        postgres: include_str!("../migrations/0022_notification_subjects.postgres.sql"),
+    },
+    Migration {
+        version: 23,
+        name: "proposal_thresholds",
+        common: include_str!("../migrations/0023_proposal_thresholds.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).

@@ -115,26 +115,30 @@ pub async fn recipients(conn: &mut Conn, event_id: i64) -> Result<Vec<Recipient>
 #[derive(Debug, Clone)]
 pub struct NewNotification<'a> {
     pub user_id: i64,
-    pub event_id: i64,
+    /// What it is about: an event, or a proposal (one of the two).
+    pub event_id: Option<i64>,
+    pub proposal_id: Option<i64>,
     pub path: &'a str,
     pub created_at: i64,
     pub command: &'a str,
-    pub status: Status,
+    /// The event's status, or the proposal's phase, after the change.
+    pub status: &'a str,
     pub title: &'a str,
     pub body: &'a str,
 }
 
 pub async fn insert_notification(conn: &mut Conn, n: &NewNotification<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO notifications (user_id, event_id, path, created_at, command, status, title, body) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id",
+        "INSERT INTO notifications (user_id, event_id, proposal_id, path, created_at, command, \
+         status, title, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
     )
     .bind(n.user_id)
     .bind(n.event_id)
+    .bind(n.proposal_id)
     .bind(n.path)
     .bind(n.created_at)
     .bind(n.command)
-    .bind(n.status.as_str())
+    .bind(n.status)
     .bind(n.title)
     .bind(n.body)
     .fetch_one(&mut *conn)
@@ -144,7 +148,8 @@ pub async fn insert_notification(conn: &mut Conn, n: &NewNotification<'_>) -> Re
 #[derive(Debug, Clone, Serialize)]
 pub struct Notification {
     pub id: i64,
-    pub event_id: i64,
+    pub event_id: Option<i64>,
+    pub proposal_id: Option<i64>,
     pub created_at: i64,
     pub command: String,
     pub status: String,
@@ -157,6 +162,7 @@ fn notification_from(r: &AnyRow) -> Result<Notification> {
     Ok(Notification {
         id: r.try_get("id")?,
         event_id: r.try_get("event_id")?,
+        proposal_id: r.try_get("proposal_id")?,
         created_at: r.try_get("created_at")?,
         command: r.try_get("command")?,
         status: r.try_get("status")?,
@@ -178,7 +184,8 @@ pub async fn list(
 ) -> Result<Vec<Notification>> {
     let mut p = Params::default();
     let mut sql = format!(
-        "SELECT id, event_id, created_at, command, status, title, body, read_at FROM notifications \
+        "SELECT id, event_id, proposal_id, created_at, command, status, title, body, read_at \
+         FROM notifications \
          WHERE user_id = {} AND {}",
         p.push(V::I(user_id)),
         p.range("path", &scope.path)
@@ -228,7 +235,7 @@ pub async fn mark_read(
     let mut p = Params::default();
     let sql = format!(
         "UPDATE notifications SET read_at = COALESCE(read_at, {}) WHERE id = {} AND user_id = {} AND {} \
-         RETURNING id, event_id, created_at, command, status, title, body, read_at",
+         RETURNING id, event_id, proposal_id, created_at, command, status, title, body, read_at",
         p.push(V::I(now)),
         p.push(V::I(id)),
         p.push(V::I(user_id)),
@@ -567,4 +574,21 @@ pub async fn set_channels(conn: &mut Conn, names: &[&str], now: i64) -> Result<(
             .await?;
     }
     Ok(())
+}
+
+/// The accounts to tell of a change of a proposal: its author's and its supporters' resident
+/// accounts, each with the path of the resident's home (the notification's place, inside the
+/// account's scope).
+pub async fn proposal_followers(conn: &mut Conn, proposal_id: i64) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT u.id, r.path FROM users u JOIN residents r ON r.id = u.resident_id \
+         WHERE u.resident_id IN (SELECT author_resident_id FROM proposals WHERE id = $1 \
+         UNION SELECT resident_id FROM proposal_supports WHERE proposal_id = $1) ORDER BY u.id",
+    )
+    .bind(proposal_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("path")?)))
+        .collect()
 }

@@ -193,6 +193,19 @@ async fn seed(t: &TestApp) -> Vec<String> {
     // A household vote over community A, open.
     let vote = t.household_vote(&t.comm_a).await;
     let proposal = t.proposal_in(t.res_a.id).await;
+    // Taken up: its author (resident.a) is told, so their notifications list a proposal's.
+    t.app
+        .participation()
+        .answer(
+            &jingzhi_app::Actor::system(&t.city),
+            proposal,
+            &jingzhi_app::participation::proposals::AnswerInput {
+                answer: "take_up".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let meeting = t.meeting_in(&t.comm_a).await;
     t.app
         .participation()

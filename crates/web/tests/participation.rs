@@ -275,6 +275,21 @@ async fn proposals_through_the_api_and_the_pages() {
         &html[at.saturating_sub(60)..(at + 60).min(html.len())]
     );
     assert!(html.contains("已列入议题"));
+
+    // The author was told, in their notifications, with a link to the proposal.
+    let html = t.page("/notifications", &cookie).await.text();
+    assert!(
+        html.contains(&format!(r#"href="/proposals/{id}""#)) && html.contains("有新进展"),
+        "{html}"
+    );
+    let r = t
+        .request(Method::GET, "/api/v1/notifications", Some(&resident), None)
+        .await;
+    assert!(r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["proposal_id"] == id && n["event_id"].is_null()));
 }
 
 /// Meetings through the API and the pages: a worker holds one, invites a party with HTML in its

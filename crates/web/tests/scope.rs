@@ -937,6 +937,49 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
                 .await,
             )]
         }
+        ("GET", "/api/v1/communities/{id}/proposal-threshold") => vec![(
+            Kind::Item,
+            c.call(
+                Method::GET,
+                &format!("/api/v1/communities/{}/proposal-threshold", x.comm.id),
+                None,
+            )
+            .await,
+        )],
+        ("PUT", "/api/v1/communities/{id}/proposal-threshold") => vec![(
+            Kind::Item,
+            c.call(
+                Method::PUT,
+                &format!("/api/v1/communities/{}/proposal-threshold", x.comm.id),
+                Some(serde_json::json!({"kind": "share", "permille": 10, "floor": 10})),
+            )
+            .await,
+        )],
+        ("POST", "/api/v1/proposals/{id}/event") => {
+            let id = t.proposal_in(x.res.id).await;
+            let e = fresh_report(t, &x.building).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/proposals/{id}/event"),
+                    Some(serde_json::json!({"event_id": e})),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/events/{id}/proposal") => {
+            let e = fresh_report(t, &x.building).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/events/{e}/proposal"),
+                    Some(serde_json::json!({"resident_id": x.res.id})),
+                )
+                .await,
+            )]
+        }
         ("POST", "/api/v1/meetings") => {
             let body = serde_json::json!({"node_id": x.comm.id, "kind": "deliberation",
                 "title": "探针会议", "held_at": "2026-11-20T19:00:00+08:00", "venue": "会议室"});

@@ -154,6 +154,17 @@ impl Events<'_> {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "overdue escalation run failed"),
             }
+            // Proposals whose answer is overdue go to the street the same way.
+            match self
+                .app
+                .participation()
+                .escalate_overdue_proposals_at(&actor, now_ms())
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(escalated = n, "overdue proposals escalated"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "overdue proposal escalation failed"),
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use jingzhi_domain::participation::decisions::{self as dd, Figure, OwnerKind, St
 use jingzhi_domain::participation::meetings::Kind as MeetingKind;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::participation::decisions::{self as sdec, NewDecision, NewTask};
-use jingzhi_store::participation::{meetings as sm, proposals as sp, votes as sv};
+use jingzhi_store::participation::{meetings as sm, votes as sv};
 use jingzhi_store::{audit, departments as sd, events as se, registry as sr, Conn};
 
 // The rows this capability returns (its read models).
@@ -178,13 +178,13 @@ impl Participation<'_> {
             e => e.into(),
         })?;
         if let Some(pid) = proposal_id {
-            sp::add_timeline(
+            super::proposal_step(
                 &mut tx,
                 pid,
-                now,
                 jingzhi_domain::participation::proposals::Phase::TakenUp,
-                &actor.user.display_name,
+                actor,
                 Some(&format!("形成决定：{title}")),
+                now,
             )
             .await?;
         }
@@ -443,6 +443,25 @@ impl Participation<'_> {
             });
         }
         sdec::add_progress(&mut tx, t.id, next, now, &actor.user.display_name, note).await?;
+        if next == Step::Done {
+            let d = sdec::get(&mut tx, &super::everywhere(), t.decision_id).await?;
+            if let Some(pid) = d.proposal_id {
+                let what = format!(
+                    "任务“{}”已完成{}",
+                    t.title,
+                    note.map(|n| format!("：{n}")).unwrap_or_default()
+                );
+                super::tell_followers(
+                    &mut tx,
+                    pid,
+                    jingzhi_domain::participation::proposals::Phase::TakenUp,
+                    actor.audit_id(),
+                    &what,
+                    now,
+                )
+                .await?;
+            }
+        }
         audit::record(
             &mut tx,
             audit::Entry {
@@ -496,13 +515,13 @@ impl Participation<'_> {
         }
         sdec::rate(&mut tx, d.id, i64::from(rating), note, m.id, now).await?;
         if let Some(pid) = d.proposal_id {
-            sp::add_timeline(
+            super::proposal_step(
                 &mut tx,
                 pid,
-                now,
                 jingzhi_domain::participation::proposals::Phase::TakenUp,
-                &actor.user.display_name,
+                actor,
                 Some(&format!("{}评议落实情况：{}星", m.title, rating)),
+                now,
             )
             .await?;
         }

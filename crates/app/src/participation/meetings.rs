@@ -561,13 +561,13 @@ impl Participation<'_> {
         .await?;
         if let Some(pid) = proposal_id {
             // The proposal's public timeline says which meeting took it.
-            sp::add_timeline(
+            super::proposal_step(
                 &mut tx,
                 pid,
-                now,
                 ProposalPhase::TakenUp,
-                &actor.user.display_name,
+                actor,
                 Some(&format!("列入{}“{}”议程", m.kind.label_zh(), m.title)),
+                now,
             )
             .await?;
         }
@@ -636,13 +636,13 @@ impl Participation<'_> {
         )
         .await?;
         if let Some(pid) = item.proposal_id {
-            sp::add_timeline(
+            super::proposal_step(
                 &mut tx,
                 pid,
-                now,
                 ProposalPhase::TakenUp,
-                &actor.user.display_name,
+                actor,
                 Some(&format!("{}第{}轮协商", m.kind.label_zh(), n)),
+                now,
             )
             .await?;
         }

@@ -66,3 +66,63 @@ pub(crate) fn event_label(e: &jingzhi_store::events::Event) -> String {
 pub(crate) fn everywhere() -> Scope {
     Scope::new(0, "/".to_string())
 }
+
+/// A step of a proposal's way, in the transaction that took it: a row of its public timeline,
+/// and a notification to its author and supporters (their resident accounts; not the one who
+/// took the step).
+pub(crate) async fn proposal_step(
+    conn: &mut jingzhi_store::Conn,
+    proposal_id: i64,
+    phase: jingzhi_domain::participation::proposals::Phase,
+    by: &crate::Actor,
+    note: Option<&str>,
+    now: i64,
+) -> AppResult<()> {
+    use jingzhi_store::participation::proposals as sp;
+    sp::add_timeline(conn, proposal_id, now, phase, &by.user.display_name, note).await?;
+    tell_followers(
+        conn,
+        proposal_id,
+        phase,
+        by.audit_id(),
+        note.unwrap_or(phase.label_zh()),
+        now,
+    )
+    .await
+}
+
+/// Tell a proposal's author and supporters of a change (`what`), except `except` (who made it).
+pub(crate) async fn tell_followers(
+    conn: &mut jingzhi_store::Conn,
+    proposal_id: i64,
+    phase: jingzhi_domain::participation::proposals::Phase,
+    except: Option<i64>,
+    what: &str,
+    now: i64,
+) -> AppResult<()> {
+    use jingzhi_store::notify as sn;
+    use jingzhi_store::participation::proposals as sp;
+    let p = sp::get(conn, &everywhere(), proposal_id).await?;
+    let title = format!("提案“{}”有新进展", p.title);
+    for (user_id, path) in sn::proposal_followers(conn, proposal_id).await? {
+        if Some(user_id) == except {
+            continue;
+        }
+        sn::insert_notification(
+            conn,
+            &sn::NewNotification {
+                user_id,
+                event_id: None,
+                proposal_id: Some(proposal_id),
+                path: &path,
+                created_at: now,
+                command: "proposal",
+                status: phase.as_str(),
+                title: &title,
+                body: what,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

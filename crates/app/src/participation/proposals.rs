@@ -34,6 +34,29 @@ pub struct NewProposalInput {
     pub resident_id: Option<i64>,
 }
 
+/// A community's threshold as the page and the API show it.
+#[derive(Debug, Clone)]
+pub struct ThresholdView {
+    pub community_id: i64,
+    pub community: String,
+    pub threshold: Threshold,
+    /// The community set its own (else the default).
+    pub own: bool,
+    /// Households with residents, and the supports that makes.
+    pub households: i64,
+    pub needed: u64,
+}
+
+/// A threshold as the form or the API body gives it.
+#[derive(Debug, Clone, Default)]
+pub struct ThresholdInput {
+    /// `absolute` (with `count`) or `share` (with `permille` and `floor`).
+    pub kind: String,
+    pub count: Option<i64>,
+    pub permille: Option<i64>,
+    pub floor: Option<i64>,
+}
+
 /// How the community answers.
 #[derive(Debug, Clone, Default)]
 pub struct AnswerInput {
@@ -374,7 +397,80 @@ impl Participation<'_> {
     async fn needed(&self, conn: &mut Conn, p: &Proposal) -> AppResult<u64> {
         let community = sr::get_node_unscoped(conn, p.community_id).await?;
         let households = sp::households_in(conn, &community.path).await?;
-        Ok(Threshold::default().needed(u64::try_from(households).unwrap_or(0)))
+        let t = sp::threshold(conn, community.id).await?.unwrap_or_default();
+        Ok(t.needed(u64::try_from(households).unwrap_or(0)))
+    }
+
+    /// A community's threshold as it stands: its own or the default, and what it asks today.
+    pub async fn threshold(&self, actor: &Actor, community_id: i64) -> AppResult<ThresholdView> {
+        let mut conn = self.app.store.acquire().await?;
+        let scope = if actor.user.role == Role::Resident {
+            self.resident_and_community(&mut conn, actor).await?.1
+        } else {
+            actor.scope()
+        };
+        let c = sr::get_node(&mut conn, &scope, community_id).await?;
+        if c.kind != jingzhi_domain::registry::NodeKind::Community {
+            return Err(AppError::NotFound);
+        }
+        let own = sp::threshold(&mut conn, c.id).await?;
+        let households = sp::households_in(&mut conn, &c.path).await?;
+        let t = own.unwrap_or_default();
+        Ok(ThresholdView {
+            community_id: c.id,
+            community: c.name,
+            threshold: t,
+            own: own.is_some(),
+            households,
+            needed: t.needed(u64::try_from(households).unwrap_or(0)),
+        })
+    }
+
+    /// Set a community's threshold (staff whose scope holds the community), audited. Proposals
+    /// already awaiting an answer keep it; the new number counts from the next support.
+    pub async fn set_threshold(
+        &self,
+        actor: &Actor,
+        community_id: i64,
+        input: &ThresholdInput,
+    ) -> AppResult<ThresholdView> {
+        if !actor.user.role.is_manager() {
+            return Err(AppError::Forbidden);
+        }
+        let t = Threshold::parse(&input.kind, input.count, input.permille, input.floor)
+            .map_err(AppError::Invalid)?;
+        let mut tx = self.app.store.begin().await?;
+        let c = sr::get_node(&mut tx, &actor.scope(), community_id).await?;
+        if c.kind != jingzhi_domain::registry::NodeKind::Community {
+            return Err(AppError::NotFound);
+        }
+        let before = sp::threshold(&mut tx, c.id).await?.unwrap_or_default();
+        sp::set_threshold(
+            &mut tx,
+            c.id,
+            &c.path,
+            t,
+            &actor.user.display_name,
+            now_ms(),
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                before: Some(serde_json::json!({"threshold": before.describe_zh()})),
+                after: Some(serde_json::json!({"threshold": t.describe_zh()})),
+                ..actor.audit(
+                    Action::Update,
+                    "proposal_threshold",
+                    Some(c.id),
+                    &c.path,
+                    format!("{}居民小提案附议门槛：{}", c.name, t.describe_zh()),
+                )
+            },
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        self.threshold(actor, community_id).await
     }
 
     /// Apply a command to a proposal in one transaction: the rules, the new state, the
@@ -442,6 +538,22 @@ impl Participation<'_> {
                 _ => actor.user.display_name.as_str(),
             };
             sp::add_timeline(&mut tx, p.id, now, next.phase, by, answer.as_deref()).await?;
+            // The author and supporters are told; a threshold reached by a support is news to
+            // the one who supported too.
+            let what = match (&cmd, answer.as_deref()) {
+                (Command::Support { .. }, _) => format!(
+                    "附议达到{}人，社区须在{}天内答复",
+                    next.supports,
+                    dp::ANSWER_DAYS
+                ),
+                (_, Some(a)) => format!("{}：{a}", next.phase.label_zh()),
+                (_, None) => next.phase.label_zh().to_string(),
+            };
+            let except = match cmd {
+                Command::Support { .. } => None,
+                _ => actor.audit_id(),
+            };
+            super::tell_followers(&mut tx, p.id, next.phase, except, &what, now).await?;
         }
         audit::record(
             &mut tx,
@@ -514,5 +626,197 @@ impl Participation<'_> {
 
     pub async fn withdraw(&self, actor: &Actor, id: i64) -> AppResult<Proposal> {
         self.withdraw_at(actor, id, now_ms()).await
+    }
+}
+
+impl Participation<'_> {
+    /// Escalate, once each, the proposals whose answer is overdue at `now` (the job that
+    /// escalates overdue events runs this too): the proposal is marked, its timeline says so,
+    /// the street officers over it are told (督办), and so are its author and supporters.
+    /// Returns how many were escalated.
+    pub async fn escalate_overdue_proposals_at(&self, actor: &Actor, now: i64) -> AppResult<u64> {
+        let candidates = {
+            let mut conn = self.app.store.acquire().await?;
+            sp::overdue_unescalated(&mut conn, now, 200).await?
+        };
+        let mut done = 0;
+        for (id, path) in candidates {
+            if !actor.scope().contains(&path) {
+                continue;
+            }
+            let mut tx = self.app.store.begin().await?;
+            if !sp::mark_escalated(&mut tx, id, now).await? {
+                continue; // answered meanwhile
+            }
+            let p = sp::get(&mut tx, &actor.scope(), id).await?;
+            let note = "社区答复已超期，已提请街道督办";
+            sp::add_timeline(&mut tx, id, now, Phase::AwaitingAnswer, "系统", Some(note)).await?;
+            for (user_id, _) in sp::street_officers_over(&mut tx, &p.path).await? {
+                jingzhi_store::notify::insert_notification(
+                    &mut tx,
+                    &jingzhi_store::notify::NewNotification {
+                        user_id,
+                        event_id: None,
+                        proposal_id: Some(id),
+                        path: &p.path,
+                        created_at: now,
+                        command: "proposal_overdue",
+                        status: Phase::AwaitingAnswer.as_str(),
+                        title: &format!("请督办：提案“{}”答复超期", p.title),
+                        body: &format!(
+                            "{}的居民小提案附议已达门槛，答复期限已过，请督促社区答复。",
+                            p.node_name
+                        ),
+                    },
+                )
+                .await?;
+            }
+            super::tell_followers(&mut tx, id, Phase::AwaitingAnswer, None, note, now).await?;
+            audit::record(
+                &mut tx,
+                actor.audit(
+                    Action::Update,
+                    "proposal",
+                    Some(id),
+                    &p.path,
+                    format!("提案“{}”答复超期，提请街道督办", p.title),
+                ),
+            )
+            .await?;
+            jingzhi_store::commit(tx).await?;
+            done += 1;
+        }
+        Ok(done)
+    }
+}
+
+impl Participation<'_> {
+    /// The community turns a proposal into an event it has reported (the proposal is really a
+    /// complaint): the proposal becomes 已转为事件办理, linked to the event; both pages link to
+    /// each other. The event must be one of the proposal's community, in the caller's scope.
+    pub async fn proposal_to_event(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        event_id: i64,
+    ) -> AppResult<Proposal> {
+        {
+            let mut conn = self.app.store.acquire().await?;
+            let p = self.visible_proposal(&mut conn, actor, proposal_id).await?;
+            let e = jingzhi_store::events::get_event(&mut conn, &actor.scope(), event_id)
+                .await
+                .map_err(|_| AppError::invalid("event_id", "请选择本社区的事件"))?;
+            if community_scope(&e.path).map(|c| c.node_id) != Some(p.community_id) {
+                return Err(AppError::invalid("event_id", "请选择本社区的事件"));
+            }
+        }
+        self.act(
+            actor,
+            proposal_id,
+            Command::ToEvent(event_id),
+            Some(format!("转为事件#{event_id}办理")),
+            now_ms(),
+        )
+        .await
+    }
+
+    /// An event that needs a collective decision becomes a proposal of its community (staff of
+    /// the place): its author is the resident who reported it, or `resident_id` (a resident of
+    /// the caller's scope) when someone else did. Once per event.
+    pub async fn event_to_proposal(
+        &self,
+        actor: &Actor,
+        event_id: i64,
+        resident_id: Option<i64>,
+    ) -> AppResult<Proposal> {
+        if !actor.user.role.is_manager() {
+            return Err(AppError::Forbidden);
+        }
+        let now = now_ms();
+        let (e, author) = {
+            let mut conn = self.app.store.acquire().await?;
+            let e = jingzhi_store::events::get_event(&mut conn, &actor.scope(), event_id).await?;
+            if sp::linked_to_event(&mut conn, e.id)
+                .await?
+                .iter()
+                .any(|l| !l.2)
+            {
+                return Err(AppError::Conflict {
+                    field: "event".into(),
+                    reason: "该事件已转为居民小提案".into(),
+                });
+            }
+            let reporter = match e.reporter_user_id {
+                Some(u) => jingzhi_store::auth::user_by_id(&mut conn, u)
+                    .await?
+                    .and_then(|u| u.resident_id),
+                None => None,
+            };
+            let author = resident_id.or(reporter).ok_or_else(|| {
+                AppError::invalid("resident_id", "该事件不是居民本人上报的，请选择提案人")
+            })?;
+            (e, author)
+        };
+        let head: String = e.description.chars().take(30).collect();
+        let more = if e.description.chars().count() > 30 {
+            "…"
+        } else {
+            ""
+        };
+        let body: String = e.description.chars().take(MAX_BODY).collect();
+        let p = self
+            .file_proposal_at(
+                actor,
+                &NewProposalInput {
+                    title: format!("{}：{head}{more}", e.category_name)
+                        .chars()
+                        .take(MAX_TITLE)
+                        .collect(),
+                    body,
+                    node_id: Some(e.node_id),
+                    resident_id: Some(author),
+                },
+                now,
+            )
+            .await?;
+        let mut tx = self.app.store.begin().await?;
+        sp::set_from_event(&mut tx, p.id, e.id).await?;
+        sp::add_timeline(
+            &mut tx,
+            p.id,
+            now,
+            Phase::Collecting,
+            &actor.user.display_name,
+            Some(&format!("由事件#{}转为居民小提案，需集体商议决定", e.id)),
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            actor.audit(
+                Action::Update,
+                "event",
+                Some(e.id),
+                &e.path,
+                format!("事件#{}转为居民小提案#{}", e.id, p.id),
+            ),
+        )
+        .await?;
+        let out = sp::get(&mut tx, &actor.scope(), p.id).await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(out)
+    }
+
+    /// The proposals linked to an event the caller may see: (id, title, it became the event).
+    pub async fn proposals_of_event(
+        &self,
+        actor: &Actor,
+        event_id: i64,
+    ) -> AppResult<Vec<(i64, String, bool)>> {
+        if matches!(actor.user.role, Role::Resident | Role::DepartmentStaff) {
+            return Ok(vec![]);
+        }
+        let mut conn = self.app.store.acquire().await?;
+        jingzhi_store::events::get_event(&mut conn, &actor.scope(), event_id).await?;
+        Ok(sp::linked_to_event(&mut conn, event_id).await?)
     }
 }

@@ -38,7 +38,53 @@ impl Default for Threshold {
     }
 }
 
+/// The most a community may ask: every household (an absolute number above this is a typo).
+pub const MAX_THRESHOLD: u32 = 3_000;
+
 impl Threshold {
+    /// A threshold as a community sets it: `absolute` with `count` (1–3,000) supports, or
+    /// `share` with `permille` (1–1,000 ‰ of households) and a `floor` (1–3,000); each wrong
+    /// field named.
+    pub fn parse(
+        kind: &str,
+        count: Option<i64>,
+        permille: Option<i64>,
+        floor: Option<i64>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let within = |field: &'static str, v: Option<i64>, max: i64, what: &str| {
+            v.filter(|v| (1..=max).contains(v))
+                .map(|v| v as u32)
+                .ok_or_else(|| FieldError::new(field, format!("{what}应为1到{max}")))
+        };
+        match kind.trim() {
+            "absolute" => within("count", count, i64::from(MAX_THRESHOLD), "附议人数")
+                .map(Threshold::Absolute)
+                .map_err(|e| vec![e]),
+            "share" => {
+                let p = within("permille", permille, 1000, "户数千分比");
+                let f = within("floor", floor, i64::from(MAX_THRESHOLD), "最少人数");
+                match (p, f) {
+                    (Ok(permille), Ok(floor)) => Ok(Threshold::Share { permille, floor }),
+                    (p, f) => Err([p.err(), f.err()].into_iter().flatten().collect()),
+                }
+            }
+            _ => Err(vec![FieldError::new(
+                "kind",
+                "门槛方式应为 absolute 或 share",
+            )]),
+        }
+    }
+
+    /// How the page says it: "30人" or "1‰的住户，至少10人".
+    pub fn describe_zh(self) -> String {
+        match self {
+            Threshold::Absolute(n) => format!("{n}人"),
+            Threshold::Share { permille, floor } => {
+                format!("住户的{permille}‰，至少{floor}人")
+            }
+        }
+    }
+
     /// Supports needed in a community of `households` households (rounded up).
     pub fn needed(self, households: u64) -> u64 {
         match self {
@@ -302,6 +348,30 @@ mod tests {
         assert_eq!(t.needed(3_000), 30);
         assert_eq!(Threshold::Absolute(5).needed(3_000), 5);
         assert_eq!(Threshold::Absolute(0).needed(3_000), 1);
+        assert_eq!(
+            Threshold::parse("share", None, Some(20), Some(15)),
+            Ok(Threshold::Share {
+                permille: 20,
+                floor: 15
+            })
+        );
+        assert_eq!(
+            Threshold::parse("absolute", Some(30), None, None),
+            Ok(Threshold::Absolute(30))
+        );
+        let e = Threshold::parse("share", None, Some(0), Some(5000)).unwrap_err();
+        assert_eq!(
+            e.iter().map(|f| f.field).collect::<Vec<_>>(),
+            ["permille", "floor"]
+        );
+        assert_eq!(
+            Threshold::parse("absolute", None, None, None).unwrap_err()[0].field,
+            "count"
+        );
+        assert_eq!(
+            Threshold::parse("vote", None, None, None).unwrap_err()[0].field,
+            "kind"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::sql::{bind, Params, V};
 use crate::{Conn, Error, Result, Scope};
-use jingzhi_domain::participation::proposals::{Phase, State};
+use jingzhi_domain::participation::proposals::{Phase, State, Threshold};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -26,6 +26,10 @@ pub struct Proposal {
     pub answer_due: Option<i64>,
     pub linked: Option<i64>,
     pub answer: Option<String>,
+    /// When the overdue answer was escalated to the street.
+    pub escalated_at: Option<i64>,
+    /// The event it came from (an event that needed a collective decision).
+    pub from_event_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -67,7 +71,7 @@ pub struct NewProposal<'a> {
 const COLS: &str =
     "p.id, p.node_id, n.name AS node_name, p.path, p.community_id, p.title, p.body, \
     p.author_resident_id, p.author_name, p.filed_by_name, p.phase, p.supports, p.awaiting_since, \
-    p.answer_due, p.linked, p.answer, p.created_at, p.updated_at";
+    p.answer_due, p.linked, p.answer, p.escalated_at, p.from_event_id, p.created_at, p.updated_at";
 
 fn from_row(r: &AnyRow) -> Result<Proposal> {
     let phase: String = r.try_get("phase")?;
@@ -89,6 +93,8 @@ fn from_row(r: &AnyRow) -> Result<Proposal> {
         answer_due: r.try_get("answer_due")?,
         linked: r.try_get("linked")?,
         answer: r.try_get("answer")?,
+        escalated_at: r.try_get("escalated_at")?,
+        from_event_id: r.try_get("from_event_id")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -287,4 +293,152 @@ pub async fn households_in(conn: &mut Conn, community_path: &str) -> Result<i64>
     .bind(hi)
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// A community's own threshold, if it set one.
+pub async fn threshold(conn: &mut Conn, community_id: i64) -> Result<Option<Threshold>> {
+    let row = sqlx::query(
+        "SELECT kind, count, permille, floor FROM proposal_thresholds WHERE community_id = $1",
+    )
+    .bind(community_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let kind: String = r.try_get("kind")?;
+    let get = |c: &str| -> Result<u32> {
+        let v: Option<i64> = r.try_get(c)?;
+        Ok(u32::try_from(v.unwrap_or(1)).unwrap_or(1))
+    };
+    Ok(Some(match kind.as_str() {
+        "absolute" => Threshold::Absolute(get("count")?),
+        _ => Threshold::Share {
+            permille: get("permille")?,
+            floor: get("floor")?,
+        },
+    }))
+}
+
+/// Set a community's threshold (one row per community, replaced).
+pub async fn set_threshold(
+    conn: &mut Conn,
+    community_id: i64,
+    path: &str,
+    t: Threshold,
+    by: &str,
+    now: i64,
+) -> Result<()> {
+    let (kind, count, permille, floor) = match t {
+        Threshold::Absolute(n) => ("absolute", Some(i64::from(n)), None, None),
+        Threshold::Share { permille, floor } => (
+            "share",
+            None,
+            Some(i64::from(permille)),
+            Some(i64::from(floor)),
+        ),
+    };
+    sqlx::query(
+        "INSERT INTO proposal_thresholds (community_id, path, kind, count, permille, floor, \
+         set_by_name, set_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) \
+         ON CONFLICT (community_id) DO UPDATE SET kind = excluded.kind, count = excluded.count, \
+         permille = excluded.permille, floor = excluded.floor, set_by_name = excluded.set_by_name, \
+         set_at = excluded.set_at",
+    )
+    .bind(community_id)
+    .bind(path)
+    .bind(kind)
+    .bind(count)
+    .bind(permille)
+    .bind(floor)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Proposals whose answer is overdue at `now` and not yet escalated: (id, path), oldest first.
+pub async fn overdue_unescalated(
+    conn: &mut Conn,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT id, path FROM proposals WHERE phase = $1 AND answer_due < $2 \
+         AND escalated_at IS NULL ORDER BY answer_due, id LIMIT $3",
+    )
+    .bind(Phase::AwaitingAnswer.as_str())
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("path")?)))
+        .collect()
+}
+
+/// Mark a proposal escalated, once, if it is still awaiting an answer past its deadline; false
+/// if it was answered or escalated meanwhile.
+pub async fn mark_escalated(conn: &mut Conn, id: i64, now: i64) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE proposals SET escalated_at = $1 WHERE id = $2 AND phase = $3 \
+         AND escalated_at IS NULL AND answer_due < $1",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(Phase::AwaitingAnswer.as_str())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// The street officers whose scope holds a place: (user id, their scope's path).
+pub async fn street_officers_over(conn: &mut Conn, path: &str) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT u.id, n.path FROM users u JOIN nodes n ON n.id = u.scope_node_id \
+         WHERE u.role = 'street-officer' ORDER BY u.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = vec![];
+    for r in &rows {
+        let p: String = r.try_get("path")?;
+        if path.starts_with(&p) {
+            out.push((r.try_get("id")?, p));
+        }
+    }
+    Ok(out)
+}
+
+/// Record the event a proposal came from.
+pub async fn set_from_event(conn: &mut Conn, id: i64, event_id: i64) -> Result<()> {
+    sqlx::query("UPDATE proposals SET from_event_id = $1 WHERE id = $2")
+        .bind(event_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The proposals linked to an event: those that became it, and those it became; (id, title,
+/// it became the event).
+pub async fn linked_to_event(conn: &mut Conn, event_id: i64) -> Result<Vec<(i64, String, bool)>> {
+    let rows = sqlx::query(
+        "SELECT id, title, phase FROM proposals WHERE (phase = $1 AND linked = $2) \
+         OR from_event_id = $2 ORDER BY id",
+    )
+    .bind(Phase::BecameEvent.as_str())
+    .bind(event_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let phase: String = r.try_get("phase")?;
+            Ok((
+                r.try_get("id")?,
+                r.try_get("title")?,
+                phase == Phase::BecameEvent.as_str(),
+            ))
+        })
+        .collect()
 }

@@ -33,16 +33,21 @@ pub struct NotificationQuery {
 }
 
 /// A notification of a change of an event the caller reported (or of the event theirs was
-/// merged into).
+/// merged into), or of a proposal they made or support.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationDto {
     pub id: i64,
-    pub event_id: i64,
+    /// The event it is about (null for a proposal's).
+    pub event_id: Option<i64>,
+    /// The proposal it is about (null for an event's).
+    pub proposal_id: Option<i64>,
     /// Unix time in milliseconds.
     pub created_at: i64,
-    /// The lifecycle command (`accept`, `dispatch`, `escalate`, `whistle`, …).
+    /// The lifecycle command (`accept`, `dispatch`, `escalate`, `whistle`, …; `proposal` for a
+    /// proposal's change).
     pub command: String,
-    /// The event's status after the change (`accepted`, `in_progress`, …).
+    /// The event's status after the change (`accepted`, `in_progress`, …), or the proposal's
+    /// phase (`awaiting_answer`, `taken_up`, …).
     pub status: String,
     pub title: String,
     pub body: String,
@@ -55,6 +60,7 @@ impl From<Notification> for NotificationDto {
         NotificationDto {
             id: n.id,
             event_id: n.event_id,
+            proposal_id: n.proposal_id,
             created_at: n.created_at,
             command: n.command,
             status: n.status,

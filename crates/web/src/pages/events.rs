@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/act/{command}", post(act).layer(upload))
         .route("/events/{id}/photos/{aid}", get(photo))
         .route("/events/{id}/whistle", post(whistle_blow))
+        .route("/events/{id}/to-proposal", post(to_proposal))
         .route("/events/{id}/whistles/{wid}/{step}", post(whistle_step))
 }
 
@@ -452,16 +453,40 @@ async fn new_page(
     })
 }
 
+/// `?from_proposal=ID`: staff report a proposal as an event (it is really a complaint).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NewQuery {
+    pub from_proposal: Option<i64>,
+}
+
 pub async fn new_form(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     lang: Lang,
+    UrlQuery(q): UrlQuery<NewQuery>,
 ) -> PageResult {
     if c.actor.user.role == Role::Auditor {
         return Err(PageError::forbidden());
     }
+    // From a proposal: its text prefilled, and the link made when the event is filed.
+    let form = match q.from_proposal {
+        Some(pid) => {
+            let v = s.app.participation().proposal_view(&c.actor, pid).await?;
+            if !v.may_answer {
+                return Err(PageError::forbidden());
+            }
+            FormData(vec![
+                (
+                    "description".into(),
+                    format!("{}\n{}", v.proposal.title, v.proposal.body),
+                ),
+                ("from_proposal".into(), pid.to_string()),
+            ])
+        }
+        None => FormData::default(),
+    };
     Ok(render(
-        &new_page(&s, &c, lang, FormData::default(), Default::default()).await?,
+        &new_page(&s, &c, lang, form, Default::default()).await?,
     ))
 }
 
@@ -555,6 +580,20 @@ pub async fn new(
     }
     .await;
     match result {
+        // From a proposal: the proposal becomes this event (both link to each other).
+        Ok(e) if f.opt("from_proposal").is_some() => {
+            let pid: i64 = f.get("from_proposal").trim().parse().unwrap_or(0);
+            if let Err(err) = s
+                .app
+                .participation()
+                .proposal_to_event(&c.actor, pid, e.id)
+                .await
+            {
+                // The event stands (the complaint is handled); the proposal says why not.
+                tracing::warn!(error = %err, proposal = pid, event = e.id, "proposal not linked");
+            }
+            Ok(Redirect::to(&format!("/events/{}", e.id)).into_response())
+        }
         // The confirmation page: number, handler, deadline, how they are told.
         Ok(e) => Ok(Redirect::to(&format!("/events/{}/submitted", e.id)).into_response()),
         Err(e) => {
@@ -724,6 +763,10 @@ pub struct DetailPage {
     pub error_form: String,
     pub errors: Vec<String>,
     pub form: FormData,
+    /// Proposals linked to it: (id, title, the proposal became this event).
+    pub proposals: Vec<(i64, String, bool)>,
+    /// Staff of the place may turn it into a proposal (a resident reported it; once).
+    pub may_propose: bool,
 }
 
 impl DetailPage {
@@ -946,7 +989,19 @@ async fn detail_page(
     } else {
         s.app.report().event_place_name(&c.actor, e.id).await?
     };
+    let proposals = s
+        .app
+        .participation()
+        .proposals_of_event(&c.actor, e.id)
+        .await
+        .unwrap_or_default();
+    let may_propose = c.actor.user.role.is_manager()
+        && e.reporter_user_id.is_some()
+        && e.source == "resident"
+        && !proposals.iter().any(|p| !p.2);
     Ok(DetailPage {
+        proposals,
+        may_propose,
         c: Chrome::new(c, lang, "events"),
         hotline_ticket,
         called_at,
@@ -1260,5 +1315,27 @@ pub async fn whistle_step(
     match result {
         Ok(w) => Ok(Redirect::to(&format!("/events/{}#whistle-{wid}", w.event_id)).into_response()),
         Err(e) => again(&s, &c, lang, id, &format!("w{wid}-{step}"), e, f).await,
+    }
+}
+
+/// Staff turn a resident's event into a proposal of its community (it needs a collective
+/// decision): to the proposal's page, or the event's page with the reason.
+pub async fn to_proposal(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    match s
+        .app
+        .participation()
+        .event_to_proposal(&c.actor, id, None)
+        .await
+    {
+        Ok(p) => Ok(Redirect::to(&format!("/proposals/{}", p.id)).into_response()),
+        Err(e) => again(&s, &c, lang, id, "to-proposal", e, f).await,
     }
 }

@@ -131,7 +131,8 @@ pub struct ResidentReport {
 }
 
 pub struct UnreadLine {
-    pub event_id: i64,
+    /// The event's or the proposal's page.
+    pub href: String,
     pub title: String,
     pub status: &'static str,
     pub body: String,
@@ -314,22 +315,41 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
         unread: w
             .unread
             .iter()
-            .map(|n| UnreadLine {
-                event_id: n.event_id,
-                // Notices are stored in Chinese (they went out by SMS and mail as written); an
-                // English page names the event and its new state instead.
-                title: match lang {
-                    Lang::Zh => n.title.clone(),
-                    Lang::En => format!("{} #{}", lang.t("notify.event"), n.event_id),
-                },
-                status: Status::parse(&n.status)
-                    .map(|s| super::events::status_label(lang, s))
-                    .unwrap_or(""),
-                body: match lang {
-                    Lang::Zh => short(&n.body),
-                    Lang::En => String::new(),
-                },
-                at: format_ms(n.created_at),
+            .map(|n| {
+                let (href, what, status) = match (n.proposal_id, n.event_id) {
+                    (Some(p), _) => (
+                        format!("/proposals/{p}"),
+                        format!("{} #{p}", lang.t("notify.proposal")),
+                        jingzhi_domain::participation::proposals::Phase::parse(&n.status)
+                            .map(|ph| lang.t(super::participation::proposal_phase_key(ph)))
+                            .unwrap_or(""),
+                    ),
+                    (None, e) => {
+                        let e = e.unwrap_or_default();
+                        (
+                            format!("/events/{e}"),
+                            format!("{} #{e}", lang.t("notify.event")),
+                            Status::parse(&n.status)
+                                .map(|s| super::events::status_label(lang, s))
+                                .unwrap_or(""),
+                        )
+                    }
+                };
+                UnreadLine {
+                    href,
+                    // Notices are stored in Chinese (they went out by SMS and mail as written);
+                    // an English page names the event or proposal and its new state instead.
+                    title: match lang {
+                        Lang::Zh => n.title.clone(),
+                        Lang::En => what,
+                    },
+                    status,
+                    body: match lang {
+                        Lang::Zh => short(&n.body),
+                        Lang::En => String::new(),
+                    },
+                    at: format_ms(n.created_at),
+                }
             })
             .collect(),
         plans: plan_lines(&w),

@@ -28,7 +28,11 @@ pub const READ_SHOWN: i64 = 50;
 
 pub struct Row {
     pub id: i64,
-    pub event_id: i64,
+    /// What it is about, as the page names it (事件#12, 提案#5) and links it.
+    pub subject: String,
+    pub subject_href: String,
+    /// For the button's test id: the event's id, or `p` and the proposal's.
+    pub testid: String,
     pub at: String,
     pub status: &'static str,
     /// Where the notification leads: the event, or straight to its rating once it is closed.
@@ -42,19 +46,40 @@ pub struct Row {
 
 impl Row {
     fn of(lang: Lang, n: Notification) -> Self {
+        if let Some(p) = n.proposal_id {
+            return Row {
+                id: n.id,
+                subject: format!("{}#{p}", lang.t("notify.proposal")),
+                subject_href: format!("/proposals/{p}"),
+                testid: format!("p{p}"),
+                at: format_ms(n.created_at),
+                status: jingzhi_domain::participation::proposals::Phase::parse(&n.status)
+                    .map(|ph| lang.t(super::participation::proposal_phase_key(ph)))
+                    .unwrap_or(""),
+                rate: false,
+                href: format!("/proposals/{p}"),
+                title: n.title,
+                body: n.body,
+                unread: n.read_at.is_none(),
+            };
+        }
+        let e = n.event_id.unwrap_or_default();
+        // A reporter told of a closed event goes straight to the rating (supporters do not rate).
+        let rate = n.status == "closed" && n.body.ends_with(jingzhi_domain::notify::RATE_HINT);
         Row {
             id: n.id,
-            event_id: n.event_id,
+            subject: format!("{}#{e}", lang.t("notify.event")),
+            subject_href: format!("/events/{e}"),
+            testid: e.to_string(),
             at: format_ms(n.created_at),
             status: jingzhi_domain::events::lifecycle::Status::parse(&n.status)
                 .map(|s| super::events::status_label(lang, s))
                 .unwrap_or(""),
-            // A reporter told of a closed event goes straight to the rating (supporters do not rate).
-            rate: n.status == "closed" && n.body.ends_with(jingzhi_domain::notify::RATE_HINT),
-            href: if n.status == "closed" && n.body.ends_with(jingzhi_domain::notify::RATE_HINT) {
-                format!("/events/{}#rate", n.event_id)
+            rate,
+            href: if rate {
+                format!("/events/{e}#rate")
             } else {
-                format!("/events/{}", n.event_id)
+                format!("/events/{e}")
             },
             title: n.title,
             body: n.body,

@@ -15,7 +15,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use jingzhi_app::participation::proposals::{
-    AnswerInput, NewProposalInput, Proposal, ProposalView,
+    AnswerInput, NewProposalInput, Proposal, ProposalView, ThresholdInput, ThresholdView,
 };
 use jingzhi_app::participation::votes::{NewVoteInput, Vote, VoteResult};
 use jingzhi_domain::time_fmt::format_w3c as format_rfc3339;
@@ -41,6 +41,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(support_proposal))
         .routes(routes!(answer_proposal))
         .routes(routes!(withdraw_proposal))
+        .routes(routes!(get_threshold, set_threshold))
+        .routes(routes!(proposal_to_event))
+        .routes(routes!(event_to_proposal))
         .merge(meetings::routes())
         .merge(decisions::routes())
         .merge(councils::routes())
@@ -423,6 +426,8 @@ pub struct ProposalDto {
     pub linked: Option<i64>,
     /// The community's answer (reasons of a decline, or a note).
     pub answer: Option<String>,
+    /// When the overdue answer was escalated to the street (督办).
+    pub escalated_at: Option<String>,
     pub created_at: String,
 }
 
@@ -442,6 +447,7 @@ impl From<Proposal> for ProposalDto {
             answer_due: p.answer_due.map(format_rfc3339),
             linked: p.linked,
             answer: p.answer,
+            escalated_at: p.escalated_at.map(format_rfc3339),
             created_at: format_rfc3339(p.created_at),
         }
     }
@@ -658,4 +664,154 @@ pub async fn withdraw_proposal(
     Ok(Json(
         s.app.participation().withdraw(&c.actor, id).await?.into(),
     ))
+}
+
+/// A community's threshold for proposals: `absolute` (`count` supports) or `share` (`permille`
+/// of its households with residents, at least `floor`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ThresholdBody {
+    pub kind: String,
+    pub count: Option<i64>,
+    pub permille: Option<i64>,
+    pub floor: Option<i64>,
+}
+
+/// A community's threshold as it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThresholdDto {
+    pub community_id: i64,
+    pub community: String,
+    /// `absolute` or `share`.
+    pub kind: String,
+    pub count: Option<u32>,
+    pub permille: Option<u32>,
+    pub floor: Option<u32>,
+    /// The community set its own (else the default: 10 ‰, at least 10).
+    pub own: bool,
+    /// Households with residents now, and the supports that makes.
+    pub households: i64,
+    pub needed: u64,
+}
+
+impl From<ThresholdView> for ThresholdDto {
+    fn from(v: ThresholdView) -> Self {
+        use jingzhi_domain::participation::proposals::Threshold;
+        let (kind, count, permille, floor) = match v.threshold {
+            Threshold::Absolute(n) => ("absolute", Some(n), None, None),
+            Threshold::Share { permille, floor } => ("share", None, Some(permille), Some(floor)),
+        };
+        ThresholdDto {
+            community_id: v.community_id,
+            community: v.community,
+            kind: kind.into(),
+            count,
+            permille,
+            floor,
+            own: v.own,
+            households: v.households,
+            needed: v.needed,
+        }
+    }
+}
+
+/// A community's threshold for proposals (its own or the default).
+#[utoipa::path(get, path = "/api/v1/communities/{id}/proposal-threshold", tag = "participation",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ThresholdDto), (status = 404, body = ErrorBody)))]
+pub async fn get_threshold(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<ThresholdDto>> {
+    Ok(Json(
+        s.app.participation().threshold(&c.actor, id).await?.into(),
+    ))
+}
+
+/// Set a community's threshold (staff whose scope holds it).
+#[utoipa::path(put, path = "/api/v1/communities/{id}/proposal-threshold", tag = "participation",
+    params(("id" = i64, Path)), request_body = ThresholdBody,
+    responses((status = 200, body = ThresholdDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_threshold(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<ThresholdBody>, JsonRejection>,
+) -> ApiResult<Json<ThresholdDto>> {
+    let b = body(b)?;
+    let v = s
+        .app
+        .participation()
+        .set_threshold(
+            &c.actor,
+            id,
+            &ThresholdInput {
+                kind: b.kind,
+                count: b.count,
+                permille: b.permille,
+                floor: b.floor,
+            },
+        )
+        .await?;
+    Ok(Json(v.into()))
+}
+
+/// The event a proposal becomes.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ToEventBody {
+    /// An event of the proposal's community, in the caller's scope (report it first).
+    pub event_id: i64,
+}
+
+/// The resident in whose name an event becomes a proposal.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ToProposalBody {
+    /// Required when the event was not reported by a resident's own account.
+    pub resident_id: Option<i64>,
+}
+
+/// The community handles a proposal as an event it has reported (a complaint): the proposal
+/// becomes `became_event`, linked to it.
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/event", tag = "participation",
+    params(("id" = i64, Path)), request_body = ToEventBody,
+    responses((status = 200, body = ProposalDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn proposal_to_event(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<ToEventBody>, JsonRejection>,
+) -> ApiResult<Json<ProposalDto>> {
+    let b = body(b)?;
+    Ok(Json(
+        s.app
+            .participation()
+            .proposal_to_event(&c.actor, id, b.event_id)
+            .await?
+            .into(),
+    ))
+}
+
+/// An event that needs a collective decision becomes a proposal of its community (staff of the
+/// place), in its reporter's name or `resident_id`'s; once per event.
+#[utoipa::path(post, path = "/api/v1/events/{id}/proposal", tag = "participation",
+    params(("id" = i64, Path)), request_body = ToProposalBody,
+    responses((status = 201, body = ProposalDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn event_to_proposal(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    b: Result<Json<ToProposalBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<ProposalDto>)> {
+    let b = body(b)?;
+    let p = s
+        .app
+        .participation()
+        .event_to_proposal(&c.actor, id, b.resident_id)
+        .await?;
+    Ok((StatusCode::CREATED, Json(p.into())))
 }

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/votes/{id}/paper", post(paper))
         .route("/votes/{id}/close", post(close))
         .route("/proposals", get(proposals))
+        .route("/proposals/threshold", post(set_threshold))
         .route("/proposals/new", get(new_proposal_form).post(file_proposal))
         .route("/proposals/{id}", get(proposal))
         .route("/proposals/{id}/support", post(support))
@@ -463,7 +464,7 @@ pub async fn household_voter(
 // ---------------------------------------------------------------------------------------------
 // Small proposals (居民小提案)
 
-fn proposal_phase_key(p: ProposalPhase) -> &'static str {
+pub fn proposal_phase_key(p: ProposalPhase) -> &'static str {
     match p {
         ProposalPhase::Collecting => "proposals.phase.collecting",
         ProposalPhase::AwaitingAnswer => "proposals.phase.awaiting_answer",
@@ -491,16 +492,59 @@ pub struct ProposalsPage {
     pub c: Chrome,
     pub rows: Vec<ProposalRow>,
     pub may_file: bool,
+    /// A community's staff: its threshold, and the form to change it.
+    pub threshold: Option<ThresholdShown>,
+    pub message: Option<String>,
 }
 
-pub async fn proposals(
-    State(s): State<AppState>,
-    PageCaller(c): PageCaller,
+pub struct ThresholdShown {
+    pub community: String,
+    pub own: bool,
+    pub households: i64,
+    pub needed: u64,
+    pub share: bool,
+    pub count: String,
+    pub permille: String,
+    pub floor: String,
+}
+
+async fn proposals_page(
+    s: &AppState,
+    c: &Caller,
     lang: Lang,
-) -> PageResult {
-    let list = s.app.participation().proposals(&c.actor).await?;
-    Ok(render(&ProposalsPage {
-        c: Chrome::new(&c, lang, "proposals"),
+    message: Option<String>,
+) -> Result<ProposalsPage, PageError> {
+    let p = s.app.participation();
+    let list = p.proposals(&c.actor).await?;
+    // The threshold of the caller's own community (a community's staff).
+    let threshold = if c.actor.user.role.is_manager() {
+        p.threshold(&c.actor, c.actor.user.scope_node_id)
+            .await
+            .ok()
+            .map(|v| {
+                use jingzhi_domain::participation::proposals::Threshold;
+                let (share, count, permille, floor) = match v.threshold {
+                    Threshold::Absolute(n) => (false, n.to_string(), "10".into(), "10".into()),
+                    Threshold::Share { permille, floor } => {
+                        (true, "10".into(), permille.to_string(), floor.to_string())
+                    }
+                };
+                ThresholdShown {
+                    community: v.community,
+                    own: v.own,
+                    households: v.households,
+                    needed: v.needed,
+                    share,
+                    count,
+                    permille,
+                    floor,
+                }
+            })
+    } else {
+        None
+    };
+    Ok(ProposalsPage {
+        c: Chrome::new(c, lang, "proposals"),
         rows: list
             .into_iter()
             .map(|p| ProposalRow {
@@ -514,7 +558,47 @@ pub async fn proposals(
             })
             .collect(),
         may_file: c.actor.user.role == jingzhi_domain::auth::Role::Resident,
-    }))
+        threshold,
+        message,
+    })
+}
+
+pub async fn set_threshold(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let num = |k: &str| f.get(k).trim().parse::<i64>().ok();
+    let input = jingzhi_app::participation::proposals::ThresholdInput {
+        kind: f.get("kind").to_string(),
+        count: num("count"),
+        permille: num("permille"),
+        floor: num("floor"),
+    };
+    match s
+        .app
+        .participation()
+        .set_threshold(&c.actor, c.actor.user.scope_node_id, &input)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/proposals").into_response()),
+        Err(e) => {
+            let (status, message) = shown_refusal(e)?;
+            let page = proposals_page(&s, &c, lang, Some(message)).await?;
+            Ok(render_status(status, &page))
+        }
+    }
+}
+
+pub async fn proposals(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+) -> PageResult {
+    Ok(render(&proposals_page(&s, &c, lang, None).await?))
 }
 
 #[derive(Template)]
@@ -613,6 +697,11 @@ pub struct ProposalPage {
     pub pct: u64,
     pub due: Option<String>,
     pub overdue: bool,
+    /// The overdue answer went to the street (督办).
+    pub escalated: bool,
+    /// The event it came from, or the event it became.
+    pub from_event: Option<i64>,
+    pub became_event: Option<i64>,
     pub answer: Option<String>,
     pub may_support: bool,
     pub supported: bool,
@@ -660,6 +749,11 @@ async fn proposal_page(
         pct: (supports * 100 / v.needed.max(1)).min(100),
         due: p.answer_due.map(format_ms),
         overdue: v.overdue,
+        escalated: p.escalated_at.is_some(),
+        from_event: p.from_event_id,
+        became_event: (p.phase == ProposalPhase::BecameEvent)
+            .then_some(p.linked)
+            .flatten(),
         answer: p.answer.clone(),
         may_support: v.may_support,
         supported: v.supported,
