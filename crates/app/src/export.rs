@@ -349,3 +349,153 @@ impl Export<'_> {
         Ok(n)
     }
 }
+
+/// The lists of participation a page offers as .xlsx (issue 11 §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipationList {
+    Proposals,
+    Meetings,
+    Decisions,
+}
+
+impl ParticipationList {
+    fn name(self) -> &'static str {
+        match self {
+            ParticipationList::Proposals => "居民小提案",
+            ParticipationList::Meetings => "议事会议",
+            ParticipationList::Decisions => "决定落实",
+        }
+    }
+
+    fn columns(self) -> &'static [(&'static str, f64)] {
+        match self {
+            ParticipationList::Proposals => &[
+                ("编号", 8.0),
+                ("标题", 36.0),
+                ("涉及地点", 20.0),
+                ("提案人", 10.0),
+                ("状态", 12.0),
+                ("附议", 8.0),
+                ("答复期限", 17.0),
+                ("社区答复", 40.0),
+                ("提交时间", 17.0),
+            ],
+            ParticipationList::Meetings => &[
+                ("编号", 8.0),
+                ("会议类型", 12.0),
+                ("会议名称", 36.0),
+                ("时间", 17.0),
+                ("地点", 24.0),
+                ("所属", 16.0),
+                ("召集人", 14.0),
+                ("纪要", 12.0),
+                ("纪要摘要值", 66.0),
+            ],
+            ParticipationList::Decisions => &[
+                ("编号", 8.0),
+                ("决定事项", 36.0),
+                ("所属", 16.0),
+                ("决定时间", 17.0),
+                ("任务数", 8.0),
+                ("已完成", 8.0),
+                ("评议星级", 8.0),
+                ("数据", 40.0),
+            ],
+        }
+    }
+}
+
+impl Export<'_> {
+    /// Write a participation list the caller sees on its page (the same rows: their scope, a
+    /// resident's community) to an .xlsx file at `path`. Audited. Returns rows written.
+    pub async fn participation(
+        &self,
+        actor: &Actor,
+        list: ParticipationList,
+        path: &Path,
+    ) -> AppResult<u64> {
+        use jingzhi_domain::time_fmt::format_ms;
+        let p = self.app.participation();
+        let num = |n: i64| Value::Number(n as f64);
+        let rows: Vec<Vec<Value>> = match list {
+            ParticipationList::Proposals => p
+                .proposals(actor)
+                .await?
+                .into_iter()
+                .map(|x| {
+                    vec![
+                        num(x.id),
+                        x.title.into(),
+                        x.node_name.into(),
+                        x.author_name.into(),
+                        x.phase.label_zh().into(),
+                        num(x.supports),
+                        x.answer_due.map(format_ms).into(),
+                        x.answer.into(),
+                        format_ms(x.created_at).into(),
+                    ]
+                })
+                .collect(),
+            ParticipationList::Meetings => {
+                let now = jingzhi_domain::time_fmt::now_ms();
+                p.meetings(actor)
+                    .await?
+                    .into_iter()
+                    .map(|m| {
+                        vec![
+                            num(m.id),
+                            m.kind.label_zh().into(),
+                            m.title.clone().into(),
+                            format_ms(m.held_at).into(),
+                            m.venue.clone().into(),
+                            m.node_name.clone().into(),
+                            m.organiser_name.clone().into(),
+                            m.minutes_state().phase(now).label_zh().into(),
+                            m.minutes_hash.clone().into(),
+                        ]
+                    })
+                    .collect()
+            }
+            ParticipationList::Decisions => p
+                .decisions(actor)
+                .await?
+                .into_iter()
+                .map(|d| {
+                    let figures: Vec<String> = d
+                        .figures
+                        .iter()
+                        .map(|f| format!("{} {}{}", f.label, f.value, f.unit))
+                        .collect();
+                    vec![
+                        num(d.id),
+                        d.title.into(),
+                        d.node_name.into(),
+                        format_ms(d.decided_at).into(),
+                        num(d.tasks),
+                        num(d.tasks_done),
+                        d.rating.map(num).unwrap_or(Value::Empty),
+                        figures.join("；").into(),
+                    ]
+                })
+                .collect(),
+        };
+        let out = XlsxStream::start(path, spec(list.name(), list.columns()));
+        if !rows.is_empty() {
+            if let Err(e) = out.send(rows).await {
+                out.finish().await?;
+                return Err(e);
+            }
+        }
+        let n = out.finish().await?;
+        let scope = actor.scope();
+        self.record(
+            actor,
+            "participation",
+            &scope.path,
+            format!("导出{} {n}行", list.name()),
+            serde_json::json!({"rows": n, "list": list.name()}),
+        )
+        .await?;
+        Ok(n)
+    }
+}

@@ -835,3 +835,94 @@ async fn the_demo_city_has_posts_visits_and_specialists() {
         1
     );
 }
+
+/// A steward files a proposal from a visit finding for a member of the visited household; the
+/// proposal is at the household's building and its timeline says where it came from.
+#[tokio::test]
+async fn a_steward_files_a_proposal_from_a_visit_finding() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let steward = w.user("steward.a", "steward", &w.comm_a).await;
+    let resident = w
+        .resident_at(
+            &worker,
+            "res.visit",
+            "601",
+            "赵奶奶",
+            jingzhi_domain::registry::IdNumber::build(
+                371002,
+                time::macros::date!(1950 - 05 - 05),
+                901,
+            )
+            .as_str(),
+        )
+        .await;
+    let rid = resident.user.resident_id.unwrap();
+    let hh = w
+        .app
+        .registry()
+        .resident_view(&worker, rid)
+        .await
+        .unwrap()
+        .resident
+        .household_id;
+    w.app
+        .rounds()
+        .save_post(
+            &worker,
+            &PostInput {
+                user_id: steward.id(),
+                grid_id: w.grid_a.id,
+                building_ids: vec![w.building_a.id],
+            },
+        )
+        .await
+        .unwrap();
+    let mut v = visit(hh, None);
+    v.findings.push(FindingInput {
+        kind: "proposal".into(),
+        text: "建议楼下增设休息座椅".into(),
+        ..Default::default()
+    });
+    let logged = w.app.rounds().log_visit(&steward, &v).await.unwrap();
+    let finding = logged.findings[0].id;
+    let p = w.app.participation();
+    let form = p.finding_proposal_form(&steward, finding).await.unwrap();
+    assert_eq!(form.members, vec![(rid, "赵奶奶".to_string())]);
+    let e = p
+        .file_proposal_from_finding(&steward, finding, None, "增设座椅", "楼下没有座椅")
+        .await
+        .unwrap_err();
+    assert_eq!(field(&e), "resident_id");
+    // Someone of another household is not who made the suggestion.
+    let other = w
+        .resident_at(
+            &worker,
+            "res.other",
+            "602",
+            "钱先生",
+            jingzhi_domain::registry::IdNumber::build(
+                371002,
+                time::macros::date!(1960 - 06 - 06),
+                902,
+            )
+            .as_str(),
+        )
+        .await;
+    let e = p
+        .file_proposal_from_finding(&steward, finding, other.user.resident_id, "增设座椅", "x")
+        .await
+        .unwrap_err();
+    assert_eq!(field(&e), "resident_id");
+    let filed = p
+        .file_proposal_from_finding(&steward, finding, Some(rid), "增设座椅", "楼下没有座椅")
+        .await
+        .unwrap();
+    assert_eq!(filed.author_name, "赵奶奶");
+    assert_eq!(filed.node_id, w.building_a.id);
+    let view = p.proposal_view(&resident, filed.id).await.unwrap();
+    assert!(view
+        .timeline
+        .iter()
+        .any(|t| t.note.as_deref().is_some_and(|n| n.starts_with("来自走访发现"))));
+}

@@ -428,3 +428,37 @@ async fn meetings_rounds_minutes_and_decisions_through_the_api_and_the_pages() {
     let (bc, _) = t.browser_session("worker.b").await;
     assert_eq!(t.page(&page(""), &bc).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The lists of proposals, meetings and decisions download as .xlsx with the rows the page
+/// shows, and the download is audited.
+#[tokio::test]
+async fn participation_lists_download_as_xlsx() {
+    let t = TestApp::new().await;
+    let proposal = t.proposal_in(t.res_a.id).await;
+    let f = t.meeting_in(&t.comm_a).await;
+    let (cookie, _) = t.browser_session("worker.a").await;
+    for (url, needle) in [
+        ("/proposals/export.xlsx", "楼道加装扶手".to_string()),
+        ("/meetings/export.xlsx", format!("{}评议会", t.comm_a.name)),
+        ("/decisions/export.xlsx", format!("{}楼道照明更换", t.comm_a.name)),
+    ] {
+        let r = t.page(url, &cookie).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}");
+        let sheet = jingzhi_app::spreadsheet::read_xlsx(&r.body, 1000).unwrap();
+        let text: Vec<String> = sheet
+            .rows
+            .iter()
+            .flat_map(|(_, row)| row.iter().map(|c| c.text()))
+            .collect();
+        assert!(text.iter().any(|c| c == &needle), "{url}: {text:?}");
+    }
+    let _ = (proposal, f);
+    // Another community's worker downloads their own (empty) lists, not these.
+    let (cb, _) = t.browser_session("worker.b").await;
+    let r = t.page("/meetings/export.xlsx", &cb).await;
+    let sheet = jingzhi_app::spreadsheet::read_xlsx(&r.body, 1000).unwrap();
+    assert!(sheet
+        .rows
+        .iter()
+        .all(|(_, row)| row.iter().all(|c| !c.text().contains("评议会"))));
+}

@@ -820,3 +820,86 @@ impl Participation<'_> {
         Ok(sp::linked_to_event(&mut conn, event_id).await?)
     }
 }
+
+/// A visit finding a steward turns into a proposal, as its form shows it.
+#[derive(Debug, Clone)]
+pub struct FindingProposalForm {
+    pub finding_id: i64,
+    pub finding_text: String,
+    pub address: String,
+    pub building_id: i64,
+    /// The household's members the proposal may be filed for: (resident id, name).
+    pub members: Vec<(i64, String)>,
+}
+
+impl Participation<'_> {
+    /// What the form of a finding → proposal needs: the finding, the household's members (for
+    /// whom the proposal is filed) and its building (the place). Those who log visits only.
+    pub async fn finding_proposal_form(
+        &self,
+        actor: &Actor,
+        finding_id: i64,
+    ) -> AppResult<FindingProposalForm> {
+        let (f, v) = self.app.rounds().finding_view(actor, finding_id).await?;
+        let may = actor.user.role.is_manager()
+            || matches!(actor.user.role, Role::Steward | Role::GridWorker);
+        if !may {
+            return Err(AppError::Forbidden);
+        }
+        let mut conn = self.app.store.acquire().await?;
+        let members = sr::household_members(&mut conn, &actor.scope(), v.household_id)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect();
+        Ok(FindingProposalForm {
+            finding_id: f.id,
+            finding_text: f.text,
+            address: v.address,
+            building_id: v.building_id,
+            members,
+        })
+    }
+
+    /// A steward files a proposal from a visit finding, for a member of the visited household
+    /// (as they file one from a visit today): the place is the household's building, and the
+    /// timeline says it came from the visit.
+    pub async fn file_proposal_from_finding(
+        &self,
+        actor: &Actor,
+        finding_id: i64,
+        resident_id: Option<i64>,
+        title: &str,
+        body: &str,
+    ) -> AppResult<Proposal> {
+        let form = self.finding_proposal_form(actor, finding_id).await?;
+        let rid = resident_id
+            .filter(|r| form.members.iter().any(|(m, _)| m == r))
+            .ok_or_else(|| AppError::invalid("resident_id", "请选择这一户中提出意见的居民"))?;
+        let now = now_ms();
+        let p = self
+            .file_proposal_at(
+                actor,
+                &NewProposalInput {
+                    title: title.to_string(),
+                    body: body.to_string(),
+                    node_id: Some(form.building_id),
+                    resident_id: Some(rid),
+                },
+                now,
+            )
+            .await?;
+        let mut tx = self.app.store.begin().await?;
+        sp::add_timeline(
+            &mut tx,
+            p.id,
+            now,
+            Phase::Collecting,
+            &actor.user.display_name,
+            Some(&format!("来自走访发现：{}", form.address)),
+        )
+        .await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(p)
+    }
+}

@@ -27,6 +27,36 @@ pub fn router() -> Router<AppState> {
         .route("/households/export.xlsx", get(households))
         .route("/residents/export.xlsx", get(residents))
         .route("/audit/export.xlsx", get(audit))
+        .route("/proposals/export.xlsx", get(proposals))
+        .route("/meetings/export.xlsx", get(meetings))
+        .route("/decisions/export.xlsx", get(decisions))
+}
+
+async fn participation(
+    s: AppState,
+    c: crate::session::Caller,
+    list: jingzhi_app::export::ParticipationList,
+    name: &str,
+) -> PageResult {
+    stream(format!("{name}_{}.xlsx", today()), |p| async move {
+        s.app.export().participation(&c.actor, list, &p).await
+    })
+    .await
+}
+
+pub async fn proposals(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    use jingzhi_app::export::ParticipationList;
+    participation(s, c, ParticipationList::Proposals, "居民小提案").await
+}
+
+pub async fn meetings(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    use jingzhi_app::export::ParticipationList;
+    participation(s, c, ParticipationList::Meetings, "议事会议").await
+}
+
+pub async fn decisions(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    use jingzhi_app::export::ParticipationList;
+    participation(s, c, ParticipationList::Decisions, "决定落实").await
 }
 
 fn temp_path() -> PathBuf {

@@ -34,6 +34,10 @@ pub fn router() -> Router<AppState> {
         .route("/votes/{id}/close", post(close))
         .route("/proposals", get(proposals))
         .route("/proposals/threshold", post(set_threshold))
+        .route(
+            "/rounds/findings/{id}/proposal",
+            get(finding_proposal_form).post(finding_proposal),
+        )
         .route("/proposals/new", get(new_proposal_form).post(file_proposal))
         .route("/proposals/{id}", get(proposal))
         .route("/proposals/{id}/support", post(support))
@@ -844,4 +848,89 @@ pub async fn withdraw(
     c.check_csrf(FormData(f).get("csrf"))?;
     let r = s.app.participation().withdraw(&c.actor, id).await;
     after_proposal_action(&s, &c, lang, id, r).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// A steward files a proposal from a visit finding
+
+#[derive(Template)]
+#[template(path = "proposal_from_finding.html")]
+pub struct FindingProposalPage {
+    pub c: Chrome,
+    pub id: i64,
+    pub finding: String,
+    pub address: String,
+    /// (resident id, name, chosen)
+    pub members: Vec<(i64, String, bool)>,
+    pub title: String,
+    pub body: String,
+    pub errors: Vec<String>,
+}
+
+async fn finding_proposal_page(
+    s: &AppState,
+    c: &Caller,
+    lang: Lang,
+    id: i64,
+    f: &FormData,
+    errors: Vec<String>,
+) -> Result<FindingProposalPage, PageError> {
+    let form = s.app.participation().finding_proposal_form(&c.actor, id).await?;
+    let chosen: i64 = f.get("resident_id").parse().unwrap_or(0);
+    Ok(FindingProposalPage {
+        c: Chrome::new(c, lang, "rounds"),
+        id,
+        title: f.opt("title").unwrap_or_default(),
+        body: f.opt("body").unwrap_or_else(|| form.finding_text.clone()),
+        finding: form.finding_text,
+        address: form.address,
+        members: form
+            .members
+            .into_iter()
+            .map(|(rid, name)| (rid, name, rid == chosen))
+            .collect(),
+        errors,
+    })
+}
+
+pub async fn finding_proposal_form(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+) -> PageResult {
+    Ok(render(
+        &finding_proposal_page(&s, &c, lang, id, &FormData::default(), vec![]).await?,
+    ))
+}
+
+pub async fn finding_proposal(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    lang: Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let f = FormData(f);
+    c.check_csrf(f.get("csrf"))?;
+    let r = s
+        .app
+        .participation()
+        .file_proposal_from_finding(
+            &c.actor,
+            id,
+            f.get("resident_id").parse().ok(),
+            f.get("title"),
+            f.get("body"),
+        )
+        .await;
+    match r {
+        Ok(p) => Ok(Redirect::to(&format!("/proposals/{}", p.id)).into_response()),
+        Err(AppError::Invalid(fields)) => {
+            let errors = fields.into_iter().map(|e| e.reason).collect();
+            let page = finding_proposal_page(&s, &c, lang, id, &f, errors).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
