@@ -185,6 +185,7 @@ impl Demo<'_> {
         self.seed_rounds(opts.seed).await?;
         seed_demo_votes(self.app, opts.seed).await?;
         seed_demo_proposals(self.app).await?;
+        seed_city_proposals(self.app, opts.seed).await?;
         seed_demo_meetings(self.app).await?;
         councils::seed(self.app).await?;
 
@@ -1214,5 +1215,42 @@ async fn seed_demo_meetings(app: &App) -> AppResult<()> {
             last_decision = Some(d.id);
         }
     }
+    Ok(())
+}
+
+/// A year of residents' small proposals in every other community of the city (issue 11 §7),
+/// at about one per 150 households a year, in bulk: supports around each community's threshold,
+/// most that reached it answered within the 15 days, a few late (the overdue job escalates
+/// them). 东北村社区 keeps its own, written by hand (`seed_demo_proposals`).
+async fn seed_city_proposals(app: &App, seed: u64) -> AppResult<()> {
+    use jingzhi_domain::demo::participation as dp;
+    use jingzhi_domain::participation::proposals::Threshold;
+    use jingzhi_domain::registry::NodeKind;
+    use jingzhi_store::participation::proposals as sp;
+    let now = now_ms();
+    let actor = app.system_actor().await?;
+    let scope = actor.scope();
+    let mut tx = app.store.begin().await?;
+    let communities = sr::nodes_under(
+        &mut tx,
+        &scope,
+        &scope.path,
+        &[NodeKind::Community],
+        100_000,
+    )
+    .await?;
+    for c in communities {
+        let has_own = !sp::list(&mut tx, &scope, &c.path, 1).await?.is_empty();
+        if has_own {
+            continue;
+        }
+        let households = sp::households_in(&mut tx, &c.path).await?;
+        let households = u64::try_from(households).unwrap_or(0);
+        let needed = Threshold::default().needed(households);
+        let residents = sd::participation::residents_of(&mut tx, &c.path, 600).await?;
+        let rows = dp::year_of_proposals(seed, c.id, households, needed, &residents, now);
+        sd::participation::city_proposals(&mut tx, c.id, &c.path, &rows, "楼道管家").await?;
+    }
+    jingzhi_store::commit(tx).await?;
     Ok(())
 }

@@ -169,6 +169,30 @@ async fn a_small_demo_city_loads_and_its_accounts_work() {
             == 5
     );
 
+    // A year of proposals in every community, answered or not, with their supports.
+    assert!(
+        count(&db, "SELECT COUNT(DISTINCT community_id) FROM proposals").await >= 10,
+        "every community has proposals"
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM proposals WHERE phase = 'taken_up'"
+        )
+        .await
+            > 0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM proposals p WHERE supports <> \
+             (SELECT COUNT(*) FROM proposal_supports s WHERE s.proposal_id = p.id)"
+        )
+        .await,
+        0,
+        "each proposal's count is its supports"
+    );
+
     // A community worker sees their community and nothing beyond it.
     let worker = Actor::new(app.auth().login("qianjin", "demo-pass-1").await.unwrap());
     let mut c = db.store.acquire().await.unwrap();

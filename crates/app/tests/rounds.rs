@@ -921,8 +921,8 @@ async fn a_steward_files_a_proposal_from_a_visit_finding() {
     assert_eq!(filed.author_name, "赵奶奶");
     assert_eq!(filed.node_id, w.building_a.id);
     let view = p.proposal_view(&resident, filed.id).await.unwrap();
-    assert!(view
-        .timeline
-        .iter()
-        .any(|t| t.note.as_deref().is_some_and(|n| n.starts_with("来自走访发现"))));
+    assert!(view.timeline.iter().any(|t| t
+        .note
+        .as_deref()
+        .is_some_and(|n| n.starts_with("来自走访发现"))));
 }

@@ -440,7 +440,10 @@ async fn participation_lists_download_as_xlsx() {
     for (url, needle) in [
         ("/proposals/export.xlsx", "楼道加装扶手".to_string()),
         ("/meetings/export.xlsx", format!("{}评议会", t.comm_a.name)),
-        ("/decisions/export.xlsx", format!("{}楼道照明更换", t.comm_a.name)),
+        (
+            "/decisions/export.xlsx",
+            format!("{}楼道照明更换", t.comm_a.name),
+        ),
     ] {
         let r = t.page(url, &cookie).await;
         assert_eq!(r.status, StatusCode::OK, "{url}");
@@ -461,4 +464,81 @@ async fn participation_lists_download_as_xlsx() {
         .rows
         .iter()
         .all(|(_, row)| row.iter().all(|c| !c.text().contains("评议会"))));
+}
+
+/// From the pages: a proposal goes to the event form with its text filled in (staff only), and
+/// a resident's event becomes a proposal in their name with one button; each page links to
+/// the other.
+#[tokio::test]
+async fn proposals_and_events_link_from_their_pages() {
+    let t = TestApp::new().await;
+    let proposal = t.proposal_in(t.res_a.id).await;
+    let (cookie, csrf) = t.browser_session("worker.a").await;
+    let r = t
+        .page(&format!("/events/new?from_proposal={proposal}"), &cookie)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(html.contains(&format!(r#"name="from_proposal" value="{proposal}""#)));
+    assert!(
+        html.contains("老人上下楼不安全"),
+        "the proposal's text is filled in"
+    );
+    let (rc, _) = t.browser_session("resident.a").await;
+    let r = t
+        .page(&format!("/events/new?from_proposal={proposal}"), &rc)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "residents do not answer proposals"
+    );
+
+    // A resident's event → a proposal in their name.
+    let resident = t.token("resident.a").await;
+    let r = t
+        .request(
+            Method::POST,
+            "/api/v1/events",
+            Some(&resident),
+            Some(json!({"category": "sanitation", "description": "楼下缺少垃圾分类投放点，需要商量放在哪里"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let event = r.json()["id"].as_i64().unwrap();
+    let html = t.page(&format!("/events/{event}"), &cookie).await.text();
+    assert!(html.contains(r#"data-testid="to-proposal""#));
+    let r = t
+        .post_form(
+            &format!("/events/{event}/to-proposal"),
+            &cookie,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let to = r
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = t.page(&to, &cookie).await.text();
+    assert!(html.contains(&format!(
+        r#"href="/events/{event}" data-testid="from-event""#
+    )));
+    let html = t.page(&format!("/events/{event}"), &cookie).await.text();
+    assert!(
+        html.contains(&format!(r#"href="{to}""#)) && !html.contains(r#"data-testid="to-proposal""#)
+    );
+    // Twice: refused with the reason on the event's page.
+    let r = t
+        .post_form(
+            &format!("/events/{event}/to-proposal"),
+            &cookie,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text().contains("该事件已转为居民小提案"));
 }

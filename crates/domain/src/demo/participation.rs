@@ -336,6 +336,161 @@ pub const MEETINGS: &[(&str, &str, &str, u32, bool)] = &[
     ),
 ];
 
+/// Topics of residents' small proposals across the city (title, text), written for the demo.
+pub const CITY_TOPICS: &[(&str, &str)] = &[
+    (
+        "楼道加装扶手",
+        "老楼没有电梯，老人上下楼吃力，建议在楼道加装扶手。",
+    ),
+    (
+        "小区增设休息座椅",
+        "小区里老人多，散步走累了没处坐，建议在花园边增设座椅。",
+    ),
+    ("电动车集中充电桩", "楼道飞线充电危险，建议建设集中充电桩。"),
+    (
+        "垃圾分类投放点调整",
+        "现在的投放点离单元门太近，夏天味道大，建议挪到路口。",
+    ),
+    (
+        "增设快递柜",
+        "快递堆在门卫室，容易丢，建议在小区内增设智能快递柜。",
+    ),
+    ("路灯补装", "后排楼之间的小路晚上太黑，建议补装路灯。"),
+    (
+        "儿童游乐设施维修",
+        "滑梯和秋千年久失修，存在安全隐患，建议维修更换。",
+    ),
+    ("单元门禁维修", "单元门禁经常坏，陌生人随意进出，建议维修。"),
+    (
+        "增设非机动车停放区",
+        "电动车乱停挡住出入口和盲道，建议划定停放区。",
+    ),
+    (
+        "老年食堂增加早餐",
+        "社区老年食堂只有午餐，建议增加早餐供应。",
+    ),
+    ("绿地改建健身场地", "闲置绿地杂草多，建议改建成健身场地。"),
+    ("地下室积水治理", "雨后地下室积水，建议排查排水管道。"),
+    (
+        "宠物文明饲养公约",
+        "小区遛狗不牵绳、粪便不清理，建议制定文明饲养公约。",
+    ),
+    (
+        "四点半课堂",
+        "双职工家庭孩子放学没人管，建议社区开设四点半课堂。",
+    ),
+    ("楼顶防水维修", "顶层住户屋面漏水，建议用维修资金统一维修。"),
+    (
+        "早市占道管理",
+        "早市摊位占满人行道，建议划定摊位、限定时间。",
+    ),
+];
+
+const DECLINE_NOTES: &[&str] = &[
+    "经核实已纳入街道年度改造计划，不再单独立项，进展将在居务公开栏公示",
+    "涉及全体业主共有部分，需按规定由业主大会决定，社区将协助召开",
+    "场地条件不具备，已与物业协商替代办法并答复提案人",
+];
+
+const TAKE_UP_NOTES: &[&str] = &[
+    "列入本月民主议事会议题",
+    "列入议题，邀请物业和相关部门共同协商",
+    "列入议题，先由楼道管家入户征求意见",
+];
+
+/// One of the demo's proposals across the city, as its row and history will be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoProposal {
+    pub title: &'static str,
+    pub body: &'static str,
+    pub author: i64,
+    pub filed_at: i64,
+    pub supporters: Vec<i64>,
+    /// `collecting`, `awaiting_answer`, `taken_up`, `declined` or `withdrawn`.
+    pub phase: &'static str,
+    /// When the supports reached the threshold.
+    pub reached_at: Option<i64>,
+    /// The community's answer and when.
+    pub answer: Option<(&'static str, i64)>,
+}
+
+/// A year of proposals of one community (issue 11 §7's "a year of proposals across the city at
+/// plausible rates"): about one per 150 households a year (at least four), filed through the
+/// year; supports drawn around the threshold `needed` from the community's `residents`;
+/// answered within the 15 days past the threshold mostly, a few still awaiting (some late).
+/// Deterministic in `seed` and `community`.
+pub fn year_of_proposals(
+    seed: u64,
+    community: i64,
+    households: u64,
+    needed: u64,
+    residents: &[i64],
+    now: i64,
+) -> Vec<DemoProposal> {
+    const DAY: i64 = 24 * 3600 * 1000;
+    if residents.len() < 2 {
+        return vec![];
+    }
+    let h = |k: u64| mix(seed ^ mix((community as u64).wrapping_mul(0x51_7C_C1) ^ k));
+    let n = (households / 150).max(4) as u64;
+    let mut out = vec![];
+    for i in 0..n {
+        let r = h(i * 7 + 1);
+        let (title, body) = CITY_TOPICS[(r % CITY_TOPICS.len() as u64) as usize];
+        let days_ago = 2 + (h(i * 7 + 2) % 360) as i64;
+        let filed_at = now - days_ago * DAY;
+        let author = residents[(h(i * 7 + 3) % residents.len() as u64) as usize];
+        // 40 % reach the threshold; the rest gather some support.
+        let reaches = h(i * 7 + 4) % 100 < 40;
+        let want = if reaches {
+            needed + h(i * 7 + 5) % (needed / 2 + 1)
+        } else {
+            h(i * 7 + 5) % needed.max(1)
+        };
+        let start = (h(i * 7 + 6) % residents.len() as u64) as usize;
+        let supporters: Vec<i64> = residents
+            .iter()
+            .cycle()
+            .skip(start)
+            .take(residents.len())
+            .filter(|x| **x != author)
+            .take(want as usize)
+            .copied()
+            .collect();
+        let reached = supporters.len() as u64 >= needed;
+        let reached_at = reached.then(|| filed_at + (1 + (h(i * 7 + 7) % 10) as i64) * DAY);
+        let (phase, answer) = match reached_at {
+            Some(at) if at + 15 * DAY < now => {
+                let pick = h(i * 7 + 8) % 100;
+                let answered = at + (1 + (h(i * 7 + 9) % 14) as i64) * DAY;
+                if pick < 8 {
+                    ("awaiting_answer", None) // late: escalated by the job
+                } else if pick < 72 {
+                    let note = TAKE_UP_NOTES[(pick % TAKE_UP_NOTES.len() as u64) as usize];
+                    ("taken_up", Some((note, answered)))
+                } else {
+                    let note = DECLINE_NOTES[(pick % DECLINE_NOTES.len() as u64) as usize];
+                    ("declined", Some((note, answered)))
+                }
+            }
+            Some(_) => ("awaiting_answer", None),
+            None if days_ago > 90 && h(i * 7 + 10) % 100 < 10 => ("withdrawn", None),
+            None => ("collecting", None),
+        };
+        out.push(DemoProposal {
+            title,
+            body,
+            author,
+            filed_at,
+            supporters,
+            phase,
+            reached_at,
+            answer,
+        });
+    }
+    out
+}
+
 /// The ballots of the units of a vote: about `turnout_pct` % of them vote; of those, about
 /// `shares[i]` % choose option `i` (the rest the last option). `skip` never votes (the demo
 /// resident's own unit, left for them).
@@ -373,6 +528,31 @@ pub fn ballots(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_year_of_proposals_at_a_plausible_rate() {
+        const NOW: i64 = 1_800_000_000_000;
+        let residents: Vec<i64> = (1..=5000).collect();
+        let a = year_of_proposals(7, 42, 2330, 24, &residents, NOW);
+        assert_eq!(a, year_of_proposals(7, 42, 2330, 24, &residents, NOW));
+        assert_eq!(a.len(), 15);
+        for p in &a {
+            assert!(!p.supporters.contains(&p.author));
+            assert!(p.filed_at < NOW);
+            let reached = p.supporters.len() as u64 >= 24;
+            assert_eq!(reached, p.reached_at.is_some());
+            assert!(matches!(
+                (p.phase, reached),
+                ("collecting" | "withdrawn", false)
+                    | ("awaiting_answer" | "taken_up" | "declined", true)
+            ));
+            assert_eq!(
+                p.answer.is_some(),
+                matches!(p.phase, "taken_up" | "declined")
+            );
+        }
+        assert!(year_of_proposals(7, 42, 10, 10, &[1], NOW).is_empty());
+    }
 
     #[test]
     fn thirty_two_meetings_with_the_xiangyang_case() {

@@ -77,3 +77,93 @@ pub async fn supports(
     .await?;
     Ok(n)
 }
+
+/// A community's year of demo proposals (`domain::demo::participation::year_of_proposals`):
+/// the rows, their supports and their timelines, in bulk, filed by the community's stewards
+/// (`filed_by_name`) for their authors. Returns how many proposals.
+pub async fn city_proposals(
+    conn: &mut Conn,
+    community_id: i64,
+    community_path: &str,
+    rows: &[jingzhi_domain::demo::participation::DemoProposal],
+    filed_by_name: &str,
+) -> Result<u64> {
+    use jingzhi_domain::participation::proposals::{Phase, ANSWER_DAYS};
+    const DAY: i64 = 24 * 3600 * 1000;
+    let mut supports: Vec<Vec<V>> = vec![];
+    let mut timeline: Vec<Vec<V>> = vec![];
+    for p in rows {
+        let answer_due = p.reached_at.map(|r| r + ANSWER_DAYS * DAY);
+        let updated = p
+            .answer
+            .map(|(_, at)| at)
+            .or(p.reached_at)
+            .unwrap_or(p.filed_at);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO proposals (node_id, path, community_id, title, body, author_resident_id, \
+             author_name, filed_by, filed_by_name, phase, supports, awaiting_since, answer_due, \
+             answer, created_at, updated_at) VALUES ($1,$2,$1,$3,$4,$5, \
+             (SELECT name FROM residents WHERE id = $5),NULL,$6,$7,$8,$9,$10,$11,$12,$13) \
+             RETURNING id",
+        )
+        .bind(community_id)
+        .bind(community_path)
+        .bind(p.title)
+        .bind(p.body)
+        .bind(p.author)
+        .bind(filed_by_name)
+        .bind(p.phase)
+        .bind(p.supporters.len() as i64)
+        .bind(p.reached_at)
+        .bind(answer_due)
+        .bind(p.answer.map(|a| a.0))
+        .bind(p.filed_at)
+        .bind(updated)
+        .fetch_one(&mut *conn)
+        .await?;
+        let span = p.reached_at.unwrap_or(p.filed_at + 20 * DAY) - p.filed_at;
+        for (i, r) in p.supporters.iter().enumerate() {
+            let at = p.filed_at + span * (i as i64 + 1) / (p.supporters.len() as i64 + 1);
+            supports.push(vec![V::I(id), V::I(*r), V::I(at)]);
+        }
+        let mut step = |at: i64, phase: Phase, by: &str, note: Option<&str>| {
+            timeline.push(vec![
+                V::I(id),
+                V::I(at),
+                V::T(phase.as_str().into()),
+                V::T(by.into()),
+                V::OT(note.map(str::to_string)),
+            ]);
+        };
+        step(
+            p.filed_at,
+            Phase::Collecting,
+            filed_by_name,
+            Some("楼道管家入户收集，代居民提交"),
+        );
+        if let Some(at) = p.reached_at {
+            step(at, Phase::AwaitingAnswer, "附议达到人数", None);
+        }
+        match (p.phase, p.answer) {
+            ("taken_up", Some((note, at))) => step(at, Phase::TakenUp, "社区", Some(note)),
+            ("declined", Some((note, at))) => step(at, Phase::Declined, "社区", Some(note)),
+            ("withdrawn", _) => step(p.filed_at + 30 * DAY, Phase::Withdrawn, "提案人", None),
+            _ => {}
+        }
+    }
+    insert_many(
+        conn,
+        "proposal_supports",
+        &["proposal_id", "resident_id", "at"],
+        &supports,
+    )
+    .await?;
+    insert_many(
+        conn,
+        "proposal_timeline",
+        &["proposal_id", "at", "phase", "actor_name", "note"],
+        &timeline,
+    )
+    .await?;
+    Ok(rows.len() as u64)
+}

@@ -875,7 +875,11 @@ async fn finding_proposal_page(
     f: &FormData,
     errors: Vec<String>,
 ) -> Result<FindingProposalPage, PageError> {
-    let form = s.app.participation().finding_proposal_form(&c.actor, id).await?;
+    let form = s
+        .app
+        .participation()
+        .finding_proposal_form(&c.actor, id)
+        .await?;
     let chosen: i64 = f.get("resident_id").parse().unwrap_or(0);
     Ok(FindingProposalPage {
         c: Chrome::new(c, lang, "rounds"),
