@@ -45,6 +45,8 @@ pub struct App {
     /// Reports from the pages and the API, committed in groups on SQLite (see
     /// [`events::ReportWrites`]).
     pub reports: events::ReportWrites,
+    /// Ballots, committed in groups on SQLite (see [`participation::votes::BallotWrites`]).
+    pub ballots: participation::votes::BallotWrites,
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +77,7 @@ impl App {
             areas: geo::AreaCache::default(),
             dashboards: metrics::DashboardCache::default(),
             reports: events::ReportWrites::default(),
+            ballots: participation::votes::BallotWrites::default(),
             open311_cache: open311::Open311Cache::default(),
         }
     }

@@ -495,3 +495,86 @@ async fn representatives_and_a_households_named_voter() {
         None
     );
 }
+
+/// Paper ballots for many households at once go through the group commit: each gets its own
+/// answer (a bad option or a second ballot fails only itself) and every good one counts once.
+#[tokio::test]
+async fn ballots_at_once_each_get_their_own_answer() {
+    use jingzhi_app::registry::HouseholdInput;
+    use jingzhi_domain::registry::ResidentInput;
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let mut households = vec![];
+    for i in 0..16u32 {
+        let hh = w
+            .app
+            .registry()
+            .create_household(
+                &worker,
+                &HouseholdInput {
+                    building_id: Some(w.building_a.id),
+                    unit: Some(2),
+                    room: format!("9{i:02}"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        w.app
+            .registry()
+            .create_resident(
+                &worker,
+                hh.id,
+                &ResidentInput {
+                    name: format!("住户{i}"),
+                    id_number: id(date!(1970 - 01 - 01), 600 + i),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        households.push(hh.id);
+    }
+    let p = w.app.participation();
+    let v = p
+        .create_vote_at(&worker, &vote_input(w.comm_a.id, "household"), NOW)
+        .await
+        .unwrap();
+    let before = w.app.ballots.counts();
+    let mut tasks = vec![];
+    for (i, hh) in households.iter().enumerate() {
+        // Every fifth asks for an option the vote lacks; the first household twice.
+        let option = if i % 5 == 4 { "弃权票" } else { "同意" };
+        for times in 0..(if i == 0 { 2 } else { 1 }) {
+            let (app, worker, hh) = (w.app.clone(), worker.clone(), *hh);
+            let option = option.to_string();
+            tasks.push(tokio::spawn(async move {
+                let r = app
+                    .participation()
+                    .paper_ballot_at(&worker, v.id, Some(hh), None, &option, NOW + 1)
+                    .await;
+                (i, times, r)
+            }));
+        }
+    }
+    let (mut ok, mut bad_option, mut twice) = (0, 0, 0);
+    for t in tasks {
+        let (i, _, r) = t.await.unwrap();
+        match r {
+            Ok(_) => ok += 1,
+            Err(e) if field(&e) == "option" => {
+                assert_eq!(i % 5, 4);
+                bad_option += 1
+            }
+            Err(e) => {
+                assert_eq!((i, status(&e)), (0, "409"), "{e:?}");
+                twice += 1
+            }
+        }
+    }
+    assert_eq!((ok, bad_option, twice), (13, 3, 1));
+    let r = p.result_at(&worker, v.id, NOW + 100).await.unwrap();
+    assert_eq!(r.cast, 13);
+    let after = w.app.ballots.counts();
+    assert_eq!(after.0 - before.0, 17, "every ballot went through the queue");
+}

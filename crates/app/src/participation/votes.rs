@@ -539,7 +539,7 @@ impl Participation<'_> {
     /// A resident casts their unit's ballot: their household's (any adult member, or the one
     /// the household named), their own, or their representative's. A second ballot of the unit
     /// is 409, a vote whose place does not hold them 404, an option the vote lacks 422 (and the
-    /// unit may still vote).
+    /// unit may still vote). Committed in groups on SQLite ([`BallotWrites`]).
     pub async fn cast_ballot_at(
         &self,
         actor: &Actor,
@@ -551,50 +551,19 @@ impl Participation<'_> {
             return Err(AppError::Forbidden);
         }
         let rid = actor.user.resident_id.ok_or(AppError::Forbidden)?;
-        let mut tx = self.app.store.begin().await?;
-        let r = sr::get_resident(&mut tx, &actor.scope(), rid).await?;
-        let v = sv::get_over(&mut tx, &r.path, vote_id).await?;
-        let index = option_index(&v, option)?;
-        open_units(&mut tx, &v, now).await?;
-        let unit_id =
-            may_cast_now(&mut tx, &v, &r, now)
-                .await?
-                .map_err(|why| AppError::Conflict {
-                    field: "voter".into(),
-                    reason: why.into(),
-                })?;
-        let id = sv::insert_ballot(
-            &mut tx,
-            &NewBallot {
-                vote_id: v.id,
-                unit_id,
-                option_index: index,
-                resident_id: Some(r.id),
-                channel: "online",
-                recorded_by: None,
-                at: now,
-            },
-        )
+        self.submit_ballot(BallotJob {
+            actor: actor.clone(),
+            vote_id,
+            option: option.to_string(),
+            now,
+            who: BallotBy::Resident(rid),
+        })
         .await
-        .map_err(already_voted)?;
-        // The ballot's choice is secret from the audit log: who voted, never how.
-        audit::record(
-            &mut tx,
-            actor.audit(
-                Action::Create,
-                "ballot",
-                Some(id),
-                &r.path,
-                format!("在表决 #{} 中投票（{}）", v.id, v.unit.zh()),
-            ),
-        )
-        .await?;
-        jingzhi_store::commit(tx).await?;
-        Ok(id)
     }
 
     /// Staff enter a paper ballot for a household (a household vote) or a resident (the other
-    /// units). The unit that already voted, by any channel, is 409.
+    /// units). The unit that already voted, by any channel, is 409. Committed in groups on
+    /// SQLite ([`BallotWrites`]).
     pub async fn paper_ballot_at(
         &self,
         actor: &Actor,
@@ -605,61 +574,21 @@ impl Participation<'_> {
         now: i64,
     ) -> AppResult<i64> {
         may_run(actor)?;
-        let mut tx = self.app.store.begin().await?;
-        let v = sv::get(&mut tx, &actor.scope(), vote_id).await?;
-        let index = option_index(&v, option)?;
-        open_units(&mut tx, &v, now).await?;
-        let (unit_id, path, resident) = match (v.unit, household_id, resident_id) {
-            (Unit::Household, Some(h), _) => {
-                let h = sr::get_household(&mut tx, &actor.scope(), h).await?;
-                (h.id, h.path, None)
-            }
-            (Unit::Household, None, Some(r)) => {
-                let r = sr::get_resident(&mut tx, &actor.scope(), r).await?;
-                (r.household_id, r.path, Some(r.id))
-            }
-            (_, _, Some(r)) => {
-                let r = sr::get_resident(&mut tx, &actor.scope(), r).await?;
-                (r.id, r.path, Some(r.id))
-            }
-            (Unit::Household, None, None) => {
-                return Err(AppError::invalid("household_id", "请选择投票的户"))
-            }
-            (_, _, None) => return Err(AppError::invalid("resident_id", "请选择投票的居民")),
-        };
-        if !sv::is_eligible(&mut tx, v.id, unit_id).await? {
-            return Err(AppError::Conflict {
-                field: "voter".into(),
-                reason: "表决开始时不在本次表决范围内".into(),
-            });
-        }
-        let id = sv::insert_ballot(
-            &mut tx,
-            &NewBallot {
-                vote_id: v.id,
-                unit_id,
-                option_index: index,
-                resident_id: resident,
-                channel: "paper",
-                recorded_by: actor.audit_id(),
-                at: now,
+        self.submit_ballot(BallotJob {
+            actor: actor.clone(),
+            vote_id,
+            option: option.to_string(),
+            now,
+            who: BallotBy::Staff {
+                household_id,
+                resident_id,
             },
-        )
+        })
         .await
-        .map_err(already_voted)?;
-        audit::record(
-            &mut tx,
-            actor.audit(
-                Action::Create,
-                "ballot",
-                Some(id),
-                &path,
-                format!("录入表决 #{} 的纸质选票（单位 {}）", v.id, unit_id),
-            ),
-        )
-        .await?;
-        jingzhi_store::commit(tx).await?;
-        Ok(id)
+    }
+
+    async fn submit_ballot(&self, job: BallotJob) -> AppResult<i64> {
+        self.app.ballots.0.submit(&self.app.store, job).await?
     }
 
     /// Close a vote by hand. Closing a closed vote is 409.
@@ -742,4 +671,176 @@ async fn tally(conn: &mut Conn, v: &Vote, phase: Phase, now: i64) -> AppResult<V
         outcome: o.winner.map(|w| v.options[w].clone()),
         counts: v.options.iter().cloned().zip(tally.counts).collect(),
     })
+}
+
+/// Who enters a ballot: a resident for their own unit, or staff on paper for a unit.
+#[derive(Debug, Clone)]
+enum BallotBy {
+    Resident(i64),
+    Staff {
+        household_id: Option<i64>,
+        resident_id: Option<i64>,
+    },
+}
+
+/// A ballot waiting in the write queue ([`BallotWrites`]).
+#[derive(Debug)]
+pub(crate) struct BallotJob {
+    actor: Actor,
+    vote_id: i64,
+    option: String,
+    now: i64,
+    who: BallotBy,
+}
+
+/// Write one ballot in the transaction given, as it would be written alone. A refusal (not
+/// found, not eligible, voted already, no such option) comes before anything of this ballot is
+/// written, so it answers this ballot only (`Ok(Err(…))`); a database error fails the group,
+/// which the queue then writes one by one.
+async fn write_ballot(tx: &mut Conn, j: &BallotJob) -> AppResult<AppResult<i64>> {
+    match write_ballot_checked(tx, j).await {
+        Err(AppError::Internal(e)) => Err(AppError::Internal(e)),
+        other => Ok(other),
+    }
+}
+
+async fn write_ballot_checked(tx: &mut Conn, j: &BallotJob) -> AppResult<i64> {
+    let actor = &j.actor;
+    let now = j.now;
+    match j.who {
+        BallotBy::Resident(rid) => {
+            let r = sr::get_resident(tx, &actor.scope(), rid).await?;
+            let v = sv::get_over(tx, &r.path, j.vote_id).await?;
+            let index = option_index(&v, &j.option)?;
+            open_units(tx, &v, now).await?;
+            let unit_id = may_cast_now(tx, &v, &r, now)
+                .await?
+                .map_err(|why| AppError::Conflict {
+                    field: "voter".into(),
+                    reason: why.into(),
+                })?;
+            let id = sv::insert_ballot(
+                tx,
+                &NewBallot {
+                    vote_id: v.id,
+                    unit_id,
+                    option_index: index,
+                    resident_id: Some(r.id),
+                    channel: "online",
+                    recorded_by: None,
+                    at: now,
+                },
+            )
+            .await
+            .map_err(already_voted)?;
+            // The ballot's choice is secret from the audit log: who voted, never how.
+            audit::record(
+                tx,
+                actor.audit(
+                    Action::Create,
+                    "ballot",
+                    Some(id),
+                    &r.path,
+                    format!("在表决 #{} 中投票（{}）", v.id, v.unit.zh()),
+                ),
+            )
+            .await?;
+            Ok(id)
+        }
+        BallotBy::Staff {
+            household_id,
+            resident_id,
+        } => {
+            let v = sv::get(tx, &actor.scope(), j.vote_id).await?;
+            let index = option_index(&v, &j.option)?;
+            open_units(tx, &v, now).await?;
+            let (unit_id, path, resident) = match (v.unit, household_id, resident_id) {
+                (Unit::Household, Some(h), _) => {
+                    let h = sr::get_household(tx, &actor.scope(), h).await?;
+                    (h.id, h.path, None)
+                }
+                (Unit::Household, None, Some(r)) => {
+                    let r = sr::get_resident(tx, &actor.scope(), r).await?;
+                    (r.household_id, r.path, Some(r.id))
+                }
+                (_, _, Some(r)) => {
+                    let r = sr::get_resident(tx, &actor.scope(), r).await?;
+                    (r.id, r.path, Some(r.id))
+                }
+                (Unit::Household, None, None) => {
+                    return Err(AppError::invalid("household_id", "请选择投票的户"))
+                }
+                (_, _, None) => return Err(AppError::invalid("resident_id", "请选择投票的居民")),
+            };
+            if !sv::is_eligible(tx, v.id, unit_id).await? {
+                return Err(AppError::Conflict {
+                    field: "voter".into(),
+                    reason: "表决开始时不在本次表决范围内".into(),
+                });
+            }
+            let id = sv::insert_ballot(
+                tx,
+                &NewBallot {
+                    vote_id: v.id,
+                    unit_id,
+                    option_index: index,
+                    resident_id: resident,
+                    channel: "paper",
+                    recorded_by: actor.audit_id(),
+                    at: now,
+                },
+            )
+            .await
+            .map_err(already_voted)?;
+            audit::record(
+                tx,
+                actor.audit(
+                    Action::Create,
+                    "ballot",
+                    Some(id),
+                    &path,
+                    format!("录入表决 #{} 的纸质选票（单位 {}）", v.id, unit_id),
+                ),
+            )
+            .await?;
+            Ok(id)
+        }
+    }
+}
+
+async fn write_ballots(tx: &mut Conn, jobs: &[BallotJob]) -> AppResult<Vec<AppResult<i64>>> {
+    let mut out = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        out.push(write_ballot(&mut *tx, j).await?);
+    }
+    Ok(out)
+}
+
+/// Ballots, online and on paper, committed in groups on SQLite like reports
+/// (`jingzhi_store::group`); one transaction each on PostgreSQL. One ballot per unit holds as
+/// before: the unique key decides, inside the group's transaction as inside one's own.
+#[derive(Clone, Debug)]
+pub struct BallotWrites(
+    pub(crate) jingzhi_store::group::GroupCommit<BallotJob, AppResult<i64>, AppError>,
+);
+
+/// Ballots written in one group at most.
+const MAX_BALLOT_GROUP: usize = 64;
+
+impl Default for BallotWrites {
+    fn default() -> Self {
+        BallotWrites(jingzhi_store::group::GroupCommit::new(
+            MAX_BALLOT_GROUP,
+            std::sync::Arc::new(|tx: &mut Conn, jobs: &[BallotJob]| {
+                Box::pin(write_ballots(tx, jobs))
+            }),
+        ))
+    }
+}
+
+impl BallotWrites {
+    /// Ballots committed by this process, and the transactions they took.
+    pub fn counts(&self) -> (u64, u64) {
+        self.0.counts()
+    }
 }
