@@ -576,5 +576,9 @@ async fn ballots_at_once_each_get_their_own_answer() {
     let r = p.result_at(&worker, v.id, NOW + 100).await.unwrap();
     assert_eq!(r.cast, 13);
     let after = w.app.ballots.counts();
-    assert_eq!(after.0 - before.0, 17, "every ballot went through the queue");
+    assert_eq!(
+        after.0 - before.0,
+        17,
+        "every ballot went through the queue"
+    );
 }

@@ -713,12 +713,13 @@ async fn write_ballot_checked(tx: &mut Conn, j: &BallotJob) -> AppResult<i64> {
             let v = sv::get_over(tx, &r.path, j.vote_id).await?;
             let index = option_index(&v, &j.option)?;
             open_units(tx, &v, now).await?;
-            let unit_id = may_cast_now(tx, &v, &r, now)
-                .await?
-                .map_err(|why| AppError::Conflict {
-                    field: "voter".into(),
-                    reason: why.into(),
-                })?;
+            let unit_id =
+                may_cast_now(tx, &v, &r, now)
+                    .await?
+                    .map_err(|why| AppError::Conflict {
+                        field: "voter".into(),
+                        reason: why.into(),
+                    })?;
             let id = sv::insert_ballot(
                 tx,
                 &NewBallot {
