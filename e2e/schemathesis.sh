@@ -122,6 +122,10 @@ PY
 }
 
 status=0
+# Operations on one user account (/api/v1/users/{id}…: disable, sign out everywhere, edit) are
+# left out: the administrator's run would otherwise disable or sign out the very account the
+# next run signs in with (it did, once the document grew). They are tested in
+# crates/web/tests/accounts.rs and scope.rs.
 for role in city-admin community-worker; do
   user="$(account "$role")"
   token="$(login "$user")"
@@ -136,6 +140,7 @@ for role in city-admin community-worker; do
     --phases examples,coverage,fuzzing \
     --max-examples "$EXAMPLES" --seed 1 \
     --exclude-path /api/v1/auth/logout \
+    --exclude-path-regex '^/api/v1/users/\{id\}' \
     --generation-database none \
     --request-timeout 30 \
     --no-color --warnings off || rc=$?
