@@ -21,6 +21,7 @@ pub mod rounds;
 pub mod scope;
 pub mod spreadsheet;
 pub mod time_fmt;
+pub mod transparency;
 
 /// A value failed validation: which field, and why (in Chinese, for the user).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
