@@ -13,6 +13,7 @@ use std::path::Path;
 pub struct Cipher {
     aead: Aes256Gcm,
     mac_key: [u8; 32],
+    log_seed: [u8; 32],
 }
 
 impl std::fmt::Debug for Cipher {
@@ -33,6 +34,7 @@ impl Cipher {
         Self {
             aead: Aes256Gcm::new_from_slice(&enc).expect("32-byte key"),
             mac_key: derive(master, b"jingzhi pii lookup v1"),
+            log_seed: derive(master, b"jingzhi transparency log signing v1"),
         }
     }
 
@@ -88,6 +90,12 @@ impl Cipher {
             .decrypt(Nonce::from_slice(nonce), ct)
             .map_err(|_| crate::Error::Crypto("cannot decrypt (wrong key?)".into()))?;
         String::from_utf8(pt).map_err(|_| crate::Error::Crypto("not UTF-8".into()))
+    }
+
+    /// The seed of the transparency log's Ed25519 signing key, derived from the same master key
+    /// (one secret to keep; see docs/transparency.md).
+    pub fn log_seed(&self) -> [u8; 32] {
+        self.log_seed
     }
 
     /// The lookup hash of a normalised value (hex).

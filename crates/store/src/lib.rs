@@ -28,6 +28,7 @@ pub mod report;
 pub mod rounds;
 pub mod sql;
 pub mod testing;
+pub mod transparency;
 
 pub use crypto::Cipher;
 pub use db::{Backend, Store};

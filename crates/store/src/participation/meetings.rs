@@ -448,6 +448,18 @@ pub async fn write_minutes(
     Ok(n == 1)
 }
 
+/// Meetings whose minutes are drafted, not locked, and past their amendment time.
+pub async fn due_for_lock(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM meetings WHERE minutes IS NOT NULL AND locked_at IS NULL \
+         AND amend_until IS NOT NULL AND amend_until <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
 /// Lock the minutes with their digest, once; false if they were locked already.
 pub async fn lock_minutes(conn: &mut Conn, id: i64, at: i64, hash: &str) -> Result<bool> {
     let n = sqlx::query(
