@@ -184,10 +184,14 @@ impl Demo<'_> {
         let accounts = self.accounts(&plan, &generated, opts).await?;
         self.seed_rounds(opts.seed).await?;
         seed_demo_votes(self.app, opts.seed).await?;
+        // The public log: the closed votes' results first, under a checkpoint of their own …
+        self.app.transparency().publish().await?;
         seed_demo_proposals(self.app).await?;
         seed_city_proposals(self.app, opts.seed).await?;
         seed_demo_meetings(self.app).await?;
         councils::seed(self.app).await?;
+        // … then the locked minutes and the rest, under the next one.
+        self.app.transparency().publish().await?;
 
         let city_path = plan.nodes[0].path.clone();
         let mut tx = self.app.store.begin().await?;

@@ -22,6 +22,7 @@ pub mod report;
 pub mod rounds;
 pub mod spreadsheet;
 pub mod testing;
+pub mod transparency;
 pub mod workbench;
 
 pub use error::{AppError, AppResult};
@@ -47,6 +48,8 @@ pub struct App {
     pub reports: events::ReportWrites,
     /// Ballots, committed in groups on SQLite (see [`participation::votes::BallotWrites`]).
     pub ballots: participation::votes::BallotWrites,
+    /// The transparency log's signing key (see [`transparency`]).
+    pub log_key: transparency::LogKey,
 }
 
 #[derive(Clone, Debug)]
@@ -72,14 +75,26 @@ impl Default for Settings {
 impl App {
     pub fn new(store: Store) -> Self {
         Self {
-            store,
             settings: Settings::default(),
             areas: geo::AreaCache::default(),
             dashboards: metrics::DashboardCache::default(),
             reports: events::ReportWrites::default(),
             ballots: participation::votes::BallotWrites::default(),
             open311_cache: open311::Open311Cache::default(),
+            log_key: transparency::LogKey::new(
+                jingzhi_domain::transparency::DEFAULT_ORIGIN,
+                &store.cipher.log_seed(),
+            )
+            .expect("the default origin is a valid key name"),
+            store,
         }
+    }
+
+    /// Name the transparency log (its checkpoints' origin line and its key's name). Set it once,
+    /// before the first checkpoint: a log renamed later no longer verifies its old checkpoints.
+    pub fn with_log_origin(mut self, origin: &str) -> AppResult<Self> {
+        self.log_key = transparency::LogKey::new(origin, &self.store.cipher.log_seed())?;
+        Ok(self)
     }
 
     /// The command-line actor, once the register has a city.

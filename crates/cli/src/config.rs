@@ -14,6 +14,7 @@ struct FileConfig {
     key: Option<String>,
     key_file: Option<PathBuf>,
     secure_cookies: Option<bool>,
+    transparency_origin: Option<String>,
     notify: Option<NotifyFile>,
 }
 
@@ -57,6 +58,8 @@ pub struct Config {
     key: Option<String>,
     pub key_file: PathBuf,
     pub secure_cookies: bool,
+    /// The transparency log's origin line and key name (docs/transparency.md).
+    pub transparency_origin: String,
     pub notify: NotifyConfig,
 }
 
@@ -220,7 +223,11 @@ impl Config {
             None => file.secure_cookies.unwrap_or(false),
         };
         let notify = notify_config(file.notify.unwrap_or_default())?;
+        let transparency_origin = env("TRANSPARENCY_ORIGIN")?
+            .or(file.transparency_origin)
+            .unwrap_or_else(|| jingzhi_domain::transparency::DEFAULT_ORIGIN.into());
         Ok(Config {
+            transparency_origin,
             notify,
             data_dir,
             database_url,

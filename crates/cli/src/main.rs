@@ -22,6 +22,7 @@ mod notify;
 mod open311;
 mod redistrict;
 mod serve;
+mod transparency;
 mod user;
 
 use clap::{Args, Parser, Subcommand};
@@ -86,6 +87,9 @@ enum Command {
     /// The department registry: list, add.
     #[command(subcommand)]
     Department(department::DepartmentCmd),
+    /// The public transparency log: verify it, verify a proof, run a witness (docs/transparency.md).
+    #[command(subcommand)]
+    Transparency(transparency::TransparencyCmd),
 }
 
 fn main() -> ExitCode {
@@ -114,14 +118,21 @@ fn main() -> ExitCode {
 /// Open the store (which brings the schema up to date) and run the subcommand.
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     let cfg = Config::load(&cli.global).map_err(|e| e.to_string())?;
-    let serving = match &cli.command {
+    // What runs away from the log's database (a resident's proof, a witness) opens none.
+    let command = match transparency::run_without_store(cli.command).await {
+        Ok(result) => return result,
+        Err(command) => *command,
+    };
+    let serving = match &command {
         Command::Serve(_) => true,
         Command::Demo(a) => !a.no_serve,
         _ => false,
     };
     let store = cfg.open_store(serving).await?;
-    let app = App::new(store);
-    match cli.command {
+    let app = App::new(store)
+        .with_log_origin(&cfg.transparency_origin)
+        .map_err(common::app_err)?;
+    match command {
         Command::Serve(args) => serve::run(app, &cfg, args).await,
         Command::Demo(args) => demo::run(app, &cfg, args).await,
         Command::Migrate => migrate::run(&cfg),
@@ -134,5 +145,6 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Events(cmd) => events::run(&app, &cfg, cmd).await,
         Command::Open311(cmd) => open311::run(&app, cmd).await,
         Command::Department(cmd) => department::run(&app, cmd).await,
+        Command::Transparency(cmd) => transparency::run(&app, cmd).await,
     }
 }

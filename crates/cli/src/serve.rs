@@ -58,6 +58,16 @@ pub async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), S
         let (app, every) = (app.clone(), cfg.notify.escalate_every);
         tokio::spawn(async move { app.events().run_escalation_forever(every).await })
     });
+    // The transparency log's publisher: public records in, a signed checkpoint at least every
+    // minute while they arrive (docs/transparency.md).
+    let publisher = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.transparency()
+                .run_publisher_forever(std::time::Duration::from_secs(30))
+                .await
+        })
+    };
     let config = jingzhi_web::WebConfig {
         secure_cookies: cfg.secure_cookies,
     };
@@ -65,6 +75,7 @@ pub async fn serve(app: App, cfg: &Config, listen: Option<&str>) -> Result<(), S
         .await
         .map_err(|e| e.to_string())?;
     delivery.abort();
+    publisher.abort();
     if let Some(e) = escalation {
         e.abort();
     }

@@ -803,6 +803,27 @@ impl Participation<'_> {
         self.lock_minutes_at(actor, id, now_ms()).await
     }
 
+    /// Lock every minute whose amendment time has run out and that nobody has looked at since
+    /// (a page locks them on sight too): the transparency log's publisher runs this first, so
+    /// such minutes reach the log without waiting for a visitor. Gives how many it locked.
+    pub async fn lock_due_minutes_at(&self, now: i64) -> AppResult<u64> {
+        let mut tx = self.app.store.begin().await?;
+        let all = super::everywhere();
+        let mut locked = 0;
+        for id in sm::due_for_lock(&mut tx, now, 500).await? {
+            let m = sm::get(&mut tx, &all, id).await?;
+            let amendments = sm::amendments(&mut tx, m.id).await?;
+            if self
+                .lock_now(&mut tx, &m, &amendments, m.amend_until.unwrap_or(now), None)
+                .await?
+            {
+                locked += 1;
+            }
+        }
+        jingzhi_store::commit(tx).await?;
+        Ok(locked)
+    }
+
     /// What a meeting's forms offer to pick: proposals taken up, open events and decisions of
     /// the community, residents' representatives and staff of the place, serving departments.
     pub async fn meeting_choices(

@@ -643,6 +643,11 @@ impl Participation<'_> {
     }
 }
 
+/// A closed vote's result, for the transparency log (no caller: the log's publisher).
+pub(crate) async fn final_result(conn: &mut Conn, v: &Vote, now: i64) -> AppResult<VoteResult> {
+    tally(conn, v, Phase::Closed, now).await
+}
+
 /// Count a vote's ballots against the units eligible at its opening (taken now if this is the
 /// first look since), and decide it.
 async fn tally(conn: &mut Conn, v: &Vote, phase: Phase, now: i64) -> AppResult<VoteResult> {
