@@ -8,6 +8,7 @@ use axum::Router;
 pub const HTMX_JS: &str = include_str!("../assets/htmx.min.js");
 pub const APP_CSS: &str = include_str!("../assets/app.css");
 pub const APP_JS: &str = include_str!("../assets/app.js");
+pub const VERIFY_JS: &str = include_str!("../assets/verify.js");
 pub const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
 
 fn cached(ct: &'static str, body: &'static str) -> impl IntoResponse {
@@ -33,6 +34,10 @@ pub fn router() -> Router<crate::AppState> {
         .route(
             "/assets/app.js",
             get(|| async { cached("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/assets/verify.js",
+            get(|| async { cached("text/javascript; charset=utf-8", VERIFY_JS) }),
         )
         .route(
             "/assets/favicon.svg",

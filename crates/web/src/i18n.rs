@@ -20,6 +20,7 @@ mod meetings;
 mod pages;
 mod participation;
 mod rounds;
+mod transparency;
 
 /// The tables of `(key, Chinese, English)`.
 pub static TABLES: &[&[(&str, &str, &str)]] = &[
@@ -31,6 +32,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     participation::T,
     meetings::T,
     councils::T,
+    transparency::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod request;
 pub mod session;
 pub mod shared;
+pub mod transparency;
 
 use axum::routing::get;
 use axum::Router;
@@ -56,6 +57,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(assets::router())
         .merge(api::router())
         .merge(open311::router())
+        .merge(transparency::router())
         .merge(pages::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(pages::localise_errors))

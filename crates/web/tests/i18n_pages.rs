@@ -228,6 +228,15 @@ async fn seed(t: &TestApp) -> Vec<String> {
     // association with a merchant.
     let (council, association) = council_in(t).await;
 
+    // A closed vote in the public transparency log: its page shows the log's line.
+    let closed = t.household_vote(&t.comm_a).await;
+    t.app
+        .participation()
+        .close_vote(&jingzhi_app::Actor::system(&t.city), closed)
+        .await
+        .unwrap();
+    t.app.transparency().publish().await.unwrap();
+
     let (e, a, b) = (other.id, &t.comm_a, &t.building_a);
     let mut pages = vec![
         "/".to_string(),
@@ -288,6 +297,9 @@ async fn seed(t: &TestApp) -> Vec<String> {
         format!("/councils/{council}"),
         "/associations".into(),
         format!("/associations/{association}"),
+        "/transparency".into(),
+        "/transparency/verify".into(),
+        format!("/votes/{closed}"),
         "/districting".into(),
         format!("/districting/preview?scope={}&mode=split&seed=2", a.code),
         plan_url,

@@ -251,6 +251,8 @@ pub struct MeetingPage {
     pub may_write: bool,
     pub may_open: bool,
     pub is_evaluation: bool,
+    /// The locked minutes' index in the public transparency log, once logged.
+    pub log_index: Option<u64>,
     pub roles: Vec<(&'static str, &'static str)>,
     pub choices: MeetingChoices,
     /// Closed votes of the place a decision may rest on: (id, question).
@@ -266,6 +268,11 @@ async fn meeting_page(
     message: Option<String>,
 ) -> Result<MeetingPage, PageError> {
     let v: MeetingView = s.app.participation().meeting_view(&c.actor, id).await?;
+    let log_index = s
+        .app
+        .transparency()
+        .index_of(jingzhi_domain::transparency::EntryKind::Minutes, id)
+        .await?;
     let (choices, votes) = if v.may_edit {
         let votes = s
             .app
@@ -316,6 +323,7 @@ async fn meeting_page(
         .collect();
     let phase = v.minutes_phase;
     Ok(MeetingPage {
+        log_index,
         c: Chrome::new(c, lang, "meetings"),
         id: m.id,
         title: m.title.clone(),

@@ -285,9 +285,17 @@ pub struct VotePage {
     pub not_voted: Vec<(i64, String)>,
     pub household_unit: bool,
     pub message: Option<String>,
+    /// The result's index in the public transparency log, once logged.
+    pub log_index: Option<u64>,
 }
 
-fn vote_page(c: &Caller, lang: Lang, v: VoteView, message: Option<String>) -> VotePage {
+fn vote_page(
+    c: &Caller,
+    lang: Lang,
+    v: VoteView,
+    message: Option<String>,
+    log_index: Option<u64>,
+) -> VotePage {
     let vote = v.vote;
     let rule = format!(
         "{} {}% · {} · {}",
@@ -327,6 +335,7 @@ fn vote_page(c: &Caller, lang: Lang, v: VoteView, message: Option<String>) -> Vo
         not_voted: v.not_voted,
         household_unit: vote.unit == Unit::Household,
         message,
+        log_index,
     }
 }
 
@@ -337,7 +346,16 @@ pub async fn detail(
     Path(id): Path<i64>,
 ) -> PageResult {
     let v = s.app.participation().vote_view(&c.actor, id).await?;
-    Ok(render(&vote_page(&c, lang, v, None)))
+    let logged = vote_log_index(&s, id).await?;
+    Ok(render(&vote_page(&c, lang, v, None, logged)))
+}
+
+/// Where a vote's result sits in the transparency log (after the caller was let see the vote).
+async fn vote_log_index(s: &AppState, id: i64) -> Result<Option<u64>, PageError> {
+    Ok(s.app
+        .transparency()
+        .index_of(jingzhi_domain::transparency::EntryKind::VoteResult, id)
+        .await?)
 }
 
 /// A refusal the page shows beside the item (409 for a conflict, 422 for bad input, with the
@@ -361,7 +379,11 @@ fn shown_refusal(e: AppError) -> Result<(StatusCode, String), PageError> {
 async fn refused(s: &AppState, c: &Caller, lang: Lang, id: i64, e: AppError) -> PageResult {
     let (status, message) = shown_refusal(e)?;
     let v = s.app.participation().vote_view(&c.actor, id).await?;
-    Ok(render_status(status, &vote_page(c, lang, v, Some(message))))
+    let logged = vote_log_index(s, id).await?;
+    Ok(render_status(
+        status,
+        &vote_page(c, lang, v, Some(message), logged),
+    ))
 }
 
 pub async fn ballot(
