@@ -10,6 +10,7 @@ pub mod demo;
 pub mod departments;
 pub mod districting;
 pub mod events;
+pub mod funds;
 pub mod geo;
 pub mod hotline;
 pub mod notify;

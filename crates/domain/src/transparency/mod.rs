@@ -25,15 +25,22 @@ pub enum EntryKind {
     VoteResult,
     /// A meeting's locked minutes (their hash).
     Minutes,
+    /// A posted entry of a community fund's ledger.
+    FundEntry,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 2] = [EntryKind::VoteResult, EntryKind::Minutes];
+    pub const ALL: [EntryKind; 3] = [
+        EntryKind::VoteResult,
+        EntryKind::Minutes,
+        EntryKind::FundEntry,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             EntryKind::VoteResult => "vote_result",
             EntryKind::Minutes => "minutes",
+            EntryKind::FundEntry => "fund_entry",
         }
     }
 
