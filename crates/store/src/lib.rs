@@ -15,6 +15,7 @@ pub mod departments;
 pub mod districting;
 pub mod duplicates;
 pub mod events;
+pub mod funds;
 pub mod group;
 pub mod hotline;
 pub mod import;

@@ -183,10 +183,20 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 25,
+        name: "funds",
+        common: include_str!("../migrations/0025_funds.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
 pub const ID_TABLES: &[&str] = &[
+    "funds",
+    "fund_entries",
+    "fund_lines",
     "votes",
     "ballots",
     "proposals",

@@ -195,22 +195,23 @@ pub async fn entry_of(
     .transpose()
 }
 
-/// Which of these records of a kind are logged already.
-pub async fn logged_subjects(conn: &mut Conn, kind: EntryKind, ids: &[i64]) -> Result<Vec<i64>> {
+/// Where these records of a kind sit in the log: (record id, index), for those logged.
+pub async fn indexes_of(conn: &mut Conn, kind: EntryKind, ids: &[i64]) -> Result<Vec<(i64, u64)>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         let mut p = Params::default();
         let k = p.push(V::T(kind.as_str().into()));
         let list: Vec<String> = chunk.iter().map(|i| p.push(V::I(*i))).collect();
         let sql = format!(
-            "SELECT subject_id FROM transparency_entries WHERE kind = {k} AND subject_id IN ({})",
+            "SELECT subject_id, idx FROM transparency_entries WHERE kind = {k} AND subject_id IN ({})",
             list.join(",")
         );
         let rows = bind(sqlx::query(&sql), &p.vals)
             .fetch_all(&mut *conn)
             .await?;
         for r in rows {
-            out.push(r.try_get("subject_id")?);
+            let idx: i64 = r.try_get("idx")?;
+            out.push((r.try_get("subject_id")?, idx as u64));
         }
     }
     Ok(out)
