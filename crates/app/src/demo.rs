@@ -6,6 +6,7 @@
 //! work and memory stays bounded. Rows carry their ids, so no insert waits for a round trip.
 
 mod councils;
+mod funds;
 
 use crate::auth::NewUserInput;
 use crate::{App, AppError, AppResult};
@@ -190,7 +191,8 @@ impl Demo<'_> {
         seed_city_proposals(self.app, opts.seed).await?;
         seed_demo_meetings(self.app).await?;
         councils::seed(self.app).await?;
-        // … then the locked minutes and the rest, under the next one.
+        funds::seed(self.app, opts.seed).await?;
+        // … then the locked minutes, the funds' postings and the rest, under the next one.
         self.app.transparency().publish().await?;
 
         let city_path = plan.nodes[0].path.clone();

@@ -10,6 +10,7 @@ pub mod duplicates;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod funds;
 pub mod geo;
 pub mod hotline;
 pub mod import;
