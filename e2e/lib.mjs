@@ -1,7 +1,7 @@
 // Helpers of the browser tests: start the real `jingzhi demo` binary on a free port with a fresh
 // data directory, wait for /healthz, and launch Debian's Chromium through playwright-core (no
 // browser download, nothing fetched from outside the machine).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -78,7 +78,13 @@ export async function startServer({ scale = "0.003", seed = "7", timeoutMs = 300
     }
     fs.rmSync(data, { recursive: true, force: true });
   };
-  return { base, data, accounts, stop, log: () => log };
+  /** Run another `jingzhi` command on the same data (e.g. `transparency publish`). */
+  const run = (args) => {
+    const r = spawnSync(BINARY, [...args, "--data", data], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`jingzhi ${args.join(" ")}: ${r.status}\n${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+  return { base, data, accounts, stop, run, log: () => log };
 }
 
 /** A fresh headless Chromium profile with the given viewport. */

@@ -15,6 +15,7 @@ use std::sync::{Mutex, OnceLock};
 mod councils;
 mod districting;
 mod events;
+mod funds;
 mod hotline;
 mod meetings;
 mod pages;
@@ -33,6 +34,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     meetings::T,
     councils::T,
     transparency::T,
+    funds::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

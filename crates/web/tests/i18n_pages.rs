@@ -235,6 +235,54 @@ async fn seed(t: &TestApp) -> Vec<String> {
         .close_vote(&jingzhi_app::Actor::system(&t.city), closed)
         .await
         .unwrap();
+    // A fund with an income, a fee subsidy waiting for approval and a posted spending.
+    let fund = {
+        use jingzhi_app::funds::{EntryInput, FundInput};
+        let sys = jingzhi_app::Actor::system(&t.city);
+        let f = t.app.funds();
+        let fund = f
+            .create(
+                &sys,
+                &FundInput {
+                    node_id: t.comm_a.id,
+                    name: "共享基金".into(),
+                    kind: "shared".into(),
+                    threshold_fen: None,
+                },
+            )
+            .await
+            .unwrap();
+        f.record(
+            &sys,
+            fund.id,
+            &EntryInput {
+                kind: "income".into(),
+                category: "parking_rent".into(),
+                amount_fen: 50_000,
+                purpose: "车位租金".into(),
+                voucher_no: "ZJ-1".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        f.record(
+            &sys,
+            fund.id,
+            &EntryInput {
+                kind: "spending".into(),
+                category: "fee_subsidy".into(),
+                amount_fen: 15_000,
+                purpose: "物业费补贴".into(),
+                voucher_no: "ZC-1".into(),
+                household_id: Some(t.hh_a.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        fund.id
+    };
     t.app.transparency().publish().await.unwrap();
 
     let (e, a, b) = (other.id, &t.comm_a, &t.building_a);
@@ -299,6 +347,9 @@ async fn seed(t: &TestApp) -> Vec<String> {
         format!("/associations/{association}"),
         "/transparency".into(),
         "/transparency/verify".into(),
+        "/funds".into(),
+        format!("/funds/{fund}"),
+        format!("/public/funds/{fund}"),
         format!("/votes/{closed}"),
         "/districting".into(),
         format!("/districting/preview?scope={}&mode=split&seed=2", a.code),

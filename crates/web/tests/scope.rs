@@ -1172,6 +1172,9 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         {
             councils_probe(m, p, c).await
         }
+        (m, p) if p.starts_with("/api/v1/funds") || p.starts_with("/api/v1/fund-entries/") => {
+            funds_probe(m, p, c).await
+        }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -2502,6 +2505,183 @@ async fn councils_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Res
                     .await,
                 ),
             ]
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// A fund of the target's community holding 1,000 yuan of income, with a pending spending of
+/// 100 yuan (both recorded by the command line): (fund, income entry, pending spending).
+async fn fresh_fund(t: &TestApp, x: &Target) -> (i64, i64, i64) {
+    use jingzhi_app::funds::{EntryInput, FundInput};
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let f = t.app.funds();
+    let fund = f
+        .create(
+            &sys,
+            &FundInput {
+                node_id: x.comm.id,
+                name: format!("{}基金{}", x.comm.name, seq()),
+                kind: "community".into(),
+                threshold_fen: None,
+            },
+        )
+        .await
+        .unwrap();
+    let income = f
+        .record(
+            &sys,
+            fund.id,
+            &EntryInput {
+                kind: "income".into(),
+                category: "donation".into(),
+                amount_fen: 100_000,
+                purpose: format!("{}捐赠", x.comm.name),
+                voucher_no: format!("JZ-{}", seq()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let pending = f
+        .record(
+            &sys,
+            fund.id,
+            &EntryInput {
+                kind: "spending".into(),
+                category: "public_service".into(),
+                amount_fen: 10_000,
+                purpose: format!("{}公共服务", x.comm.name),
+                voucher_no: format!("JZ-{}", seq()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    (fund.id, income.id, pending.id)
+}
+
+async fn funds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let reason = || Some(serde_json::json!({"reason": "核对有误"}));
+    match (method, path) {
+        ("POST", "/api/v1/funds") => {
+            let body = serde_json::json!({"node_id": x.comm.id, "name": format!("{}基金", x.comm.name), "kind": "shared"});
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/funds", Some(body)).await,
+            )]
+        }
+        ("GET", "/api/v1/funds") => {
+            fresh_fund(t, x).await;
+            vec![(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/funds", None).await,
+            )]
+        }
+        ("GET", "/api/v1/funds/{id}") => {
+            let (f, _, _) = fresh_fund(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(Method::GET, &format!("/api/v1/funds/{f}"), None)
+                    .await,
+            )]
+        }
+        ("POST", "/api/v1/funds/{id}/entries") => {
+            let (f, _, _) = fresh_fund(t, x).await;
+            let body = serde_json::json!({"kind": "income", "category": "parking_rent", "amount_fen": 50000, "purpose": "车位租金", "voucher_no": format!("ZJ-{}", seq())});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/funds/{f}/entries"),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("GET", "/api/v1/fund-entries/{id}") => {
+            let (_, e, _) = fresh_fund(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(Method::GET, &format!("/api/v1/fund-entries/{e}"), None)
+                    .await,
+            )]
+        }
+        ("PATCH", "/api/v1/fund-entries/{id}") => {
+            // Recorded by the command line: the caller is never its recorder (403 in scope).
+            let (_, _, p) = fresh_fund(t, x).await;
+            let body = serde_json::json!({"amount_fen": 12000, "purpose": "改", "voucher_no": "X"});
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::PATCH,
+                    &format!("/api/v1/fund-entries/{p}"),
+                    Some(body),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/fund-entries/{id}/approve") => {
+            let (_, _, p) = fresh_fund(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/fund-entries/{p}/approve"),
+                    None,
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/fund-entries/{id}/reject") => {
+            let (_, _, p) = fresh_fund(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/fund-entries/{p}/reject"),
+                    reason(),
+                )
+                .await,
+            )]
+        }
+        ("POST", "/api/v1/fund-entries/{id}/reversal") => {
+            let (_, e, _) = fresh_fund(t, x).await;
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::POST,
+                    &format!("/api/v1/fund-entries/{e}/reversal"),
+                    reason(),
+                )
+                .await,
+            )]
+        }
+        ("PUT", "/api/v1/fund-entries/{id}/voucher") => {
+            let (_, _, p) = fresh_fund(t, x).await;
+            let req = Request::builder()
+                .method(Method::PUT)
+                .uri(format!("/api/v1/fund-entries/{p}/voucher"))
+                .header(header::AUTHORIZATION, format!("Bearer {}", c.token))
+                .header(header::CONTENT_TYPE, "image/png")
+                .body(Body::from(PNG.to_vec()))
+                .unwrap();
+            vec![(Kind::Item, t.send(req).await)]
+        }
+        ("GET", "/api/v1/fund-entries/{id}/voucher") => {
+            let (_, _, p) = fresh_fund(t, x).await;
+            let sys = jingzhi_app::Actor::system(&t.city);
+            t.app.funds().put_voucher(&sys, p, PNG).await.unwrap();
+            vec![(
+                Kind::Item,
+                c.call(
+                    Method::GET,
+                    &format!("/api/v1/fund-entries/{p}/voucher"),
+                    None,
+                )
+                .await,
+            )]
         }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }

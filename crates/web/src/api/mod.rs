@@ -17,6 +17,7 @@ pub mod dto;
 pub mod duplicates;
 pub mod events;
 pub mod files;
+pub mod funds;
 pub mod hotline;
 pub mod households;
 pub mod metrics;
@@ -63,6 +64,7 @@ use utoipa_axum::routes;
         (name = "departments", description = "The department registry (职能部门): whom events are dispatched and whistled to"),
         (name = "districting", description = "社区规模优化: communities of the right size"),
         (name = "participation", description = "居民议事: votes counted per household, adult resident or representative"),
+        (name = "funds", description = "社区基金: a double-entry ledger in fen, approved by a second person, every posting in the public log"),
     )
 )]
 pub struct ApiDoc;
@@ -90,6 +92,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(departments::routes())
         .merge(districting::routes())
         .merge(participation::routes())
+        .merge(funds::routes())
 }
 
 /// The OpenAPI document of [`routes`], with the standard error answers added.

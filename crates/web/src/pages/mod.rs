@@ -10,6 +10,7 @@ pub mod districting;
 pub mod duplicates;
 pub mod events;
 pub mod export;
+pub mod funds;
 pub mod home;
 pub mod hotline;
 pub mod import;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(hotline::router())
         .merge(rounds::router())
         .merge(participation::router())
+        .merge(funds::router())
 }
 
 /// What the layout needs on every signed-in page.

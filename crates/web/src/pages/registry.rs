@@ -260,6 +260,8 @@ pub struct HouseholdPage {
     /// member votes), and the adult members to pick from, the named one marked
     /// (participation, docs/participation.md).
     pub voter: Option<(bool, Vec<(i64, String, bool)>)>,
+    /// The public code a fund's page names this household by (docs/funds.md).
+    pub public_code: String,
 }
 
 fn relationship_label(lang: Lang, r: Relationship) -> &'static str {
@@ -296,6 +298,7 @@ async fn household_page(
         None
     };
     Ok(HouseholdPage {
+        public_code: jingzhi_app::funds::household_code(&s.app, id),
         voter,
         c: Chrome::new(c, lang, "households"),
         id,

@@ -33,7 +33,11 @@ pub struct EntryLine {
 fn summary(entry: &[u8]) -> String {
     let v: serde_json::Value = serde_json::from_slice(entry).unwrap_or_default();
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("");
-    let what = [s("question"), s("title")]
+    let fund_line = match (s("fund"), s("purpose")) {
+        ("", _) => String::new(),
+        (f, p) => format!("{f} · {p}"),
+    };
+    let what = [s("question"), s("title"), fund_line.as_str()]
         .into_iter()
         .find(|x| !x.is_empty())
         .unwrap_or("");

@@ -360,7 +360,7 @@ async fn vote_log_index(s: &AppState, id: i64) -> Result<Option<u64>, PageError>
 
 /// A refusal the page shows beside the item (409 for a conflict, 422 for bad input, with the
 /// reasons); anything else is an error page.
-fn shown_refusal(e: AppError) -> Result<(StatusCode, String), PageError> {
+pub(crate) fn shown_refusal(e: AppError) -> Result<(StatusCode, String), PageError> {
     match e {
         AppError::Conflict { reason, .. } => Ok((StatusCode::CONFLICT, reason)),
         AppError::Invalid(fields) => Ok((
