@@ -820,7 +820,7 @@ impl Funds<'_> {
         let fund = sf::get_fund(&mut conn, &all, id).await?;
         let offset = (page.max(1) - 1) * PAGE;
         let rows = sf::entries(&mut conn, id, &[State::Posted], PAGE, offset).await?;
-        let total = sf::count_entries(&mut conn, id, &[State::Posted]).await?;
+        let total = sf::count_posted(&mut conn, id).await?;
         let ids: Vec<i64> = rows.iter().map(|e| e.id).collect();
         let idx = self.log_indexes(&mut conn, &ids).await?;
         let deltas = sf::deltas(&mut conn, id, &ids).await?;

@@ -269,10 +269,34 @@ async fn two_people_to_spend_a_decision_for_a_large_sum_and_the_ledger_balances(
     assert!(published.signed);
     let mut c = w.db.store.acquire().await.unwrap();
     assert_eq!(jingzhi_store::funds::ledger_sum(&mut c).await.unwrap(), 0);
+    assert_eq!(jingzhi_store::funds::months_disagreeing(&mut c).await.unwrap(), vec![]);
+    assert_eq!(
+        jingzhi_store::funds::balance(&mut c, fund.id).await.unwrap(),
+        f.view(&clerk, fund.id, 1).await.unwrap().fund.balance_fen,
+        "the lines and the month summaries agree"
+    );
+    sqlx::query("UPDATE fund_months SET inflow = inflow + 1 WHERE fund_id = $1")
+        .bind(fund.id)
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    assert!(!jingzhi_store::funds::months_disagreeing(&mut c).await.unwrap().is_empty());
+    sqlx::query("UPDATE fund_months SET inflow = inflow - 1 WHERE fund_id = $1")
+        .bind(fund.id)
+        .execute(&mut *c)
+        .await
+        .unwrap();
     drop(c);
     let public = f.public(fund.id, 1).await.unwrap();
     assert_eq!(public.balance_fen, before + 15_000);
     assert!(public.entries.iter().all(|e| e.log_index.is_some()));
+    let mut c = w.db.store.acquire().await.unwrap();
+    assert_eq!(
+        public.total,
+        jingzhi_store::funds::count_entries(&mut c, fund.id, &[State::Posted]).await.unwrap(),
+        "the summaries count the posted entries"
+    );
+    drop(c);
     let reversed = public.entries.iter().find(|e| e.id == r.id).unwrap();
     assert_eq!(reversed.delta_fen, 15_000);
     let idx = reversed.log_index.unwrap();

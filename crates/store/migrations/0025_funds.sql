@@ -41,7 +41,9 @@ CREATE TABLE fund_entries (
     decided_at BIGINT,
     reject_reason TEXT
 );
-CREATE INDEX fund_entries_fund ON fund_entries(fund_id, id);
+-- Covering for a fund's list and its count: the entries it made, and the transfers it received.
+CREATE INDEX fund_entries_fund ON fund_entries(fund_id, state, id);
+CREATE INDEX fund_entries_counter ON fund_entries(counter_fund_id, state, id);
 CREATE INDEX fund_entries_path ON fund_entries(path);
 CREATE UNIQUE INDEX fund_entries_one_reversal ON fund_entries(reverses_id)
     WHERE reverses_id IS NOT NULL AND state <> 'rejected';
@@ -57,8 +59,22 @@ CREATE TABLE fund_lines (
     month TEXT NOT NULL,
     posted_at BIGINT NOT NULL
 );
-CREATE INDEX fund_lines_fund ON fund_lines(fund_id, month);
+-- Covering: a fund's balance and its months are read from the index alone.
+CREATE INDEX fund_lines_fund ON fund_lines(fund_id, month, amount_fen);
 CREATE INDEX fund_lines_entry ON fund_lines(entry_id);
+
+-- Per fund and month, what came in and went out: a summary of `fund_lines` written in the same
+-- transaction as the lines (the public page's balance and chart read it; the lines stay the
+-- record, and the tests check the two agree).
+CREATE TABLE fund_months (
+    fund_id BIGINT NOT NULL REFERENCES funds(id),
+    month TEXT NOT NULL,
+    inflow BIGINT NOT NULL,
+    outflow BIGINT NOT NULL,
+    -- Posted entries listed on the fund's page (its own, and transfers it received).
+    posted BIGINT NOT NULL,
+    PRIMARY KEY (fund_id, month)
+);
 
 -- A scan or photo of an entry's voucher (receipt, invoice), checked like event photos.
 CREATE TABLE fund_vouchers (

@@ -68,6 +68,18 @@ pub struct Options {
 /// How often the background checkpoint runs (see [`Options::background_checkpoints`]).
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
+/// How often a serving SQLite store refreshes the planner's statistics (`PRAGMA optimize`).
+pub const OPTIMIZE_EVERY: Duration = Duration::from_secs(60);
+
+async fn optimize(pool: &AnyPool, sql: &str) {
+    use sqlx::Executor;
+    if let Err(e) = pool.execute(sql).await {
+        if !pool.is_closed() {
+            tracing::warn!(error = %e, "PRAGMA optimize failed");
+        }
+    }
+}
+
 /// WAL frames (pages) past which the background checkpoint also restarts the WAL: 4 GiB of
 /// 4 KiB pages. A restart holds writers back for up to half a second (measured with a limit
 /// of 1 GiB under a stream of Open311 creates: three stalls of ≈490 ms in 20 s, p99 430 ms;
@@ -83,11 +95,24 @@ pub const RESTART_FRAMES: i64 = 1 << 20;
 /// grows (measured: 3 GB in 20 s of Open311 creates at full speed); past [`RESTART_FRAMES`]
 /// a restarting checkpoint waits for the writer of the moment, holds new writers back while
 /// it copies what the passive ones left, and lets the next writer start the WAL again.
+///
+/// Every [`OPTIMIZE_EVERY`] (and once at the start) it also runs `PRAGMA optimize`, which
+/// re-analyses the tables whose size changed a lot since their statistics were taken: the demo
+/// analyses a city whose funds and logs are small, and a planner working from those figures
+/// once they hold tens of thousands of rows walks whole tables instead of looking rows up by id
+/// (measured on a fund of 10,000 entries: a page's fifty rows 1.2 ms instead of 0.04 ms).
 async fn checkpoint_forever(pool: AnyPool) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let every = (OPTIMIZE_EVERY.as_millis() / CHECKPOINT_EVERY.as_millis()).max(1);
+    let mut ticks: u128 = 0;
+    optimize(&pool, "PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002").await;
     while !pool.is_closed() {
         tick.tick().await;
+        ticks += 1;
+        if ticks % every == 0 {
+            optimize(&pool, "PRAGMA analysis_limit=1000; PRAGMA optimize").await;
+        }
         let frames = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
             .fetch_one(&pool)
             .await;

@@ -30,7 +30,8 @@ pub struct Fund {
 
 const FUND_COLS: &str = "f.id, f.node_id, n.name AS node_name, f.path, f.name, f.kind, \
     f.threshold_fen, f.created_by_name, f.created_at, \
-    CAST(COALESCE((SELECT SUM(l.amount_fen) FROM fund_lines l WHERE l.fund_id = f.id), 0) AS BIGINT) AS balance_fen";
+    CAST(COALESCE((SELECT SUM(m.inflow - m.outflow) FROM fund_months m WHERE m.fund_id = f.id), 0) \
+    AS BIGINT) AS balance_fen";
 
 fn fund_from(r: &AnyRow) -> Result<Fund> {
     let kind: String = r.try_get("kind")?;
@@ -248,7 +249,8 @@ pub async fn get_entry(conn: &mut Conn, scope: &Scope, id: i64) -> Result<FundEn
         .ok_or(Error::NotFound)
 }
 
-/// A fund's entries, newest first (`states`: which to list).
+/// A fund's entries, newest first (`states`: which to list). The page's ids first, from the
+/// indexes alone; then their columns (the correlated counts run for those rows only).
 pub async fn entries(
     conn: &mut Conn,
     fund_id: i64,
@@ -262,17 +264,35 @@ pub async fn entries(
         .iter()
         .map(|s| p.push(V::T(s.as_str().into())))
         .collect();
+    let st = st.join(",");
     let sql = format!(
-        "SELECT {ENTRY_COLS} FROM {ENTRY_FROM} WHERE (e.fund_id = {f} OR e.counter_fund_id = {f}) \
-         AND e.state IN ({}) ORDER BY e.id DESC LIMIT {} OFFSET {}",
-        st.join(","),
+        "SELECT u.id FROM (SELECT id FROM fund_entries WHERE fund_id = {f} AND state IN ({st}) \
+         UNION ALL SELECT id FROM fund_entries WHERE counter_fund_id = {f} AND state IN ({st})) \
+         AS u ORDER BY u.id DESC LIMIT {} OFFSET {}",
         p.push(V::I(limit)),
         p.push(V::I(offset))
     );
-    let rows = bind(sqlx::query(&sql), &p.vals)
+    let ids: Vec<i64> = bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(entry_from).collect()
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<std::result::Result<_, _>>()?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut p = Params::default();
+    let list: Vec<String> = ids.iter().map(|i| p.push(V::I(*i))).collect();
+    // No ORDER BY here: with one, SQLite walks the whole table backwards instead of looking
+    // the fifty ids up.
+    let sql = format!(
+        "SELECT {ENTRY_COLS} FROM {ENTRY_FROM} WHERE e.id IN ({})",
+        list.join(",")
+    );
+    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let mut out = rows.iter().map(entry_from).collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| b.id.cmp(&a.id));
+    Ok(out)
 }
 
 /// How many entries of these states a fund has (its page's pager).
@@ -283,10 +303,10 @@ pub async fn count_entries(conn: &mut Conn, fund_id: i64, states: &[State]) -> R
         .iter()
         .map(|s| p.push(V::T(s.as_str().into())))
         .collect();
+    let st = st.join(",");
     let sql = format!(
-        "SELECT COUNT(*) FROM fund_entries e WHERE (e.fund_id = {f} OR e.counter_fund_id = {f}) \
-         AND e.state IN ({})",
-        st.join(",")
+        "SELECT (SELECT COUNT(*) FROM fund_entries WHERE fund_id = {f} AND state IN ({st})) + \
+         (SELECT COUNT(*) FROM fund_entries WHERE counter_fund_id = {f} AND state IN ({st}))"
     );
     let row = bind(sqlx::query(&sql), &p.vals)
         .fetch_one(&mut *conn)
@@ -368,7 +388,8 @@ pub async fn lines_of(conn: &mut Conn, entry_id: i64) -> Result<Vec<(Account, i6
         .collect()
 }
 
-/// Write a posting's lines (`month`: yyyy-mm of the posting).
+/// Write a posting's lines (`month`: yyyy-mm of the posting), and add them to their funds'
+/// month summaries.
 pub async fn post_lines(
     conn: &mut Conn,
     entry_id: i64,
@@ -392,43 +413,70 @@ pub async fn post_lines(
     crate::sql::insert_many(
         conn,
         "fund_lines",
-        &[
-            "entry_id",
-            "account",
-            "fund_id",
-            "amount_fen",
-            "month",
-            "posted_at",
-        ],
+        &["entry_id", "account", "fund_id", "amount_fen", "month", "posted_at"],
         &rows,
     )
     .await?;
+    // Per fund the posting touches: what came in, what went out, one more posted entry.
+    let mut funds: Vec<(i64, i64, i64)> = Vec::new();
+    for (acc, x) in lines {
+        let Some(fund) = acc.fund_id() else { continue };
+        let (inflow, outflow) = if *x >= 0 { (*x, 0) } else { (0, -*x) };
+        match funds.iter_mut().find(|f| f.0 == fund) {
+            Some(f) => {
+                f.1 += inflow;
+                f.2 += outflow;
+            }
+            None => funds.push((fund, inflow, outflow)),
+        }
+    }
+    for (fund, inflow, outflow) in funds {
+        sqlx::query(
+            "INSERT INTO fund_months (fund_id, month, inflow, outflow, posted) \
+             VALUES ($1, $2, $3, $4, 1) ON CONFLICT (fund_id, month) DO UPDATE SET \
+             inflow = fund_months.inflow + excluded.inflow, \
+             outflow = fund_months.outflow + excluded.outflow, \
+             posted = fund_months.posted + 1",
+        )
+        .bind(fund)
+        .bind(month)
+        .bind(inflow)
+        .bind(outflow)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
 /// What each of these entries did to the fund's balance: (entry id, sum of its lines on the
-/// fund).
+/// fund). Looked up by entry (the lines' entry index), then kept for this fund.
 pub async fn deltas(conn: &mut Conn, fund_id: i64, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut p = Params::default();
-    let f = p.push(V::I(fund_id));
     let list: Vec<String> = ids.iter().map(|i| p.push(V::I(*i))).collect();
     let sql = format!(
-        "SELECT entry_id, CAST(SUM(amount_fen) AS BIGINT) AS delta FROM fund_lines WHERE fund_id = {f} \
-         AND entry_id IN ({}) GROUP BY entry_id",
+        "SELECT entry_id, fund_id, amount_fen FROM fund_lines WHERE entry_id IN ({})",
         list.join(",")
     );
-    let rows = bind(sqlx::query(&sql), &p.vals)
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("entry_id")?, r.try_get("delta")?)))
-        .collect()
+    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for r in &rows {
+        let (entry, fund, amount): (i64, Option<i64>, i64) =
+            (r.try_get("entry_id")?, r.try_get("fund_id")?, r.try_get("amount_fen")?);
+        if fund != Some(fund_id) {
+            continue;
+        }
+        match out.iter_mut().find(|(e, _)| *e == entry) {
+            Some((_, d)) => *d += amount,
+            None => out.push((entry, amount)),
+        }
+    }
+    Ok(out)
 }
 
-/// A fund's balance: the sum of its posted lines.
+/// A fund's balance: the sum of its posted lines (from the lines themselves).
 pub async fn balance(conn: &mut Conn, fund_id: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fund_lines WHERE fund_id = $1",
@@ -438,26 +486,44 @@ pub async fn balance(conn: &mut Conn, fund_id: i64) -> Result<i64> {
     .await?)
 }
 
-/// (month, in, out) of a fund's lines, months in order: what came in (positive lines) and went
-/// out (negative lines) each month.
+/// (month, in, out) of a fund, months in order: what came in (positive lines) and went out
+/// (negative lines) each month, from the month summaries.
 pub async fn monthly(conn: &mut Conn, fund_id: i64) -> Result<Vec<(String, i64, i64)>> {
     let rows = sqlx::query(
-        "SELECT month, \
-         CAST(COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) AS BIGINT) AS inflow, \
-         CAST(COALESCE(SUM(CASE WHEN amount_fen < 0 THEN -amount_fen ELSE 0 END), 0) AS BIGINT) AS outflow \
-         FROM fund_lines WHERE fund_id = $1 GROUP BY month ORDER BY month",
+        "SELECT month, inflow, outflow FROM fund_months WHERE fund_id = $1 ORDER BY month",
     )
     .bind(fund_id)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("month")?,
-                r.try_get("inflow")?,
-                r.try_get("outflow")?,
-            ))
-        })
+        .map(|r| Ok((r.try_get("month")?, r.try_get("inflow")?, r.try_get("outflow")?)))
+        .collect()
+}
+
+/// How many posted entries a fund's page lists (from the month summaries).
+pub async fn count_posted(conn: &mut Conn, fund_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(posted), 0) AS BIGINT) FROM fund_months WHERE fund_id = $1",
+    )
+    .bind(fund_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// The month summaries that disagree with the lines (fund, month): none, unless a row was
+/// changed behind the application's back.
+pub async fn months_disagreeing(conn: &mut Conn) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT l.fund_id, l.month FROM fund_lines l LEFT JOIN fund_months m \
+         ON m.fund_id = l.fund_id AND m.month = l.month WHERE l.fund_id IS NOT NULL \
+         GROUP BY l.fund_id, l.month, m.inflow, m.outflow \
+         HAVING COALESCE(MAX(m.inflow), -1) <> SUM(CASE WHEN l.amount_fen > 0 THEN l.amount_fen ELSE 0 END) \
+         OR COALESCE(MAX(m.outflow), -1) <> SUM(CASE WHEN l.amount_fen < 0 THEN -l.amount_fen ELSE 0 END)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("fund_id")?, r.try_get("month")?)))
         .collect()
 }
 

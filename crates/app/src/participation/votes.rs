@@ -702,14 +702,22 @@ pub(crate) struct BallotJob {
 /// found, not eligible, voted already, no such option) comes before anything of this ballot is
 /// written, so it answers this ballot only (`Ok(Err(…))`); a database error fails the group,
 /// which the queue then writes one by one.
-async fn write_ballot(tx: &mut Conn, j: &BallotJob) -> AppResult<AppResult<i64>> {
-    match write_ballot_checked(tx, j).await {
+async fn write_ballot(
+    tx: &mut Conn,
+    j: &BallotJob,
+    votes: &mut VoteCache,
+) -> AppResult<AppResult<i64>> {
+    match write_ballot_checked(tx, j, votes).await {
         Err(AppError::Internal(e)) => Err(AppError::Internal(e)),
         other => Ok(other),
     }
 }
 
-async fn write_ballot_checked(tx: &mut Conn, j: &BallotJob) -> AppResult<i64> {
+/// The votes a group of ballots has read, by (vote, the scope it was read through): a group is
+/// one transaction, so a vote read for its first ballot is the vote for the rest.
+type VoteCache = std::collections::HashMap<(i64, String), Vote>;
+
+async fn write_ballot_checked(tx: &mut Conn, j: &BallotJob, votes: &mut VoteCache) -> AppResult<i64> {
     let actor = &j.actor;
     let now = j.now;
     match j.who {
@@ -757,7 +765,15 @@ async fn write_ballot_checked(tx: &mut Conn, j: &BallotJob) -> AppResult<i64> {
             household_id,
             resident_id,
         } => {
-            let v = sv::get(tx, &actor.scope(), j.vote_id).await?;
+            let key = (j.vote_id, actor.user.scope_path.clone());
+            let v = match votes.get(&key) {
+                Some(v) => v.clone(),
+                None => {
+                    let v = sv::get(tx, &actor.scope(), j.vote_id).await?;
+                    votes.insert(key, v.clone());
+                    v
+                }
+            };
             let index = option_index(&v, &j.option)?;
             open_units(tx, &v, now).await?;
             let (unit_id, path, resident) = match (v.unit, household_id, resident_id) {
@@ -816,8 +832,9 @@ async fn write_ballot_checked(tx: &mut Conn, j: &BallotJob) -> AppResult<i64> {
 
 async fn write_ballots(tx: &mut Conn, jobs: &[BallotJob]) -> AppResult<Vec<AppResult<i64>>> {
     let mut out = Vec::with_capacity(jobs.len());
+    let mut votes = VoteCache::new();
     for j in jobs {
-        out.push(write_ballot(&mut *tx, j).await?);
+        out.push(write_ballot(&mut *tx, j, &mut votes).await?);
     }
     Ok(out)
 }
