@@ -269,9 +269,16 @@ async fn two_people_to_spend_a_decision_for_a_large_sum_and_the_ledger_balances(
     assert!(published.signed);
     let mut c = w.db.store.acquire().await.unwrap();
     assert_eq!(jingzhi_store::funds::ledger_sum(&mut c).await.unwrap(), 0);
-    assert_eq!(jingzhi_store::funds::months_disagreeing(&mut c).await.unwrap(), vec![]);
     assert_eq!(
-        jingzhi_store::funds::balance(&mut c, fund.id).await.unwrap(),
+        jingzhi_store::funds::months_disagreeing(&mut c)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        jingzhi_store::funds::balance(&mut c, fund.id)
+            .await
+            .unwrap(),
         f.view(&clerk, fund.id, 1).await.unwrap().fund.balance_fen,
         "the lines and the month summaries agree"
     );
@@ -280,7 +287,10 @@ async fn two_people_to_spend_a_decision_for_a_large_sum_and_the_ledger_balances(
         .execute(&mut *c)
         .await
         .unwrap();
-    assert!(!jingzhi_store::funds::months_disagreeing(&mut c).await.unwrap().is_empty());
+    assert!(!jingzhi_store::funds::months_disagreeing(&mut c)
+        .await
+        .unwrap()
+        .is_empty());
     sqlx::query("UPDATE fund_months SET inflow = inflow - 1 WHERE fund_id = $1")
         .bind(fund.id)
         .execute(&mut *c)
@@ -293,7 +303,9 @@ async fn two_people_to_spend_a_decision_for_a_large_sum_and_the_ledger_balances(
     let mut c = w.db.store.acquire().await.unwrap();
     assert_eq!(
         public.total,
-        jingzhi_store::funds::count_entries(&mut c, fund.id, &[State::Posted]).await.unwrap(),
+        jingzhi_store::funds::count_entries(&mut c, fund.id, &[State::Posted])
+            .await
+            .unwrap(),
         "the summaries count the posted entries"
     );
     drop(c);

@@ -289,7 +289,9 @@ pub async fn entries(
         "SELECT {ENTRY_COLS} FROM {ENTRY_FROM} WHERE e.id IN ({})",
         list.join(",")
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut out = rows.iter().map(entry_from).collect::<Result<Vec<_>>>()?;
     out.sort_by(|a, b| b.id.cmp(&a.id));
     Ok(out)
@@ -413,7 +415,14 @@ pub async fn post_lines(
     crate::sql::insert_many(
         conn,
         "fund_lines",
-        &["entry_id", "account", "fund_id", "amount_fen", "month", "posted_at"],
+        &[
+            "entry_id",
+            "account",
+            "fund_id",
+            "amount_fen",
+            "month",
+            "posted_at",
+        ],
         &rows,
     )
     .await?;
@@ -460,11 +469,16 @@ pub async fn deltas(conn: &mut Conn, fund_id: i64, ids: &[i64]) -> Result<Vec<(i
         "SELECT entry_id, fund_id, amount_fen FROM fund_lines WHERE entry_id IN ({})",
         list.join(",")
     );
-    let rows = bind(sqlx::query(&sql), &p.vals).fetch_all(&mut *conn).await?;
+    let rows = bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut out: Vec<(i64, i64)> = Vec::new();
     for r in &rows {
-        let (entry, fund, amount): (i64, Option<i64>, i64) =
-            (r.try_get("entry_id")?, r.try_get("fund_id")?, r.try_get("amount_fen")?);
+        let (entry, fund, amount): (i64, Option<i64>, i64) = (
+            r.try_get("entry_id")?,
+            r.try_get("fund_id")?,
+            r.try_get("amount_fen")?,
+        );
         if fund != Some(fund_id) {
             continue;
         }
@@ -496,7 +510,13 @@ pub async fn monthly(conn: &mut Conn, fund_id: i64) -> Result<Vec<(String, i64, 
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("month")?, r.try_get("inflow")?, r.try_get("outflow")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("month")?,
+                r.try_get("inflow")?,
+                r.try_get("outflow")?,
+            ))
+        })
         .collect()
 }
 

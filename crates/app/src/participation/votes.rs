@@ -717,7 +717,11 @@ async fn write_ballot(
 /// one transaction, so a vote read for its first ballot is the vote for the rest.
 type VoteCache = std::collections::HashMap<(i64, String), Vote>;
 
-async fn write_ballot_checked(tx: &mut Conn, j: &BallotJob, votes: &mut VoteCache) -> AppResult<i64> {
+async fn write_ballot_checked(
+    tx: &mut Conn,
+    j: &BallotJob,
+    votes: &mut VoteCache,
+) -> AppResult<i64> {
     let actor = &j.actor;
     let now = j.now;
     match j.who {
