@@ -356,6 +356,8 @@ pub enum ParticipationList {
     Proposals,
     Meetings,
     Decisions,
+    Votes,
+    Councils,
 }
 
 impl ParticipationList {
@@ -364,6 +366,8 @@ impl ParticipationList {
             ParticipationList::Proposals => "居民小提案",
             ParticipationList::Meetings => "议事会议",
             ParticipationList::Decisions => "决定落实",
+            ParticipationList::Votes => "居民表决",
+            ParticipationList::Councils => "共治理事会",
         }
     }
 
@@ -400,6 +404,26 @@ impl ParticipationList {
                 ("已完成", 8.0),
                 ("评议星级", 8.0),
                 ("数据", 40.0),
+            ],
+            ParticipationList::Votes => &[
+                ("编号", 8.0),
+                ("表决事项", 40.0),
+                ("所属", 16.0),
+                ("计票单位", 10.0),
+                ("开始", 17.0),
+                ("结束", 17.0),
+                ("状态", 8.0),
+                ("应投", 8.0),
+            ],
+            ParticipationList::Councils => &[
+                ("编号", 8.0),
+                ("理事会", 30.0),
+                ("所属", 16.0),
+                ("成员", 8.0),
+                ("轮值任期（天）", 12.0),
+                ("议事事项", 10.0),
+                ("已办结", 8.0),
+                ("成立时间", 17.0),
             ],
         }
     }
@@ -478,6 +502,51 @@ impl Export<'_> {
                     ]
                 })
                 .collect(),
+            ParticipationList::Votes => {
+                use jingzhi_domain::participation::votes::Phase;
+                let now = jingzhi_domain::time_fmt::now_ms();
+                p.votes(actor, None)
+                    .await?
+                    .into_iter()
+                    .map(|v| {
+                        let phase = match Phase::at(v.opens_at, v.closes_at, v.closed_at, now) {
+                            Phase::Scheduled => "未开始",
+                            Phase::Open => "进行中",
+                            Phase::Closed => "已结束",
+                        };
+                        vec![
+                            num(v.id),
+                            v.question.into(),
+                            v.node_name.into(),
+                            v.unit.zh().into(),
+                            format_ms(v.opens_at).into(),
+                            format_ms(v.closed_at.unwrap_or(v.closes_at)).into(),
+                            phase.into(),
+                            v.eligible
+                                .filter(|n| *n >= 0)
+                                .map(num)
+                                .unwrap_or(Value::Empty),
+                        ]
+                    })
+                    .collect()
+            }
+            ParticipationList::Councils => p
+                .councils(actor)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    vec![
+                        num(c.id),
+                        c.name.into(),
+                        c.node_name.into(),
+                        num(c.members),
+                        num(c.term_days),
+                        num(c.matters),
+                        num(c.settled),
+                        format_ms(c.created_at).into(),
+                    ]
+                })
+                .collect(),
         };
         let out = XlsxStream::start(path, spec(list.name(), list.columns()));
         if !rows.is_empty() {
@@ -494,6 +563,93 @@ impl Export<'_> {
             &scope.path,
             format!("导出{} {n}行", list.name()),
             serde_json::json!({"rows": n, "list": list.name()}),
+        )
+        .await?;
+        Ok(n)
+    }
+}
+
+impl Export<'_> {
+    /// Write a fund's ledger as the caller sees it (staff: settled entries; a resident: posted
+    /// ones), newest first, to an .xlsx file at `path`. Audited. Returns rows written.
+    pub async fn fund_ledger(&self, actor: &Actor, fund_id: i64, path: &Path) -> AppResult<u64> {
+        use jingzhi_domain::funds::{category_label, format_yuan};
+        use jingzhi_domain::time_fmt::format_ms;
+        let f = self.app.funds();
+        let first = f.view(actor, fund_id, 1).await?;
+        let pages = (first.total + crate::funds::PAGE - 1) / crate::funds::PAGE;
+        let columns: &[(&str, f64)] = &[
+            ("编号", 8.0),
+            ("日期", 12.0),
+            ("科目", 14.0),
+            ("金额（元）", 14.0),
+            ("对本基金", 14.0),
+            ("用途", 40.0),
+            ("凭证号", 16.0),
+            ("状态", 8.0),
+            ("录入", 24.0),
+            ("审批", 24.0),
+        ];
+        let out = XlsxStream::start(path, spec("收支明细", columns));
+        let mut page = 1;
+        let mut view = first;
+        loop {
+            let rows: Vec<Vec<Value>> = view
+                .entries
+                .iter()
+                .map(|e| {
+                    let d = view
+                        .deltas
+                        .iter()
+                        .find(|(i, _)| *i == e.id)
+                        .map(|(_, d)| *d);
+                    vec![
+                        Value::Number(e.id as f64),
+                        e.occurred_on.clone().into(),
+                        category_label(&e.category).into(),
+                        format_yuan(e.amount_fen).into(),
+                        d.map(format_yuan).into(),
+                        e.purpose.clone().into(),
+                        e.voucher_no.clone().into(),
+                        match e.state {
+                            jingzhi_domain::funds::State::Pending => "待审批",
+                            jingzhi_domain::funds::State::Posted => "已入账",
+                            jingzhi_domain::funds::State::Rejected => "已退回",
+                        }
+                        .into(),
+                        format!("{} {}", format_ms(e.recorded_at), e.recorded_by_name).into(),
+                        e.decided_at
+                            .map(|t| {
+                                format!(
+                                    "{} {}",
+                                    format_ms(t),
+                                    e.decided_by_name.clone().unwrap_or_default()
+                                )
+                            })
+                            .into(),
+                    ]
+                })
+                .collect();
+            if !rows.is_empty() {
+                if let Err(e) = out.send(rows).await {
+                    out.finish().await?;
+                    return Err(e);
+                }
+            }
+            page += 1;
+            if page > pages {
+                break;
+            }
+            view = f.view(actor, fund_id, page).await?;
+        }
+        let n = out.finish().await?;
+        let fund_path = view.fund.path.clone();
+        self.record(
+            actor,
+            "fund",
+            &fund_path,
+            format!("导出{}收支明细 {n}行", view.fund.name),
+            serde_json::json!({"rows": n, "fund_id": fund_id}),
         )
         .await?;
         Ok(n)

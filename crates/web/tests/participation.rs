@@ -436,6 +436,52 @@ async fn participation_lists_download_as_xlsx() {
     let t = TestApp::new().await;
     let proposal = t.proposal_in(t.res_a.id).await;
     let f = t.meeting_in(&t.comm_a).await;
+    t.household_vote(&t.comm_a).await;
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let council = format!("{}共治理事会", t.comm_a.name);
+    t.app
+        .participation()
+        .create_council(
+            &sys,
+            &jingzhi_app::participation::councils::NewCouncilInput {
+                node_id: t.comm_a.id,
+                name: council.clone(),
+                term_days: 90,
+            },
+        )
+        .await
+        .unwrap();
+    let fund = t
+        .app
+        .funds()
+        .create(
+            &sys,
+            &jingzhi_app::funds::FundInput {
+                node_id: t.comm_a.id,
+                name: "共享基金".into(),
+                kind: "shared".into(),
+                threshold_fen: None,
+            },
+        )
+        .await
+        .unwrap();
+    t.app
+        .funds()
+        .record(
+            &sys,
+            fund.id,
+            &jingzhi_app::funds::EntryInput {
+                kind: "income".into(),
+                category: "parking_rent".into(),
+                amount_fen: 50_000,
+                purpose: "车位租金".into(),
+                voucher_no: "ZJ-1".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let fund_url = format!("/funds/{}/export.xlsx", fund.id);
     let (cookie, _) = t.browser_session("worker.a").await;
     for (url, needle) in [
         ("/proposals/export.xlsx", "楼道加装扶手".to_string()),
@@ -444,6 +490,9 @@ async fn participation_lists_download_as_xlsx() {
             "/decisions/export.xlsx",
             format!("{}楼道照明更换", t.comm_a.name),
         ),
+        ("/votes/export.xlsx", "是否统一施划停车位？".to_string()),
+        ("/councils/export.xlsx", council.clone()),
+        (fund_url.as_str(), "车位租金".to_string()),
     ] {
         let r = t.page(url, &cookie).await;
         assert_eq!(r.status, StatusCode::OK, "{url}");

@@ -30,6 +30,9 @@ pub fn router() -> Router<AppState> {
         .route("/proposals/export.xlsx", get(proposals))
         .route("/meetings/export.xlsx", get(meetings))
         .route("/decisions/export.xlsx", get(decisions))
+        .route("/votes/export.xlsx", get(votes))
+        .route("/councils/export.xlsx", get(councils))
+        .route("/funds/{id}/export.xlsx", get(fund_ledger))
 }
 
 async fn participation(
@@ -57,6 +60,28 @@ pub async fn meetings(State(s): State<AppState>, PageCaller(c): PageCaller) -> P
 pub async fn decisions(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
     use jingzhi_app::export::ParticipationList;
     participation(s, c, ParticipationList::Decisions, "决定落实").await
+}
+
+pub async fn votes(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    use jingzhi_app::export::ParticipationList;
+    participation(s, c, ParticipationList::Votes, "居民表决").await
+}
+
+pub async fn councils(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    use jingzhi_app::export::ParticipationList;
+    participation(s, c, ParticipationList::Councils, "共治理事会").await
+}
+
+pub async fn fund_ledger(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> PageResult {
+    stream(
+        format!("基金收支明细_{id}_{}.xlsx", today()),
+        |p| async move { s.app.export().fund_ledger(&c.actor, id, &p).await },
+    )
+    .await
 }
 
 fn temp_path() -> PathBuf {
