@@ -52,6 +52,9 @@ pub struct EntryInput {
     pub household_id: Option<i64>,
     pub decision_id: Option<i64>,
     pub related_id: Option<i64>,
+    /// The voucher's photo, kept with the entry (before an income posts, so its digest is in
+    /// the log entry).
+    pub voucher: Option<Vec<u8>>,
 }
 
 /// A fund with what its staff page shows.
@@ -141,6 +144,54 @@ pub fn household_code(app: &App, household_id: i64) -> String {
         .cipher
         .lookup_hash(&format!("household public code {household_id}"));
     format!("H{}", h[..6].to_uppercase())
+}
+
+/// A subsidised household as the public sees it: its building and public code.
+pub fn household_label(app: &App, e: &FundEntry) -> Option<String> {
+    e.household_id.map(|h| {
+        format!(
+            "{} · {}",
+            e.building_name.as_deref().unwrap_or_default(),
+            household_code(app, h)
+        )
+    })
+}
+
+/// A voucher's bytes checked (size, and a photo by its bytes): its content type.
+fn check_voucher(app: &App, bytes: &[u8]) -> AppResult<&'static str> {
+    if bytes.len() > app.settings.attachments.max_bytes {
+        return Err(AppError::invalid("voucher", "凭证图片不能超过 5 MB"));
+    }
+    sniff(bytes)
+        .map(|i| i.kind.content_type())
+        .ok_or_else(|| AppError::invalid("voucher", "凭证应为 JPEG、PNG 或 WebP 图片"))
+}
+
+/// Keep a voucher (once) with its audit record, in the caller's transaction.
+async fn keep_voucher(
+    tx: &mut Conn,
+    actor: &Actor,
+    e: &FundEntry,
+    content_type: &str,
+    bytes: &[u8],
+) -> AppResult<()> {
+    if sf::voucher_sha256(tx, e.id).await?.is_some() {
+        return Err(conflict("voucher", "凭证已上传，不能替换"));
+    }
+    let sha = hex::encode(Sha256::digest(bytes));
+    sf::put_voucher(tx, e.id, content_type, &sha, bytes, now_ms()).await?;
+    audit::record(
+        tx,
+        actor.audit(
+            Action::Update,
+            "fund_entry",
+            Some(e.id),
+            &e.path,
+            format!("上传凭证（SHA-256 {}）", &sha[..12]),
+        ),
+    )
+    .await?;
+    Ok(())
 }
 
 impl Funds<'_> {
@@ -384,6 +435,10 @@ impl Funds<'_> {
             return Err(AppError::Invalid(errors));
         }
         let occurred_on = format_date(occurred.expect("checked"));
+        let voucher = match &input.voucher {
+            Some(b) => Some((check_voucher(self.app, b)?, b.as_slice())),
+            None => None,
+        };
 
         let mut tx = self.app.store.begin().await?;
         let fund = sf::get_fund(&mut tx, &actor.scope(), fund_id).await?;
@@ -490,6 +545,10 @@ impl Funds<'_> {
             ),
         )
         .await?;
+        if let Some((content_type, bytes)) = voucher {
+            let e = sf::get_entry(&mut tx, &actor.scope(), id).await?;
+            keep_voucher(&mut tx, actor, &e, content_type, bytes).await?;
+        }
         if !kind.needs_approval() {
             self.post(&mut tx, actor, &fund, id, now).await?;
         }
@@ -523,14 +582,14 @@ impl Funds<'_> {
             &reversed,
         );
         let out = outflow(&l, e.fund_id);
-        if out > 0 && sf::balance(tx, e.fund_id).await? < out {
-            return Err(conflict(
-                "amount_fen",
-                &format!(
-                    "基金余额不足（现有 {} 元）",
-                    df::format_yuan(sf::balance(tx, e.fund_id).await?)
-                ),
-            ));
+        if out > 0 {
+            let balance = sf::balance(tx, e.fund_id).await?;
+            if balance < out {
+                return Err(conflict(
+                    "amount_fen",
+                    &format!("基金余额不足（现有 {} 元）", df::format_yuan(balance)),
+                ));
+            }
         }
         if !sf::decide(
             tx,
@@ -548,13 +607,7 @@ impl Funds<'_> {
         let month = jingzhi_domain::time_fmt::format_ms(now)[..7].to_string();
         sf::post_lines(tx, id, &l, &month, now).await?;
         let voucher = sf::voucher_sha256(tx, id).await?;
-        let household = e.household_id.map(|h| {
-            format!(
-                "{} · {}",
-                e.building_name.clone().unwrap_or_default(),
-                household_code(self.app, h)
-            )
-        });
+        let household = household_label(self.app, &e);
         let record = json!({
             "entry_id": e.id,
             "fund_id": fund.id,
@@ -757,29 +810,10 @@ impl Funds<'_> {
     /// Attach the voucher's scan (a photo: JPEG, PNG or WebP, checked by its bytes), once.
     pub async fn put_voucher(&self, actor: &Actor, id: i64, bytes: &[u8]) -> AppResult<()> {
         may_keep(actor)?;
-        if bytes.len() > self.app.settings.attachments.max_bytes {
-            return Err(AppError::invalid("voucher", "凭证图片不能超过 5 MB"));
-        }
-        let info = sniff(bytes)
-            .ok_or_else(|| AppError::invalid("voucher", "凭证应为 JPEG、PNG 或 WebP 图片"))?;
+        let content_type = check_voucher(self.app, bytes)?;
         let mut tx = self.app.store.begin().await?;
         let e = sf::get_entry(&mut tx, &actor.scope(), id).await?;
-        if sf::voucher_sha256(&mut tx, id).await?.is_some() {
-            return Err(conflict("voucher", "凭证已上传，不能替换"));
-        }
-        let sha = hex::encode(Sha256::digest(bytes));
-        sf::put_voucher(&mut tx, id, info.kind.content_type(), &sha, bytes, now_ms()).await?;
-        audit::record(
-            &mut tx,
-            actor.audit(
-                Action::Update,
-                "fund_entry",
-                Some(id),
-                &e.path,
-                format!("上传凭证（SHA-256 {}）", &sha[..12]),
-            ),
-        )
-        .await?;
+        keep_voucher(&mut tx, actor, &e, content_type, bytes).await?;
         jingzhi_store::commit(tx).await?;
         Ok(())
     }
@@ -832,13 +866,7 @@ impl Funds<'_> {
                     .iter()
                     .find(|(i, _)| *i == e.id)
                     .map_or(0, |(_, d)| *d),
-                household: e.household_id.map(|h| {
-                    format!(
-                        "{} · {}",
-                        e.building_name.clone().unwrap_or_default(),
-                        household_code(self.app, h)
-                    )
-                }),
+                household: household_label(self.app, &e),
                 log_index: idx.iter().find(|(i, _)| *i == e.id).map(|(_, x)| *x),
                 id: e.id,
                 kind: e.kind,

@@ -14,6 +14,23 @@ use utoipa::IntoParams;
 /// deployment that raises the limits a little; the use-case enforces the real ones).
 pub const UPLOAD_BODY_LIMIT: usize = 40 * 1024 * 1024;
 
+/// An image kept as checked bytes (a fund's voucher) with its content type, never sniffed and
+/// never run: what pages and the API answer alike.
+pub fn stored_image(content_type: String, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A photo's bytes with its content type (decided when it was checked), never sniffed.
 pub fn photo_response(meta: &AttachmentMeta, bytes: Vec<u8>) -> Response {
     let name = urlencode_all(&meta.file_name);

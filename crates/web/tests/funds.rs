@@ -221,6 +221,39 @@ async fn pages_record_with_a_voucher_approve_and_publish_without_names() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
 
+    // An income posts at once: its voucher, sent with the form, is kept first, so the log entry
+    // carries its digest.
+    let body = common::multipart(
+        &[
+            ("csrf", &csrf),
+            ("kind", "income"),
+            ("category", "donation"),
+            ("amount", "80"),
+            ("purpose", "居民捐赠"),
+            ("voucher_no", "ZJ-2026-031"),
+        ],
+        &[("voucher", "receipt.png", &common::png_2x2())],
+    );
+    let r = common::send_multipart(
+        &t,
+        &format!("/funds/{}/entries", fund.id),
+        ("cookie", &cookie),
+        body,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let income = t.app.funds().view(&sys, fund.id, 1).await.unwrap().entries[0].id;
+    let idx = t
+        .app
+        .transparency()
+        .index_of(jingzhi_domain::transparency::EntryKind::FundEntry, income)
+        .await
+        .unwrap()
+        .unwrap();
+    let logged = String::from_utf8(t.app.transparency().entry(idx).await.unwrap()).unwrap();
+    assert!(logged.contains("\"purpose\":\"居民捐赠\""), "{logged}");
+    assert!(!logged.contains("\"voucher_sha256\":null"), "{logged}");
+
     // The public page, with no login: the balance, the entry by building and code, no name, no room.
     t.app.transparency().publish().await.unwrap();
     let r = t
@@ -232,7 +265,7 @@ async fn pages_record_with_a_voucher_approve_and_publish_without_names() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let html = r.text();
-    assert!(html.contains("9,850.00"), "balance");
+    assert!(html.contains("9,930.00"), "balance");
     assert!(html.contains(&jingzhi_app::funds::household_code(&t.app, t.hh_a.id)));
     assert!(!html.contains(&t.res_a.name), "no resident's name");
     assert!(!html.contains(&t.hh_a.address), "no address");

@@ -8,8 +8,8 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use jingzhi_app::funds::{EntryInput, Fund, FundEntry, FundInput, FundView};
 use jingzhi_domain::time_fmt::format_w3c as format_rfc3339;
@@ -297,6 +297,7 @@ pub async fn record_entry(
                 household_id: b.household_id,
                 decision_id: b.decision_id,
                 related_id: b.related_id,
+                voucher: None,
             },
         )
         .await?;
@@ -414,5 +415,5 @@ pub async fn get_voucher(
     Id(id): Id,
 ) -> ApiResult<Response> {
     let (ct, data) = s.app.funds().voucher(&c.actor, id).await?;
-    Ok(([(header::CONTENT_TYPE, ct)], data).into_response())
+    Ok(crate::shared::stored_image(ct, data))
 }

@@ -12,8 +12,7 @@ use crate::session::{Caller, PageCaller};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use jingzhi_app::funds::{EntryChoices, EntryInput, FundInput, FundView, PublicFund, PAGE};
@@ -323,7 +322,9 @@ fn row(
         .iter()
         .find(|(i, _)| *i == e.id)
         .map_or(0, |(_, d)| *d);
+    let household = jingzhi_app::funds::household_label(app, &e);
     EntryRow {
+        household,
         kind: entry_kind_key(e.kind),
         category: category_key(&e.category),
         amount: format_yuan(e.amount_fen),
@@ -332,13 +333,6 @@ fn row(
         voucher_no: e.voucher_no,
         has_voucher: e.has_voucher,
         occurred_on: e.occurred_on,
-        household: e.household_id.map(|h| {
-            format!(
-                "{} · {}",
-                e.building_name.clone().unwrap_or_default(),
-                jingzhi_app::funds::household_code(app, h)
-            )
-        }),
         decision_id: e.decision_id,
         state: match e.state {
             jingzhi_domain::funds::State::Pending => "funds.state.pending",
@@ -465,20 +459,9 @@ pub async fn record(
                 household_id: opt_id(&f, "household_id"),
                 decision_id: opt_id(&f, "decision_id"),
                 related_id: None,
+                voucher: files.into_iter().next().map(|v| v.bytes),
             };
-            // The voucher's scan is checked before anything is written.
-            if let Some(v) = files.first() {
-                if jingzhi_domain::events::attachment::sniff(&v.bytes).is_none() {
-                    Err(AppError::invalid(
-                        "voucher",
-                        "凭证应为 JPEG、PNG 或 WebP 图片",
-                    ))
-                } else {
-                    record_with_voucher(&s, &c, id, &input, &v.bytes).await
-                }
-            } else {
-                s.app.funds().record(&c.actor, id, &input).await.map(|_| ())
-            }
+            s.app.funds().record(&c.actor, id, &input).await.map(|_| ())
         }
     };
     match result {
@@ -491,17 +474,6 @@ pub async fn record(
             ))
         }
     }
-}
-
-async fn record_with_voucher(
-    s: &AppState,
-    c: &Caller,
-    fund: i64,
-    input: &EntryInput,
-    bytes: &[u8],
-) -> Result<(), AppError> {
-    let e = s.app.funds().record(&c.actor, fund, input).await?;
-    s.app.funds().put_voucher(&c.actor, e.id, bytes).await
 }
 
 /// After a decision on an entry: back to its fund, or its fund's page with the reason.
@@ -564,27 +536,13 @@ pub async fn reverse(
     after(&s, &c, lang, id, r).await
 }
 
-fn image(ct: String, data: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, ct),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".to_string(),
-            ),
-        ],
-        data,
-    )
-        .into_response()
-}
-
 pub async fn staff_voucher(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
     Path(id): Path<i64>,
 ) -> PageResult {
     let (ct, data) = s.app.funds().voucher(&c.actor, id).await?;
-    Ok(image(ct, data))
+    Ok(crate::shared::stored_image(ct, data))
 }
 
 pub struct PublicRow {
@@ -673,5 +631,5 @@ pub async fn public_voucher(
     Path((fund, id)): Path<(i64, i64)>,
 ) -> PageResult {
     let (ct, data) = s.app.funds().public_voucher(fund, id).await?;
-    Ok(image(ct, data))
+    Ok(crate::shared::stored_image(ct, data))
 }
