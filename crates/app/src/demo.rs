@@ -7,6 +7,7 @@
 
 mod councils;
 mod funds;
+pub mod integrity;
 
 use crate::auth::NewUserInput;
 use crate::{App, AppError, AppResult};
@@ -70,6 +71,8 @@ struct Generated {
     /// The first grid and the first household head of 东北村社区 (for demo accounts).
     dongbeicun_grid: Option<String>,
     dongbeicun_head: Option<i64>,
+    /// A resident of another household of 东北村社区: the demo shopkeeper (福顺面馆).
+    dongbeicun_merchant: Option<i64>,
     /// What the event history needs of each community.
     places: Vec<jingzhi_domain::demo::events::CommunityPlaces>,
 }
@@ -192,6 +195,7 @@ impl Demo<'_> {
         seed_demo_meetings(self.app).await?;
         councils::seed(self.app).await?;
         funds::seed(self.app, opts.seed).await?;
+        integrity::seed(self.app).await?;
         // … then the locked minutes, the funds' postings and the rest, under the next one.
         self.app.transparency().publish().await?;
 
@@ -282,6 +286,13 @@ impl Demo<'_> {
                 {
                     g.dongbeicun_grid = b.nodes.first().map(|n| n.code.as_str().to_string());
                     g.dongbeicun_head = b.residents.first().map(|r| r.id);
+                    g.dongbeicun_merchant = b
+                        .residents
+                        .iter()
+                        .find(|r| {
+                            Some(r.household_id) != b.residents.first().map(|h| h.household_id)
+                        })
+                        .map(|r| r.id);
                 }
                 let prepared = sd::prepare_batch(&cipher, &b, now);
                 drop(b);
@@ -512,9 +523,17 @@ impl Demo<'_> {
                 "dongbeicun.resident",
                 "东北村居民",
                 Role::Resident,
-                dbc,
+                dbc.clone(),
                 None,
                 g.dongbeicun_head,
+            ),
+            (
+                "dongbeicun.merchant",
+                "福顺面馆店主",
+                Role::Resident,
+                dbc,
+                None,
+                g.dongbeicun_merchant,
             ),
             ("auditor", "审计员", Role::Auditor, Some(city), None, None),
         ];

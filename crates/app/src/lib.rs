@@ -14,6 +14,7 @@ pub mod funds;
 pub mod geo;
 pub mod hotline;
 pub mod import;
+pub mod integrity;
 pub mod metrics;
 pub mod notify;
 pub mod open311;

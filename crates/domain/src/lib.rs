@@ -13,6 +13,7 @@ pub mod events;
 pub mod funds;
 pub mod geo;
 pub mod hotline;
+pub mod integrity;
 pub mod notify;
 pub mod open311;
 pub mod paging;

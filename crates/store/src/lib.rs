@@ -19,6 +19,7 @@ pub mod funds;
 pub mod group;
 pub mod hotline;
 pub mod import;
+pub mod integrity;
 pub mod metrics;
 pub mod migrate;
 pub mod notify;

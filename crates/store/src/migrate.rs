@@ -190,10 +190,28 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 26,
+        name: "integrity",
+        common: include_str!("../migrations/0026_integrity.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
 pub const ID_TABLES: &[&str] = &[
+    "integrity_catalogues",
+    "integrity_items",
+    "integrity_subjects",
+    "integrity_agreements",
+    "integrity_projects",
+    "integrity_adoptions",
+    "integrity_records",
+    "integrity_deliveries",
+    "integrity_appeals",
+    "integrity_rewards",
+    "integrity_grants",
     "funds",
     "fund_entries",
     "fund_lines",

@@ -17,6 +17,7 @@ mod districting;
 mod events;
 mod funds;
 mod hotline;
+mod integrity;
 mod meetings;
 mod pages;
 mod participation;
@@ -35,6 +36,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     councils::T,
     transparency::T,
     funds::T,
+    integrity::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

@@ -283,6 +283,87 @@ async fn seed(t: &TestApp) -> Vec<String> {
         .unwrap();
         fund.id
     };
+    // Integrity: a platform (public page) and a worker with records, one minus record appealed,
+    // a project adopted with a delivery waiting, a reward granted.
+    let (platform, worker, project) = {
+        use jingzhi_app::demo::integrity::{demo_pdf, demo_png};
+        use jingzhi_app::integrity::{ProjectInput, RecordInput, RewardInput, SubjectInput};
+        let sys = jingzhi_app::Actor::system(&t.city);
+        let ig = t.app.integrity();
+        let subject = |kind: &str, name: &str| SubjectInput {
+            kind: kind.into(),
+            node_id: Some(t.comm_a.id),
+            name: name.into(),
+            ..Default::default()
+        };
+        let p = ig
+            .create_subject(&sys, &subject("platform", "同城配送站"))
+            .await
+            .unwrap();
+        let w = ig
+            .create_subject(&sys, &subject("worker", "张师傅"))
+            .await
+            .unwrap();
+        let rec = |code: &str, file: Vec<u8>| RecordInput {
+            item_code: code.into(),
+            evidence: Some(file),
+            ..Default::default()
+        };
+        ig.record(&sys, p.id, &rec("P009", demo_pdf("x")))
+            .await
+            .unwrap();
+        ig.record(&sys, w.id, &rec("P014", demo_png([1, 2, 3])))
+            .await
+            .unwrap();
+        let minus = ig
+            .record(&sys, w.id, &rec("M004", demo_pdf("x")))
+            .await
+            .unwrap();
+        let mut conn = t.app.store.acquire().await.unwrap();
+        jingzhi_store::integrity::insert_appeal(
+            &mut conn,
+            minus.id,
+            &minus.path,
+            "申诉",
+            None,
+            "w",
+            0,
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        let project = ig
+            .create_project(
+                &sys,
+                &ProjectInput {
+                    node_id: t.comm_a.id,
+                    title: "百岁宴".into(),
+                    description: "长寿面".into(),
+                    schedule: "每月".into(),
+                    item_code: "P080".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let a = ig.adopt(&sys, project.id, w.id).await.unwrap();
+        ig.report_delivery(&sys, a.id, "", "12位老人")
+            .await
+            .unwrap();
+        let reward = ig
+            .create_reward(
+                &sys,
+                &RewardInput {
+                    node_id: t.comm_a.id,
+                    title: "托管".into(),
+                    description: "四点半课堂".into(),
+                    min_stars: 0,
+                },
+            )
+            .await
+            .unwrap();
+        ig.grant(&sys, reward.id, p.id, "", "").await.unwrap();
+        (p.id, w.id, project.id)
+    };
     t.app.transparency().publish().await.unwrap();
 
     let (e, a, b) = (other.id, &t.comm_a, &t.building_a);
@@ -350,6 +431,18 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/funds".into(),
         format!("/funds/{fund}"),
         format!("/public/funds/{fund}"),
+        "/integrity".into(),
+        "/integrity?kind=worker".into(),
+        "/integrity/mine".into(),
+        format!("/integrity/subjects/{platform}"),
+        format!("/integrity/subjects/{worker}"),
+        "/integrity/appeals".into(),
+        "/integrity/projects".into(),
+        format!("/integrity/projects/{project}"),
+        "/integrity/rewards".into(),
+        "/integrity/catalogue".into(),
+        format!("/public/integrity/{}", t.comm_a.id),
+        format!("/public/integrity/subjects/{platform}"),
         format!("/votes/{closed}"),
         "/districting".into(),
         format!("/districting/preview?scope={}&mode=split&seed=2", a.code),
@@ -457,6 +550,11 @@ fn rust_labels() -> Vec<String> {
     v.extend(Rating::ALL.iter().map(|s| s.label_zh().to_string()));
     v.extend(
         jingzhi_domain::auth::Role::ALL
+            .iter()
+            .map(|s| s.label_zh().to_string()),
+    );
+    v.extend(
+        jingzhi_domain::integrity::SubjectKind::ALL
             .iter()
             .map(|s| s.label_zh().to_string()),
     );

@@ -1175,6 +1175,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         (m, p) if p.starts_with("/api/v1/funds") || p.starts_with("/api/v1/fund-entries/") => {
             funds_probe(m, p, c).await
         }
+        (m, p) if p.starts_with("/api/v1/integrity/") => integrity_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -2683,6 +2684,302 @@ async fn funds_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)>
                 .await,
             )]
         }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// Integrity work in the target community, made by the command line: a worker (named after the
+/// community) with a plain record and an appealed minus record (evidence attached), a
+/// project it adopted with a delivery reported, a reward anyone may get.
+/// Numbers for the integrity probes' names (apart from `seq`, which also numbers ID cards).
+static ISEQ: AtomicU32 = AtomicU32::new(1);
+
+fn iseq() -> u32 {
+    ISEQ.fetch_add(1, Ordering::SeqCst)
+}
+
+struct IntegrityFix {
+    subject: i64,
+    record: i64,
+    appealed: i64,
+    project: i64,
+    adoption: i64,
+    delivery: i64,
+    reward: i64,
+}
+
+async fn fresh_integrity(t: &TestApp, x: &Target) -> IntegrityFix {
+    use jingzhi_app::demo::integrity::demo_pdf;
+    use jingzhi_app::integrity::{ProjectInput, RecordInput, RewardInput, SubjectInput};
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let ig = t.app.integrity();
+    let n = iseq();
+    let subject = ig
+        .create_subject(
+            &sys,
+            &SubjectInput {
+                kind: "worker".into(),
+                node_id: Some(x.comm.id),
+                name: format!("{}骑手{n}", x.comm.name),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let rec = |code: &str| RecordInput {
+        item_code: code.into(),
+        evidence: Some(demo_pdf("probe")),
+        ..Default::default()
+    };
+    let record = ig.record(&sys, subject.id, &rec("P010")).await.unwrap();
+    let appealed = ig.record(&sys, subject.id, &rec("M004")).await.unwrap();
+    let mut conn = t.app.store.acquire().await.unwrap();
+    jingzhi_store::integrity::insert_appeal(
+        &mut conn,
+        appealed.id,
+        &appealed.path,
+        "申诉",
+        None,
+        "probe",
+        jingzhi_domain::time_fmt::now_ms(),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let project = ig
+        .create_project(
+            &sys,
+            &ProjectInput {
+                node_id: x.comm.id,
+                title: format!("{}项目{n}", x.comm.name),
+                description: "为老人送餐".into(),
+                schedule: "每月".into(),
+                item_code: "P080".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let adoption = ig.adopt(&sys, project.id, subject.id).await.unwrap();
+    let delivery = ig
+        .report_delivery(&sys, adoption.id, "", "送餐12份")
+        .await
+        .unwrap();
+    let reward = ig
+        .create_reward(
+            &sys,
+            &RewardInput {
+                node_id: x.comm.id,
+                title: format!("{}激励{n}", x.comm.name),
+                description: "托管".into(),
+                min_stars: 0,
+            },
+        )
+        .await
+        .unwrap();
+    IntegrityFix {
+        subject: subject.id,
+        record: record.id,
+        appealed: appealed.id,
+        project: project.id,
+        adoption: adoption.id,
+        delivery: delivery.id,
+        reward: reward.id,
+    }
+}
+
+async fn integrity_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let one = |k: Kind, r: Resp| vec![(k, r)];
+    match (method, path) {
+        ("GET", "/api/v1/integrity/subjects") => {
+            fresh_integrity(t, x).await;
+            one(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/integrity/subjects", None)
+                    .await,
+            )
+        }
+        ("POST", "/api/v1/integrity/subjects") => {
+            let body = serde_json::json!({"kind": "platform", "node_id": x.comm.id, "name": format!("平台{}", iseq())});
+            one(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/integrity/subjects", Some(body))
+                    .await,
+            )
+        }
+        ("GET", "/api/v1/integrity/subjects/{id}") => {
+            let f = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/subjects/{}", f.subject);
+            one(Kind::Item, c.call(Method::GET, &uri, None).await)
+        }
+        ("POST", "/api/v1/integrity/subjects/{id}/records") => {
+            let f = fresh_integrity(t, x).await;
+            let pdf = jingzhi_app::demo::integrity::demo_pdf("probe");
+            let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pdf);
+            let body = serde_json::json!({"item_code": "P010", "evidence_base64": b64});
+            let uri = format!("/api/v1/integrity/subjects/{}/records", f.subject);
+            one(Kind::Item, c.call(Method::POST, &uri, Some(body)).await)
+        }
+        ("POST", "/api/v1/integrity/subjects/{id}/agreements") => {
+            let f = fresh_integrity(t, x).await;
+            let body = serde_json::json!({"title": "协议", "terms": "条款", "signatories": "双方", "ends_on": "2030-01-01"});
+            let uri = format!("/api/v1/integrity/subjects/{}/agreements", f.subject);
+            one(Kind::Item, c.call(Method::POST, &uri, Some(body)).await)
+        }
+        ("POST", "/api/v1/integrity/subjects/{id}/operators") => {
+            let f = fresh_integrity(t, x).await;
+            // A resident of the target community (not a caller: linking a caller would let them
+            // act for the target's subjects by design).
+            let res = fresh_resident(t, &x.hh).await;
+            let username = format!("probe.resident{}", iseq());
+            t.app
+                .auth()
+                .add_user(
+                    None,
+                    &jingzhi_app::auth::NewUserInput {
+                        username: username.clone(),
+                        password: "probe-password-1".into(),
+                        role: "resident".into(),
+                        scope_code: x.comm.code.clone(),
+                        display_name: Some(format!("{}居民", x.comm.name)),
+                        department: None,
+                        resident_id: Some(res.id),
+                    },
+                )
+                .await
+                .unwrap();
+            let body = serde_json::json!({"username": username});
+            let uri = format!("/api/v1/integrity/subjects/{}/operators", f.subject);
+            one(Kind::Item, c.call(Method::POST, &uri, Some(body)).await)
+        }
+        ("GET", "/api/v1/integrity/records/{id}") => {
+            let f = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/records/{}", f.record);
+            one(Kind::Item, c.call(Method::GET, &uri, None).await)
+        }
+        ("GET", "/api/v1/integrity/records/{id}/evidence") => {
+            let f = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/records/{}/evidence", f.record);
+            one(Kind::Item, c.call(Method::GET, &uri, None).await)
+        }
+        ("POST", "/api/v1/integrity/records/{id}/appeal") => {
+            let f = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/records/{}/appeal", f.record);
+            let body = serde_json::json!({"reason": "不实"});
+            one(Kind::Item, c.call(Method::POST, &uri, Some(body)).await)
+        }
+        ("POST", "/api/v1/integrity/records/{id}/review") => {
+            let f = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/records/{}/review", f.appealed);
+            let body = serde_json::json!({"outcome": "uphold", "reason": "查实"});
+            one(Kind::Item, c.call(Method::POST, &uri, Some(body)).await)
+        }
+        ("GET", "/api/v1/integrity/appeals") => {
+            fresh_integrity(t, x).await;
+            one(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/integrity/appeals", None).await,
+            )
+        }
+        ("GET", "/api/v1/integrity/projects") => {
+            fresh_integrity(t, x).await;
+            one(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/integrity/projects", None)
+                    .await,
+            )
+        }
+        ("POST", "/api/v1/integrity/projects") => {
+            let body = serde_json::json!({"node_id": x.comm.id, "title": "项目", "description": "内容", "schedule": "每月", "item_code": "P080"});
+            one(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/integrity/projects", Some(body))
+                    .await,
+            )
+        }
+        ("GET", "/api/v1/integrity/projects/{id}") => {
+            let f = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/projects/{}", f.project);
+            one(Kind::Item, c.call(Method::GET, &uri, None).await)
+        }
+        ("POST", "/api/v1/integrity/projects/{id}/adoptions") => {
+            let f = fresh_integrity(t, x).await;
+            let g = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/projects/{}/adoptions", f.project);
+            let body = serde_json::json!({"subject_id": g.subject});
+            one(Kind::Item, c.call(Method::POST, &uri, Some(body)).await)
+        }
+        ("POST", "/api/v1/integrity/adoptions/{id}/deliveries") => {
+            let f = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/adoptions/{}/deliveries", f.adoption);
+            let body = serde_json::json!({"note": "送餐"});
+            one(Kind::Item, c.call(Method::POST, &uri, Some(body)).await)
+        }
+        ("POST", "/api/v1/integrity/deliveries/{id}/confirm") => {
+            let f = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/deliveries/{}/confirm", f.delivery);
+            one(Kind::Item, c.call(Method::POST, &uri, None).await)
+        }
+        ("GET", "/api/v1/integrity/rewards") => {
+            fresh_integrity(t, x).await;
+            one(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/integrity/rewards", None).await,
+            )
+        }
+        ("POST", "/api/v1/integrity/rewards") => {
+            let body = serde_json::json!({"node_id": x.comm.id, "title": "激励", "description": "内容", "min_stars": 0});
+            one(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/integrity/rewards", Some(body))
+                    .await,
+            )
+        }
+        ("POST", "/api/v1/integrity/rewards/{id}/grants") => {
+            let f = fresh_integrity(t, x).await;
+            let uri = format!("/api/v1/integrity/rewards/{}/grants", f.reward);
+            let body = serde_json::json!({"subject_id": f.subject});
+            one(Kind::Item, c.call(Method::POST, &uri, Some(body)).await)
+        }
+        ("GET", "/api/v1/integrity/catalogue") => one(
+            Kind::NoIds,
+            c.call(Method::GET, "/api/v1/integrity/catalogue", None)
+                .await,
+        ),
+        ("GET", "/api/v1/integrity/catalogue/export") => one(
+            Kind::NoIds,
+            c.call(Method::GET, "/api/v1/integrity/catalogue/export", None)
+                .await,
+        ),
+        ("PUT", "/api/v1/integrity/catalogue") => {
+            let sys = jingzhi_app::Actor::system(&t.city);
+            let bytes = t
+                .app
+                .integrity()
+                .export_catalogue(&sys, None)
+                .await
+                .unwrap();
+            let req = Request::builder()
+                .method(Method::PUT)
+                .uri(format!("/api/v1/integrity/catalogue?name=v{}", iseq()))
+                .header(header::AUTHORIZATION, format!("Bearer {}", c.token))
+                .header(header::CONTENT_TYPE, jingzhi_app::import::XLSX_CONTENT_TYPE)
+                .body(Body::from(bytes))
+                .unwrap();
+            one(Kind::NoIds, t.send(req).await)
+        }
+        ("PUT", "/api/v1/integrity/rules") => {
+            let body = serde_json::json!({"base": 100, "stars": [100, 110, 120, 135, 150], "appeal_days": 15});
+            one(
+                Kind::NoIds,
+                c.call(Method::PUT, "/api/v1/integrity/rules", Some(body))
+                    .await,
+            )
+        }
+        ("GET", "/api/v1/integrity/mine") => one(
+            Kind::NoIds,
+            c.call(Method::GET, "/api/v1/integrity/mine", None).await,
+        ),
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }

@@ -27,13 +27,19 @@ pub enum EntryKind {
     Minutes,
     /// A posted entry of a community fund's ledger.
     FundEntry,
+    /// A record of the integrity index (诚信指数).
+    IntegrityRecord,
+    /// The outcome of an appeal against an integrity record.
+    IntegrityAppeal,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 3] = [
+    pub const ALL: [EntryKind; 5] = [
         EntryKind::VoteResult,
         EntryKind::Minutes,
         EntryKind::FundEntry,
+        EntryKind::IntegrityRecord,
+        EntryKind::IntegrityAppeal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +47,8 @@ impl EntryKind {
             EntryKind::VoteResult => "vote_result",
             EntryKind::Minutes => "minutes",
             EntryKind::FundEntry => "fund_entry",
+            EntryKind::IntegrityRecord => "integrity_record",
+            EntryKind::IntegrityAppeal => "integrity_appeal",
         }
     }
 

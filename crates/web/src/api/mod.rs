@@ -20,6 +20,7 @@ pub mod files;
 pub mod funds;
 pub mod hotline;
 pub mod households;
+pub mod integrity;
 pub mod metrics;
 pub mod nodes;
 pub mod notify;
@@ -65,6 +66,7 @@ use utoipa_axum::routes;
         (name = "districting", description = "社区规模优化: communities of the right size"),
         (name = "participation", description = "居民议事: votes counted per household, adult resident or representative"),
         (name = "funds", description = "社区基金: a double-entry ledger in fen, approved by a second person, every posting in the public log"),
+        (name = "integrity", description = "诚信指数: a versioned catalogue, records with evidence, appeals reviewed by another person, stars, agreements, adopted projects, rewards; every record in the public log"),
     )
 )]
 pub struct ApiDoc;
@@ -93,6 +95,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(districting::routes())
         .merge(participation::routes())
         .merge(funds::routes())
+        .merge(integrity::routes())
 }
 
 /// The OpenAPI document of [`routes`], with the standard error answers added.

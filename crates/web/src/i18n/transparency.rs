@@ -21,6 +21,8 @@ pub static T: &[(&str, &str, &str)] = &[
     ("transparency.kind.vote_result", "表决结果", "Vote result"),
     ("transparency.kind.minutes", "会议纪要", "Minutes"),
     ("transparency.kind.fund_entry", "基金收支", "Fund entry"),
+    ("transparency.kind.integrity_record", "诚信记录", "Integrity record"),
+    ("transparency.kind.integrity_appeal", "诚信申诉结果", "Integrity appeal outcome"),
     ("transparency.verify_title", "核验证明文件", "Check a proof file"),
     ("transparency.verify_intro", "选择从记录页面下载的证明文件。核验在您的浏览器里完成：检查点确由日志公钥签署，记录原文经证明路径算出的根哈希与检查点一致。", "Pick a proof file downloaded from a record's page. The check runs in your browser: the checkpoint is signed by the log's key, and the record's bytes lead through the proof to the checkpoint's root."),
     ("transparency.v.file", "证明文件", "Proof file"),

@@ -12,7 +12,7 @@ use crate::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use jingzhi_app::import::XLSX_CONTENT_TYPE;
@@ -156,4 +156,17 @@ pub async fn audit(
         s.app.export().audit(&c.actor, &f, &p).await
     })
     .await
+}
+
+/// A workbook already in memory as a download named `name`.
+pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, XLSX_CONTENT_TYPE.to_string()),
+            (header::CONTENT_DISPOSITION, attachment(name)),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
 }

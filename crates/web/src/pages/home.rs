@@ -317,6 +317,11 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
             .iter()
             .map(|n| {
                 let (href, what, status) = match (n.proposal_id, n.event_id) {
+                    _ if n.command == "integrity" => (
+                        "/integrity/mine".to_string(),
+                        lang.t("integrity.title").to_string(),
+                        "",
+                    ),
                     (Some(p), _) => (
                         format!("/proposals/{p}"),
                         format!("{} #{p}", lang.t("notify.proposal")),

@@ -14,6 +14,7 @@ pub mod funds;
 pub mod home;
 pub mod hotline;
 pub mod import;
+pub mod integrity;
 pub mod map;
 pub mod notify;
 pub mod participation;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .merge(rounds::router())
         .merge(participation::router())
         .merge(funds::router())
+        .merge(integrity::router())
 }
 
 /// What the layout needs on every signed-in page.
@@ -80,6 +82,8 @@ pub struct Chrome {
     pub can_districting: bool,
     /// Councils and associations (managers, and residents who follow those over their home).
     pub can_councils: bool,
+    /// The integrity index (everyone but departments: staff its lists, residents their own).
+    pub can_integrity: bool,
 }
 
 impl Chrome {
@@ -107,6 +111,7 @@ impl Chrome {
             can_users: can(Permission::ManageUsers),
             can_districting: jingzhi_domain::districting::approval::can_view(u.role),
             can_councils: jingzhi_app::participation::councils::may_read(u.role),
+            can_integrity: !matches!(u.role, jingzhi_domain::auth::Role::DepartmentStaff),
         }
     }
 

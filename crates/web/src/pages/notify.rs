@@ -46,6 +46,21 @@ pub struct Row {
 
 impl Row {
     fn of(lang: Lang, n: Notification) -> Self {
+        if n.command == "integrity" {
+            return Row {
+                id: n.id,
+                subject: lang.t("integrity.title").to_string(),
+                subject_href: "/integrity/mine".into(),
+                testid: format!("i{}", n.id),
+                at: format_ms(n.created_at),
+                status: "",
+                rate: false,
+                href: "/integrity/mine".into(),
+                title: n.title,
+                body: n.body,
+                unread: n.read_at.is_none(),
+            };
+        }
         if let Some(p) = n.proposal_id {
             return Row {
                 id: n.id,
