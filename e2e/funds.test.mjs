@@ -111,3 +111,50 @@ test("a resident reads the fund's public page on a phone and checks an entry's p
   await shot(page, "funds-proof-verified-375.png");
   await page.close();
 });
+
+test("the worker lets a shared space's hours on a phone; its rent posts to the fund", async () => {
+  await phone.context.clearCookies();
+  const page = await phone.context.newPage();
+  await login(page, server.base, "dongbeicun");
+  await navTo(page, "/funds");
+  await Promise.all([page.waitForURL(/\/parking$/), page.click('[data-testid="parking-link"]')]);
+  assert.ok((await page.locator('[data-testid^="space-"]', { hasText: "XY-20" }).count()) === 1, "the demo's 20 spaces");
+  const number = `XY-E2E-${Date.now() % 10000}`;
+  const form = page.locator("#new-space form");
+  await form.locator('input[name="number"]').fill(number);
+  for (const d of ["1", "2", "3", "4", "5"]) await form.locator(`input[name="days"][value="${d}"]`).check();
+  await form.locator('input[name="start"]').fill("08:00");
+  await form.locator('input[name="end"]').fill("18:00");
+  await Promise.all([page.waitForURL(/\/parking$/), form.locator('button[type="submit"]').click()]);
+  const space = page.locator('[data-testid^="space-"]', { hasText: number });
+  assert.match(await space.textContent(), /周一至周五 08:00–18:00/);
+
+  const sign = async (start, end) => {
+    const f = page.locator("#new-contract form");
+    await f.locator('select[name="space_id"]').selectOption({ label: await page.locator('#new-contract select[name="space_id"] option', { hasText: number }).textContent() });
+    const fund = await f.locator('select[name="fund_id"] option', { hasText: "向阳街共享基金" }).getAttribute("value");
+    await f.locator('select[name="fund_id"]').selectOption(fund);
+    await f.locator('input[name="tenant"]').fill("王师傅");
+    await f.locator('input[name="start"]').fill(start);
+    await f.locator('input[name="end"]').fill(end);
+    await f.locator('input[name="ends_on"]').fill("2027-12-31");
+    await f.locator('select[name="period"]').selectOption("month");
+    await f.locator('input[name="rent"]').fill("60");
+    await Promise.all([page.waitForLoadState(), f.locator('button[type="submit"]').click()]);
+  };
+  await sign("08:00", "12:00");
+  assert.equal(await page.locator('[data-testid="message"]').count(), 0);
+  await sign("11:00", "13:00");
+  assert.match(await page.textContent('[data-testid="message"]'), /时段重叠/, "an overlapping contract is refused");
+  await page.goto(`${server.base}/parking`);
+  const contract = page.locator('[data-testid^="space-"]', { hasText: number }).locator('[data-testid^="contract-"]');
+  assert.equal(await contract.count(), 1);
+  assert.match(await contract.textContent(), /王\*\*/, "the tenant masked");
+  await noSidewaysScroll(page, "shared parking");
+  await Promise.all([page.waitForURL(/\/parking$/), contract.locator('button[data-testid^="pay-"]').click()]);
+  assert.match(await page.locator('[data-testid^="space-"]', { hasText: number }).textContent(), /已缴/);
+  await shot(page, "parking-375.png");
+  await page.goto(`${server.base}${fundUrl}`);
+  assert.equal(await page.locator("#ledger li", { hasText: number }).count(), 1, "the rent is in the fund's ledger");
+  await page.close();
+});

@@ -122,7 +122,8 @@ impl App {
     }
 }
 
-fn may_keep(actor: &Actor) -> AppResult<()> {
+/// Managers (community worker and above) keep a place's money: funds, parking contracts, rent.
+pub(crate) fn may_keep(actor: &Actor) -> AppResult<()> {
     if actor.user.role.is_manager() {
         Ok(())
     } else {
@@ -364,6 +365,22 @@ impl Funds<'_> {
         input: &EntryInput,
         now: i64,
     ) -> AppResult<FundEntry> {
+        let mut tx = self.app.store.begin().await?;
+        let e = self.record_in(&mut tx, actor, fund_id, input, now).await?;
+        jingzhi_store::commit(tx).await?;
+        Ok(e)
+    }
+
+    /// Record an entry in the caller's transaction (a parking payment records its rent with
+    /// the payment, so that neither is kept without the other).
+    pub(crate) async fn record_in(
+        &self,
+        tx: &mut Conn,
+        actor: &Actor,
+        fund_id: i64,
+        input: &EntryInput,
+        now: i64,
+    ) -> AppResult<FundEntry> {
         may_keep(actor)?;
         let kind = EntryKind::parse(&input.kind)?;
         if kind == EntryKind::Reversal {
@@ -440,15 +457,14 @@ impl Funds<'_> {
             None => None,
         };
 
-        let mut tx = self.app.store.begin().await?;
-        let fund = sf::get_fund(&mut tx, &actor.scope(), fund_id).await?;
+        let fund = sf::get_fund(tx, &actor.scope(), fund_id).await?;
         let community = community_scope(&fund.path).ok_or(AppError::NotFound)?;
         let counter = match (kind, input.counter_fund_id) {
             (EntryKind::Transfer, Some(c)) => {
                 if c == fund.id {
                     return Err(AppError::invalid("counter_fund_id", "不能转入同一个基金"));
                 }
-                let other = sf::get_fund(&mut tx, &actor.scope(), c)
+                let other = sf::get_fund(tx, &actor.scope(), c)
                     .await
                     .map_err(|_| AppError::invalid("counter_fund_id", "请选择您辖区内的基金"))?;
                 Some(other.id)
@@ -457,7 +473,7 @@ impl Funds<'_> {
         };
         let household_id = match (category, input.household_id) {
             ("fee_subsidy", Some(h)) => Some(
-                sr::get_household(&mut tx, &community, h)
+                sr::get_household(tx, &community, h)
                     .await
                     .map_err(|_| AppError::invalid("household_id", "请选择本社区的住户"))?
                     .id,
@@ -482,7 +498,7 @@ impl Funds<'_> {
         }
         let decision_id = match input.decision_id {
             Some(d) => Some(
-                sd::get(&mut tx, &community, d)
+                sd::get(tx, &community, d)
                     .await
                     .map_err(|_| AppError::invalid("decision_id", "请选择本社区的决定"))?
                     .id,
@@ -491,7 +507,7 @@ impl Funds<'_> {
         };
         let related_id = match input.related_id {
             Some(r) if category == "refund" => {
-                let s = sf::get_entry(&mut tx, &actor.scope(), r)
+                let s = sf::get_entry(tx, &actor.scope(), r)
                     .await
                     .map_err(|_| AppError::invalid("related_id", "请选择本基金的一笔支出"))?;
                 if s.fund_id != fund.id || s.kind != EntryKind::Spending || s.state != State::Posted
@@ -507,7 +523,7 @@ impl Funds<'_> {
             None => None,
         };
         let id = sf::insert_entry(
-            &mut tx,
+            tx,
             &NewEntry {
                 fund_id: fund.id,
                 path: &fund.path,
@@ -529,7 +545,7 @@ impl Funds<'_> {
         )
         .await?;
         audit::record(
-            &mut tx,
+            tx,
             actor.audit(
                 Action::Create,
                 "fund_entry",
@@ -546,15 +562,13 @@ impl Funds<'_> {
         )
         .await?;
         if let Some((content_type, bytes)) = voucher {
-            let e = sf::get_entry(&mut tx, &actor.scope(), id).await?;
-            keep_voucher(&mut tx, actor, &e, content_type, bytes).await?;
+            let e = sf::get_entry(tx, &actor.scope(), id).await?;
+            keep_voucher(tx, actor, &e, content_type, bytes).await?;
         }
         if !kind.needs_approval() {
-            self.post(&mut tx, actor, &fund, id, now).await?;
+            self.post(tx, actor, &fund, id, now).await?;
         }
-        let e = sf::get_entry(&mut tx, &actor.scope(), id).await?;
-        jingzhi_store::commit(tx).await?;
-        Ok(e)
+        Ok(sf::get_entry(tx, &actor.scope(), id).await?)
     }
 
     /// Post an entry: its lines, its state, its place in the public log. The caller checked who.

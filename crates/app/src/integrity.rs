@@ -558,6 +558,71 @@ impl Integrity<'_> {
         Ok(s)
     }
 
+    /// For a recorder: the integrity subject of a resident of their place, if scored
+    /// (`Some(None)`: not yet); `None` for those who do not record.
+    pub async fn resident_subject(
+        &self,
+        actor: &Actor,
+        resident_id: i64,
+    ) -> AppResult<Option<Option<i64>>> {
+        if may_record(actor).is_err() {
+            return Ok(None);
+        }
+        let mut conn = self.app.store.acquire().await?;
+        si::resident_at(&mut conn, &actor.scope(), resident_id).await?;
+        Ok(Some(
+            si::subject_of(&mut conn, SubjectKind::Resident, resident_id).await?,
+        ))
+    }
+
+    /// Subjects of the caller's places as `.xlsx` (staff): kind, name, community, score, stars.
+    pub async fn export_subjects(&self, actor: &Actor) -> AppResult<Vec<u8>> {
+        let (rules, list) = self.subjects(actor, None).await?;
+        let spec = SheetSpec::new(
+            "诚信对象",
+            [
+                ("类型", 12.0),
+                ("名称", 24.0),
+                ("社区", 16.0),
+                ("行业协会", 24.0),
+                ("诚信分", 10.0),
+                ("星级", 8.0),
+            ]
+            .iter()
+            .map(Column::from),
+        )
+        .shaded_header()
+        .freeze_header();
+        let bytes = xlsx_bytes(
+            spec,
+            list.iter().map(|s| {
+                let score = di::score(&rules, [s.points]);
+                vec![
+                    s.kind.label_zh().to_string(),
+                    s.name.clone(),
+                    s.node_name.clone(),
+                    s.association_name.clone().unwrap_or_default(),
+                    score.to_string(),
+                    rules.stars_of(score).to_string(),
+                ]
+            }),
+        )
+        .map_err(|e| e.app("诚信对象"))?;
+        let mut conn = self.app.store.acquire().await?;
+        audit::record(
+            &mut conn,
+            actor.audit(
+                Action::Export,
+                "integrity_subject",
+                None,
+                &actor.scope().path,
+                format!("导出诚信对象（{} 个）", list.len()),
+            ),
+        )
+        .await?;
+        Ok(bytes)
+    }
+
     /// Whether the caller acts for the subject: it is them (a resident), or staff linked their
     /// account to it.
     async fn acts_for(&self, conn: &mut Conn, actor: &Actor, subject_id: i64) -> AppResult<bool> {

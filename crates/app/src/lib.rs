@@ -18,6 +18,7 @@ pub mod integrity;
 pub mod metrics;
 pub mod notify;
 pub mod open311;
+pub mod parking;
 pub mod participation;
 pub mod registry;
 pub mod report;

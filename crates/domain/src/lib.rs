@@ -17,6 +17,7 @@ pub mod integrity;
 pub mod notify;
 pub mod open311;
 pub mod paging;
+pub mod parking;
 pub mod participation;
 pub mod registry;
 pub mod rounds;

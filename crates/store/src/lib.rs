@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod notify;
 pub mod open311;
+pub mod parking;
 pub mod participation;
 pub mod registry;
 pub mod report;

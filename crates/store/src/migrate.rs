@@ -197,10 +197,21 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 27,
+        name: "parking",
+        common: include_str!("../migrations/0027_parking.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
 pub const ID_TABLES: &[&str] = &[
+    "parking_spaces",
+    "parking_windows",
+    "parking_contracts",
+    "parking_payments",
     "integrity_catalogues",
     "integrity_items",
     "integrity_subjects",

@@ -20,6 +20,7 @@ mod hotline;
 mod integrity;
 mod meetings;
 mod pages;
+mod parking;
 mod participation;
 mod rounds;
 mod transparency;
@@ -37,6 +38,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     transparency::T,
     funds::T,
     integrity::T,
+    parking::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

@@ -281,6 +281,41 @@ async fn seed(t: &TestApp) -> Vec<String> {
         )
         .await
         .unwrap();
+        // A shared space with a monthly contract, one month paid.
+        let p = t.app.parking();
+        let space = p
+            .create_space(
+                &sys,
+                &jingzhi_app::parking::SpaceInput {
+                    node_id: t.comm_a.id,
+                    number: "XY-01".into(),
+                    note: String::new(),
+                    windows: vec![jingzhi_domain::parking::Window {
+                        days: 0x1f,
+                        start: 480,
+                        end: 1080,
+                    }],
+                },
+            )
+            .await
+            .unwrap();
+        let c = p
+            .create_contract(
+                &sys,
+                &jingzhi_app::parking::ContractInput {
+                    space_id: space.id,
+                    fund_id: fund.id,
+                    tenant: "刘建军".into(),
+                    starts_on: "2026-01-01".into(),
+                    ends_on: "2026-06-30".into(),
+                    period: "month".into(),
+                    rent_fen: 5_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        p.pay(&sys, c.id, &Default::default()).await.unwrap();
         fund.id
     };
     // Integrity: a platform (public page) and a worker with records, one minus record appealed,
@@ -431,6 +466,7 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/funds".into(),
         format!("/funds/{fund}"),
         format!("/public/funds/{fund}"),
+        "/parking".into(),
         "/integrity".into(),
         "/integrity?kind=worker".into(),
         "/integrity/mine".into(),

@@ -1176,6 +1176,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             funds_probe(m, p, c).await
         }
         (m, p) if p.starts_with("/api/v1/integrity/") => integrity_probe(m, p, c).await,
+        (m, p) if p.starts_with("/api/v1/parking/") => parking_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -2980,6 +2981,113 @@ async fn integrity_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Re
             Kind::NoIds,
             c.call(Method::GET, "/api/v1/integrity/mine", None).await,
         ),
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// A shared space of the target community with a contract (rent to a fund there), made by the
+/// command line: (space, contract, fund).
+async fn fresh_parking(t: &TestApp, x: &Target) -> (i64, i64, i64) {
+    use jingzhi_app::parking::{ContractInput, SpaceInput};
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let (fund, _, _) = fresh_fund(t, x).await;
+    let n = iseq();
+    let space = t
+        .app
+        .parking()
+        .create_space(
+            &sys,
+            &SpaceInput {
+                node_id: x.comm.id,
+                number: format!("P-{n}"),
+                note: format!("{}车位", x.comm.name),
+                windows: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let c = t
+        .app
+        .parking()
+        .create_contract(
+            &sys,
+            &ContractInput {
+                space_id: space.id,
+                fund_id: fund,
+                tenant: format!("{}租户", x.comm.name),
+                starts_on: "2026-01-01".into(),
+                ends_on: "2030-12-31".into(),
+                period: "month".into(),
+                rent_fen: 5_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    (space.id, c.id, fund)
+}
+
+async fn parking_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let one = |k: Kind, r: Resp| vec![(k, r)];
+    match (method, path) {
+        ("GET", "/api/v1/parking/spaces") => {
+            fresh_parking(t, x).await;
+            one(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/parking/spaces", None).await,
+            )
+        }
+        ("POST", "/api/v1/parking/spaces") => {
+            let body = serde_json::json!({"node_id": x.comm.id, "number": format!("Q-{}", iseq()),
+                "windows": [{"days": [1, 2, 3, 4, 5], "start": 480, "end": 1080}]});
+            one(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/parking/spaces", Some(body))
+                    .await,
+            )
+        }
+        ("GET", "/api/v1/parking/contracts") => {
+            fresh_parking(t, x).await;
+            one(
+                Kind::Search,
+                c.call(Method::GET, "/api/v1/parking/contracts", None).await,
+            )
+        }
+        ("POST", "/api/v1/parking/contracts") => {
+            // The space's whole day is let already: a new space for the body.
+            let (_, _, fund) = fresh_parking(t, x).await;
+            let sys = jingzhi_app::Actor::system(&t.city);
+            let free = t
+                .app
+                .parking()
+                .create_space(
+                    &sys,
+                    &jingzhi_app::parking::SpaceInput {
+                        node_id: x.comm.id,
+                        number: format!("R-{}", iseq()),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let body = serde_json::json!({"space_id": free.id, "fund_id": fund, "tenant": "租户",
+                "ends_on": "2027-12-31", "period": "year", "rent_fen": 50000});
+            one(
+                Kind::BodyRef,
+                c.call(Method::POST, "/api/v1/parking/contracts", Some(body))
+                    .await,
+            )
+        }
+        ("POST", "/api/v1/parking/contracts/{id}/payments") => {
+            let (_, k, _) = fresh_parking(t, x).await;
+            let uri = format!("/api/v1/parking/contracts/{k}/payments");
+            one(
+                Kind::Item,
+                c.call(Method::POST, &uri, Some(serde_json::json!({})))
+                    .await,
+            )
+        }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }

@@ -6,12 +6,23 @@
 //! (with past times), so every posting is in the transparency log.
 
 use crate::funds::{EntryInput, FundInput};
+use crate::parking::{ContractInput, PaymentInput, SpaceInput};
 use crate::{Actor, App, AppResult};
 use jingzhi_domain::registry::NodeKind;
 use jingzhi_domain::time_fmt::{format_ms, now_ms};
 use jingzhi_store::registry as sr;
 
 const DAY: i64 = 24 * 3600 * 1000;
+
+/// The demo's tenants of 向阳街's shared spaces (shops and people nearby; names sealed).
+const TENANTS: [&str; 6] = [
+    "刘建军",
+    "孙丽",
+    "环翠楼街道餐饮行业协会",
+    "周海涛",
+    "老船长海鲜水饺",
+    "陈敏",
+];
 
 fn entry(
     kind: &str,
@@ -76,23 +87,72 @@ pub(super) async fn seed(app: &App, seed: u64) -> AppResult<()> {
                     },
                 )
                 .await?;
+            // The twenty surplus spaces of 向阳街, rented at 500 yuan a year: twelve shared all
+            // day, eight on weekdays 08:00–18:00 (错时: the owners' night spaces by day); each
+            // year's rent, paid, posts to the fund.
+            let compound = {
+                let mut conn = app.store.acquire().await?;
+                sr::nodes_under(
+                    &mut conn,
+                    &worker.scope(),
+                    &community.path,
+                    &[NodeKind::Compound],
+                    1,
+                )
+                .await?
+                .into_iter()
+                .next()
+            };
+            let place = compound.map_or(community.id, |c| c.id);
             let start = now - 300 * DAY;
+            let day = jingzhi_domain::parking::Window {
+                days: 0x1f,
+                start: 8 * 60,
+                end: 18 * 60,
+            };
             for n in 0..20i64 {
                 let at = start + n * 9 * DAY;
-                f.record_at(
-                    &worker,
-                    fund.id,
-                    &entry(
-                        "income",
-                        "parking_rent",
-                        50_000,
-                        format!("向阳街错时共享车位 {} 号年租金", n + 1),
-                        format!("XYJ-ZJ-{:03}", n + 1),
+                let windows = if n < 12 { vec![] } else { vec![day] };
+                let space = app
+                    .parking()
+                    .create_space(
+                        &worker,
+                        &SpaceInput {
+                            node_id: place,
+                            number: format!("XY-{:02}", n + 1),
+                            note: "向阳街错时共享车位".into(),
+                            windows,
+                        },
+                    )
+                    .await?;
+                let c = app
+                    .parking()
+                    .create_contract(
+                        &worker,
+                        &ContractInput {
+                            space_id: space.id,
+                            fund_id: fund.id,
+                            tenant: TENANTS[n as usize % TENANTS.len()].into(),
+                            starts_on: format_ms(at)[..10].to_string(),
+                            ends_on: format_ms(at + 364 * DAY)[..10].to_string(),
+                            period: "year".into(),
+                            rent_fen: 50_000,
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                app.parking()
+                    .pay_at(
+                        &worker,
+                        c.id,
+                        &PaymentInput {
+                            paid_on: format_ms(at)[..10].to_string(),
+                            voucher_no: format!("XYJ-ZJ-{:03}", n + 1),
+                            ..Default::default()
+                        },
                         at,
-                    ),
-                    at,
-                )
-                .await?;
+                    )
+                    .await?;
             }
             let households = f.choices(&worker, &fund).await?.households;
             for (i, (hid, _)) in households.iter().take(40).enumerate() {

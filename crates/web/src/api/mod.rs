@@ -24,6 +24,7 @@ pub mod integrity;
 pub mod metrics;
 pub mod nodes;
 pub mod notify;
+pub mod parking;
 pub mod participation;
 pub mod residents;
 pub mod rounds;
@@ -96,6 +97,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(participation::routes())
         .merge(funds::routes())
         .merge(integrity::routes())
+        .merge(parking::routes())
 }
 
 /// The OpenAPI document of [`routes`], with the standard error answers added.

@@ -28,7 +28,7 @@ pub static T: &[(&str, &str, &str)] = &[
     ("integrity.phone", "手机号码（加密保存）", "Mobile (kept encrypted)"),
     ("integrity.platform", "所属平台企业", "Platform"),
     ("integrity.no_platform", "未登记平台", "No platform"),
-    ("integrity.resident_help", "居民的诚信档案在其住户页面建立；商户须先在行业协会中登记。", "A resident's record is opened from the register; a merchant is first registered with its trade association."),
+    ("integrity.resident_help", "居民的诚信档案在其居民页面建立；商户须先在行业协会中登记。", "A resident's record is opened from their page in the register; a merchant is first registered with its trade association."),
     ("integrity.licence", "统一社会信用代码", "Licence"),
     ("integrity.thresholds", "一至五星分数线", "Star thresholds (1–5)"),
     ("integrity.public_code", "公示代码", "Public code"),
@@ -138,4 +138,7 @@ pub static T: &[(&str, &str, &str)] = &[
     ("integrity.theme", "主题", "Theme"),
     ("integrity.points", "分值", "Points"),
     ("integrity.valid_days", "有效天数", "Valid days"),
+    ("integrity.open_record", "查看诚信档案", "Open the integrity record"),
+    ("integrity.start_record", "建立诚信档案", "Start an integrity record"),
+    ("integrity.export_list", "导出 Excel", "Export .xlsx"),
 ];

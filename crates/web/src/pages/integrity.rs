@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/integrity", get(index).post(create_subject))
         .route("/integrity/mine", get(mine))
+        .route("/integrity/export.xlsx", get(export_subjects))
         .route("/integrity/subjects/{id}", get(subject))
         .route(
             "/integrity/subjects/{id}/records",
@@ -1047,6 +1048,17 @@ pub async fn export(
     Ok(super::export::xlsx_download(
         &format!(
             "诚信指数目录_{}.xlsx",
+            jingzhi_domain::time_fmt::format_date(jingzhi_domain::time_fmt::today())
+        ),
+        bytes,
+    ))
+}
+
+pub async fn export_subjects(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    let bytes = s.app.integrity().export_subjects(&c.actor).await?;
+    Ok(super::export::xlsx_download(
+        &format!(
+            "诚信对象_{}.xlsx",
             jingzhi_domain::time_fmt::format_date(jingzhi_domain::time_fmt::today())
         ),
         bytes,

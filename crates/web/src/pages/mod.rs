@@ -17,6 +17,7 @@ pub mod import;
 pub mod integrity;
 pub mod map;
 pub mod notify;
+pub mod parking;
 pub mod participation;
 pub mod registry;
 pub mod report;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(participation::router())
         .merge(funds::router())
         .merge(integrity::router())
+        .merge(parking::router())
 }
 
 /// What the layout needs on every signed-in page.

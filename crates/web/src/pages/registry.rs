@@ -757,6 +757,8 @@ pub struct ResidentPage {
     pub sensitive: String,
     /// Staff of the place: whether the resident is a residents' representative (居民代表).
     pub representative: Option<bool>,
+    /// Recorders of the place: the resident's integrity subject (`Some(None)`: not scored yet).
+    pub integrity: Option<Option<i64>>,
 }
 
 fn low_income_label(lang: Lang, l: LowIncome) -> &'static str {
@@ -805,7 +807,9 @@ async fn resident_page(
     } else {
         None
     };
+    let integrity = s.app.integrity().resident_subject(&c.actor, r.id).await?;
     Ok(ResidentPage {
+        integrity,
         representative,
         c: Chrome::new(c, lang, "residents"),
         id,
