@@ -995,6 +995,7 @@ impl Integrity<'_> {
                     status,
                     title,
                     body,
+                    link: Some("/integrity/mine"),
                 },
             )
             .await?;

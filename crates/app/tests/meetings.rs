@@ -366,7 +366,34 @@ async fn a_proposal_goes_through_twelve_rounds_a_vote_and_tasks_to_its_result() 
 
     let zj = w.dept_user("zj.staff", "zhujian", &w.district).await;
     let cg = w.dept_user("cg.staff", "chengguan", &w.district).await;
-    assert_eq!(p.department_tasks(&zj).await.unwrap().len(), 1);
+    // A task sent to the bureau now tells its staff (not another department's), with the
+    // decision's page to open.
+    let t3 = p
+        .add_task_at(
+            &worker,
+            d.id,
+            &task("复核施工方案", "department", Some("zhujian")),
+            NOW + 52,
+        )
+        .await
+        .unwrap();
+    let told = w.app.notify().inbox(&zj, 10).await.unwrap().unread;
+    assert!(
+        told.iter().any(|n| n.command == "task"
+            && n.title.contains("复核施工方案")
+            && n.link.as_deref() == Some(format!("/decisions/{}", d.id).as_str())),
+        "{told:?}"
+    );
+    assert!(!w
+        .app
+        .notify()
+        .inbox(&cg, 10)
+        .await
+        .unwrap()
+        .unread
+        .iter()
+        .any(|n| n.command == "task"));
+    assert_eq!(p.department_tasks(&zj).await.unwrap().len(), 2);
     assert!(p.department_tasks(&cg).await.unwrap().is_empty());
     let e = p
         .progress_task_at(&cg, t2.id, "started", None, NOW + 60)
@@ -392,6 +419,12 @@ async fn a_proposal_goes_through_twelve_rounds_a_vote_and_tasks_to_its_result() 
         .unwrap_err();
     assert_eq!(status(&e), "403");
     p.progress_task_at(&zj, t2.id, "done", None, NOW + 63)
+        .await
+        .unwrap();
+    p.progress_task_at(&zj, t3.id, "started", None, NOW + 63)
+        .await
+        .unwrap();
+    p.progress_task_at(&zj, t3.id, "done", None, NOW + 63)
         .await
         .unwrap();
     p.progress_task_at(&worker, t1.id, "half_done", None, NOW + 64)
@@ -432,7 +465,7 @@ async fn a_proposal_goes_through_twelve_rounds_a_vote_and_tasks_to_its_result() 
         .await
         .unwrap();
     assert_eq!(rated.rating, Some(5));
-    assert_eq!((rated.tasks, rated.tasks_done), (2, 2));
+    assert_eq!((rated.tasks, rated.tasks_done), (3, 3));
 
     // The author follows it from idea to result on the proposal's page.
     let v = p
@@ -490,7 +523,7 @@ async fn a_proposal_goes_through_twelve_rounds_a_vote_and_tasks_to_its_result() 
     let seen = p.meeting_view_at(&author, m.id, NOW + 90).await.unwrap();
     assert_eq!(seen.rounds.len(), 12);
     assert!(!seen.may_edit);
-    assert_eq!(p.decision_view(&author, d.id).await.unwrap().tasks.len(), 2);
+    assert_eq!(p.decision_view(&author, d.id).await.unwrap().tasks.len(), 3);
 }
 
 /// Minutes: the organiser drafts, attendees amend while they are open, then they lock with a

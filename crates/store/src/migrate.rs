@@ -204,6 +204,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 28,
+        name: "notification_links",
+        common: include_str!("../migrations/0028_notification_links.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).

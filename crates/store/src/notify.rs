@@ -125,12 +125,14 @@ pub struct NewNotification<'a> {
     pub status: &'a str,
     pub title: &'a str,
     pub body: &'a str,
+    /// The page it leads to, when it is about neither an event nor a proposal.
+    pub link: Option<&'a str>,
 }
 
 pub async fn insert_notification(conn: &mut Conn, n: &NewNotification<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO notifications (user_id, event_id, proposal_id, path, created_at, command, \
-         status, title, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+         status, title, body, link) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
     )
     .bind(n.user_id)
     .bind(n.event_id)
@@ -141,6 +143,7 @@ pub async fn insert_notification(conn: &mut Conn, n: &NewNotification<'_>) -> Re
     .bind(n.status)
     .bind(n.title)
     .bind(n.body)
+    .bind(n.link)
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -156,6 +159,7 @@ pub struct Notification {
     pub title: String,
     pub body: String,
     pub read_at: Option<i64>,
+    pub link: Option<String>,
 }
 
 fn notification_from(r: &AnyRow) -> Result<Notification> {
@@ -169,6 +173,7 @@ fn notification_from(r: &AnyRow) -> Result<Notification> {
         title: r.try_get("title")?,
         body: r.try_get("body")?,
         read_at: r.try_get("read_at")?,
+        link: r.try_get("link")?,
     })
 }
 
@@ -184,8 +189,8 @@ pub async fn list(
 ) -> Result<Vec<Notification>> {
     let mut p = Params::default();
     let mut sql = format!(
-        "SELECT id, event_id, proposal_id, created_at, command, status, title, body, read_at \
-         FROM notifications \
+        "SELECT id, event_id, proposal_id, created_at, command, status, title, body, read_at, \
+         link FROM notifications \
          WHERE user_id = {} AND {}",
         p.push(V::I(user_id)),
         p.range("path", &scope.path)
@@ -235,7 +240,7 @@ pub async fn mark_read(
     let mut p = Params::default();
     let sql = format!(
         "UPDATE notifications SET read_at = COALESCE(read_at, {}) WHERE id = {} AND user_id = {} AND {} \
-         RETURNING id, event_id, proposal_id, created_at, command, status, title, body, read_at",
+         RETURNING id, event_id, proposal_id, created_at, command, status, title, body, read_at, link",
         p.push(V::I(now)),
         p.push(V::I(id)),
         p.push(V::I(user_id)),

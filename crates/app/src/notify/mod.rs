@@ -194,6 +194,7 @@ async fn deliver(
                 status: after.status.as_str(),
                 title: &m.title,
                 body: &m.body,
+                link: None,
             },
         )
         .await?;

@@ -298,6 +298,7 @@ impl Participation<'_> {
         let mut tx = self.app.store.begin().await?;
         let d = sdec::get(&mut tx, &actor.scope(), decision_id).await?;
         let community = community_scope(&d.path).ok_or(AppError::NotFound)?;
+        let mut department_code = None;
         let (owner_name, department_id, event_id) = match kind {
             OwnerKind::Community => (
                 sr::get_node_unscoped(&mut tx, community.node_id)
@@ -325,6 +326,7 @@ impl Participation<'_> {
                     .ok_or_else(|| {
                         AppError::invalid("department_code", "请从服务本社区的部门中选择")
                     })?;
+                department_code = Some(dep.code.clone());
                 (dep.name, Some(dep.id), None)
             }
             OwnerKind::Event => {
@@ -376,6 +378,33 @@ impl Participation<'_> {
             ),
         )
         .await?;
+        if let Some(code) = department_code {
+            // The department is told it was given the task (its staff whose scope holds the
+            // decision's place), with the decision's page to open.
+            let link = format!("/decisions/{}", d.id);
+            let due = jingzhi_domain::time_fmt::format_ms(due_at);
+            for (_, s) in jingzhi_store::departments::staff(&mut tx, &[code]).await? {
+                if !d.path.starts_with(&s.scope_path) || Some(s.user_id) == actor.audit_id() {
+                    continue;
+                }
+                jingzhi_store::notify::insert_notification(
+                    &mut tx,
+                    &jingzhi_store::notify::NewNotification {
+                        user_id: s.user_id,
+                        event_id: None,
+                        proposal_id: None,
+                        path: &d.path,
+                        created_at: now,
+                        command: "task",
+                        status: Step::NotStarted.as_str(),
+                        title: &format!("新任务：{title}"),
+                        body: &format!("决定“{}”交办，期限 {due}", d.title),
+                        link: Some(&link),
+                    },
+                )
+                .await?;
+            }
+        }
         let t = sdec::get_task(&mut tx, &actor.scope(), None, id).await?;
         jingzhi_store::commit(tx).await?;
         Ok(t)

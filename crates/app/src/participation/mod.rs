@@ -120,6 +120,7 @@ pub(crate) async fn tell_followers(
                 status: phase.as_str(),
                 title: &title,
                 body: what,
+                link: None,
             },
         )
         .await?;

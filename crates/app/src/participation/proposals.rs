@@ -667,6 +667,7 @@ impl Participation<'_> {
                             "{}的居民小提案附议已达门槛，答复期限已过，请督促社区答复。",
                             p.node_name
                         ),
+                        link: None,
                     },
                 )
                 .await?;

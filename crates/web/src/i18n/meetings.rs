@@ -115,6 +115,7 @@ pub static T: &[(&str, &str, &str)] = &[
     ("proposals.journey.vote", "表决结果", "Vote result"),
     ("proposals.journey.open", "查看", "Open"),
     ("notify.proposal", "提案", "Proposal "),
+    ("notify.task", "交办任务", "Task"),
     ("proposals.threshold", "附议门槛", "Support threshold"),
     ("participation.export", "导出 Excel", "Download as Excel"),
     ("rounds.to_proposal", "转为居民小提案", "File as a proposal"),

@@ -317,9 +317,14 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
             .iter()
             .map(|n| {
                 let (href, what, status) = match (n.proposal_id, n.event_id) {
-                    _ if n.command == "integrity" => (
-                        "/integrity/mine".to_string(),
-                        lang.t("integrity.title").to_string(),
+                    _ if n.link.is_some() => (
+                        n.link.clone().unwrap_or_default(),
+                        if n.command == "task" {
+                            lang.t("notify.task")
+                        } else {
+                            lang.t("integrity.title")
+                        }
+                        .to_string(),
                         "",
                     ),
                     (Some(p), _) => (

@@ -46,16 +46,21 @@ pub struct Row {
 
 impl Row {
     fn of(lang: Lang, n: Notification) -> Self {
-        if n.command == "integrity" {
+        if let Some(link) = n.link.clone() {
+            let subject = if n.command == "task" {
+                lang.t("notify.task")
+            } else {
+                lang.t("integrity.title")
+            };
             return Row {
                 id: n.id,
-                subject: lang.t("integrity.title").to_string(),
-                subject_href: "/integrity/mine".into(),
-                testid: format!("i{}", n.id),
+                subject: subject.to_string(),
+                subject_href: link.clone(),
+                testid: format!("n{}", n.id),
                 at: format_ms(n.created_at),
                 status: "",
                 rate: false,
-                href: "/integrity/mine".into(),
+                href: link,
                 title: n.title,
                 body: n.body,
                 unread: n.read_at.is_none(),
