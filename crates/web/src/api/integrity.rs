@@ -338,7 +338,7 @@ pub struct OperatorList {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ReasonBody {
+pub struct AppealBody {
     pub reason: String,
 }
 
@@ -456,7 +456,7 @@ pub struct RulesDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ItemDto {
+pub struct CatalogueItemDto {
     pub code: String,
     pub theme: String,
     pub title: String,
@@ -475,7 +475,7 @@ pub struct CatalogueDto {
     /// Written for the platform as an example.
     pub example: bool,
     pub rules: RulesDto,
-    pub items: Vec<ItemDto>,
+    pub items: Vec<CatalogueItemDto>,
     /// Every version: (id, name).
     pub versions: Vec<(i64, String)>,
 }
@@ -566,7 +566,8 @@ pub async fn create_subject(
 /// or the resident who acts for it).
 #[utoipa::path(get, path = "/api/v1/integrity/subjects/{id}", tag = "integrity",
     params(("id" = i64, Path)),
-    responses((status = 200, body = SubjectDetail), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SubjectDetail), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn get_subject(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -662,7 +663,8 @@ pub async fn add_operator(
 /// A record (staff of its place, or who acts for its subject).
 #[utoipa::path(get, path = "/api/v1/integrity/records/{id}", tag = "integrity",
     params(("id" = i64, Path)),
-    responses((status = 200, body = RecordDto), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RecordDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn get_record(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -676,7 +678,8 @@ pub async fn get_record(
 /// A record's evidence (photo or PDF).
 #[utoipa::path(get, path = "/api/v1/integrity/records/{id}/evidence", tag = "integrity",
     params(("id" = i64, Path)),
-    responses((status = 200, content_type = "application/pdf"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "application/pdf"), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn get_evidence(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -686,16 +689,17 @@ pub async fn get_evidence(
     Ok(([(header::CONTENT_TYPE, ct)], data).into_response())
 }
 
-/// Appeal a minus record within the window (who acts for its subject; once).
+/// Appeal a minus record within the window (who acts for its subject, never staff: 403; once).
 #[utoipa::path(post, path = "/api/v1/integrity/records/{id}/appeal", tag = "integrity",
-    params(("id" = i64, Path)), request_body = ReasonBody,
-    responses((status = 200, body = RecordDto), (status = 404, body = ErrorBody),
+    params(("id" = i64, Path)), request_body = AppealBody,
+    responses((status = 200, body = RecordDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn appeal_record(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<ReasonBody>, JsonRejection>,
+    b: Result<Json<AppealBody>, JsonRejection>,
 ) -> ApiResult<Json<RecordDto>> {
     let b = body(b)?;
     Ok(Json(
@@ -955,7 +959,7 @@ pub async fn get_catalogue(
         rules: rules_dto(c.rules),
         items: items
             .into_iter()
-            .map(|i| ItemDto {
+            .map(|i| CatalogueItemDto {
                 subjects: i
                     .item
                     .subjects
@@ -978,7 +982,8 @@ pub async fn get_catalogue(
 /// the active one.
 #[utoipa::path(put, path = "/api/v1/integrity/catalogue", tag = "integrity",
     params(ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "The .xlsx workbook (the export's columns)"),
     responses((status = 200, body = CatalogueDto), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn import_catalogue(
