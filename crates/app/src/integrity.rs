@@ -471,13 +471,12 @@ impl Integrity<'_> {
                 let id = input
                     .merchant_id
                     .ok_or_else(|| AppError::invalid("merchant_id", "请选择商户"))?;
-                let (path, _) = si::merchant_at(&mut tx, &scope, id)
+                let (path, name) = si::merchant_at(&mut tx, &scope, id)
                     .await
                     .map_err(|_| AppError::invalid("merchant_id", "请选择您辖区内的商户"))?;
                 if si::subject_of(&mut tx, kind, id).await?.is_some() {
                     return Err(conflict("merchant_id", "该商户已纳入诚信管理"));
                 }
-                let (_, name) = si::merchant_at(&mut tx, &scope, id).await?;
                 (path, Some(name), Some(id), None, None, None)
             }
             SubjectKind::Resident => {
@@ -629,9 +628,7 @@ impl Integrity<'_> {
         if actor.user.role != Role::Resident {
             return Ok(false);
         }
-        let mine =
-            si::subjects_of_user(conn, actor.id(), actor.user.resident_id, "9999-12-31").await?;
-        Ok(mine.iter().any(|s| s.id == subject_id))
+        Ok(si::acts_for(conn, actor.id(), actor.user.resident_id, subject_id).await?)
     }
 
     /// A subject the caller may see: staff of its place, or the resident who acts for it.

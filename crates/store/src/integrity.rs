@@ -1381,3 +1381,22 @@ pub async fn accounts_of(
         .map(|r| Ok((r.try_get("id")?, r.try_get("path")?)))
         .collect()
 }
+
+/// Whether a user acts for a subject: it is their own (a resident) or they operate it.
+pub async fn acts_for(
+    conn: &mut Conn,
+    user_id: i64,
+    resident_id: Option<i64>,
+    subject_id: i64,
+) -> Result<bool> {
+    let hit: Option<i64> = sqlx::query_scalar(
+        "SELECT s.id FROM integrity_subjects s WHERE s.id = $1 AND (s.resident_id = $2 OR \
+         EXISTS (SELECT 1 FROM integrity_operators o WHERE o.subject_id = s.id AND o.user_id = $3))",
+    )
+    .bind(subject_id)
+    .bind(resident_id.unwrap_or(-1))
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(hit.is_some())
+}

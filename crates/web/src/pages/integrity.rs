@@ -658,12 +658,20 @@ pub async fn appeals(
     lang: Lang,
 ) -> PageResult {
     let list = s.app.integrity().appeals(&c.actor).await?;
+    // One subject view per subject, however many of its records are appealed.
+    let mut views = std::collections::HashMap::new();
     let mut rows = Vec::new();
     for r in list {
-        let v = s.app.integrity().subject(&c.actor, r.subject_id).await?;
-        let name = v.subject.name.clone();
-        let sid = v.subject.id;
-        rows.push((sid, name, vec![record_row(Some(&c), &v, r)]));
+        if !views.contains_key(&r.subject_id) {
+            let v = s.app.integrity().subject(&c.actor, r.subject_id).await?;
+            views.insert(r.subject_id, v);
+        }
+        let v = &views[&r.subject_id];
+        rows.push((
+            v.subject.id,
+            v.subject.name.clone(),
+            vec![record_row(Some(&c), v, r)],
+        ));
     }
     Ok(render(&AppealsPage {
         c: Chrome::new(&c, lang, "integrity"),
