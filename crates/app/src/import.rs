@@ -161,7 +161,7 @@ impl Col {
             | Col::ChildInDifficulty
             | Col::FamilyDoctorKey => "是/否（也可填1/0）；留空为否",
             Col::DisabilityGrade => "1–4（或一级…四级）；无残疾证留空或填无",
-            Col::LowIncome => "低保、特困、低保边缘、刚性支出困难；不是留空或填无",
+            Col::LowIncome => "低保、特困、低保边缘、刚性支出困难、防返贫监测；不是留空或填无",
         }
     }
 

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod departments;
 pub mod districting;
 pub mod duplicates;
+pub mod emergency;
 pub mod error;
 pub mod events;
 pub mod export;

@@ -65,12 +65,7 @@ impl App {
     }
 }
 
-/// "王*", "张**": the first character and a star for each other.
-fn mask_name(s: &str) -> String {
-    let mut c = s.chars();
-    let first = c.next().map(String::from).unwrap_or_default();
-    first + &"*".repeat(c.count().max(1))
-}
+use jingzhi_domain::registry::mask_name;
 
 impl Parking<'_> {
     /// Register a space of a compound (or community) in scope, with the hours it is shared in.

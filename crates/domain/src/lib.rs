@@ -9,6 +9,7 @@ pub mod auth;
 pub mod demo;
 pub mod departments;
 pub mod districting;
+pub mod emergency;
 pub mod events;
 pub mod funds;
 pub mod geo;

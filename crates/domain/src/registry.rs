@@ -302,6 +302,7 @@ macro_rules! str_enum {
         }
     };
 }
+pub(crate) use str_enum;
 
 str_enum!(
     /// 性别
@@ -335,8 +336,17 @@ str_enum!(
         Tekun = "tekun" / "特困",
         DibaoEdge = "dibao_edge" / "低保边缘",
         RigidExpense = "rigid_expense" / "刚性支出困难",
+        PovertyWatch = "poverty_watch" / "防返贫监测",
     }
 );
+
+/// "王*", "张**": a person's name shown to those who need the person but not the name: the first
+/// character and a star for each other.
+pub fn mask_name(s: &str) -> String {
+    let mut c = s.chars();
+    let first = c.next().map(String::from).unwrap_or_default();
+    first + &"*".repeat(c.count().max(1))
+}
 
 /// A disability grade, 1 (most severe) to 4.
 pub fn parse_disability_grade(s: &str) -> Result<Option<i32>, FieldError> {

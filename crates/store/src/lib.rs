@@ -14,6 +14,7 @@ pub mod demo;
 pub mod departments;
 pub mod districting;
 pub mod duplicates;
+pub mod emergency;
 pub mod events;
 pub mod funds;
 pub mod group;

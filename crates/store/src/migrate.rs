@@ -211,10 +211,20 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 29,
+        name: "emergency",
+        common: include_str!("../migrations/0029_emergency.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
 pub const ID_TABLES: &[&str] = &[
+    "teams",
+    "incidents",
+    "incident_checks",
     "parking_spaces",
     "parking_windows",
     "parking_contracts",

@@ -1177,6 +1177,9 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         }
         (m, p) if p.starts_with("/api/v1/integrity/") => integrity_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/parking/") => parking_probe(m, p, c).await,
+        (m, p) if p.starts_with("/api/v1/teams") || p.starts_with("/api/v1/incidents") => {
+            emergency_probe(m, p, c).await
+        }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -3087,6 +3090,149 @@ async fn parking_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp
                 c.call(Method::POST, &uri, Some(serde_json::json!({})))
                     .await,
             )
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// A team of the target's community with the target's user as a member: its id.
+async fn fresh_team(t: &TestApp, x: &Target) -> i64 {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let e = t.app.emergency();
+    let team = e
+        .create_team(
+            &sys,
+            &jingzhi_app::emergency::TeamInput {
+                node_id: x.comm.id,
+                kind: "emergency".into(),
+                name: format!("{}应急队{}", x.comm.name, iseq()),
+            },
+        )
+        .await
+        .unwrap();
+    e.add_member(&sys, team.id, x.user_id, "", true)
+        .await
+        .unwrap();
+    team.id
+}
+
+/// An active incident over the target's community covering the target's household, and a new
+/// household of the community it does not cover: (incident, household).
+async fn fresh_incident(t: &TestApp, x: &Target) -> (i64, i64) {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let e = t.app.emergency();
+    let a = e
+        .declare(
+            &sys,
+            &jingzhi_app::emergency::IncidentInput {
+                kind: "typhoon".into(),
+                node_id: x.comm.id,
+                title: format!("{}台风{}", x.comm.name, iseq()),
+                retry_minutes: None,
+            },
+        )
+        .await
+        .unwrap();
+    let _ = e.add_household(&sys, a.incident.id, x.hh.id).await;
+    // Not `fresh_household`: `seq()` numbers ID cards too, and must not run out.
+    let spare = t
+        .app
+        .registry()
+        .create_household(
+            &sys,
+            &jingzhi_app::registry::HouseholdInput {
+                building_id: Some(x.building2.id),
+                unit: Some(4),
+                room: format!("{}", 4000 + iseq()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    (a.incident.id, spare.id)
+}
+
+async fn emergency_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let one = |k: Kind, r: Resp| vec![(k, r)];
+    let item = |k: &str, id: i64| path.replace("{id}", &id.to_string()).replace("{k}", k);
+    match (method, path) {
+        ("GET", "/api/v1/teams") => {
+            fresh_team(t, x).await;
+            one(Kind::Search, c.call(Method::GET, path, None).await)
+        }
+        ("POST", "/api/v1/teams") => {
+            let body = serde_json::json!({"node_id": x.comm.id, "kind": "volunteer",
+                "name": format!("{}志愿队{}", x.comm.name, iseq())});
+            one(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)
+        }
+        ("GET", "/api/v1/teams/{id}") => {
+            let id = fresh_team(t, x).await;
+            one(Kind::Item, c.call(Method::GET, &item("", id), None).await)
+        }
+        ("POST", "/api/v1/teams/{id}/members") => {
+            // A fresh team without members: the target's user joins it.
+            let sys = jingzhi_app::Actor::system(&t.city);
+            let team = t
+                .app
+                .emergency()
+                .create_team(
+                    &sys,
+                    &jingzhi_app::emergency::TeamInput {
+                        node_id: x.comm.id,
+                        kind: "volunteer".into(),
+                        name: format!("{}志愿队{}", x.comm.name, iseq()),
+                    },
+                )
+                .await
+                .unwrap();
+            let body = serde_json::json!({"user_id": x.user_id, "skills": "急救"});
+            one(
+                Kind::Item,
+                c.call(Method::POST, &item("", team.id), Some(body)).await,
+            )
+        }
+        ("POST", "/api/v1/teams/{id}/members/remove") => {
+            let id = fresh_team(t, x).await;
+            let body = serde_json::json!({"user_id": x.user_id});
+            one(
+                Kind::Item,
+                c.call(Method::POST, &item("", id), Some(body)).await,
+            )
+        }
+        ("GET", "/api/v1/incidents") => {
+            fresh_incident(t, x).await;
+            one(Kind::Search, c.call(Method::GET, path, None).await)
+        }
+        ("POST", "/api/v1/incidents") => {
+            let body = serde_json::json!({"kind": "flood", "node_id": x.comm.id,
+                "title": format!("{}内涝{}", x.comm.name, iseq())});
+            one(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)
+        }
+        ("GET", p) if p.starts_with("/api/v1/incidents/{id}") => {
+            let (id, _) = fresh_incident(t, x).await;
+            one(Kind::Item, c.call(Method::GET, &item("", id), None).await)
+        }
+        ("POST", "/api/v1/incidents/{id}/households") => {
+            let (id, spare) = fresh_incident(t, x).await;
+            let body = serde_json::json!({"household_id": spare});
+            one(
+                Kind::Item,
+                c.call(Method::POST, &item("", id), Some(body)).await,
+            )
+        }
+        ("POST", "/api/v1/incidents/{id}/checks") => {
+            let (id, _) = fresh_incident(t, x).await;
+            let body =
+                serde_json::json!({"household_id": x.hh.id, "status": "safe", "note": "平安"});
+            one(
+                Kind::Item,
+                c.call(Method::POST, &item("", id), Some(body)).await,
+            )
+        }
+        ("POST", "/api/v1/incidents/{id}/stand-down") => {
+            let (id, _) = fresh_incident(t, x).await;
+            one(Kind::Item, c.call(Method::POST, &item("", id), None).await)
         }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }

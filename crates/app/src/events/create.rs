@@ -29,6 +29,8 @@ pub enum Source {
     Hotline,
     /// An Open311 client.
     Open311,
+    /// A household found needing help on an emergency check (docs/emergency.md).
+    Emergency,
 }
 
 impl Source {
@@ -39,6 +41,7 @@ impl Source {
             Source::Round => jingzhi_domain::rounds::EVENT_SOURCE,
             Source::Hotline => crate::hotline::SOURCE,
             Source::Open311 => "open311",
+            Source::Emergency => "emergency",
         }
     }
 }

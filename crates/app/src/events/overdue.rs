@@ -165,6 +165,12 @@ impl Events<'_> {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "overdue proposal escalation failed"),
             }
+            // Households unreachable in an emergency past their retry time go to the managers.
+            match self.app.emergency().escalate_due(&actor).await {
+                Ok(n) if n > 0 => tracing::info!(escalated = n, "unreachable households escalated"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "emergency escalation failed"),
+            }
         }
     }
 }

@@ -216,7 +216,8 @@ pub(crate) fn household(
             0..=54 => LowIncome::Dibao,
             55..=64 => LowIncome::Tekun,
             65..=89 => LowIncome::DibaoEdge,
-            _ => LowIncome::RigidExpense,
+            90..=94 => LowIncome::RigidExpense,
+            _ => LowIncome::PovertyWatch,
         }
     });
     let families = [

@@ -188,6 +188,8 @@ pub fn default_categories() -> Vec<Category> {
             vec![q("danger_now", "是否正在发生险情", true, &["是", "否"])],
         ),
         cat("other", "其他", Community, None, vec![]),
+        // A household found needing help in an emergency (docs/emergency.md).
+        cat("emergency_help", "应急求助", Community, None, vec![]),
     ]
 }
 

@@ -363,7 +363,7 @@ pub struct TagsDto {
     pub elderly_alone: bool,
     /// 1–4 with a disability certificate.
     pub disability_grade: Option<i32>,
-    /// `dibao tekun dibao_edge rigid_expense`
+    /// `dibao tekun dibao_edge rigid_expense poverty_watch`
     pub low_income: Option<String>,
     pub child_in_difficulty: bool,
     pub family_doctor_key: bool,
@@ -481,7 +481,7 @@ pub struct ResidentFields {
     pub elderly_alone: bool,
     /// 1–4, or empty.
     pub disability_grade: Option<String>,
-    /// `dibao tekun dibao_edge rigid_expense` (or Chinese), or empty.
+    /// `dibao tekun dibao_edge rigid_expense poverty_watch` (or Chinese), or empty.
     pub low_income: Option<String>,
     pub child_in_difficulty: bool,
     pub family_doctor_key: bool,

@@ -36,6 +36,7 @@ pub static T: &[(&str, &str, &str)] = &[
     ("event.source.hotline", "12345热线", "12345 hotline"),
     ("event.source.open311", "Open311", "Open311"),
     ("event.source.round", "巡查走访", "Rounds"),
+    ("event.source.emergency", "应急核查", "Emergency check"),
     ("dept.level.city", "市级", "city"),
     ("dept.level.district", "区市级", "district"),
     ("dept.level.street", "街道级", "street"),

@@ -102,7 +102,14 @@ fn source_label(lang: Lang, s: &str) -> String {
     }
 }
 
-const SOURCES: &[&str] = &["resident", "staff", "hotline", "open311", "round"];
+const SOURCES: &[&str] = &[
+    "resident",
+    "staff",
+    "hotline",
+    "open311",
+    "round",
+    "emergency",
+];
 
 fn handler_kind_opts(lang: Lang, current: &str) -> Vec<Opt> {
     [
