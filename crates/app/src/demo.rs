@@ -6,6 +6,7 @@
 //! work and memory stays bounded. Rows carry their ids, so no insert waits for a round trip.
 
 mod councils;
+pub mod emergency;
 mod funds;
 pub mod integrity;
 
@@ -196,6 +197,7 @@ impl Demo<'_> {
         councils::seed(self.app).await?;
         funds::seed(self.app, opts.seed).await?;
         integrity::seed(self.app).await?;
+        emergency::seed(self.app, opts.seed).await?;
         // … then the locked minutes, the funds' postings and the rest, under the next one.
         self.app.transparency().publish().await?;
 

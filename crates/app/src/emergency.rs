@@ -340,6 +340,27 @@ impl Emergency<'_> {
         Ok((team, members))
     }
 
+    /// The places a manager may form a team in or declare an incident over, for the pickers: the
+    /// districts, streets and communities of their scope, and the grids when the scope is a
+    /// community or below (a city's 2,000 grids would not make a usable list).
+    pub async fn places(&self, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+        use jingzhi_domain::registry::NodeKind::*;
+        managers_only(actor)?;
+        let scope = actor.scope();
+        let mut conn = self.app.store.acquire().await?;
+        let depth = scope.path.matches('/').count();
+        let kinds: &[_] = if depth >= 5 {
+            &[Community, Grid]
+        } else {
+            &[City, District, Street, Community]
+        };
+        Ok(sr::nodes_under(&mut conn, &scope, &scope.path, kinds, 2000)
+            .await?
+            .into_iter()
+            .map(|n| (n.id, n.name))
+            .collect())
+    }
+
     // ---------------------------------------------------------------------------------------
     // Incidents
 
@@ -481,6 +502,13 @@ impl Emergency<'_> {
             Err(jingzhi_store::Error::NotFound) => Err(AppError::NotFound),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The teams an incident activated, for whoever reaches it.
+    pub async fn incident_teams(&self, actor: &Actor, id: i64) -> AppResult<Vec<Team>> {
+        let mut conn = self.app.store.acquire().await?;
+        self.access_in(&mut conn, actor, id).await?;
+        Ok(se::incident_teams(&mut conn, id).await?)
     }
 
     /// The board: every household once by its latest check, per grid and building, inside what

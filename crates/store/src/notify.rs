@@ -254,6 +254,20 @@ pub async fn mark_read(
 }
 
 /// Mark all of `user_id`'s unread notifications within `scope` read; how many were.
+/// Mark as read, when they were sent, the notifications of `command` sent before `before` (the
+/// demo's past emergency, which its accounts saw at the time).
+pub async fn mark_past_read(conn: &mut Conn, command: &str, before: i64) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE notifications SET read_at = created_at \
+         WHERE command = $1 AND created_at < $2 AND read_at IS NULL",
+    )
+    .bind(command)
+    .bind(before)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
 pub async fn mark_all_read(conn: &mut Conn, scope: &Scope, user_id: i64, now: i64) -> Result<u64> {
     let mut p = Params::default();
     let sql = format!(

@@ -14,6 +14,7 @@ use std::sync::{Mutex, OnceLock};
 
 mod councils;
 mod districting;
+mod emergency;
 mod events;
 mod funds;
 mod hotline;
@@ -39,6 +40,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     funds::T,
     integrity::T,
     parking::T,
+    emergency::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

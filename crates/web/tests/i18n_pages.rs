@@ -318,6 +318,54 @@ async fn seed(t: &TestApp) -> Vec<String> {
         p.pay(&sys, c.id, &Default::default()).await.unwrap();
         fund.id
     };
+    // Emergencies: a team with the steward, an incident over community A with the household
+    // checked once (unreachable), one added by hand.
+    let (team, incident) = {
+        let sys = jingzhi_app::Actor::system(&t.city);
+        let e = t.app.emergency();
+        let team = e
+            .create_team(
+                &sys,
+                &jingzhi_app::emergency::TeamInput {
+                    node_id: t.comm_a.id,
+                    kind: "emergency".into(),
+                    name: "前进社区应急队".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let steward = actor(t, "steward.a").await;
+        e.add_member(&sys, team.id, steward.id(), "急救", true)
+            .await
+            .unwrap();
+        let a = e
+            .declare(
+                &sys,
+                &jingzhi_app::emergency::IncidentInput {
+                    kind: "typhoon".into(),
+                    node_id: t.comm_a.id,
+                    title: "台风防御".into(),
+                    retry_minutes: None,
+                },
+            )
+            .await
+            .unwrap();
+        e.add_household(&sys, a.incident.id, t.hh_a.id)
+            .await
+            .unwrap();
+        e.record_check(
+            &steward,
+            a.incident.id,
+            &jingzhi_app::emergency::CheckInput {
+                household_id: t.hh_a.id,
+                status: "unreachable".into(),
+                note: "无人应答".into(),
+            },
+        )
+        .await
+        .unwrap();
+        (team.id, a.incident.id)
+    };
     // Integrity: a platform (public page) and a worker with records, one minus record appealed,
     // a project adopted with a delivery waiting, a reward granted.
     let (platform, worker, project) = {
@@ -467,6 +515,12 @@ async fn seed(t: &TestApp) -> Vec<String> {
         format!("/funds/{fund}"),
         format!("/public/funds/{fund}"),
         "/parking".into(),
+        "/incidents".into(),
+        format!("/incidents/{incident}"),
+        format!("/incidents/{incident}/mine"),
+        format!("/incidents/{incident}/mine?all=1"),
+        "/teams".into(),
+        format!("/teams/{team}"),
         "/integrity".into(),
         "/integrity?kind=worker".into(),
         "/integrity/mine".into(),

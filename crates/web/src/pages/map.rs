@@ -250,6 +250,16 @@ fn label_point(rings: &[Ring]) -> Option<(f64, f64)> {
 
 /// The map as an `<svg>` element, or `None` when there is nothing with a geometry to draw.
 pub fn svg(m: &MapView, lang: Lang) -> Option<String> {
+    svg_marked(m, lang, &std::collections::HashMap::new())
+}
+
+/// [`svg`] with some buildings marked by a class (an emergency's board colours each building by
+/// its households' checks: `st-pending`, `st-unreachable`, `st-help`, `st-safe`).
+pub fn svg_marked(
+    m: &MapView,
+    lang: Lang,
+    marks: &std::collections::HashMap<i64, &'static str>,
+) -> Option<String> {
     let own = m
         .node
         .boundary
@@ -344,9 +354,13 @@ pub fn svg(m: &MapView, lang: Lang) -> Option<String> {
     let r = if buildings.len() > 400 { 2.5 } else { 4.0 };
     for (b, p) in &buildings {
         let (x, y) = proj.xy(*p);
+        let (mark, r) = match marks.get(&b.id) {
+            Some(m) => (*m, r * 1.6),
+            None => ("", r),
+        };
         let _ = write!(
             s,
-            r#"<a href="/nodes/{}" class="map-bldg"><circle cx="{x:.1}" cy="{y:.1}" r="{r}"/><title>{}</title></a>"#,
+            r#"<a href="/nodes/{}" class="map-bldg {mark}"><circle cx="{x:.1}" cy="{y:.1}" r="{r}"/><title>{}</title></a>"#,
             b.id,
             escape(&b.name)
         );

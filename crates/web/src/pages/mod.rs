@@ -8,6 +8,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod districting;
 pub mod duplicates;
+pub mod emergency;
 pub mod events;
 pub mod export;
 pub mod funds;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(funds::router())
         .merge(integrity::router())
         .merge(parking::router())
+        .merge(emergency::router())
 }
 
 /// What the layout needs on every signed-in page.
