@@ -843,6 +843,66 @@ impl Emergency<'_> {
         Ok(c)
     }
 
+    /// The households of an incident the caller reaches with their latest check, as `.xlsx`
+    /// (staff; audited as an export).
+    pub async fn export(&self, actor: &Actor, id: i64) -> AppResult<(Incident, Vec<u8>)> {
+        use crate::spreadsheet::{xlsx_bytes, Column, SheetSpec};
+        let (a, rows) = self.households(actor, id, None, false).await?;
+        if !a.staff {
+            return Err(AppError::Forbidden);
+        }
+        let spec = SheetSpec::new(
+            "应急核查",
+            [
+                ("地址", 30.0),
+                ("姓名", 10.0),
+                ("重点原因", 24.0),
+                ("核查人", 14.0),
+                ("最新结果", 10.0),
+                ("核查次数", 8.0),
+                ("最后核查时间", 18.0),
+                ("已升级", 8.0),
+                ("事件编号", 10.0),
+            ]
+            .iter()
+            .map(Column::from),
+        )
+        .shaded_header()
+        .freeze_header();
+        let bytes = xlsx_bytes(
+            spec,
+            rows.iter().map(|r| {
+                vec![
+                    r.address.clone(),
+                    r.head_name.clone().unwrap_or_default(),
+                    r.reasons.label_zh(),
+                    r.assignee_name.clone().unwrap_or_default(),
+                    r.status.label_zh().to_string(),
+                    r.checks.to_string(),
+                    r.last_check_at
+                        .map(jingzhi_domain::time_fmt::format_ms)
+                        .unwrap_or_default(),
+                    if r.escalations > 0 { "是" } else { "" }.to_string(),
+                    r.event_id.map(|e| e.to_string()).unwrap_or_default(),
+                ]
+            }),
+        )
+        .map_err(|e| e.app("应急核查"))?;
+        let mut conn = self.app.store.acquire().await?;
+        audit::record(
+            &mut conn,
+            actor.audit(
+                Action::Export,
+                "incident",
+                Some(id),
+                &a.within[0],
+                format!("导出应急核查名单：{}（{}户）", a.incident.title, rows.len()),
+            ),
+        )
+        .await?;
+        Ok((a.incident, bytes))
+    }
+
     pub async fn stand_down(&self, actor: &Actor, id: i64) -> AppResult<Incident> {
         self.stand_down_at(actor, id, now_ms()).await
     }

@@ -372,6 +372,10 @@ async fn an_incident_accounts_for_every_vulnerable_household() {
     let (acc, r) = e.after_action(&steward, id).await.unwrap();
     assert_eq!(acc.within, vec![w.grid_a.path.clone()]);
     assert_eq!(r.board.households, 3);
+    // The list exports for staff (audited), not for a member who is not staff.
+    let (_, bytes) = e.export(&worker, id).await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    assert_eq!(status(&e.export(&volunteer, id).await.unwrap_err()), "403");
     // After stand-down the members' list is empty.
     assert!(e.mine(&steward).await.unwrap().is_empty());
 }

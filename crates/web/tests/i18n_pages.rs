@@ -519,6 +519,7 @@ async fn seed(t: &TestApp) -> Vec<String> {
         format!("/incidents/{incident}"),
         format!("/incidents/{incident}/mine"),
         format!("/incidents/{incident}/mine?all=1"),
+        format!("/incidents/{incident}/export.xlsx"),
         "/teams".into(),
         format!("/teams/{team}"),
         "/integrity".into(),

@@ -237,7 +237,7 @@ async fn discovery_services_and_definitions_in_both_formats() {
     assert_eq!(r.status, StatusCode::OK);
     let v = r.json();
     let arr = v.as_array().unwrap();
-    assert_eq!(arr.len(), 11);
+    assert_eq!(arr.len(), 12);
     let find = |code: &str| {
         arr.iter()
             .find(|s| s["service_code"] == code)
@@ -251,7 +251,7 @@ async fn discovery_services_and_definitions_in_both_formats() {
     let x = parse_xml(&get(&t, "/open311/v2/services.xml").await.text());
     assert_eq!(x.name, "services");
     let svcs = x.all("service");
-    assert_eq!(svcs.len(), 11);
+    assert_eq!(svcs.len(), 12);
     assert_eq!(
         svcs[0].names(),
         [
@@ -280,7 +280,7 @@ async fn discovery_services_and_definitions_in_both_formats() {
             .as_array()
             .unwrap()
             .len(),
-        10
+        11
     );
     assert_error(
         &get(&t, "/open311/v2/services/other.json").await,

@@ -214,7 +214,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_the_eleven_named_with_unique_codes() {
+    fn defaults_are_the_twelve_named_with_unique_codes() {
         let cats = default_categories();
         let names: Vec<_> = cats.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
@@ -230,7 +230,8 @@ mod tests {
                 "环境卫生",
                 "噪音扰民",
                 "消防安全",
-                "其他"
+                "其他",
+                "应急求助"
             ]
         );
         let mut codes: Vec<_> = cats.iter().map(|c| c.code.clone()).collect();

@@ -33,6 +33,7 @@ pub static T: &[(&str, &str, &str)] = &[
     ("emergency.map_safe", "全部平安", "All safe"),
     ("emergency.by_building", "按楼宇查看", "By building"),
     ("emergency.more_buildings", "另有{}栋楼宇已全部核查", "{} more buildings, all checked"),
+    ("emergency.export", "导出全部核查户（xlsx）", "Export every household (xlsx)"),
     ("emergency.attention", "需要关注的户", "Households needing attention"),
     ("emergency.all_accounted", "每一户都已联系上", "Every household is accounted for"),
     ("emergency.checker", "核查人", "Checker"),

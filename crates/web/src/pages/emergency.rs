@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents", get(index).post(declare))
         .route("/incidents/{id}", get(show))
         .route("/incidents/{id}/mine", get(mine))
+        .route("/incidents/{id}/export.xlsx", get(export))
         .route("/incidents/{id}/checks", post(check))
         .route("/incidents/{id}/stand-down", post(stand_down))
         .route("/teams", get(teams).post(create_team))
@@ -391,6 +392,22 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> PageResult {
     Ok(render(&incident_page(&s, &c, lang, id, None).await?))
+}
+
+pub async fn export(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (i, bytes) = s.app.emergency().export(&c.actor, id).await?;
+    Ok(super::export::xlsx_download(
+        &format!(
+            "应急核查_{}_{}.xlsx",
+            i.title,
+            format_ms(i.declared_at).replace([' ', ':'], "")
+        ),
+        bytes,
+    ))
 }
 
 pub async fn stand_down(
