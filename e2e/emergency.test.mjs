@@ -85,6 +85,10 @@ test("the worker finds the past typhoon's report and the teams, and declares a t
 test("the grid worker is told and marks every household on a phone", async () => {
   const page = await phone.context.newPage();
   await login(page, server.base, "dongbeicun.grid1");
+  const banner = page.locator('[data-testid="active-incidents"]');
+  assert.ok(await banner.isVisible(), "the home page puts the emergency first");
+  assert.equal(await banner.locator(`a[href="${incidentPath}/mine"]`).count(), 1);
+  await shot(page, "emergency-home-375.png");
   await page.goto(`${server.base}/notifications`);
   const told = page.locator(`a[href="${incidentPath}/mine"]`).first();
   assert.ok((await told.count()) > 0, "the notification leads to the checks");

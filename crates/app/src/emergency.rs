@@ -627,6 +627,21 @@ impl Emergency<'_> {
         Ok(out)
     }
 
+    /// The active incidents the caller takes part in (a member of their teams, or staff of their
+    /// places) with how many of the households given to them are still pending or unreachable:
+    /// what their home page puts first.
+    pub async fn active(&self, actor: &Actor) -> AppResult<Vec<(Incident, i64)>> {
+        Ok(self
+            .mine(actor)
+            .await?
+            .into_iter()
+            .map(|(i, rows)| {
+                let todo = rows.iter().filter(|r| !r.status.accounted()).count() as i64;
+                (i, todo)
+            })
+            .collect())
+    }
+
     /// A household of an incident with its checks, for whoever reaches it.
     pub async fn household(
         &self,
@@ -726,67 +741,61 @@ impl Emergency<'_> {
             };
             (reporter, input)
         });
-        let prepared = match &report {
-            Some((reporter, input)) => {
-                Some(self.app.events().prepare_report(reporter, input).await?)
+        let Some((reporter, input)) = report else {
+            // No event to make: the check joins the group commit.
+            self.app
+                .checks
+                .0
+                .submit(
+                    &self.app.store,
+                    CheckJob {
+                        actor: actor.clone(),
+                        incident_id: id,
+                        household_id: before.household_id,
+                        path: before.path.clone(),
+                        address: before.address.clone(),
+                        status,
+                        note: note.to_string(),
+                        now,
+                    },
+                )
+                .await??;
+            let mut conn = self.app.store.acquire().await?;
+            let mut after = se::covered(&mut conn, id, before.household_id).await?;
+            if !a.staff {
+                after.head_name = after.head_name.as_deref().map(mask_name);
             }
-            None => None,
+            return Ok(after);
         };
+        let (urgency, located) = self.app.events().prepare_report(&reporter, &input).await?;
         let mut tx = self.app.store.begin().await?;
-        // Stood down meanwhile: refuse under the write lock too.
-        if se::stood_down_at(&mut tx, id).await?.is_some() {
-            return Err(AppError::Conflict {
-                field: "incident".into(),
-                reason: "应急响应已结束，不能再记录核查".into(),
-            });
-        }
-        se::insert_check(
-            &mut tx,
-            id,
-            before.household_id,
+        let mut stood = StoodDown::new();
+        let job = CheckJob {
+            actor: actor.clone(),
+            incident_id: id,
+            household_id: before.household_id,
+            path: before.path.clone(),
+            address: before.address.clone(),
             status,
-            note,
-            actor.audit_id(),
-            &actor.user.display_name,
+            note: note.to_string(),
             now,
-        )
-        .await?;
-        let mut event_id = None;
-        if let (Some((reporter, input)), Some((urgency, located))) = (&report, prepared) {
-            let e = self
-                .app
-                .events()
-                .report_tx(
-                    &mut tx,
-                    reporter,
-                    input,
-                    urgency,
-                    located,
-                    &[],
-                    Some(crate::events::Source::Emergency),
-                    now,
-                )
-                .await?;
-            se::set_event(&mut tx, id, before.household_id, e.id).await?;
-            event_id = Some(e.id);
-        }
-        audit::record(
-            &mut tx,
-            audit::Entry {
-                after: Some(
-                    serde_json::json!({"incident_id": id, "status": status.as_str(),
-                    "event_id": event_id}),
-                ),
-                ..actor.audit(
-                    Action::Create,
-                    "incident_check",
-                    Some(before.household_id),
-                    &before.path,
-                    format!("应急核查#{id} {}：{}", before.address, status.label_zh()),
-                )
-            },
-        )
-        .await?;
+        };
+        write_check_checked(&mut tx, &job, &mut stood).await?;
+        let e = self
+            .app
+            .events()
+            .report_tx(
+                &mut tx,
+                &reporter,
+                &input,
+                urgency,
+                located,
+                &[],
+                Some(crate::events::Source::Emergency),
+                now,
+            )
+            .await?;
+        se::set_event(&mut tx, id, before.household_id, e.id).await?;
         let mut after = se::covered(&mut tx, id, before.household_id).await?;
         jingzhi_store::commit(tx).await?;
         if !a.staff {
@@ -1018,5 +1027,108 @@ impl Emergency<'_> {
             n += 1;
         }
         Ok(n)
+    }
+}
+
+/// A check waiting in the write queue ([`CheckWrites`]).
+#[derive(Debug)]
+pub(crate) struct CheckJob {
+    actor: Actor,
+    incident_id: i64,
+    household_id: i64,
+    path: String,
+    address: String,
+    status: CheckStatus,
+    note: String,
+    now: i64,
+}
+
+/// When each incident of a group was stood down, read once per group (one transaction).
+type StoodDown = std::collections::HashMap<i64, Option<i64>>;
+
+/// Write one check in the transaction given, as alone: refused (409) when the incident was stood
+/// down meanwhile — read under the write lock — before anything of it is written; then the check,
+/// the household's latest, and the audit record.
+async fn write_check_checked(tx: &mut Conn, j: &CheckJob, stood: &mut StoodDown) -> AppResult<()> {
+    let sd = match stood.get(&j.incident_id) {
+        Some(v) => *v,
+        None => {
+            let v = se::stood_down_at(tx, j.incident_id).await?;
+            stood.insert(j.incident_id, v);
+            v
+        }
+    };
+    if sd.is_some() {
+        return Err(AppError::Conflict {
+            field: "incident".into(),
+            reason: "应急响应已结束，不能再记录核查".into(),
+        });
+    }
+    se::insert_check(
+        tx,
+        j.incident_id,
+        j.household_id,
+        j.status,
+        &j.note,
+        j.actor.audit_id(),
+        &j.actor.user.display_name,
+        j.now,
+    )
+    .await?;
+    audit::record(
+        tx,
+        audit::Entry {
+            after: Some(serde_json::json!({"incident_id": j.incident_id,
+                "status": j.status.as_str()})),
+            ..j.actor.audit(
+                Action::Create,
+                "incident_check",
+                Some(j.household_id),
+                &j.path,
+                format!(
+                    "应急核查#{} {}：{}",
+                    j.incident_id,
+                    j.address,
+                    j.status.label_zh()
+                ),
+            )
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn write_checks(tx: &mut Conn, jobs: &[CheckJob]) -> AppResult<Vec<AppResult<()>>> {
+    let mut out = Vec::with_capacity(jobs.len());
+    let mut stood = StoodDown::new();
+    for j in jobs {
+        match write_check_checked(&mut *tx, j, &mut stood).await {
+            // A database error fails the group, which the queue then writes one by one.
+            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+/// Checks that make no event, committed in groups on SQLite like ballots and reports
+/// (`jingzhi_store::group`); one transaction each on PostgreSQL. 32 members marking households
+/// at once would otherwise queue for SQLite's one writer (docs/benchmarks.md).
+#[derive(Clone, Debug)]
+pub struct CheckWrites(
+    pub(crate) jingzhi_store::group::GroupCommit<CheckJob, AppResult<()>, AppError>,
+);
+
+/// Checks written in one group at most.
+const MAX_CHECK_GROUP: usize = 64;
+
+impl Default for CheckWrites {
+    fn default() -> Self {
+        CheckWrites(jingzhi_store::group::GroupCommit::new(
+            MAX_CHECK_GROUP,
+            std::sync::Arc::new(|tx: &mut Conn, jobs: &[CheckJob]| {
+                Box::pin(write_checks(tx, jobs))
+            }),
+        ))
     }
 }

@@ -52,6 +52,8 @@ pub struct App {
     pub reports: events::ReportWrites,
     /// Ballots, committed in groups on SQLite (see [`participation::votes::BallotWrites`]).
     pub ballots: participation::votes::BallotWrites,
+    /// Emergency checks, committed in groups on SQLite (see [`emergency::CheckWrites`]).
+    pub checks: emergency::CheckWrites,
     /// The transparency log's signing key (see [`transparency`]).
     pub log_key: transparency::LogKey,
 }
@@ -84,6 +86,7 @@ impl App {
             dashboards: metrics::DashboardCache::default(),
             reports: events::ReportWrites::default(),
             ballots: participation::votes::BallotWrites::default(),
+            checks: emergency::CheckWrites::default(),
             open311_cache: open311::Open311Cache::default(),
             log_key: transparency::LogKey::new(
                 jingzhi_domain::transparency::DEFAULT_ORIGIN,

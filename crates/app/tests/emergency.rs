@@ -443,3 +443,66 @@ async fn a_street_incident_reaches_each_community_inside_its_scope_and_staff_add
     assert_eq!(r.board.pending, 3);
     assert_eq!(r.all_accounted_at, None);
 }
+
+/// Checks marked at once by several people go through the group commit on SQLite: every one is
+/// kept, each household counted once by its latest, and a stand-down stops the next ones.
+#[tokio::test]
+async fn checks_at_once_are_all_kept() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let e = w.app.emergency();
+    let mut hh = vec![];
+    for n in 0..16u32 {
+        let b = if n % 2 == 0 {
+            w.building_a.id
+        } else {
+            w.building_a2.id
+        };
+        hh.push(
+            household(&w, &worker, b, &format!("{}", 1000 + n), 40 + n, |r| {
+                r.elderly_alone = true
+            })
+            .await,
+        );
+    }
+    let a = e
+        .declare(
+            &worker,
+            &IncidentInput {
+                kind: "flood".into(),
+                node_id: w.comm_a.id,
+                title: "内涝".into(),
+                retry_minutes: None,
+            },
+        )
+        .await
+        .unwrap();
+    let id = a.incident.id;
+    // Every household twice at once (unreachable, then safe later).
+    let at_once = |status: &'static str, at: i64| {
+        let mut set = tokio::task::JoinSet::new();
+        for h in &hh {
+            let (app, worker, h) = (w.app.clone(), worker.clone(), *h);
+            set.spawn(async move {
+                app.emergency()
+                    .record_check_at(&worker, id, &check(h, status, ""), at)
+                    .await
+            });
+        }
+        set
+    };
+    for r in at_once("unreachable", 1_000).join_all().await {
+        assert_eq!(r.unwrap().status, CheckStatus::Unreachable);
+    }
+    for r in at_once("safe", 2_000).join_all().await {
+        let c = r.unwrap();
+        assert_eq!((c.status, c.checks), (CheckStatus::Safe, 2));
+    }
+    let (_, b) = e.board(&worker, id).await.unwrap();
+    assert_eq!((b.total.households, b.total.safe), (16, 16));
+    let (_, r) = e.after_action(&worker, id).await.unwrap();
+    assert_eq!((r.checks, r.retried), (32, 16));
+    e.stand_down(&worker, id).await.unwrap();
+    let late = e.record_check(&worker, id, &check(hh[0], "safe", "")).await;
+    assert_eq!(status(&late.unwrap_err()), "409");
+}

@@ -5,6 +5,7 @@ pub static T: &[(&str, &str, &str)] = &[
     ("emergency.intro", "启动应急响应后，辖区内独居老人、残疾人、低收入、困境儿童等重点户逐户核查，按楼宇分派给志愿服务队和应急队队员，直到每一户都有着落。", "When an emergency is declared, every household with an elderly person living alone, a disabled person, a low-income member or a child in difficulty is checked, building by building, by the members of the place's volunteer and emergency teams, until every household is accounted for."),
     ("emergency.none", "没有应急响应记录", "No emergencies yet"),
     ("emergency.active", "响应中", "Active"),
+    ("emergency.active_banner", "应急响应进行中", "Emergency under way"),
     ("emergency.stood_down", "已结束", "Stood down"),
     ("emergency.my_checks", "我的核查", "My checks"),
     ("emergency.declare", "启动应急响应", "Declare an emergency"),

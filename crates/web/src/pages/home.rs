@@ -60,6 +60,8 @@ pub struct NodePage {
     pub wb: WbLists,
     pub map_svg: Option<String>,
     pub legend: Vec<(&'static str, &'static str)>,
+    /// Emergencies under way the user takes part in (home only).
+    pub incidents: Vec<ActiveIncident>,
 }
 
 /// The lists of a workbench below its figures (each empty where the role has no such list).
@@ -119,6 +121,34 @@ pub struct ResidentHomePage {
     pub plans: Vec<PlanLine>,
     /// Votes open over the resident's place: (id, question).
     pub votes: Vec<(i64, String)>,
+    pub incidents: Vec<ActiveIncident>,
+}
+
+/// An emergency under way that the user takes part in, on their home page first.
+pub struct ActiveIncident {
+    pub id: i64,
+    pub title: String,
+    pub place: String,
+    /// Households given to them still pending or unreachable.
+    pub todo: i64,
+}
+
+async fn active_incidents(
+    s: &AppState,
+    c: &crate::session::Caller,
+) -> Result<Vec<ActiveIncident>, super::PageError> {
+    Ok(s.app
+        .emergency()
+        .active(&c.actor)
+        .await?
+        .into_iter()
+        .map(|(i, todo)| ActiveIncident {
+            id: i.id,
+            title: i.title,
+            place: i.node_name,
+            todo,
+        })
+        .collect())
 }
 
 pub struct ResidentReport {
@@ -298,8 +328,10 @@ async fn resident_home(s: &AppState, c: &crate::session::Caller, lang: Lang) -> 
         })
         .map(|v| (v.id, v.question))
         .collect();
+    let incidents = active_incidents(s, c).await?;
     Ok(render(&ResidentHomePage {
         c: Chrome::new(c, lang, "home"),
+        incidents,
         reports: w
             .my_reports
             .iter()
@@ -513,7 +545,13 @@ async fn node_page(
             party_member: st.party_member,
         })
         .collect();
+    let incidents = if is_home {
+        active_incidents(s, c).await?
+    } else {
+        Vec::new()
+    };
     let page = NodePage {
+        incidents,
         c: Chrome::new(c, lang, if is_home { "home" } else { "" }),
         id,
         name: n.name.clone(),
