@@ -795,7 +795,13 @@ impl Emergency<'_> {
                 now,
             )
             .await?;
-        se::set_event(&mut tx, id, before.household_id, e.id).await?;
+        if !se::set_event(&mut tx, id, before.household_id, e.id).await? {
+            // Someone else's check made the event meanwhile: nothing of this one is kept.
+            return Err(AppError::Conflict {
+                field: "household_id".into(),
+                reason: "该户刚由他人记录为需要帮助并转为事件，请刷新后再记录".into(),
+            });
+        }
         let mut after = se::covered(&mut tx, id, before.household_id).await?;
         jingzhi_store::commit(tx).await?;
         if !a.staff {

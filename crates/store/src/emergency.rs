@@ -723,21 +723,24 @@ pub async fn insert_check(
     Ok(id)
 }
 
+/// Link the event a household needing help became; false when another check linked one first.
 pub async fn set_event(
     conn: &mut Conn,
     incident_id: i64,
     household_id: i64,
     event_id: i64,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE incident_households SET event_id = $1 WHERE incident_id = $2 AND household_id = $3",
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE incident_households SET event_id = $1 \
+         WHERE incident_id = $2 AND household_id = $3 AND event_id IS NULL",
     )
     .bind(event_id)
     .bind(incident_id)
     .bind(household_id)
     .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
 
 /// Every check of a household in an incident, oldest first.
