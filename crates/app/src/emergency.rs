@@ -521,28 +521,12 @@ impl Emergency<'_> {
         let mut grids: Vec<BoardLine> = Vec::new();
         for w in &a.within {
             let (t, by) = se::board(&mut conn, id, w).await?;
-            for (k, v) in [
-                (CheckStatus::Pending, t.pending),
-                (CheckStatus::Safe, t.safe),
-                (CheckStatus::NeedsHelp, t.needs_help),
-                (CheckStatus::Unreachable, t.unreachable),
-            ] {
-                total.add(k, v);
-            }
+            total.merge(&t);
             let grid_nodes = se::grids_within(&mut conn, w).await?;
             for (bid, name, path, b) in by {
                 if let Some((gid, gname, _)) = grid_nodes.iter().find(|g| path.starts_with(&g.2)) {
                     match grids.iter_mut().find(|l| l.node_id == *gid) {
-                        Some(l) => {
-                            for (k, v) in [
-                                (CheckStatus::Pending, b.pending),
-                                (CheckStatus::Safe, b.safe),
-                                (CheckStatus::NeedsHelp, b.needs_help),
-                                (CheckStatus::Unreachable, b.unreachable),
-                            ] {
-                                l.board.add(k, v);
-                            }
-                        }
+                        Some(l) => l.board.merge(&b),
                         None => grids.push(BoardLine {
                             node_id: *gid,
                             name: gname.clone(),
@@ -651,12 +635,7 @@ impl Emergency<'_> {
     ) -> AppResult<(Access, Covered, Vec<Check>)> {
         let mut conn = self.app.store.acquire().await?;
         let a = self.access_in(&mut conn, actor, id).await?;
-        let mut c = se::covered(&mut conn, id, household_id)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        if !a.within.iter().any(|w| c.path.starts_with(w)) {
-            return Err(AppError::NotFound);
-        }
+        let mut c = se::covered(&mut conn, id, household_id, &a.within).await?;
         if !a.staff {
             c.head_name = c.head_name.as_deref().map(mask_name);
         }
@@ -705,9 +684,9 @@ impl Emergency<'_> {
         };
         let before = {
             let mut conn = self.app.store.acquire().await?;
-            match se::covered(&mut conn, id, input.household_id).await {
-                Ok(c) if a.within.iter().any(|w| c.path.starts_with(w)) => c,
-                Ok(_) | Err(jingzhi_store::Error::NotFound) => return Err(not_covered()),
+            match se::covered(&mut conn, id, input.household_id, &a.within).await {
+                Ok(c) => c,
+                Err(jingzhi_store::Error::NotFound) => return Err(not_covered()),
                 Err(e) => return Err(e.into()),
             }
         };
@@ -761,7 +740,7 @@ impl Emergency<'_> {
                 )
                 .await??;
             let mut conn = self.app.store.acquire().await?;
-            let mut after = se::covered(&mut conn, id, before.household_id).await?;
+            let mut after = se::covered(&mut conn, id, before.household_id, &a.within).await?;
             if !a.staff {
                 after.head_name = after.head_name.as_deref().map(mask_name);
             }
@@ -802,7 +781,7 @@ impl Emergency<'_> {
                 reason: "该户刚由他人记录为需要帮助并转为事件，请刷新后再记录".into(),
             });
         }
-        let mut after = se::covered(&mut tx, id, before.household_id).await?;
+        let mut after = se::covered(&mut tx, id, before.household_id, &a.within).await?;
         jingzhi_store::commit(tx).await?;
         if !a.staff {
             after.head_name = after.head_name.as_deref().map(mask_name);
@@ -853,7 +832,7 @@ impl Emergency<'_> {
             ),
         )
         .await?;
-        let c = se::covered(&mut tx, id, hh.id).await?;
+        let c = se::covered(&mut tx, id, hh.id, &a.within).await?;
         jingzhi_store::commit(tx).await?;
         Ok(c)
     }
@@ -1006,7 +985,13 @@ impl Emergency<'_> {
             if !se::mark_escalated(&mut tx, incident_id, household_id, now).await? {
                 continue;
             }
-            let c = se::covered(&mut tx, incident_id, household_id).await?;
+            let c = se::covered(
+                &mut tx,
+                incident_id,
+                household_id,
+                std::slice::from_ref(&path),
+            )
+            .await?;
             audit::record(
                 &mut tx,
                 actor.audit(

@@ -206,6 +206,15 @@ impl Board {
         }
     }
 
+    /// Add another board's counts (a grid's buildings, the places a member reaches).
+    pub fn merge(&mut self, o: &Board) {
+        self.households += o.households;
+        self.pending += o.pending;
+        self.safe += o.safe;
+        self.needs_help += o.needs_help;
+        self.unreachable += o.unreachable;
+    }
+
     /// Checked at least once.
     pub fn checked(&self) -> i64 {
         self.households - self.pending
@@ -474,9 +483,16 @@ mod tests {
         #[test]
         fn the_board_sums_to_the_households(s in proptest::collection::vec(0usize..4, 0..200)) {
             let mut b = Board::default();
-            for i in s { b.add(CheckStatus::ALL[i], 1); }
+            for i in &s { b.add(CheckStatus::ALL[*i], 1); }
             prop_assert_eq!(b.pending + b.safe + b.needs_help + b.unreachable, b.households);
             prop_assert_eq!(b.all_accounted(), b.pending == 0 && b.unreachable == 0);
+            // Two halves merged are the whole.
+            let (mut x, mut y) = (Board::default(), Board::default());
+            for (n, i) in s.iter().enumerate() {
+                if n % 2 == 0 { x.add(CheckStatus::ALL[*i], 1) } else { y.add(CheckStatus::ALL[*i], 1) }
+            }
+            x.merge(&y);
+            prop_assert_eq!(x, b);
         }
     }
 }

@@ -126,17 +126,21 @@ pub async fn teams(conn: &mut Conn, scope: &Scope, limit: i64) -> Result<Vec<Tea
     rows.iter().map(team_from).collect()
 }
 
+/// Teams whose id the subquery (`… = $1`) gives, by place and name.
+async fn teams_in(conn: &mut Conn, ids: &str, id: i64) -> Result<Vec<Team>> {
+    let sql = format!("{TEAM_SQL} WHERE t.id IN ({ids}) ORDER BY t.path, t.name");
+    let rows = sqlx::query(&sql).bind(id).fetch_all(&mut *conn).await?;
+    rows.iter().map(team_from).collect()
+}
+
 /// The teams a user belongs to.
 pub async fn teams_of_user(conn: &mut Conn, user_id: i64) -> Result<Vec<Team>> {
-    let sql = format!(
-        "{TEAM_SQL} WHERE t.id IN (SELECT team_id FROM team_members WHERE user_id = $1) \
-         ORDER BY t.path, t.name"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(user_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(team_from).collect()
+    teams_in(
+        conn,
+        "SELECT team_id FROM team_members WHERE user_id = $1",
+        user_id,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -488,15 +492,12 @@ pub async fn scope_paths(conn: &mut Conn, user_ids: &[i64]) -> Result<Vec<(i64, 
 
 /// The teams an incident activated.
 pub async fn incident_teams(conn: &mut Conn, incident_id: i64) -> Result<Vec<Team>> {
-    let sql = format!(
-        "{TEAM_SQL} WHERE t.id IN (SELECT team_id FROM incident_teams WHERE incident_id = $1) \
-         ORDER BY t.path, t.name"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(incident_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(team_from).collect()
+    teams_in(
+        conn,
+        "SELECT team_id FROM incident_teams WHERE incident_id = $1",
+        incident_id,
+    )
+    .await
 }
 
 /// When the incident was stood down (read inside a write transaction before a check).
@@ -577,12 +578,27 @@ fn covered_from(r: &AnyRow) -> Result<Covered> {
     })
 }
 
-/// One household of an incident (no scope: the caller has checked who may see it).
-pub async fn covered(conn: &mut Conn, incident_id: i64, household_id: i64) -> Result<Covered> {
-    let sql = format!("{COVERED_SQL} WHERE ih.incident_id = $1 AND ih.household_id = $2");
-    let r = sqlx::query(&sql)
-        .bind(incident_id)
-        .bind(household_id)
+/// `(col in one of the paths' ranges)`.
+fn within_any(p: &mut Params, col: &str, paths: &[String]) -> String {
+    let ranges: Vec<String> = paths.iter().map(|x| p.range(col, x)).collect();
+    format!("({})", ranges.join(" OR "))
+}
+
+/// One household of an incident inside the places the caller reaches (`within`).
+pub async fn covered(
+    conn: &mut Conn,
+    incident_id: i64,
+    household_id: i64,
+    within: &[String],
+) -> Result<Covered> {
+    let mut p = Params::default();
+    let sql = format!(
+        "{COVERED_SQL} WHERE ih.incident_id = {} AND ih.household_id = {} AND {}",
+        p.push(V::I(incident_id)),
+        p.push(V::I(household_id)),
+        within_any(&mut p, "ih.path", within)
+    );
+    let r = bind(sqlx::query(&sql), &p.vals)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(Error::NotFound)?;
@@ -608,8 +624,7 @@ pub async fn covered_list(
 ) -> Result<Vec<Covered>> {
     let mut p = Params::default();
     let mut w = vec![format!("ih.incident_id = {}", p.push(V::I(incident_id)))];
-    let ranges: Vec<String> = f.within.iter().map(|x| p.range("ih.path", x)).collect();
-    w.push(format!("({})", ranges.join(" OR ")));
+    w.push(within_any(&mut p, "ih.path", &f.within));
     if let Some(u) = f.assignee {
         w.push(format!("ih.assignee_user_id = {}", p.push(V::I(u))));
     }
