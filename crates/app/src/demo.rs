@@ -5,6 +5,7 @@
 //! thread, one community at a time, feeding the inserts through a bounded channel, so both cores
 //! work and memory stays bounded. Rows carry their ids, so no insert waits for a round trip.
 
+pub mod care;
 mod councils;
 pub mod emergency;
 mod funds;
@@ -198,6 +199,7 @@ impl Demo<'_> {
         funds::seed(self.app, opts.seed).await?;
         integrity::seed(self.app).await?;
         emergency::seed(self.app, opts.seed).await?;
+        care::seed(self.app, opts.seed).await?;
         // … then the locked minutes, the funds' postings and the rest, under the next one.
         self.app.transparency().publish().await?;
 

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod care;
 pub mod demo;
 pub mod departments;
 pub mod districting;

@@ -28,10 +28,14 @@ pub enum Action {
     SignUp,
     /// A sign-up that did not match the register (or was throttled).
     SignUpRefused,
+    /// Sensitive data was read (a care record, a case): every view is kept.
+    View,
+    /// A read of sensitive data was refused to a role without the right.
+    Refused,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::Create,
         Action::Update,
         Action::Move,
@@ -52,6 +56,8 @@ impl Action {
         Action::UserUnlock,
         Action::SignUp,
         Action::SignUpRefused,
+        Action::View,
+        Action::Refused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +82,8 @@ impl Action {
             Action::UserUnlock => "user_unlock",
             Action::SignUp => "sign_up",
             Action::SignUpRefused => "sign_up_refused",
+            Action::View => "view",
+            Action::Refused => "refused",
         }
     }
 
@@ -105,6 +113,8 @@ impl Action {
             Action::UserUnlock => "解除锁定",
             Action::SignUp => "居民注册",
             Action::SignUpRefused => "注册未通过",
+            Action::View => "查看敏感信息",
+            Action::Refused => "拒绝访问",
         }
     }
 }

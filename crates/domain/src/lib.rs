@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod care;
 pub mod demo;
 pub mod departments;
 pub mod districting;

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod care;
 pub mod crypto;
 pub mod db;
 pub mod demo;

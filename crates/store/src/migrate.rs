@@ -218,10 +218,23 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 30,
+        name: "care",
+        common: include_str!("../migrations/0030_care.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
 pub const ID_TABLES: &[&str] = &[
+    "care_records",
+    "care_hardships",
+    "care_colours",
+    "care_cases",
+    "care_referrals",
+    "care_case_steps",
     "teams",
     "incidents",
     "incident_checks",

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Mutex, OnceLock};
 
+mod care;
 mod councils;
 mod districting;
 mod emergency;
@@ -41,6 +42,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     integrity::T,
     parking::T,
     emergency::T,
+    care::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.
@@ -400,6 +402,8 @@ pub static ZH: &[(&str, &str)] = &[
     ("action.user_unlock", "解除锁定"),
     ("action.sign_up", "居民注册"),
     ("action.sign_up_refused", "注册未通过"),
+    ("action.view", "查看敏感信息"),
+    ("action.refused", "拒绝访问"),
     ("nav.users", "用户"),
     ("nav.districting", "社区规模优化"),
     ("wb.title", "工作台"),
@@ -692,6 +696,8 @@ pub static EN: &[(&str, &str)] = &[
     ("action.user_unlock", "Account unlocked"),
     ("action.sign_up", "Resident signed up"),
     ("action.sign_up_refused", "Sign-up refused"),
+    ("action.view", "Viewed sensitive data"),
+    ("action.refused", "Access refused"),
     ("nav.users", "Users"),
     ("nav.districting", "Redistricting"),
     ("wb.title", "Workbench"),

@@ -171,6 +171,20 @@ impl Events<'_> {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "emergency escalation failed"),
             }
+            // The warning: recomputed for the whole city (time moves hardships and visits in and
+            // out of the rules' windows), then overdue cases, referrals and visits escalated.
+            let care = self.app.care();
+            let now = now_ms();
+            if let Err(e) = care.recompute_at(&actor, &actor.user.scope_path, now).await {
+                tracing::error!(error = %e, "care recompute failed");
+            }
+            match care.escalate_due_at(&actor, now).await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(escalated = n, "care cases, referrals and visits escalated")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "care escalation failed"),
+            }
         }
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod care;
 pub mod departments;
 pub mod districting;
 pub mod dto;
@@ -68,6 +69,7 @@ use utoipa_axum::routes;
         (name = "districting", description = "社区规模优化: communities of the right size"),
         (name = "participation", description = "居民议事: votes counted per household, adult resident or representative"),
         (name = "funds", description = "社区基金: a double-entry ledger in fen, approved by a second person, every posting in the public log"),
+        (name = "care", description = "关爱与预警: care records of vulnerable people, the yellow/orange/red warning from a versioned rule set, assistance cases with referrals to departments; every view audited"),
         (name = "emergency", description = "平急结合: volunteer and emergency teams, incidents where every vulnerable household is checked until each is accounted for, the board, stand-down and the after-action report"),
         (name = "integrity", description = "诚信指数: a versioned catalogue, records with evidence, appeals reviewed by another person, stars, agreements, adopted projects, rewards; every record in the public log"),
     )
@@ -101,6 +103,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(integrity::routes())
         .merge(parking::routes())
         .merge(emergency::routes())
+        .merge(care::routes())
 }
 
 /// The OpenAPI document of [`routes`], with the standard error answers added.

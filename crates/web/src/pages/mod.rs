@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod care;
 pub mod dashboard;
 pub mod districting;
 pub mod duplicates;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(integrity::router())
         .merge(parking::router())
         .merge(emergency::router())
+        .merge(care::router())
 }
 
 /// What the layout needs on every signed-in page.
@@ -88,6 +90,9 @@ pub struct Chrome {
     pub can_councils: bool,
     /// The integrity index (everyone but departments: staff its lists, residents their own).
     pub can_integrity: bool,
+    /// Care and the warning (staff who read care records, stewards' visits, departments'
+    /// referrals).
+    pub can_care: bool,
 }
 
 impl Chrome {
@@ -116,6 +121,12 @@ impl Chrome {
             can_districting: jingzhi_domain::districting::approval::can_view(u.role),
             can_councils: jingzhi_app::participation::councils::may_read(u.role),
             can_integrity: !matches!(u.role, jingzhi_domain::auth::Role::DepartmentStaff),
+            can_care: jingzhi_app::care::reads(u.role)
+                || matches!(
+                    u.role,
+                    jingzhi_domain::auth::Role::Steward
+                        | jingzhi_domain::auth::Role::DepartmentStaff
+                ),
         }
     }
 
