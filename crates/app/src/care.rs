@@ -861,7 +861,7 @@ impl Care<'_> {
             if referrals.is_empty() {
                 return Err(AppError::NotFound);
             }
-            let mut case = sc::get_case_by_id(&mut conn, id).await?;
+            let mut case = sc::get_case(&mut conn, &actor.scope(), id).await?;
             case.head_name = case
                 .head_name
                 .map(|n| jingzhi_domain::registry::mask_name(&n));
@@ -1005,7 +1005,10 @@ impl Care<'_> {
         .await?;
         let staff =
             jingzhi_store::departments::staff(&mut tx, std::slice::from_ref(&dept.code)).await?;
-        for (_, s) in staff {
+        for (_, s) in staff
+            .into_iter()
+            .filter(|(_, s)| c.path.starts_with(&s.scope_path))
+        {
             sn::insert_notification(
                 &mut tx,
                 &sn::NewNotification {
@@ -1038,17 +1041,15 @@ impl Care<'_> {
         let mut tx = self.app.store.begin().await?;
         let r = sc::get_referral(&mut tx, referral_id).await?;
         let mine = actor.user.role == Role::DepartmentStaff
-            && actor.user.department.as_deref() == Some(r.department.as_str());
+            && actor.user.department.as_deref() == Some(r.department.as_str())
+            && r.path.starts_with(&actor.user.scope_path);
         if !mine {
-            // Staff of the place see the referral but answer for no department.
-            if reads(actor.user.role)
-                && sc::get_case(&mut tx, &actor.scope(), r.case_id)
-                    .await
-                    .is_ok()
-            {
-                return Err(AppError::Forbidden);
-            }
-            return Err(AppError::NotFound);
+            // Only a department answers; another department does not see the referral at all.
+            return Err(if actor.user.role == Role::DepartmentStaff {
+                AppError::NotFound
+            } else {
+                AppError::Forbidden
+            });
         }
         if !sc::answer_referral(&mut tx, referral_id, &answer, actor.name(), now_ms()).await? {
             return Err(AppError::Conflict {
@@ -1079,7 +1080,7 @@ impl Care<'_> {
             _ => return Err(AppError::Forbidden),
         };
         let mut conn = self.app.store.acquire().await?;
-        Ok(sc::referrals_of_department(&mut conn, &code, LIST_LIMIT).await?)
+        Ok(sc::referrals_of_department(&mut conn, &code, &actor.scope(), LIST_LIMIT).await?)
     }
 
     /// Close a case when the risk is gone (the household's colour lifted).
@@ -1130,7 +1131,12 @@ impl Care<'_> {
         let mut children = Vec::new();
         for n in sr::children(&mut conn, &scope, me.id).await? {
             if n.kind != jingzhi_domain::registry::NodeKind::Building {
-                children.push(line(&mut conn, n.id, &n.name, &n.path, now).await?);
+                let l = line(&mut conn, n.id, &n.name, &n.path, now).await?;
+                // Places where nobody is monitored are left out (a district's dozens of quiet
+                // grids would bury the few that need attention).
+                if l.monitored > 0 || l.records > 0 {
+                    children.push(l);
+                }
             }
         }
         Ok((total, children))
@@ -1171,6 +1177,7 @@ impl Care<'_> {
                 jingzhi_store::departments::staff(&mut tx, std::slice::from_ref(&r.department))
                     .await?
                     .into_iter()
+                    .filter(|(_, s)| r.path.starts_with(&s.scope_path))
                     .map(|(_, s)| (s.user_id, s.scope_path))
                     .collect();
             for u in jingzhi_store::emergency::managers_of(&mut tx, &r.path).await? {

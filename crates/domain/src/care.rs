@@ -60,10 +60,10 @@ str_enum!(
 str_enum!(
     /// 老年人年龄段
     AgeBand {
-        Young = "60_69" / "60–69岁",
-        Middle = "70_79" / "70–79岁",
-        Old = "80_89" / "80–89岁",
-        Oldest = "90_plus" / "90岁及以上",
+        Young = "young" / "60–69岁",
+        Middle = "middle" / "70–79岁",
+        Old = "old" / "80–89岁",
+        Oldest = "oldest" / "90岁及以上",
     }
 );
 

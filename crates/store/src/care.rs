@@ -1236,19 +1236,22 @@ pub async fn get_referral(conn: &mut Conn, id: i64) -> Result<Referral> {
     referral_from(&r)
 }
 
-/// Referrals sent to a department: unanswered first, by deadline.
+/// Referrals sent to a department about places inside the scope: unanswered first, by deadline.
 pub async fn referrals_of_department(
     conn: &mut Conn,
     code: &str,
+    scope: &Scope,
     limit: i64,
 ) -> Result<Vec<Referral>> {
+    let mut p = Params::default();
     let sql = format!(
-        "{REFERRAL_SQL} WHERE f.department = $1 \
-         ORDER BY CASE WHEN f.answered_at IS NULL THEN 0 ELSE 1 END, f.due_at, f.id LIMIT $2"
+        "{REFERRAL_SQL} WHERE f.department = {} AND {} \
+         ORDER BY CASE WHEN f.answered_at IS NULL THEN 0 ELSE 1 END, f.due_at, f.id LIMIT {}",
+        p.push(V::T(code.into())),
+        p.range("f.path", &scope.path),
+        p.push(V::I(limit))
     );
-    sqlx::query(&sql)
-        .bind(code)
-        .bind(limit)
+    bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
         .await?
         .iter()

@@ -366,6 +366,47 @@ async fn seed(t: &TestApp) -> Vec<String> {
         .unwrap();
         (team.id, a.incident.id)
     };
+    // Care: a record for the resident of household A, its household red with a case referred
+    // to 住建局 and helped.
+    let (care_record, care_case) = {
+        let sys = jingzhi_app::Actor::system(&t.city);
+        let care = t.app.care();
+        let rec = care
+            .open_record(
+                &sys,
+                &jingzhi_app::care::RecordInput {
+                    resident_id: t.res_a.id,
+                    kind: "elderly".into(),
+                    detail: jingzhi_domain::care::Detail {
+                        age_band: Some(jingzhi_domain::care::AgeBand::Old),
+                        living_alone: true,
+                        plan: "每周探访".into(),
+                        ..Default::default()
+                    },
+                    worker_user_id: None,
+                    visit_every_days: None,
+                },
+            )
+            .await
+            .unwrap();
+        care.set_facts(&sys, t.hh_a.id, Some(600), 2).await.unwrap();
+        let today = jingzhi_domain::time_fmt::format_date(jingzhi_domain::time_fmt::today());
+        care.add_hardship(&sys, t.hh_a.id, "job_loss", &today, "失业")
+            .await
+            .unwrap();
+        let case = care
+            .household(&sys, t.hh_a.id)
+            .await
+            .unwrap()
+            .case
+            .unwrap()
+            .id;
+        care.refer(&sys, case, "zhujian", "危房鉴定", 7)
+            .await
+            .unwrap();
+        care.add_help(&sys, case, "临时救助").await.unwrap();
+        (rec.id, case)
+    };
     // Integrity: a platform (public page) and a worker with records, one minus record appealed,
     // a project adopted with a delivery waiting, a reward granted.
     let (platform, worker, project) = {
@@ -522,6 +563,18 @@ async fn seed(t: &TestApp) -> Vec<String> {
         format!("/incidents/{incident}/export.xlsx"),
         "/teams".into(),
         format!("/teams/{team}"),
+        "/care".into(),
+        "/care/records".into(),
+        "/care/records?kind=elderly".into(),
+        format!("/care/records/new?pick={}:disabled", t.res_a.id),
+        format!("/care/records/new?pick={}:child", t.res_a.id),
+        format!("/care/records/new?pick={}:low_income", t.res_a.id),
+        format!("/care/records/{care_record}"),
+        format!("/care/households/{}", t.hh_a.id),
+        format!("/care/cases/{care_case}"),
+        "/care/visits".into(),
+        "/care/referrals".into(),
+        "/care/rules".into(),
         "/integrity".into(),
         "/integrity?kind=worker".into(),
         "/integrity/mine".into(),

@@ -71,10 +71,13 @@ fn seq() -> u32 {
 }
 
 fn new_id_number() -> String {
+    // Three digits of sequence per birth date: a new date every thousand.
+    let n = seq();
     IdNumber::build(
         371002,
-        time::Date::from_calendar_date(1980, time::Month::March, 3).unwrap(),
-        seq(),
+        time::Date::from_calendar_date(1980, time::Month::March, 3).unwrap()
+            + time::Duration::days(i64::from(n / 1000)),
+        n % 1000,
     )
     .as_str()
     .to_string()
@@ -1180,6 +1183,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         (m, p) if p.starts_with("/api/v1/teams") || p.starts_with("/api/v1/incidents") => {
             emergency_probe(m, p, c).await
         }
+        (m, p) if p.starts_with("/api/v1/care/") => care_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -3233,6 +3237,167 @@ async fn emergency_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Re
         ("POST", "/api/v1/incidents/{id}/stand-down") => {
             let (id, _) = fresh_incident(t, x).await;
             one(Kind::Item, c.call(Method::POST, &item("", id), None).await)
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// A care record for a fresh resident of the target's community, its household coloured red
+/// (income far below the line) with an open case referred to 住建局; `lifted`: the warning then
+/// lifted (the case may close). (record, household, case, referral).
+async fn fresh_care(t: &TestApp, x: &Target, lifted: bool) -> (i64, i64, i64, i64) {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let care = t.app.care();
+    let hh = fresh_household(t, &x.building).await;
+    let res = care_resident(t, &hh).await;
+    let rec = care
+        .open_record(
+            &sys,
+            &jingzhi_app::care::RecordInput {
+                resident_id: res.id,
+                kind: "disabled".into(),
+                detail: jingzhi_domain::care::Detail {
+                    disability_type: Some(jingzhi_domain::care::DisabilityType::Visual),
+                    disability_grade: Some(1),
+                    plan: "定期探访".into(),
+                    ..Default::default()
+                },
+                worker_user_id: None,
+                visit_every_days: None,
+            },
+        )
+        .await
+        .unwrap();
+    care.set_facts(&sys, hh.id, Some(100), 0).await.unwrap();
+    let case = care.household(&sys, hh.id).await.unwrap().case.unwrap().id;
+    let v = care
+        .refer(
+            &sys,
+            case,
+            "zhujian",
+            &format!("{}危房鉴定", x.building.name),
+            7,
+        )
+        .await
+        .unwrap();
+    if lifted {
+        care.set_facts(&sys, hh.id, Some(5000), 0).await.unwrap();
+    }
+    (rec.id, hh.id, case, v.referrals[0].id)
+}
+
+/// A resident whose name is not a secret (care lists of the caller's own community show the
+/// residents the other side's probes created there; the address, naming the building, is).
+async fn care_resident(t: &TestApp, hh: &Household) -> Resident {
+    let root = jingzhi_app::Actor::system(&t.city);
+    let input = jingzhi_domain::registry::ResidentInput {
+        name: "关爱对象".into(),
+        id_number: new_id_number(),
+        ..Default::default()
+    };
+    t.app
+        .registry()
+        .create_resident(&root, hh.id, &input)
+        .await
+        .unwrap()
+}
+
+async fn care_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let one = |k: Kind, r: Resp| vec![(k, r)];
+    let at = |id: i64| path.replace("{id}", &id.to_string());
+    let text = serde_json::json!({"text": "探针"});
+    match (method, path) {
+        ("GET", "/api/v1/care/records")
+        | ("GET", "/api/v1/care/cases")
+        | ("GET", "/api/v1/care/visits")
+        | ("GET", "/api/v1/care/candidates") => {
+            fresh_care(t, x, false).await;
+            one(Kind::Search, c.call(Method::GET, path, None).await)
+        }
+        ("POST", "/api/v1/care/records") => {
+            let hh = fresh_household(t, &x.building).await;
+            let res = care_resident(t, &hh).await;
+            let body = serde_json::json!({"resident_id": res.id, "kind": "elderly",
+                "detail": {"age_band": "old", "living_alone": true}});
+            one(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)
+        }
+        ("GET", "/api/v1/care/records/{id}") | ("POST", "/api/v1/care/records/{id}") => {
+            let (rec, ..) = fresh_care(t, x, false).await;
+            let body = (method == "POST").then(|| {
+                serde_json::json!({"detail": {"disability_type": "hearing", "disability_grade": 3},
+                    "visit_every_days": 7})
+            });
+            let m = if method == "POST" {
+                Method::POST
+            } else {
+                Method::GET
+            };
+            one(Kind::Item, c.call(m, &at(rec), body).await)
+        }
+        ("POST", "/api/v1/care/records/{id}/close") => {
+            let (rec, ..) = fresh_care(t, x, false).await;
+            let body = serde_json::json!({"reason": "迁出"});
+            one(Kind::Item, c.call(Method::POST, &at(rec), Some(body)).await)
+        }
+        ("GET", "/api/v1/care/households/{id}") => {
+            let (_, hh, ..) = fresh_care(t, x, false).await;
+            one(Kind::Item, c.call(Method::GET, &at(hh), None).await)
+        }
+        ("POST", "/api/v1/care/households/{id}/facts") => {
+            let (_, hh, ..) = fresh_care(t, x, false).await;
+            let body = serde_json::json!({"income_per_head": 1200, "arrears_months": 1});
+            one(Kind::Item, c.call(Method::POST, &at(hh), Some(body)).await)
+        }
+        ("POST", "/api/v1/care/households/{id}/hardships") => {
+            let (_, hh, ..) = fresh_care(t, x, false).await;
+            let today = jingzhi_domain::time_fmt::format_date(jingzhi_domain::time_fmt::today());
+            let body = serde_json::json!({"kind": "job_loss", "happened_on": today});
+            one(Kind::Item, c.call(Method::POST, &at(hh), Some(body)).await)
+        }
+        ("GET", "/api/v1/care/rules") | ("GET", "/api/v1/care/overview") => {
+            one(Kind::NoIds, c.call(Method::GET, path, None).await)
+        }
+        ("POST", "/api/v1/care/rules") => {
+            let rules = serde_json::to_value(jingzhi_domain::care::default_rules()).unwrap();
+            let body = serde_json::json!({"rules": rules, "note": "范围探针"});
+            one(Kind::NoIds, c.call(Method::POST, path, Some(body)).await)
+        }
+        ("POST", "/api/v1/care/recompute") => {
+            one(Kind::NoIds, c.call(Method::POST, path, None).await)
+        }
+        ("GET", "/api/v1/care/referrals") => {
+            fresh_care(t, x, false).await;
+            one(Kind::NoIds, c.call(Method::GET, path, None).await)
+        }
+        ("GET", "/api/v1/care/cases/{id}") => {
+            let (_, _, case, _) = fresh_care(t, x, false).await;
+            one(Kind::Item, c.call(Method::GET, &at(case), None).await)
+        }
+        ("POST", "/api/v1/care/cases/{id}/assessment")
+        | ("POST", "/api/v1/care/cases/{id}/help")
+        | ("POST", "/api/v1/care/cases/{id}/close") => {
+            let (_, _, case, _) = fresh_care(t, x, path.ends_with("/close")).await;
+            one(
+                Kind::Item,
+                c.call(Method::POST, &at(case), Some(text)).await,
+            )
+        }
+        ("POST", "/api/v1/care/cases/{id}/referrals") => {
+            let (_, _, case, _) = fresh_care(t, x, false).await;
+            let body =
+                serde_json::json!({"department": "zhujian", "request": "危房鉴定", "days": 15});
+            one(
+                Kind::Item,
+                c.call(Method::POST, &at(case), Some(body)).await,
+            )
+        }
+        ("POST", "/api/v1/care/referrals/{id}/answer") => {
+            let (.., referral) = fresh_care(t, x, false).await;
+            one(
+                Kind::Item,
+                c.call(Method::POST, &at(referral), Some(text)).await,
+            )
         }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }

@@ -369,13 +369,19 @@ pub struct NewQuery {
     pub pick: Option<String>,
 }
 
-async fn workers(s: &AppState, c: &Caller) -> Result<Vec<(i64, String)>, PageError> {
+async fn workers(s: &AppState, c: &Caller, lang: Lang) -> Result<Vec<(i64, String)>, PageError> {
     Ok(s.app
         .care()
         .workers(&c.actor)
         .await?
         .into_iter()
-        .map(|u| (u.id, format!("{}（{}）", u.display_name, u.role.label_zh())))
+        .map(|u| {
+            let role = match lang {
+                Lang::Zh => u.role.label_zh(),
+                Lang::En => u.role.label_en(),
+            };
+            (u.id, format!("{}{}", u.display_name, lang.paren(role)))
+        })
         .collect())
 }
 
@@ -407,7 +413,7 @@ async fn new_page(
         every: jingzhi_domain::care::default_frequency(kind, d),
         f: detail_form(kind, d),
         frequencies: &FREQUENCIES,
-        workers: workers(s, c).await?,
+        workers: workers(s, c, lang).await?,
         worker,
         message,
     })
@@ -502,7 +508,7 @@ async fn record_page(
         every: r.visit_every_days,
         r: record_row(&r, now_ms(), false),
         frequencies: &FREQUENCIES,
-        workers: workers(s, c).await?,
+        workers: workers(s, c, lang).await?,
         message,
     })
 }
