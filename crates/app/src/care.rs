@@ -36,10 +36,6 @@ pub use jingzhi_store::care::{
 /// The most rows a list answers.
 pub const LIST_LIMIT: i64 = 2000;
 
-/// Hardships and findings further back than this are not read by the recompute (no default
-/// rule looks back so far; a city's own rules may look back at most 730 days).
-const LOOK_BACK: i64 = 731 * DAY_MS;
-
 /// May read and keep care records, monitored households and cases of their scope.
 pub fn reads(role: Role) -> bool {
     role.is_manager() || role == Role::GridWorker
@@ -710,45 +706,66 @@ impl Care<'_> {
         let started = std::time::Instant::now();
         let mut tx = self.app.store.begin().await?;
         let rules = self.rules_in(&mut tx).await?;
-        let mut watched =
-            sc::watched(&mut tx, &self.app.store.cipher, path, now - LOOK_BACK).await?;
+        let w = rules.rules.windows();
+        let mut watched = sc::watched(
+            &mut tx,
+            &self.app.store.cipher,
+            path,
+            w.hardships.map(|d| now - d * DAY_MS),
+            w.findings.map(|d| now - d * DAY_MS),
+            w.due_before(now),
+        )
+        .await?;
         if let Some(h) = only {
             watched.retain(|w| w.household_id == h);
         }
-        let mut changes = Vec::new();
-        let mut raised = Vec::new();
+        // Evaluate every household; read the paths of those that change only.
+        let mut changed = Vec::new();
         for w in &watched {
             let hit = dc::evaluate(&rules.rules, &w.facts, now);
             let colour = hit.map(|r| r.colour);
             if colour != w.colour {
-                changes.push(NewColour {
-                    household_id: w.household_id,
-                    path: w.path.clone(),
-                    colour,
-                    previous: w.colour,
-                    rule_id: hit.map(|r| r.id.clone()),
-                    rule_label: hit.map(|r| r.label.clone()),
-                });
-                if let Some(c) = colour {
-                    raised.push((w.household_id, w.path.clone(), c, w.case_id));
-                }
+                changed.push((w, hit));
             } else if let Some(r) = hit {
                 if w.rule_id.as_deref() != Some(r.id.as_str()) {
                     sc::set_rule(&mut tx, w.household_id, &r.id, rules.version).await?;
                 }
             }
         }
+        let ids: Vec<i64> = changed.iter().map(|(w, _)| w.household_id).collect();
+        let paths = sc::paths_of(&mut tx, &ids).await?;
+        let mut changes = Vec::with_capacity(changed.len());
+        let mut raised = Vec::new();
+        for (w, hit) in changed {
+            let path = paths.get(&w.household_id).cloned().unwrap_or_default();
+            let colour = hit.map(|r| r.colour);
+            if let Some(c) = colour {
+                raised.push((w.household_id, path.clone(), c, w.case_id));
+            }
+            changes.push(NewColour {
+                household_id: w.household_id,
+                path,
+                colour,
+                previous: w.colour,
+                rule_id: hit.map(|r| r.id.clone()),
+                rule_label: hit.map(|r| r.label.clone()),
+            });
+        }
         sc::write_colours(&mut tx, &changes, rules.version, now).await?;
         let mut opened = 0;
+        for colour in Colour::ALL {
+            let ids: Vec<i64> = raised
+                .iter()
+                .filter(|r| r.2 == *colour)
+                .filter_map(|r| r.3)
+                .collect();
+            let due = now + rules.rules.deadlines.of(*colour);
+            sc::raise_cases(&mut tx, &ids, *colour, due).await?;
+        }
         for (household_id, hpath, colour, case_id) in raised {
             let due = now + rules.rules.deadlines.of(colour);
             match case_id {
-                Some(id) => {
-                    let c = sc::get_case_by_id(&mut tx, id).await?;
-                    if colour.rank() > c.colour.rank() {
-                        sc::raise_case(&mut tx, id, colour, due).await?;
-                    }
-                }
+                Some(_) => {}
                 None => {
                     let id = sc::open_case(&mut tx, household_id, &hpath, colour, now, due).await?;
                     opened += 1;

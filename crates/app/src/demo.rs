@@ -10,6 +10,7 @@ mod councils;
 pub mod emergency;
 mod funds;
 pub mod integrity;
+mod volunteering;
 
 use crate::auth::NewUserInput;
 use crate::{App, AppError, AppResult};
@@ -200,6 +201,7 @@ impl Demo<'_> {
         integrity::seed(self.app).await?;
         emergency::seed(self.app, opts.seed).await?;
         care::seed(self.app, opts.seed).await?;
+        volunteering::seed(self.app).await?;
         // … then the locked minutes, the funds' postings and the rest, under the next one.
         self.app.transparency().publish().await?;
 

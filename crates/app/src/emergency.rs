@@ -217,6 +217,12 @@ impl Emergency<'_> {
         }
     }
 
+    /// The teams the caller is a member of.
+    pub async fn teams_of_member(&self, actor: &Actor) -> AppResult<Vec<Team>> {
+        let mut conn = self.app.store.acquire().await?;
+        Ok(se::teams_of_user(&mut conn, actor.id()).await?)
+    }
+
     /// A team with its members: staff of its place, or a member.
     pub async fn team(&self, actor: &Actor, id: i64) -> AppResult<(Team, Vec<Member>)> {
         let mut conn = self.app.store.acquire().await?;

@@ -28,6 +28,7 @@ pub mod rounds;
 pub mod spreadsheet;
 pub mod testing;
 pub mod transparency;
+pub mod volunteering;
 pub mod workbench;
 
 pub use error::{AppError, AppResult};

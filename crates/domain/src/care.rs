@@ -260,6 +260,46 @@ pub struct RuleSet {
     pub deadlines: Deadlines,
 }
 
+impl RuleSet {
+    /// What the rules read, in days: how far back they look at sudden events and at findings,
+    /// and the fewest days overdue a visit rule needs. None when no rule reads that kind of
+    /// fact (the recompute then does not read it at all).
+    pub fn windows(&self) -> Windows {
+        let mut w = Windows::default();
+        let max = |a: Option<i64>, b: i64| Some(a.unwrap_or(b).max(b));
+        for r in &self.rules {
+            match r.condition {
+                Condition::Hardship { within_days, .. } => {
+                    w.hardships = max(w.hardships, within_days)
+                }
+                Condition::Finding { within_days } => w.findings = max(w.findings, within_days),
+                Condition::VisitOverdue { days } => {
+                    w.overdue = Some(w.overdue.unwrap_or(days).min(days.max(1)))
+                }
+                _ => {}
+            }
+        }
+        w
+    }
+}
+
+/// See [`RuleSet::windows`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Windows {
+    pub hardships: Option<i64>,
+    pub findings: Option<i64>,
+    pub overdue: Option<i64>,
+}
+
+impl Windows {
+    /// The latest due time of a visit that some visit rule may count at `now` (a visit due later
+    /// is overdue by fewer days than any rule needs): `overdue_days(due, now) >= d` exactly when
+    /// `due <= now - (d - 1) days` and `due < now`.
+    pub fn due_before(&self, now: i64) -> Option<i64> {
+        self.overdue.map(|d| (now - (d - 1) * DAY_MS).min(now - 1))
+    }
+}
+
 /// What the platform holds about one monitored household, at one time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Facts {
@@ -611,6 +651,23 @@ mod tests {
     }
 
     #[test]
+    fn windows_are_the_longest_look_back() {
+        let w = default_rules().windows();
+        assert_eq!(
+            (w.hardships, w.findings, w.overdue),
+            (Some(90), Some(30), Some(14))
+        );
+        let mut s = default_rules();
+        s.rules
+            .retain(|r| !matches!(r.condition, Condition::Finding { .. }));
+        assert_eq!(s.windows().findings, None);
+        // The cut-off keeps exactly the visits a rule may count.
+        let due_before = w.due_before(NOW).unwrap();
+        assert_eq!(overdue_days(due_before, NOW), 14);
+        assert_eq!(overdue_days(due_before + 1, NOW), 13);
+    }
+
+    #[test]
     fn bad_rule_sets_are_refused() {
         let mut s = default_rules();
         s.dibao_line = 0;
@@ -749,6 +806,18 @@ mod tests {
             g.hardships.reverse();
             let b = evaluate(&set, &g, NOW).map(|r| (r.id.clone(), r.colour));
             prop_assert_eq!(a, b);
+        }
+
+        /// Leaving out the visits due after the cut-off changes no colour.
+        #[test]
+        fn the_visit_cut_off_changes_nothing(set in rules(), f in facts()) {
+            let full = evaluate(&set, &f, NOW).map(|r| r.id.clone());
+            let mut cut = f.clone();
+            match set.windows().due_before(NOW) {
+                Some(b) => if cut.visit_due.is_some_and(|d| d > b) { cut.visit_due = None },
+                None => cut.visit_due = None,
+            }
+            prop_assert_eq!(full, evaluate(&set, &cut, NOW).map(|r| r.id.clone()));
         }
 
         /// Adding a rule never makes a household's colour better.

@@ -27,6 +27,7 @@ pub mod scope;
 pub mod spreadsheet;
 pub mod time_fmt;
 pub mod transparency;
+pub mod volunteering;
 
 /// A value failed validation: which field, and why (in Chinese, for the user).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]

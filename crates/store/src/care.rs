@@ -8,6 +8,7 @@ use jingzhi_domain::care::{CareKind, CaseState, Colour, Detail, Facts, Hardship,
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::collections::HashMap;
 
 fn decode(what: &str, v: &str) -> Error {
     Error::Db(sqlx::Error::Decode(format!("bad {what}: {v}").into()))
@@ -623,11 +624,11 @@ pub async fn insert_rules(
 // ---------------------------------------------------------------------------------------------
 // Recompute
 
-/// One monitored household's facts and its current colour, for the recompute.
+/// One monitored household's facts and its current colour, for the recompute (its path is
+/// read only for those that change: [`paths_of`]).
 #[derive(Debug, Clone)]
 pub struct Watched {
     pub household_id: i64,
-    pub path: String,
     pub facts: Facts,
     pub colour: Option<Colour>,
     pub rule_id: Option<String>,
@@ -635,18 +636,20 @@ pub struct Watched {
 }
 
 /// The facts of every monitored household inside `path`, gathered with one query per kind of
-/// fact (no query per household). Hardships and findings older than `since` are not read.
+/// fact (no query per household). Sudden events before `hardships_since` and findings before
+/// `findings_since` are not read; None: not read at all (no rule looks at them).
 pub async fn watched(
     conn: &mut Conn,
     cipher: &Cipher,
     path: &str,
-    since: i64,
+    hardships_since: Option<i64>,
+    findings_since: Option<i64>,
+    due_before: Option<i64>,
 ) -> Result<Vec<Watched>> {
-    use std::collections::HashMap;
     let mut p = Params::default();
     let sql = format!(
-        "SELECT household_id, path, income_cipher, arrears_months, colour, rule_id, case_id \
-         FROM care_households WHERE {} ORDER BY household_id",
+        "SELECT household_id, income_cipher, arrears_months, colour, rule_id, case_id \
+         FROM care_households WHERE {}",
         p.range("path", path)
     );
     let rows = bind(sqlx::query(&sql), &p.vals)
@@ -666,10 +669,8 @@ pub async fn watched(
             ),
             None => None,
         };
-        at.insert(id, out.len());
         out.push(Watched {
             household_id: id,
-            path: r.try_get("path")?,
             facts: Facts {
                 income_per_head,
                 arrears_months: r.try_get("arrears_months")?,
@@ -680,60 +681,100 @@ pub async fn watched(
             case_id: r.try_get("case_id")?,
         });
     }
-    // The earliest due visit of each household's open records.
-    let mut p = Params::default();
-    let sql = format!(
-        "SELECT c.household_id, MIN((CASE WHEN lv.last_at > c.opened_at THEN lv.last_at ELSE c.opened_at END) + c.visit_every_days * 86400000) AS due \
-         FROM care_records c LEFT JOIN rounds_last_visits lv ON lv.household_id = c.household_id \
-         WHERE {} AND c.closed_at IS NULL GROUP BY c.household_id",
-        p.range("c.path", path)
-    );
-    for r in bind(sqlx::query(&sql), &p.vals)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let id: i64 = r.try_get("household_id")?;
-        if let Some(&i) = at.get(&id) {
-            out[i].facts.visit_due = r.try_get("due")?;
+    out.sort_by_key(|w| w.household_id);
+    for (i, w) in out.iter().enumerate() {
+        at.insert(w.household_id, i);
+    }
+    // The earliest due visit of each household's open records, for those a visit rule may count
+    // (most are not overdue: they are not read).
+    if let Some(before) = due_before {
+        let due = "(CASE WHEN lv.last_at > c.opened_at THEN lv.last_at ELSE c.opened_at END) \
+            + c.visit_every_days * 86400000";
+        let mut p = Params::default();
+        // Not grouped in SQL: few rows pass, and the earliest is kept here.
+        let sql = format!(
+            "SELECT c.household_id, {due} AS due FROM care_records c \
+             LEFT JOIN rounds_last_visits lv ON lv.household_id = c.household_id \
+             WHERE {} AND c.closed_at IS NULL AND {due} <= {}",
+            p.range("c.path", path),
+            p.push(V::I(before))
+        );
+        for r in bind(sqlx::query(&sql), &p.vals)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let id: i64 = r.try_get("household_id")?;
+            let due: i64 = r.try_get("due")?;
+            if let Some(&i) = at.get(&id) {
+                let v = &mut out[i].facts.visit_due;
+                *v = Some(v.map_or(due, |d| d.min(due)));
+            }
         }
     }
-    let mut p = Params::default();
-    let sql = format!(
-        "SELECT household_id, kind, MAX(happened_at) AS at FROM care_hardships \
-         WHERE {} AND happened_at >= {} GROUP BY household_id, kind",
-        p.range("path", path),
-        p.push(V::I(since))
-    );
-    for r in bind(sqlx::query(&sql), &p.vals)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let id: i64 = r.try_get("household_id")?;
-        let k: String = r.try_get("kind")?;
-        let kind = Hardship::parse(&k).ok_or_else(|| decode("hardship", &k))?;
-        if let Some(&i) = at.get(&id) {
-            out[i].facts.hardships.push((kind, r.try_get("at")?));
+    if let Some(since) = hardships_since {
+        let mut p = Params::default();
+        let sql = format!(
+            "SELECT household_id, kind, MAX(happened_at) AS at FROM care_hardships \
+             WHERE {} AND happened_at >= {} GROUP BY household_id, kind",
+            p.range("path", path),
+            p.push(V::I(since))
+        );
+        for r in bind(sqlx::query(&sql), &p.vals)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let id: i64 = r.try_get("household_id")?;
+            let k: String = r.try_get("kind")?;
+            let kind = Hardship::parse(&k).ok_or_else(|| decode("hardship", &k))?;
+            if let Some(&i) = at.get(&id) {
+                out[i].facts.hardships.push((kind, r.try_get("at")?));
+            }
         }
     }
-    let mut p = Params::default();
-    let sql = format!(
-        "SELECT v.household_id, MAX(v.visited_at) AS at FROM rounds_findings f \
-         JOIN rounds_visits v ON v.id = f.visit_id WHERE {} AND f.created_at >= {} \
-         GROUP BY v.household_id",
-        p.range("f.path", path),
-        p.push(V::I(since))
-    );
-    for r in bind(sqlx::query(&sql), &p.vals)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let id: i64 = r.try_get("household_id")?;
-        if let Some(&i) = at.get(&id) {
-            out[i].facts.last_finding_at = r.try_get("at")?;
+    // Findings of monitored households only (a city has ten times as many households with
+    // findings as it monitors).
+    if let Some(since) = findings_since {
+        let mut p = Params::default();
+        let sql = format!(
+            "SELECT v.household_id, MAX(v.visited_at) AS at FROM rounds_findings f \
+             JOIN rounds_visits v ON v.id = f.visit_id \
+             JOIN care_households ch ON ch.household_id = v.household_id \
+             WHERE {} AND f.created_at >= {} GROUP BY v.household_id",
+            p.range("f.path", path),
+            p.push(V::I(since))
+        );
+        for r in bind(sqlx::query(&sql), &p.vals)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let id: i64 = r.try_get("household_id")?;
+            if let Some(&i) = at.get(&id) {
+                out[i].facts.last_finding_at = r.try_get("at")?;
+            }
         }
     }
     for w in &mut out {
         w.facts.hardships.sort_by_key(|&(k, at)| (k.as_str(), at));
+    }
+    Ok(out)
+}
+
+/// The paths of monitored households.
+pub async fn paths_of(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut p = Params::default();
+        let list: Vec<String> = chunk.iter().map(|i| p.push(V::I(*i))).collect();
+        let sql = format!(
+            "SELECT household_id, path FROM care_households WHERE household_id IN ({})",
+            list.join(",")
+        );
+        for r in bind(sqlx::query(&sql), &p.vals)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            out.insert(r.try_get("household_id")?, r.try_get("path")?);
+        }
     }
     Ok(out)
 }
@@ -788,18 +829,33 @@ pub async fn write_colours(
         &rows,
     )
     .await?;
+    // One statement per (colour, rule) and 500 households, not one per household.
+    let mut groups: HashMap<(Option<Colour>, Option<&str>), Vec<i64>> = HashMap::new();
     for c in changes {
-        sqlx::query(
-            "UPDATE care_households SET colour = $1, rule_id = $2, rule_version = $3, \
-             colour_since = $4, updated_at = $4 WHERE household_id = $5",
-        )
-        .bind(c.colour.map(|c| c.as_str()))
-        .bind(c.rule_id.as_deref())
-        .bind(version)
-        .bind(now)
-        .bind(c.household_id)
-        .execute(&mut *conn)
-        .await?;
+        groups
+            .entry((c.colour, c.rule_id.as_deref()))
+            .or_default()
+            .push(c.household_id);
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by_key(|((c, r), _)| (c.map(|c| c.rank()), r.map(str::to_string)));
+    for ((colour, rule), ids) in groups {
+        for chunk in ids.chunks(500) {
+            let mut p = Params::default();
+            let set = format!(
+                "colour = {}, rule_id = {}, rule_version = {}, colour_since = {t}, updated_at = {t}",
+                p.push(V::OT(colour.map(|c| c.as_str().to_string()))),
+                p.push(V::OT(rule.map(str::to_string))),
+                p.push(V::I(version)),
+                t = p.push(V::I(now)),
+            );
+            let list: Vec<String> = chunk.iter().map(|i| p.push(V::I(*i))).collect();
+            let sql = format!(
+                "UPDATE care_households SET {set} WHERE household_id IN ({})",
+                list.join(",")
+            );
+            bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
+        }
     }
     Ok(())
 }
@@ -957,17 +1013,23 @@ pub async fn open_case(
     Ok(id)
 }
 
-/// A case's colour worsened: the colour and a deadline no later than the new colour's.
-pub async fn raise_case(conn: &mut Conn, id: i64, colour: Colour, due: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE care_cases SET colour = $1, due_at = CASE WHEN due_at < $2 THEN due_at ELSE $2 END, \
-         escalated_at = NULL WHERE id = $3 AND state = 'open'",
-    )
-    .bind(colour.as_str())
-    .bind(due)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+/// Cases whose household's colour worsened past theirs: the colour and a deadline no later than
+/// the new colour's (cases already at that colour or worse are left as they are).
+pub async fn raise_cases(conn: &mut Conn, ids: &[i64], colour: Colour, due: i64) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let mut p = Params::default();
+        let c = p.push(V::T(colour.as_str().into()));
+        let d = p.push(V::I(due));
+        let rank = p.push(V::I(colour.rank() as i64));
+        let list: Vec<String> = chunk.iter().map(|i| p.push(V::I(*i))).collect();
+        let sql = format!(
+            "UPDATE care_cases SET colour = {c}, due_at = CASE WHEN due_at < {d} THEN due_at ELSE {d} END, \
+             escalated_at = NULL WHERE id IN ({}) AND state = 'open' \
+             AND (CASE colour WHEN 'yellow' THEN 1 WHEN 'orange' THEN 2 ELSE 3 END) < {rank}",
+            list.join(",")
+        );
+        bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

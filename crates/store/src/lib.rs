@@ -34,6 +34,7 @@ pub mod rounds;
 pub mod sql;
 pub mod testing;
 pub mod transparency;
+pub mod volunteering;
 
 pub use crypto::Cipher;
 pub use db::{Backend, Store};

@@ -225,6 +225,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 31,
+        name: "volunteering",
+        common: include_str!("../migrations/0031_volunteering.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -235,6 +242,7 @@ pub const ID_TABLES: &[&str] = &[
     "care_cases",
     "care_referrals",
     "care_case_steps",
+    "volunteer_hours",
     "teams",
     "incidents",
     "incident_checks",

@@ -26,6 +26,7 @@ mod parking;
 mod participation;
 mod rounds;
 mod transparency;
+mod volunteering;
 
 /// The tables of `(key, Chinese, English)`.
 pub static TABLES: &[&[(&str, &str, &str)]] = &[
@@ -43,6 +44,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     parking::T,
     emergency::T,
     care::T,
+    volunteering::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

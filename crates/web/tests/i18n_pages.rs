@@ -575,6 +575,7 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/care/visits".into(),
         "/care/referrals".into(),
         "/care/rules".into(),
+        "/volunteering".into(),
         "/integrity".into(),
         "/integrity?kind=worker".into(),
         "/integrity/mine".into(),

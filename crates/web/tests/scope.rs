@@ -1184,6 +1184,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
             emergency_probe(m, p, c).await
         }
         (m, p) if p.starts_with("/api/v1/care/") => care_probe(m, p, c).await,
+        (m, p) if p.starts_with("/api/v1/volunteer-hours") => volunteering_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -3398,6 +3399,109 @@ async fn care_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> 
                 Kind::Item,
                 c.call(Method::POST, &at(referral), Some(text)).await,
             )
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// A volunteer team of the target's community led by a fresh steward of it, with a member of it
+/// who logged two hours today: (team, entry).
+async fn fresh_hours(t: &TestApp, x: &Target) -> (i64, i64) {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let team = fresh_team(t, x).await;
+    // A steward of the community (named without a secret: the caller's own lists show the
+    // volunteers the other side's probes made there).
+    let user = t
+        .app
+        .auth()
+        .add_user(
+            None,
+            &jingzhi_app::auth::NewUserInput {
+                username: format!("probe.volunteer{}", iseq()),
+                password: "probe-password-1".into(),
+                role: "steward".into(),
+                scope_code: x.comm.code.clone(),
+                display_name: Some("志愿者".into()),
+                department: None,
+                resident_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    t.app
+        .emergency()
+        .add_member(&sys, team, user.id, "", false)
+        .await
+        .unwrap();
+    let h = t
+        .app
+        .volunteering()
+        .log(
+            &jingzhi_app::Actor::new(user.clone()),
+            &jingzhi_app::volunteering::LogInput {
+                team_id: team,
+                served_on: jingzhi_domain::time_fmt::format_date(jingzhi_domain::time_fmt::today()),
+                minutes: 120,
+                activity: format!("{}巡查", x.building.name),
+            },
+        )
+        .await
+        .unwrap();
+    (team, h.id)
+}
+
+async fn volunteering_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    match (method, path) {
+        ("GET", _) => {
+            fresh_hours(t, x).await;
+            vec![(Kind::Search, c.call(Method::GET, path, None).await)]
+        }
+        ("POST", "/api/v1/volunteer-hours") => {
+            // Outside: a team of the other community, which the caller is not on (422). Inside
+            // (a scope above both communities): a team of the caller's own place with the
+            // caller on it, which they log hours with.
+            let me = c.call(Method::GET, "/api/v1/me", None).await.json();
+            let (me_id, scope) = (
+                me["id"].as_i64().unwrap(),
+                me["scope"]["node_id"].as_i64().unwrap(),
+            );
+            let sys = jingzhi_app::Actor::system(&t.city);
+            let above = {
+                let mut conn = t.app.store.acquire().await.unwrap();
+                let n = jingzhi_store::registry::get_node_unscoped(&mut conn, scope)
+                    .await
+                    .unwrap();
+                x.comm.path.starts_with(&n.path)
+            };
+            let team = if above {
+                let e = t.app.emergency();
+                let team = e
+                    .create_team(
+                        &sys,
+                        &jingzhi_app::emergency::TeamInput {
+                            node_id: scope,
+                            kind: "volunteer".into(),
+                            name: format!("志愿队{}", iseq()),
+                        },
+                    )
+                    .await
+                    .unwrap();
+                e.add_member(&sys, team.id, me_id, "", false).await.unwrap();
+                team.id
+            } else {
+                fresh_team(t, x).await
+            };
+            let body = serde_json::json!({"team_id": team, "served_on":
+                jingzhi_domain::time_fmt::format_date(jingzhi_domain::time_fmt::today()),
+                "minutes": 60, "activity": "送餐"});
+            vec![(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)]
+        }
+        ("POST", "/api/v1/volunteer-hours/{id}/decision") => {
+            let (_, id) = fresh_hours(t, x).await;
+            let body = serde_json::json!({"confirm": true});
+            let p = path.replace("{id}", &id.to_string());
+            vec![(Kind::Item, c.call(Method::POST, &p, Some(body)).await)]
         }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }

@@ -178,7 +178,9 @@ async fn showcase(app: &App, seed: u64, now: i64) -> AppResult<()> {
         .into_iter()
         .find(|d| d.name.contains("民政"))
         .map(|d| (d.code, d.name));
-    let households = sc::watched(&mut tx, cipher, &path, 0).await?;
+    let households = sc::watched(&mut tx, cipher, &path, None, None, None).await?;
+    let ids: Vec<i64> = households.iter().map(|h| h.household_id).collect();
+    let paths = sc::paths_of(&mut tx, &ids).await?;
     jingzhi_store::commit(tx).await?;
     if households.is_empty() {
         return Ok(());
@@ -212,7 +214,7 @@ async fn showcase(app: &App, seed: u64, now: i64) -> AppResult<()> {
                 &mut tx,
                 cipher,
                 h.household_id,
-                &h.path,
+                &paths[&h.household_id],
                 kind,
                 note,
                 t - 2 * DAY,

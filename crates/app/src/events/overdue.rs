@@ -137,6 +137,8 @@ impl Events<'_> {
     pub async fn run_escalation_forever(self, every: std::time::Duration) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The warning's city-wide recompute runs hourly (its windows are in days), not each tick.
+        let mut recomputed_at = i64::MIN;
         loop {
             tick.tick().await;
             let actor = match self.app.system_actor().await {
@@ -175,8 +177,19 @@ impl Events<'_> {
             // out of the rules' windows), then overdue cases, referrals and visits escalated.
             let care = self.app.care();
             let now = now_ms();
-            if let Err(e) = care.recompute_at(&actor, &actor.user.scope_path, now).await {
-                tracing::error!(error = %e, "care recompute failed");
+            if now.saturating_sub(recomputed_at) >= 3_600_000 {
+                recomputed_at = now;
+                match care.recompute_at(&actor, &actor.user.scope_path, now).await {
+                    Ok(r) if !r.changes.is_empty() => {
+                        tracing::info!(
+                            changed = r.changes.len(),
+                            ms = r.millis as u64,
+                            "warnings recomputed"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "care recompute failed"),
+                }
             }
             match care.escalate_due_at(&actor, now).await {
                 Ok(n) if n > 0 => {

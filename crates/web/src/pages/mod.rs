@@ -25,6 +25,7 @@ pub mod registry;
 pub mod report;
 pub mod rounds;
 pub mod users;
+pub mod volunteering;
 
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -62,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .merge(parking::router())
         .merge(emergency::router())
         .merge(care::router())
+        .merge(volunteering::router())
 }
 
 /// What the layout needs on every signed-in page.
@@ -93,6 +95,8 @@ pub struct Chrome {
     /// Care and the warning (staff who read care records, stewards' visits, departments'
     /// referrals).
     pub can_care: bool,
+    /// Volunteer hours (everyone who may be on a team: not departments or auditors).
+    pub can_volunteer: bool,
 }
 
 impl Chrome {
@@ -127,6 +131,10 @@ impl Chrome {
                     jingzhi_domain::auth::Role::Steward
                         | jingzhi_domain::auth::Role::DepartmentStaff
                 ),
+            can_volunteer: !matches!(
+                u.role,
+                jingzhi_domain::auth::Role::DepartmentStaff | jingzhi_domain::auth::Role::Auditor
+            ),
         }
     }
 
