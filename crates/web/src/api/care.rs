@@ -53,7 +53,7 @@ fn colour(c: Option<Colour>) -> Option<String> {
 // Records
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecordDto {
+pub struct CareRecordDto {
     pub id: i64,
     pub resident_id: i64,
     pub resident_name: String,
@@ -72,9 +72,9 @@ pub struct RecordDto {
     pub colour: Option<String>,
 }
 
-impl From<Record> for RecordDto {
+impl From<Record> for CareRecordDto {
     fn from(r: Record) -> Self {
-        RecordDto {
+        CareRecordDto {
             visit_due_at: format_w3c(r.visit_due()),
             id: r.id,
             resident_id: r.resident_id,
@@ -94,13 +94,13 @@ impl From<Record> for RecordDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecordList {
-    pub items: Vec<RecordDto>,
+pub struct CareRecordList {
+    pub items: Vec<CareRecordDto>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecordDetail {
-    pub record: RecordDto,
+pub struct CareRecordDetail {
+    pub record: CareRecordDto,
     /// What the kind holds and the care plan (sealed at rest): age_band, living_alone,
     /// care_needs, home_care, disability_type, disability_grade, guardianship, assessment,
     /// low_income, plan.
@@ -109,7 +109,7 @@ pub struct RecordDetail {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct RecordsQuery {
+pub struct CareRecordsQuery {
     /// elderly | disabled | child | low_income
     pub kind: Option<String>,
     /// Only records whose visit is overdue now.
@@ -117,12 +117,12 @@ pub struct RecordsQuery {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct RecordBody {
+pub struct CareRecordBody {
     /// A resident of the caller's scope.
     pub resident_id: i64,
     /// elderly | disabled | child | low_income
     pub kind: String,
-    /// See [`RecordDetail::detail`].
+    /// See [`CareRecordDetail::detail`].
     #[schema(value_type = Object)]
     pub detail: Option<Value>,
     /// A community worker, grid worker or steward of the scope.
@@ -132,7 +132,7 @@ pub struct RecordBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct RecordUpdateBody {
+pub struct CareRecordUpdateBody {
     #[schema(value_type = Object)]
     pub detail: Value,
     pub worker_user_id: Option<i64>,
@@ -140,7 +140,7 @@ pub struct RecordUpdateBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ReasonBody {
+pub struct CareReasonBody {
     pub reason: String,
 }
 
@@ -158,13 +158,13 @@ fn detail_json(d: &Detail) -> Value {
 
 /// Care records of the caller's scope, the most overdue visit first (managers and grid workers;
 /// audited).
-#[utoipa::path(get, path = "/api/v1/care/records", tag = "care", params(RecordsQuery),
-    responses((status = 200, body = RecordList), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/care/records", tag = "care", params(CareRecordsQuery),
+    responses((status = 200, body = CareRecordList), (status = 403, body = ErrorBody)))]
 pub async fn list_records(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    q: Result<Query<RecordsQuery>, QueryRejection>,
-) -> ApiResult<Json<RecordList>> {
+    q: Result<Query<CareRecordsQuery>, QueryRejection>,
+) -> ApiResult<Json<CareRecordList>> {
     let q = query(q)?;
     let kind =
         match q.kind.as_deref().filter(|k| !k.is_empty()) {
@@ -182,20 +182,20 @@ pub async fn list_records(
         ..Default::default()
     };
     let rows = s.app.care().records(&c.actor, &f).await?;
-    Ok(Json(RecordList {
+    Ok(Json(CareRecordList {
         items: rows.into_iter().map(Into::into).collect(),
     }))
 }
 
 /// Open a care record for a resident the register tags (managers and grid workers).
-#[utoipa::path(post, path = "/api/v1/care/records", tag = "care", request_body = RecordBody,
-    responses((status = 201, body = RecordDto), (status = 403, body = ErrorBody),
+#[utoipa::path(post, path = "/api/v1/care/records", tag = "care", request_body = CareRecordBody,
+    responses((status = 201, body = CareRecordDto), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn open_record(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    b: Result<Json<RecordBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<RecordDto>)> {
+    b: Result<Json<CareRecordBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CareRecordDto>)> {
     let b = body(b)?;
     let r = s
         .app
@@ -216,14 +216,14 @@ pub async fn open_record(
 
 /// A care record with its detail and plan (audited).
 #[utoipa::path(get, path = "/api/v1/care/records/{id}", tag = "care", params(("id" = i64, Path)),
-    responses((status = 200, body = RecordDetail), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CareRecordDetail), (status = 403, body = ErrorBody)))]
 pub async fn get_record(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-) -> ApiResult<Json<RecordDetail>> {
+) -> ApiResult<Json<CareRecordDetail>> {
     let (r, d) = s.app.care().record(&c.actor, id).await?;
-    Ok(Json(RecordDetail {
+    Ok(Json(CareRecordDetail {
         record: r.into(),
         detail: detail_json(&d),
     }))
@@ -231,15 +231,15 @@ pub async fn get_record(
 
 /// Change a record's detail, plan, responsible worker or visit frequency.
 #[utoipa::path(post, path = "/api/v1/care/records/{id}", tag = "care", params(("id" = i64, Path)),
-    request_body = RecordUpdateBody,
-    responses((status = 200, body = RecordDto), (status = 403, body = ErrorBody),
+    request_body = CareRecordUpdateBody,
+    responses((status = 200, body = CareRecordDto), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn update_record(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<RecordUpdateBody>, JsonRejection>,
-) -> ApiResult<Json<RecordDto>> {
+    b: Result<Json<CareRecordUpdateBody>, JsonRejection>,
+) -> ApiResult<Json<CareRecordDto>> {
     let b = body(b)?;
     let d = detail_of(Some(b.detail))?;
     let r = s
@@ -252,15 +252,15 @@ pub async fn update_record(
 
 /// End a record (moved away, need gone), with the reason.
 #[utoipa::path(post, path = "/api/v1/care/records/{id}/close", tag = "care",
-    params(("id" = i64, Path)), request_body = ReasonBody,
-    responses((status = 200, body = RecordDto), (status = 403, body = ErrorBody),
+    params(("id" = i64, Path)), request_body = CareReasonBody,
+    responses((status = 200, body = CareRecordDto), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn close_record(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<ReasonBody>, JsonRejection>,
-) -> ApiResult<Json<RecordDto>> {
+    b: Result<Json<CareReasonBody>, JsonRejection>,
+) -> ApiResult<Json<CareRecordDto>> {
     let b = body(b)?;
     let r = s.app.care().close_record(&c.actor, id, &b.reason).await?;
     Ok(Json(r.into()))
@@ -269,19 +269,19 @@ pub async fn close_record(
 /// The people the caller is to visit (their post's buildings; the records they are responsible
 /// for), the most overdue first. Stewards see these without the sensitive detail.
 #[utoipa::path(get, path = "/api/v1/care/visits", tag = "care",
-    responses((status = 200, body = RecordList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CareRecordList), (status = 403, body = ErrorBody)))]
 pub async fn my_visits(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<RecordList>> {
+) -> ApiResult<Json<CareRecordList>> {
     let rows = s.app.care().my_visits(&c.actor).await?;
-    Ok(Json(RecordList {
+    Ok(Json(CareRecordList {
         items: rows.into_iter().map(Into::into).collect(),
     }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CandidateDto {
+pub struct CareCandidateDto {
     pub resident_id: i64,
     pub name: String,
     pub address: String,
@@ -290,22 +290,22 @@ pub struct CandidateDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CandidateList {
-    pub items: Vec<CandidateDto>,
+pub struct CareCandidateList {
+    pub items: Vec<CareCandidateDto>,
 }
 
 /// Residents of the scope the register tags for care, with the kinds they have no record of.
 #[utoipa::path(get, path = "/api/v1/care/candidates", tag = "care",
-    responses((status = 200, body = CandidateList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CareCandidateList), (status = 403, body = ErrorBody)))]
 pub async fn candidates(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<CandidateList>> {
+) -> ApiResult<Json<CareCandidateList>> {
     let rows = s.app.care().candidates(&c.actor).await?;
-    Ok(Json(CandidateList {
+    Ok(Json(CareCandidateList {
         items: rows
             .into_iter()
-            .map(|c| CandidateDto {
+            .map(|c| CareCandidateDto {
                 resident_id: c.resident_id,
                 name: c.name,
                 address: c.address,
@@ -319,7 +319,7 @@ pub async fn candidates(
 // Monitored households
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HardshipDto {
+pub struct CareHardshipDto {
     pub id: i64,
     pub kind: String,
     pub note: String,
@@ -328,7 +328,7 @@ pub struct HardshipDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ColourChangeDto {
+pub struct CareColourChangeDto {
     pub colour: Option<String>,
     pub previous: Option<String>,
     pub rule_id: Option<String>,
@@ -338,7 +338,7 @@ pub struct ColourChangeDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HouseholdDto {
+pub struct CareHouseholdDto {
     pub household_id: i64,
     pub address: String,
     pub head_name: Option<String>,
@@ -350,14 +350,14 @@ pub struct HouseholdDto {
     pub rule_version: Option<i64>,
     pub colour_since: Option<String>,
     pub case_id: Option<i64>,
-    pub records: Vec<RecordDto>,
-    pub hardships: Vec<HardshipDto>,
+    pub records: Vec<CareRecordDto>,
+    pub hardships: Vec<CareHardshipDto>,
     /// Every change of colour, newest first, with the rule that caused it.
-    pub history: Vec<ColourChangeDto>,
+    pub history: Vec<CareColourChangeDto>,
 }
 
-fn change_dto(c: jingzhi_app::care::ColourChange) -> ColourChangeDto {
-    ColourChangeDto {
+fn change_dto(c: jingzhi_app::care::ColourChange) -> CareColourChangeDto {
+    CareColourChangeDto {
         colour: colour(c.colour),
         previous: colour(c.previous),
         rule_id: c.rule_id,
@@ -367,9 +367,9 @@ fn change_dto(c: jingzhi_app::care::ColourChange) -> ColourChangeDto {
     }
 }
 
-fn household_dto(v: HouseholdView) -> HouseholdDto {
+fn household_dto(v: HouseholdView) -> CareHouseholdDto {
     let h = v.household;
-    HouseholdDto {
+    CareHouseholdDto {
         household_id: h.household_id,
         address: h.address,
         head_name: h.head_name,
@@ -384,7 +384,7 @@ fn household_dto(v: HouseholdView) -> HouseholdDto {
         hardships: v
             .hardships
             .into_iter()
-            .map(|x| HardshipDto {
+            .map(|x| CareHardshipDto {
                 id: x.id,
                 kind: x.kind.as_str().into(),
                 note: x.note,
@@ -397,14 +397,14 @@ fn household_dto(v: HouseholdView) -> HouseholdDto {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct FactsBody {
+pub struct CareFactsBody {
     /// Monthly income per head, yuan; absent or null when unknown.
     pub income_per_head: Option<i64>,
     pub arrears_months: i64,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct HardshipBody {
+pub struct CareHardshipBody {
     /// serious_illness | job_loss | disaster | death | accident
     pub kind: String,
     /// YYYY-MM-DD, not in the future, at most two years back.
@@ -413,7 +413,7 @@ pub struct HardshipBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ColourDto {
+pub struct CareColourDto {
     pub household_id: i64,
     pub colour: Option<String>,
     pub previous: Option<String>,
@@ -421,8 +421,8 @@ pub struct ColourDto {
     pub rule_label: Option<String>,
 }
 
-fn colour_dto(c: jingzhi_app::care::NewColour) -> ColourDto {
-    ColourDto {
+fn colour_dto(c: jingzhi_app::care::NewColour) -> CareColourDto {
+    CareColourDto {
         household_id: c.household_id,
         colour: colour(c.colour),
         previous: colour(c.previous),
@@ -432,21 +432,21 @@ fn colour_dto(c: jingzhi_app::care::NewColour) -> ColourDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FactsAnswer {
+pub struct CareFactsAnswer {
     /// The household's colour changed: how (absent when it did not).
-    pub change: Option<ColourDto>,
-    pub household: HouseholdDto,
+    pub change: Option<CareColourDto>,
+    pub household: CareHouseholdDto,
 }
 
 /// A monitored household: facts, records, sudden events, colour history, its case (audited).
 #[utoipa::path(get, path = "/api/v1/care/households/{id}", tag = "care",
     params(("id" = i64, Path)),
-    responses((status = 200, body = HouseholdDto), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CareHouseholdDto), (status = 403, body = ErrorBody)))]
 pub async fn get_household(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-) -> ApiResult<Json<HouseholdDto>> {
+) -> ApiResult<Json<CareHouseholdDto>> {
     Ok(Json(household_dto(
         s.app.care().household(&c.actor, id).await?,
     )))
@@ -454,20 +454,20 @@ pub async fn get_household(
 
 /// Record income per head and months of arrears; the colour is recomputed at once.
 #[utoipa::path(post, path = "/api/v1/care/households/{id}/facts", tag = "care",
-    params(("id" = i64, Path)), request_body = FactsBody,
-    responses((status = 200, body = FactsAnswer), (status = 403, body = ErrorBody)))]
+    params(("id" = i64, Path)), request_body = CareFactsBody,
+    responses((status = 200, body = CareFactsAnswer), (status = 403, body = ErrorBody)))]
 pub async fn set_facts(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<FactsBody>, JsonRejection>,
-) -> ApiResult<Json<FactsAnswer>> {
+    b: Result<Json<CareFactsBody>, JsonRejection>,
+) -> ApiResult<Json<CareFactsAnswer>> {
     let b = body(b)?;
     let care = s.app.care();
     let change = care
         .set_facts(&c.actor, id, b.income_per_head, b.arrears_months)
         .await?;
-    Ok(Json(FactsAnswer {
+    Ok(Json(CareFactsAnswer {
         change: change.map(colour_dto),
         household: household_dto(care.household(&c.actor, id).await?),
     }))
@@ -476,14 +476,14 @@ pub async fn set_facts(
 /// Record a sudden event (serious illness, job loss, disaster, death, accident); the colour is
 /// recomputed at once.
 #[utoipa::path(post, path = "/api/v1/care/households/{id}/hardships", tag = "care",
-    params(("id" = i64, Path)), request_body = HardshipBody,
-    responses((status = 201, body = FactsAnswer), (status = 403, body = ErrorBody)))]
+    params(("id" = i64, Path)), request_body = CareHardshipBody,
+    responses((status = 201, body = CareFactsAnswer), (status = 403, body = ErrorBody)))]
 pub async fn add_hardship(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<HardshipBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<FactsAnswer>)> {
+    b: Result<Json<CareHardshipBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CareFactsAnswer>)> {
     let b = body(b)?;
     let care = s.app.care();
     let change = care
@@ -497,7 +497,7 @@ pub async fn add_hardship(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(FactsAnswer {
+        Json(CareFactsAnswer {
             change: change.map(colour_dto),
             household: household_dto(care.household(&c.actor, id).await?),
         }),
@@ -508,7 +508,7 @@ pub async fn add_hardship(
 // Rules
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RulesDto {
+pub struct CareRulesDto {
     /// 0: the platform's defaults, which no public text fixes (a city saves its own version).
     pub version: i64,
     /// `{dibao_line, rules: [{id, label, when, …, colour}], deadlines: {red_hours,
@@ -520,8 +520,8 @@ pub struct RulesDto {
     pub created_at: Option<String>,
 }
 
-fn rules_dto(r: Rules) -> RulesDto {
-    RulesDto {
+fn rules_dto(r: Rules) -> CareRulesDto {
+    CareRulesDto {
         version: r.version,
         rules: serde_json::to_value(&r.rules).unwrap_or(Value::Null),
         note: r.note,
@@ -531,15 +531,15 @@ fn rules_dto(r: Rules) -> RulesDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RulesAnswer {
-    pub current: RulesDto,
+pub struct CareRulesAnswer {
+    pub current: CareRulesDto,
     /// Saved versions, newest first.
-    pub versions: Vec<RulesDto>,
+    pub versions: Vec<CareRulesDto>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct RulesBody {
-    /// The whole rule set (see [`RulesDto::rules`]).
+pub struct CareRulesBody {
+    /// The whole rule set (see [`CareRulesDto::rules`]).
     #[schema(value_type = Object)]
     pub rules: Value,
     /// Why this version (修订说明).
@@ -547,7 +547,7 @@ pub struct RulesBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecomputeDto {
+pub struct CareRecomputeDto {
     pub version: i64,
     /// Monitored households recomputed.
     pub households: usize,
@@ -555,11 +555,11 @@ pub struct RecomputeDto {
     pub cases_opened: usize,
     pub millis: u64,
     /// The households whose colour changed (at most 2,000 listed).
-    pub changes: Vec<ColourDto>,
+    pub changes: Vec<CareColourDto>,
 }
 
-fn recompute_dto(r: Recompute) -> RecomputeDto {
-    RecomputeDto {
+fn recompute_dto(r: Recompute) -> CareRecomputeDto {
+    CareRecomputeDto {
         version: r.version,
         households: r.households,
         changed: r.changes.len(),
@@ -571,15 +571,15 @@ fn recompute_dto(r: Recompute) -> RecomputeDto {
 
 /// The warning rules in force and the saved versions.
 #[utoipa::path(get, path = "/api/v1/care/rules", tag = "care",
-    responses((status = 200, body = RulesAnswer), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CareRulesAnswer), (status = 403, body = ErrorBody)))]
 pub async fn get_rules(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<RulesAnswer>> {
+) -> ApiResult<Json<CareRulesAnswer>> {
     let care = s.app.care();
     let current = care.rules(&c.actor).await?;
     let versions = care.rule_versions(&c.actor).await?;
-    Ok(Json(RulesAnswer {
+    Ok(Json(CareRulesAnswer {
         current: rules_dto(current),
         versions: versions
             .into_iter()
@@ -598,13 +598,13 @@ pub async fn get_rules(
 
 /// Save a new version of the rules (city administrators); every monitored household of the city
 /// is recomputed with it and the changes listed.
-#[utoipa::path(post, path = "/api/v1/care/rules", tag = "care", request_body = RulesBody,
-    responses((status = 201, body = RecomputeDto), (status = 403, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/care/rules", tag = "care", request_body = CareRulesBody,
+    responses((status = 201, body = CareRecomputeDto), (status = 403, body = ErrorBody)))]
 pub async fn save_rules(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    b: Result<Json<RulesBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<RecomputeDto>)> {
+    b: Result<Json<CareRulesBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CareRecomputeDto>)> {
     let b = body(b)?;
     let rules: RuleSet = serde_json::from_value(b.rules)
         .map_err(|e| ApiError::invalid("rules", format!("规则格式有误：{e}")))?;
@@ -614,11 +614,11 @@ pub async fn save_rules(
 
 /// Recompute every monitored household of the caller's scope now (managers).
 #[utoipa::path(post, path = "/api/v1/care/recompute", tag = "care",
-    responses((status = 200, body = RecomputeDto), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CareRecomputeDto), (status = 403, body = ErrorBody)))]
 pub async fn recompute(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<RecomputeDto>> {
+) -> ApiResult<Json<CareRecomputeDto>> {
     Ok(Json(recompute_dto(s.app.care().recompute(&c.actor).await?)))
 }
 
@@ -626,7 +626,7 @@ pub async fn recompute(
 // Cases
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CaseDto {
+pub struct CareCaseDto {
     pub id: i64,
     pub household_id: i64,
     pub address: String,
@@ -646,9 +646,9 @@ pub struct CaseDto {
     pub current: Option<String>,
 }
 
-fn case_dto(k: jingzhi_app::care::Case) -> CaseDto {
+fn case_dto(k: jingzhi_app::care::Case) -> CareCaseDto {
     let now = jingzhi_domain::time_fmt::now_ms();
-    CaseDto {
+    CareCaseDto {
         overdue: k.state == CaseState::Open && k.assessed_at.is_none() && k.due_at < now,
         id: k.id,
         household_id: k.household_id,
@@ -666,12 +666,12 @@ fn case_dto(k: jingzhi_app::care::Case) -> CaseDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CaseList {
-    pub items: Vec<CaseDto>,
+pub struct CareCaseList {
+    pub items: Vec<CareCaseDto>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StepDto {
+pub struct CareStepDto {
     /// assessment | help
     pub kind: String,
     pub text: String,
@@ -680,7 +680,7 @@ pub struct StepDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ReferralDto {
+pub struct CareReferralDto {
     pub id: i64,
     pub case_id: i64,
     /// The department's registry code.
@@ -696,9 +696,9 @@ pub struct ReferralDto {
     pub overdue: bool,
 }
 
-fn referral_dto(r: Referral) -> ReferralDto {
+fn referral_dto(r: Referral) -> CareReferralDto {
     let now = jingzhi_domain::time_fmt::now_ms();
-    ReferralDto {
+    CareReferralDto {
         overdue: r.answered_at.is_none() && r.due_at < now,
         id: r.id,
         case_id: r.case_id,
@@ -715,18 +715,18 @@ fn referral_dto(r: Referral) -> ReferralDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CaseDetail {
-    pub case: CaseDto,
+pub struct CareCaseDetail {
+    pub case: CareCaseDto,
     /// Staff of the place (a department sees its own referrals only).
     pub staff: bool,
     pub assessment: Option<String>,
     pub closing: Option<String>,
-    pub steps: Vec<StepDto>,
-    pub referrals: Vec<ReferralDto>,
+    pub steps: Vec<CareStepDto>,
+    pub referrals: Vec<CareReferralDto>,
 }
 
-fn case_detail(v: CaseView) -> CaseDetail {
-    CaseDetail {
+fn case_detail(v: CaseView) -> CareCaseDetail {
+    CareCaseDetail {
         case: case_dto(v.case),
         staff: v.staff,
         assessment: v.assessment,
@@ -734,7 +734,7 @@ fn case_detail(v: CaseView) -> CaseDetail {
         steps: v
             .steps
             .into_iter()
-            .map(|s| StepDto {
+            .map(|s| CareStepDto {
                 kind: s.kind,
                 text: s.text,
                 by: s.by_name,
@@ -746,7 +746,7 @@ fn case_detail(v: CaseView) -> CaseDetail {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct CasesQuery {
+pub struct CareCasesQuery {
     /// open (default) | closed
     pub state: Option<String>,
     /// yellow | orange | red
@@ -754,12 +754,12 @@ pub struct CasesQuery {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct TextBody {
+pub struct CareTextBody {
     pub text: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ReferBody {
+pub struct CareReferBody {
     /// A department's code from the registry (`GET /api/v1/departments`).
     pub department: String,
     pub request: String,
@@ -768,13 +768,13 @@ pub struct ReferBody {
 }
 
 /// Assistance cases of the scope: open ones by deadline, or closed ones (audited).
-#[utoipa::path(get, path = "/api/v1/care/cases", tag = "care", params(CasesQuery),
-    responses((status = 200, body = CaseList), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/care/cases", tag = "care", params(CareCasesQuery),
+    responses((status = 200, body = CareCaseList), (status = 403, body = ErrorBody)))]
 pub async fn list_cases(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    q: Result<Query<CasesQuery>, QueryRejection>,
-) -> ApiResult<Json<CaseList>> {
+    q: Result<Query<CareCasesQuery>, QueryRejection>,
+) -> ApiResult<Json<CareCaseList>> {
     let q = query(q)?;
     let state = match q.state.as_deref().filter(|x| !x.is_empty()) {
         None => CaseState::Open,
@@ -789,33 +789,33 @@ pub async fn list_cases(
         ),
     };
     let rows = s.app.care().cases(&c.actor, state, col).await?;
-    Ok(Json(CaseList {
+    Ok(Json(CareCaseList {
         items: rows.into_iter().map(case_dto).collect(),
     }))
 }
 
 /// A case: staff of its place see it whole; a department sees it through its referrals.
 #[utoipa::path(get, path = "/api/v1/care/cases/{id}", tag = "care", params(("id" = i64, Path)),
-    responses((status = 200, body = CaseDetail), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CareCaseDetail), (status = 403, body = ErrorBody)))]
 pub async fn get_case(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-) -> ApiResult<Json<CaseDetail>> {
+) -> ApiResult<Json<CareCaseDetail>> {
     Ok(Json(case_detail(s.app.care().case(&c.actor, id).await?)))
 }
 
 /// Record the assessment (入户评估), which answers the colour's response deadline.
 #[utoipa::path(post, path = "/api/v1/care/cases/{id}/assessment", tag = "care",
-    params(("id" = i64, Path)), request_body = TextBody,
-    responses((status = 200, body = CaseDetail), (status = 403, body = ErrorBody),
+    params(("id" = i64, Path)), request_body = CareTextBody,
+    responses((status = 200, body = CareCaseDetail), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn assess(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<TextBody>, JsonRejection>,
-) -> ApiResult<Json<CaseDetail>> {
+    b: Result<Json<CareTextBody>, JsonRejection>,
+) -> ApiResult<Json<CareCaseDetail>> {
     let b = body(b)?;
     Ok(Json(case_detail(
         s.app.care().assess(&c.actor, id, &b.text).await?,
@@ -824,15 +824,15 @@ pub async fn assess(
 
 /// Record help given.
 #[utoipa::path(post, path = "/api/v1/care/cases/{id}/help", tag = "care",
-    params(("id" = i64, Path)), request_body = TextBody,
-    responses((status = 200, body = CaseDetail), (status = 403, body = ErrorBody),
+    params(("id" = i64, Path)), request_body = CareTextBody,
+    responses((status = 200, body = CareCaseDetail), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn add_help(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<TextBody>, JsonRejection>,
-) -> ApiResult<Json<CaseDetail>> {
+    b: Result<Json<CareTextBody>, JsonRejection>,
+) -> ApiResult<Json<CareCaseDetail>> {
     let b = body(b)?;
     Ok(Json(case_detail(
         s.app.care().add_help(&c.actor, id, &b.text).await?,
@@ -841,15 +841,15 @@ pub async fn add_help(
 
 /// Refer the case to a department of the registry with a deadline; its staff are told.
 #[utoipa::path(post, path = "/api/v1/care/cases/{id}/referrals", tag = "care",
-    params(("id" = i64, Path)), request_body = ReferBody,
-    responses((status = 201, body = CaseDetail), (status = 403, body = ErrorBody),
+    params(("id" = i64, Path)), request_body = CareReferBody,
+    responses((status = 201, body = CareCaseDetail), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn refer(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<ReferBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<CaseDetail>)> {
+    b: Result<Json<CareReferBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CareCaseDetail>)> {
     let b = body(b)?;
     let v = s
         .app
@@ -861,15 +861,15 @@ pub async fn refer(
 
 /// Close the case (销号) once the household's warning is lifted; 409 while it is not.
 #[utoipa::path(post, path = "/api/v1/care/cases/{id}/close", tag = "care",
-    params(("id" = i64, Path)), request_body = TextBody,
-    responses((status = 200, body = CaseDetail), (status = 403, body = ErrorBody),
+    params(("id" = i64, Path)), request_body = CareTextBody,
+    responses((status = 200, body = CareCaseDetail), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn close_case(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<TextBody>, JsonRejection>,
-) -> ApiResult<Json<CaseDetail>> {
+    b: Result<Json<CareTextBody>, JsonRejection>,
+) -> ApiResult<Json<CareCaseDetail>> {
     let b = body(b)?;
     Ok(Json(case_detail(
         s.app.care().close_case(&c.actor, id, &b.text).await?,
@@ -877,34 +877,34 @@ pub async fn close_case(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ReferralList {
-    pub items: Vec<ReferralDto>,
+pub struct CareReferralList {
+    pub items: Vec<CareReferralDto>,
 }
 
 /// Referrals sent to the caller's department, unanswered first (department staff).
 #[utoipa::path(get, path = "/api/v1/care/referrals", tag = "care",
-    responses((status = 200, body = ReferralList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CareReferralList), (status = 403, body = ErrorBody)))]
 pub async fn list_referrals(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<ReferralList>> {
+) -> ApiResult<Json<CareReferralList>> {
     let rows = s.app.care().my_referrals(&c.actor).await?;
-    Ok(Json(ReferralList {
+    Ok(Json(CareReferralList {
         items: rows.into_iter().map(referral_dto).collect(),
     }))
 }
 
 /// A department answers a referral sent to it; 409 when it was answered already.
 #[utoipa::path(post, path = "/api/v1/care/referrals/{id}/answer", tag = "care",
-    params(("id" = i64, Path)), request_body = TextBody,
-    responses((status = 200, body = ReferralDto), (status = 403, body = ErrorBody),
+    params(("id" = i64, Path)), request_body = CareTextBody,
+    responses((status = 200, body = CareReferralDto), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn answer_referral(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<TextBody>, JsonRejection>,
-) -> ApiResult<Json<ReferralDto>> {
+    b: Result<Json<CareTextBody>, JsonRejection>,
+) -> ApiResult<Json<CareReferralDto>> {
     let b = body(b)?;
     Ok(Json(referral_dto(
         s.app.care().answer(&c.actor, id, &b.text).await?,
@@ -915,7 +915,7 @@ pub async fn answer_referral(
 // Overview
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LineDto {
+pub struct CareLineDto {
     pub node_id: i64,
     pub name: String,
     pub yellow: i64,
@@ -932,8 +932,8 @@ pub struct LineDto {
     pub overdue_cases: i64,
 }
 
-fn line_dto(l: Line) -> LineDto {
-    LineDto {
+fn line_dto(l: Line) -> CareLineDto {
+    CareLineDto {
         coverage: l.coverage().map(|c| (c * 10.0).round() / 10.0),
         node_id: l.node_id,
         name: l.name,
@@ -949,22 +949,22 @@ fn line_dto(l: Line) -> LineDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OverviewDto {
-    pub total: LineDto,
+pub struct CareOverviewDto {
+    pub total: CareLineDto,
     /// Each place directly under the caller's scope (districts for the city).
-    pub places: Vec<LineDto>,
+    pub places: Vec<CareLineDto>,
 }
 
 /// Warnings by colour, visit coverage and cases for the caller's scope and each place under it
 /// (the city view).
 #[utoipa::path(get, path = "/api/v1/care/overview", tag = "care",
-    responses((status = 200, body = OverviewDto), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CareOverviewDto), (status = 403, body = ErrorBody)))]
 pub async fn overview(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<OverviewDto>> {
+) -> ApiResult<Json<CareOverviewDto>> {
     let (total, places) = s.app.care().overview(&c.actor).await?;
-    Ok(Json(OverviewDto {
+    Ok(Json(CareOverviewDto {
         total: line_dto(total),
         places: places.into_iter().map(line_dto).collect(),
     }))

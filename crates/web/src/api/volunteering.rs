@@ -25,7 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HoursDto {
+pub struct VolunteerHoursDto {
     pub id: i64,
     pub team_id: i64,
     pub team_name: String,
@@ -42,8 +42,8 @@ pub struct HoursDto {
     pub reason: Option<String>,
 }
 
-pub(crate) fn hours_dto(h: Hours) -> HoursDto {
-    HoursDto {
+pub(crate) fn hours_dto(h: Hours) -> VolunteerHoursDto {
+    VolunteerHoursDto {
         id: h.id,
         team_id: h.team_id,
         team_name: h.team_name,
@@ -60,19 +60,19 @@ pub(crate) fn hours_dto(h: Hours) -> HoursDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MyHours {
-    pub items: Vec<HoursDto>,
+pub struct VolunteerMyHours {
+    pub items: Vec<VolunteerHoursDto>,
     /// Confirmed minutes this year.
     pub confirmed_minutes: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HoursList {
-    pub items: Vec<HoursDto>,
+pub struct VolunteerHoursList {
+    pub items: Vec<VolunteerHoursDto>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct LogBody {
+pub struct VolunteerLogBody {
     /// One of the caller's teams.
     pub team_id: i64,
     /// YYYY-MM-DD, not in the future, at most 90 days back.
@@ -83,14 +83,14 @@ pub struct LogBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct DecisionBody {
+pub struct VolunteerDecisionBody {
     /// true: confirmed; false: rejected (a reason is then required).
     pub confirm: bool,
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TotalDto {
+pub struct VolunteerTotalDto {
     pub user_id: i64,
     pub volunteer_name: String,
     pub team_id: i64,
@@ -101,12 +101,12 @@ pub struct TotalDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TotalList {
-    pub items: Vec<TotalDto>,
+pub struct VolunteerTotalList {
+    pub items: Vec<VolunteerTotalDto>,
 }
 
-fn total_dto(t: Total) -> TotalDto {
-    TotalDto {
+fn total_dto(t: Total) -> VolunteerTotalDto {
+    VolunteerTotalDto {
         user_id: t.user_id,
         volunteer_name: t.volunteer_name,
         team_id: t.team_id,
@@ -119,23 +119,26 @@ fn total_dto(t: Total) -> TotalDto {
 
 /// The caller's own entries, newest first, and their confirmed minutes this year.
 #[utoipa::path(get, path = "/api/v1/volunteer-hours", tag = "volunteering",
-    responses((status = 200, body = MyHours)))]
-pub async fn mine(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<MyHours>> {
+    responses((status = 200, body = VolunteerMyHours)))]
+pub async fn mine(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> ApiResult<Json<VolunteerMyHours>> {
     let (rows, total) = s.app.volunteering().mine(&c.actor).await?;
-    Ok(Json(MyHours {
+    Ok(Json(VolunteerMyHours {
         items: rows.into_iter().map(hours_dto).collect(),
         confirmed_minutes: total,
     }))
 }
 
 /// Log hours served with one of the caller's teams; they wait for the leader's confirmation.
-#[utoipa::path(post, path = "/api/v1/volunteer-hours", tag = "volunteering", request_body = LogBody,
-    responses((status = 201, body = HoursDto)))]
+#[utoipa::path(post, path = "/api/v1/volunteer-hours", tag = "volunteering", request_body = VolunteerLogBody,
+    responses((status = 201, body = VolunteerHoursDto)))]
 pub async fn log(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    b: Result<Json<LogBody>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<HoursDto>)> {
+    b: Result<Json<VolunteerLogBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<VolunteerHoursDto>)> {
     let b = body(b)?;
     let h = s
         .app
@@ -155,13 +158,13 @@ pub async fn log(
 
 /// Pending entries the caller may decide: of the teams they lead, and (managers) of their places.
 #[utoipa::path(get, path = "/api/v1/volunteer-hours/pending", tag = "volunteering",
-    responses((status = 200, body = HoursList)))]
+    responses((status = 200, body = VolunteerHoursList)))]
 pub async fn pending(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<HoursList>> {
+) -> ApiResult<Json<VolunteerHoursList>> {
     let rows = s.app.volunteering().to_decide(&c.actor).await?;
-    Ok(Json(HoursList {
+    Ok(Json(VolunteerHoursList {
         items: rows.into_iter().map(hours_dto).collect(),
     }))
 }
@@ -169,15 +172,15 @@ pub async fn pending(
 /// Confirm or reject an entry (the team's leader or a manager of its place). The volunteer
 /// deciding their own: 409; decided already: 409.
 #[utoipa::path(post, path = "/api/v1/volunteer-hours/{id}/decision", tag = "volunteering",
-    params(("id" = i64, Path)), request_body = DecisionBody,
-    responses((status = 200, body = HoursDto), (status = 403, body = ErrorBody),
+    params(("id" = i64, Path)), request_body = VolunteerDecisionBody,
+    responses((status = 200, body = VolunteerHoursDto), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn decide(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    b: Result<Json<DecisionBody>, JsonRejection>,
-) -> ApiResult<Json<HoursDto>> {
+    b: Result<Json<VolunteerDecisionBody>, JsonRejection>,
+) -> ApiResult<Json<VolunteerHoursDto>> {
     let b = body(b)?;
     let h = s
         .app
@@ -190,13 +193,13 @@ pub async fn decide(
 /// Confirmed hours this year per volunteer and team: the teams the caller leads, and (managers)
 /// their places'.
 #[utoipa::path(get, path = "/api/v1/volunteer-hours/totals", tag = "volunteering",
-    responses((status = 200, body = TotalList)))]
+    responses((status = 200, body = VolunteerTotalList)))]
 pub async fn totals(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<TotalList>> {
+) -> ApiResult<Json<VolunteerTotalList>> {
     let rows = s.app.volunteering().totals(&c.actor).await?;
-    Ok(Json(TotalList {
+    Ok(Json(VolunteerTotalList {
         items: rows.into_iter().map(total_dto).collect(),
     }))
 }
