@@ -95,7 +95,8 @@ pub struct Chrome {
     /// Care and the warning (staff who read care records, stewards' visits, departments'
     /// referrals).
     pub can_care: bool,
-    /// Volunteer hours (everyone who may be on a team: not departments or auditors).
+    /// Volunteer hours in the nav (residents, stewards and grid workers: those who volunteer;
+    /// managers go there from /care, the nav being full at desk width).
     pub can_volunteer: bool,
 }
 
@@ -131,9 +132,12 @@ impl Chrome {
                     jingzhi_domain::auth::Role::Steward
                         | jingzhi_domain::auth::Role::DepartmentStaff
                 ),
-            can_volunteer: !matches!(
+            // Staff reach it from /care and /teams; the nav keeps it for those who volunteer.
+            can_volunteer: matches!(
                 u.role,
-                jingzhi_domain::auth::Role::DepartmentStaff | jingzhi_domain::auth::Role::Auditor
+                jingzhi_domain::auth::Role::Resident
+                    | jingzhi_domain::auth::Role::Steward
+                    | jingzhi_domain::auth::Role::GridWorker
             ),
         }
     }
