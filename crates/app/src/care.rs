@@ -16,6 +16,7 @@
 //!   with its deadline and answer), given help, and closed when the risk is gone. Overdue cases
 //!   and referrals escalate (the job of `jingzhi serve`, beside overdue events).
 
+use crate::notify::{tell_users, Notice};
 use crate::{Actor, App, AppError, AppResult};
 use jingzhi_domain::audit::Action;
 use jingzhi_domain::auth::Role;
@@ -24,7 +25,6 @@ use jingzhi_domain::rounds::DAY_MS;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::audit;
 use jingzhi_store::care::{self as sc};
-use jingzhi_store::notify as sn;
 use jingzhi_store::registry as sr;
 use jingzhi_store::Conn;
 
@@ -125,6 +125,18 @@ impl App {
     pub fn care(&self) -> Care<'_> {
         Care { app: self }
     }
+}
+
+/// The staff of a department whose scope holds `path` (a department answers for its own area).
+async fn staff_over(tx: &mut Conn, code: &str, path: &str) -> AppResult<Vec<i64>> {
+    Ok(
+        jingzhi_store::departments::staff(tx, std::slice::from_ref(&code.to_string()))
+            .await?
+            .into_iter()
+            .filter(|(_, s)| path.starts_with(&s.scope_path))
+            .map(|(_, s)| s.user_id)
+            .collect(),
+    )
 }
 
 fn text(field: &'static str, what: &str, s: &str, max: usize) -> AppResult<String> {
@@ -770,24 +782,14 @@ impl Care<'_> {
                     let id = sc::open_case(&mut tx, household_id, &hpath, colour, now, due).await?;
                     opened += 1;
                     let workers = sc::workers_of_household(&mut tx, household_id).await?;
-                    for u in workers {
-                        sn::insert_notification(
-                            &mut tx,
-                            &sn::NewNotification {
-                                user_id: u,
-                                event_id: None,
-                                proposal_id: None,
-                                path: &hpath,
-                                created_at: now,
-                                command: "care_case",
-                                status: colour.as_str(),
-                                title: &format!("{}预警：请在时限内响应", colour.label_zh()),
-                                body: "您负责的关爱对象家庭触发预警，已建立救助台账，请尽快入户评估。",
-                                link: Some(&format!("/care/cases/{id}")),
-                            },
-                        )
-                        .await?;
-                    }
+                    let n = Notice {
+                        command: "care_case",
+                        status: colour.as_str(),
+                        title: &format!("{}预警：请在时限内响应", colour.label_zh()),
+                        body: "您负责的关爱对象家庭触发预警，已建立救助台账，请尽快入户评估。",
+                        link: &format!("/care/cases/{id}"),
+                    };
+                    tell_users(&mut tx, &workers, &hpath, &n, now).await?;
                 }
             }
         }
@@ -1020,29 +1022,15 @@ impl Care<'_> {
             ),
         )
         .await?;
-        let staff =
-            jingzhi_store::departments::staff(&mut tx, std::slice::from_ref(&dept.code)).await?;
-        for (_, s) in staff
-            .into_iter()
-            .filter(|(_, s)| c.path.starts_with(&s.scope_path))
-        {
-            sn::insert_notification(
-                &mut tx,
-                &sn::NewNotification {
-                    user_id: s.user_id,
-                    event_id: None,
-                    proposal_id: None,
-                    path: &s.scope_path,
-                    created_at: now,
-                    command: "care_referral",
-                    status: "",
-                    title: &format!("救助转介：请在{days}天内答复"),
-                    body: &request,
-                    link: Some(&format!("/care/cases/{id}")),
-                },
-            )
-            .await?;
-        }
+        let staff = staff_over(&mut tx, &dept.code, &c.path).await?;
+        let n = Notice {
+            command: "care_referral",
+            status: "",
+            title: &format!("救助转介：请在{days}天内答复"),
+            body: &request,
+            link: &format!("/care/cases/{id}"),
+        };
+        tell_users(&mut tx, &staff, &c.path, &n, now).await?;
         jingzhi_store::commit(tx).await?;
         self.case(actor, id).await
     }
@@ -1163,91 +1151,52 @@ impl Care<'_> {
     /// without an assessment go to the managers of the place; referrals past theirs to the
     /// department's staff and the case's managers; records whose visit is overdue to their
     /// building's steward and grid worker. Returns how many were escalated.
-    pub async fn escalate_due_at(&self, actor: &Actor, now: i64) -> AppResult<u64> {
-        let _ = actor;
+    pub async fn escalate_due_at(&self, now: i64) -> AppResult<u64> {
         let mut tx = self.app.store.begin().await?;
         let mut n = 0;
         for c in sc::escalate_cases(&mut tx, now, 500).await? {
             let managers = jingzhi_store::emergency::managers_of(&mut tx, &c.path).await?;
-            for u in managers {
-                sn::insert_notification(
-                    &mut tx,
-                    &sn::NewNotification {
-                        user_id: u,
-                        event_id: None,
-                        proposal_id: None,
-                        path: &c.path,
-                        created_at: now,
-                        command: "care_case",
-                        status: "overdue",
-                        title: &format!("{}预警超时未响应", c.colour.label_zh()),
-                        body: &format!("{}：救助台账超过响应时限仍未入户评估。", c.address),
-                        link: Some(&format!("/care/cases/{}", c.id)),
-                    },
-                )
-                .await?;
-            }
+            let notice = Notice {
+                command: "care_case",
+                status: "overdue",
+                title: &format!("{}预警超时未响应", c.colour.label_zh()),
+                body: &format!("{}：救助台账超过响应时限仍未入户评估。", c.address),
+                link: &format!("/care/cases/{}", c.id),
+            };
+            tell_users(&mut tx, &managers, &c.path, &notice, now).await?;
             n += 1;
         }
         for r in sc::escalate_referrals(&mut tx, now, 500).await? {
-            let mut users: Vec<(i64, String)> =
-                jingzhi_store::departments::staff(&mut tx, std::slice::from_ref(&r.department))
-                    .await?
-                    .into_iter()
-                    .filter(|(_, s)| r.path.starts_with(&s.scope_path))
-                    .map(|(_, s)| (s.user_id, s.scope_path))
-                    .collect();
-            for u in jingzhi_store::emergency::managers_of(&mut tx, &r.path).await? {
-                users.push((u, r.path.clone()));
-            }
-            for (u, at) in users {
-                sn::insert_notification(
-                    &mut tx,
-                    &sn::NewNotification {
-                        user_id: u,
-                        event_id: None,
-                        proposal_id: None,
-                        path: &at,
-                        created_at: now,
-                        command: "care_referral",
-                        status: "overdue",
-                        title: "救助转介超时未答复",
-                        body: &format!(
-                            "转介{}的事项已超过办理时限：{}",
-                            r.department_name.as_deref().unwrap_or(&r.department),
-                            r.request
-                        ),
-                        link: Some(&format!("/care/cases/{}", r.case_id)),
-                    },
-                )
-                .await?;
-            }
+            let mut users = staff_over(&mut tx, &r.department, &r.path).await?;
+            users.extend(jingzhi_store::emergency::managers_of(&mut tx, &r.path).await?);
+            let notice = Notice {
+                command: "care_referral",
+                status: "overdue",
+                title: "救助转介超时未答复",
+                body: &format!(
+                    "转介{}的事项已超过办理时限：{}",
+                    r.department_name.as_deref().unwrap_or(&r.department),
+                    r.request
+                ),
+                link: &format!("/care/cases/{}", r.case_id),
+            };
+            tell_users(&mut tx, &users, &r.path, &notice, now).await?;
             n += 1;
         }
         for (r, users) in sc::overdue_untold(&mut tx, now, 2000).await? {
-            for u in users {
-                sn::insert_notification(
-                    &mut tx,
-                    &sn::NewNotification {
-                        user_id: u,
-                        event_id: None,
-                        proposal_id: None,
-                        path: &r.path,
-                        created_at: now,
-                        command: "care_visit",
-                        status: "overdue",
-                        title: "关爱走访逾期",
-                        body: &format!(
-                            "{}（{}）已超过{}天未走访，请尽快上门。",
-                            jingzhi_domain::registry::mask_name(&r.resident_name),
-                            r.kind.label_zh(),
-                            r.visit_every_days
-                        ),
-                        link: Some("/care/visits"),
-                    },
-                )
-                .await?;
-            }
+            let notice = Notice {
+                command: "care_visit",
+                status: "overdue",
+                title: "关爱走访逾期",
+                body: &format!(
+                    "{}（{}）已超过{}天未走访，请尽快上门。",
+                    jingzhi_domain::registry::mask_name(&r.resident_name),
+                    r.kind.label_zh(),
+                    r.visit_every_days
+                ),
+                link: "/care/visits",
+            };
+            tell_users(&mut tx, &users, &r.path, &notice, now).await?;
             n += 1;
         }
         jingzhi_store::commit(tx).await?;

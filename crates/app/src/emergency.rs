@@ -23,7 +23,6 @@ use jingzhi_domain::registry::mask_name;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_store::audit;
 use jingzhi_store::emergency::{self as se, CoveredFilter, NewIncident};
-use jingzhi_store::notify as sn;
 use jingzhi_store::registry as sr;
 use jingzhi_store::Conn;
 
@@ -124,8 +123,7 @@ fn narrower<'p>(a: &'p str, b: &'p str) -> &'p str {
     }
 }
 
-/// Notify users of something at `path`, each filed where they see it: at `path` when it lies
-/// inside their scope, otherwise at their scope (a volunteer whose account is their home).
+/// Tell users of an incident (see [`crate::notify::tell_users`]).
 async fn tell(
     tx: &mut Conn,
     users: &[i64],
@@ -135,30 +133,14 @@ async fn tell(
     link: &str,
     now: i64,
 ) -> AppResult<()> {
-    for (user_id, scope) in se::scope_paths(tx, users).await? {
-        let at = if path.starts_with(&scope) {
-            path
-        } else {
-            &scope
-        };
-        sn::insert_notification(
-            tx,
-            &sn::NewNotification {
-                user_id,
-                event_id: None,
-                proposal_id: None,
-                path: at,
-                created_at: now,
-                command: "incident",
-                status: "",
-                title,
-                body,
-                link: Some(link),
-            },
-        )
-        .await?;
-    }
-    Ok(())
+    let n = crate::notify::Notice {
+        command: "incident",
+        status: "",
+        title,
+        body,
+        link,
+    };
+    crate::notify::tell_users(tx, users, path, &n, now).await
 }
 
 impl Emergency<'_> {

@@ -13,7 +13,6 @@ use jingzhi_domain::audit::Action;
 use jingzhi_domain::time_fmt::now_ms;
 use jingzhi_domain::volunteering::{self as dv, Decider, HoursStatus};
 use jingzhi_store::audit;
-use jingzhi_store::notify as sn;
 use jingzhi_store::volunteering as sv;
 
 pub use jingzhi_store::volunteering::{Hours, Total};
@@ -43,10 +42,7 @@ impl App {
 fn day_ms(s: &str) -> AppResult<i64> {
     let d = jingzhi_domain::time_fmt::parse_date(s)
         .ok_or_else(|| AppError::invalid("served_on", "请填写服务日期（年-月-日）"))?;
-    Ok(d.midnight()
-        .assume_offset(jingzhi_domain::time_fmt::CST)
-        .unix_timestamp()
-        * 1000)
+    Ok(jingzhi_domain::time_fmt::day_start_ms(d))
 }
 
 impl Volunteering<'_> {
@@ -199,26 +195,14 @@ impl Volunteering<'_> {
             },
         )
         .await?;
-        let scope: Vec<(i64, String)> =
-            jingzhi_store::emergency::scope_paths(&mut tx, &[h.user_id]).await?;
-        if let Some((_, at)) = scope.first() {
-            sn::insert_notification(
-                &mut tx,
-                &sn::NewNotification {
-                    user_id: h.user_id,
-                    event_id: None,
-                    proposal_id: None,
-                    path: at,
-                    created_at: now,
-                    command: "volunteer_hours",
-                    status: status.as_str(),
-                    title: &format!("志愿服务{}小时{}", dv::hours(h.minutes), status.label_zh()),
-                    body: reason_opt.unwrap_or(&h.activity),
-                    link: Some("/volunteering"),
-                },
-            )
-            .await?;
-        }
+        let notice = crate::notify::Notice {
+            command: "volunteer_hours",
+            status: status.as_str(),
+            title: &format!("志愿服务{}小时{}", dv::hours(h.minutes), status.label_zh()),
+            body: reason_opt.unwrap_or(&h.activity),
+            link: "/volunteering",
+        };
+        crate::notify::tell_users(&mut tx, &[h.user_id], &h.path, &notice, now).await?;
         let h = sv::get(&mut tx, id).await?;
         jingzhi_store::commit(tx).await?;
         Ok(h)
@@ -228,10 +212,7 @@ impl Volunteering<'_> {
 /// The first instant of this year, China time.
 fn year_start() -> i64 {
     let d = jingzhi_domain::time_fmt::today();
-    time::Date::from_calendar_date(d.year(), time::Month::January, 1)
-        .unwrap_or(d)
-        .midnight()
-        .assume_offset(jingzhi_domain::time_fmt::CST)
-        .unix_timestamp()
-        * 1000
+    jingzhi_domain::time_fmt::day_start_ms(
+        time::Date::from_calendar_date(d.year(), time::Month::January, 1).unwrap_or(d),
+    )
 }

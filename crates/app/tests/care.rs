@@ -569,10 +569,9 @@ async fn overdue_cases_referrals_and_visits_escalate_once() {
     // Ten days on: the orange case (72 h), the referral (3 days) and the weekly visit are all
     // overdue; each escalates once.
     let later = now_ms() + 10 * DAY_MS;
-    let sys = w.app.system_actor().await.unwrap();
-    let n = care.escalate_due_at(&sys, later).await.unwrap();
+    let n = care.escalate_due_at(later).await.unwrap();
     assert_eq!(n, 3);
-    assert_eq!(care.escalate_due_at(&sys, later + 1000).await.unwrap(), 0);
+    assert_eq!(care.escalate_due_at(later + 1000).await.unwrap(), 0);
     let mut conn = w.app.store.acquire().await.unwrap();
     let told: Vec<String> =
         sqlx::query_scalar("SELECT command FROM notifications WHERE user_id = $1 ORDER BY id")

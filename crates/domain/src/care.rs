@@ -582,11 +582,7 @@ pub fn check_happened(s: &str, now: i64) -> Result<i64, FieldError> {
         )
     };
     let d = crate::time_fmt::parse_date(s).ok_or_else(bad)?;
-    let at = d
-        .midnight()
-        .assume_offset(crate::time_fmt::CST)
-        .unix_timestamp()
-        * 1000;
+    let at = crate::time_fmt::day_start_ms(d);
     if at > now || at < now - 731 * DAY_MS {
         return Err(bad());
     }

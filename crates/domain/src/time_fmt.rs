@@ -62,6 +62,11 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
 }
 
+/// The first instant (UTC ms) of a day in China Standard Time.
+pub fn day_start_ms(d: Date) -> i64 {
+    d.midnight().assume_offset(CST).unix_timestamp() * 1000
+}
+
 /// `YYYY-MM-DD`.
 pub fn format_date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())

@@ -1047,17 +1047,6 @@ pub async fn get_case(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Case> {
     case_from(&r)
 }
 
-/// A case without a scope: for a department reached through one of its referrals.
-pub async fn get_case_by_id(conn: &mut Conn, id: i64) -> Result<Case> {
-    let sql = format!("{CASE_SQL} WHERE k.id = $1");
-    let r = sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(Error::NotFound)?;
-    case_from(&r)
-}
-
 /// Cases inside the scope: open ones by deadline, or closed ones newest first.
 pub async fn cases(
     conn: &mut Conn,

@@ -191,7 +191,7 @@ impl Events<'_> {
                     Err(e) => tracing::error!(error = %e, "care recompute failed"),
                 }
             }
-            match care.escalate_due_at(&actor, now).await {
+            match care.escalate_due_at(now).await {
                 Ok(n) if n > 0 => {
                     tracing::info!(escalated = n, "care cases, referrals and visits escalated")
                 }

@@ -237,6 +237,51 @@ async fn deliver(
     Ok(())
 }
 
+/// What [`tell_users`] files: a notification's kind (`command`), its status, words and link.
+pub(crate) struct Notice<'a> {
+    pub command: &'a str,
+    pub status: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub link: &'a str,
+}
+
+/// Notify users of something at `path` (in-app, in the caller's transaction), each filed where
+/// they see it: at `path` when it lies inside their scope, otherwise at their scope (a volunteer
+/// whose account is their home), because the inbox is read within the reader's scope.
+pub(crate) async fn tell_users(
+    tx: &mut Conn,
+    users: &[i64],
+    path: &str,
+    n: &Notice<'_>,
+    now: i64,
+) -> AppResult<()> {
+    for (user_id, scope) in jingzhi_store::emergency::scope_paths(tx, users).await? {
+        let at = if path.starts_with(&scope) {
+            path
+        } else {
+            &scope
+        };
+        sn::insert_notification(
+            tx,
+            &sn::NewNotification {
+                user_id,
+                event_id: None,
+                proposal_id: None,
+                path: at,
+                created_at: now,
+                command: n.command,
+                status: n.status,
+                title: n.title,
+                body: n.body,
+                link: Some(n.link),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Tell departments' staff about an event (dispatched, summoned, a task, overdue, sent back):
 /// an in-app notification to each active staff user of each department whose scope holds the
 /// event (never the actor), and one outbox row per channel, in the caller's transaction.
