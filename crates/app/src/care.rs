@@ -164,7 +164,8 @@ impl Care<'_> {
         AppError::Forbidden
     }
 
-    async fn must_read(
+    /// Go on only for a role that reads care ([`reads`]); refuse anyone else, audited.
+    pub(crate) async fn must_read(
         &self,
         actor: &Actor,
         entity: &'static str,

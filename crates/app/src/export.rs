@@ -655,3 +655,220 @@ impl Export<'_> {
         Ok(n)
     }
 }
+
+/// The care lists a page offers as .xlsx (issue 13 §5), with the filters of their pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CareList {
+    /// Care records (关爱对象) as `/care/records` lists them: the open ones of the scope, of one
+    /// kind if given. What a record holds that is sealed (its detail and plan) is not written.
+    Records {
+        kind: Option<jingzhi_domain::care::CareKind>,
+    },
+    /// Assistance cases (救助链) of the scope: of one state if given (else open and closed), of
+    /// one colour if given. Assessments, help given and closing notes (sealed) are not written.
+    Cases {
+        state: Option<jingzhi_domain::care::CaseState>,
+        colour: Option<jingzhi_domain::care::Colour>,
+    },
+}
+
+const CARE_RECORD_COLUMNS: &[(&str, f64)] = &[
+    ("编号", 8.0),
+    ("姓名", 10.0),
+    ("类别", 10.0),
+    ("地址", 32.0),
+    ("所在地", 24.0),
+    ("责任人", 10.0),
+    ("走访频次（天）", 12.0),
+    ("上次走访", 17.0),
+    ("下次走访", 17.0),
+    ("逾期天数", 9.0),
+    ("预警颜色", 9.0),
+    ("开立日期", 12.0),
+    ("状态", 8.0),
+];
+
+const CARE_CASE_COLUMNS: &[(&str, f64)] = &[
+    ("编号", 8.0),
+    ("户/地址", 32.0),
+    ("户主", 10.0),
+    ("所在地", 24.0),
+    ("预警颜色", 9.0),
+    ("状态", 8.0),
+    ("开立时间", 17.0),
+    ("期限", 17.0),
+    ("是否逾期", 9.0),
+    ("转介数", 8.0),
+    ("结案时间", 17.0),
+];
+
+/// May export the care lists: the roles that read care ([`crate::care::reads`]) and export.
+pub fn may_export_care(role: jingzhi_domain::auth::Role) -> bool {
+    crate::care::reads(role) && role.can(Permission::ImportExport)
+}
+
+/// 所在地 of the buildings of an export (the community and grid above each, as far as the
+/// caller's scope shows them), looked up once per place.
+#[derive(Default)]
+struct Places {
+    known: std::collections::HashMap<String, String>,
+}
+
+impl Places {
+    async fn of(
+        &mut self,
+        conn: &mut jingzhi_store::Conn,
+        scope: &jingzhi_store::Scope,
+        building_path: &str,
+    ) -> AppResult<String> {
+        use jingzhi_domain::registry::NodeKind;
+        // The building's parent path: every building of a grid (or compound) shares it.
+        let trimmed = building_path.trim_end_matches('/');
+        let parent = &building_path[..trimmed.rfind('/').map_or(0, |i| i + 1)];
+        if let Some(p) = self.known.get(parent) {
+            return Ok(p.clone());
+        }
+        let names: Vec<String> = sr::ancestors(conn, scope, parent)
+            .await?
+            .into_iter()
+            .filter(|n| matches!(n.kind, NodeKind::Community | NodeKind::Grid))
+            .map(|n| n.name)
+            .collect();
+        let place = names.join(" · ");
+        self.known.insert(parent.to_string(), place.clone());
+        Ok(place)
+    }
+}
+
+impl Export<'_> {
+    /// Write a care list of the caller's scope to an .xlsx file at `path`, streaming in keyset
+    /// pages (a city holds tens of thousands of records: the whole list, not the page's first
+    /// rows), ordered by place. Only the roles that read care export it; a refusal is audited
+    /// like a refused read, and the export itself is audited. Returns rows written.
+    pub async fn care(&self, actor: &Actor, list: CareList, path: &Path) -> AppResult<u64> {
+        use jingzhi_domain::care::{overdue_days, CaseState};
+        use jingzhi_domain::time_fmt::{format_ms, now_ms};
+        use jingzhi_store::care as sc;
+        let entity = match list {
+            CareList::Records { .. } => "care_record",
+            CareList::Cases { .. } => "care_case",
+        };
+        self.app.care().must_read(actor, entity, None).await?;
+        actor.require(Permission::ImportExport)?;
+        let scope = actor.scope();
+        let now = now_ms();
+        let num = |n: i64| Value::Number(n as f64);
+        let mut places = Places::default();
+        let mut conn = self.app.store.acquire().await?;
+        let (name, columns) = match list {
+            CareList::Records { .. } => ("关爱对象", CARE_RECORD_COLUMNS),
+            CareList::Cases { .. } => ("救助链", CARE_CASE_COLUMNS),
+        };
+        let out = XlsxStream::start(path, spec(name, columns));
+        let mut after: Option<sc::Cursor> = None;
+        loop {
+            // One page, made rows (the place names looked up on the same connection).
+            let page: AppResult<(Vec<Vec<Value>>, bool)> = async {
+                let mut rows = Vec::new();
+                let done;
+                match list {
+                    CareList::Records { kind } => {
+                        let f = sc::RecordFilter {
+                            kind,
+                            ..Default::default()
+                        };
+                        let page =
+                            sc::records_page(&mut conn, &scope, &f, after.as_ref(), PAGE).await?;
+                        done = (page.len() as i64) < PAGE;
+                        after = page.last().map(|r| (r.path.clone(), r.id));
+                        for r in page {
+                            let place = places.of(&mut conn, &scope, &r.path).await?;
+                            let due = r.visit_due();
+                            let opened = format_ms(r.opened_at);
+                            rows.push(vec![
+                                num(r.id),
+                                r.resident_name.into(),
+                                r.kind.label_zh().into(),
+                                r.address.into(),
+                                place.into(),
+                                r.worker_name.into(),
+                                num(r.visit_every_days),
+                                r.last_visit_at.map(format_ms).into(),
+                                format_ms(due).into(),
+                                num(overdue_days(due, now)),
+                                r.colour.map(|c| c.label_zh().to_string()).into(),
+                                opened.get(..10).unwrap_or(&opened).to_string().into(),
+                                if r.closed_at.is_some() {
+                                    "已结束"
+                                } else {
+                                    "在管"
+                                }
+                                .into(),
+                            ]);
+                        }
+                    }
+                    CareList::Cases { state, colour } => {
+                        let page =
+                            sc::cases_page(&mut conn, &scope, state, colour, after.as_ref(), PAGE)
+                                .await?;
+                        done = (page.len() as i64) < PAGE;
+                        after = page.last().map(|(k, _)| (k.path.clone(), k.id));
+                        for (k, referrals) in page {
+                            let place = places.of(&mut conn, &scope, &k.path).await?;
+                            let overdue = k.state == CaseState::Open
+                                && k.assessed_at.is_none()
+                                && k.due_at < now;
+                            rows.push(vec![
+                                num(k.id),
+                                k.address.into(),
+                                k.head_name.into(),
+                                place.into(),
+                                k.colour.label_zh().into(),
+                                k.state.label_zh().into(),
+                                format_ms(k.opened_at).into(),
+                                format_ms(k.due_at).into(),
+                                Value::yes_no(overdue),
+                                num(referrals),
+                                k.closed_at.map(format_ms).into(),
+                            ]);
+                        }
+                    }
+                }
+                Ok((rows, done))
+            }
+            .await;
+            let (rows, done) = match page {
+                Ok(p) => p,
+                Err(e) => {
+                    out.abort().await;
+                    return Err(e);
+                }
+            };
+            if !rows.is_empty() {
+                if let Err(e) = out.send(rows).await {
+                    out.finish().await?;
+                    return Err(e);
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        drop(conn);
+        let n = out.finish().await?;
+        let (summary, after) = match list {
+            CareList::Records { kind } => (
+                format!("导出关爱对象名单 {n}行"),
+                serde_json::json!({"rows": n, "list": name, "kind": kind.map(|k| k.as_str())}),
+            ),
+            CareList::Cases { state, colour } => (
+                format!("导出救助台账 {n}件"),
+                serde_json::json!({"rows": n, "list": name,
+                    "state": state.map(|s| s.as_str()), "colour": colour.map(|c| c.as_str())}),
+            ),
+        };
+        self.record(actor, entity, &scope.path, summary, after)
+            .await?;
+        Ok(n)
+    }
+}

@@ -589,3 +589,292 @@ async fn overdue_cases_referrals_and_visits_escalate_once() {
     .unwrap();
     assert!(told.contains(&"overdue".to_string()), "{told:?}");
 }
+
+/// The rows of an exported workbook's first sheet as text (the header first).
+fn xlsx_rows(path: &std::path::Path) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader};
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
+    let range = wb.worksheet_range_at(0).unwrap().unwrap();
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|d| match d {
+                    Data::Empty => String::new(),
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_care_lists_export_whole_to_those_who_read_care_and_are_audited() {
+    use jingzhi_app::export::CareList;
+    use jingzhi_domain::care::{AgeBand, CareKind};
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let other = w.user("worker.b", "community-worker", &w.comm_b).await;
+    let grid = w.user("grid.a", "grid-worker", &w.grid_a).await;
+    let auditor = w.user("auditor", "auditor", &w.city).await;
+    let dept = w.user("zj.staff", "department-staff", &w.street).await;
+    let resident = w
+        .resident_at(
+            &worker,
+            "resident.a",
+            "901",
+            "居民甲",
+            IdNumber::build(371002, date!(1990 - 01 - 01), 901).as_str(),
+        )
+        .await;
+    let care = w.app.care();
+
+    // Three records: an elderly person, a disabled one (with a plan, sealed), a low-income
+    // household whose income opens a yellow case, referred once.
+    let tags = [
+        ResidentTags {
+            elderly_alone: true,
+            ..Default::default()
+        },
+        ResidentTags {
+            disability_grade: Some(2),
+            ..Default::default()
+        },
+        ResidentTags {
+            low_income: Some(LowIncome::DibaoEdge),
+            ..Default::default()
+        },
+    ];
+    let details = [
+        (
+            "elderly",
+            Detail {
+                age_band: Some(AgeBand::Old),
+                living_alone: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "disabled",
+            Detail {
+                disability_type: Some(DisabilityType::Physical),
+                disability_grade: Some(2),
+                plan: "每两周上门，协调康复".into(),
+                ..Default::default()
+            },
+        ),
+        (
+            "low_income",
+            Detail {
+                low_income: Some(LowIncome::DibaoEdge),
+                ..Default::default()
+            },
+        ),
+    ];
+    let mut poor = 0;
+    for (i, (t, (kind, detail))) in tags.into_iter().zip(details).enumerate() {
+        let (hh, rid) = person(&w, &worker, &format!("5{i:02}"), 50 + i as u32, t).await;
+        care.open_record(
+            &worker,
+            &RecordInput {
+                resident_id: rid,
+                kind: kind.into(),
+                detail,
+                worker_user_id: Some(grid.id()),
+                visit_every_days: None,
+            },
+        )
+        .await
+        .unwrap();
+        poor = hh;
+    }
+    care.set_facts(&worker, poor, Some(1400), 0).await.unwrap();
+    let case = care.household(&worker, poor).await.unwrap().case.unwrap();
+    care.refer(&worker, case.id, "minzheng", "申请临时救助", 7)
+        .await
+        .unwrap();
+
+    let dir = std::env::temp_dir().join(format!(
+        "jz_care_export_{}_{}",
+        std::process::id(),
+        now_ms()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let export = w.app.export();
+    let exports = |entity: &'static str| audited(&w, Action::Export, entity);
+    let all = CareList::Records { kind: None };
+    let cases = CareList::Cases {
+        state: None,
+        colour: None,
+    };
+
+    // A manager: as many rows as the list, the list page's columns, nothing sealed.
+    let listed = care
+        .records(&worker, &RecordFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 3);
+    let path = dir.join("records.xlsx");
+    let n = export.care(&worker, all, &path).await.unwrap();
+    assert_eq!(n as usize, listed.len());
+    let rows = xlsx_rows(&path);
+    assert_eq!(rows.len(), listed.len() + 1);
+    assert_eq!(
+        rows[0],
+        [
+            "编号",
+            "姓名",
+            "类别",
+            "地址",
+            "所在地",
+            "责任人",
+            "走访频次（天）",
+            "上次走访",
+            "下次走访",
+            "逾期天数",
+            "预警颜色",
+            "开立日期",
+            "状态"
+        ]
+    );
+    let disabled = rows.iter().find(|r| r[2] == "残疾人").unwrap();
+    assert_eq!(disabled[1], "关爱51");
+    assert_eq!(disabled[6], "14");
+    assert!(disabled[4].contains(&w.comm_a.name), "{disabled:?}");
+    assert_eq!(disabled[12], "在管");
+    assert!(
+        !rows.concat().join("|").contains("协调康复"),
+        "the sealed plan is not exported"
+    );
+    let poor_row = rows.iter().find(|r| r[2] == "低收入家庭").unwrap();
+    assert_eq!(poor_row[10], "黄色");
+
+    // Of one kind, as the page filters.
+    let n = export
+        .care(
+            &worker,
+            CareList::Records {
+                kind: Some(CareKind::Disabled),
+            },
+            &dir.join("disabled.xlsx"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+
+    // The cases: the one case, with its referral.
+    let open = care.cases(&worker, CaseState::Open, None).await.unwrap();
+    let closed = care.cases(&worker, CaseState::Closed, None).await.unwrap();
+    let path = dir.join("cases.xlsx");
+    let n = export.care(&worker, cases, &path).await.unwrap();
+    assert_eq!(n as usize, open.len() + closed.len());
+    assert_eq!(n, 1);
+    let rows = xlsx_rows(&path);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[0],
+        [
+            "编号",
+            "户/地址",
+            "户主",
+            "所在地",
+            "预警颜色",
+            "状态",
+            "开立时间",
+            "期限",
+            "是否逾期",
+            "转介数",
+            "结案时间"
+        ]
+    );
+    assert_eq!(rows[1][0], case.id.to_string());
+    assert_eq!(
+        (
+            &rows[1][4][..],
+            &rows[1][5][..],
+            &rows[1][8][..],
+            &rows[1][9][..],
+            &rows[1][10][..]
+        ),
+        ("黄色", "办理中", "否", "1", "")
+    );
+    let n = export
+        .care(
+            &worker,
+            CareList::Cases {
+                state: Some(CaseState::Closed),
+                colour: None,
+            },
+            &dir.join("closed.xlsx"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+
+    // A grid worker exports their list; another community's worker gets an empty sheet.
+    let n = export
+        .care(&grid, all, &dir.join("grid.xlsx"))
+        .await
+        .unwrap();
+    assert_eq!(
+        n as usize,
+        care.records(&grid, &RecordFilter::default())
+            .await
+            .unwrap()
+            .len()
+    );
+    let path = dir.join("other.xlsx");
+    assert_eq!(export.care(&other, all, &path).await.unwrap(), 0);
+    assert_eq!(xlsx_rows(&path).len(), 1);
+
+    // Every export is audited.
+    assert_eq!(exports("care_record").await, 4);
+    assert_eq!(exports("care_case").await, 2);
+
+    // Refused to those who do not read care (the refusal audited like a refused read), and
+    // nothing written.
+    let refused = audited(&w, Action::Refused, "care_record").await
+        + audited(&w, Action::Refused, "care_case").await;
+    for a in [&auditor, &dept, &resident] {
+        for (i, list) in [all, cases].into_iter().enumerate() {
+            let path = dir.join(format!("refused_{}_{i}.xlsx", a.id()));
+            let e = export.care(a, list, &path).await.unwrap_err();
+            assert_eq!(status(&e), "403", "{:?}", a.user.role);
+            assert!(!path.exists(), "nothing written for {:?}", a.user.role);
+        }
+    }
+    assert_eq!(
+        audited(&w, Action::Refused, "care_record").await
+            + audited(&w, Action::Refused, "care_case").await,
+        refused + 6
+    );
+    assert_eq!(exports("care_record").await, 4);
+    assert_eq!(exports("care_case").await, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // The export reads the whole list in keyset pages (a city's tens of thousands, past the
+    // list's limit): pages of one row give every record once, in (path, id) order.
+    let mut conn = w.app.store.acquire().await.unwrap();
+    let scope = worker.scope();
+    let mut after: Option<jingzhi_store::care::Cursor> = None;
+    let mut seen = Vec::new();
+    loop {
+        let page = jingzhi_store::care::records_page(
+            &mut conn,
+            &scope,
+            &RecordFilter::default(),
+            after.as_ref(),
+            1,
+        )
+        .await
+        .unwrap();
+        let Some(r) = page.last() else { break };
+        after = Some((r.path.clone(), r.id));
+        seen.push(r.id);
+    }
+    let mut ids: Vec<i64> = listed.iter().map(|r| r.id).collect();
+    ids.sort();
+    assert_eq!(seen, ids, "every record once");
+}

@@ -174,14 +174,11 @@ pub struct RecordFilter {
     pub include_closed: bool,
 }
 
-/// Records inside the scope, the most overdue first.
-pub async fn records(
-    conn: &mut Conn,
-    scope: &Scope,
-    f: &RecordFilter,
-    limit: i64,
-) -> Result<Vec<Record>> {
-    let mut p = Params::default();
+/// When a record's next visit is due, in SQL (as [`Record::visit_due`]).
+const RECORD_DUE: &str = "(CASE WHEN lv.last_at > c.opened_at THEN lv.last_at ELSE c.opened_at END) + c.visit_every_days * 86400000";
+
+/// The conditions of the record lists: the scope, then the filter.
+fn record_where(p: &mut Params, scope: &Scope, f: &RecordFilter) -> Vec<String> {
     let mut w = vec![p.range("c.path", &scope.path)];
     if let Some(k) = f.kind {
         w.push(format!("c.kind = {}", p.push(V::T(k.as_str().into()))));
@@ -195,15 +192,67 @@ pub async fn records(
     if !f.include_closed {
         w.push("c.closed_at IS NULL".into());
     }
-    let due = "(CASE WHEN lv.last_at > c.opened_at THEN lv.last_at ELSE c.opened_at END) + c.visit_every_days * 86400000";
     if let Some(t) = f.due_before {
-        w.push(format!("{due} < {}", p.push(V::I(t))));
+        w.push(format!("{RECORD_DUE} < {}", p.push(V::I(t))));
     }
+    w
+}
+
+/// Records inside the scope, the most overdue first.
+pub async fn records(
+    conn: &mut Conn,
+    scope: &Scope,
+    f: &RecordFilter,
+    limit: i64,
+) -> Result<Vec<Record>> {
+    let mut p = Params::default();
+    let w = record_where(&mut p, scope, f);
     let sql = format!(
-        "{RECORD_SQL} WHERE {} ORDER BY {due}, c.id LIMIT {}",
+        "{RECORD_SQL} WHERE {} ORDER BY {RECORD_DUE}, c.id LIMIT {}",
         w.join(" AND "),
         p.push(V::I(limit))
     );
+    bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(record_from)
+        .collect()
+}
+
+/// Where a keyset page starts: the `(path, id)` of the last row of the previous page.
+pub type Cursor = (String, i64);
+
+/// ` AND (path, id) > cursor`, spelled for both backends.
+fn after_cursor(p: &mut Params, path_col: &str, id_col: &str, after: Option<&Cursor>) -> String {
+    match after {
+        None => String::new(),
+        Some((path, id)) => {
+            let a = p.push(V::T(path.clone()));
+            let b = p.push(V::T(path.clone()));
+            let c = p.push(V::I(*id));
+            format!(" AND ({path_col} > {a} OR ({path_col} = {b} AND {id_col} > {c}))")
+        }
+    }
+}
+
+/// The next page of the records [`records`] lists (same scope and filter, no limit overall),
+/// ordered by `(path, id)`: an export reads them all this way, page by page.
+pub async fn records_page(
+    conn: &mut Conn,
+    scope: &Scope,
+    f: &RecordFilter,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<Record>> {
+    let mut p = Params::default();
+    let w = record_where(&mut p, scope, f);
+    let mut sql = format!("{RECORD_SQL} WHERE {}", w.join(" AND "));
+    sql.push_str(&after_cursor(&mut p, "c.path", "c.id", after));
+    sql.push_str(&format!(
+        " ORDER BY c.path, c.id LIMIT {}",
+        p.push(V::I(limit.max(1)))
+    ));
     bind(sqlx::query(&sql), &p.vals)
         .fetch_all(&mut *conn)
         .await?
@@ -1077,6 +1126,45 @@ pub async fn cases(
         .await?
         .iter()
         .map(case_from)
+        .collect()
+}
+
+/// The next page of the cases inside the scope (of one state, or all; of one colour, or all),
+/// ordered by `(path, id)`, each with its number of referrals: an export reads them all this
+/// way, page by page.
+pub async fn cases_page(
+    conn: &mut Conn,
+    scope: &Scope,
+    state: Option<CaseState>,
+    colour: Option<Colour>,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<(Case, i64)>> {
+    let mut p = Params::default();
+    let mut w = vec![p.range("k.path", &scope.path)];
+    if let Some(s) = state {
+        w.push(format!("k.state = {}", p.push(V::T(s.as_str().into()))));
+    }
+    if let Some(c) = colour {
+        w.push(format!("k.colour = {}", p.push(V::T(c.as_str().into()))));
+    }
+    let select = CASE_SQL.replacen(
+        " FROM care_cases k",
+        ", (SELECT COUNT(*) FROM care_referrals f WHERE f.case_id = k.id) AS referrals \
+         FROM care_cases k",
+        1,
+    );
+    let mut sql = format!("{select} WHERE {}", w.join(" AND "));
+    sql.push_str(&after_cursor(&mut p, "k.path", "k.id", after));
+    sql.push_str(&format!(
+        " ORDER BY k.path, k.id LIMIT {}",
+        p.push(V::I(limit.max(1)))
+    ));
+    bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((case_from(r)?, r.try_get::<i64, _>("referrals")?)))
         .collect()
 }
 

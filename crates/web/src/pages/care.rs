@@ -156,6 +156,8 @@ pub struct IndexPage {
     pub cases: Vec<CaseRow>,
     pub overdue: Vec<RecordRow>,
     pub manages: bool,
+    /// May download the cases as .xlsx.
+    pub can_export: bool,
     pub message: Option<String>,
 }
 
@@ -192,6 +194,7 @@ async fn index_page(
             .map(|r| record_row(r, now, false))
             .collect(),
         manages: c.actor.user.role.is_manager(),
+        can_export: jingzhi_app::export::may_export_care(c.actor.user.role),
         message,
     })
 }
@@ -217,6 +220,8 @@ pub struct RecordsPage {
     pub rows: Vec<RecordRow>,
     /// `resident_id:kind` and its label, for the picker of a new record.
     pub picks: Vec<(String, String)>,
+    /// The download of the list as .xlsx (same filter), for those who may export it.
+    pub export: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -262,6 +267,10 @@ pub async fn records(
         kinds: CareKind::ALL,
         rows: rows.iter().map(|r| record_row(r, now, false)).collect(),
         picks,
+        export: jingzhi_app::export::may_export_care(c.actor.user.role).then(|| match kind {
+            Some(k) => format!("/care/records/export.xlsx?kind={}", k.as_str()),
+            None => "/care/records/export.xlsx".to_string(),
+        }),
     }))
 }
 

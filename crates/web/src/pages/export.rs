@@ -33,6 +33,53 @@ pub fn router() -> Router<AppState> {
         .route("/votes/export.xlsx", get(votes))
         .route("/councils/export.xlsx", get(councils))
         .route("/funds/{id}/export.xlsx", get(fund_ledger))
+        .route("/care/records/export.xlsx", get(care_records))
+        .route("/care/cases/export.xlsx", get(care_cases))
+}
+
+/// The filter of `/care/records` (`kind`), and of the cases (`state`, `colour`); a value that
+/// is not one of the list's is left out, as the page does.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CareQuery {
+    pub kind: Option<String>,
+    pub state: Option<String>,
+    pub colour: Option<String>,
+}
+
+pub async fn care_records(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    UrlQuery(q): UrlQuery<CareQuery>,
+) -> PageResult {
+    use jingzhi_app::export::CareList;
+    let kind = q
+        .kind
+        .as_deref()
+        .and_then(jingzhi_domain::care::CareKind::parse);
+    stream(format!("关爱对象_{}.xlsx", today()), |p| async move {
+        s.app
+            .export()
+            .care(&c.actor, CareList::Records { kind }, &p)
+            .await
+    })
+    .await
+}
+
+pub async fn care_cases(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    UrlQuery(q): UrlQuery<CareQuery>,
+) -> PageResult {
+    use jingzhi_app::export::CareList;
+    use jingzhi_domain::care::{CaseState, Colour};
+    let list = CareList::Cases {
+        state: q.state.as_deref().and_then(CaseState::parse),
+        colour: q.colour.as_deref().and_then(Colour::parse),
+    };
+    stream(format!("救助链_{}.xlsx", today()), |p| async move {
+        s.app.export().care(&c.actor, list, &p).await
+    })
+    .await
 }
 
 async fn participation(
