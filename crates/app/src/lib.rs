@@ -1,6 +1,7 @@
 //! Use-cases of jingzhi. Each one checks the caller's permission, runs in one transaction with
 //! the caller's scope applied in every query, and writes its audit record in that transaction.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod care;

@@ -256,6 +256,14 @@ impl World {
             )
             .await
             .unwrap();
+        // The account's scope: the resident's building.
+        let building = {
+            let mut conn = self.app.store.acquire().await.unwrap();
+            let id = *jingzhi_domain::scope::path_ids(&r.path).last().unwrap();
+            jingzhi_store::registry::get_node_unscoped(&mut conn, id)
+                .await
+                .unwrap()
+        };
         let u = self
             .app
             .auth()
@@ -265,7 +273,7 @@ impl World {
                     username: username.into(),
                     password: "test-password-1".into(),
                     role: "resident".into(),
-                    scope_code: self.building_a.code.clone(),
+                    scope_code: building.code,
                     display_name: None,
                     department: None,
                     resident_id: Some(r.id),

@@ -89,7 +89,12 @@ impl Volunteering<'_> {
     pub async fn mine(&self, actor: &Actor) -> AppResult<(Vec<Hours>, i64)> {
         let mut conn = self.app.store.acquire().await?;
         let rows = sv::of_user(&mut conn, actor.id(), LIST_LIMIT).await?;
-        let total = sv::own_total(&mut conn, actor.id(), year_start()).await?;
+        let total = sv::own_total(
+            &mut conn,
+            actor.id(),
+            jingzhi_domain::time_fmt::year_start_ms(),
+        )
+        .await?;
         Ok((rows, total))
     }
 
@@ -109,7 +114,7 @@ impl Volunteering<'_> {
             &mut conn,
             actor.id(),
             scope.as_ref(),
-            year_start(),
+            jingzhi_domain::time_fmt::year_start_ms(),
             LIST_LIMIT,
         )
         .await?)
@@ -207,12 +212,4 @@ impl Volunteering<'_> {
         jingzhi_store::commit(tx).await?;
         Ok(h)
     }
-}
-
-/// The first instant of this year, China time.
-fn year_start() -> i64 {
-    let d = jingzhi_domain::time_fmt::today();
-    jingzhi_domain::time_fmt::day_start_ms(
-        time::Date::from_calendar_date(d.year(), time::Month::January, 1).unwrap_or(d),
-    )
 }

@@ -4,6 +4,7 @@
 //! One module per capability, with the same name in every crate (`registry`, `auth`, `audit`,
 //! `demo`, …).
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod care;

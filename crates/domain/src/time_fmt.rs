@@ -67,6 +67,12 @@ pub fn day_start_ms(d: Date) -> i64 {
     d.midnight().assume_offset(CST).unix_timestamp() * 1000
 }
 
+/// The first instant (UTC ms) of this year in China Standard Time.
+pub fn year_start_ms() -> i64 {
+    let d = today();
+    day_start_ms(Date::from_calendar_date(d.year(), time::Month::January, 1).unwrap_or(d))
+}
+
 /// `YYYY-MM-DD`.
 pub fn format_date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())

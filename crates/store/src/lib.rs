@@ -6,6 +6,7 @@
 //! Every function that reads or writes the register takes the caller's [`Scope`] and puts it in
 //! the query itself.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod care;

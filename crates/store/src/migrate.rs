@@ -232,6 +232,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 32,
+        name: "activities",
+        common: include_str!("../migrations/0032_activities.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -243,6 +250,8 @@ pub const ID_TABLES: &[&str] = &[
     "care_referrals",
     "care_case_steps",
     "volunteer_hours",
+    "activities",
+    "activity_signups",
     "teams",
     "incidents",
     "incident_checks",

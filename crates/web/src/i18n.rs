@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Mutex, OnceLock};
 
+mod activities;
 mod care;
 mod councils;
 mod districting;
@@ -45,6 +46,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     emergency::T,
     care::T,
     volunteering::T,
+    activities::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

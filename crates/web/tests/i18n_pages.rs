@@ -407,6 +407,29 @@ async fn seed(t: &TestApp) -> Vec<String> {
         care.add_help(&sys, case, "临时救助").await.unwrap();
         (rec.id, case)
     };
+    // An activity over community A.
+    let activity = {
+        let sys = jingzhi_app::Actor::system(&t.city);
+        let start = jingzhi_domain::time_fmt::now_ms() + 48 * 3600 * 1000;
+        t.app
+            .activities()
+            .create(
+                &sys,
+                &jingzhi_app::activities::ActivityInput {
+                    node_id: t.comm_a.id,
+                    category: "course".into(),
+                    title: "智能手机课".into(),
+                    description: "教老人用手机挂号".into(),
+                    venue: "党群服务中心".into(),
+                    starts_at: jingzhi_domain::time_fmt::format_w3c(start),
+                    ends_at: jingzhi_domain::time_fmt::format_w3c(start + 3600 * 1000),
+                    capacity: Some(20),
+                },
+            )
+            .await
+            .unwrap()
+            .id
+    };
     // Integrity: a platform (public page) and a worker with records, one minus record appealed,
     // a project adopted with a delivery waiting, a reward granted.
     let (platform, worker, project) = {
@@ -566,6 +589,8 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/care".into(),
         "/care/records".into(),
         "/care/records?kind=elderly".into(),
+        "/care/records/export.xlsx?kind=elderly".into(),
+        "/care/cases/export.xlsx".into(),
         format!("/care/records/new?pick={}:disabled", t.res_a.id),
         format!("/care/records/new?pick={}:child", t.res_a.id),
         format!("/care/records/new?pick={}:low_income", t.res_a.id),
@@ -576,6 +601,10 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/care/referrals".into(),
         "/care/rules".into(),
         "/volunteering".into(),
+        "/activities".into(),
+        "/activities?past=1".into(),
+        "/activities/new".into(),
+        format!("/activities/{activity}"),
         "/integrity".into(),
         "/integrity?kind=worker".into(),
         "/integrity/mine".into(),

@@ -1185,6 +1185,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         }
         (m, p) if p.starts_with("/api/v1/care/") => care_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/volunteer-hours") => volunteering_probe(m, p, c).await,
+        (m, p) if p.starts_with("/api/v1/activities") => activities_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -3502,6 +3503,84 @@ async fn volunteering_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind,
             let body = serde_json::json!({"confirm": true});
             let p = path.replace("{id}", &id.to_string());
             vec![(Kind::Item, c.call(Method::POST, &p, Some(body)).await)]
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// An activity over the target's community (thirty places):
+/// starting in two days, or (`held`) one that started an hour ago.
+async fn fresh_activity(t: &TestApp, x: &Target, held: bool) -> i64 {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let now = jingzhi_domain::time_fmt::now_ms();
+    let hour = 3600 * 1000;
+    let (at, start) = if held {
+        (now - 2 * hour, now - hour)
+    } else {
+        (now, now + 48 * hour)
+    };
+    let a = t
+        .app
+        .activities()
+        .create_at(
+            &sys,
+            &jingzhi_app::activities::ActivityInput {
+                node_id: x.comm.id,
+                category: "sport".into(),
+                title: format!("{}健步走{}", x.comm.name, iseq()),
+                description: String::new(),
+                venue: "社区广场".into(),
+                starts_at: jingzhi_domain::time_fmt::format_w3c(start),
+                ends_at: jingzhi_domain::time_fmt::format_w3c(start + 2 * hour),
+                capacity: Some(30),
+            },
+            at,
+        )
+        .await
+        .unwrap();
+    a.id
+}
+
+async fn activities_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let at = |id: i64| path.replace("{id}", &id.to_string());
+    match (method, path) {
+        ("GET", "/api/v1/activities") => {
+            fresh_activity(t, x, false).await;
+            vec![
+                (Kind::Search, c.call(Method::GET, path, None).await),
+                (
+                    Kind::Search,
+                    c.call(Method::GET, "/api/v1/activities?past=true", None)
+                        .await,
+                ),
+            ]
+        }
+        ("GET", "/api/v1/activities/numbers") => {
+            vec![(Kind::NoIds, c.call(Method::GET, path, None).await)]
+        }
+        ("POST", "/api/v1/activities") => {
+            let start = jingzhi_domain::time_fmt::now_ms() + 72 * 3600 * 1000;
+            let body = serde_json::json!({"node_id": x.comm.id, "category": "reading",
+                "title": "读书会", "venue": "书屋",
+                "starts_at": jingzhi_domain::time_fmt::format_w3c(start),
+                "ends_at": jingzhi_domain::time_fmt::format_w3c(start + 3600 * 1000)});
+            vec![(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)]
+        }
+        ("POST", "/api/v1/activities/{id}/attendance") => {
+            let id = fresh_activity(t, x, true).await;
+            let body = serde_json::json!({"present": []});
+            vec![(Kind::Item, c.call(Method::POST, &at(id), Some(body)).await)]
+        }
+        ("POST", "/api/v1/activities/{id}/cancel") => {
+            let id = fresh_activity(t, x, false).await;
+            let body = serde_json::json!({"reason": "场地维修"});
+            vec![(Kind::Item, c.call(Method::POST, &at(id), Some(body)).await)]
+        }
+        (m, "/api/v1/activities/{id}") | (m, "/api/v1/activities/{id}/signup") => {
+            let id = fresh_activity(t, x, false).await;
+            let m = Method::from_bytes(m.as_bytes()).unwrap();
+            vec![(Kind::Item, c.call(m, &at(id), None).await)]
         }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }

@@ -9,6 +9,7 @@
 //! document (tests/scope.rs probes every documented route; tests/openapi.rs checks that the
 //! routes the application serves and the document are the same set).
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod care;
@@ -71,6 +72,7 @@ use utoipa_axum::routes;
         (name = "participation", description = "居民议事: votes counted per household, adult resident or representative"),
         (name = "funds", description = "社区基金: a double-entry ledger in fen, approved by a second person, every posting in the public log"),
         (name = "care", description = "关爱与预警: care records of vulnerable people, the yellow/orange/red warning from a versioned rule set, assistance cases with referrals to departments; every view audited"),
+        (name = "activities", description = "社区活动: activities announced over a place, residents sign up from their phone, attendance and numbers per place"),
         (name = "volunteering", description = "志愿服务时长: hours volunteers log, confirmed by the team's leader or community staff, never by the volunteer"),
         (name = "emergency", description = "平急结合: volunteer and emergency teams, incidents where every vulnerable household is checked until each is accounted for, the board, stand-down and the after-action report"),
         (name = "integrity", description = "诚信指数: a versioned catalogue, records with evidence, appeals reviewed by another person, stars, agreements, adopted projects, rewards; every record in the public log"),
@@ -107,6 +109,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(emergency::routes())
         .merge(care::routes())
         .merge(volunteering::routes())
+        .merge(activities::routes())
 }
 
 /// The OpenAPI document of [`routes`], with the standard error answers added.

@@ -3,6 +3,7 @@
 //! (nav by permission, language switch, user, CSRF token), the friendly error page, form data
 //! and field errors.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod care;
@@ -64,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .merge(emergency::router())
         .merge(care::router())
         .merge(volunteering::router())
+        .merge(activities::router())
 }
 
 /// What the layout needs on every signed-in page.
@@ -98,6 +100,9 @@ pub struct Chrome {
     /// Volunteer hours in the nav (residents, stewards and grid workers: those who volunteer;
     /// managers go there from /care, the nav being full at desk width).
     pub can_volunteer: bool,
+    /// Community activities in the nav: everyone but department staff (who serve events, not a
+    /// place's residents).
+    pub can_activities: bool,
 }
 
 impl Chrome {
@@ -139,6 +144,7 @@ impl Chrome {
                     | jingzhi_domain::auth::Role::Steward
                     | jingzhi_domain::auth::Role::GridWorker
             ),
+            can_activities: !matches!(u.role, jingzhi_domain::auth::Role::DepartmentStaff),
         }
     }
 

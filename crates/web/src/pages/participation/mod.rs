@@ -177,7 +177,7 @@ pub async fn new_form(
 }
 
 /// A `datetime-local` value (`2026-12-20T18:00`) is China time; RFC 3339 passes through.
-fn local_time(s: &str) -> String {
+pub(crate) fn local_time(s: &str) -> String {
     let s = s.trim();
     if s.len() == 16 && s.as_bytes().get(10) == Some(&b'T') {
         format!("{s}:00+08:00")
