@@ -171,7 +171,7 @@ impl Activities<'_> {
                 ends_at,
                 capacity,
                 organiser_id: actor.audit_id(),
-                organiser_name: actor.name(),
+                organiser_name: &actor.user.display_name,
                 now,
             },
         )

@@ -5,6 +5,7 @@
 //! thread, one community at a time, feeding the inserts through a bounded channel, so both cores
 //! work and memory stays bounded. Rows carry their ids, so no insert waits for a round trip.
 
+pub mod activities;
 pub mod care;
 mod councils;
 pub mod emergency;
@@ -202,6 +203,7 @@ impl Demo<'_> {
         emergency::seed(self.app, opts.seed).await?;
         care::seed(self.app, opts.seed).await?;
         volunteering::seed(self.app).await?;
+        activities::seed(self.app, opts.seed).await?;
         // … then the locked minutes, the funds' postings and the rest, under the next one.
         self.app.transparency().publish().await?;
 

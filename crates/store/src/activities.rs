@@ -439,3 +439,80 @@ pub async fn numbers(
     out.sort_by_key(|(c, _)| Category::ALL.iter().position(|x| x == c));
     Ok(out)
 }
+
+/// One sign-up of a bulk load (the demo's past year): withdrawn ones are not loaded.
+pub struct BulkSignup {
+    pub activity_id: i64,
+    pub resident_id: i64,
+    pub name: String,
+    pub path: String,
+    pub signed_at: i64,
+    pub attended: bool,
+}
+
+/// Load sign-ups in multi-row INSERTs (the demo), then [`recount`] the activities they touch.
+pub async fn insert_signups(conn: &mut Conn, rows: &[BulkSignup]) -> Result<()> {
+    for chunk in rows.chunks(400) {
+        let mut p = Params::default();
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|s| {
+                format!(
+                    "({},{},{},{},{},{})",
+                    p.push(V::I(s.activity_id)),
+                    p.push(V::I(s.resident_id)),
+                    p.push(V::T(s.name.clone())),
+                    p.push(V::T(s.path.clone())),
+                    p.push(V::I(s.signed_at)),
+                    p.push(V::Bool(s.attended)),
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO activity_signups (activity_id, resident_id, name, path, signed_at, \
+             attended) VALUES {}",
+            values.join(",")
+        );
+        bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Set every activity's `signed` and `attended` under `path` from its sign-ups.
+pub async fn recount(conn: &mut Conn, path: &str) -> Result<()> {
+    let mut p = Params::default();
+    let sql = format!(
+        "UPDATE activities SET \
+         signed = (SELECT COUNT(*) FROM activity_signups s \
+                   WHERE s.activity_id = activities.id AND s.cancelled_at IS NULL), \
+         attended = (SELECT COUNT(*) FROM activity_signups s \
+                   WHERE s.activity_id = activities.id AND s.cancelled_at IS NULL \
+                   AND s.attended = TRUE) \
+         WHERE {}",
+        p.range("path", path)
+    );
+    bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Up to `limit` adults of a place (for the demo's sign-ups): (id, name, path).
+pub async fn adults_of(
+    conn: &mut Conn,
+    path: &str,
+    born_before: &str,
+    limit: i64,
+) -> Result<Vec<(i64, String, String)>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT id, name, path FROM residents WHERE {} AND birth_date < {} ORDER BY path, id LIMIT {}",
+        p.range("path", path),
+        p.push(V::T(born_before.into())),
+        p.push(V::I(limit))
+    );
+    bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("path")?)))
+        .collect()
+}
