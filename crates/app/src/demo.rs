@@ -8,7 +8,9 @@
 pub mod activities;
 pub mod care;
 mod councils;
+mod doctors;
 pub mod emergency;
+pub mod forces;
 mod funds;
 pub mod integrity;
 mod volunteering;
@@ -204,6 +206,8 @@ impl Demo<'_> {
         care::seed(self.app, opts.seed).await?;
         volunteering::seed(self.app).await?;
         activities::seed(self.app, opts.seed).await?;
+        doctors::seed(self.app).await?;
+        forces::seed(self.app, opts.seed).await?;
         // … then the locked minutes, the funds' postings and the rest, under the next one.
         self.app.transparency().publish().await?;
 

@@ -878,3 +878,89 @@ async fn the_care_lists_export_whole_to_those_who_read_care_and_are_audited() {
     ids.sort();
     assert_eq!(seen, ids, "every record once");
 }
+
+/// A household that moves (or whose grid is redrawn into another community) takes its care
+/// records, warning and case with it: the new community's workers read them, the old one's no
+/// longer do.
+#[tokio::test]
+async fn care_follows_the_household_when_it_moves() {
+    let w = World::new().await;
+    let worker = w.user("worker.a", "community-worker", &w.comm_a).await;
+    let worker_b = w.user("worker.b", "community-worker", &w.comm_b).await;
+    let officer = w.user("street", "street-officer", &w.street).await;
+    let (hh, rid) = person(
+        &w,
+        &worker,
+        "301",
+        1,
+        ResidentTags {
+            low_income: Some(LowIncome::Dibao),
+            ..Default::default()
+        },
+    )
+    .await;
+    let care = w.app.care();
+    let rec = care
+        .open_record(
+            &worker,
+            &RecordInput {
+                resident_id: rid,
+                kind: "low_income".into(),
+                detail: Detail {
+                    low_income: Some(LowIncome::Dibao),
+                    plan: "每月走访".into(),
+                    ..Default::default()
+                },
+                worker_user_id: None,
+                visit_every_days: None,
+            },
+        )
+        .await
+        .unwrap();
+    let today = jingzhi_domain::time_fmt::format_date(jingzhi_domain::time_fmt::today());
+    care.add_hardship(&worker, hh, "serious_illness", &today, "住院")
+        .await
+        .unwrap();
+    let case = care.household(&worker, hh).await.unwrap().case.unwrap().id;
+
+    w.app
+        .registry()
+        .move_household(
+            &officer,
+            hh,
+            &jingzhi_app::registry::MoveInput {
+                building_id: Some(w.building_b.id),
+                unit: Some(1),
+                room: "302".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for r in [
+        care.record(&worker, rec.id).await.map(|_| ()),
+        care.household(&worker, hh).await.map(|_| ()),
+        care.case(&worker, case).await.map(|_| ()),
+    ] {
+        assert_eq!(
+            status(&r.unwrap_err()),
+            "404",
+            "the old community no longer reads it"
+        );
+    }
+    care.record(&worker_b, rec.id).await.unwrap();
+    let v = care.household(&worker_b, hh).await.unwrap();
+    assert_eq!(v.case.map(|c| c.id), Some(case));
+    care.case(&worker_b, case).await.unwrap();
+    let listed = care
+        .records(&worker_b, &RecordFilter::default())
+        .await
+        .unwrap();
+    assert!(listed.iter().any(|r| r.id == rec.id));
+    assert!(care
+        .records(&worker, &RecordFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.id != rec.id));
+}

@@ -1630,3 +1630,32 @@ pub async fn case_of(conn: &mut Conn, household_id: i64) -> Result<Option<i64>> 
     .await?
     .flatten())
 }
+
+/// Move everything care holds about a household to its new place (the household moved): its
+/// records, the warning and its history, its sudden events, its cases and their referrals.
+pub async fn follow_household(conn: &mut Conn, household_id: i64, path: &str) -> Result<()> {
+    for table in [
+        "care_records",
+        "care_households",
+        "care_hardships",
+        "care_colours",
+        "care_cases",
+    ] {
+        sqlx::query(&format!(
+            "UPDATE {table} SET path = $1 WHERE household_id = $2"
+        ))
+        .bind(path)
+        .bind(household_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE care_referrals SET path = $1 WHERE case_id IN \
+         (SELECT id FROM care_cases WHERE household_id = $2)",
+    )
+    .bind(path)
+    .bind(household_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -619,7 +619,22 @@ pub async fn move_subtree(
     new_parent: &Node,
 ) -> Result<String> {
     let new_path = jingzhi_domain::scope::child_path(&new_parent.path, node_id);
-    for table in ["nodes", "households", "residents", "party_orgs", "barriers"] {
+    for table in [
+        "nodes",
+        "households",
+        "residents",
+        "party_orgs",
+        "barriers",
+        "doctor_teams",
+        "doctor_contracts",
+        "care_records",
+        "care_households",
+        "care_hardships",
+        "care_colours",
+        "care_cases",
+        "care_referrals",
+        "force_members",
+    ] {
         let mut p = Params::default();
         let np = p.push(V::T(new_path.clone()));
         // A literal: PostgreSQL has no substr(text, bigint).

@@ -239,10 +239,26 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 33,
+        name: "doctors",
+        common: include_str!("../migrations/0033_doctors.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 34,
+        name: "forces",
+        common: include_str!("../migrations/0034_forces.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
 pub const ID_TABLES: &[&str] = &[
+    "doctor_contracts",
+    "doctor_teams",
     "care_records",
     "care_hardships",
     "care_colours",
@@ -252,6 +268,7 @@ pub const ID_TABLES: &[&str] = &[
     "volunteer_hours",
     "activities",
     "activity_signups",
+    "force_members",
     "teams",
     "incidents",
     "incident_checks",

@@ -16,8 +16,10 @@ mod activities;
 mod care;
 mod councils;
 mod districting;
+mod doctors;
 mod emergency;
 mod events;
+mod forces;
 mod funds;
 mod hotline;
 mod integrity;
@@ -47,6 +49,8 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     care::T,
     volunteering::T,
     activities::T,
+    doctors::T,
+    forces::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

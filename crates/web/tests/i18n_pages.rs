@@ -430,6 +430,77 @@ async fn seed(t: &TestApp) -> Vec<String> {
             .unwrap()
             .id
     };
+    // A family-doctor team over community A, the resident signed with it, and a key-group
+    // resident still to sign.
+    {
+        let sys = jingzhi_app::Actor::system(&t.city);
+        let d = t.app.doctors();
+        let team = d
+            .create_team(
+                &sys,
+                &jingzhi_app::doctors::TeamInput {
+                    node_id: t.comm_a.id,
+                    name: "张红医生团队".into(),
+                    institution: "环翠区竹岛社区卫生服务中心".into(),
+                    lead_doctor: "张红".into(),
+                    code: None,
+                },
+            )
+            .await
+            .unwrap();
+        d.sign(
+            &sys,
+            &jingzhi_app::doctors::SignInput {
+                resident_id: t.res_a.id,
+                team_id: team.id,
+                groups: vec!["elderly".into(), "chronic".into()],
+                signed_on: None,
+            },
+        )
+        .await
+        .unwrap();
+        t.app
+            .registry()
+            .create_resident(
+                &sys,
+                t.hh_a.id,
+                &jingzhi_domain::registry::ResidentInput {
+                    name: "王大爷".into(),
+                    id_number: jingzhi_domain::registry::IdNumber::build(
+                        371002,
+                        time::macros::date!(1950 - 05 - 01),
+                        771,
+                    )
+                    .as_str()
+                    .to_string(),
+                    family_doctor_key: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    // A doctor on the register of people who can be mobilised.
+    let force = {
+        let sys = jingzhi_app::Actor::system(&t.city);
+        t.app
+            .forces()
+            .add(
+                &sys,
+                &jingzhi_app::forces::MemberInput {
+                    node_id: t.comm_a.id,
+                    kind: "doctor".into(),
+                    name: "刘医生".into(),
+                    skills: vec!["medical".into(), "first_aid".into()],
+                    availability: "weekdays".into(),
+                    phone: "13905310001".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+    };
     // Integrity: a platform (public page) and a worker with records, one minus record appealed,
     // a project adopted with a delivery waiting, a reward granted.
     let (platform, worker, project) = {
@@ -605,6 +676,15 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/activities?past=1".into(),
         "/activities/new".into(),
         format!("/activities/{activity}"),
+        "/forces".into(),
+        "/forces?skill=first_aid".into(),
+        "/forces/new".into(),
+        format!("/forces/{force}"),
+        "/doctors".into(),
+        "/doctors?offset=200".into(),
+        "/doctors/teams".into(),
+        "/doctors/sign".into(),
+        format!("/doctors/sign?resident={}", t.res_a.id),
         "/integrity".into(),
         "/integrity?kind=worker".into(),
         "/integrity/mine".into(),

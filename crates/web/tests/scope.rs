@@ -1186,6 +1186,8 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         (m, p) if p.starts_with("/api/v1/care/") => care_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/volunteer-hours") => volunteering_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/activities") => activities_probe(m, p, c).await,
+        (m, p) if p.starts_with("/api/v1/forces") => forces_probe(m, p, c).await,
+        (m, p) if p.starts_with("/api/v1/doctor-") => doctors_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
 }
@@ -3581,6 +3583,199 @@ async fn activities_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, R
             let id = fresh_activity(t, x, false).await;
             let m = Method::from_bytes(m.as_bytes()).unwrap();
             vec![(Kind::Item, c.call(m, &at(id), None).await)]
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// A family-doctor team serving the target's community (named after it: a secret of that
+/// community only).
+async fn fresh_doctor_team(t: &TestApp, x: &Target) -> i64 {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    t.app
+        .doctors()
+        .create_team(
+            &sys,
+            &jingzhi_app::doctors::TeamInput {
+                node_id: x.comm.id,
+                name: format!("{}医生团队{}", x.comm.name, iseq()),
+                institution: format!("{}卫生服务站", x.comm.name),
+                lead_doctor: "张红".into(),
+                code: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// A key-group resident of a new household in the target's building, named after the target's
+/// community (the caller's own lists show the residents the other side's probes made there;
+/// never the protected name, a secret of both sides).
+async fn fresh_key_resident(t: &TestApp, x: &Target) -> Resident {
+    let root = jingzhi_app::Actor::system(&t.city);
+    let hh = fresh_household(t, &x.building).await;
+    let input = jingzhi_domain::registry::ResidentInput {
+        name: format!("{}居民", x.comm.name),
+        id_number: new_id_number(),
+        family_doctor_key: true,
+        ..Default::default()
+    };
+    t.app
+        .registry()
+        .create_resident(&root, hh.id, &input)
+        .await
+        .unwrap()
+}
+
+/// A live family-doctor contract of a fresh key-group resident of the target's community.
+async fn fresh_doctor_contract(t: &TestApp, x: &Target) -> i64 {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let team = fresh_doctor_team(t, x).await;
+    let res = fresh_key_resident(t, x).await;
+    t.app
+        .doctors()
+        .sign(
+            &sys,
+            &jingzhi_app::doctors::SignInput {
+                resident_id: res.id,
+                team_id: team,
+                groups: vec!["elderly".into(), "chronic".into()],
+                signed_on: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn doctors_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let at = |id: i64| path.replace("{id}", &id.to_string());
+    match (method, path) {
+        ("GET", "/api/v1/doctor-teams") => {
+            fresh_doctor_team(t, x).await;
+            vec![(Kind::Search, c.call(Method::GET, path, None).await)]
+        }
+        ("POST", "/api/v1/doctor-teams") => {
+            let body = serde_json::json!({"node_id": x.comm.id, "name": "新医生团队",
+                "institution": "社区卫生服务中心", "lead_doctor": "李敏"});
+            vec![(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)]
+        }
+        ("GET", "/api/v1/doctor-contracts") => {
+            fresh_doctor_contract(t, x).await;
+            vec![
+                (Kind::Search, c.call(Method::GET, path, None).await),
+                (
+                    Kind::Search,
+                    c.call(Method::GET, "/api/v1/doctor-contracts?ending=true", None)
+                        .await,
+                ),
+            ]
+        }
+        ("POST", "/api/v1/doctor-contracts") => {
+            // A key-group resident of the target's community with a team serving it: outside
+            // the scope the resident is not found.
+            let team = fresh_doctor_team(t, x).await;
+            let res = fresh_key_resident(t, x).await;
+            let body = serde_json::json!({"resident_id": res.id, "team_id": team,
+                "groups": ["elderly"]});
+            vec![(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)]
+        }
+        ("GET", "/api/v1/doctor-contracts/unsigned") => {
+            fresh_key_resident(t, x).await;
+            vec![(Kind::Search, c.call(Method::GET, path, None).await)]
+        }
+        ("GET", "/api/v1/doctor-contracts/coverage") | ("GET", "/api/v1/doctor-contracts/mine") => {
+            vec![(Kind::NoIds, c.call(Method::GET, path, None).await)]
+        }
+        ("GET", "/api/v1/doctor-contracts/{id}") => {
+            let id = fresh_doctor_contract(t, x).await;
+            vec![(Kind::Item, c.call(Method::GET, &at(id), None).await)]
+        }
+        ("POST", "/api/v1/doctor-contracts/{id}/end") => {
+            let id = fresh_doctor_contract(t, x).await;
+            let body = serde_json::json!({"reason": "迁往外地"});
+            vec![(Kind::Item, c.call(Method::POST, &at(id), Some(body)).await)]
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// A phone number no one else in the test has.
+fn fresh_phone() -> String {
+    format!("139{:08}", iseq())
+}
+
+/// A doctor on the register of people who can be mobilised, serving the target's community.
+async fn fresh_force(t: &TestApp, x: &Target) -> i64 {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    t.app
+        .forces()
+        .add(
+            &sys,
+            &jingzhi_app::forces::MemberInput {
+                node_id: x.comm.id,
+                kind: "doctor".into(),
+                name: format!("{}医生{}", x.comm.name, iseq()),
+                skills: vec!["medical".into()],
+                availability: "weekdays".into(),
+                phone: fresh_phone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn forces_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let at = |id: i64| path.replace("{id}", &id.to_string());
+    let body = || {
+        serde_json::json!({"node_id": x.comm.id, "kind": "lawyer", "name": "律师",
+            "skills": ["legal"], "availability": "anytime", "phone": fresh_phone()})
+    };
+    match (method, path) {
+        ("GET", "/api/v1/forces") => {
+            fresh_force(t, x).await;
+            vec![
+                (Kind::Search, c.call(Method::GET, path, None).await),
+                (
+                    Kind::Item,
+                    c.call(
+                        Method::GET,
+                        &format!("/api/v1/forces?node_id={}&skill=medical", x.comm.id),
+                        None,
+                    )
+                    .await,
+                ),
+            ]
+        }
+        ("GET", "/api/v1/forces/summary") => {
+            vec![(Kind::NoIds, c.call(Method::GET, path, None).await)]
+        }
+        ("POST", "/api/v1/forces") => {
+            vec![(
+                Kind::BodyRef,
+                c.call(Method::POST, path, Some(body())).await,
+            )]
+        }
+        ("GET", "/api/v1/forces/{id}") => {
+            let id = fresh_force(t, x).await;
+            vec![(Kind::Item, c.call(Method::GET, &at(id), None).await)]
+        }
+        ("PUT", "/api/v1/forces/{id}") => {
+            let id = fresh_force(t, x).await;
+            vec![(Kind::Item, c.call(Method::PUT, &at(id), Some(body())).await)]
+        }
+        ("POST", "/api/v1/forces/{id}/remove") => {
+            let id = fresh_force(t, x).await;
+            let reason = serde_json::json!({"reason": "调离"});
+            vec![(
+                Kind::Item,
+                c.call(Method::POST, &at(id), Some(reason)).await,
+            )]
         }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }

@@ -15,11 +15,13 @@ pub mod auth;
 pub mod care;
 pub mod departments;
 pub mod districting;
+pub mod doctors;
 pub mod dto;
 pub mod duplicates;
 pub mod emergency;
 pub mod events;
 pub mod files;
+pub mod forces;
 pub mod funds;
 pub mod hotline;
 pub mod households;
@@ -72,7 +74,9 @@ use utoipa_axum::routes;
         (name = "participation", description = "居民议事: votes counted per household, adult resident or representative"),
         (name = "funds", description = "社区基金: a double-entry ledger in fen, approved by a second person, every posting in the public log"),
         (name = "care", description = "关爱与预警: care records of vulnerable people, the yellow/orange/red warning from a versioned rule set, assistance cases with referrals to departments; every view audited"),
+        (name = "forces", description = "可动员力量库: party members, volunteers, property staff, doctors, lawyers and police who can be mobilised, with skills, availability and a sealed phone"),
         (name = "activities", description = "社区活动: activities announced over a place, residents sign up from their phone, attendance and numbers per place"),
+        (name = "doctors", description = "家庭医生签约: family-doctor teams, contracts for the key groups (elderly, chronic illness, disabled, pregnant women, children) and the signing rate per place against the 90% target; every view of a contract's groups audited"),
         (name = "volunteering", description = "志愿服务时长: hours volunteers log, confirmed by the team's leader or community staff, never by the volunteer"),
         (name = "emergency", description = "平急结合: volunteer and emergency teams, incidents where every vulnerable household is checked until each is accounted for, the board, stand-down and the after-action report"),
         (name = "integrity", description = "诚信指数: a versioned catalogue, records with evidence, appeals reviewed by another person, stars, agreements, adopted projects, rewards; every record in the public log"),
@@ -110,6 +114,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(care::routes())
         .merge(volunteering::routes())
         .merge(activities::routes())
+        .merge(forces::routes())
+        .merge(doctors::routes())
 }
 
 /// The OpenAPI document of [`routes`], with the standard error answers added.

@@ -9,10 +9,12 @@ pub mod auth;
 pub mod care;
 pub mod dashboard;
 pub mod districting;
+pub mod doctors;
 pub mod duplicates;
 pub mod emergency;
 pub mod events;
 pub mod export;
+pub mod forces;
 pub mod funds;
 pub mod home;
 pub mod hotline;
@@ -66,6 +68,8 @@ pub fn router() -> Router<AppState> {
         .merge(care::router())
         .merge(volunteering::router())
         .merge(activities::router())
+        .merge(forces::router())
+        .merge(doctors::router())
 }
 
 /// What the layout needs on every signed-in page.
@@ -103,6 +107,9 @@ pub struct Chrome {
     /// Community activities in the nav: everyone but department staff (who serve events, not a
     /// place's residents).
     pub can_activities: bool,
+    /// The register of people who can be mobilised (managers and grid workers; linked from the
+    /// emergency pages, the nav being full).
+    pub can_forces: bool,
 }
 
 impl Chrome {
@@ -145,6 +152,7 @@ impl Chrome {
                     | jingzhi_domain::auth::Role::GridWorker
             ),
             can_activities: !matches!(u.role, jingzhi_domain::auth::Role::DepartmentStaff),
+            can_forces: jingzhi_app::forces::reads(u.role),
         }
     }
 
@@ -404,6 +412,11 @@ impl FormData {
 
     pub fn checked(&self, k: &str) -> bool {
         matches!(self.get(k), "on" | "true" | "1")
+    }
+
+    /// Whether one of the values of a repeated field (checkboxes) is `v`.
+    pub fn has(&self, k: &str, v: &str) -> bool {
+        self.0.iter().any(|(n, x)| n == k && x == v)
     }
 }
 
