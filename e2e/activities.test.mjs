@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, launch, login, navTo, startServer } from "./lib.mjs";
+import { ARTIFACTS, launch, login, navTo, noSidewaysScroll, signedOut, startServer } from "./lib.mjs";
 
 let server;
 let phone;
@@ -25,16 +25,6 @@ after(async () => {
   await desk?.close();
   await server?.stop();
 });
-
-async function noSidewaysScroll(page, what) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `no sideways scrolling on ${what} (${overflow}px too wide)`);
-}
-
-async function signedOut(browser) {
-  await browser.context.clearCookies();
-  return browser.context.newPage();
-}
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 

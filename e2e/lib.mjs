@@ -141,3 +141,15 @@ export async function logout(page) {
   await openMenu(page);
   await Promise.all([page.waitForURL(/\/login/), page.click('form[action="/logout"] button')]);
 }
+
+/** Fail when the page scrolls sideways (wider than the window). */
+export async function noSidewaysScroll(page, what) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) throw new Error(`sideways scrolling on ${what} (${overflow}px too wide)`);
+}
+
+/** A new page of `browser` signed out (its context keeps the last test's cookies otherwise). */
+export async function signedOut(browser) {
+  await browser.context.clearCookies();
+  return browser.context.newPage();
+}

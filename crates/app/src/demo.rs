@@ -13,6 +13,7 @@ pub mod emergency;
 pub mod forces;
 mod funds;
 pub mod integrity;
+mod legal;
 mod volunteering;
 
 use crate::auth::NewUserInput;
@@ -208,6 +209,7 @@ impl Demo<'_> {
         activities::seed(self.app, opts.seed).await?;
         doctors::seed(self.app).await?;
         forces::seed(self.app, opts.seed).await?;
+        legal::seed(self.app, opts.seed).await?;
         // … then the locked minutes, the funds' postings and the rest, under the next one.
         self.app.transparency().publish().await?;
 

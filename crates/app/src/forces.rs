@@ -185,11 +185,36 @@ impl Forces<'_> {
         })
     }
 
-    /// The community a place lies in (its own path for a community).
-    fn community_of(path: &str) -> String {
-        crate::participation::community_scope(path)
+    /// One number, one person per community: 409 naming who holds it (`except`: the person
+    /// being edited).
+    async fn refuse_same_phone(
+        &self,
+        conn: &mut jingzhi_store::Conn,
+        c: &Checked,
+        except: Option<i64>,
+    ) -> AppResult<()> {
+        let community = crate::participation::community_scope(&c.node.path)
             .map(|s| s.path)
-            .unwrap_or_else(|| path.to_string())
+            .unwrap_or_else(|| c.node.path.clone());
+        match sf::same_phone(
+            conn,
+            &self.app.store.cipher,
+            &community,
+            c.phone.as_str(),
+            except,
+        )
+        .await?
+        {
+            Some(m) => Err(AppError::Conflict {
+                field: "phone".into(),
+                reason: format!(
+                    "该电话已登记在力量库中（{}，{}）",
+                    m.name,
+                    m.kind.label_zh()
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Put someone on the register.
@@ -199,24 +224,7 @@ impl Forces<'_> {
         let mut tx = self.app.store.begin().await?;
         let c = self.check(&mut tx, actor, input).await?;
         let cipher = &self.app.store.cipher;
-        if let Some(m) = sf::same_phone(
-            &mut tx,
-            cipher,
-            &Self::community_of(&c.node.path),
-            c.phone.as_str(),
-            None,
-        )
-        .await?
-        {
-            return Err(AppError::Conflict {
-                field: "phone".into(),
-                reason: format!(
-                    "该电话已登记在力量库中（{}，{}）",
-                    m.name,
-                    m.kind.label_zh()
-                ),
-            });
-        }
+        self.refuse_same_phone(&mut tx, &c, None).await?;
         let id = sf::insert(
             &mut tx,
             cipher,
@@ -262,24 +270,7 @@ impl Forces<'_> {
         let before = sf::get(&mut tx, &scope, id).await?;
         let c = self.check(&mut tx, actor, input).await?;
         let cipher = &self.app.store.cipher;
-        if let Some(m) = sf::same_phone(
-            &mut tx,
-            cipher,
-            &Self::community_of(&c.node.path),
-            c.phone.as_str(),
-            Some(id),
-        )
-        .await?
-        {
-            return Err(AppError::Conflict {
-                field: "phone".into(),
-                reason: format!(
-                    "该电话已登记在力量库中（{}，{}）",
-                    m.name,
-                    m.kind.label_zh()
-                ),
-            });
-        }
+        self.refuse_same_phone(&mut tx, &c, Some(id)).await?;
         let row = sf::MemberRow {
             node_id: c.node.id,
             path: &c.node.path,

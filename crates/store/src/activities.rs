@@ -494,25 +494,3 @@ pub async fn recount(conn: &mut Conn, path: &str) -> Result<()> {
     bind(sqlx::query(&sql), &p.vals).execute(&mut *conn).await?;
     Ok(())
 }
-
-/// Up to `limit` adults of a place (for the demo's sign-ups): (id, name, path).
-pub async fn adults_of(
-    conn: &mut Conn,
-    path: &str,
-    born_before: &str,
-    limit: i64,
-) -> Result<Vec<(i64, String, String)>> {
-    let mut p = Params::default();
-    let sql = format!(
-        "SELECT id, name, path FROM residents WHERE {} AND birth_date < {} ORDER BY path, id LIMIT {}",
-        p.range("path", path),
-        p.push(V::T(born_before.into())),
-        p.push(V::I(limit))
-    );
-    bind(sqlx::query(&sql), &p.vals)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("path")?)))
-        .collect()
-}

@@ -634,6 +634,7 @@ pub async fn move_subtree(
         "care_cases",
         "care_referrals",
         "force_members",
+        "legal_cases",
     ] {
         let mut p = Params::default();
         let np = p.push(V::T(new_path.clone()));

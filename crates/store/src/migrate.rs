@@ -253,6 +253,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 35,
+        name: "legal",
+        common: include_str!("../migrations/0035_legal.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -269,6 +276,8 @@ pub const ID_TABLES: &[&str] = &[
     "activities",
     "activity_signups",
     "force_members",
+    "legal_cases",
+    "legal_case_steps",
     "teams",
     "incidents",
     "incident_checks",

@@ -1039,7 +1039,8 @@ pub async fn move_household(
         .await?;
     // What the platform holds about the household's people follows them, so that the new
     // place's staff see it and the old place's no longer do: family-doctor contracts
-    // (docs/doctors.md), care records, the warning and its cases (docs/care.md).
+    // (docs/doctors.md), care records, the warning and its cases (docs/care.md), legal-aid
+    // cases (docs/legal.md).
     sqlx::query(
         "UPDATE doctor_contracts SET path = $1 WHERE resident_id IN \
          (SELECT id FROM residents WHERE household_id = $2)",
@@ -1049,6 +1050,7 @@ pub async fn move_household(
     .execute(&mut *conn)
     .await?;
     crate::care::follow_household(conn, hh.id, &to.path).await?;
+    crate::legal::follow_household(conn, hh.id, &to.path).await?;
     sqlx::query(
         "INSERT INTO household_moves (household_id, from_building_id, to_building_id, from_address, to_address, moved_at, actor_id, note) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
     )
@@ -1504,5 +1506,44 @@ pub async fn grid_boundaries(conn: &mut Conn) -> Result<Vec<(i64, String, String
     .await?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
+/// An adult of a place, for the demo's generators (sign-ups, legal matters).
+#[derive(Debug, Clone)]
+pub struct Adult {
+    pub id: i64,
+    pub household_id: i64,
+    pub name: String,
+    pub path: String,
+}
+
+/// Up to `limit` residents of a place born before `born_before` (`YYYY-MM-DD`), in tree order.
+pub async fn adults_of(
+    conn: &mut Conn,
+    path: &str,
+    born_before: &str,
+    limit: i64,
+) -> Result<Vec<Adult>> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT id, household_id, name, path FROM residents WHERE {} AND birth_date < {} \
+         ORDER BY path, id LIMIT {}",
+        p.range("path", path),
+        p.push(V::T(born_before.into())),
+        p.push(V::I(limit))
+    );
+    bind(sqlx::query(&sql), &p.vals)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Adult {
+                id: r.try_get("id")?,
+                household_id: r.try_get("household_id")?,
+                name: r.try_get("name")?,
+                path: r.try_get("path")?,
+            })
+        })
         .collect()
 }

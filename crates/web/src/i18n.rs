@@ -23,6 +23,7 @@ mod forces;
 mod funds;
 mod hotline;
 mod integrity;
+mod legal;
 mod meetings;
 mod pages;
 mod parking;
@@ -51,6 +52,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     activities::T,
     doctors::T,
     forces::T,
+    legal::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

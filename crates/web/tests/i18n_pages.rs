@@ -501,6 +501,28 @@ async fn seed(t: &TestApp) -> Vec<String> {
             .unwrap()
             .id
     };
+    // A legal-aid case of resident A, mediated.
+    let legal = {
+        let sys = jingzhi_app::Actor::system(&t.city);
+        let l = t.app.legal();
+        let v = l
+            .open(
+                &sys,
+                &jingzhi_app::legal::CaseInput {
+                    resident_id: t.res_a.id,
+                    matter: "wages".into(),
+                    channel: "walk_in".into(),
+                    lawyer_id: None,
+                    summary: "拖欠工资".into(),
+                },
+            )
+            .await
+            .unwrap();
+        l.step(&sys, v.case.id, "mediating", None, "约谈")
+            .await
+            .unwrap();
+        v.case.id
+    };
     // Integrity: a platform (public page) and a worker with records, one minus record appealed,
     // a project adopted with a delivery waiting, a reward granted.
     let (platform, worker, project) = {
@@ -680,6 +702,9 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/forces?skill=first_aid".into(),
         "/forces/new".into(),
         format!("/forces/{force}"),
+        "/legal".into(),
+        format!("/legal/new?resident={}", t.res_a.id),
+        format!("/legal/{legal}"),
         "/doctors".into(),
         "/doctors?offset=200".into(),
         "/doctors/teams".into(),

@@ -1187,6 +1187,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         (m, p) if p.starts_with("/api/v1/volunteer-hours") => volunteering_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/activities") => activities_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/forces") => forces_probe(m, p, c).await,
+        (m, p) if p.starts_with("/api/v1/legal-cases") => legal_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/doctor-") => doctors_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
@@ -3776,6 +3777,56 @@ async fn forces_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)
                 Kind::Item,
                 c.call(Method::POST, &at(id), Some(reason)).await,
             )]
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// A legal-aid case of the target's resident.
+async fn fresh_legal(t: &TestApp, x: &Target) -> i64 {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    t.app
+        .legal()
+        .open(
+            &sys,
+            &jingzhi_app::legal::CaseInput {
+                resident_id: x.res.id,
+                matter: "neighbour".into(),
+                channel: "walk_in".into(),
+                lawyer_id: None,
+                summary: format!("{}楼上漏水", x.building.name),
+            },
+        )
+        .await
+        .unwrap()
+        .case
+        .id
+}
+
+async fn legal_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let at = |id: i64| path.replace("{id}", &id.to_string());
+    match (method, path) {
+        ("GET", "/api/v1/legal-cases") => {
+            fresh_legal(t, x).await;
+            vec![(Kind::Search, c.call(Method::GET, path, None).await)]
+        }
+        ("GET", "/api/v1/legal-cases/numbers") | ("GET", "/api/v1/legal-cases/lawyers") => {
+            vec![(Kind::NoIds, c.call(Method::GET, path, None).await)]
+        }
+        ("POST", "/api/v1/legal-cases") => {
+            let body = serde_json::json!({"resident_id": x.res.id, "matter": "debt",
+                "channel": "phone", "summary": "借款未还"});
+            vec![(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)]
+        }
+        ("GET", "/api/v1/legal-cases/{id}") => {
+            let id = fresh_legal(t, x).await;
+            vec![(Kind::Item, c.call(Method::GET, &at(id), None).await)]
+        }
+        ("POST", "/api/v1/legal-cases/{id}/steps") => {
+            let id = fresh_legal(t, x).await;
+            let body = serde_json::json!({"state": "mediating", "note": "约谈双方"});
+            vec![(Kind::Item, c.call(Method::POST, &at(id), Some(body)).await)]
         }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }

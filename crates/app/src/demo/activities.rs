@@ -54,7 +54,8 @@ pub async fn seed(app: &App, seed: u64) -> AppResult<()> {
     let born_before = format!("{}-01-01", jingzhi_domain::time_fmt::today().year() - 18);
     let mut signups = Vec::new();
     for c in &communities {
-        let adults = sa::adults_of(&mut tx, &c.path, &born_before, 400).await?;
+        let adults =
+            jingzhi_store::registry::adults_of(&mut tx, &c.path, &born_before, 400).await?;
         if adults.is_empty() {
             continue;
         }
@@ -102,14 +103,14 @@ pub async fn seed(app: &App, seed: u64) -> AppResult<()> {
                 if !taken.insert(pick) {
                     continue;
                 }
-                let (rid, name, path) = &adults[pick];
+                let a = &adults[pick];
                 signups.push(BulkSignup {
                     activity_id: id,
-                    resident_id: *rid,
-                    name: name.clone(),
-                    path: path.clone(),
+                    resident_id: a.id,
+                    name: a.name.clone(),
+                    path: a.path.clone(),
                     signed_at: created + (1 + j % 5) * DAY,
-                    attended: k < 12 && mix(seed, *rid, id) % 100 < 82,
+                    attended: k < 12 && mix(seed, a.id, id) % 100 < 82,
                 });
             }
         }

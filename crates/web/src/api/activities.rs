@@ -86,7 +86,6 @@ pub struct ActivitySignupDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityDetail {
-    #[serde(flatten)]
     pub activity: ActivityDto,
     /// The caller manages its place (may cancel it and mark attendance).
     pub manages: bool,
@@ -175,7 +174,6 @@ fn numbers_dto(n: &Numbers) -> ActivityNumbersDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityCategoryNumbers {
     pub category: String,
-    #[serde(flatten)]
     pub numbers: ActivityNumbersDto,
 }
 
@@ -183,7 +181,6 @@ pub struct ActivityCategoryNumbers {
 pub struct ActivityPlaceNumbers {
     pub node_id: i64,
     pub name: String,
-    #[serde(flatten)]
     pub total: ActivityNumbersDto,
     pub by_category: Vec<ActivityCategoryNumbers>,
 }

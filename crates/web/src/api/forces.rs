@@ -68,7 +68,6 @@ fn dto(m: Member) -> ForceMemberDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ForceMemberDetail {
-    #[serde(flatten)]
     pub member: ForceMemberDto,
     /// The whole number (this read is audited).
     pub phone: String,

@@ -20,6 +20,7 @@ pub mod home;
 pub mod hotline;
 pub mod import;
 pub mod integrity;
+pub mod legal;
 pub mod map;
 pub mod notify;
 pub mod parking;
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .merge(volunteering::router())
         .merge(activities::router())
         .merge(forces::router())
+        .merge(legal::router())
         .merge(doctors::router())
 }
 
@@ -110,6 +112,8 @@ pub struct Chrome {
     /// The register of people who can be mobilised (managers and grid workers; linked from the
     /// emergency pages, the nav being full).
     pub can_forces: bool,
+    /// Legal-aid cases (managers and grid workers; from /care and a resident's page).
+    pub can_legal: bool,
 }
 
 impl Chrome {
@@ -153,6 +157,7 @@ impl Chrome {
             ),
             can_activities: !matches!(u.role, jingzhi_domain::auth::Role::DepartmentStaff),
             can_forces: jingzhi_app::forces::reads(u.role),
+            can_legal: jingzhi_app::legal::reads(u.role),
         }
     }
 
