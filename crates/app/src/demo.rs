@@ -13,6 +13,7 @@ pub mod emergency;
 pub mod forces;
 mod funds;
 pub mod integrity;
+mod jobs;
 mod legal;
 mod volunteering;
 
@@ -210,6 +211,7 @@ impl Demo<'_> {
         doctors::seed(self.app).await?;
         forces::seed(self.app, opts.seed).await?;
         legal::seed(self.app, opts.seed).await?;
+        jobs::seed(self.app, opts.seed).await?;
         // … then the locked minutes, the funds' postings and the rest, under the next one.
         self.app.transparency().publish().await?;
 

@@ -92,14 +92,6 @@ impl Legal<'_> {
         Ok(sl::lawyers(&mut conn, &actor.scope(), 200).await?)
     }
 
-    /// The resident a case is being opened for: (name, address), in scope.
-    pub async fn resident(&self, actor: &Actor, id: i64) -> AppResult<(String, String)> {
-        self.must_read(actor, None).await?;
-        let mut conn = self.app.store.acquire().await?;
-        let r = sr::get_resident(&mut conn, &actor.scope(), id).await?;
-        Ok((r.name, r.address))
-    }
-
     /// Record a resident's legal matter.
     pub async fn open(&self, actor: &Actor, input: &CaseInput) -> AppResult<CaseView> {
         self.must_read(actor, None).await?;

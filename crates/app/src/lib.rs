@@ -20,6 +20,7 @@ pub mod geo;
 pub mod hotline;
 pub mod import;
 pub mod integrity;
+pub mod jobs;
 pub mod legal;
 pub mod metrics;
 pub mod notify;

@@ -19,6 +19,7 @@ pub mod funds;
 pub mod geo;
 pub mod hotline;
 pub mod integrity;
+pub mod jobs;
 pub mod legal;
 pub mod notify;
 pub mod open311;

@@ -635,6 +635,8 @@ pub async fn move_subtree(
         "care_referrals",
         "force_members",
         "legal_cases",
+        "job_seekers",
+        "job_matches",
     ] {
         let mut p = Params::default();
         let np = p.push(V::T(new_path.clone()));

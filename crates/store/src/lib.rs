@@ -25,6 +25,7 @@ pub mod group;
 pub mod hotline;
 pub mod import;
 pub mod integrity;
+pub mod jobs;
 pub mod legal;
 pub mod metrics;
 pub mod migrate;

@@ -260,6 +260,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 36,
+        name: "jobs",
+        common: include_str!("../migrations/0036_jobs.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Tables with an `id` identity column (their sequences are reset after bulk loads).
@@ -278,6 +285,9 @@ pub const ID_TABLES: &[&str] = &[
     "force_members",
     "legal_cases",
     "legal_case_steps",
+    "job_seekers",
+    "job_positions",
+    "job_matches",
     "teams",
     "incidents",
     "incident_checks",

@@ -1040,7 +1040,7 @@ pub async fn move_household(
     // What the platform holds about the household's people follows them, so that the new
     // place's staff see it and the old place's no longer do: family-doctor contracts
     // (docs/doctors.md), care records, the warning and its cases (docs/care.md), legal-aid
-    // cases (docs/legal.md).
+    // cases (docs/legal.md), job seekers and their referrals (docs/jobs.md).
     sqlx::query(
         "UPDATE doctor_contracts SET path = $1 WHERE resident_id IN \
          (SELECT id FROM residents WHERE household_id = $2)",
@@ -1051,6 +1051,7 @@ pub async fn move_household(
     .await?;
     crate::care::follow_household(conn, hh.id, &to.path).await?;
     crate::legal::follow_household(conn, hh.id, &to.path).await?;
+    crate::jobs::follow_household(conn, hh.id, &to.path).await?;
     sqlx::query(
         "INSERT INTO household_moves (household_id, from_building_id, to_building_id, from_address, to_address, moved_at, actor_id, note) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
     )

@@ -23,6 +23,7 @@ mod forces;
 mod funds;
 mod hotline;
 mod integrity;
+mod jobs;
 mod legal;
 mod meetings;
 mod pages;
@@ -53,6 +54,7 @@ pub static TABLES: &[&[(&str, &str, &str)]] = &[
     doctors::T,
     forces::T,
     legal::T,
+    jobs::T,
 ];
 
 /// What a missing key shows: `⟦key⟧`.

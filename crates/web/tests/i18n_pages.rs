@@ -523,6 +523,50 @@ async fn seed(t: &TestApp) -> Vec<String> {
             .unwrap();
         v.case.id
     };
+    // Employment help: resident A looking for work, referred to a position of a local firm.
+    let seeker = {
+        let sys = jingzhi_app::Actor::system(&t.city);
+        let firm = t
+            .app
+            .participation()
+            .create_merchant(
+                &sys,
+                &jingzhi_app::participation::councils::NewMerchantInput {
+                    building_id: t.building_a.id,
+                    name: "海鲜加工厂".into(),
+                    licence_number:
+                        jingzhi_domain::participation::councils::LicenceNumber::complete(
+                            "91371002000000077",
+                        )
+                        .unwrap()
+                        .as_str()
+                        .into(),
+                    contact_phone: None,
+                    association_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        let j = t.app.jobs();
+        let p = j
+            .post(
+                &sys,
+                &jingzhi_app::jobs::PositionInput {
+                    merchant_id: firm.id,
+                    title: "分拣工".into(),
+                    work: "fishery".into(),
+                    openings: 2,
+                    wage_min: Some(4000),
+                    wage_max: Some(5000),
+                    requirements: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let s = j.register(&sys, t.res_a.id, "fishery", "").await.unwrap();
+        j.refer(&sys, s.id, p.id, "").await.unwrap();
+        s.id
+    };
     // Integrity: a platform (public page) and a worker with records, one minus record appealed,
     // a project adopted with a delivery waiting, a reward granted.
     let (platform, worker, project) = {
@@ -705,6 +749,10 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/legal".into(),
         format!("/legal/new?resident={}", t.res_a.id),
         format!("/legal/{legal}"),
+        "/jobs".into(),
+        format!("/jobs/seekers/new?resident={}", t.res_a.id),
+        format!("/jobs/seekers/{seeker}"),
+        "/jobs/positions/new".into(),
         "/doctors".into(),
         "/doctors?offset=200".into(),
         "/doctors/teams".into(),

@@ -1188,6 +1188,7 @@ async fn probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
         (m, p) if p.starts_with("/api/v1/activities") => activities_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/forces") => forces_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/legal-cases") => legal_probe(m, p, c).await,
+        (m, p) if p.starts_with("/api/v1/jobs/") => jobs_probe(m, p, c).await,
         (m, p) if p.starts_with("/api/v1/doctor-") => doctors_probe(m, p, c).await,
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }
@@ -3827,6 +3828,123 @@ async fn legal_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)>
             let id = fresh_legal(t, x).await;
             let body = serde_json::json!({"state": "mediating", "note": "约谈双方"});
             vec![(Kind::Item, c.call(Method::POST, &at(id), Some(body)).await)]
+        }
+        (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
+    }
+}
+
+/// A new resident of the target's community registered as looking for work: (seeker, resident).
+async fn fresh_seeker(t: &TestApp, x: &Target) -> (i64, i64) {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let hh = fresh_household(t, &x.building).await;
+    let res = care_resident(t, &hh).await;
+    let s = t
+        .app
+        .jobs()
+        .register(&sys, res.id, "cleaning", "")
+        .await
+        .unwrap();
+    (s.id, res.id)
+}
+
+/// A firm at the target's building (no association).
+async fn fresh_firm(t: &TestApp, x: &Target) -> i64 {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    t.app
+        .participation()
+        .create_merchant(
+            &sys,
+            &jingzhi_app::participation::councils::NewMerchantInput {
+                building_id: x.building.id,
+                name: format!("{}保洁公司{}", x.comm.name, iseq()),
+                licence_number: fresh_licence(),
+                contact_phone: None,
+                association_id: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// A cleaning position with five openings at a new firm of the target's community.
+async fn fresh_position(t: &TestApp, x: &Target) -> i64 {
+    let sys = jingzhi_app::Actor::system(&t.city);
+    let firm = fresh_firm(t, x).await;
+    t.app
+        .jobs()
+        .post(
+            &sys,
+            &jingzhi_app::jobs::PositionInput {
+                merchant_id: firm,
+                title: "保洁员".into(),
+                work: "cleaning".into(),
+                openings: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn jobs_probe(method: &str, path: &str, c: &Ctx<'_>) -> Vec<(Kind, Resp)> {
+    let (x, t) = (c.x, c.t);
+    let at = |id: i64| path.replace("{id}", &id.to_string());
+    match (method, path) {
+        ("GET", "/api/v1/jobs/seekers") => {
+            fresh_seeker(t, x).await;
+            vec![(Kind::Search, c.call(Method::GET, path, None).await)]
+        }
+        ("GET", "/api/v1/jobs/positions") => {
+            fresh_position(t, x).await;
+            vec![(Kind::Search, c.call(Method::GET, path, None).await)]
+        }
+        ("GET", "/api/v1/jobs/numbers") | ("GET", "/api/v1/jobs/firms") => {
+            vec![(Kind::NoIds, c.call(Method::GET, path, None).await)]
+        }
+        ("POST", "/api/v1/jobs/seekers") => {
+            let hh = fresh_household(t, &x.building).await;
+            let res = care_resident(t, &hh).await;
+            let body = serde_json::json!({"resident_id": res.id, "work": "retail"});
+            vec![(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)]
+        }
+        ("POST", "/api/v1/jobs/positions") => {
+            let firm = fresh_firm(t, x).await;
+            let body = serde_json::json!({"merchant_id": firm, "title": "理货员",
+                "work": "retail", "openings": 2});
+            vec![(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)]
+        }
+        ("POST", "/api/v1/jobs/matches") => {
+            let (seeker, _) = fresh_seeker(t, x).await;
+            let position = fresh_position(t, x).await;
+            let body = serde_json::json!({"seeker_id": seeker, "position_id": position});
+            vec![(Kind::BodyRef, c.call(Method::POST, path, Some(body)).await)]
+        }
+        ("GET", "/api/v1/jobs/seekers/{id}") | ("POST", "/api/v1/jobs/seekers/{id}/withdraw") => {
+            let (seeker, _) = fresh_seeker(t, x).await;
+            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            vec![(Kind::Item, c.call(m, &at(seeker), None).await)]
+        }
+        ("POST", "/api/v1/jobs/positions/{id}/close") => {
+            let position = fresh_position(t, x).await;
+            vec![(Kind::Item, c.call(Method::POST, &at(position), None).await)]
+        }
+        ("POST", "/api/v1/jobs/matches/{id}/outcome") => {
+            let sys = jingzhi_app::Actor::system(&t.city);
+            let (seeker, _) = fresh_seeker(t, x).await;
+            let position = fresh_position(t, x).await;
+            let m = t
+                .app
+                .jobs()
+                .refer(&sys, seeker, position, "")
+                .await
+                .unwrap();
+            let body = serde_json::json!({"state": "interview"});
+            vec![(
+                Kind::Item,
+                c.call(Method::POST, &at(m.id), Some(body)).await,
+            )]
         }
         (m, p) => panic!("the scope test has no probe for {m} {p}: add one"),
     }

@@ -26,6 +26,7 @@ pub mod funds;
 pub mod hotline;
 pub mod households;
 pub mod integrity;
+pub mod jobs;
 pub mod legal;
 pub mod metrics;
 pub mod nodes;
@@ -76,6 +77,7 @@ use utoipa_axum::routes;
         (name = "funds", description = "社区基金: a double-entry ledger in fen, approved by a second person, every posting in the public log"),
         (name = "care", description = "关爱与预警: care records of vulnerable people, the yellow/orange/red warning from a versioned rule set, assistance cases with referrals to departments; every view audited"),
         (name = "forces", description = "可动员力量库: party members, volunteers, property staff, doctors, lawyers and police who can be mobilised, with skills, availability and a sealed phone"),
+        (name = "jobs", description = "就业帮扶: residents looking for work, positions of local firms, referrals ending in a placement, numbers per place"),
         (name = "legal", description = "法律援助: legal-aid cases of residents, with the lawyer from the register of people who can be mobilised; the matter sealed, every read audited"),
         (name = "activities", description = "社区活动: activities announced over a place, residents sign up from their phone, attendance and numbers per place"),
         (name = "doctors", description = "家庭医生签约: family-doctor teams, contracts for the key groups (elderly, chronic illness, disabled, pregnant women, children) and the signing rate per place against the 90% target; every view of a contract's groups audited"),
@@ -118,6 +120,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(activities::routes())
         .merge(forces::routes())
         .merge(legal::routes())
+        .merge(jobs::routes())
         .merge(doctors::routes())
 }
 

@@ -130,7 +130,12 @@ async fn new_page(
     message: Option<String>,
 ) -> Result<NewPage, PageError> {
     let lawyers = s.app.legal().lawyers(&c.actor).await?;
-    let (name, address) = s.app.legal().resident(&c.actor, resident_id).await?;
+    let v = s
+        .app
+        .registry()
+        .resident_view(&c.actor, resident_id)
+        .await?;
+    let (name, address) = (v.resident.name, v.household.address);
     Ok(NewPage {
         c: Chrome::new(c, lang, "care"),
         resident_id,

@@ -20,6 +20,7 @@ pub mod home;
 pub mod hotline;
 pub mod import;
 pub mod integrity;
+pub mod jobs;
 pub mod legal;
 pub mod map;
 pub mod notify;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(activities::router())
         .merge(forces::router())
         .merge(legal::router())
+        .merge(jobs::router())
         .merge(doctors::router())
 }
 
@@ -114,6 +116,8 @@ pub struct Chrome {
     pub can_forces: bool,
     /// Legal-aid cases (managers and grid workers; from /care and a resident's page).
     pub can_legal: bool,
+    /// Employment help (managers and grid workers; from /care and a resident's page).
+    pub can_jobs: bool,
 }
 
 impl Chrome {
@@ -158,6 +162,7 @@ impl Chrome {
             can_activities: !matches!(u.role, jingzhi_domain::auth::Role::DepartmentStaff),
             can_forces: jingzhi_app::forces::reads(u.role),
             can_legal: jingzhi_app::legal::reads(u.role),
+            can_jobs: jingzhi_app::jobs::reads(u.role),
         }
     }
 
