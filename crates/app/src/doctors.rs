@@ -654,10 +654,11 @@ impl Doctors<'_> {
                 first.get_or_insert(team);
                 out.teams += 1;
             }
+            let Some(team) = first else { continue };
             out.contracts += sd::seed_contracts(
                 &mut tx,
                 &node.path,
-                first.expect("a team"),
+                team,
                 DEMO_RATES[i % DEMO_RATES.len()],
                 &old,
                 &young,
