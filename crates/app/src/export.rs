@@ -872,3 +872,197 @@ impl Export<'_> {
         Ok(n)
     }
 }
+
+/// The service lists of issue 13 a page offers as .xlsx: what the caller sees on the page (the
+/// same scope and permissions), written whole. Audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceList {
+    /// Community activities that ended, latest first.
+    Activities,
+    /// The register of people who can be mobilised (phones masked).
+    Forces,
+    /// Legal-aid cases (no matter, no notes).
+    LegalCases,
+    /// Residents looking for work, and those placed or withdrawn.
+    JobSeekers,
+}
+
+impl ServiceList {
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceList::Activities => "社区活动",
+            ServiceList::Forces => "可动员力量库",
+            ServiceList::LegalCases => "法律援助",
+            ServiceList::JobSeekers => "求职居民",
+        }
+    }
+
+    fn columns(self) -> &'static [(&'static str, f64)] {
+        match self {
+            ServiceList::Activities => &[
+                ("编号", 8.0),
+                ("活动名称", 30.0),
+                ("类别", 10.0),
+                ("面向", 16.0),
+                ("地点", 20.0),
+                ("开始", 17.0),
+                ("名额", 8.0),
+                ("报名", 8.0),
+                ("出席", 8.0),
+                ("状态", 8.0),
+            ],
+            ServiceList::Forces => &[
+                ("编号", 8.0),
+                ("姓名", 10.0),
+                ("类别", 14.0),
+                ("服务地", 18.0),
+                ("所在单位", 24.0),
+                ("技能", 30.0),
+                ("可联系时间", 12.0),
+                ("联系电话", 14.0),
+            ],
+            ServiceList::LegalCases => &[
+                ("编号", 8.0),
+                ("当事人", 10.0),
+                ("地址", 30.0),
+                ("类别", 12.0),
+                ("来源", 10.0),
+                ("承办律师", 12.0),
+                ("办理进度", 14.0),
+                ("办理结果", 12.0),
+                ("受理时间", 17.0),
+                ("办结时间", 17.0),
+            ],
+            ServiceList::JobSeekers => &[
+                ("编号", 8.0),
+                ("姓名", 10.0),
+                ("地址", 30.0),
+                ("工种", 12.0),
+                ("状态", 10.0),
+                ("备注", 30.0),
+                ("登记时间", 17.0),
+                ("结束时间", 17.0),
+            ],
+        }
+    }
+}
+
+impl Export<'_> {
+    /// Write a service list the caller sees on its page to an .xlsx file at `path` (the lists'
+    /// own reads check who may see them; a legal-aid list read is audited by legal aid too).
+    /// Audited. Returns rows written.
+    pub async fn services(&self, actor: &Actor, list: ServiceList, path: &Path) -> AppResult<u64> {
+        use jingzhi_domain::time_fmt::format_ms;
+        let num = |n: i64| Value::Number(n as f64);
+        let rows: Vec<Vec<Value>> = match list {
+            ServiceList::Activities => {
+                let now = jingzhi_domain::time_fmt::now_ms();
+                self.app
+                    .activities()
+                    .list(actor, true)
+                    .await?
+                    .0
+                    .into_iter()
+                    .map(|a| {
+                        let phase = jingzhi_domain::activities::Phase::at(
+                            a.starts_at,
+                            a.ends_at,
+                            a.cancelled_at.is_some(),
+                            now,
+                        );
+                        vec![
+                            num(a.id),
+                            a.title.into(),
+                            a.category.label_zh().into(),
+                            a.node_name.into(),
+                            a.venue.into(),
+                            format_ms(a.starts_at).into(),
+                            a.capacity.map(num).unwrap_or(Value::Empty),
+                            num(a.signed),
+                            num(a.attended),
+                            phase.label_zh().into(),
+                        ]
+                    })
+                    .collect()
+            }
+            ServiceList::Forces => self
+                .app
+                .forces()
+                .list(actor, &Default::default())
+                .await?
+                .into_iter()
+                .map(|m| {
+                    let skills: Vec<&str> = m.skills.iter().map(|s| s.label_zh()).collect();
+                    vec![
+                        num(m.id),
+                        m.name.into(),
+                        m.kind.label_zh().into(),
+                        m.place.into(),
+                        m.organisation.into(),
+                        skills.join("、").into(),
+                        m.availability.label_zh().into(),
+                        m.phone_mask.into(),
+                    ]
+                })
+                .collect(),
+            ServiceList::LegalCases => self
+                .app
+                .legal()
+                .cases(actor, false)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    vec![
+                        num(c.id),
+                        c.resident_name.into(),
+                        c.address.into(),
+                        c.matter.label_zh().into(),
+                        c.channel.label_zh().into(),
+                        c.lawyer_name.into(),
+                        c.state.label_zh().into(),
+                        c.outcome.map(|o| o.label_zh().to_string()).into(),
+                        format_ms(c.opened_at).into(),
+                        c.closed_at.map(format_ms).into(),
+                    ]
+                })
+                .collect(),
+            ServiceList::JobSeekers => self
+                .app
+                .jobs()
+                .seekers(actor, None)
+                .await?
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        num(s.id),
+                        s.name.into(),
+                        s.address.into(),
+                        s.work.label_zh().into(),
+                        s.state.label_zh().into(),
+                        s.note.into(),
+                        format_ms(s.registered_at).into(),
+                        s.ended_at.map(format_ms).into(),
+                    ]
+                })
+                .collect(),
+        };
+        let out = XlsxStream::start(path, spec(list.name(), list.columns()));
+        if !rows.is_empty() {
+            if let Err(e) = out.send(rows).await {
+                out.finish().await?;
+                return Err(e);
+            }
+        }
+        let n = out.finish().await?;
+        let scope = actor.scope();
+        self.record(
+            actor,
+            "services",
+            &scope.path,
+            format!("导出{} {n}行", list.name()),
+            serde_json::json!({"rows": n, "list": list.name()}),
+        )
+        .await?;
+        Ok(n)
+    }
+}

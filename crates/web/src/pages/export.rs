@@ -15,6 +15,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use jingzhi_app::export::ServiceList;
 use jingzhi_app::import::XLSX_CONTENT_TYPE;
 use jingzhi_app::AppResult;
 use jingzhi_domain::time_fmt::today;
@@ -33,6 +34,10 @@ pub fn router() -> Router<AppState> {
         .route("/votes/export.xlsx", get(votes))
         .route("/councils/export.xlsx", get(councils))
         .route("/funds/{id}/export.xlsx", get(fund_ledger))
+        .route("/activities/export.xlsx", get(activities))
+        .route("/forces/export.xlsx", get(forces))
+        .route("/legal/export.xlsx", get(legal))
+        .route("/jobs/export.xlsx", get(jobs))
         .route("/care/records/export.xlsx", get(care_records))
         .route("/care/cases/export.xlsx", get(care_cases))
 }
@@ -117,6 +122,30 @@ pub async fn votes(State(s): State<AppState>, PageCaller(c): PageCaller) -> Page
 pub async fn councils(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
     use jingzhi_app::export::ParticipationList;
     participation(s, c, ParticipationList::Councils, "共治理事会").await
+}
+
+async fn services(s: AppState, c: crate::session::Caller, list: ServiceList) -> PageResult {
+    stream(
+        format!("{}_{}.xlsx", list.name(), today()),
+        |p| async move { s.app.export().services(&c.actor, list, &p).await },
+    )
+    .await
+}
+
+pub async fn activities(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    services(s, c, ServiceList::Activities).await
+}
+
+pub async fn forces(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    services(s, c, ServiceList::Forces).await
+}
+
+pub async fn legal(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    services(s, c, ServiceList::LegalCases).await
+}
+
+pub async fn jobs(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    services(s, c, ServiceList::JobSeekers).await
 }
 
 pub async fn fund_ledger(
