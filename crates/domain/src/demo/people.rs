@@ -267,7 +267,8 @@ pub(crate) fn household(
                 || rng.gen_bool(0.02);
             let tags = ResidentTags {
                 party_member: age >= 18 && rng.gen_bool(if age >= 60 { 0.11 } else { 0.075 }),
-                volunteer: (16..=75).contains(&age) && rng.gen_bool(0.10),
+                // Weihai reports 830,000 registered volunteers for some 2.9 million people (28%).
+                volunteer: (16..=75).contains(&age) && rng.gen_bool(0.36),
                 elderly_alone: alone && age >= 65,
                 disability_grade,
                 low_income,

@@ -355,7 +355,7 @@ fn rates_are_plausible() {
     assert!((0.15..0.26).contains(&old), "{report}");
     assert!((0.07..0.16).contains(&young), "{report}");
     assert!((0.06..0.08).contains(&party), "{report}");
-    assert!((0.07..0.09).contains(&vol), "{report}");
+    assert!((0.25..0.32).contains(&vol), "{report}");
     assert!((0.12..0.18).contains(&floating), "{report}");
     assert!((0.015..0.025).contains(&disabled), "{report}");
     assert!((0.010..0.020).contains(&low), "{report}");
