@@ -885,6 +885,8 @@ pub enum ServiceList {
     LegalCases,
     /// Residents looking for work, and those placed or withdrawn.
     JobSeekers,
+    /// Key-group residents without a live family-doctor contract (the work list).
+    DoctorsUnsigned,
 }
 
 impl ServiceList {
@@ -894,6 +896,7 @@ impl ServiceList {
             ServiceList::Forces => "可动员力量库",
             ServiceList::LegalCases => "法律援助",
             ServiceList::JobSeekers => "求职居民",
+            ServiceList::DoctorsUnsigned => "未签约重点人群",
         }
     }
 
@@ -942,6 +945,14 @@ impl ServiceList {
                 ("备注", 30.0),
                 ("登记时间", 17.0),
                 ("结束时间", 17.0),
+            ],
+            ServiceList::DoctorsUnsigned => &[
+                ("居民编号", 10.0),
+                ("姓名", 10.0),
+                ("性别", 6.0),
+                ("出生日期", 12.0),
+                ("残疾等级", 8.0),
+                ("地址", 32.0),
             ],
         }
     }
@@ -1045,6 +1056,29 @@ impl Export<'_> {
                     ]
                 })
                 .collect(),
+            ServiceList::DoctorsUnsigned => {
+                // The whole work list, a page at a time (each page's read is audited).
+                let d = self.app.doctors();
+                let mut all = Vec::new();
+                loop {
+                    let page = d.unsigned(actor, all.len() as i64).await?;
+                    let last = (page.len() as i64) < crate::doctors::LIST_LIMIT;
+                    all.extend(page.into_iter().map(|u| {
+                        vec![
+                            num(u.resident_id),
+                            u.name.into(),
+                            u.gender.into(),
+                            u.birth_date.into(),
+                            u.disability_grade.into(),
+                            u.address.into(),
+                        ]
+                    }));
+                    if last {
+                        break;
+                    }
+                }
+                all
+            }
         };
         let out = XlsxStream::start(path, spec(list.name(), list.columns()));
         if !rows.is_empty() {

@@ -49,6 +49,37 @@ async fn service_lists_export_what_the_page_shows_to_those_who_may_read_them() {
         )
         .await;
     let rid = resident.user.resident_id.unwrap();
+    // An old man of a family-doctor key group, not yet signed.
+    let hh = w
+        .app
+        .registry()
+        .create_household(
+            &worker,
+            &jingzhi_app::registry::HouseholdInput {
+                building_id: Some(w.building_a.id),
+                unit: Some(1),
+                room: "808".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    w.app
+        .registry()
+        .create_resident(
+            &worker,
+            hh.id,
+            &jingzhi_domain::registry::ResidentInput {
+                name: "于老汉".into(),
+                id_number: IdNumber::build(371002, date!(1940 - 02 - 02), 12)
+                    .as_str()
+                    .into(),
+                family_doctor_key: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     w.app
         .forces()
         .add(
@@ -97,6 +128,7 @@ async fn service_lists_export_what_the_page_shows_to_those_who_may_read_them() {
         (ServiceList::LegalCases, 1),
         (ServiceList::JobSeekers, 1),
         (ServiceList::Activities, 0),
+        (ServiceList::DoctorsUnsigned, 1),
     ] {
         let path = dir.join(format!("{}.xlsx", list.name()));
         assert_eq!(ex.services(&worker, list, &path).await.unwrap(), rows);
@@ -130,6 +162,6 @@ async fn service_lists_export_what_the_page_shows_to_those_who_may_read_them() {
     .fetch_one(&mut *conn)
     .await
     .unwrap();
-    assert_eq!(n, 8, "every export audited");
+    assert_eq!(n, 10, "every export audited");
     std::fs::remove_dir_all(&dir).unwrap();
 }

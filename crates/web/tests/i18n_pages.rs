@@ -757,6 +757,7 @@ async fn seed(t: &TestApp) -> Vec<String> {
         "/forces/export.xlsx".into(),
         "/legal/export.xlsx".into(),
         "/jobs/export.xlsx".into(),
+        "/doctors/unsigned/export.xlsx".into(),
         "/doctors".into(),
         "/doctors?offset=200".into(),
         "/doctors/teams".into(),

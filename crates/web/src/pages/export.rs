@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/forces/export.xlsx", get(forces))
         .route("/legal/export.xlsx", get(legal))
         .route("/jobs/export.xlsx", get(jobs))
+        .route("/doctors/unsigned/export.xlsx", get(doctors_unsigned))
         .route("/care/records/export.xlsx", get(care_records))
         .route("/care/cases/export.xlsx", get(care_cases))
 }
@@ -146,6 +147,10 @@ pub async fn legal(State(s): State<AppState>, PageCaller(c): PageCaller) -> Page
 
 pub async fn jobs(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
     services(s, c, ServiceList::JobSeekers).await
+}
+
+pub async fn doctors_unsigned(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    services(s, c, ServiceList::DoctorsUnsigned).await
 }
 
 pub async fn fund_ledger(
