@@ -548,7 +548,29 @@ impl Export<'_> {
                 })
                 .collect(),
         };
-        let out = XlsxStream::start(path, spec(list.name(), list.columns()));
+        self.write_whole(
+            actor,
+            "participation",
+            list.name(),
+            list.columns(),
+            rows,
+            path,
+        )
+        .await
+    }
+
+    /// Write a list already read whole to one sheet at `path`, then audit the export under
+    /// `entity` with its row count. Returns rows written.
+    async fn write_whole(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        name: &str,
+        columns: &[(&str, f64)],
+        rows: Vec<Vec<Value>>,
+        path: &Path,
+    ) -> AppResult<u64> {
+        let out = XlsxStream::start(path, spec(name, columns));
         if !rows.is_empty() {
             if let Err(e) = out.send(rows).await {
                 out.finish().await?;
@@ -556,13 +578,12 @@ impl Export<'_> {
             }
         }
         let n = out.finish().await?;
-        let scope = actor.scope();
         self.record(
             actor,
-            "participation",
-            &scope.path,
-            format!("导出{} {n}行", list.name()),
-            serde_json::json!({"rows": n, "list": list.name()}),
+            entity,
+            &actor.user.scope_path,
+            format!("导出{name} {n}行"),
+            serde_json::json!({"rows": n, "list": name}),
         )
         .await?;
         Ok(n)
@@ -1080,23 +1101,7 @@ impl Export<'_> {
                 all
             }
         };
-        let out = XlsxStream::start(path, spec(list.name(), list.columns()));
-        if !rows.is_empty() {
-            if let Err(e) = out.send(rows).await {
-                out.finish().await?;
-                return Err(e);
-            }
-        }
-        let n = out.finish().await?;
-        let scope = actor.scope();
-        self.record(
-            actor,
-            "services",
-            &scope.path,
-            format!("导出{} {n}行", list.name()),
-            serde_json::json!({"rows": n, "list": list.name()}),
-        )
-        .await?;
-        Ok(n)
+        self.write_whole(actor, "services", list.name(), list.columns(), rows, path)
+            .await
     }
 }

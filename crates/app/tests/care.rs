@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::World;
+use common::{xlsx_rows, World};
 use jingzhi_app::care::{RecordFilter, RecordInput};
 use jingzhi_app::{Actor, AppError};
 use jingzhi_domain::audit::Action;
@@ -588,26 +588,6 @@ async fn overdue_cases_referrals_and_visits_escalate_once() {
     .await
     .unwrap();
     assert!(told.contains(&"overdue".to_string()), "{told:?}");
-}
-
-/// The rows of an exported workbook's first sheet as text (the header first).
-fn xlsx_rows(path: &std::path::Path) -> Vec<Vec<String>> {
-    use calamine::{Data, Reader};
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
-    let range = wb.worksheet_range_at(0).unwrap().unwrap();
-    range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|d| match d {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
 }
 
 #[tokio::test]

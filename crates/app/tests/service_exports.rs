@@ -6,32 +6,13 @@
 
 mod common;
 
-use common::World;
+use common::{xlsx_rows, World};
 use jingzhi_app::export::ServiceList;
 use jingzhi_app::forces::MemberInput;
 use jingzhi_app::legal::CaseInput;
 use jingzhi_app::AppError;
 use jingzhi_domain::registry::IdNumber;
 use time::macros::date;
-
-fn xlsx_rows(path: &std::path::Path) -> Vec<Vec<String>> {
-    use calamine::{Data, Reader};
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
-    let range = wb.worksheet_range_at(0).unwrap().unwrap();
-    range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|d| match d {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn service_lists_export_what_the_page_shows_to_those_who_may_read_them() {
